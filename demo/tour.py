@@ -1,0 +1,276 @@
+"""A real end-to-end tour of gitckpt on a generated research repository.
+
+Builds a throwaway repository (in $DEMO_DIR, or a new temporary folder), generates a small
+dataset, trains a tiny classifier on it, evaluates it, and walks through:
+init → track → card → a refused commit → a fixed card → an accepted commit → check --all.
+The repository is left behind for you to explore.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import random
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+BIN = Path(sys.executable).parent
+ENV = {
+    **{key: value for key, value in os.environ.items() if not key.startswith("GIT_")},
+    "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+    "GIT_AUTHOR_NAME": "Ada Researcher",
+    "GIT_AUTHOR_EMAIL": "ada@example.org",
+    "GIT_COMMITTER_NAME": "Ada Researcher",
+    "GIT_COMMITTER_EMAIL": "ada@example.org",
+    "DVC_NO_ANALYTICS": "1",
+}
+SEED = 20250701
+
+
+def step(title: str) -> None:
+    print(f"\n\033[1m== {title}\033[0m" if sys.stdout.isatty() else f"\n== {title}", flush=True)
+
+
+def sh(repo: Path, *args: str, ok: bool = True, show: int = 40) -> subprocess.CompletedProcess[str]:
+    """Run a command in the demo repository, echo it and (up to `show` lines of) its output."""
+    print(f"$ {' '.join(args)}", flush=True)
+    completed = subprocess.run(list(args), cwd=repo, capture_output=True, text=True, env=ENV, check=False)
+    lines = (completed.stdout + completed.stderr).rstrip().splitlines()
+    for line in lines[:show]:
+        print(f"  {line}")
+    if len(lines) > show:
+        print(f"  … ({len(lines) - show} more lines)")
+    if ok and completed.returncode != 0:
+        raise SystemExit(f"demo: `{' '.join(args)}` failed with exit code {completed.returncode}")
+    return completed
+
+
+def make_points(rng: random.Random, count: int) -> list[tuple[float, float, int]]:
+    """Two overlapping Gaussian blobs: a task a linear model can learn, but not perfectly."""
+    points = []
+    for _ in range(count):
+        label = rng.randint(0, 1)
+        centre = 1.0 if label else -1.0
+        points.append((rng.gauss(centre, 1.1), rng.gauss(centre * 0.5, 1.0), label))
+    return points
+
+
+def train(points: list[tuple[float, float, int]], epochs: int, learning_rate: float, rng: random.Random) -> list[float]:
+    weights = [0.0, 0.0, 0.0]
+    order = list(range(len(points)))
+    for _ in range(epochs):
+        rng.shuffle(order)
+        for index in order:
+            x1, x2, label = points[index]
+            error = predict(weights, x1, x2) - label
+            weights = [weights[0] - learning_rate * error * x1, weights[1] - learning_rate * error * x2, weights[2] - learning_rate * error]
+    return weights
+
+
+def predict(weights: list[float], x1: float, x2: float) -> float:
+    return 1.0 / (1.0 + math.exp(-(weights[0] * x1 + weights[1] * x2 + weights[2])))
+
+
+def wilson_interval(successes: int, total: int, z: float = 1.959964) -> tuple[float, float]:
+    phat = successes / total
+    centre = (phat + z * z / (2 * total)) / (1 + z * z / total)
+    half = z * math.sqrt(phat * (1 - phat) / total + z * z / (4 * total * total)) / (1 + z * z / total)
+    return round(centre - half, 4), round(centre + half, 4)
+
+
+def safetensors_bytes(weights: list[float]) -> bytes:
+    """A valid safetensors file: little-endian header length, JSON header, raw float32 data."""
+    header = {"__metadata__": {"format": "pt"}, "linear.weight": {"dtype": "F32", "shape": [1, 2], "data_offsets": [0, 8]},
+              "linear.bias": {"dtype": "F32", "shape": [1], "data_offsets": [8, 12]}}
+    encoded = json.dumps(header, separators=(",", ":")).encode()
+    encoded += b" " * (-len(encoded) % 8)
+    return struct.pack("<Q", len(encoded)) + encoded + struct.pack("<3f", *weights)
+
+
+def generate_project(repo: Path) -> dict[str, Any]:
+    rng = random.Random(SEED)
+    train_points, test_points = make_points(rng, 2000), make_points(rng, 500)
+    (repo / "data").mkdir()
+    with (repo / "data/blobs.csv").open("w") as handle:
+        handle.write("split,x1,x2,label\n")
+        for split, points in (("train", train_points), ("test", test_points)):
+            handle.writelines(f"{split},{x1:.5f},{x2:.5f},{label}\n" for x1, x2, label in points)
+    weights = train(train_points, epochs=5, learning_rate=0.05, rng=rng)
+    (repo / "models").mkdir()
+    (repo / "models/blobs-linear.safetensors").write_bytes(safetensors_bytes(weights))
+    results = [(index, int(predict(weights, x1, x2) >= 0.5) == label) for index, (x1, x2, label) in enumerate(test_points)]
+    (repo / "evals").mkdir()
+    with (repo / "evals/blobs-linear-test.jsonl").open("w") as handle:
+        handle.writelines(json.dumps({"id": index, "correct": correct}) + "\n" for index, correct in results)
+    correct = sum(1 for _, ok in results if ok)
+    low, high = wilson_interval(correct, len(results))
+    return {"accuracy": round(correct / len(results), 4), "n": len(results), "low": low, "high": high}
+
+
+def fill_card(path: Path, facts: dict[str, Any], body: str) -> None:
+    """What a researcher does by hand: replace the placeholders with the real facts (comments kept)."""
+    from ruamel.yaml import YAML
+
+    yaml = YAML(typ="rt")
+    yaml.width = 4096
+    _, front_matter, _ = path.read_text().split("---\n", 2)
+    data = yaml.load(front_matter)
+    for key, value in facts.items():
+        if isinstance(value, dict) and isinstance(data.get(key), dict):
+            data[key].update(value)
+        else:
+            data[key] = value
+    stream = StringIO()
+    yaml.dump(data, stream)
+    path.write_text(f"---\n{stream.getvalue()}---\n{body}")
+
+
+REDISTRIBUTION = {
+    "allowed": True,
+    "conditions": ["Keep the license and this card with any copy."],
+    "attribution": "Blob Lab, Example University (2025)",
+    "use_restrictions": [],
+    "export_controls": "none known",
+}
+CONTRIBUTORS = [{"name": "Ada Researcher", "roles": ["trained", "evaluated"]}, {"name": "Grace Reviewer", "roles": ["reviewed"]}]
+CONTACT = "blob-lab@example.org"
+LOCKFILE = "sha256:5f3c1b2a9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d9c8b7a6f5e4d3c2b"
+
+
+def dataset_facts() -> dict[str, Any]:
+    return {
+        "description": "Two overlapping Gaussian blobs in 2-D with binary labels, generated with a fixed seed; 2,000 train and 500 test points.",
+        "sources": [{"uri": "generated://demo/tour.py#make_points", "revision": f"seed {SEED}", "license": "CC0-1.0",
+                     "summary": "Points drawn by the generator in demo/tour.py."}],
+        "collection": f"Generated by demo/tour.py with random.Random({SEED}); no real-world collection.",
+        "preprocessing": ["Rounded coordinates to 5 decimal places.", "Train and test drawn independently from the same generator."],
+        "splits": {"train": 2000, "test": 500},
+        "personal_data": {"contains": False, "handling": "Synthetic: no record describes a person."},
+        "license": "CC-BY-4.0",
+        "redistribution": REDISTRIBUTION,
+        "intended_use": ["Teaching and testing ML release tooling."],
+        "out_of_scope": ["Benchmarking real classifiers: the task is trivially synthetic."],
+        "limitations": [{"description": "Only two features and two classes.", "failure_mode": "Methods that do well here may fail on real data.",
+                         "conditions": "Any conclusion drawn beyond tooling tests."}],
+        "risks": [{"description": "Mistaking synthetic results for real-world performance.", "mitigation": "The card and file name say synthetic."}],
+        "contributors": [{"name": "Ada Researcher", "roles": ["curated"]}],
+        "contact": CONTACT,
+    }
+
+
+def model_facts(metrics: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "description": "Logistic regression that separates the two blobs of the blobs dataset; a stand-in for a real checkpoint in this tour.",
+        "architecture": {"family": "logistic-regression", "parameters": 3, "details": "2 weights and a bias, float32"},
+        "base_model": None,
+        "hyperparameters": {"optimizer": "sgd", "learning_rate": 0.05, "epochs": 5, "batch_size": 1},
+        "seeds": {"data": SEED, "training": SEED},
+        "training_data": [{"artifact": "blobs", "license": "CC-BY-4.0", "summary": "The train split of the blobs dataset.", "role": "train"}],
+        "preprocessing": ["None: raw coordinates."],
+        "compute": {"hardware": "1 laptop CPU core", "accelerator_hours": 0, "energy_kwh": {"noassertion": "too small to measure: under a second of CPU"}},
+        "environment": {"frameworks": {}, "container_or_lockfile": LOCKFILE},
+        "license": "Apache-2.0",
+        "redistribution": REDISTRIBUTION,
+        "intended_use": ["Demonstrating gitckpt end to end."],
+        "out_of_scope": ["Any decision about real data or people."],
+        "limitations": [{"description": "A linear boundary cannot separate overlapping blobs.", "failure_mode": "About 1 in 6 points is misclassified.",
+                         "conditions": "Points near the middle of the two blobs."}],
+        "risks": [{"description": "Reusing the checkpoint as if it were a real model.", "mitigation": "Name, card and license text mark it as a demo."}],
+        "evaluation": [{"task": "binary-classification", "dataset": {"artifact": "blobs", "split": "test", "revision": "0.1.0"},
+                        "metric": "accuracy", "value": metrics["accuracy"], "n": metrics["n"],
+                        "confidence_interval": {"low": metrics["low"], "high": metrics["high"], "level": 0.95, "method": "wilson"},
+                        "log": {"artifact": "blobs-linear-test"}}],
+        "contributors": CONTRIBUTORS,
+        "contact": CONTACT,
+    }
+
+
+def eval_facts(metrics: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "description": "Per-example correctness of blobs-linear on the 500-point test split of blobs.",
+        "model": {"artifact": "blobs-linear"},
+        "dataset": {"artifact": "blobs", "split": "test"},
+        "task": "binary-classification",
+        "protocol": "demo/tour.py: threshold the predicted probability at 0.5 and compare with the label.",
+        "environment": {"frameworks": {}, "container_or_lockfile": LOCKFILE},
+        "results": [{"metric": "accuracy", "value": metrics["accuracy"], "n": metrics["n"],
+                     "confidence_interval": {"low": metrics["low"], "high": metrics["high"], "level": 0.95, "method": "wilson"}}],
+        "limitations": [{"description": "A single test split of 500 points.", "failure_mode": "Accuracy is uncertain by about ±3 points.",
+                         "conditions": "Comparing models that differ by less than the interval."}],
+        "license": "CC-BY-4.0",
+        "contributors": [{"name": "Ada Researcher", "roles": ["evaluated"]}],
+        "contact": CONTACT,
+    }
+
+
+def demo_directory() -> Path:
+    if os.environ.get("DEMO_DIR"):
+        path = Path(os.environ["DEMO_DIR"]).resolve()
+        if path.exists() and any(path.iterdir()):
+            raise SystemExit(f"demo: DEMO_DIR {path} exists and is not empty; choose another or remove it")
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+    return Path(tempfile.mkdtemp(prefix="gitckpt-demo-"))
+
+
+def main() -> int:
+    repo = demo_directory()
+    print(f"Building the demo research repository in {repo}")
+    step("1. A research repository with a dataset, a trained checkpoint and an evaluation log")
+    sh(repo, "git", "init", "-q", "-b", "main")
+    shutil.copy(__file__, repo / "train.py")
+    sh(repo, "git", "add", "train.py")
+    sh(repo, "git", "commit", "-q", "-m", "Training and evaluation code")
+    metrics = generate_project(repo)
+    print(f"  train.py generated data/blobs.csv, trained models/blobs-linear.safetensors (test accuracy {metrics['accuracy']})")
+
+    step("2. Set the repository up for gitckpt: DVC, policy, pre-commit hook")
+    sh(repo, "git", "ckpt", "init")
+    sh(repo, "pre-commit", "install")
+
+    step("3. Track the bytes with DVC")
+    sh(repo, "dvc", "add", "-q", "data/blobs.csv", "models/blobs-linear.safetensors", "evals/blobs-linear-test.jsonl")
+    for pointer in ("models/blobs-linear.safetensors.dvc",):
+        print((repo / pointer).read_text())
+
+    step("4. Scaffold a card beside each artifact, pre-filled from its pointer")
+    sh(repo, "git", "ckpt", "card", "new", "data/blobs.csv", "--kind", "dataset", "--name", "blobs")
+    sh(repo, "git", "ckpt", "card", "new", "models/blobs-linear.safetensors", "--kind", "model")
+    sh(repo, "git", "ckpt", "card", "new", "evals/blobs-linear-test.jsonl", "--kind", "eval")
+
+    step("5. Commit before the cards are filled in: the hook refuses")
+    sh(repo, "git", "add", "-A")
+    refused = sh(repo, "git", "commit", "-q", "-m", "Add blobs dataset, model and evaluation", ok=False, show=16)
+    if refused.returncode == 0:
+        raise SystemExit("demo: the incomplete cards were committed; the hook should have refused them")
+
+    step("6. Fill in the cards (what a researcher writes), then check")
+    fill_card(repo / "data/blobs.card.md", dataset_facts(), "# blobs\n\nA synthetic two-blob dataset for tooling demos.\n")
+    fill_card(repo / "models/blobs-linear.card.md", model_facts(metrics),
+              "# blobs-linear\n\nA three-parameter logistic regression trained on `blobs`.\n\n"
+              "## Limitations\n\nLinear: points between the blobs are often wrong.\n")
+    fill_card(repo / "evals/blobs-linear-test.card.md", eval_facts(metrics), "# blobs-linear-test\n\nOne JSON line per test point.\n")
+    sh(repo, "git", "ckpt", "check")
+
+    step("7. Commit again: the hook accepts")
+    sh(repo, "git", "add", "-A")
+    sh(repo, "git", "commit", "-q", "-m", "Add blobs dataset, model and evaluation")
+    sh(repo, "git", "log", "--stat", "--format=%h %an: %s", "-1")
+
+    step("8. The whole registry is clean")
+    sh(repo, "git", "ckpt", "check", "--all")
+    print(f"\nThe demo repository is at {repo}: try `cd {repo} && git ckpt check --json`.")
+    return 0
+
+
+if __name__ == "__main__":
+    if shutil.which("git") is None:
+        raise SystemExit("demo: git is required")
+    raise SystemExit(main())

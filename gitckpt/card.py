@@ -1,0 +1,107 @@
+"""Model, dataset and eval cards: Markdown with YAML front matter.
+
+The front matter is the single source of truth for facts; the body holds the prose.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import Any
+
+from gitckpt.errors import InputError
+from gitckpt.strict_yaml import FieldPath, YamlDocument, load_yaml
+
+CARD_SUFFIX = ".card.md"
+KINDS = ("model", "dataset", "eval")
+BYTES_FIELD = {"model": "checkpoint", "dataset": "data", "eval": "log"}
+PLACEHOLDER = re.compile(r"<FILL\b[^>]*>")
+LINK_KEY = "artifact"
+FRONT_MATTER_FENCE = "---"
+FRONT_MATTER_CLOSERS = ("---", "...")
+
+
+@dataclass(frozen=True)
+class Card:
+    path: str
+    front_matter: YamlDocument
+    body: str
+    body_first_line: int
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return self.front_matter.data  # type: ignore[no-any-return]
+
+    @property
+    def kind(self) -> str | None:
+        kind = self.data.get("kind")
+        return kind if kind in KINDS else None
+
+    def line_of(self, field: FieldPath) -> int:
+        return self.front_matter.line_of(field)
+
+
+@dataclass(frozen=True)
+class Link:
+    field: FieldPath
+    target: str
+    line: int
+
+
+def is_card_path(relpath: str) -> bool:
+    return PurePosixPath(relpath).name.endswith(CARD_SUFFIX)
+
+
+def card_path_for(data_relpath: str, name: str) -> str:
+    """Where the card of `data_relpath` lives: `<name>.card.md` beside the data."""
+    return str(PurePosixPath(data_relpath).parent / f"{name}{CARD_SUFFIX}")
+
+
+def parse_card(text: str, display: str) -> Card:
+    """A card's front matter (strictly parsed) and body, or InputError naming the line."""
+    lines = text.split("\n")
+    if not lines or lines[0].rstrip() != FRONT_MATTER_FENCE:
+        raise InputError(
+            "card has no YAML front matter: the first line must be `---`, then the fields, then a closing `---`",
+            path=display,
+            line=1,
+        )
+    closing = next((index for index in range(1, len(lines)) if lines[index].rstrip() in FRONT_MATTER_CLOSERS), None)
+    if closing is None:
+        raise InputError("front matter opened on line 1 is never closed: add a line `---` after the last field", path=display, line=1)
+    document = load_yaml("\n".join(lines[1:closing]), display, first_line=2)
+    if not isinstance(document.data, dict):
+        raise InputError("front matter must be a mapping of field names to values", path=display, line=2)
+    return Card(path=display, front_matter=document, body="\n".join(lines[closing + 1 :]), body_first_line=closing + 2)
+
+
+def iter_placeholders(card: Card) -> Iterator[tuple[FieldPath, int, str]]:
+    """Every scaffold placeholder still in the card: (field, line, placeholder text)."""
+    for field, value in _iter_strings(card.data, ()):
+        match = PLACEHOLDER.search(value)
+        if match:
+            yield field, card.line_of(field), match.group(0)
+    for offset, line in enumerate(card.body.split("\n")):
+        match = PLACEHOLDER.search(line)
+        if match:
+            yield (), card.body_first_line + offset, match.group(0)
+
+
+def iter_links(card: Card) -> Iterator[Link]:
+    """Every `artifact:` link the card declares (datasets, base model, eval logs, …)."""
+    for field, value in _iter_strings(card.data, ()):
+        if field and field[-1] == LINK_KEY and not PLACEHOLDER.search(value):
+            yield Link(field=field, target=value.split("@", 1)[0], line=card.line_of(field))
+
+
+def _iter_strings(node: Any, path: FieldPath) -> Iterator[tuple[FieldPath, str]]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _iter_strings(value, (*path, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _iter_strings(value, (*path, index))
+    elif isinstance(node, str):
+        yield path, node

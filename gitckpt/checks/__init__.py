@@ -1,0 +1,56 @@
+"""All checks behind one interface: per-file checks run when a card or pointer is read
+(and are cached with it); repository checks run over the whole inventory every time."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from gitckpt.checks.base import Check, Finding
+from gitckpt.checks.card_format import FRONT_MATTER, UNREADABLE
+from gitckpt.checks.card_schema import SCHEMA
+from gitckpt.checks.links import UNRESOLVED_LINK, check_links
+from gitckpt.checks.naming import DUPLICATE_NAME, NAME_PATTERN, check_naming
+from gitckpt.checks.placeholders import PLACEHOLDER
+from gitckpt.checks.pointer_format import POINTER_FORMAT
+from gitckpt.checks.sync import CARD_WITHOUT_POINTER, MISMATCH, POINTER_WITHOUT_CARD, UNSAFE_PATH, check_sync
+
+if TYPE_CHECKING:
+    from gitckpt.inventory import Inventory
+
+ALL_CHECKS: dict[str, Check] = {
+    check.id: check
+    for check in (
+        UNREADABLE,
+        FRONT_MATTER,
+        SCHEMA,
+        PLACEHOLDER,
+        POINTER_FORMAT,
+        POINTER_WITHOUT_CARD,
+        CARD_WITHOUT_POINTER,
+        MISMATCH,
+        UNSAFE_PATH,
+        DUPLICATE_NAME,
+        NAME_PATTERN,
+        UNRESOLVED_LINK,
+    )
+}
+REPOSITORY_CHECKS: tuple[Callable[[Inventory], Iterator[Finding]], ...] = (check_sync, check_naming, check_links)
+
+
+@dataclass(frozen=True)
+class RatedFinding:
+    finding: Finding
+    severity: str
+
+
+def run_checks(inventory: Inventory) -> list[RatedFinding]:
+    """Every finding in the inventory with its severity under the repository's policy; `off` ones dropped."""
+    findings = [*inventory.findings(), *(finding for check in REPOSITORY_CHECKS for finding in check(inventory))]
+    return rate(findings, inventory.config.severities)
+
+
+def rate(findings: Iterable[Finding], overrides: dict[str, str]) -> list[RatedFinding]:
+    rated = [RatedFinding(finding, overrides.get(finding.check, ALL_CHECKS[finding.check].severity)) for finding in sorted(set(findings))]
+    return [item for item in rated if item.severity != "off"]

@@ -1,0 +1,32 @@
+"""GC401: a card's links (training data, base model, eval logs) name cards that exist."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from gitckpt.checks.base import Check, Finding
+
+if TYPE_CHECKING:
+    from gitckpt.inventory import Inventory
+
+UNRESOLVED_LINK = Check(
+    id="GC401",
+    name="link-unresolved",
+    severity="error",
+    rationale="Provenance is only as good as its links: each `artifact:` must name a card in this repository.",
+    fix="Add the linked artifact's card, fix the name, or link it by `uri` with a `sha256` or `revision`.",
+)
+
+
+def check_links(inventory: Inventory) -> Iterator[Finding]:
+    names = {card.name for card in inventory.cards.values() if card.name}
+    for card in inventory.cards.values():
+        for link in card.links:
+            if link.target not in names:
+                yield UNRESOLVED_LINK.finding(
+                    card.path,
+                    f"links to {link.target!r}, but no card in this repository has that name",
+                    line=link.line,
+                    field=link.field,
+                )

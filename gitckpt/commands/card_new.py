@@ -1,0 +1,159 @@
+"""`git ckpt card new`: scaffold a card from a DVC pointer, pre-filled with what is known."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import platform
+import re
+from dataclasses import dataclass
+from importlib import metadata
+from importlib.resources import files
+from pathlib import Path, PurePosixPath
+from string import Template
+
+from gitckpt.card import card_path_for
+from gitckpt.config import GTO_NAME_PATTERN
+from gitckpt.errors import GitckptError, UsageError
+from gitckpt.files import POINTER_SIZE_LIMIT, atomic_write, decode_text, read_limited
+from gitckpt.hashing import digest_file
+from gitckpt.pointer import POINTER_SUFFIX, PointerOut, parse_pointer
+from gitckpt.repo import Repository, head_commit
+
+ML_FRAMEWORKS = (
+    "torch",
+    "tensorflow",
+    "jax",
+    "flax",
+    "keras",
+    "transformers",
+    "safetensors",
+    "scikit-learn",
+    "numpy",
+    "onnx",
+    "lightgbm",
+    "xgboost",
+)
+FORMATS = {
+    ".safetensors": "safetensors",
+    ".pt": "pytorch",
+    ".pth": "pytorch",
+    ".ckpt": "pytorch-lightning",
+    ".bin": "binary",
+    ".onnx": "onnx",
+    ".gguf": "gguf",
+    ".h5": "keras-h5",
+    ".keras": "keras",
+    ".npz": "numpy",
+    ".npy": "numpy",
+    ".pkl": "pickle",
+    ".joblib": "joblib",
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".parquet": "parquet",
+    ".jsonl": "jsonl",
+    ".json": "json",
+    ".arrow": "arrow",
+    ".tar": "tar",
+    ".zip": "zip",
+    ".log": "text-log",
+    ".txt": "text",
+}
+
+
+@dataclass(frozen=True)
+class NewCard:
+    path: Path
+    relpath: str
+    name: str
+
+
+def create_card(repo: Repository, data_path: Path, kind: str, name: str | None) -> NewCard:
+    """Write `<name>.card.md` beside the data; refuse to overwrite an existing card."""
+    data_relpath = _data_relpath(repo, data_path)
+    out = _read_pointer_out(repo, data_relpath)
+    name = name or suggest_name(data_relpath)
+    if not re.fullmatch(GTO_NAME_PATTERN, name):
+        raise UsageError(f"{name!r} is not a valid artifact name: use lowercase letters, digits, '-' and '/', e.g. --name resnet50-cifar10")
+    card_relpath = card_path_for(data_relpath, name)
+    card_path = repo.root / card_relpath
+    if card_path.exists():
+        raise GitckptError(f"{card_relpath} already exists; gitckpt never overwrites a card. Edit it, or pick another --name.")
+    text = render_scaffold(repo, kind, name, data_relpath, out)
+    atomic_write(card_path, text)
+    return NewCard(path=card_path, relpath=card_relpath, name=name)
+
+
+def _data_relpath(repo: Repository, data_path: Path) -> str:
+    absolute = data_path if data_path.is_absolute() else Path.cwd() / data_path
+    absolute = Path(str(absolute).removesuffix(POINTER_SUFFIX)) if absolute.name.endswith(POINTER_SUFFIX) else absolute
+    try:
+        return absolute.parent.resolve().joinpath(absolute.name).relative_to(repo.root).as_posix()
+    except ValueError as exc:
+        raise UsageError(f"{data_path} is outside the repository {repo.root}") from exc
+
+
+def _read_pointer_out(repo: Repository, data_relpath: str) -> PointerOut:
+    pointer_relpath = f"{data_relpath}{POINTER_SUFFIX}"
+    pointer_path = repo.root / pointer_relpath
+    if not pointer_path.is_file():
+        raise GitckptError(
+            f"there is no DVC pointer {pointer_relpath}.\nTrack the data first (`dvc add {data_relpath}`), then run this again."
+        )
+    outs = parse_pointer(decode_text(read_limited(pointer_path, POINTER_SIZE_LIMIT, pointer_relpath), pointer_relpath), pointer_relpath)
+    name = PurePosixPath(data_relpath).name
+    out = next((out for out in outs if out.path == name), None)
+    if out is None:
+        raise GitckptError(f"{pointer_relpath} does not track {name}")
+    return out
+
+
+def suggest_name(data_relpath: str) -> str:
+    """A GTO-valid name from the data's file name: `ResNet50_final.pt` → `resnet50-final`."""
+    stem = PurePosixPath(data_relpath).name.split(".")[0]
+    return re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-") or "artifact"
+
+
+def render_scaffold(repo: Repository, kind: str, name: str, data_relpath: str, out: PointerOut) -> str:
+    data_path = repo.root / data_relpath
+    values = {
+        "name_yaml": name,
+        "data_path": out.path,
+        "md5": out.md5,
+        "sha256": _sha256_or_placeholder(data_path, out),
+        "size": out.size,
+        "format": "directory" if out.is_directory else FORMATS.get(data_path.suffix.lower(), "<FILL: file format>"),
+        "snapshot_time": _snapshot_time(data_path),
+        "code_commit": head_commit(repo) or "<FILL: git commit of the code that produced the bytes>",
+        "python": platform.python_version(),
+    }
+    template = Template(files("gitckpt").joinpath("templates", f"{kind}.card.md").read_text(encoding="utf-8"))
+    quoted = {key: json.dumps(value) for key, value in values.items()}
+    return template.substitute(quoted, frameworks=_frameworks_yaml(), name=name)
+
+
+def _sha256_or_placeholder(data_path: Path, out: PointerOut) -> str:
+    if out.is_directory or not data_path.is_file():
+        return "<FILL: sha256 of the bytes (64 hex digits)>"
+    digests = digest_file(data_path)
+    if digests.md5 != out.md5:
+        raise GitckptError(
+            f"{data_path.name} has changed since DVC recorded it (md5 {digests.md5}, pointer says {out.md5}).\n"
+            f"Run `dvc add` on it again, then create the card."
+        )
+    return digests.sha256
+
+
+def _snapshot_time(data_path: Path) -> str:
+    when = data_path.stat().st_mtime if data_path.exists() else datetime.datetime.now(datetime.UTC).timestamp()
+    return datetime.datetime.fromtimestamp(when, datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _frameworks_yaml() -> str:
+    installed = {}
+    for package in ML_FRAMEWORKS:
+        try:
+            installed[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            continue
+    return json.dumps(installed) if installed else '"<FILL: framework versions, e.g. {torch: 2.3.0}>"'

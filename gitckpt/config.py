@@ -1,0 +1,78 @@
+"""The repository's policy: `.gitckpt/config.yaml`."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from gitckpt.errors import InputError
+from gitckpt.schema import CONFIG_SCHEMA, validate
+from gitckpt.strict_yaml import format_field_path, load_yaml
+
+CONFIG_PATH = ".gitckpt/config.yaml"
+GTO_NAME_PATTERN = r"[a-z0-9]([a-z0-9-/]*[a-z0-9])?"
+DEFAULT_STAGES = ("dev", "staging", "prod")
+SEVERITIES = ("error", "warning", "off")
+
+DEFAULT_CONFIG_TEXT = f"""\
+# gitckpt policy for this repository. Committed, so every clone enforces the same rules.
+# Schema: gitckpt/schemas/config.schema.json
+schema_version: 1
+
+naming:
+  # A regular expression every artifact name must match in full. The default accepts any
+  # name GTO accepts; tighten it for your team, e.g. '^projx-[a-z0-9-]+$'.
+  pattern: '{GTO_NAME_PATTERN}'
+
+stages:
+  # Stages a release may be promoted to, in promotion order (`git ckpt promote`).
+  allowed: [{", ".join(DEFAULT_STAGES)}]
+  # Refuse promoting a version to a stage whose predecessor it never held.
+  enforce_order: true
+
+# Severity per check id (see `git ckpt check --help`): error, warning or off.
+# An error blocks the commit; a warning is shown and lets it through.
+checks: {{}}
+#  GC302: warning
+"""
+
+
+@dataclass(frozen=True)
+class Config:
+    naming_pattern: str = GTO_NAME_PATTERN
+    stages: tuple[str, ...] = DEFAULT_STAGES
+    enforce_order: bool = True
+    severities: dict[str, str] = field(default_factory=dict)
+
+    def name_matches(self, name: str) -> bool:
+        return re.fullmatch(self.naming_pattern, name) is not None
+
+
+def parse_config(text: str, display: str = CONFIG_PATH) -> Config:
+    """The policy, validated against its schema; InputError names the line and field."""
+    document = load_yaml(text, display)
+    data: Any = document.data if document.data is not None else {}
+    if not isinstance(data, dict):
+        raise InputError("config must be a mapping of settings", path=display, line=1)
+    problems = validate(data, CONFIG_SCHEMA)
+    if problems:
+        first = problems[0]
+        raise InputError(first.message, path=display, line=document.line_of(first.field), field=format_field_path(first.field))
+    pattern = data.get("naming", {}).get("pattern", GTO_NAME_PATTERN)
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise InputError(
+            f"naming.pattern is not a valid regular expression: {exc}",
+            path=display,
+            line=document.line_of(("naming", "pattern")),
+            field="naming.pattern",
+        ) from exc
+    stages = data.get("stages", {})
+    return Config(
+        naming_pattern=pattern,
+        stages=tuple(stages.get("allowed", DEFAULT_STAGES)),
+        enforce_order=bool(stages.get("enforce_order", True)),
+        severities=dict(data.get("checks") or {}),
+    )

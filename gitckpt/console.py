@@ -1,0 +1,82 @@
+"""Terminal output: the only module besides `cli` that writes to the user."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from gitckpt.inventory import Progress
+
+if TYPE_CHECKING:
+    from gitckpt.commands.check import CheckReport
+
+PROGRESS_MIN_ITEMS = 200
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, sort_keys=False) + "\n")
+
+
+def error(message: str) -> None:
+    sys.stderr.write(f"gitckpt: {message}\n")
+
+
+@contextmanager
+def progress_bar(description: str) -> Iterator[Progress | None]:
+    """A progress callback that draws a bar on a terminal once the work is large; silent elsewhere."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import Progress as RichProgress
+
+    with RichProgress(transient=True, console=None) as bar:
+        task: list[Any] = []
+
+        def update(done: int, total: int) -> None:
+            if total < PROGRESS_MIN_ITEMS:
+                return
+            if not task:
+                task.append(bar.add_task(description, total=total))
+            bar.update(task[0], completed=done)
+
+        yield update
+
+
+def print_check_report(report: CheckReport) -> None:
+    """Findings grouped by file, linter style, then a one-line summary."""
+    current = None
+    for item in report.findings:
+        finding = item.finding
+        if finding.path != current:
+            current = finding.path
+            print(finding.path)
+        field = f"{finding.field}: " if finding.field else ""
+        print(f"  {finding.path}:{finding.line}: {item.severity} {finding.check} {field}{finding.message}")
+    _print_fixes(report)
+    print(_summary(report))
+
+
+def _print_fixes(report: CheckReport) -> None:
+    from gitckpt.checks import ALL_CHECKS
+
+    found = sorted({item.finding.check for item in report.findings})
+    if found:
+        print("How to fix:")
+    for check_id in found:
+        print(f"  {check_id} {ALL_CHECKS[check_id].name}: {ALL_CHECKS[check_id].fix}")
+
+
+def _summary(report: CheckReport) -> str:
+    scanned = f"{_count(report.cards, 'card')}, {_count(report.pointers, 'pointer')} checked"
+    if not report.findings:
+        return f"OK: {scanned}, no findings."
+    files = len({item.finding.path for item in report.findings})
+    verdict = "FAILED" if report.errors else "OK with warnings"
+    return f"{verdict}: {_count(report.errors, 'error')}, {_count(report.warnings, 'warning')} in {_count(files, 'file')} ({scanned})."
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"

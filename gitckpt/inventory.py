@@ -1,0 +1,234 @@
+"""Every card and pointer in the work tree, reduced to the facts the checks need.
+
+Reading is the expensive part (YAML parsing, schema validation), so the facts and the
+per-file findings are cached by content digest; a warm run only hashes small files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from gitckpt.cache import ResultCache
+from gitckpt.card import BYTES_FIELD, Card, is_card_path, iter_links
+from gitckpt.checks.base import Finding
+from gitckpt.checks.card_format import UNREADABLE, load_card
+from gitckpt.checks.card_schema import check_card_schema
+from gitckpt.checks.placeholders import check_placeholders
+from gitckpt.checks.pointer_format import POINTER_FORMAT, load_pointer
+from gitckpt.config import CONFIG_PATH, Config, parse_config
+from gitckpt.errors import InputError
+from gitckpt.files import CARD_SIZE_LIMIT, POINTER_SIZE_LIMIT, read_limited
+from gitckpt.pointer import is_pointer_path
+from gitckpt.repo import Repository, list_work_tree_files
+from gitckpt.schema import rules_fingerprint
+from gitckpt.strict_yaml import format_field_path
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class LinkFacts:
+    field: str
+    target: str
+    line: int
+
+
+@dataclass(frozen=True)
+class CardFacts:
+    path: str
+    name: str | None = None
+    name_line: int = 0
+    kind: str | None = None
+    data_path: str | None = None
+    data_path_line: int = 0
+    md5: str | None = None
+    md5_line: int = 0
+    size: int | None = None
+    size_line: int = 0
+    links: tuple[LinkFacts, ...] = ()
+    findings: tuple[Finding, ...] = ()
+
+    @property
+    def data_relpath(self) -> str | None:
+        """The data path relative to the repository root, as a pointer would name it."""
+        if self.data_path is None:
+            return None
+        return _normalise(PurePosixPath(self.path).parent / self.data_path)
+
+
+@dataclass(frozen=True)
+class OutFacts:
+    path: str
+    md5: str
+    size: int
+    line: int
+
+
+@dataclass(frozen=True)
+class PointerFacts:
+    path: str
+    outs: tuple[OutFacts, ...] = ()
+    findings: tuple[Finding, ...] = ()
+
+    def out_relpath(self, out: OutFacts) -> str:
+        return _normalise(PurePosixPath(self.path).parent / out.path)
+
+
+@dataclass
+class Inventory:
+    repo: Repository
+    config: Config
+    cards: dict[str, CardFacts] = field(default_factory=dict)
+    pointers: dict[str, PointerFacts] = field(default_factory=dict)
+
+    def findings(self) -> list[Finding]:
+        facts: list[CardFacts | PointerFacts] = [*self.cards.values(), *self.pointers.values()]
+        return [finding for item in facts for finding in item.findings]
+
+
+def _normalise(path: PurePosixPath) -> str:
+    parts: list[str] = []
+    for part in path.parts:
+        if part == "..":
+            if parts:
+                parts.pop()
+            else:
+                parts.append(part)
+        elif part != ".":
+            parts.append(part)
+    return "/".join(parts)
+
+
+def load_inventory(repo: Repository, progress: Progress | None = None) -> Inventory:
+    """Read every card and pointer of the work tree, from the cache where the bytes are known."""
+    cache = ResultCache(repo.state_dir)
+    try:
+        config = _load_config(repo, cache)
+        paths = [path for path in list_work_tree_files(repo) if is_card_path(path) or is_pointer_path(path)]
+        inventory = Inventory(repo=repo, config=config)
+        _read_files(repo, cache, paths, inventory, progress)
+        return inventory
+    finally:
+        cache.close()
+
+
+def _content_key(kind: str, relpath: str, data: bytes) -> str:
+    digest = hashlib.sha1(data, usedforsecurity=False).hexdigest()
+    return f"{kind}:{rules_fingerprint()}:{relpath}:{digest}"
+
+
+def _load_config(repo: Repository, cache: ResultCache) -> Config:
+    path = repo.root / CONFIG_PATH
+    if not path.is_file():
+        return Config()
+    data = read_limited(path, CARD_SIZE_LIMIT, CONFIG_PATH)
+    key = _content_key("config", CONFIG_PATH, data)
+    cached = cache.get_many([key]).get(key)
+    if cached is not None:
+        return Config(**{**cached, "stages": tuple(cached["stages"])})
+    from gitckpt.files import decode_text
+
+    config = parse_config(decode_text(data, CONFIG_PATH))
+    cache.put_many({key: asdict(config)})
+    return config
+
+
+def _read_files(repo: Repository, cache: ResultCache, paths: Iterable[str], inventory: Inventory, progress: Progress | None) -> None:
+    contents: dict[str, tuple[str, bytes | Finding]] = {}
+    for relpath in paths:
+        content = _read_small_file(repo.root / relpath, relpath)
+        if content is not None:
+            key = _content_key("card" if is_card_path(relpath) else "pointer", relpath, content) if isinstance(content, bytes) else ""
+            contents[relpath] = (key, content)
+    cached = cache.get_many(key for key, _ in contents.values() if key)
+    fresh: dict[str, Any] = {}
+    missing = [relpath for relpath, (key, _) in contents.items() if key not in cached]
+    for done, relpath in enumerate(missing, start=1):
+        key, content = contents[relpath]
+        fresh[key] = _facts_to_json(_read_facts(relpath, content))
+        if progress:
+            progress(done, len(missing))
+    cache.put_many(fresh)
+    for relpath, (key, content) in contents.items():
+        facts = _facts_from_json(relpath, cached.get(key) or fresh[key]) if key else _read_facts(relpath, content)
+        if isinstance(facts, CardFacts):
+            inventory.cards[relpath] = facts
+        else:
+            inventory.pointers[relpath] = facts
+
+
+def _read_small_file(path: Path, relpath: str) -> bytes | Finding | None:
+    """The bytes of a card or pointer, a finding when it is too large, None when it is gone."""
+    limit = CARD_SIZE_LIMIT if is_card_path(relpath) else POINTER_SIZE_LIMIT
+    check = UNREADABLE if is_card_path(relpath) else POINTER_FORMAT
+    if not path.is_file():
+        return None
+    try:
+        return read_limited(path, limit, relpath)
+    except InputError as error:
+        return check.finding(relpath, error.message, line=error.line)
+
+
+def _read_facts(relpath: str, content: bytes | Finding) -> CardFacts | PointerFacts:
+    if is_card_path(relpath):
+        return card_facts(relpath, content)
+    return pointer_facts(relpath, content)
+
+
+def card_facts(relpath: str, content: bytes | Finding) -> CardFacts:
+    loaded = load_card(content, relpath) if isinstance(content, bytes) else content
+    if isinstance(loaded, Finding):
+        return CardFacts(path=relpath, findings=(loaded,))
+    findings = (*check_card_schema(loaded), *check_placeholders(loaded))
+    return _extract_card_facts(loaded, findings)
+
+
+def _extract_card_facts(card: Card, findings: tuple[Finding, ...]) -> CardFacts:
+    data = card.data
+    name = data.get("name") if isinstance(data.get("name"), str) else None
+    kind = card.kind
+    block_key = BYTES_FIELD.get(kind or "", "")
+    block = data.get(block_key)
+    if not isinstance(block, dict):
+        block = {}
+    data_path, md5, size = block.get("path"), block.get("md5"), block.get("size")
+    return CardFacts(
+        path=card.path,
+        name=name,
+        name_line=card.line_of(("name",)) or 2,
+        kind=kind,
+        data_path=data_path if isinstance(data_path, str) else None,
+        data_path_line=card.line_of((block_key, "path")),
+        md5=md5 if isinstance(md5, str) else None,
+        md5_line=card.line_of((block_key, "md5")),
+        size=size if isinstance(size, int) and not isinstance(size, bool) else None,
+        size_line=card.line_of((block_key, "size")),
+        links=tuple(LinkFacts(format_field_path(link.field), link.target, link.line) for link in iter_links(card)),
+        findings=findings,
+    )
+
+
+def pointer_facts(relpath: str, content: bytes | Finding) -> PointerFacts:
+    loaded = load_pointer(content, relpath) if isinstance(content, bytes) else content
+    if isinstance(loaded, Finding):
+        return PointerFacts(path=relpath, findings=(loaded,))
+    return PointerFacts(path=relpath, outs=tuple(OutFacts(out.path, out.md5, out.size, out.line) for out in loaded))
+
+
+def _facts_to_json(facts: CardFacts | PointerFacts) -> dict[str, Any]:
+    data = asdict(facts)
+    data.pop("path")
+    return data
+
+
+def _facts_from_json(relpath: str, data: dict[str, Any]) -> CardFacts | PointerFacts:
+    findings = tuple(Finding.from_json(item) for item in data["findings"])
+    if is_card_path(relpath):
+        links = tuple(LinkFacts(**item) for item in data["links"])
+        return CardFacts(path=relpath, **{**data, "links": links, "findings": findings})
+    outs = tuple(OutFacts(**item) for item in data["outs"])
+    return PointerFacts(path=relpath, outs=outs, findings=findings)

@@ -1,0 +1,91 @@
+"""The git repository: where it is, which files it holds, and small wrappers around the git CLI.
+
+The hot path (`check`) uses the git CLI directly: importing pygit2 or GitPython costs more
+than the whole warm check is allowed to take.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from gitckpt.errors import GitckptError
+
+
+@dataclass(frozen=True)
+class Repository:
+    root: Path
+    git_dir: Path
+
+    @property
+    def state_dir(self) -> Path:
+        """gitckpt's private, never-committed state (caches)."""
+        return self.git_dir / "gitckpt"
+
+    def relpath(self, path: Path) -> str:
+        return path.resolve().relative_to(self.root).as_posix()
+
+
+def no_git_env(env: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment without inherited `GIT_*` variables, for running git in another
+    repository from inside a git hook (which sets GIT_DIR, GIT_INDEX_FILE, …)."""
+    source = os.environ if env is None else env
+    return {
+        key: value
+        for key, value in source.items()
+        if not key.startswith("GIT_") or key in ("GIT_EXEC_PATH", "GIT_SSH_COMMAND", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_NOSYSTEM")
+    }
+
+
+def git(args: Sequence[str], cwd: Path, *, check: bool = True) -> str:
+    """Run git and return its standard output; a failure becomes a GitckptError with git's words."""
+    try:
+        completed = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
+    except FileNotFoundError as exc:
+        raise GitckptError("git is not installed or not on PATH") from exc
+    if check and completed.returncode != 0:
+        raise GitckptError(f"git {' '.join(args)} failed: {completed.stderr.strip() or completed.stdout.strip()}")
+    return completed.stdout
+
+
+def find_repository(start: Path | None = None) -> Repository:
+    """The work tree containing `start` (default: the current directory)."""
+    where = (start or Path.cwd()).resolve()
+    completed = subprocess.run(
+        ["git", "rev-parse", "--show-toplevel", "--absolute-git-dir"],
+        cwd=where,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    lines = completed.stdout.splitlines()
+    if completed.returncode != 0 or len(lines) != 2 or not lines[0]:
+        raise GitckptError(
+            f"{where} is not inside a git work tree.\ngitckpt keeps its registry in git: run `git init` (or cd into your repository) first."
+        )
+    return Repository(root=Path(lines[0]).resolve(), git_dir=Path(lines[1]).resolve())
+
+
+def list_work_tree_files(repo: Repository) -> list[str]:
+    """Tracked files plus untracked files git does not ignore, relative to the root."""
+    output = git(["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--deduplicate"], repo.root)
+    return [path for path in output.split("\0") if path]
+
+
+def list_staged_paths(repo: Repository) -> list[str]:
+    """Files added, copied, modified or renamed in the index (what a commit would record)."""
+    output = git(["diff", "--cached", "--name-only", "-z", "--diff-filter=ACMR"], repo.root)
+    return [path for path in output.split("\0") if path]
+
+
+def head_commit(repo: Repository) -> str | None:
+    output = git(["rev-parse", "--verify", "--quiet", "HEAD"], repo.root, check=False).strip()
+    return output or None
+
+
+def git_path(repo: Repository, name: str) -> Path:
+    """`git rev-parse --git-path NAME`: honours core.hooksPath and worktrees."""
+    return (repo.root / git(["rev-parse", "--git-path", name], repo.root).strip()).resolve()

@@ -1,0 +1,151 @@
+"""Loading the JSON Schemas in `schemas/` and turning jsonschema errors into messages
+that name the field, what was expected and what the field is for."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+from gitckpt.strict_yaml import FieldPath
+
+CARD_SCHEMAS = {
+    "model": "model-card.schema.json",
+    "dataset": "dataset-card.schema.json",
+    "eval": "eval-card.schema.json",
+}
+CONFIG_SCHEMA = "config.schema.json"
+NOASSERTION_KEY = "noassertion"
+
+
+@dataclass(frozen=True)
+class SchemaProblem:
+    field: FieldPath
+    message: str
+
+
+def schema_files() -> list[str]:
+    return sorted(entry.name for entry in files("gitckpt").joinpath("schemas").iterdir() if entry.name.endswith(".json"))
+
+
+@cache
+def load_schema(filename: str) -> dict[str, Any]:
+    return json.loads(files("gitckpt").joinpath("schemas", filename).read_text(encoding="utf-8"))
+
+
+@cache
+def rules_fingerprint() -> str:
+    """Changes whenever a schema or gitckpt's code changes, so cached results are never stale."""
+    digest = hashlib.sha256()
+    for name in schema_files():
+        digest.update(files("gitckpt").joinpath("schemas", name).read_bytes())
+    package = Path(__file__).parent
+    for source in sorted(package.rglob("*.py")):
+        stat = source.stat()
+        digest.update(f"{source.relative_to(package)}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    return digest.hexdigest()[:16]
+
+
+@cache
+def _validator(filename: str) -> Any:
+    from jsonschema import Draft202012Validator
+    from referencing import Registry, Resource
+
+    resources = [(load_schema(name)["$id"], Resource.from_contents(load_schema(name))) for name in schema_files()]
+    registry: Registry = Registry().with_resources(resources)
+    return Draft202012Validator(load_schema(filename), registry=registry)
+
+
+def validate(instance: Any, filename: str) -> list[SchemaProblem]:
+    """Every problem of `instance` against the schema, the most specific error per field."""
+    problems: list[SchemaProblem] = []
+    for error in _validator(filename).iter_errors(instance):
+        problems.extend(_explain(error))
+    return sorted(set(problems), key=lambda problem: [str(part) for part in problem.field])
+
+
+def _explain(error: Any, outer_schema: Any = None) -> list[SchemaProblem]:
+    """Reduce an error to what the user must change; for `anyOf` pick the branch they meant."""
+    if error.validator in ("anyOf", "oneOf") and error.context:
+        branch = _intended_branch(error)
+        chosen = [sub for sub in error.context if sub.relative_schema_path[0] == branch]
+        return [problem for sub in chosen for problem in _explain(sub, error.schema)]
+    field = tuple(error.absolute_path)
+    if error.validator == "required":
+        missing = error.message.split("'")[1]
+        described = _describe(error.schema.get("properties", {}).get(missing, {}))
+        return [SchemaProblem((*field, missing), f"required field is missing{described}")]
+    if error.validator == "additionalProperties" and error.schema.get("additionalProperties") is False:
+        return [SchemaProblem(field, f"unknown field: {error.message.split('(')[-1].rstrip(')')}")]
+    same_field = outer_schema is not None and not _description_of(error.schema)
+    return [SchemaProblem(field, _expected(error) + _describe(outer_schema if same_field else error.schema))]
+
+
+def _intended_branch(error: Any) -> int:
+    """A mapping holding `noassertion` meant the honest-gap branch; otherwise the branch with
+    the fewest, deepest errors is what the user was writing."""
+    for index, option in enumerate(error.validator_value):
+        if isinstance(error.instance, dict) and NOASSERTION_KEY in error.instance and "noassertion" in option.get("$ref", ""):
+            return index
+    scores: dict[int, tuple[int, int]] = {}
+    for sub in error.context:
+        index = sub.relative_schema_path[0]
+        depth, count = scores.get(index, (0, 0))
+        scores[index] = (max(depth, len(sub.absolute_path)), count + 1)
+    if isinstance(error.instance, dict) and NOASSERTION_KEY not in error.instance:
+        scores = {
+            index: score for index, score in scores.items() if "noassertion" not in error.validator_value[index].get("$ref", "")
+        } or scores
+    return max(scores, key=lambda index: (scores[index][0], -scores[index][1], -index))
+
+
+def _expected(error: Any) -> str:
+    shown = json.dumps(error.instance)[:60] if not isinstance(error.instance, (dict, list)) else type(error.instance).__name__
+    expected = error.validator_value
+    match error.validator:
+        case "type":
+            return f"expected {expected}, got {shown}"
+        case "const":
+            return f"expected {json.dumps(expected)}, got {shown}"
+        case "enum":
+            return f"expected one of {', '.join(map(str, expected))}; got {shown}"
+        case "pattern":
+            return f"{shown} does not have the expected form"
+        case "minItems":
+            return f"needs at least {expected} entr{'y' if expected == 1 else 'ies'}"
+        case "minProperties":
+            return "must not be empty"
+        case "minLength":
+            return f"must be at least {expected} character(s) long"
+        case "minimum" | "exclusiveMinimum" | "maximum" | "exclusiveMaximum":
+            return f"{shown} is out of range ({error.validator} {expected})"
+    return str(error.message)
+
+
+def _describe(schema: Any) -> str:
+    description = _description_of(schema)
+    return f" ({description})" if description else ""
+
+
+def _description_of(schema: Any) -> str | None:
+    """A field's description, following a `$ref` when the field itself has none."""
+    if not isinstance(schema, dict):
+        return None
+    if "description" in schema:
+        return str(schema["description"])
+    if "$ref" in schema:
+        return _description_of(_resolve_local_ref(schema["$ref"]))
+    return None
+
+
+def _resolve_local_ref(ref: str) -> Any:
+    """Our schemas only refer within `schemas/`: `file.json#/pointer`, or `#/pointer` in the common file."""
+    filename, _, pointer = ref.partition("#")
+    node: Any = load_schema(filename or "card-common.schema.json")
+    for part in pointer.strip("/").split("/") if pointer.strip("/") else []:
+        node = node.get(part, {}) if isinstance(node, dict) else {}
+    return node
