@@ -51,7 +51,7 @@ class Link:
 
 
 def is_card_path(relpath: str) -> bool:
-    return PurePosixPath(relpath).name.endswith(CARD_SUFFIX)
+    return relpath.endswith(CARD_SUFFIX)
 
 
 def card_path_for(data_relpath: str, name: str) -> str:

@@ -7,9 +7,10 @@ per-file findings are cached by content digest; a warm run only hashes small fil
 from __future__ import annotations
 
 import hashlib
+import posixpath
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from gitckpt.cache import ResultCache
@@ -55,9 +56,7 @@ class CardFacts:
     @property
     def data_relpath(self) -> str | None:
         """The data path relative to the repository root, as a pointer would name it."""
-        if self.data_path is None:
-            return None
-        return _normalise(PurePosixPath(self.path).parent / self.data_path)
+        return None if self.data_path is None else relative_to_file(self.path, self.data_path)
 
 
 @dataclass(frozen=True)
@@ -75,7 +74,7 @@ class PointerFacts:
     findings: tuple[Finding, ...] = ()
 
     def out_relpath(self, out: OutFacts) -> str:
-        return _normalise(PurePosixPath(self.path).parent / out.path)
+        return relative_to_file(self.path, out.path)
 
 
 @dataclass
@@ -90,17 +89,9 @@ class Inventory:
         return [finding for item in facts for finding in item.findings]
 
 
-def _normalise(path: PurePosixPath) -> str:
-    parts: list[str] = []
-    for part in path.parts:
-        if part == "..":
-            if parts:
-                parts.pop()
-            else:
-                parts.append(part)
-        elif part != ".":
-            parts.append(part)
-    return "/".join(parts)
+def relative_to_file(file_relpath: str, value: str) -> str:
+    """`value`, written in the file `file_relpath`, as a path relative to the repository root."""
+    return posixpath.normpath(posixpath.join(posixpath.dirname(file_relpath), value))
 
 
 def load_inventory(repo: Repository, progress: Progress | None = None) -> Inventory:
@@ -163,13 +154,12 @@ def _read_files(repo: Repository, cache: ResultCache, paths: Iterable[str], inve
 
 def _read_small_file(path: Path, relpath: str) -> bytes | Finding | None:
     """The bytes of a card or pointer, a finding when it is too large, None when it is gone."""
-    limit = CARD_SIZE_LIMIT if is_card_path(relpath) else POINTER_SIZE_LIMIT
-    check = UNREADABLE if is_card_path(relpath) else POINTER_FORMAT
-    if not path.is_file():
-        return None
+    limit, check = (CARD_SIZE_LIMIT, UNREADABLE) if is_card_path(relpath) else (POINTER_SIZE_LIMIT, POINTER_FORMAT)
     try:
         return read_limited(path, limit, relpath)
     except InputError as error:
+        if not path.is_file():
+            return None
         return check.finding(relpath, error.message, line=error.line)
 
 

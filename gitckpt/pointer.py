@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 from typing import Any
 
 from gitckpt.errors import InputError
@@ -35,8 +34,9 @@ class PointerOut:
 
 def is_pointer_path(relpath: str) -> bool:
     """A `.dvc` pointer file, as opposed to DVC's own `.dvc/` directory."""
-    pure = PurePosixPath(relpath)
-    return pure.suffix == POINTER_SUFFIX and pure.name != POINTER_SUFFIX and ".dvc" not in pure.parts[:-1]
+    name = relpath.rpartition("/")[2]
+    inside_dvc_dir = relpath.startswith(".dvc/") or "/.dvc/" in relpath
+    return name.endswith(POINTER_SUFFIX) and name != POINTER_SUFFIX and not inside_dvc_dir
 
 
 def parse_pointer(text: str, display: str) -> list[PointerOut]:

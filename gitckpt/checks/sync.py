@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import posixpath
 from collections import defaultdict
 from collections.abc import Iterator
-from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from gitckpt.card import BYTES_FIELD
 from gitckpt.checks.base import Check, Finding
-from gitckpt.files import resolve_inside
+from gitckpt.files import PathGuard
 from gitckpt.pointer import POINTER_SUFFIX
 
 if TYPE_CHECKING:
@@ -46,17 +46,18 @@ UNSAFE_PATH = Check(
 
 
 def check_sync(inventory: Inventory) -> Iterator[Finding]:
+    guard = PathGuard(inventory.repo.root)
     claims: dict[str, list[CardFacts]] = defaultdict(list)
     for card in inventory.cards.values():
         if card.data_relpath is not None:
             claims[card.data_relpath].append(card)
-            yield from _check_card_data(inventory, card)
-    yield from _check_pointers(inventory, claims)
+            yield from _check_card_data(inventory, guard, card)
+    yield from _check_pointers(inventory, guard, claims)
 
 
-def _check_card_data(inventory: Inventory, card: CardFacts) -> Iterator[Finding]:
+def _check_card_data(inventory: Inventory, guard: PathGuard, card: CardFacts) -> Iterator[Finding]:
     block = BYTES_FIELD.get(card.kind or "", "checkpoint")
-    _, reason = resolve_inside(inventory.repo.root, inventory.repo.root / PurePosixPath(card.path).parent, card.data_path or "")
+    reason = guard.problem(posixpath.dirname(card.path), card.data_path or "")
     if reason:
         yield UNSAFE_PATH.finding(card.path, f"{reason}: {card.data_path!r}", line=card.data_path_line, field=f"{block}.path")
         return
@@ -93,11 +94,10 @@ def _check_card_data(inventory: Inventory, card: CardFacts) -> Iterator[Finding]
         )
 
 
-def _check_pointers(inventory: Inventory, claims: dict[str, list[CardFacts]]) -> Iterator[Finding]:
-    root = inventory.repo.root
+def _check_pointers(inventory: Inventory, guard: PathGuard, claims: dict[str, list[CardFacts]]) -> Iterator[Finding]:
     for pointer in inventory.pointers.values():
         for out in pointer.outs:
-            _, reason = resolve_inside(root, root / Path(pointer.path).parent, out.path)
+            reason = guard.problem(posixpath.dirname(pointer.path), out.path)
             if reason:
                 yield UNSAFE_PATH.finding(pointer.path, f"{reason}: {out.path!r}", line=out.line, field="outs.path")
                 continue

@@ -1,0 +1,101 @@
+"""`git ckpt check --all` on 1,000 artifacts against `dvc status` on the same repository.
+
+Generates a repository with 1,000 artifacts (small data files tracked by one real `dvc add`,
+complete cards: datasets, models trained on them, evaluation logs), then times, in one run:
+  - `git ckpt check --all`, cold (empty cache) and warm (median of several runs);
+  - `dvc status` (median of several runs).
+Budget: warm check ≤ 0.5 s and no slower than `dvc status`.
+
+    python benchmarks/check_many.py [--artifacts 1000] [--runs 5] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from testing.cards import dataset_fields, eval_fields, model_fields, write_card
+from testing.repos import clean_env, commit_all, make_repo, track
+
+BUDGET_SECONDS = 0.5
+
+
+def build(repo: Path, artifacts: int) -> None:
+    datasets = max(1, artifacts // 5)
+    evals = max(1, artifacts // 10)
+    models = artifacts - datasets - evals
+    plan = (
+        [("dataset", f"data/d{index:04}/points.csv", f"d{index:04}") for index in range(datasets)]
+        + [("model", f"models/m{index:04}/weights.bin", f"m{index:04}") for index in range(models)]
+        + [("eval", f"evals/e{index:04}/log.jsonl", f"e{index:04}") for index in range(evals)]
+    )
+    outs = track(repo, {path: f"{name} bytes\n".encode() * 64 for _, path, name in plan})
+    for kind, path, name in plan:
+        write_card(repo, kind, name, path, outs[path], fields_for(kind, int(name[1:]), datasets, models))
+    commit_all(repo, f"{artifacts} artifacts")
+
+
+def fields_for(kind: str, number: int, datasets: int, models: int) -> dict[str, object]:
+    """Models train on a dataset; evals measure a model on a dataset: every link resolves."""
+    if kind == "dataset":
+        return dataset_fields()
+    if kind == "model":
+        return model_fields(f"d{number % datasets:04}")
+    return eval_fields(f"m{number % models:04}", f"d{number % datasets:04}")
+
+
+def timed(command: list[str], cwd: Path) -> float:
+    start = time.perf_counter()
+    completed = subprocess.run(command, cwd=cwd, capture_output=True, text=True, env=clean_env(), check=False)
+    elapsed = time.perf_counter() - start
+    if completed.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed:\n{completed.stdout[-2000:]}\n{completed.stderr[-2000:]}")
+    return elapsed
+
+
+def median_of(command: list[str], cwd: Path, runs: int) -> float:
+    return statistics.median(timed(command, cwd) for _ in range(runs))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--artifacts", type=int, default=1000, help="number of artifacts to generate")
+    parser.add_argument("--runs", type=int, default=5, help="timed runs per command (median reported)")
+    parser.add_argument("--keep", type=Path, help="build the repository here and keep it")
+    args = parser.parse_args()
+
+    workdir = args.keep or Path(tempfile.mkdtemp(prefix="gitckpt-bench-"))
+    repo = workdir / "repo"
+    if not (repo / ".git").exists():
+        print(f"building {args.artifacts} artifacts in {repo} …", flush=True)
+        started = time.perf_counter()
+        build(make_repo(repo), args.artifacts)
+        print(f"  built in {time.perf_counter() - started:.1f} s")
+    check = [sys.executable, "-m", "gitckpt", "check", "--all"]
+    dvc_status = [sys.executable, "-m", "dvc", "status"]
+    shutil.rmtree(repo / ".git/gitckpt", ignore_errors=True)
+    cold = timed(check, repo)
+    warm = median_of(check, repo, args.runs)
+    dvc = median_of(dvc_status, repo, args.runs)
+    print(f"git ckpt check --all, cold:  {cold:7.3f} s")
+    print(f"git ckpt check --all, warm:  {warm:7.3f} s  (median of {args.runs}; budget {BUDGET_SECONDS} s)")
+    print(f"dvc status:                  {dvc:7.3f} s  (median of {args.runs})")
+    print(f"ratio warm check / dvc status: {warm / dvc:.3f}×  (budget ≤ 1.0×)")
+    print(f"ratio cold / warm check:       {cold / warm:.1f}×")
+    within = warm <= BUDGET_SECONDS and warm <= dvc
+    print("within budget" if within else "OVER BUDGET")
+    if not args.keep:
+        shutil.rmtree(workdir)
+    return 0 if within else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
