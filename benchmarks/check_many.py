@@ -12,6 +12,7 @@ Budget: warm check ≤ 0.5 s and no slower than `dvc status`.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import shutil
 import statistics
 import subprocess
@@ -37,10 +38,14 @@ def build(repo: Path, artifacts: int) -> None:
         + [("model", f"models/m{index:04}/weights.bin", f"m{index:04}") for index in range(models)]
         + [("eval", f"evals/e{index:04}/log.jsonl", f"e{index:04}") for index in range(evals)]
     )
-    outs = track(repo, {path: f"{name} bytes\n".encode() * 64 for _, path, name in plan})
+    outs = track(repo, {path: artifact_bytes(name) for _, path, name in plan})
     for kind, path, name in plan:
         write_card(repo, kind, name, path, outs[path], fields_for(kind, int(name[1:]), datasets, models))
     commit_all(repo, f"{artifacts} artifacts")
+
+
+def artifact_bytes(name: str) -> bytes:
+    return f"{name} bytes\n".encode() * 64
 
 
 def fields_for(kind: str, number: int, datasets: int, models: int) -> dict[str, object]:
@@ -49,7 +54,8 @@ def fields_for(kind: str, number: int, datasets: int, models: int) -> dict[str, 
         return dataset_fields()
     if kind == "model":
         return model_fields(f"d{number % datasets:04}")
-    return eval_fields(f"m{number % models:04}", f"d{number % datasets:04}")
+    model = f"m{number % models:04}"
+    return eval_fields(model, f"d{number % datasets:04}", hashlib.sha256(artifact_bytes(model)).hexdigest())
 
 
 def timed(command: list[str], cwd: Path) -> float:

@@ -1,33 +1,54 @@
-"""A content-addressed cache of parse and validation results in `.git/gitckpt/`.
+"""gitckpt's local state in `.git/gitckpt/cache.sqlite`: never committed, always rebuildable.
 
-Keys are digests of a file's bytes plus the rules that judged them, so a stale entry can
-never be returned: changed bytes or changed schemas simply miss. A cache that cannot be
-opened or read is rebuilt, never trusted.
+Two tables:
+- `results`: parse and validation results keyed by a digest of a file's bytes plus the rules
+  that judged them, so a stale entry can never be returned.
+- `digests`: md5/sha256 of data files keyed by path and stat (size, mtime_ns, ctime_ns,
+  inode). An entry whose file was modified within RACY_WINDOW_NS of the moment it was
+  hashed is never trusted (git's racy-git rule): the file may have changed again within
+  the timestamp granularity without its stat changing.
+
+A cache that cannot be opened or read is deleted and rebuilt, never trusted. Each write is
+one SQLite transaction, so an interrupted run leaves no half-written entry.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from gitckpt.hashing import FileDigests
+
 CACHE_FILE = "cache.sqlite"
+RACY_WINDOW_NS = 2_000_000_000
 _BATCH = 500
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, payload TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS digests (path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, ctime_ns INTEGER,"
+    " inode INTEGER, md5 TEXT, sha256 TEXT, hashed_at_ns INTEGER)",
+)
 
 
-class ResultCache:
+def stat_key(stat: os.stat_result) -> tuple[int, int, int, int]:
+    return (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
+
+
+class Cache:
     def __init__(self, directory: Path) -> None:
         self.path = directory / CACHE_FILE
-        self._connection: sqlite3.Connection | None = None
+        self._connection = self._open_or_rebuild(directory)
+
+    def _open_or_rebuild(self, directory: Path) -> sqlite3.Connection | None:
         try:
-            self._connection = self._open(directory)
+            return self._open(directory)
         except sqlite3.DatabaseError:
             self.path.unlink(missing_ok=True)
-            self._connection = self._try_open(directory)
-
-    def _try_open(self, directory: Path) -> sqlite3.Connection | None:
+        except OSError:
+            return None
         try:
             return self._open(directory)
         except (sqlite3.DatabaseError, OSError):
@@ -36,11 +57,23 @@ class ResultCache:
     def _open(self, directory: Path) -> sqlite3.Connection:
         directory.mkdir(parents=True, exist_ok=True)
         connection = sqlite3.connect(self.path, timeout=10)
-        connection.execute("CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, payload TEXT NOT NULL)")
+        for statement in _SCHEMA:
+            connection.execute(statement)
         connection.execute("SELECT count(*) FROM results LIMIT 1").fetchone()
         return connection
 
-    def get_many(self, keys: Iterable[str]) -> dict[str, Any]:
+    def __enter__(self) -> Cache:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+    def get_results(self, keys: Iterable[str]) -> dict[str, Any]:
         if self._connection is None:
             return {}
         wanted = list(dict.fromkeys(keys))
@@ -55,17 +88,34 @@ class ResultCache:
             return {}
         return found
 
-    def put_many(self, items: dict[str, Any]) -> None:
-        if self._connection is None or not items:
-            return
+    def put_results(self, items: dict[str, Any]) -> None:
         rows = [(key, json.dumps(value, separators=(",", ":"))) for key, value in items.items()]
+        self._write("INSERT OR REPLACE INTO results (key, payload) VALUES (?, ?)", rows)
+
+    def get_digests(self, relpath: str, stat: os.stat_result) -> FileDigests | None:
+        """The cached digests of `relpath` if its stat is unchanged and the entry is not racy."""
+        if self._connection is None:
+            return None
+        try:
+            row = self._connection.execute(
+                "SELECT size, mtime_ns, ctime_ns, inode, md5, sha256, hashed_at_ns FROM digests WHERE path = ?", (relpath,)
+            ).fetchone()
+        except sqlite3.DatabaseError:
+            return None
+        if row is None or tuple(row[:4]) != stat_key(stat) or row[1] + RACY_WINDOW_NS >= row[6]:
+            return None
+        return FileDigests(md5=row[4], sha256=row[5], size=row[0])
+
+    def put_digests(self, relpath: str, stat: os.stat_result, digests: FileDigests, hashed_at_ns: int) -> None:
+        """Remember digests computed from a file whose stat was `stat` when hashing started at `hashed_at_ns`."""
+        row = (relpath, *stat_key(stat), digests.md5, digests.sha256, hashed_at_ns)
+        self._write("INSERT OR REPLACE INTO digests VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [row])
+
+    def _write(self, statement: str, rows: list[tuple[Any, ...]]) -> None:
+        if self._connection is None or not rows:
+            return
         try:
             with self._connection:
-                self._connection.executemany("INSERT OR REPLACE INTO results (key, payload) VALUES (?, ?)", rows)
+                self._connection.executemany(statement, rows)
         except sqlite3.DatabaseError:
             return
-
-    def close(self) -> None:
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None

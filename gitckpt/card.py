@@ -12,7 +12,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from gitckpt.errors import InputError
-from gitckpt.strict_yaml import FieldPath, YamlDocument, load_yaml
+from gitckpt.strict_yaml import FieldPath, YamlDocument, dump_for_editing, load_for_editing, load_yaml
 
 CARD_SUFFIX = ".card.md"
 KINDS = ("model", "dataset", "eval")
@@ -105,3 +105,18 @@ def _iter_strings(node: Any, path: FieldPath) -> Iterator[tuple[FieldPath, str]]
             yield from _iter_strings(value, (*path, index))
     elif isinstance(node, str):
         yield path, node
+
+
+def update_front_matter(text: str, display: str, updates: dict[FieldPath, Any]) -> str:
+    """The card with the given fields set (creating mappings on the way), everything else,
+    comments, key order and indentation included, kept as the author wrote it."""
+    card = parse_card(text, display)
+    lines = text.split("\n")
+    closing = card.body_first_line - 2
+    yaml, data = load_for_editing("\n".join(lines[1:closing]))
+    for field, value in updates.items():
+        node = data
+        for part in field[:-1]:
+            node = node[part] if isinstance(part, int) else node.setdefault(part, {})
+        node[field[-1]] = value
+    return "\n".join([lines[0], dump_for_editing(yaml, data).rstrip("\n"), *lines[closing:]])

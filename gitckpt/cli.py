@@ -26,6 +26,8 @@ Examples:
   git ckpt check                         # the whole work tree
   git ckpt check models/resnet50.card.md # one card and its pointer
   git ckpt check --staged                # what the next commit records (git hook)
+  git ckpt check --data                  # also the bytes in the work tree (stat-cached)
+  git ckpt check --data --no-cache --remote   # CI: re-hash everything, and ask the remote
   git ckpt check --json | jq '.findings[] | select(.severity == "error")'
 """
 
@@ -52,6 +54,21 @@ Examples:
 """
 
 
+ADD_EPILOG = """\
+Tracks each path with DVC (pointer, cache, .gitignore), computes md5 and sha256 in one read,
+writes the card (pre-filled, as `card new` does) or updates the bytes block of the existing card,
+and stages pointer, card and .gitignore in git. A path DVC already tracks is re-added. A directory
+(e.g. a sharded checkpoint) gets per-file digests and a root digest. Nothing is written until
+every path has been read, so an interrupted add changes nothing.
+
+Examples:
+  git ckpt add models/resnet50.safetensors --kind model
+  git ckpt add data/cifar10-train.tar --kind dataset --name cifar10-train
+  git ckpt add checkpoints/llama-ft/ --kind model --remote storage   # and push the bytes
+  git ckpt add models/resnet50.safetensors                            # new bytes for an existing card
+"""
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="git ckpt",
@@ -62,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"gitckpt {__version__}", help="show gitckpt's version and exit")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True, help="the command to run")
     _add_init(commands)
+    _add_add(commands)
     _add_card(commands)
     _add_check(commands)
     return parser
@@ -78,6 +96,16 @@ def _add_init(commands: argparse._SubParsersAction) -> None:  # type: ignore[typ
     parser.add_argument("--git-hooks", action="store_true", help="install plain git hooks instead of a pre-commit framework hook")
     parser.add_argument("--json", action="store_true", help="print what was changed as JSON")
     parser.set_defaults(handler=run_init)
+
+
+def _add_add(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = _subparser(commands, "add", "track data with DVC and write or update its card", ADD_EPILOG)
+    parser.add_argument("paths", nargs="+", metavar="PATH", type=Path, help="files or directories to track")
+    parser.add_argument("--kind", choices=("model", "dataset", "eval"), help="what a new artifact is (required when it has no card yet)")
+    parser.add_argument("--name", help="artifact name for a new card (default: from the file name)")
+    parser.add_argument("--remote", metavar="NAME", help="also push the bytes to this DVC remote")
+    parser.add_argument("--json", action="store_true", help="print what was added as JSON")
+    parser.set_defaults(handler=run_add)
 
 
 def _add_card(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -101,6 +129,12 @@ def _add_check(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("paths", nargs="*", metavar="PATH", type=Path, help="cards, pointers or tracked data to check")
     parser.add_argument("--all", action="store_true", help="check every card and pointer in the work tree")
     parser.add_argument("--staged", action="store_true", help="check the cards and pointers staged for the next commit")
+    parser.add_argument("--data", action="store_true", help="also verify the bytes in the work tree against card and pointer digests")
+    parser.add_argument(
+        "--no-cache", action="store_true", help="with --data, re-hash every file instead of trusting the stat cache (for CI)"
+    )
+    parser.add_argument("--remote", action="store_true", help="also verify that the DVC remote holds every artifact's bytes")
+    parser.add_argument("--remote-name", metavar="NAME", help="with --remote, the DVC remote to ask (default: the configured default)")
     parser.add_argument("--json", action="store_true", help="print the findings as JSON")
     parser.set_defaults(handler=run_check)
 
@@ -122,6 +156,23 @@ def run_init(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def run_add(args: argparse.Namespace) -> int:
+    from gitckpt.commands.add import add
+    from gitckpt.console import print_json, progress_bar
+    from gitckpt.repo import find_repository
+
+    with progress_bar("Hashing", unit_bytes=True) as progress:
+        added = add(find_repository(), args.paths, kind=args.kind, name=args.name, remote=args.remote, progress=progress)
+    if args.json:
+        print_json([vars(item) for item in added])
+        return EXIT_OK
+    for item in added:
+        action = "created" if item.created else ("updated" if item.bytes_changed else "unchanged")
+        print(f"{item.data}: {item.kind} {item.name!r}, {item.size:,} bytes, sha256 {item.sha256[:16]}…; card {item.card} {action}")
+    print("Staged in git. Fill in any <FILL …> in new cards, then `git ckpt check` and commit.")
+    return EXIT_OK
+
+
 def run_card_new(args: argparse.Namespace) -> int:
     from gitckpt.commands.card_new import create_card
     from gitckpt.console import print_json
@@ -137,13 +188,20 @@ def run_card_new(args: argparse.Namespace) -> int:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    from gitckpt.commands.check import check
+    from gitckpt.commands.check import CheckOptions, check
     from gitckpt.console import print_check_report, print_json, progress_bar
     from gitckpt.repo import find_repository
 
-    paths = [] if args.all else args.paths
-    with progress_bar("Reading cards and pointers") as progress:
-        report = check(find_repository(), paths, staged=args.staged and not args.all, progress=progress)
+    options = CheckOptions(
+        paths=[] if args.all else args.paths,
+        staged=args.staged and not args.all,
+        data=args.data,
+        use_cache=not args.no_cache,
+        remote=args.remote,
+        remote_name=args.remote_name,
+    )
+    with progress_bar("Checking") as progress:
+        report = check(find_repository(), options, progress)
     if args.json:
         print_json(report.to_json())
     else:

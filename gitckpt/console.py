@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -13,7 +14,7 @@ from gitckpt.inventory import Progress
 if TYPE_CHECKING:
     from gitckpt.commands.check import CheckReport
 
-PROGRESS_MIN_ITEMS = 200
+PROGRESS_AFTER_SECONDS = 1.0
 
 
 def print_json(data: Any) -> None:
@@ -25,24 +26,33 @@ def error(message: str) -> None:
 
 
 @contextmanager
-def progress_bar(description: str) -> Iterator[Progress | None]:
-    """A progress callback that draws a bar on a terminal once the work is large; silent elsewhere."""
+def progress_bar(description: str, *, unit_bytes: bool = False) -> Iterator[Progress | None]:
+    """A progress callback `(done, total)` that draws a bar on a terminal once the work has
+    taken over a second; None (no bar, no cost) when stderr is not a terminal."""
     if not sys.stderr.isatty():
         yield None
         return
+    from rich.progress import BarColumn, DownloadColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
     from rich.progress import Progress as RichProgress
 
-    with RichProgress(transient=True, console=None) as bar:
-        task: list[Any] = []
+    counter = DownloadColumn() if unit_bytes else MofNCompleteColumn()
+    bar = RichProgress(TextColumn("{task.description}"), BarColumn(), counter, TimeRemainingColumn(), transient=True)
+    started = time.monotonic()
+    task: list[Any] = []
 
-        def update(done: int, total: int) -> None:
-            if total < PROGRESS_MIN_ITEMS:
-                return
-            if not task:
-                task.append(bar.add_task(description, total=total))
-            bar.update(task[0], completed=done)
+    def update(done: int, total: int) -> None:
+        if not task and time.monotonic() - started < PROGRESS_AFTER_SECONDS:
+            return
+        if not task:
+            bar.start()
+            task.append(bar.add_task(description, total=total))
+        bar.update(task[0], completed=done, total=total)
 
+    try:
         yield update
+    finally:
+        if task:
+            bar.stop()
 
 
 def print_check_report(report: CheckReport) -> None:

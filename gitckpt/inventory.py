@@ -13,11 +13,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gitckpt.cache import ResultCache
+from gitckpt.cache import Cache
 from gitckpt.card import BYTES_FIELD, Card, is_card_path, iter_links
 from gitckpt.checks.base import Finding
 from gitckpt.checks.card_format import UNREADABLE, load_card
 from gitckpt.checks.card_schema import check_card_schema
+from gitckpt.checks.evaluation_binding import check_model_evaluations
 from gitckpt.checks.placeholders import check_placeholders
 from gitckpt.checks.pointer_format import POINTER_FORMAT, load_pointer
 from gitckpt.config import CONFIG_PATH, Config, parse_config
@@ -50,6 +51,11 @@ class CardFacts:
     md5_line: int = 0
     size: int | None = None
     size_line: int = 0
+    sha256: str | None = None
+    sha256_line: int = 0
+    model_link: str | None = None
+    model_sha256: str | None = None
+    model_sha256_line: int = 0
     links: tuple[LinkFacts, ...] = ()
     findings: tuple[Finding, ...] = ()
 
@@ -96,7 +102,7 @@ def relative_to_file(file_relpath: str, value: str) -> str:
 
 def load_inventory(repo: Repository, progress: Progress | None = None) -> Inventory:
     """Read every card and pointer of the work tree, from the cache where the bytes are known."""
-    cache = ResultCache(repo.state_dir)
+    cache = Cache(repo.state_dir)
     try:
         config = _load_config(repo, cache)
         paths = [path for path in list_work_tree_files(repo) if is_card_path(path) or is_pointer_path(path)]
@@ -112,30 +118,30 @@ def _content_key(kind: str, relpath: str, data: bytes) -> str:
     return f"{kind}:{rules_fingerprint()}:{relpath}:{digest}"
 
 
-def _load_config(repo: Repository, cache: ResultCache) -> Config:
+def _load_config(repo: Repository, cache: Cache) -> Config:
     path = repo.root / CONFIG_PATH
     if not path.is_file():
         return Config()
     data = read_limited(path, CARD_SIZE_LIMIT, CONFIG_PATH)
     key = _content_key("config", CONFIG_PATH, data)
-    cached = cache.get_many([key]).get(key)
+    cached = cache.get_results([key]).get(key)
     if cached is not None:
         return Config(**{**cached, "stages": tuple(cached["stages"])})
     from gitckpt.files import decode_text
 
     config = parse_config(decode_text(data, CONFIG_PATH))
-    cache.put_many({key: asdict(config)})
+    cache.put_results({key: asdict(config)})
     return config
 
 
-def _read_files(repo: Repository, cache: ResultCache, paths: Iterable[str], inventory: Inventory, progress: Progress | None) -> None:
+def _read_files(repo: Repository, cache: Cache, paths: Iterable[str], inventory: Inventory, progress: Progress | None) -> None:
     contents: dict[str, tuple[str, bytes | Finding]] = {}
     for relpath in paths:
         content = _read_small_file(repo.root / relpath, relpath)
         if content is not None:
             key = _content_key("card" if is_card_path(relpath) else "pointer", relpath, content) if isinstance(content, bytes) else ""
             contents[relpath] = (key, content)
-    cached = cache.get_many(key for key, _ in contents.values() if key)
+    cached = cache.get_results(key for key, _ in contents.values() if key)
     fresh: dict[str, Any] = {}
     missing = [relpath for relpath, (key, _) in contents.items() if key not in cached]
     for done, relpath in enumerate(missing, start=1):
@@ -143,7 +149,7 @@ def _read_files(repo: Repository, cache: ResultCache, paths: Iterable[str], inve
         fresh[key] = _facts_to_json(_read_facts(relpath, content))
         if progress:
             progress(done, len(missing))
-    cache.put_many(fresh)
+    cache.put_results(fresh)
     for relpath, (key, content) in contents.items():
         facts = _facts_from_json(relpath, cached.get(key) or fresh[key]) if key else _read_facts(relpath, content)
         if isinstance(facts, CardFacts):
@@ -173,33 +179,44 @@ def card_facts(relpath: str, content: bytes | Finding) -> CardFacts:
     loaded = load_card(content, relpath) if isinstance(content, bytes) else content
     if isinstance(loaded, Finding):
         return CardFacts(path=relpath, findings=(loaded,))
-    findings = (*check_card_schema(loaded), *check_placeholders(loaded))
+    findings = (*check_card_schema(loaded), *check_placeholders(loaded), *check_model_evaluations(loaded))
     return _extract_card_facts(loaded, findings)
 
 
 def _extract_card_facts(card: Card, findings: tuple[Finding, ...]) -> CardFacts:
     data = card.data
-    name = data.get("name") if isinstance(data.get("name"), str) else None
     kind = card.kind
     block_key = BYTES_FIELD.get(kind or "", "")
     block = data.get(block_key)
     if not isinstance(block, dict):
         block = {}
-    data_path, md5, size = block.get("path"), block.get("md5"), block.get("size")
+    size = block.get("size")
+    model = data.get("model")
+    if kind != "eval" or not isinstance(model, dict):
+        model = {}
     return CardFacts(
         path=card.path,
-        name=name,
+        name=_text(data.get("name")),
         name_line=card.line_of(("name",)) or 2,
         kind=kind,
-        data_path=data_path if isinstance(data_path, str) else None,
+        data_path=_text(block.get("path")),
         data_path_line=card.line_of((block_key, "path")),
-        md5=md5 if isinstance(md5, str) else None,
+        md5=_text(block.get("md5")),
         md5_line=card.line_of((block_key, "md5")),
         size=size if isinstance(size, int) and not isinstance(size, bool) else None,
         size_line=card.line_of((block_key, "size")),
+        sha256=_text(block.get("sha256")),
+        sha256_line=card.line_of((block_key, "sha256")),
+        model_link=_text(model.get("artifact")),
+        model_sha256=_text(model.get("sha256")),
+        model_sha256_line=card.line_of(("model", "sha256")),
         links=tuple(LinkFacts(format_field_path(link.field), link.target, link.line) for link in iter_links(card)),
         findings=findings,
     )
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def pointer_facts(relpath: str, content: bytes | Finding) -> PointerFacts:

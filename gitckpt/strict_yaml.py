@@ -123,3 +123,41 @@ def _scalar(constructor: Any, node: Any) -> Any:
     if isinstance(value, (datetime.date, datetime.datetime)):
         return value.isoformat()
     return str(value)
+
+
+def load_for_editing(text: str) -> tuple[Any, Any]:
+    """A round-trip loader and the document, for editing a user's YAML file in place: comments,
+    key order, quoting and indentation survive a dump. Raises ruamel's errors on bad YAML."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.util import load_yaml_guess_indent
+
+    _, sequence_indent, dash_offset = load_yaml_guess_indent(text) if text.strip() else (None, 2, 0)
+    yaml = YAML(typ="rt")
+    yaml.width = 4096
+    yaml.preserve_quotes = True
+    yaml.indent(mapping=_mapping_indent(text), sequence=max(sequence_indent, (dash_offset or 0) + 2), offset=dash_offset or 0)
+    return yaml, yaml.load(text)
+
+
+def _mapping_indent(text: str) -> int:
+    """How far the author indents a nested mapping (ruamel's guess only looks at sequences)."""
+    parent: str | None = None
+    for line in text.splitlines():
+        content = line.lstrip()
+        if not content or content.startswith("#"):
+            continue
+        depth = len(line) - len(content)
+        if parent is not None and not content.startswith("-"):
+            parent_depth = len(parent) - len(parent.lstrip())
+            if depth > parent_depth:
+                return depth - parent_depth
+        parent = line if line.rstrip().endswith(":") and not content.startswith("-") else None
+    return 2
+
+
+def dump_for_editing(yaml: Any, data: Any) -> str:
+    from io import StringIO
+
+    stream = StringIO()
+    yaml.dump(data, stream)
+    return stream.getvalue()

@@ -77,10 +77,10 @@ def dataset_fields() -> dict[str, Any]:
     }
 
 
-def eval_fields(model: str, dataset: str) -> dict[str, Any]:
+def eval_fields(model: str, dataset: str, model_sha256: str) -> dict[str, Any]:
     return {
         "description": "Accuracy of the test classifier on the synthetic test split.",
-        "model": {"artifact": model},
+        "model": {"artifact": model, "sha256": model_sha256},
         "dataset": {"artifact": dataset, "split": "test"},
         "task": "classification",
         "protocol": "python evaluate.py --split test",
@@ -102,14 +102,12 @@ def render_card(front_matter: dict[str, Any], body: str = "") -> str:
 
 
 def card_front_matter(kind: str, name: str, data_relpath: str, out: dict[str, Any], fields: dict[str, Any], data: bytes) -> dict[str, Any]:
-    block = {
-        "path": PurePosixPath(data_relpath).name,
-        "md5": out["md5"],
-        "sha256": hashlib.sha256(data).hexdigest(),
-        "size": out["size"],
-        "format": "binary",
-    }
-    return {**SHARED, "name": name, "kind": kind, BYTES_FIELD[kind]: block, **fields}
+    """The front matter of a complete card; a model's evaluations are bound to its bytes."""
+    sha256 = hashlib.sha256(data).hexdigest()
+    block = {"path": PurePosixPath(data_relpath).name, "md5": out["md5"], "sha256": sha256, "size": out["size"], "format": "binary"}
+    evaluations = [{**entry, "checkpoint_sha256": sha256} for entry in fields.get("evaluation", [])]
+    bound = {**fields, "evaluation": evaluations} if kind == "model" else fields
+    return {**SHARED, "name": name, "kind": kind, BYTES_FIELD[kind]: block, **bound}
 
 
 def write_card(repo: Path, kind: str, name: str, data_relpath: str, out: dict[str, Any], fields: dict[str, Any]) -> Path:

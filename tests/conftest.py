@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 from collections.abc import Callable
@@ -63,22 +64,18 @@ def repo(tmp_path: Path, _empty_repo_template: Path) -> Path:
 DATASET = "data/points.csv"
 MODEL = "models/clf.bin"
 EVAL_LOG = "evals/clf-eval.jsonl"
+DATASET_BYTES = b"x,y,label\n" + b"".join(f"{i},{i * 2},{i % 2}\n".encode() for i in range(200))
+MODEL_BYTES = bytes(range(256)) * 40
+EVAL_LOG_BYTES = b'{"id": 1, "correct": true}\n' * 50
 
 
 @pytest.fixture(scope="session")
 def _registry_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     repo = make_repo(tmp_path_factory.mktemp("template") / "registry")
-    outs = track(
-        repo,
-        {
-            DATASET: b"x,y,label\n" + b"".join(f"{i},{i * 2},{i % 2}\n".encode() for i in range(200)),
-            MODEL: bytes(range(256)) * 40,
-            EVAL_LOG: b'{"id": 1, "correct": true}\n' * 50,
-        },
-    )
+    outs = track(repo, {DATASET: DATASET_BYTES, MODEL: MODEL_BYTES, EVAL_LOG: EVAL_LOG_BYTES})
     write_card(repo, "dataset", "points", DATASET, outs[DATASET], dataset_fields())
     write_card(repo, "model", "clf", MODEL, outs[MODEL], model_fields("points", eval_log="clf-eval"))
-    write_card(repo, "eval", "clf-eval", EVAL_LOG, outs[EVAL_LOG], eval_fields("clf", "points"))
+    write_card(repo, "eval", "clf-eval", EVAL_LOG, outs[EVAL_LOG], eval_fields("clf", "points", hashlib.sha256(MODEL_BYTES).hexdigest()))
     commit_all(repo, "add dataset, model and eval")
     return repo
 

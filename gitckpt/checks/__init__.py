@@ -10,10 +10,13 @@ from typing import TYPE_CHECKING
 from gitckpt.checks.base import Check, Finding
 from gitckpt.checks.card_format import FRONT_MATTER, UNREADABLE
 from gitckpt.checks.card_schema import SCHEMA
+from gitckpt.checks.data import DATA_MISSING, DATA_MODIFIED
+from gitckpt.checks.evaluation_binding import STALE_EVALUATION, check_eval_cards
 from gitckpt.checks.links import UNRESOLVED_LINK, check_links
 from gitckpt.checks.naming import DUPLICATE_NAME, NAME_PATTERN, check_naming
 from gitckpt.checks.placeholders import PLACEHOLDER
 from gitckpt.checks.pointer_format import POINTER_FORMAT
+from gitckpt.checks.remote import NOT_PUSHED
 from gitckpt.checks.sync import CARD_WITHOUT_POINTER, MISMATCH, POINTER_WITHOUT_CARD, UNSAFE_PATH, check_sync
 
 if TYPE_CHECKING:
@@ -31,12 +34,16 @@ ALL_CHECKS: dict[str, Check] = {
         CARD_WITHOUT_POINTER,
         MISMATCH,
         UNSAFE_PATH,
+        STALE_EVALUATION,
+        DATA_MODIFIED,
+        DATA_MISSING,
+        NOT_PUSHED,
         DUPLICATE_NAME,
         NAME_PATTERN,
         UNRESOLVED_LINK,
     )
 }
-REPOSITORY_CHECKS: tuple[Callable[[Inventory], Iterator[Finding]], ...] = (check_sync, check_naming, check_links)
+REPOSITORY_CHECKS: tuple[Callable[[Inventory], Iterator[Finding]], ...] = (check_sync, check_naming, check_links, check_eval_cards)
 
 
 @dataclass(frozen=True)
@@ -45,9 +52,10 @@ class RatedFinding:
     severity: str
 
 
-def run_checks(inventory: Inventory) -> list[RatedFinding]:
-    """Every finding in the inventory with its severity under the repository's policy; `off` ones dropped."""
-    findings = [*inventory.findings(), *(finding for check in REPOSITORY_CHECKS for finding in check(inventory))]
+def run_checks(inventory: Inventory, extra: Iterable[Finding] = ()) -> list[RatedFinding]:
+    """Every finding in the inventory (plus `extra` ones from optional checks) with its severity
+    under the repository's policy; `off` ones dropped."""
+    findings = [*inventory.findings(), *(finding for check in REPOSITORY_CHECKS for finding in check(inventory)), *extra]
     return rate(findings, inventory.config.severities)
 
 

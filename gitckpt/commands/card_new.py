@@ -12,11 +12,13 @@ from importlib.resources import files
 from pathlib import Path, PurePosixPath
 from string import Template
 
-from gitckpt.card import card_path_for
+from gitckpt.cache import Cache
+from gitckpt.card import BYTES_FIELD, card_path_for, update_front_matter
 from gitckpt.config import GTO_NAME_PATTERN
+from gitckpt.digests import DigestReader, TreeDigests, bytes_block_values
 from gitckpt.errors import GitckptError, UsageError
 from gitckpt.files import POINTER_SIZE_LIMIT, atomic_write, decode_text, read_limited
-from gitckpt.hashing import digest_file
+from gitckpt.hashing import FileDigests
 from gitckpt.pointer import POINTER_SUFFIX, PointerOut, parse_pointer
 from gitckpt.repo import Repository, head_commit
 
@@ -34,6 +36,7 @@ ML_FRAMEWORKS = (
     "lightgbm",
     "xgboost",
 )
+SHA256_PLACEHOLDER = "<FILL: sha256 of the bytes (64 hex digits)>"
 FORMATS = {
     ".safetensors": "safetensors",
     ".pt": "pytorch",
@@ -63,28 +66,24 @@ FORMATS = {
 
 @dataclass(frozen=True)
 class NewCard:
-    path: Path
     relpath: str
     name: str
 
 
 def create_card(repo: Repository, data_path: Path, kind: str, name: str | None) -> NewCard:
     """Write `<name>.card.md` beside the data; refuse to overwrite an existing card."""
-    data_relpath = _data_relpath(repo, data_path)
-    out = _read_pointer_out(repo, data_relpath)
-    name = name or suggest_name(data_relpath)
-    if not re.fullmatch(GTO_NAME_PATTERN, name):
-        raise UsageError(f"{name!r} is not a valid artifact name: use lowercase letters, digits, '-' and '/', e.g. --name resnet50-cifar10")
+    data_relpath = data_relpath_of(repo, data_path)
+    out = read_pointer_out(repo, data_relpath)
+    name = checked_name(name or suggest_name(data_relpath))
     card_relpath = card_path_for(data_relpath, name)
-    card_path = repo.root / card_relpath
-    if card_path.exists():
-        raise GitckptError(f"{card_relpath} already exists; gitckpt never overwrites a card. Edit it, or pick another --name.")
-    text = render_scaffold(repo, kind, name, data_relpath, out)
-    atomic_write(card_path, text)
-    return NewCard(path=card_path, relpath=card_relpath, name=name)
+    refuse_existing_card(repo, card_relpath)
+    digests = _measure_if_present(repo, data_relpath, out)
+    write_scaffold(repo, kind, name, data_relpath, out, digests)
+    return NewCard(relpath=card_relpath, name=name)
 
 
-def _data_relpath(repo: Repository, data_path: Path) -> str:
+def data_relpath_of(repo: Repository, data_path: Path) -> str:
+    """The data's path relative to the root, whether given as the data or as its pointer."""
     absolute = data_path if data_path.is_absolute() else Path.cwd() / data_path
     absolute = Path(str(absolute).removesuffix(POINTER_SUFFIX)) if absolute.name.endswith(POINTER_SUFFIX) else absolute
     try:
@@ -93,12 +92,12 @@ def _data_relpath(repo: Repository, data_path: Path) -> str:
         raise UsageError(f"{data_path} is outside the repository {repo.root}") from exc
 
 
-def _read_pointer_out(repo: Repository, data_relpath: str) -> PointerOut:
+def read_pointer_out(repo: Repository, data_relpath: str) -> PointerOut:
     pointer_relpath = f"{data_relpath}{POINTER_SUFFIX}"
     pointer_path = repo.root / pointer_relpath
     if not pointer_path.is_file():
         raise GitckptError(
-            f"there is no DVC pointer {pointer_relpath}.\nTrack the data first (`dvc add {data_relpath}`), then run this again."
+            f"there is no DVC pointer {pointer_relpath}.\nTrack the data first (`git ckpt add {data_relpath}` or `dvc add {data_relpath}`)."
         )
     outs = parse_pointer(decode_text(read_limited(pointer_path, POINTER_SIZE_LIMIT, pointer_relpath), pointer_relpath), pointer_relpath)
     name = PurePosixPath(data_relpath).name
@@ -114,37 +113,56 @@ def suggest_name(data_relpath: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-") or "artifact"
 
 
-def render_scaffold(repo: Repository, kind: str, name: str, data_relpath: str, out: PointerOut) -> str:
+def checked_name(name: str) -> str:
+    if not re.fullmatch(GTO_NAME_PATTERN, name):
+        raise UsageError(f"{name!r} is not a valid artifact name: use lowercase letters, digits, '-' and '/', e.g. --name resnet50-cifar10")
+    return name
+
+
+def refuse_existing_card(repo: Repository, card_relpath: str) -> None:
+    if (repo.root / card_relpath).exists():
+        raise GitckptError(f"{card_relpath} already exists; gitckpt never overwrites a card. Edit it, or pick another --name.")
+
+
+def _measure_if_present(repo: Repository, data_relpath: str, out: PointerOut) -> FileDigests | TreeDigests | None:
+    if not (repo.root / data_relpath).exists():
+        return None
+    with Cache(repo.state_dir) as cache:
+        digests = DigestReader(repo.root, cache).measure(data_relpath)
+    if isinstance(digests, FileDigests) and digests.md5 != out.md5:
+        raise GitckptError(
+            f"{data_relpath} has changed since DVC recorded it (md5 {digests.md5}, pointer says {out.md5}).\n"
+            f"Run `git ckpt add {data_relpath}` to record the new bytes."
+        )
+    return digests
+
+
+def write_scaffold(
+    repo: Repository, kind: str, name: str, data_relpath: str, out: PointerOut, digests: FileDigests | TreeDigests | None
+) -> str:
+    """Write the card scaffold; returns its path relative to the root."""
     data_path = repo.root / data_relpath
     values = {
         "name_yaml": name,
         "data_path": out.path,
         "md5": out.md5,
-        "sha256": _sha256_or_placeholder(data_path, out),
+        "sha256": digests.sha256 if digests else SHA256_PLACEHOLDER,
         "size": out.size,
         "format": "directory" if out.is_directory else FORMATS.get(data_path.suffix.lower(), "<FILL: file format>"),
-        "snapshot_time": _snapshot_time(data_path),
+        "snapshot_time": snapshot_time_of(data_path),
         "code_commit": head_commit(repo) or "<FILL: git commit of the code that produced the bytes>",
         "python": platform.python_version(),
     }
     template = Template(files("gitckpt").joinpath("templates", f"{kind}.card.md").read_text(encoding="utf-8"))
-    quoted = {key: json.dumps(value) for key, value in values.items()}
-    return template.substitute(quoted, frameworks=_frameworks_yaml(), name=name)
+    text = template.substitute({key: json.dumps(value) for key, value in values.items()}, frameworks=_frameworks_yaml(), name=name)
+    card_relpath = card_path_for(data_relpath, name)
+    if isinstance(digests, TreeDigests):
+        text = update_front_matter(text, card_relpath, {(BYTES_FIELD[kind], "files"): bytes_block_values(digests)["files"]})
+    atomic_write(repo.root / card_relpath, text)
+    return card_relpath
 
 
-def _sha256_or_placeholder(data_path: Path, out: PointerOut) -> str:
-    if out.is_directory or not data_path.is_file():
-        return "<FILL: sha256 of the bytes (64 hex digits)>"
-    digests = digest_file(data_path)
-    if digests.md5 != out.md5:
-        raise GitckptError(
-            f"{data_path.name} has changed since DVC recorded it (md5 {digests.md5}, pointer says {out.md5}).\n"
-            f"Run `dvc add` on it again, then create the card."
-        )
-    return digests.sha256
-
-
-def _snapshot_time(data_path: Path) -> str:
+def snapshot_time_of(data_path: Path) -> str:
     when = data_path.stat().st_mtime if data_path.exists() else datetime.datetime.now(datetime.UTC).timestamp()
     return datetime.datetime.fromtimestamp(when, datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 

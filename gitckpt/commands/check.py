@@ -1,18 +1,34 @@
-"""`git ckpt check`: run every check over the given cards and pointers, or the whole tree."""
+"""`git ckpt check`: run every check over the given cards and pointers, or the whole tree;
+with --data also the bytes in the work tree, with --remote also what the DVC remote holds."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gitckpt.cache import Cache
 from gitckpt.card import is_card_path
 from gitckpt.checks import RatedFinding, run_checks
-from gitckpt.errors import UsageError
-from gitckpt.inventory import Inventory, Progress, load_inventory
+from gitckpt.checks.base import Finding
+from gitckpt.checks.data import check_data, verifiable_cards
+from gitckpt.checks.remote import check_remote, pointer_md5s
+from gitckpt.digests import DigestReader
+from gitckpt.errors import GitckptError, UsageError
+from gitckpt.inventory import CardFacts, Inventory, Progress, load_inventory
 from gitckpt.pointer import POINTER_SUFFIX, is_pointer_path
 from gitckpt.repo import Repository, list_staged_paths
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    paths: Sequence[Path] = ()
+    staged: bool = False
+    data: bool = False
+    use_cache: bool = True
+    remote: bool = False
+    remote_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -20,6 +36,7 @@ class CheckReport:
     findings: list[RatedFinding]
     cards: int
     pointers: int
+    inventory: Inventory | None = field(default=None, compare=False, repr=False)
 
     @property
     def errors(self) -> int:
@@ -37,21 +54,55 @@ class CheckReport:
         }
 
 
-def check(repo: Repository, paths: Sequence[Path], *, staged: bool = False, progress: Progress | None = None) -> CheckReport:
+def check(repo: Repository, options: CheckOptions, progress: Progress | None = None) -> CheckReport:
     """Check the files named (with their counterparts), the staged ones, or, with neither, everything."""
     inventory = load_inventory(repo, progress)
-    findings = run_checks(inventory)
-    requested = [_relative(repo, path) for path in paths]
-    if staged:
+    requested = [_relative(repo, path) for path in options.paths]
+    if options.staged:
         requested += [path for path in list_staged_paths(repo) if is_card_path(path) or is_pointer_path(path)]
-    if not paths and not staged:
-        return CheckReport(findings, len(inventory.cards), len(inventory.pointers))
-    scope = _scope(inventory, requested)
+    whole_tree = not options.paths and not options.staged
+    scope = set(inventory.cards) | set(inventory.pointers) if whole_tree else _scope(inventory, requested)
+    cards = [card for path, card in inventory.cards.items() if path in scope]
+    findings = run_checks(inventory, _optional_findings(repo, inventory, cards, options, progress))
     return CheckReport(
         [item for item in findings if item.finding.path in scope],
-        sum(1 for path in scope if path in inventory.cards),
+        len(cards),
         sum(1 for path in scope if path in inventory.pointers),
+        inventory,
     )
+
+
+def _optional_findings(
+    repo: Repository, inventory: Inventory, cards: list[CardFacts], options: CheckOptions, progress: Progress | None
+) -> list[Finding]:
+    findings: list[Finding] = []
+    if options.data:
+        findings += verify_data(repo, inventory, cards, use_cache=options.use_cache, progress=progress)
+    if options.remote:
+        findings += verify_remote(repo, inventory, cards, options.remote_name)
+    return findings
+
+
+def verify_data(
+    repo: Repository, inventory: Inventory, cards: Iterable[CardFacts], *, use_cache: bool, progress: Progress | None
+) -> list[Finding]:
+    """Hash the data of `cards` (through the stat cache unless told not to) and compare."""
+    verifiable = verifiable_cards(inventory, cards)
+    with Cache(repo.state_dir) as cache:
+        reader = DigestReader(repo.root, cache if use_cache else None)
+        total = sum(reader.size_of(card.data_relpath or "") for card in verifiable if (repo.root / (card.data_relpath or "")).exists())
+        by_bytes = (lambda count: progress(count, total)) if progress else None
+        return list(check_data(inventory, reader, verifiable, by_bytes))
+
+
+def verify_remote(repo: Repository, inventory: Inventory, cards: Iterable[CardFacts], remote: str | None) -> list[Finding]:
+    from gitckpt import storage
+
+    md5s = pointer_md5s(inventory, cards)
+    holdings = storage.remote_holdings(repo.root, sorted(set(md5s.values())), remote)
+    if holdings is None:
+        raise GitckptError("no DVC remote is configured: add one with `dvc remote add -d NAME URL` (a directory or s3://bucket/path)")
+    return list(check_remote(inventory, md5s, holdings, remote or storage.default_remote(repo.root) or "default"))
 
 
 def _relative(repo: Repository, path: Path) -> str:

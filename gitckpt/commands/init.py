@@ -6,7 +6,6 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 from importlib.resources import files
-from io import StringIO
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +13,7 @@ from gitckpt.config import CONFIG_PATH, DEFAULT_CONFIG_TEXT
 from gitckpt.errors import GitckptError, InputError
 from gitckpt.files import atomic_write, decode_text, read_limited
 from gitckpt.repo import Repository, git_path, no_git_env
+from gitckpt.strict_yaml import dump_for_editing, load_for_editing
 
 PRE_COMMIT_CONFIG = ".pre-commit-config.yaml"
 HOOK_ID = "gitckpt-check"
@@ -74,30 +74,23 @@ def pre_commit_hook_entry() -> dict[str, Any]:
 
 
 def _ensure_pre_commit_hook(repo: Repository, result: InitResult) -> None:
-    from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError
-    from ruamel.yaml.util import load_yaml_guess_indent
 
     path = repo.root / PRE_COMMIT_CONFIG
     text = decode_text(read_limited(path, 1024 * 1024, PRE_COMMIT_CONFIG), PRE_COMMIT_CONFIG) if path.exists() else ""
     try:
-        data, indent, block_seq_indent = load_yaml_guess_indent(text) if text.strip() else ({}, 2, 0)
+        yaml, data = load_for_editing(text)
     except MarkedYAMLError as exc:
         line = (exc.problem_mark.line + 1) if exc.problem_mark else 1
         raise InputError(f"invalid YAML: {exc.problem}; fix it, then run `git ckpt init` again", path=PRE_COMMIT_CONFIG, line=line) from exc
-    if data is None:
-        data = {}
+    data = {} if data is None else data
     if not isinstance(data, dict) or not isinstance(data.setdefault("repos", []), list):
         raise InputError("expected a mapping with a `repos` list", path=PRE_COMMIT_CONFIG, line=1, field="repos")
     if any(hook.get("id") == HOOK_ID for repo_entry in data["repos"] for hook in repo_entry.get("hooks", [])):
         result.unchanged.append(f"{PRE_COMMIT_CONFIG} (hook {HOOK_ID} present)")
         return
     data["repos"].append({"repo": "local", "hooks": [pre_commit_hook_entry()]})
-    yaml = YAML(typ="rt")
-    yaml.indent(mapping=indent, sequence=indent + (block_seq_indent or 0), offset=block_seq_indent or 0)
-    stream = StringIO()
-    yaml.dump(data, stream)
-    atomic_write(path, stream.getvalue())
+    atomic_write(path, dump_for_editing(yaml, data))
     result.changed.append(f"{PRE_COMMIT_CONFIG} (added hook {HOOK_ID}; run `pre-commit install` to activate it)")
 
 

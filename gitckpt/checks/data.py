@@ -1,0 +1,67 @@
+"""GC207 and GC208 (`check --data`): the bytes in the work tree are the ones the card and
+pointer describe."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
+
+from gitckpt.card import BYTES_FIELD
+from gitckpt.checks.base import Check, Finding
+from gitckpt.digests import DigestReader
+from gitckpt.hashing import ByteProgress, FileDigests, shifted
+from gitckpt.pointer import POINTER_SUFFIX
+
+if TYPE_CHECKING:
+    from gitckpt.inventory import CardFacts, Inventory
+
+DATA_MODIFIED = Check(
+    id="GC207",
+    name="data-modified",
+    severity="error",
+    rationale="The bytes in the work tree must be the ones the card and pointer describe, digest for digest.",
+    fix="Record intended changes with `git ckpt add PATH`; otherwise restore the data with `dvc checkout PATH`.",
+)
+DATA_MISSING = Check(
+    id="GC208",
+    name="data-missing",
+    severity="warning",
+    rationale="Bytes that are not in the work tree cannot be verified.",
+    fix="Fetch them with `git ckpt pull NAME` (or `dvc pull PATH`), then check again.",
+)
+
+
+def verifiable_cards(inventory: Inventory, cards: Iterable[CardFacts]) -> list[CardFacts]:
+    """Cards whose data path is known and whose pointer exists (other checks report the rest)."""
+    return [card for card in cards if card.data_relpath and f"{card.data_relpath}{POINTER_SUFFIX}" in inventory.pointers]
+
+
+def check_data(
+    inventory: Inventory, reader: DigestReader, cards: Iterable[CardFacts], progress: ByteProgress | None = None
+) -> Iterator[Finding]:
+    done = 0
+    for card in cards:
+        relpath = card.data_relpath or ""
+        if not (reader.root / relpath).exists():
+            yield DATA_MISSING.finding(card.path, f"{relpath} is not in the work tree", line=card.data_path_line)
+            continue
+        measured = reader.measure(relpath, shifted(progress, done))
+        done += measured.size
+        block = BYTES_FIELD.get(card.kind or "", "checkpoint")
+        if card.sha256 and measured.sha256 != card.sha256:
+            yield DATA_MODIFIED.finding(
+                card.path,
+                f"{relpath} has sha256 {measured.sha256[:16]}…, but the card records {card.sha256[:16]}…",
+                line=card.sha256_line,
+                field=f"{block}.sha256",
+            )
+        yield from _pointer_mismatch(inventory, relpath, measured)
+
+
+def _pointer_mismatch(inventory: Inventory, relpath: str, measured: object) -> Iterator[Finding]:
+    pointer = inventory.pointers[f"{relpath}{POINTER_SUFFIX}"]
+    for out in pointer.outs:
+        if isinstance(measured, FileDigests) and pointer.out_relpath(out) == relpath and out.md5 != measured.md5:
+            yield DATA_MODIFIED.finding(
+                pointer.path, f"{relpath} has md5 {measured.md5}, but the pointer records {out.md5}", line=out.line, field="md5"
+            )
