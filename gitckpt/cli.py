@@ -8,6 +8,7 @@ import tempfile
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from gitckpt import __version__
 from gitckpt.errors import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, GitckptError
@@ -69,6 +70,39 @@ Examples:
 """
 
 
+STATUS_EPILOG = """\
+One row per artifact:
+  card    complete | incomplete (fields missing or placeholders) | out of sync (with its pointer or bytes)
+  data    matches | modified | missing (not in the work tree) | untracked (no pointer)
+  remote  in remote | not pushed | no remote (none configured)
+Reading the bytes goes through the stat cache, so a second run is fast.
+
+Examples:
+  git ckpt status
+  git ckpt status --no-remote         # skip asking the DVC remote
+  git ckpt status --json | jq '.[] | select(.remote_state == "not pushed") | .name'
+"""
+
+PUSH_EPILOG = """\
+Moves the bytes of the named artifacts (all artifacts when none is named) through DVC.
+
+Examples:
+  git ckpt push                      # every artifact, to the default DVC remote
+  git ckpt push resnet50 cifar10-train -r team-s3
+  git ckpt pull resnet50             # bytes into the DVC cache and the work tree
+"""
+
+EVAL_CONFIRM_EPILOG = """\
+When a checkpoint's bytes change, the results recorded for the old bytes are flagged (GC206)
+until the evaluation is re-run or a person confirms they still hold. Confirming re-binds each
+stale result to the current checkpoint and records who confirmed it, when, why, and which
+bytes were actually measured, in the model card and in eval cards that measured the model.
+
+Examples:
+  git ckpt eval confirm resnet50 --reason "Only the optimizer state was stripped; weights are identical."
+"""
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="git ckpt",
@@ -82,6 +116,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_add(commands)
     _add_card(commands)
     _add_check(commands)
+    _add_status(commands)
+    _add_transfer(commands, "push", "push artifacts' bytes to the DVC remote", run_push)
+    _add_transfer(commands, "pull", "pull artifacts' bytes from the DVC remote", run_pull)
+    _add_eval(commands)
     return parser
 
 
@@ -137,6 +175,31 @@ def _add_check(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("--remote-name", metavar="NAME", help="with --remote, the DVC remote to ask (default: the configured default)")
     parser.add_argument("--json", action="store_true", help="print the findings as JSON")
     parser.set_defaults(handler=run_check)
+
+
+def _add_status(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = _subparser(commands, "status", "show each artifact's card, data and remote state", STATUS_EPILOG)
+    parser.add_argument("--no-remote", action="store_true", help="do not ask the DVC remote what it holds")
+    parser.add_argument("--json", action="store_true", help="print the rows as JSON")
+    parser.set_defaults(handler=run_status)
+
+
+def _add_transfer(commands: argparse._SubParsersAction, name: str, summary: str, handler: Any) -> None:  # type: ignore[type-arg]
+    parser = _subparser(commands, name, summary, PUSH_EPILOG)
+    parser.add_argument("names", nargs="*", metavar="NAME", help="artifact names (default: every artifact)")
+    parser.add_argument("-r", "--remote", metavar="REMOTE", help="DVC remote to use (default: the configured default)")
+    parser.add_argument("--json", action="store_true", help="print the number of files moved as JSON")
+    parser.set_defaults(handler=handler)
+
+
+def _add_eval(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    group = _subparser(commands, "eval", "work with evaluation results", 'Examples:\n  git ckpt eval confirm resnet50 --reason "..."\n')
+    eval_commands = group.add_subparsers(title="eval commands", metavar="EVAL_COMMAND", required=True, help="what to do with results")
+    confirm = _subparser(eval_commands, "confirm", "re-confirm results recorded for earlier bytes of a model", EVAL_CONFIRM_EPILOG)
+    confirm.add_argument("name", metavar="NAME", help="the model artifact")
+    confirm.add_argument("--reason", required=True, help="why the results still hold for the current bytes")
+    confirm.add_argument("--json", action="store_true", help="print the confirmed entries as JSON")
+    confirm.set_defaults(handler=run_eval_confirm)
 
 
 def run_init(args: argparse.Namespace) -> int:
@@ -207,6 +270,56 @@ def run_check(args: argparse.Namespace) -> int:
     else:
         print_check_report(report)
     return EXIT_FINDINGS if report.errors else EXIT_OK
+
+
+def run_status(args: argparse.Namespace) -> int:
+    from gitckpt.commands.status import status
+    from gitckpt.console import print_json, print_table, progress_bar
+    from gitckpt.repo import find_repository
+
+    with progress_bar("Reading") as progress:
+        rows = status(find_repository(), remote=not args.no_remote, progress=progress)
+    if args.json:
+        print_json([vars(row) for row in rows])
+    else:
+        columns = ("name", "kind", "card_state", "data_state", "remote_state")
+        print_table(("name", "kind", "card", "data", "remote"), [[getattr(row, column) for column in columns] for row in rows])
+    return EXIT_OK
+
+
+def run_push(args: argparse.Namespace) -> int:
+    from gitckpt.commands.transfer import push
+    from gitckpt.console import print_json
+    from gitckpt.repo import find_repository
+
+    count = push(find_repository(), args.names, args.remote)
+    print_json({"pushed": count}) if args.json else print(f"Pushed {count:,} file(s).")
+    return EXIT_OK
+
+
+def run_pull(args: argparse.Namespace) -> int:
+    from gitckpt.commands.transfer import pull
+    from gitckpt.console import print_json
+    from gitckpt.repo import find_repository
+
+    count = pull(find_repository(), args.names, args.remote)
+    print_json({"pulled": count}) if args.json else print(f"Pulled {count:,} file(s).")
+    return EXIT_OK
+
+
+def run_eval_confirm(args: argparse.Namespace) -> int:
+    from gitckpt.commands.eval_confirm import confirm
+    from gitckpt.console import print_json
+    from gitckpt.repo import find_repository
+
+    confirmed = confirm(find_repository(), args.name, args.reason)
+    if args.json:
+        print_json([vars(item) for item in confirmed])
+        return EXIT_OK
+    for item in confirmed:
+        print(f"{item.card}: {item.field} re-bound (measured on {item.measured_sha256[:16]}…)")
+    print("Review the change and commit it.")
+    return EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -89,3 +89,9 @@ def head_commit(repo: Repository) -> str | None:
 def git_path(repo: Repository, name: str) -> Path:
     """`git rev-parse --git-path NAME`: honours core.hooksPath and worktrees."""
     return (repo.root / git(["rev-parse", "--git-path", name], repo.root).strip()).resolve()
+
+
+def identity(repo: Repository) -> str:
+    """`Name <email>` of whoever git would record as committer here."""
+    ident = git(["var", "GIT_COMMITTER_IDENT"], repo.root).strip()
+    return ident.rsplit(" ", 2)[0] if ident.count(" ") >= 2 else ident

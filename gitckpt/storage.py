@@ -72,7 +72,7 @@ def default_remote(root: Path) -> str | None:
 def remote_holdings(root: Path, md5s: Sequence[str], remote: str | None) -> dict[str, bool] | None:
     """For each md5 (file or `.dir`), whether the remote holds all of its bytes; None when no
     remote is configured."""
-    from dvc.exceptions import NoRemoteError
+    from dvc.config import NoRemoteError
     from dvc_data.hashfile.hash_info import HashInfo
 
     with open_dvc(root) as repo:
