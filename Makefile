@@ -18,7 +18,9 @@ test: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest -n 2 --dist loadgroup
 
 bench: $(STAMP)
+	$(BIN)/python -m compileall -q gitckpt  # as an installed package has: timings exclude compiling
 	$(BIN)/python benchmarks/check_many.py
+	$(BIN)/python benchmarks/hashing.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check gitckpt tests testing benchmarks demo

@@ -184,7 +184,7 @@ def dataset_facts() -> dict[str, Any]:
     }
 
 
-def model_facts(metrics: dict[str, Any]) -> dict[str, Any]:
+def model_facts(metrics: dict[str, Any], checkpoint_sha256: str) -> dict[str, Any]:
     return {
         "description": "Logistic regression separating the two blobs of the blobs dataset; a stand-in for a real checkpoint.",
         "architecture": {"family": "logistic-regression", "parameters": 3, "details": "2 weights and a bias, float32"},
@@ -227,6 +227,7 @@ def model_facts(metrics: dict[str, Any]) -> dict[str, Any]:
                 "n": metrics["n"],
                 "confidence_interval": {"low": metrics["low"], "high": metrics["high"], "level": 0.95, "method": "wilson"},
                 "log": {"artifact": "blobs-linear-test"},
+                "checkpoint_sha256": checkpoint_sha256,
             }
         ],
         "contributors": CONTRIBUTORS,
@@ -234,10 +235,10 @@ def model_facts(metrics: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def eval_facts(metrics: dict[str, Any]) -> dict[str, Any]:
+def eval_facts(metrics: dict[str, Any], checkpoint_sha256: str) -> dict[str, Any]:
     return {
         "description": "Per-example correctness of blobs-linear on the 500-point test split of blobs.",
-        "model": {"artifact": "blobs-linear"},
+        "model": {"artifact": "blobs-linear", "sha256": checkpoint_sha256},
         "dataset": {"artifact": "blobs", "split": "test"},
         "task": "binary-classification",
         "protocol": "demo/tour.py: threshold the predicted probability at 0.5 and compare with the label.",
@@ -261,6 +262,15 @@ def eval_facts(metrics: dict[str, Any]) -> dict[str, Any]:
         "contributors": [{"name": "Ada Researcher", "roles": ["evaluated"]}],
         "contact": CONTACT,
     }
+
+
+def card_field(path: Path, *field: str) -> Any:
+    from gitckpt.card import parse_card
+
+    value: Any = parse_card(path.read_text(), str(path)).data
+    for part in field:
+        value = value[part]
+    return value
 
 
 def demo_directory() -> Path:
@@ -288,15 +298,14 @@ def main() -> int:
     sh(repo, "git", "ckpt", "init")
     sh(repo, "pre-commit", "install")
 
-    step("3. Track the bytes with DVC")
-    sh(repo, "dvc", "add", "-q", "data/blobs.csv", "models/blobs-linear.safetensors", "evals/blobs-linear-test.jsonl")
-    for pointer in ("models/blobs-linear.safetensors.dvc",):
-        print((repo / pointer).read_text())
+    step("3. Track each artifact: DVC pointer, md5 and sha256 in one read, a pre-filled card, all staged")
+    sh(repo, "git", "ckpt", "add", "data/blobs.csv", "--kind", "dataset", "--name", "blobs")
+    sh(repo, "git", "ckpt", "add", "models/blobs-linear.safetensors", "--kind", "model")
+    sh(repo, "git", "ckpt", "add", "evals/blobs-linear-test.jsonl", "--kind", "eval")
+    print((repo / "models/blobs-linear.safetensors.dvc").read_text())
 
-    step("4. Scaffold a card beside each artifact, pre-filled from its pointer")
-    sh(repo, "git", "ckpt", "card", "new", "data/blobs.csv", "--kind", "dataset", "--name", "blobs")
-    sh(repo, "git", "ckpt", "card", "new", "models/blobs-linear.safetensors", "--kind", "model")
-    sh(repo, "git", "ckpt", "card", "new", "evals/blobs-linear-test.jsonl", "--kind", "eval")
+    step("4. Where each artifact stands: cards still to be written")
+    sh(repo, "git", "ckpt", "status", "--no-remote")
 
     step("5. Commit before the cards are filled in: the hook refuses")
     sh(repo, "git", "add", "-A")
@@ -305,14 +314,19 @@ def main() -> int:
         raise SystemExit("demo: the incomplete cards were committed; the hook should have refused them")
 
     step("6. Fill in the cards (what a researcher writes), then check")
+    checkpoint_sha256 = card_field(repo / "models/blobs-linear.card.md", "checkpoint", "sha256")
     fill_card(repo / "data/blobs.card.md", dataset_facts(), "# blobs\n\nA synthetic two-blob dataset for tooling demos.\n")
     fill_card(
         repo / "models/blobs-linear.card.md",
-        model_facts(metrics),
+        model_facts(metrics, checkpoint_sha256),
         "# blobs-linear\n\nA three-parameter logistic regression trained on `blobs`.\n\n"
         "## Limitations\n\nLinear: points between the blobs are often wrong.\n",
     )
-    fill_card(repo / "evals/blobs-linear-test.card.md", eval_facts(metrics), "# blobs-linear-test\n\nOne JSON line per test point.\n")
+    fill_card(
+        repo / "evals/blobs-linear-test.card.md",
+        eval_facts(metrics, checkpoint_sha256),
+        "# blobs-linear-test\n\nOne JSON line per test point.\n",
+    )
     sh(repo, "git", "ckpt", "check")
 
     step("7. Commit again: the hook accepts")
@@ -320,8 +334,9 @@ def main() -> int:
     sh(repo, "git", "commit", "-q", "-m", "Add blobs dataset, model and evaluation")
     sh(repo, "git", "log", "--stat", "--format=%h %an: %s", "-1")
 
-    step("8. The whole registry is clean")
-    sh(repo, "git", "ckpt", "check", "--all")
+    step("8. The whole registry is clean, and the bytes match their digests")
+    sh(repo, "git", "ckpt", "check", "--all", "--data")
+    sh(repo, "git", "ckpt", "status", "--no-remote")
     print(f"\nThe demo repository is at {repo}: try `cd {repo} && git ckpt check --json`.")
     return 0
 

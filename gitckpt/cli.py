@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
-import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -103,7 +101,9 @@ Examples:
 """
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line, or with `only` just that command (building all of them costs
+    more than a warm `check` does)."""
     parser = argparse.ArgumentParser(
         prog="git ckpt",
         description="Version, document and release pretrained checkpoints, datasets and evaluation logs in git.",
@@ -112,14 +112,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"gitckpt {__version__}", help="show gitckpt's version and exit")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True, help="the command to run")
-    _add_init(commands)
-    _add_add(commands)
-    _add_card(commands)
-    _add_check(commands)
-    _add_status(commands)
-    _add_transfer(commands, "push", "push artifacts' bytes to the DVC remote", run_push)
-    _add_transfer(commands, "pull", "pull artifacts' bytes from the DVC remote", run_pull)
-    _add_eval(commands)
+    for name, register in COMMANDS.items():
+        if only is None or name == only:
+            register(commands)
     return parser
 
 
@@ -182,6 +177,14 @@ def _add_status(commands: argparse._SubParsersAction) -> None:  # type: ignore[t
     parser.add_argument("--no-remote", action="store_true", help="do not ask the DVC remote what it holds")
     parser.add_argument("--json", action="store_true", help="print the rows as JSON")
     parser.set_defaults(handler=run_status)
+
+
+def _add_push(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    _add_transfer(commands, "push", "push artifacts' bytes to the DVC remote", run_push)
+
+
+def _add_pull(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    _add_transfer(commands, "pull", "pull artifacts' bytes from the DVC remote", run_pull)
 
 
 def _add_transfer(commands: argparse._SubParsersAction, name: str, summary: str, handler: Any) -> None:  # type: ignore[type-arg]
@@ -322,8 +325,21 @@ def run_eval_confirm(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+COMMANDS: dict[str, Callable[[argparse._SubParsersAction], None]] = {  # type: ignore[type-arg]
+    "init": _add_init,
+    "add": _add_add,
+    "card": _add_card,
+    "check": _add_check,
+    "status": _add_status,
+    "push": _add_push,
+    "pull": _add_pull,
+    "eval": _add_eval,
+}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser(words[0] if words and words[0] in COMMANDS else None).parse_args(words)
     try:
         return int(args.handler(args))
     except GitckptError as exc:
@@ -338,6 +354,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _report_internal_error() -> int:
+    import tempfile
+    import traceback
+
     from gitckpt.console import error
 
     with tempfile.NamedTemporaryFile("w", prefix="gitckpt-crash-", suffix=".log", delete=False) as log:

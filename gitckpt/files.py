@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import posixpath
-import tempfile
 from pathlib import Path, PurePosixPath
 
 from gitckpt.errors import InputError
@@ -45,6 +44,8 @@ def decode_text(data: bytes, display: str) -> str:
 
 def atomic_write(path: Path, text: str) -> None:
     """Write via a temporary file in the same directory, fsync, rename: never a half-written file."""
+    import tempfile
+
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:

@@ -6,7 +6,6 @@ per-file findings are cached by content digest; a warm run only hashes small fil
 
 from __future__ import annotations
 
-import hashlib
 import posixpath
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
@@ -23,7 +22,8 @@ from gitckpt.checks.placeholders import check_placeholders
 from gitckpt.checks.pointer_format import POINTER_FORMAT, load_pointer
 from gitckpt.config import CONFIG_PATH, Config, parse_config
 from gitckpt.errors import InputError
-from gitckpt.files import CARD_SIZE_LIMIT, POINTER_SIZE_LIMIT, read_limited
+from gitckpt.files import CARD_SIZE_LIMIT, POINTER_SIZE_LIMIT, decode_text, read_limited
+from gitckpt.hashing import content_digest
 from gitckpt.pointer import is_pointer_path
 from gitckpt.repo import Repository, list_work_tree_files
 from gitckpt.schema import rules_fingerprint
@@ -114,8 +114,7 @@ def load_inventory(repo: Repository, progress: Progress | None = None) -> Invent
 
 
 def _content_key(kind: str, relpath: str, data: bytes) -> str:
-    digest = hashlib.sha1(data, usedforsecurity=False).hexdigest()
-    return f"{kind}:{rules_fingerprint()}:{relpath}:{digest}"
+    return f"{kind}:{rules_fingerprint()}:{relpath}:{content_digest(data)}"
 
 
 def _load_config(repo: Repository, cache: Cache) -> Config:
@@ -127,8 +126,6 @@ def _load_config(repo: Repository, cache: Cache) -> Config:
     cached = cache.get_results([key]).get(key)
     if cached is not None:
         return Config(**{**cached, "stages": tuple(cached["stages"])})
-    from gitckpt.files import decode_text
-
     config = parse_config(decode_text(data, CONFIG_PATH))
     cache.put_results({key: asdict(config)})
     return config

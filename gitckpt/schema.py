@@ -3,14 +3,13 @@ that name the field, what was expected and what the field is for."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from functools import cache
-from importlib.resources import files
-from pathlib import Path
 from typing import Any
 
+from gitckpt import PACKAGE_DIR
+from gitckpt.hashing import content_digest
 from gitckpt.strict_yaml import FieldPath
 
 CARD_SCHEMAS = {
@@ -19,6 +18,7 @@ CARD_SCHEMAS = {
     "eval": "eval-card.schema.json",
 }
 CONFIG_SCHEMA = "config.schema.json"
+SCHEMA_DIR = PACKAGE_DIR / "schemas"
 NOASSERTION_KEY = "noassertion"
 
 
@@ -29,25 +29,22 @@ class SchemaProblem:
 
 
 def schema_files() -> list[str]:
-    return sorted(entry.name for entry in files("gitckpt").joinpath("schemas").iterdir() if entry.name.endswith(".json"))
+    return sorted(entry.name for entry in SCHEMA_DIR.iterdir() if entry.name.endswith(".json"))
 
 
 @cache
 def load_schema(filename: str) -> dict[str, Any]:
-    return json.loads(files("gitckpt").joinpath("schemas", filename).read_text(encoding="utf-8"))
+    return json.loads((SCHEMA_DIR / filename).read_text(encoding="utf-8"))
 
 
 @cache
 def rules_fingerprint() -> str:
     """Changes whenever a schema or gitckpt's code changes, so cached results are never stale."""
-    digest = hashlib.sha256()
-    for name in schema_files():
-        digest.update(files("gitckpt").joinpath("schemas", name).read_bytes())
-    package = Path(__file__).parent
-    for source in sorted(package.rglob("*.py")):
+    parts = [(SCHEMA_DIR / name).read_bytes() for name in schema_files()]
+    for source in sorted(PACKAGE_DIR.rglob("*.py")):
         stat = source.stat()
-        digest.update(f"{source.relative_to(package)}:{stat.st_size}:{stat.st_mtime_ns}".encode())
-    return digest.hexdigest()[:16]
+        parts.append(f"{source.relative_to(PACKAGE_DIR)}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    return content_digest(b"\0".join(parts))[:16]
 
 
 @cache

@@ -5,10 +5,10 @@ from __future__ import annotations
 import subprocess
 import sys
 from dataclasses import dataclass, field
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
+from gitckpt import PACKAGE_DIR
 from gitckpt.config import CONFIG_PATH, DEFAULT_CONFIG_TEXT
 from gitckpt.errors import GitckptError, InputError
 from gitckpt.files import atomic_write, decode_text, read_limited
@@ -96,7 +96,7 @@ def _ensure_pre_commit_hook(repo: Repository, result: InitResult) -> None:
 
 def _install_git_hook(repo: Repository, hook: str, result: InitResult) -> None:
     target = git_path(repo, f"hooks/{hook}")
-    script = files("gitckpt").joinpath("hooks", hook).read_text(encoding="utf-8").replace("@PYTHON@", sys.executable)
+    script = (PACKAGE_DIR / "hooks" / hook).read_text(encoding="utf-8").replace("@PYTHON@", sys.executable)
     if target.exists():
         current = target.read_text(encoding="utf-8", errors="replace")
         if HOOK_MARKER not in current:

@@ -1,0 +1,145 @@
+"""Hashing a 2 GiB checkpoint: gitckpt against the reference tools, in one run.
+
+  1. one-pass md5+sha256 (gitckpt.hashing.digest_file) vs `md5sum`      budget ≤ 1.1×
+  2. `git ckpt add` vs `dvc add`, each on its own copy of the file        budget ≤ 1.0×
+  3. `git ckpt check --data`, warm (stat cache) vs cold (--no-cache)      budget warm ≥ 50× faster
+
+Every timing is the median of --runs runs with the file in the page cache, so the numbers
+compare CPU work, not the disk.
+
+    python benchmarks/hashing.py [--size-mib 2048] [--runs 3] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from gitckpt.hashing import digest_file
+from gitckpt.pointer import parse_pointer
+from testing.cards import model_fields, write_card
+from testing.repos import clean_env, make_repo
+
+BIN = Path(sys.executable).parent
+
+
+def generate(path: Path, size_mib: int) -> None:
+    """Incompressible bytes, written in 64 MiB blocks (no 2 GiB buffer in memory)."""
+    block = os.urandom(64 * 1024 * 1024)
+    with path.open("wb") as handle:
+        for index in range(size_mib // 64):
+            handle.write(block[index % 7 :] + block[: index % 7])
+
+
+def run(command: list[str], cwd: Path) -> None:
+    completed = subprocess.run(command, cwd=cwd, capture_output=True, text=True, env={**clean_env(), "PATH": f"{BIN}:{os.environ['PATH']}"})
+    if completed.returncode not in (0, 1):
+        raise SystemExit(f"{' '.join(command)} failed:\n{completed.stdout}\n{completed.stderr}")
+
+
+def seconds(action: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    action()
+    return time.perf_counter() - start
+
+
+def median(action: Callable[[], object], runs: int) -> float:
+    return statistics.median(seconds(action) for _ in range(runs))
+
+
+def add_once(workdir: Path, source: Path, tool: str, attempt: int) -> float:
+    """A fresh repository and a fresh copy (untimed), then one timed add."""
+    repo = make_repo(workdir / f"{tool}-{attempt}")
+    shutil.copyfile(source, repo / "model.safetensors")
+    command = (
+        ["git", "ckpt", "add", "model.safetensors", "--kind", "model"]
+        if tool == "gitckpt"
+        else [str(BIN / "dvc"), "add", "-q", "model.safetensors"]
+    )
+    elapsed = seconds(lambda: run(command, repo))
+    shutil.rmtree(repo)
+    return elapsed
+
+
+def complete_card(repo: Path, md5: str, size: int) -> None:
+    """Replace the scaffold with a complete card, so the check measures a clean artifact."""
+    fields = model_fields("unused")
+    external = {"uri": "generated://benchmark", "revision": "1"}
+    fields["training_data"] = [{**external, "license": "CC0-1.0", "summary": "Random bytes.", "role": "train"}]
+    fields["evaluation"][0]["dataset"] = {**external, "split": "test"}
+    write_card(repo, "model", "model", "model.safetensors", {"md5": md5, "size": size}, fields)
+
+
+def in_process_check(repo: Path, runs: int) -> tuple[float, float]:
+    """`check --data` through the API: the work itself, without Python's start-up and imports."""
+    from gitckpt.commands.check import CheckOptions, check
+    from gitckpt.repo import find_repository
+
+    found = find_repository(repo)
+    cold = median(lambda: check(found, CheckOptions(data=True, use_cache=False)), runs)
+    warm = median(lambda: check(found, CheckOptions(data=True)), runs)
+    return cold, warm
+
+
+def speedup(label: str, cold: float, warm: float, budget: str) -> None:
+    print(f"{label:<46} {cold:8.3f} s vs {warm:8.3f} s   warm is {cold / warm:6.1f}× faster{budget}")
+
+
+def report(label: str, ours: float, theirs: float, budget: str) -> None:
+    print(f"{label:<46} {ours:8.3f} s vs {theirs:8.3f} s   ratio {ours / theirs:6.3f}×   (budget {budget})")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--size-mib", type=int, default=2048, help="size of the generated checkpoint")
+    parser.add_argument("--runs", type=int, default=3, help="runs per measurement (median reported)")
+    parser.add_argument("--keep", type=Path, help="work here and keep the files")
+    args = parser.parse_args()
+    workdir = args.keep or Path(tempfile.mkdtemp(prefix="gitckpt-hash-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    source = workdir / "checkpoint.bin"
+    if not source.exists() or source.stat().st_size != args.size_mib * 1024 * 1024:
+        print(f"generating {args.size_mib} MiB in {source} …", flush=True)
+        generate(source, args.size_mib)
+    source.read_bytes() if args.size_mib <= 4096 else None  # into the page cache
+
+    ours = median(lambda: digest_file(source), args.runs)
+    md5sum = median(lambda: run(["md5sum", str(source)], workdir), args.runs)
+    report("md5+sha256 one pass vs md5sum", ours, md5sum, "≤ 1.1×")
+
+    gitckpt_add, dvc_add = [], []
+    for attempt in range(args.runs):
+        dvc_add.append(add_once(workdir, source, "dvc", attempt))
+        gitckpt_add.append(add_once(workdir, source, "gitckpt", attempt))
+    report("git ckpt add vs dvc add", statistics.median(gitckpt_add), statistics.median(dvc_add), "≤ 1.0×")
+
+    repo = make_repo(workdir / "check")
+    shutil.copyfile(source, repo / "model.safetensors")
+    run(["git", "ckpt", "add", "model.safetensors", "--kind", "model"], repo)
+    (out,) = parse_pointer((repo / "model.safetensors.dvc").read_text(), "pointer")
+    complete_card(repo, out.md5, out.size)
+    stamp = time.time_ns() - 60 * 10**9
+    os.utime(repo / "model.safetensors", ns=(stamp, stamp))  # data written a while ago, as it usually is
+    check = ["git", "ckpt", "check", "--data", "model.safetensors"]
+    cold = median(lambda: run([*check, "--no-cache"], repo), args.runs)
+    run(check, repo)
+    warm = median(lambda: run(check, repo), args.runs)
+    speedup("check --data cold (--no-cache) vs warm", cold, warm, "  (budget ≥ 50×)")
+    speedup("  the same, in-process (no interpreter start)", *in_process_check(repo, args.runs), "")
+    if not args.keep:
+        shutil.rmtree(workdir)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
