@@ -123,6 +123,7 @@ def main() -> int:
         gitckpt_add.append(add_once(workdir, source, "gitckpt", attempt))
     report("git ckpt add vs dvc add", statistics.median(gitckpt_add), statistics.median(dvc_add), "≤ 1.0×")
 
+    shutil.rmtree(workdir / "check", ignore_errors=True)
     repo = make_repo(workdir / "check")
     shutil.copyfile(source, repo / "model.safetensors")
     run(["git", "ckpt", "add", "model.safetensors", "--kind", "model"], repo)

@@ -101,6 +101,65 @@ Examples:
 """
 
 
+TAG_EPILOG = """\
+Checks the artifact as committed at HEAD (not the work tree) with every check, together with the
+cards it links to, and refuses when the card or pointer has uncommitted changes, a check fails, the
+bytes are not in the DVC remote (unless --allow-unpushed, which the record then states), or the
+version is not greater than the latest. Creates the annotated tag NAME@vX.Y.Z on HEAD, whose
+message carries a release record (see `git ckpt show NAME@vX.Y.Z --json`).
+The first release is v0.1.0; later ones bump the patch number unless told otherwise.
+
+Examples:
+  git ckpt tag resnet50 -m "Retrained on cifar10-train v2"
+  git ckpt tag resnet50 --bump minor --sign --push origin
+  git ckpt tag resnet50 --version 1.0.0 --allow-unpushed
+"""
+
+PROMOTE_EPILOG = """\
+Stages are tags in GTO's grammar: NAME#STAGE#N to enter a stage, NAME#STAGE!#N to leave it, on the
+release's commit. Allowed stages and their order are in .gitckpt/config.yaml (stages.allowed); with
+stages.enforce_order, a version must have held the previous stage first.
+
+Examples:
+  git ckpt promote resnet50@v1.2.0 staging
+  git ckpt promote resnet50@v1.2.0 prod --sign --push origin
+  git ckpt demote resnet50@v1.2.0 prod
+"""
+
+DEPRECATE_EPILOG = """\
+Tags NAME@deprecated. `git ckpt check` then warns about cards that link to the artifact (GC402)
+and, after the sunset date, fails them (GC403).
+
+Examples:
+  git ckpt deprecate resnet50 --sunset 2026-06-30 --reason "superseded by resnet50-v2; label noise in v1 data"
+"""
+
+REGISTRY_EPILOG = """\
+Reads every tag in one pass (including tags GTO wrote; lightweight tags are listed with a note
+that they carry no record) and the cards in the work tree.
+
+Examples:
+  git ckpt ls
+  git ckpt ls --kind model --stage prod --json
+  git ckpt show resnet50
+  git ckpt show resnet50@v1.2.0 --json     # the release record
+  git ckpt show resnet50@latest
+  git ckpt show resnet50#prod
+  git ckpt history resnet50
+"""
+
+VERIFY_EPILOG = """\
+Verifies a release: the tag's SSH signature is valid and by a principal in .gitckpt/allowed_signers
+whom release.signers allows to release the artifact; the record matches the card and pointer at the
+tagged commit; with --data, the bytes (from the work tree, or fetched from the DVC remote) match the
+recorded digests. Exit 1 when anything does not verify.
+
+Examples:
+  git ckpt verify resnet50@v1.2.0
+  git ckpt verify resnet50@v1.2.0 --data --json
+"""
+
+
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The whole command line, or with `only` just that command (building all of them costs
     more than a warm `check` does)."""
@@ -112,9 +171,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"gitckpt {__version__}", help="show gitckpt's version and exit")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True, help="the command to run")
-    for name, register in COMMANDS.items():
-        if only is None or name == only:
-            register(commands)
+    for register in dict.fromkeys(register for name, register in COMMANDS.items() if only is None or name == only):
+        register(commands)
     return parser
 
 
@@ -203,6 +261,74 @@ def _add_eval(commands: argparse._SubParsersAction) -> None:  # type: ignore[typ
     confirm.add_argument("--reason", required=True, help="why the results still hold for the current bytes")
     confirm.add_argument("--json", action="store_true", help="print the confirmed entries as JSON")
     confirm.set_defaults(handler=run_eval_confirm)
+
+
+def _add_tag(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = _subparser(commands, "tag", "cut a release: an annotated tag NAME@vX.Y.Z with a release record", TAG_EPILOG)
+    parser.add_argument("name", metavar="NAME", help="the artifact to release")
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--version", help="the version to release, X.Y.Z (default: the next patch)")
+    which.add_argument("--bump", choices=("major", "minor", "patch"), default="patch", help="which part of the latest version to increase")
+    _add_tag_options(parser)
+    parser.add_argument("--allow-unpushed", action="store_true", help="release even if the bytes are not in the DVC remote (recorded)")
+    parser.set_defaults(handler=run_tag)
+
+
+def _add_tag_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-m", "--message", default="", help="what this release is; first line becomes the summary")
+    parser.add_argument("--sign", action="store_true", help="sign the tag with your SSH key (git config user.signingkey)")
+    parser.add_argument("--push", metavar="GIT_REMOTE", help="push the tag to this git remote (e.g. origin)")
+    parser.add_argument("--json", action="store_true", help="print the tag and its record as JSON")
+
+
+def _add_promote(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    for name, summary in (("promote", "put a release into a stage"), ("demote", "take a release out of a stage")):
+        parser = _subparser(commands, name, summary, PROMOTE_EPILOG)
+        parser.add_argument("reference", metavar="NAME@vX.Y.Z", help="the release")
+        parser.add_argument("stage", metavar="STAGE", help="the stage, one of stages.allowed")
+        _add_tag_options(parser)
+        parser.set_defaults(handler=run_promote, demote=name == "demote")
+
+
+def _add_deprecate(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = _subparser(commands, "deprecate", "mark an artifact deprecated (NAME@deprecated)", DEPRECATE_EPILOG)
+    parser.add_argument("name", metavar="NAME", help="the artifact")
+    parser.add_argument("--sunset", metavar="YYYY-MM-DD", help="after this date, cards linking to it fail check")
+    parser.add_argument("--reason", default="", help="why it is deprecated and what to use instead")
+    parser.add_argument("--sign", action="store_true", help="sign the tag with your SSH key")
+    parser.add_argument("--push", metavar="GIT_REMOTE", help="push the tag to this git remote")
+    parser.add_argument("--json", action="store_true", help="print the tag and its record as JSON")
+    parser.set_defaults(handler=run_deprecate)
+
+
+def _add_ls(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = _subparser(commands, "ls", "list the artifacts in the registry", REGISTRY_EPILOG)
+    parser.add_argument("--kind", choices=("model", "dataset", "eval"), help="only artifacts of this kind")
+    parser.add_argument("--stage", help="only artifacts with a version in this stage")
+    parser.add_argument("--json", action="store_true", help="print the rows as JSON")
+    parser.set_defaults(handler=run_ls)
+
+
+def _add_show(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = _subparser(commands, "show", "show an artifact or one of its releases", REGISTRY_EPILOG)
+    parser.add_argument("reference", metavar="NAME[@vX.Y.Z|@latest|#STAGE]", help="what to show")
+    parser.add_argument("--json", action="store_true", help="print as JSON (for a release: its record)")
+    parser.set_defaults(handler=run_show)
+
+
+def _add_history(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = _subparser(commands, "history", "list registry events: releases, stage changes, deprecations", REGISTRY_EPILOG)
+    parser.add_argument("name", nargs="?", metavar="NAME", help="only this artifact's events")
+    parser.add_argument("--json", action="store_true", help="print the events as JSON")
+    parser.set_defaults(handler=run_history)
+
+
+def _add_verify(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = _subparser(commands, "verify", "verify a release's signature, record and (optionally) bytes", VERIFY_EPILOG)
+    parser.add_argument("reference", metavar="NAME@vX.Y.Z", help="the release to verify")
+    parser.add_argument("--data", action="store_true", help="also verify the bytes against the recorded digests")
+    parser.add_argument("--json", action="store_true", help="print the verification as JSON")
+    parser.set_defaults(handler=run_verify)
 
 
 def run_init(args: argparse.Namespace) -> int:
@@ -334,7 +460,135 @@ COMMANDS: dict[str, Callable[[argparse._SubParsersAction], None]] = {  # type: i
     "push": _add_push,
     "pull": _add_pull,
     "eval": _add_eval,
+    "tag": _add_tag,
+    "promote": _add_promote,
+    "demote": _add_promote,
+    "deprecate": _add_deprecate,
+    "ls": _add_ls,
+    "show": _add_show,
+    "history": _add_history,
+    "verify": _add_verify,
 }
+
+
+def _print_created(created: Any, as_json: bool) -> None:
+    from gitckpt.console import print_json
+
+    if as_json:
+        print_json({"tag": created.tag, "commit": created.commit, "pushed": created.pushed, "record": created.record})
+        return
+    print(f"Created {created.tag} on {created.commit[:12]}" + (" and pushed it." if created.pushed else "."))
+
+
+def run_tag(args: argparse.Namespace) -> int:
+    from gitckpt.release import TagOptions, tag_release
+    from gitckpt.repo import find_repository
+
+    options = TagOptions(args.version, args.bump, args.message, args.sign, args.push, args.allow_unpushed)
+    _print_created(tag_release(find_repository(), args.name, options), args.json)
+    return EXIT_OK
+
+
+def run_promote(args: argparse.Namespace) -> int:
+    from gitckpt.release import promote
+    from gitckpt.repo import find_repository
+
+    created = promote(
+        find_repository(), args.reference, args.stage, demote=args.demote, sign=args.sign, push=args.push, message=args.message
+    )
+    _print_created(created, args.json)
+    return EXIT_OK
+
+
+def run_deprecate(args: argparse.Namespace) -> int:
+    from gitckpt.release import deprecate
+    from gitckpt.repo import find_repository
+
+    _print_created(
+        deprecate(find_repository(), args.name, sunset=args.sunset, reason=args.reason, sign=args.sign, push=args.push), args.json
+    )
+    return EXIT_OK
+
+
+def run_ls(args: argparse.Namespace) -> int:
+    from gitckpt.commands.registry_view import list_artifacts
+    from gitckpt.console import print_json, print_table
+    from gitckpt.repo import find_repository
+
+    rows = list_artifacts(find_repository(), kind=args.kind, stage=args.stage)
+    if args.json:
+        print_json(rows)
+        return EXIT_OK
+    stages = [", ".join(f"{stage}: v{version}" for stage, version in row["stages"].items()) for row in rows]
+    table = [
+        [row["name"], row["kind"], f"v{row['latest']}" if row["latest"] else "unreleased", stage, "deprecated" if row["deprecated"] else ""]
+        for row, stage in zip(rows, stages, strict=True)
+    ]
+    print_table(("name", "kind", "latest", "stages", ""), table)
+    for row in rows:
+        for note in row["notes"]:
+            print(f"note: {note}")
+    return EXIT_OK
+
+
+def run_show(args: argparse.Namespace) -> int:
+    from gitckpt.commands.registry_view import show
+    from gitckpt.console import print_json, print_release, print_table
+    from gitckpt.repo import find_repository
+
+    view = show(find_repository(), args.reference)
+    if args.json:
+        print_json(view.get("record", view) if "record" in view else view)
+        return EXIT_OK
+    if "record" in view:
+        print_release(view)
+        return EXIT_OK
+    print(
+        f"{view['name']}: latest v{view.get('latest')}, stages {view.get('stages') or 'none'}"
+        + (", DEPRECATED" if view.get("deprecated") else "")
+    )
+    rows = [
+        [f"v{r['version']}", r["created"], r["author"], r["commit"][:12], ", ".join(r["stages"]), "yes" if r["signed"] else "no"]
+        for r in view["releases"]
+    ]
+    print_table(("version", "created", "by", "commit", "stages held", "signed"), rows)
+    return EXIT_OK
+
+
+def run_history(args: argparse.Namespace) -> int:
+    from gitckpt.commands.registry_view import history
+    from gitckpt.console import print_json, print_table
+    from gitckpt.repo import find_repository
+
+    events = history(find_repository(), args.name)
+    if args.json:
+        print_json(events)
+        return EXIT_OK
+    rows = [
+        [e["created"], e["artifact"], e["action"], f"v{e['version']}" if e["version"] else "", e["stage"] or "", e["author"], e["tag"]]
+        for e in events
+    ]
+    print_table(("when", "artifact", "event", "version", "stage", "by", "tag"), rows)
+    return EXIT_OK
+
+
+def run_verify(args: argparse.Namespace) -> int:
+    from gitckpt.commands.verify import verify
+    from gitckpt.console import print_json
+    from gitckpt.repo import find_repository
+
+    result = verify(find_repository(), args.reference, data=args.data)
+    if args.json:
+        print_json(
+            {"tag": result.tag, "ok": result.ok, "principal": result.principal, "verified": result.verified, "problems": result.problems}
+        )
+    else:
+        for line in result.verified:
+            print(f"  ok    {line}")
+        for line in result.problems:
+            print(f"  FAIL  {line}")
+        print(f"{result.tag}: {'verified' if result.ok else 'NOT verified'}")
+    return EXIT_OK if result.ok else EXIT_FINDINGS
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -31,6 +31,15 @@ stages:
   # Refuse promoting a version to a stage whose predecessor it never held.
   enforce_order: true
 
+release:
+  # Refuse unsigned releases (`git ckpt tag --sign` signs with git's SSH signing).
+  require_signature: false
+  # Who may release what, by principal in .gitckpt/allowed_signers (empty: anyone listed there).
+  signers: []
+  #  - principal: ada@example.org
+  #    artifacts: ['projx-*']
+  #    stages: [dev, staging]
+
 # Severity per check id (see `git ckpt check --help`): error, warning or off.
 # An error blocks the commit; a warning is shown and lets it through.
 checks: {{}}
@@ -39,11 +48,25 @@ checks: {{}}
 
 
 @dataclass(frozen=True)
+class Signer:
+    principal: str
+    artifacts: tuple[str, ...] = ("*",)
+    stages: tuple[str, ...] = ("*",)
+
+
+@dataclass(frozen=True)
 class Config:
     naming_pattern: str = GTO_NAME_PATTERN
     stages: tuple[str, ...] = DEFAULT_STAGES
     enforce_order: bool = True
     severities: dict[str, str] = field(default_factory=dict)
+    require_signature: bool = False
+    signers: tuple[Signer, ...] = ()
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Config:
+        signers = tuple(Signer(item["principal"], tuple(item["artifacts"]), tuple(item["stages"])) for item in data.get("signers", ()))
+        return cls(**{**data, "stages": tuple(data["stages"]), "signers": signers})
 
     def name_matches(self, name: str) -> bool:
         return re.fullmatch(self.naming_pattern, name) is not None
@@ -70,9 +93,15 @@ def parse_config(text: str, display: str = CONFIG_PATH) -> Config:
             field="naming.pattern",
         ) from exc
     stages = data.get("stages", {})
+    release = data.get("release", {})
     return Config(
         naming_pattern=pattern,
         stages=tuple(stages.get("allowed", DEFAULT_STAGES)),
         enforce_order=bool(stages.get("enforce_order", True)),
         severities=dict(data.get("checks") or {}),
+        require_signature=bool(release.get("require_signature", False)),
+        signers=tuple(
+            Signer(item["principal"], tuple(item.get("artifacts", ["*"])), tuple(item.get("stages", ["*"])))
+            for item in release.get("signers", [])
+        ),
     )

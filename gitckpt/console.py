@@ -63,7 +63,33 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> Non
     table = Table(*headers, box=None, header_style="bold", pad_edge=False)
     for row in rows:
         table.add_row(*(str(cell) for cell in row))
-    Console(soft_wrap=True).print(table)
+    Console(soft_wrap=True, width=None if sys.stdout.isatty() else 4096).print(table)
+
+
+def print_release(view: dict[str, Any]) -> None:
+    """One release: what it is, where it came from, what was checked."""
+    record = view.get("record") or {}
+    print(f"{view['tag']}  ({'signed' if view['signed'] else 'unsigned'}, by {view['author']}, {view['created']})")
+    print(f"  commit   {view['commit']}")
+    if view["current_stages"]:
+        print(f"  stages   {', '.join(view['current_stages'])}")
+    if not record:
+        print("  no gitckpt record (a tag made by another tool)")
+        return
+    data = record.get("bytes", {})
+    print(f"  card     {record.get('card', {}).get('path')} (blob {record.get('card', {}).get('blob', '')[:12]})")
+    print(f"  bytes    {data.get('path')}  {data.get('size', 0):,} bytes")
+    print(f"           sha256 {data.get('sha256')}")
+    print(f"           md5    {data.get('md5')}")
+    for link in record.get("links", []):
+        print(f"  link     {link['field']} → {link['artifact']} ({link.get('release') or 'unreleased'})")
+    checks = record.get("checks", {})
+    print(
+        f"  checks   {checks.get('result')}: {len(checks.get('run', []))} run"
+        + (f", off: {', '.join(checks['off'])}" if checks.get("off") else "")
+    )
+    if record.get("allow_unpushed"):
+        print("  NOTE     released with --allow-unpushed: the bytes were not confirmed in the DVC remote")
 
 
 def print_check_report(report: CheckReport) -> None:

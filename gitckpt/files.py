@@ -78,9 +78,10 @@ class PathGuard:
     entering `.git/`, or running through a symlinked directory. Remembers the directories it
     has looked at, so checking a thousand paths costs a thousand `lstat`s, not ten thousand."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, symlinks: frozenset[str] | None = None) -> None:
         self.root = str(root)
         self._symlinked: dict[str, bool] = {}
+        self._known_symlinks = symlinks  # a commit's symlink entries; None: ask the filesystem
 
     def problem(self, base_dir: str, value: str) -> str | None:
         """`value` as written in a file in `base_dir` (both relative to the root)."""
@@ -96,11 +97,15 @@ class PathGuard:
         if any(self._is_symlink("/".join(parts[:depth])) for depth in range(1, len(parts))):
             return "path runs through a symlinked directory"
         full = os.path.join(self.root, relpath)
+        if self._known_symlinks is not None:
+            return "path is a symlink" if relpath in self._known_symlinks else None
         if os.path.islink(full) and not Path(os.path.realpath(full)).is_relative_to(os.path.realpath(self.root)):
             return "path is a symlink that points outside the repository"
         return None
 
     def _is_symlink(self, relpath: str) -> bool:
+        if self._known_symlinks is not None:
+            return relpath in self._known_symlinks
         if relpath not in self._symlinked:
             self._symlinked[relpath] = os.path.islink(os.path.join(self.root, relpath))
         return self._symlinked[relpath]

@@ -7,9 +7,8 @@ per-file findings are cached by content digest; a warm run only hashes small fil
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
 from gitckpt.cache import Cache
@@ -22,11 +21,13 @@ from gitckpt.checks.placeholders import check_placeholders
 from gitckpt.checks.pointer_format import POINTER_FORMAT, load_pointer
 from gitckpt.config import CONFIG_PATH, Config, parse_config
 from gitckpt.errors import InputError
-from gitckpt.files import CARD_SIZE_LIMIT, POINTER_SIZE_LIMIT, decode_text, read_limited
+from gitckpt.files import CARD_SIZE_LIMIT, POINTER_SIZE_LIMIT, decode_text
 from gitckpt.hashing import content_digest
 from gitckpt.pointer import is_pointer_path
-from gitckpt.repo import Repository, list_work_tree_files
+from gitckpt.registry import Deprecation, read_deprecations
+from gitckpt.repo import Repository
 from gitckpt.schema import rules_fingerprint
+from gitckpt.sources import RevisionSource, Source, WorkTreeSource
 from gitckpt.strict_yaml import format_field_path
 
 Progress = Callable[[int, int], None]
@@ -87,8 +88,10 @@ class PointerFacts:
 class Inventory:
     repo: Repository
     config: Config
+    source: Source
     cards: dict[str, CardFacts] = field(default_factory=dict)
     pointers: dict[str, PointerFacts] = field(default_factory=dict)
+    deprecations: dict[str, Deprecation] = field(default_factory=dict)
 
     def findings(self) -> list[Finding]:
         facts: list[CardFacts | PointerFacts] = [*self.cards.values(), *self.pointers.values()]
@@ -100,47 +103,47 @@ def relative_to_file(file_relpath: str, value: str) -> str:
     return posixpath.normpath(posixpath.join(posixpath.dirname(file_relpath), value))
 
 
-def load_inventory(repo: Repository, progress: Progress | None = None) -> Inventory:
-    """Read every card and pointer of the work tree, from the cache where the bytes are known."""
-    cache = Cache(repo.state_dir)
-    try:
-        config = _load_config(repo, cache)
-        paths = [path for path in list_work_tree_files(repo) if is_card_path(path) or is_pointer_path(path)]
-        inventory = Inventory(repo=repo, config=config)
-        _read_files(repo, cache, paths, inventory, progress)
+def load_inventory(repo: Repository, progress: Progress | None = None, revision: str | None = None) -> Inventory:
+    """Read every card and pointer of the work tree (or of the commit `revision`), from the
+    cache where the bytes are known."""
+    source: Source = RevisionSource(repo, revision) if revision else WorkTreeSource(repo)
+    with Cache(repo.state_dir) as cache:
+        inventory = Inventory(repo=repo, config=_load_config(source, cache), source=source, deprecations=read_deprecations(repo))
+        paths = [path for path in source.files() if is_card_path(path) or is_pointer_path(path)]
+        _read_files(source, cache, paths, inventory, progress)
         return inventory
-    finally:
-        cache.close()
 
 
 def _content_key(kind: str, relpath: str, data: bytes) -> str:
     return f"{kind}:{rules_fingerprint()}:{relpath}:{content_digest(data)}"
 
 
-def _load_config(repo: Repository, cache: Cache) -> Config:
-    path = repo.root / CONFIG_PATH
-    if not path.is_file():
+def _load_config(source: Source, cache: Cache) -> Config:
+    data = source.read([CONFIG_PATH], lambda _: CARD_SIZE_LIMIT).get(CONFIG_PATH)
+    if data is None:
         return Config()
-    data = read_limited(path, CARD_SIZE_LIMIT, CONFIG_PATH)
+    if isinstance(data, InputError):
+        raise data
     key = _content_key("config", CONFIG_PATH, data)
     cached = cache.get_results([key]).get(key)
     if cached is not None:
-        return Config(**{**cached, "stages": tuple(cached["stages"])})
+        return Config.from_json(cached)
     config = parse_config(decode_text(data, CONFIG_PATH))
     cache.put_results({key: asdict(config)})
     return config
 
 
-def _read_files(repo: Repository, cache: Cache, paths: Iterable[str], inventory: Inventory, progress: Progress | None) -> None:
+def _read_files(source: Source, cache: Cache, paths: list[str], inventory: Inventory, progress: Progress | None) -> None:
     contents: dict[str, tuple[str, bytes | Finding]] = {}
-    for relpath in paths:
-        content = _read_small_file(repo.root / relpath, relpath)
-        if content is not None:
-            key = _content_key("card" if is_card_path(relpath) else "pointer", relpath, content) if isinstance(content, bytes) else ""
-            contents[relpath] = (key, content)
+    for relpath, read in source.read(paths, _size_limit).items():
+        if isinstance(read, InputError):
+            check = UNREADABLE if is_card_path(relpath) else POINTER_FORMAT
+            contents[relpath] = ("", check.finding(relpath, read.message, line=read.line))
+        else:
+            contents[relpath] = (_content_key("card" if is_card_path(relpath) else "pointer", relpath, read), read)
     cached = cache.get_results(key for key, _ in contents.values() if key)
     fresh: dict[str, Any] = {}
-    missing = [relpath for relpath, (key, _) in contents.items() if key not in cached]
+    missing = [relpath for relpath, (key, _) in contents.items() if key and key not in cached]
     for done, relpath in enumerate(missing, start=1):
         key, content = contents[relpath]
         fresh[key] = _facts_to_json(_read_facts(relpath, content))
@@ -155,15 +158,8 @@ def _read_files(repo: Repository, cache: Cache, paths: Iterable[str], inventory:
             inventory.pointers[relpath] = facts
 
 
-def _read_small_file(path: Path, relpath: str) -> bytes | Finding | None:
-    """The bytes of a card or pointer, a finding when it is too large, None when it is gone."""
-    limit, check = (CARD_SIZE_LIMIT, UNREADABLE) if is_card_path(relpath) else (POINTER_SIZE_LIMIT, POINTER_FORMAT)
-    try:
-        return read_limited(path, limit, relpath)
-    except InputError as error:
-        if not path.is_file():
-            return None
-        return check.finding(relpath, error.message, line=error.line)
+def _size_limit(relpath: str) -> int:
+    return CARD_SIZE_LIMIT if is_card_path(relpath) else POINTER_SIZE_LIMIT
 
 
 def _read_facts(relpath: str, content: bytes | Finding) -> CardFacts | PointerFacts:

@@ -85,3 +85,16 @@ def remote_holdings(root: Path, md5s: Sequence[str], remote: str | None) -> dict
             status = repo.cloud.status([HashInfo("md5", md5)], remote=remote)
             holdings[md5] = not status.new and not status.missing
         return holdings
+
+
+def cached_object(root: Path, md5: str, remote: str | None) -> Path:
+    """The DVC cache file holding the bytes with this md5, fetched from the remote if needed."""
+    from dvc_data.hashfile.hash_info import HashInfo
+
+    with open_dvc(root) as repo:
+        path = Path(repo.cache.local.oid_to_path(md5))
+        if not path.exists():
+            repo.cloud.pull([HashInfo("md5", md5)], remote=remote)
+    if not path.exists():
+        raise GitckptError(f"the bytes with md5 {md5} are neither in the DVC cache nor in the remote")
+    return path

@@ -11,6 +11,7 @@ from gitckpt.checks.base import Check, Finding
 from gitckpt.checks.card_format import FRONT_MATTER, UNREADABLE
 from gitckpt.checks.card_schema import SCHEMA
 from gitckpt.checks.data import DATA_MISSING, DATA_MODIFIED
+from gitckpt.checks.deprecation import LINK_DEPRECATED, LINK_SUNSET, check_deprecated_links
 from gitckpt.checks.evaluation_binding import STALE_EVALUATION, check_eval_cards
 from gitckpt.checks.links import UNRESOLVED_LINK, check_links
 from gitckpt.checks.naming import DUPLICATE_NAME, NAME_PATTERN, check_naming
@@ -41,9 +42,17 @@ ALL_CHECKS: dict[str, Check] = {
         DUPLICATE_NAME,
         NAME_PATTERN,
         UNRESOLVED_LINK,
+        LINK_DEPRECATED,
+        LINK_SUNSET,
     )
 }
-REPOSITORY_CHECKS: tuple[Callable[[Inventory], Iterator[Finding]], ...] = (check_sync, check_naming, check_links, check_eval_cards)
+REPOSITORY_CHECKS: tuple[Callable[[Inventory], Iterator[Finding]], ...] = (
+    check_sync,
+    check_naming,
+    check_links,
+    check_eval_cards,
+    check_deprecated_links,
+)
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,7 @@ UNSAFE_PATH = Check(
 
 
 def check_sync(inventory: Inventory) -> Iterator[Finding]:
-    guard = PathGuard(inventory.repo.root)
+    guard = PathGuard(inventory.repo.root, inventory.source.symlinks)
     claims: dict[str, list[CardFacts]] = defaultdict(list)
     for card in inventory.cards.values():
         if card.data_relpath is not None:

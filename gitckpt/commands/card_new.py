@@ -153,7 +153,7 @@ def write_scaffold(
         "code_commit": head_commit(repo) or "<FILL: git commit of the code that produced the bytes>",
         "python": platform.python_version(),
     }
-    template = Template((PACKAGE_DIR / "templates" / f"{kind}.card.md").read_text(encoding="utf-8"))
+    template = Template((PACKAGE_DIR / "templates" / f"{kind}.card-template.md").read_text(encoding="utf-8"))
     text = template.substitute({key: json.dumps(value) for key, value in values.items()}, frameworks=_frameworks_yaml(), name=name)
     card_relpath = card_path_for(data_relpath, name)
     if isinstance(digests, TreeDigests):

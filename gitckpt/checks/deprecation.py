@@ -1,0 +1,48 @@
+"""GC402 and GC403: cards that link to deprecated artifacts (a warning), or to artifacts past
+their sunset date (an error)."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from gitckpt.checks.base import Check, Finding
+
+if TYPE_CHECKING:
+    from gitckpt.inventory import Inventory
+
+LINK_DEPRECATED = Check(
+    id="GC402",
+    name="link-deprecated",
+    severity="warning",
+    rationale="Building on a deprecated artifact inherits the reason it was deprecated.",
+    fix="Link the artifact that replaces it (see `git ckpt show NAME` for the reason), or record why this use is fine.",
+)
+LINK_SUNSET = Check(
+    id="GC403",
+    name="link-sunset",
+    severity="error",
+    rationale="Past its sunset date, a deprecated artifact must no longer be built upon.",
+    fix="Replace the link with a supported artifact; `git ckpt show NAME` says why it was retired.",
+)
+
+
+def check_deprecated_links(inventory: Inventory) -> Iterator[Finding]:
+    if not inventory.deprecations:
+        return
+    today = datetime.date.today().isoformat()
+    for card in inventory.cards.values():
+        for link in card.links:
+            deprecation = inventory.deprecations.get(link.target)
+            if deprecation is None:
+                continue
+            why = f" ({deprecation.reason})" if deprecation.reason else ""
+            if deprecation.sunset and deprecation.sunset < today:
+                message = f"links to {link.target!r}, deprecated and past its sunset {deprecation.sunset}{why}"
+                yield LINK_SUNSET.finding(card.path, message, line=link.line, field=link.field)
+            else:
+                until = f", sunset {deprecation.sunset}" if deprecation.sunset else ""
+                yield LINK_DEPRECATED.finding(
+                    card.path, f"links to {link.target!r}, which is deprecated{until}{why}", line=link.line, field=link.field
+                )

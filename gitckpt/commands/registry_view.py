@@ -1,0 +1,149 @@
+"""`git ckpt ls`, `show` and `history`: the registry read from tags in one pass (plus the
+cards in the work tree, for artifacts not yet released)."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from gitckpt.errors import GitckptError, UsageError
+from gitckpt.inventory import load_inventory
+from gitckpt.registry import ArtifactState, Event, Registry, Release, read_registry
+from gitckpt.repo import Repository
+from gitckpt.tags import NAME_RE, parse_tag_name
+
+
+def iso(timestamp: int) -> str:
+    return datetime.datetime.fromtimestamp(timestamp, datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def list_artifacts(repo: Repository, *, kind: str | None = None, stage: str | None = None) -> list[dict[str, Any]]:
+    registry = read_registry(repo)
+    kinds = {card.name: card.kind for card in load_inventory(repo).cards.values() if card.name}
+    rows = []
+    for name in sorted(set(registry.artifacts) | set(kinds)):
+        state = registry.artifacts.get(name, ArtifactState(name))
+        row = _row(state, kinds.get(name))
+        if (kind is None or row["kind"] == kind) and (stage is None or stage in row["stages"]):
+            rows.append(row)
+    return rows
+
+
+def _row(state: ArtifactState, card_kind: str | None) -> dict[str, Any]:
+    latest = state.latest
+    record_kind = (latest.event.record or {}).get("artifact", {}).get("kind") if latest else None
+    return {
+        "name": state.name,
+        "kind": card_kind or record_kind or "?",
+        "latest": latest.version if latest else None,
+        "stages": dict(sorted(state.stages.items())),
+        "versions": len([release for release in state.releases.values() if not release.withdrawn]),
+        "deprecated": state.deprecation is not None,
+        "notes": _notes(state),
+    }
+
+
+def _notes(state: ArtifactState) -> list[str]:
+    lightweight = [event.tag for event in state.events if not event.annotated]
+    return [f"{tag} is a lightweight tag: it carries no record" for tag in lightweight]
+
+
+def show(repo: Repository, reference: str) -> dict[str, Any]:
+    """An artifact (NAME), or one release (NAME@vX.Y.Z, NAME@latest, NAME#STAGE)."""
+    registry = read_registry(repo)
+    name, selector = _split_reference(reference)
+    state = registry.artifact(name)
+    if state is None:
+        known = load_inventory(repo).cards.values()
+        if any(card.name == name for card in known):
+            return {"name": name, "releases": [], "stages": {}, "deprecated": None, "note": "not released yet: `git ckpt tag NAME`"}
+        raise GitckptError(f"no artifact named {name!r} in this repository")
+    if selector is None:
+        return _artifact_view(state)
+    return release_view(state, _select(state, selector, reference))
+
+
+def _split_reference(reference: str) -> tuple[str, str | None]:
+    for separator in ("@", "#"):
+        if separator in reference:
+            name, rest = reference.split(separator, 1)
+            selector = separator + rest
+            break
+    else:
+        name, selector = reference, None
+    if not NAME_RE.match(name):
+        raise UsageError(f"expected NAME, NAME@vX.Y.Z, NAME@latest or NAME#STAGE; got {reference!r}")
+    return name, selector
+
+
+def _select(state: ArtifactState, selector: str, reference: str) -> Release:
+    if selector == "@latest":
+        release = state.latest
+    elif selector.startswith("#"):
+        version = state.stages.get(selector[1:])
+        release = state.releases.get(version) if version else None
+    else:
+        parsed = parse_tag_name(f"{state.name}{selector}")
+        release = state.releases.get(parsed.version) if parsed and parsed.version else None
+    if release is None:
+        raise GitckptError(f"{reference} names no release; `git ckpt show {state.name}` lists them")
+    return release
+
+
+def _artifact_view(state: ArtifactState) -> dict[str, Any]:
+    return {
+        "name": state.name,
+        "latest": state.latest.version if state.latest else None,
+        "stages": dict(sorted(state.stages.items())),
+        "deprecated": _deprecation(state.deprecation),
+        "releases": [_release_summary(release) for release in _by_version(state)],
+        "notes": _notes(state),
+    }
+
+
+def _by_version(state: ArtifactState) -> list[Release]:
+    from gitckpt.tags import Version
+
+    return sorted(state.releases.values(), key=lambda release: Version.parse(release.version) or Version(0, 0, 0), reverse=True)
+
+
+def _release_summary(release: Release) -> dict[str, Any]:
+    event = release.event
+    return {
+        "version": release.version,
+        "tag": event.tag,
+        "commit": event.commit,
+        "created": iso(event.created),
+        "author": event.author,
+        "signed": event.signed,
+        "withdrawn": release.withdrawn,
+        "stages": sorted(set(release.stages)),
+        "has_record": event.record is not None,
+    }
+
+
+def release_view(state: ArtifactState, release: Release) -> dict[str, Any]:
+    current = sorted(stage for stage, version in state.stages.items() if version == release.version)
+    return {**_release_summary(release), "name": state.name, "current_stages": current, "record": release.event.record}
+
+
+def _deprecation(event: Event | None) -> dict[str, Any] | None:
+    if event is None:
+        return None
+    record = event.record or {}
+    return {"tag": event.tag, "created": iso(event.created), "sunset": record.get("sunset"), "reason": record.get("reason")}
+
+
+def history(repo: Repository, name: str | None = None) -> list[dict[str, Any]]:
+    registry: Registry = read_registry(repo)
+    if name is not None and registry.artifact(name) is None:
+        raise GitckptError(f"no releases, stages or deprecation recorded for {name!r}")
+    states = [registry.artifacts[name]] if name else list(registry.artifacts.values())
+    events = sorted((event for state in states for event in state.events), key=lambda event: (event.created, event.counter or 0, event.tag))
+    return [{**event.to_json(), "created": iso(event.created), "version": _event_version(registry, event)} for event in events]
+
+
+def _event_version(registry: Registry, event: Event) -> str | None:
+    if event.version or event.stage is None:
+        return event.version
+    return registry.artifacts[event.artifact].version_at(event.commit)

@@ -1,0 +1,182 @@
+"""The registry: every tag read in one `git for-each-ref`, turned into events, then into the
+state of each artifact (versions, stages, deprecation). No checkout, no per-tag process."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from gitckpt.records import parse_record
+from gitckpt.repo import Repository, git
+from gitckpt.tags import ASSIGN, DEPRECATE, REGISTER, UNASSIGN, WITHDRAW, Version, parse_tag_name
+
+FIELDS = (
+    "%(refname:strip=2)",
+    "%(objecttype)",
+    "%(objectname)",
+    "%(*objectname)",
+    "%(taggername)",
+    "%(taggeremail:trim)",
+    "%(taggerdate:unix)",
+    "%(creatordate:unix)",
+    "%(contents:subject)",
+    "%(contents:body)",
+    "%(contents:signature)",
+)
+
+
+@dataclass(frozen=True)
+class Event:
+    """One registry tag: a release, a withdrawal, a stage change or a deprecation."""
+
+    tag: str
+    artifact: str
+    action: str
+    commit: str
+    created: int
+    author: str
+    author_email: str
+    annotated: bool
+    signed: bool
+    subject: str
+    version: str | None = None
+    stage: str | None = None
+    counter: int | None = None
+    record: dict[str, Any] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {key: value for key, value in vars(self).items() if key != "record"} | {"has_record": self.record is not None}
+
+
+@dataclass
+class Release:
+    version: str
+    event: Event
+    withdrawn: bool = False
+    stages: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ArtifactState:
+    name: str
+    releases: dict[str, Release] = field(default_factory=dict)
+    stages: dict[str, str] = field(default_factory=dict)
+    deprecation: Event | None = None
+    events: list[Event] = field(default_factory=list)
+
+    @property
+    def latest(self) -> Release | None:
+        live = [release for release in self.releases.values() if not release.withdrawn]
+        return max(live, key=lambda release: Version.parse(release.version) or Version(0, 0, 0), default=None)
+
+    def version_at(self, commit: str) -> str | None:
+        """The newest version released at `commit` (how GTO ties a stage tag to a version)."""
+        versions = [release.version for release in self.releases.values() if release.event.commit == commit]
+        return max(versions, key=lambda text: Version.parse(text) or Version(0, 0, 0), default=None)
+
+    def next_counter(self) -> int:
+        return max((event.counter or 0 for event in self.events), default=0) + 1
+
+
+@dataclass
+class Registry:
+    artifacts: dict[str, ArtifactState] = field(default_factory=dict)
+    ignored_tags: int = 0
+
+    def artifact(self, name: str) -> ArtifactState | None:
+        return self.artifacts.get(name)
+
+
+def read_events(repo: Repository) -> tuple[list[Event], int]:
+    """Every registry event, oldest first, and how many tags were not registry tags."""
+    output = git(["for-each-ref", "--format=" + "%00".join(FIELDS) + "%00", "refs/tags"], repo.root)
+    values = output.split("\0")
+    events, ignored = [], 0
+    for start in range(0, len(values) - len(FIELDS) + 1, len(FIELDS)):
+        row = values[start : start + len(FIELDS)]
+        event = _event(row[0].lstrip("\n"), row[1:])
+        if event is None:
+            ignored += 1
+        else:
+            events.append(event)
+    events.sort(key=lambda event: (event.created, event.counter or 0, event.tag))
+    return events, ignored
+
+
+def _event(tag: str, row: list[str]) -> Event | None:
+    name = parse_tag_name(tag)
+    if name is None:
+        return None
+    kind, target, peeled, tagger, email, tagged_at, created_at, subject, body, signature = row
+    annotated = kind == "tag"
+    message = f"{subject}\n\n{body}" if body else subject
+    return Event(
+        tag=tag,
+        artifact=name.artifact,
+        action=name.action,
+        commit=peeled if annotated else target,
+        created=int(tagged_at or created_at or 0),
+        author=tagger,
+        author_email=email,
+        annotated=annotated,
+        signed=bool(signature.strip()),
+        subject=subject,
+        version=name.version,
+        stage=name.stage,
+        counter=name.counter,
+        record=parse_record(message) if annotated else None,
+    )
+
+
+def read_registry(repo: Repository) -> Registry:
+    events, ignored = read_events(repo)
+    registry = Registry(ignored_tags=ignored)
+    for event in events:
+        state = registry.artifacts.setdefault(event.artifact, ArtifactState(event.artifact))
+        state.events.append(event)
+        _apply(state, event)
+    return registry
+
+
+def _apply(state: ArtifactState, event: Event) -> None:
+    if event.action == REGISTER and event.version:
+        state.releases[event.version] = Release(event.version, event)
+    elif event.action == WITHDRAW and event.version in state.releases:
+        state.releases[event.version].withdrawn = True
+    elif event.action == DEPRECATE:
+        state.deprecation = event
+    elif event.action in (ASSIGN, UNASSIGN) and event.stage:
+        version = state.version_at(event.commit)
+        if version is None:
+            return
+        if event.action == ASSIGN:
+            state.stages[event.stage] = version
+            state.releases[version].stages.append(event.stage)
+        elif state.stages.get(event.stage) == version:
+            del state.stages[event.stage]
+
+
+@dataclass(frozen=True)
+class Deprecation:
+    artifact: str
+    tag: str
+    sunset: str | None
+    reason: str | None
+
+
+def read_deprecations(repo: Repository) -> dict[str, Deprecation]:
+    """Deprecated artifacts, cheaply: tag names first, messages only of `@deprecated` tags."""
+    names = [
+        name
+        for name in git(["for-each-ref", "--format=%(refname:strip=2)", "refs/tags"], repo.root).splitlines()
+        if name.endswith("@deprecated")
+    ]
+    found = {}
+    for tag in names:
+        parsed = parse_tag_name(tag)
+        if parsed is None:
+            continue
+        message = git(["for-each-ref", "--format=%(contents)", f"refs/tags/{tag}"], repo.root)
+        record = parse_record(message) or {}
+        found[parsed.artifact] = Deprecation(parsed.artifact, tag, record.get("sunset"), record.get("reason"))
+    return found

@@ -1,0 +1,329 @@
+"""Releases and lifecycle as tags in GTO's grammar: `tag` (NAME@vX.Y.Z), `promote` / `demote`
+(NAME#STAGE#N, NAME#STAGE!#N) and `deprecate` (NAME@deprecated), each an annotated,
+optionally SSH-signed tag whose message carries a validated record."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from gitckpt import __version__
+from gitckpt.checks import ALL_CHECKS, RatedFinding, run_checks
+from gitckpt.errors import GitckptError, UsageError
+from gitckpt.inventory import CardFacts, Inventory, load_inventory
+from gitckpt.pointer import POINTER_SUFFIX
+from gitckpt.records import render_message, validated
+from gitckpt.registry import ArtifactState, Registry, read_registry
+from gitckpt.repo import Repository, git, head_commit
+from gitckpt.signing import check_signer_may_sign
+from gitckpt.sources import RevisionSource
+from gitckpt.tags import NAME_RE, Version, deprecation_tag, parse_tag_name, stage_tag, version_tag
+
+FIRST_VERSION = Version(0, 1, 0)
+
+
+@dataclass(frozen=True)
+class TagOptions:
+    version: str | None = None
+    bump: str = "patch"
+    message: str = ""
+    sign: bool = False
+    push: str | None = None
+    allow_unpushed: bool = False
+
+
+@dataclass(frozen=True)
+class Created:
+    tag: str
+    commit: str
+    record: dict[str, Any]
+    pushed: bool | None = None
+
+
+def now() -> str:
+    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def tag_release(repo: Repository, name: str, options: TagOptions) -> Created:
+    """Cut `name@vX.Y.Z` at HEAD after checking the artifact as committed there."""
+    commit = head_commit(repo)
+    if commit is None:
+        raise GitckptError("there is no commit yet: commit the card and pointer, then tag")
+    inventory = load_inventory(repo, revision=commit)
+    card = _card_named(inventory, name, "at HEAD")
+    _refuse_uncommitted(repo, card)
+    findings = _release_findings(inventory, card)
+    errors = [item for item in findings if item.severity == "error"]
+    if errors:
+        listing = "\n".join(f"  {item.finding.path}:{item.finding.line}: {item.finding.check} {item.finding.message}" for item in errors)
+        raise GitckptError(
+            f"{name} cannot be released from {commit[:12]}: the committed cards fail checks:\n{listing}\nFix them, commit, and tag again."
+        )
+    registry = read_registry(repo)
+    state = registry.artifact(name) or ArtifactState(name)
+    version = _next_version(state, options)
+    tag = version_tag(name, str(version))
+    _refuse_existing(repo, tag)
+    _refuse_second_version_at(state, commit, tag)
+    in_remote = None if options.allow_unpushed else _require_in_remote(repo, inventory, card)
+    if options.sign:
+        check_signer_may_sign(repo, inventory.config, name)
+    elif inventory.config.require_signature:
+        raise GitckptError("the release policy requires signed tags (release.require_signature): tag again with --sign")
+    record = _release_record(inventory, registry, card, str(version), commit, findings, in_remote, options.allow_unpushed)
+    summary = f"{name} v{version}: {options.message.splitlines()[0]}" if options.message.strip() else f"Release {name} v{version}"
+    note = "\n".join(options.message.splitlines()[1:])
+    return _create(repo, tag, commit, summary, record, options.sign, options.push, note)
+
+
+def promote(
+    repo: Repository, reference: str, stage: str, *, demote: bool = False, sign: bool = False, push: str | None = None, message: str = ""
+) -> Created:
+    """Assign (or with `demote`, unassign) a released version to a stage."""
+    name, version = parse_release_reference(reference)
+    inventory = load_inventory(repo)
+    config = inventory.config
+    if stage not in config.stages:
+        raise UsageError(
+            f"stage {stage!r} is not allowed; allowed stages (stages.allowed in .gitckpt/config.yaml): {', '.join(config.stages)}"
+        )
+    state = read_registry(repo).artifact(name)
+    release = state.releases.get(version) if state else None
+    if state is None or release is None or release.withdrawn:
+        raise GitckptError(f"{reference} is not a release; `git ckpt show {name}` lists the released versions")
+    if demote and state.stages.get(stage) != version:
+        raise GitckptError(f"{reference} is not in stage {stage!r} (it holds {state.stages.get(stage) or 'nothing'}); nothing to demote")
+    if not demote:
+        _refuse_out_of_order(config.stages, config.enforce_order, release.stages, reference, stage)
+    if sign:
+        check_signer_may_sign(repo, config, name, stage)
+    elif config.require_signature:
+        raise GitckptError("the release policy requires signed tags (release.require_signature): run again with --sign")
+    tag = stage_tag(name, stage, state.next_counter(), unassign=demote)
+    action = "demote" if demote else "promote"
+    record = {
+        "schema_version": 1,
+        "type": "stage",
+        "artifact": {"name": name},
+        "version": version,
+        "commit": release.event.commit,
+        "stage": stage,
+        "action": action,
+        "created": now(),
+        "gitckpt_version": __version__,
+    }
+    summary = f"{'Demote' if demote else 'Promote'} {name} v{version} {'from' if demote else 'to'} {stage}" + (
+        f": {message}" if message else ""
+    )
+    return _create(repo, tag, release.event.commit, summary, record, sign, push)
+
+
+def deprecate(repo: Repository, name: str, *, sunset: str | None, reason: str, sign: bool = False, push: str | None = None) -> Created:
+    """Tag `name@deprecated` with the sunset date and reason in its record."""
+    if sunset is not None:
+        try:
+            datetime.date.fromisoformat(sunset)
+        except ValueError as exc:
+            raise UsageError(f"--sunset must be a date, YYYY-MM-DD; got {sunset!r}") from exc
+    inventory = load_inventory(repo)
+    state = read_registry(repo).artifact(name)
+    if state is None and not any(card.name == name for card in inventory.cards.values()):
+        raise UsageError(f"there is no artifact named {name!r}")
+    tag = deprecation_tag(name)
+    _refuse_existing(repo, tag)
+    if sign:
+        check_signer_may_sign(repo, inventory.config, name)
+    commit = head_commit(repo)
+    if commit is None:
+        raise GitckptError("there is no commit to tag yet")
+    record: dict[str, Any] = {
+        "schema_version": 1,
+        "type": "deprecation",
+        "artifact": {"name": name},
+        "created": now(),
+        "gitckpt_version": __version__,
+    }
+    if sunset:
+        record["sunset"] = sunset
+    if reason:
+        record["reason"] = reason
+    summary = f"Deprecate {name}" + (f" (sunset {sunset})" if sunset else "") + (f": {reason}" if reason else "")
+    return _create(repo, tag, commit, summary, record, sign, push)
+
+
+def parse_release_reference(reference: str) -> tuple[str, str]:
+    """`name@vX.Y.Z` → (name, X.Y.Z), or a usage error saying what was expected."""
+    parsed = parse_tag_name(reference)
+    if parsed is None or parsed.version is None or parsed.action != "register":
+        raise UsageError(f"expected NAME@vX.Y.Z (e.g. resnet50@v1.2.0), got {reference!r}")
+    return parsed.artifact, parsed.version
+
+
+def _card_named(inventory: Inventory, name: str, where: str) -> CardFacts:
+    if not NAME_RE.match(name):
+        raise UsageError(f"{name!r} is not a valid artifact name (lowercase letters, digits, '-' and '/')")
+    card = next((card for card in inventory.cards.values() if card.name == name), None)
+    if card is None:
+        raise GitckptError(f"there is no card named {name!r} {where}; commit its card first (`git ckpt add` writes one)")
+    return card
+
+
+def _refuse_uncommitted(repo: Repository, card: CardFacts) -> None:
+    paths = [card.path] + ([f"{card.data_relpath}{POINTER_SUFFIX}"] if card.data_relpath else [])
+    changed = git(["status", "--porcelain", "--", *paths], repo.root).strip()
+    if changed:
+        raise GitckptError(
+            f"{card.name} has uncommitted changes:\n{changed}\n"
+            "A release records what is committed, so it cannot include these. Commit them (or stash them), then tag."
+        )
+
+
+def _release_findings(inventory: Inventory, card: CardFacts) -> list[RatedFinding]:
+    """Findings on the card, its pointer, and the cards it links to."""
+    linked = {link.target for link in card.links}
+    relevant = {card.path, f"{card.data_relpath}{POINTER_SUFFIX}"} | {
+        other.path for other in inventory.cards.values() if other.name in linked
+    }
+    return [item for item in run_checks(inventory) if item.finding.path in relevant]
+
+
+def _next_version(state: ArtifactState, options: TagOptions) -> Version:
+    latest = state.latest
+    latest_version = Version.parse(latest.version) if latest else None
+    if options.version:
+        version = Version.parse(options.version)
+        if version is None:
+            raise UsageError(f"--version must be a semantic version X.Y.Z, got {options.version!r}")
+        if latest_version is not None and not version > latest_version:
+            raise GitckptError(
+                f"v{version} is not greater than the latest release v{latest_version}; choose a greater version or use --bump"
+            )
+        return version
+    return latest_version.bump(options.bump) if latest_version else FIRST_VERSION
+
+
+def _refuse_existing(repo: Repository, tag: str) -> None:
+    if git(["rev-parse", "--verify", "--quiet", f"refs/tags/{tag}"], repo.root, check=False).strip():
+        raise GitckptError(f"tag {tag} already exists; tags are never moved or overwritten")
+
+
+def _refuse_second_version_at(state: ArtifactState, commit: str, tag: str) -> None:
+    existing = state.version_at(commit)
+    if existing:
+        raise GitckptError(
+            f"{state.name}@v{existing} was already released from this commit ({commit[:12]}).\n"
+            f"GTO ties stage tags to commits, so {tag} would be ambiguous: promote v{existing} instead, or release from a new commit."
+        )
+
+
+def _require_in_remote(repo: Repository, inventory: Inventory, card: CardFacts) -> bool:
+    from gitckpt.commands.check import verify_remote
+
+    findings = verify_remote(repo, inventory, [card], None)
+    if findings:
+        raise GitckptError(
+            f"{card.name}'s bytes are not in the DVC remote, so nobody could fetch this release.\n"
+            f"Push them first (`git ckpt push {card.name}`), or tag with --allow-unpushed (the record will say so)."
+        )
+    return True
+
+
+def _release_record(
+    inventory: Inventory,
+    registry: Registry,
+    card: CardFacts,
+    version: str,
+    commit: str,
+    findings: Sequence[RatedFinding],
+    in_remote: bool | None,
+    allow_unpushed: bool,
+) -> dict[str, Any]:
+    assert isinstance(inventory.source, RevisionSource)
+    pointer = inventory.pointers[f"{card.data_relpath}{POINTER_SUFFIX}"]
+    out = next(out for out in pointer.outs if pointer.out_relpath(out) == card.data_relpath)
+    cards_by_name = {other.name: other for other in inventory.cards.values() if other.name}
+    off = sorted(check_id for check_id, severity in inventory.config.severities.items() if severity == "off")
+    warnings = [f"{item.finding.check} {item.finding.path}:{item.finding.line} {item.finding.message}" for item in findings]
+    return validated(
+        {
+            "schema_version": 1,
+            "type": "release",
+            "artifact": {"name": card.name, "kind": card.kind},
+            "version": version,
+            "commit": commit,
+            "card": {"path": card.path, "blob": inventory.source.blob_id(card.path)},
+            "bytes": {"path": card.data_relpath, "md5": out.md5, "sha256": card.sha256, "size": out.size},
+            "links": [_link_record(link.field, link.target, cards_by_name, registry) for link in card.links],
+            "checks": {
+                "result": "passed-with-warnings" if warnings else "passed",
+                "run": sorted(check_id for check_id in ALL_CHECKS if check_id not in off),
+                "off": off,
+                "warnings": warnings,
+            },
+            "data_in_remote": in_remote,
+            "allow_unpushed": allow_unpushed,
+            "created": now(),
+            "gitckpt_version": __version__,
+        }
+    )
+
+
+def _link_record(field: str, target: str, cards: dict[str, CardFacts], registry: Registry) -> dict[str, Any]:
+    state = registry.artifact(target)
+    latest = state.latest if state else None
+    linked = cards.get(target)
+    return {
+        "field": field,
+        "artifact": target,
+        "card": linked.path if linked else "",
+        "release": version_tag(target, latest.version) if latest else None,
+        "sha256": linked.sha256 if linked else None,
+    }
+
+
+def _create(
+    repo: Repository, tag: str, commit: str, summary: str, record: dict[str, Any], sign: bool, push: str | None, note: str = ""
+) -> Created:
+    """Create the annotated (optionally signed) tag through git, then push it if asked."""
+    from git import GitCommandError
+    from git import Repo as GitRepo
+
+    record = validated(record)
+    message = render_message(summary, record, note)
+    git_repo = GitRepo(repo.root)
+    try:
+        if sign:
+            git_repo.git.execute(["git", "-c", "gpg.format=ssh", "tag", "-s", "-m", message, tag, commit])
+        else:
+            git_repo.git.tag("-a", "-m", message, tag, commit)
+    except GitCommandError as exc:
+        raise GitckptError(f"git could not create {tag}: {str(exc.stderr).strip()}") from exc
+    pushed = _push(git_repo, tag, push) if push else None
+    return Created(tag=tag, commit=commit, record=record, pushed=pushed)
+
+
+def _push(git_repo: Any, tag: str, remote: str) -> bool:
+    from git import GitCommandError
+
+    try:
+        git_repo.git.push(remote, f"refs/tags/{tag}")
+    except GitCommandError as exc:
+        raise GitckptError(
+            f"{tag} was created locally but NOT pushed to {remote!r}: {str(exc.stderr).strip()}\n"
+            f"Push it when the remote is reachable: git push {remote} refs/tags/{tag}"
+        ) from exc
+    return True
+
+
+def _refuse_out_of_order(stages: Sequence[str], enforce: bool, held: Sequence[str], reference: str, stage: str) -> None:
+    position = list(stages).index(stage)
+    if not enforce or position == 0:
+        return
+    predecessor = stages[position - 1]
+    if predecessor not in held:
+        raise GitckptError(
+            f"{reference} never held stage {predecessor!r}, which comes before {stage!r} (stages.allowed in .gitckpt/config.yaml).\n"
+            f"Promote it to {predecessor!r} first, or set stages.enforce_order: false."
+        )

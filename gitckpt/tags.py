@@ -1,0 +1,100 @@
+"""GTO's tag grammar, which gitckpt speaks so GTO and DVC can read its registry:
+
+name@v1.2.3        a release (version) of artifact `name`
+name@v1.2.3!       a release withdrawn (GTO's deregistration)
+name#stage#N       the version at the tag's commit enters `stage` (N counts the artifact's events)
+name#stage!#N      the version at the tag's commit leaves `stage`
+name@deprecated    the artifact is deprecated
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import total_ordering
+
+NAME = r"[a-z0-9]([a-z0-9-/]*[a-z0-9])?"
+SEMVER = (
+    r"(?P<major>0|[1-9]\d*)\.(?P<minor>0|[1-9]\d*)\.(?P<patch>0|[1-9]\d*)"
+    r"(?:-(?P<prerelease>[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+(?P<build>[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?"
+)
+TAG = re.compile(
+    rf"^(?P<artifact>{NAME})(?:@v(?P<version>{SEMVER})(?P<withdrawn>!)?|#(?P<stage>{NAME})(?P<unassign>!)?#(?P<counter>[0-9]+)|@(?P<deprecated>deprecated))$"
+)
+NAME_RE = re.compile(rf"^{NAME}$")
+VERSION_RE = re.compile(rf"^v?(?P<version>{SEMVER})$")
+
+REGISTER, WITHDRAW, ASSIGN, UNASSIGN, DEPRECATE = "register", "withdraw", "assign", "unassign", "deprecate"
+
+
+@dataclass(frozen=True)
+class TagName:
+    artifact: str
+    action: str
+    version: str | None = None
+    stage: str | None = None
+    counter: int | None = None
+
+
+def parse_tag_name(tag: str) -> TagName | None:
+    """The meaning of a tag in GTO's grammar, or None for tags that are not registry tags."""
+    match = TAG.match(tag)
+    if match is None:
+        return None
+    if match["deprecated"]:
+        return TagName(match["artifact"], DEPRECATE)
+    if match["stage"]:
+        action = UNASSIGN if match["unassign"] else ASSIGN
+        return TagName(match["artifact"], action, stage=match["stage"], counter=int(match["counter"]))
+    return TagName(match["artifact"], WITHDRAW if match["withdrawn"] else REGISTER, version=match["version"])
+
+
+def version_tag(artifact: str, version: str) -> str:
+    return f"{artifact}@v{version}"
+
+
+def stage_tag(artifact: str, stage: str, counter: int, *, unassign: bool = False) -> str:
+    return f"{artifact}#{stage}{'!' if unassign else ''}#{counter}"
+
+
+def deprecation_tag(artifact: str) -> str:
+    return f"{artifact}@deprecated"
+
+
+@total_ordering
+@dataclass(frozen=True)
+class Version:
+    """A semantic version, ordered as semver says (a pre-release sorts before its release)."""
+
+    major: int
+    minor: int
+    patch: int
+    prerelease: str = ""
+
+    @classmethod
+    def parse(cls, text: str) -> Version | None:
+        match = VERSION_RE.match(text)
+        if match is None:
+            return None
+        return cls(int(match["major"]), int(match["minor"]), int(match["patch"]), match["prerelease"] or "")
+
+    def bump(self, part: str) -> Version:
+        if part == "major":
+            return Version(self.major + 1, 0, 0)
+        if part == "minor":
+            return Version(self.major, self.minor + 1, 0)
+        return Version(self.major, self.minor, self.patch + 1)
+
+    def _key(self) -> tuple[int, int, int, int, tuple[tuple[int, int | str], ...]]:
+        identifiers = (
+            tuple((0, int(part)) if part.isdigit() else (1, part) for part in self.prerelease.split(".")) if self.prerelease else ()
+        )
+        return (self.major, self.minor, self.patch, 0 if self.prerelease else 1, identifiers)
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, Version):
+            return NotImplemented
+        return self._key() < other._key()
+
+    def __str__(self) -> str:
+        return f"{self.major}.{self.minor}.{self.patch}{'-' + self.prerelease if self.prerelease else ''}"
