@@ -8,7 +8,7 @@ from typing import Any
 
 from gitckpt.records import parse_record
 from gitckpt.repo import Repository, git
-from gitckpt.tags import ASSIGN, DEPRECATE, REGISTER, UNASSIGN, WITHDRAW, Version, parse_tag_name
+from gitckpt.tags import ASSIGN, DEPRECATE, PHASE, REGISTER, UNASSIGN, WITHDRAW, Version, parse_tag_name
 
 FIELDS = (
     "%(refname:strip=2)",
@@ -99,8 +99,12 @@ def read_events(repo: Repository) -> tuple[list[Event], int]:
             ignored += 1
         else:
             events.append(event)
-    events.sort(key=lambda event: (event.created, event.counter or 0, event.tag))
+    events.sort(key=event_order)
     return events, ignored
+
+
+def event_order(event: Event) -> tuple[int, int, int, str]:
+    return (event.created, PHASE[event.action], event.counter or 0, event.tag)
 
 
 def _event(tag: str, row: list[str]) -> Event | None:

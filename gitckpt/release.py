@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from gitckpt import __version__
-from gitckpt.checks import ALL_CHECKS, RatedFinding, run_checks
+from gitckpt.checks import ALL_CHECKS, ON_REQUEST, RatedFinding, run_checks
+from gitckpt.checks.remote import NOT_PUSHED
 from gitckpt.errors import GitckptError, UsageError
 from gitckpt.inventory import CardFacts, Inventory, load_inventory
 from gitckpt.pointer import POINTER_SUFFIX
@@ -245,6 +246,7 @@ def _release_record(
     out = next(out for out in pointer.outs if pointer.out_relpath(out) == card.data_relpath)
     cards_by_name = {other.name: other for other in inventory.cards.values() if other.name}
     off = sorted(check_id for check_id, severity in inventory.config.severities.items() if severity == "off")
+    asked = {NOT_PUSHED.id} if in_remote else set()
     warnings = [f"{item.finding.check} {item.finding.path}:{item.finding.line} {item.finding.message}" for item in findings]
     return validated(
         {
@@ -258,7 +260,9 @@ def _release_record(
             "links": [_link_record(link.field, link.target, cards_by_name, registry) for link in card.links],
             "checks": {
                 "result": "passed-with-warnings" if warnings else "passed",
-                "run": sorted(check_id for check_id in ALL_CHECKS if check_id not in off),
+                "run": sorted(
+                    check_id for check_id in ALL_CHECKS if check_id not in off and (check_id not in ON_REQUEST or check_id in asked)
+                ),
                 "off": off,
                 "warnings": warnings,
             },

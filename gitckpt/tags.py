@@ -19,12 +19,16 @@ SEMVER = (
     r"(?:-(?P<prerelease>[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+(?P<build>[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?"
 )
 TAG = re.compile(
-    rf"^(?P<artifact>{NAME})(?:@v(?P<version>{SEMVER})(?P<withdrawn>!)?|#(?P<stage>{NAME})(?P<unassign>!)?#(?P<counter>[0-9]+)|@(?P<deprecated>deprecated))$"
+    rf"^(?P<artifact>{NAME})(?:@v(?P<version>{SEMVER})(?P<withdrawn>!)?|#(?P<stage>{NAME})(?P<unassign>!)?|@(?P<deprecated>deprecated))"
+    r"(?:#(?P<counter>[0-9]+))?$"
 )
 NAME_RE = re.compile(rf"^{NAME}$")
 VERSION_RE = re.compile(rf"^v?(?P<version>{SEMVER})$")
 
 REGISTER, WITHDRAW, ASSIGN, UNASSIGN, DEPRECATE = "register", "withdraw", "assign", "unassign", "deprecate"
+# Within one second (a tag's time resolution) releases come before stage moves, which come
+# before a deprecation; stage moves among themselves follow their counter.
+PHASE = {REGISTER: 0, WITHDRAW: 0, ASSIGN: 1, UNASSIGN: 1, DEPRECATE: 2}
 
 
 @dataclass(frozen=True)
@@ -41,12 +45,13 @@ def parse_tag_name(tag: str) -> TagName | None:
     match = TAG.match(tag)
     if match is None:
         return None
+    counter = int(match["counter"]) if match["counter"] else None
     if match["deprecated"]:
-        return TagName(match["artifact"], DEPRECATE)
+        return TagName(match["artifact"], DEPRECATE, counter=counter)
     if match["stage"]:
         action = UNASSIGN if match["unassign"] else ASSIGN
-        return TagName(match["artifact"], action, stage=match["stage"], counter=int(match["counter"]))
-    return TagName(match["artifact"], WITHDRAW if match["withdrawn"] else REGISTER, version=match["version"])
+        return TagName(match["artifact"], action, stage=match["stage"], counter=counter)
+    return TagName(match["artifact"], WITHDRAW if match["withdrawn"] else REGISTER, version=match["version"], counter=counter)
 
 
 def version_tag(artifact: str, version: str) -> str:

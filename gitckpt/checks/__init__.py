@@ -46,6 +46,7 @@ ALL_CHECKS: dict[str, Check] = {
         LINK_SUNSET,
     )
 }
+ON_REQUEST = frozenset({DATA_MODIFIED.id, DATA_MISSING.id, NOT_PUSHED.id})  # run by check --data / --remote only
 REPOSITORY_CHECKS: tuple[Callable[[Inventory], Iterator[Finding]], ...] = (
     check_sync,
     check_naming,

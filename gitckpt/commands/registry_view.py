@@ -8,7 +8,7 @@ from typing import Any
 
 from gitckpt.errors import GitckptError, UsageError
 from gitckpt.inventory import load_inventory
-from gitckpt.registry import ArtifactState, Event, Registry, Release, read_registry
+from gitckpt.registry import ArtifactState, Event, Registry, Release, event_order, read_registry
 from gitckpt.repo import Repository
 from gitckpt.tags import NAME_RE, parse_tag_name
 
@@ -139,7 +139,7 @@ def history(repo: Repository, name: str | None = None) -> list[dict[str, Any]]:
     if name is not None and registry.artifact(name) is None:
         raise GitckptError(f"no releases, stages or deprecation recorded for {name!r}")
     states = [registry.artifacts[name]] if name else list(registry.artifacts.values())
-    events = sorted((event for state in states for event in state.events), key=lambda event: (event.created, event.counter or 0, event.tag))
+    events = sorted((event for state in states for event in state.events), key=event_order)
     return [{**event.to_json(), "created": iso(event.created), "version": _event_version(registry, event)} for event in events]
 
 
