@@ -273,6 +273,16 @@ def card_field(path: Path, *field: str) -> Any:
     return value
 
 
+def sign_as_ada(repo: Path) -> Path:
+    """A fresh SSH key for the demo's researcher, configured for this repository only."""
+    key = repo.parent / f"{repo.name}-ada-key"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "ada@example.org", "-f", str(key)], check=True)
+    subprocess.run(["git", "config", "user.signingkey", str(key)], cwd=repo, check=True, env=ENV)
+    public = key.with_name(key.name + ".pub").read_text().strip()
+    (repo / ".gitckpt/allowed_signers").write_text(f"ada@example.org {public}\n")
+    return key
+
+
 def demo_directory() -> Path:
     if os.environ.get("DEMO_DIR"):
         path = Path(os.environ["DEMO_DIR"]).resolve()
@@ -336,8 +346,24 @@ def main() -> int:
 
     step("8. The whole registry is clean, and the bytes match their digests")
     sh(repo, "git", "ckpt", "check", "--all", "--data")
-    sh(repo, "git", "ckpt", "status", "--no-remote")
-    print(f"\nThe demo repository is at {repo}: try `cd {repo} && git ckpt check --json`.")
+
+    step("9. Share the bytes: a DVC remote (a directory here; S3-compatible storage for a team)")
+    remote = repo.parent / f"{repo.name}-dvc-remote"
+    sh(repo, "dvc", "remote", "add", "-d", "team", str(remote))
+    sh(repo, "git", "commit", "-q", "-am", "Add the team's DVC remote")
+    sh(repo, "git", "ckpt", "push")
+    sh(repo, "git", "ckpt", "status")
+
+    step("10. A signed release: Ada's SSH key, listed in .gitckpt/allowed_signers")
+    key = sign_as_ada(repo)
+    sh(repo, "git", "add", ".gitckpt/allowed_signers")
+    sh(repo, "git", "commit", "-q", "-m", "Allow Ada to sign releases")
+    sh(repo, "git", "ckpt", "tag", "blobs-linear", "--sign", "-m", "First release of the blobs classifier")
+    sh(repo, "git", "ckpt", "promote", "blobs-linear@v0.1.0", "dev", "--sign")
+    sh(repo, "git", "ckpt", "verify", "blobs-linear@v0.1.0", "--data")
+    sh(repo, "git", "ckpt", "show", "blobs-linear@v0.1.0")
+    sh(repo, "git", "ckpt", "ls")
+    print(f"\nThe demo repository is at {repo} (signing key {key}): try `cd {repo} && git ckpt history`.")
     return 0
 
 
