@@ -1,0 +1,117 @@
+"""The registry at scale: `git ckpt ls`, `show` and `history` against `gto show`, in one run.
+
+Builds a repository with 100 artifacts (real DVC pointers, complete cards) and 1,800 annotated
+tags — releases with gitckpt records and stage assignments — spread over 50 commits, then
+times each gitckpt command (median of --runs; budget ≤ 0.5 s each) and `gto show` (once; it
+is slow) on the same repository.
+
+    python benchmarks/registry.py [--artifacts 100] [--commits 50] [--runs 5] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from gitckpt.records import render_message
+from testing.cards import dataset_fields, write_card
+from testing.repos import clean_env, commit_all, git, make_repo, track
+
+BIN = Path(sys.executable).parent
+BUDGET_SECONDS = 0.5
+STAGES = ("dev", "staging", "prod")
+
+
+def build(repo: Path, artifacts: int, commits: int) -> int:
+    """Cards and pointers for every artifact, then per artifact 6 releases on 6 of the commits,
+    each promoted to dev, four of them on to staging and two to prod: 18 tags an artifact."""
+    names = [f"ds{index:03}" for index in range(artifacts)]
+    outs = track(repo, {f"data/{name}/part.csv": f"{name}\n".encode() * 32 for name in names})
+    for name in names:
+        write_card(repo, "dataset", name, f"data/{name}/part.csv", outs[f"data/{name}/part.csv"], dataset_fields())
+    commit_all(repo, "artifacts")
+    shas = []
+    for index in range(commits):
+        git(repo, "commit", "--allow-empty", "-q", "-m", f"experiment {index}")
+        shas.append(git(repo, "rev-parse", "HEAD").strip())
+    count = 0
+    for number, name in enumerate(names):
+        counter = 0
+        for release in range(6):
+            commit = shas[(number + release * 7) % commits]
+            version = f"0.{release + 1}.0"
+            record = {
+                "schema_version": 1,
+                "type": "release",
+                "artifact": {"name": name, "kind": "dataset"},
+                "version": version,
+                "commit": commit,
+            }
+            tag(repo, f"{name}@v{version}", commit, render_message(f"Release {name} v{version}", record))
+            count += 1
+            for stage in STAGES[: 3 if release in (1, 4) else 2 if release % 3 != 2 else 1]:
+                counter += 1
+                tag(repo, f"{name}#{stage}#{counter}", commit, f"Promote {name} v{version} to {stage}")
+                count += 1
+    return count
+
+
+def tag(repo: Path, name: str, commit: str, message: str) -> None:
+    subprocess.run(["git", "tag", "-a", "-m", message, name, commit], cwd=repo, check=True, env=clean_env(), capture_output=True)
+
+
+def seconds(command: list[str], repo: Path) -> float:
+    start = time.perf_counter()
+    completed = subprocess.run(command, cwd=repo, capture_output=True, text=True, env=clean_env())
+    elapsed = time.perf_counter() - start
+    if completed.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed:\n{completed.stderr[-2000:]}")
+    return elapsed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--artifacts", type=int, default=100, help="number of artifacts")
+    parser.add_argument("--commits", type=int, default=50, help="number of commits the tags spread over")
+    parser.add_argument("--runs", type=int, default=5, help="timed runs per gitckpt command (median reported)")
+    parser.add_argument("--keep", type=Path, help="build the repository here and keep it")
+    args = parser.parse_args()
+    workdir = args.keep or Path(tempfile.mkdtemp(prefix="gitckpt-registry-bench-"))
+    repo = workdir / "repo"
+    if not (repo / ".git").exists():
+        print(f"building {args.artifacts} artifacts and their tags in {repo} …", flush=True)
+        started = time.perf_counter()
+        total = build(make_repo(repo), args.artifacts, args.commits)
+        print(f"  {total} tags over {args.commits} commits, built in {time.perf_counter() - started:.0f} s")
+    ckpt = [sys.executable, "-m", "gitckpt"]
+    seconds([*ckpt, "check"], repo)  # warm the card cache once, as any earlier command would
+    shown = f"ds{args.artifacts // 2:03}"
+    timings = {
+        "git ckpt ls": statistics.median(seconds([*ckpt, "ls"], repo) for _ in range(args.runs)),
+        f"git ckpt show {shown}": statistics.median(seconds([*ckpt, "show", shown], repo) for _ in range(args.runs)),
+        "git ckpt history": statistics.median(seconds([*ckpt, "history"], repo) for _ in range(args.runs)),
+    }
+    print("gto show (once) …", flush=True)
+    gto = seconds([str(BIN / "gto"), "show", "--json"], repo)
+    ours = json.loads(subprocess.run([*ckpt, "ls", "--json"], cwd=repo, capture_output=True, text=True, env=clean_env()).stdout)
+    print(f"{'gto show':<24} {gto:8.3f} s")
+    for label, elapsed in timings.items():
+        verdict = "ok" if elapsed <= BUDGET_SECONDS else "OVER BUDGET"
+        print(f"{label:<24} {elapsed:8.3f} s   {gto / elapsed:7.0f}× faster than gto show   (budget {BUDGET_SECONDS} s: {verdict})")
+    print(f"artifacts listed: {len(ours)}")
+    if not args.keep:
+        shutil.rmtree(workdir)
+    return 0 if all(elapsed <= BUDGET_SECONDS for elapsed in timings.values()) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
