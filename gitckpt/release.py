@@ -87,7 +87,7 @@ def promote(
     inventory = load_inventory(repo)
     config = inventory.config
     if stage not in config.stages:
-        raise UsageError(
+        raise GitckptError(
             f"stage {stage!r} is not allowed; allowed stages (stages.allowed in .gitckpt/config.yaml): {', '.join(config.stages)}"
         )
     state = read_registry(repo).artifact(name)
@@ -158,13 +158,13 @@ def parse_release_reference(reference: str) -> tuple[str, str]:
     """`name@vX.Y.Z` → (name, X.Y.Z), or a usage error saying what was expected."""
     parsed = parse_tag_name(reference)
     if parsed is None or parsed.version is None or parsed.action != "register":
-        raise UsageError(f"expected NAME@vX.Y.Z (e.g. resnet50@v1.2.0), got {reference!r}")
+        raise GitckptError(f"expected NAME@vX.Y.Z (e.g. resnet50@v1.2.0), got {reference!r}")
     return parsed.artifact, parsed.version
 
 
 def _card_named(inventory: Inventory, name: str, where: str) -> CardFacts:
     if not NAME_RE.match(name):
-        raise UsageError(f"{name!r} is not a valid artifact name (lowercase letters, digits, '-' and '/')")
+        raise GitckptError(f"{name!r} is not a valid artifact name (lowercase letters, digits, '-' and '/')")
     card = next((card for card in inventory.cards.values() if card.name == name), None)
     if card is None:
         raise GitckptError(f"there is no card named {name!r} {where}; commit its card first (`git ckpt add` writes one)")
@@ -196,7 +196,7 @@ def _next_version(state: ArtifactState, options: TagOptions) -> Version:
     if options.version:
         version = Version.parse(options.version)
         if version is None:
-            raise UsageError(f"--version must be a semantic version X.Y.Z, got {options.version!r}")
+            raise GitckptError(f"--version must be a semantic version X.Y.Z, got {options.version!r}")
         if latest_version is not None and not version > latest_version:
             raise GitckptError(
                 f"v{version} is not greater than the latest release v{latest_version}; choose a greater version or use --bump"

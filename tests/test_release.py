@@ -53,7 +53,7 @@ def test_versions_increase_and_never_repeat(registry: Path, cli: Cli) -> None:
     git(registry, "commit", "--allow-empty", "-q", "-m", "later")
     not_greater = cli("tag", "clf", "--version", "0.0.9", "--allow-unpushed", cwd=registry)
     assert not_greater.code == 1 and "not greater than the latest release v0.1.0" in not_greater.err
-    assert cli("tag", "clf", "--version", "banana", "--allow-unpushed", cwd=registry).code == 2
+    assert cli("tag", "clf", "--version", "banana", "--allow-unpushed", cwd=registry).code == 1
     assert json.loads(release(registry, cli, "clf", "--bump", "minor", "--allow-unpushed").out)["tag"] == "clf@v0.2.0"
     git(registry, "commit", "--allow-empty", "-q", "-m", "later still")
     assert json.loads(release(registry, cli, "clf", "--allow-unpushed").out)["tag"] == "clf@v0.2.1"
@@ -89,7 +89,7 @@ def test_unpushed_bytes_are_refused_unless_allowed(registry: Path, cli: Cli, tmp
 
 
 @pytest.mark.parametrize(
-    ("args", "code", "message"), [(["Bad Name"], 2, "not a valid artifact name"), (["nope"], 1, "no card named 'nope'")]
+    ("args", "code", "message"), [(["Bad Name"], 1, "not a valid artifact name"), (["nope"], 1, "no card named 'nope'")]
 )
 def test_bad_names(registry: Path, cli: Cli, args: list[str], code: int, message: str) -> None:
     result = cli("tag", *args, "--allow-unpushed", cwd=registry)
@@ -101,7 +101,8 @@ def test_stages_follow_the_configured_order(registry: Path, cli: Cli) -> None:
     release(registry, cli, "clf", "--allow-unpushed")
     skipped = cli("promote", "clf@v0.1.0", "prod", cwd=registry)
     assert skipped.code == 1 and "never held stage 'staging'" in skipped.err
-    assert cli("promote", "clf@v0.1.0", "qa", cwd=registry).code == 2
+    assert cli("promote", "clf@v0.1.0", "qa", cwd=registry).code == 1
+    assert cli("promote", "clf@1.0", "dev", cwd=registry).code == 1
     assert cli("promote", "clf@v9.9.9", "dev", cwd=registry).code == 1
     for stage in ("dev", "staging", "prod"):
         assert cli("promote", "clf@v0.1.0", stage, cwd=registry).code == 0
@@ -109,7 +110,7 @@ def test_stages_follow_the_configured_order(registry: Path, cli: Cli) -> None:
     assert json.loads(cli("show", "clf#prod", "--json", cwd=registry).out)["version"] == "0.1.0"
     assert [row["name"] for row in json.loads(cli("ls", "--stage", "prod", "--json", cwd=registry).out)] == ["clf"]
     not_there = cli("demote", "clf@v0.1.0", "qa", cwd=registry)
-    assert not_there.code == 2
+    assert not_there.code == 1
     assert cli("demote", "clf@v0.1.0", "prod", cwd=registry).code == 0
     assert "clf#prod!#4" in tags(registry)
     assert json.loads(cli("show", "clf", "--json", cwd=registry).out)["stages"] == {"dev": "0.1.0", "staging": "0.1.0"}
@@ -178,3 +179,15 @@ def test_push_says_what_was_and_was_not_pushed(registry: Path, cli: Cli, tmp_pat
     assert (
         "clf@v0.1.1 was created locally but NOT pushed to 'nowhere'" in failed.err and "git push nowhere refs/tags/clf@v0.1.1" in failed.err
     )
+
+
+def test_an_existing_tag_is_never_moved(registry: Path, cli: Cli) -> None:
+    release(registry, cli, "clf", "--allow-unpushed")
+    git(registry, "commit", "--allow-empty", "-q", "-m", "withdrawn experiment")
+    git(registry, "tag", "-a", "-m", "withdrawn", "clf@v0.2.0!")
+    git(registry, "tag", "-a", "-m", "was released, then withdrawn", "clf@v0.2.0", "HEAD~1")
+    before = tags(registry)
+    git(registry, "commit", "--allow-empty", "-q", "-m", "retry")
+    result = cli("tag", "clf", "--version", "0.2.0", "--allow-unpushed", cwd=registry)
+    assert result.code == 1 and "clf@v0.2.0 already exists" in result.err
+    assert tags(registry) == before
