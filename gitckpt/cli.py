@@ -160,6 +160,34 @@ Examples:
 """
 
 
+DIFF_EPILOG = """\
+The semantic diff of every card changed between BASE (default: the merge base with the default
+branch) and HEAD (default: the work tree), grouped per artifact: bytes, license and redistribution,
+limitations / risks / out-of-scope uses removed or changed, evaluation changes judged against their
+confidence intervals (significant vs within noise), new noassertion gaps, contributors, other
+fields, and the prose as a unified diff. Added, deleted and renamed cards are paired by name.
+
+Each kind of change has a severity, set under `review:` in .gitckpt/config.yaml:
+{severities}
+
+Examples:
+  git ckpt diff                              # this branch's card changes, work tree included
+  git ckpt diff origin/main HEAD --format markdown
+  git ckpt diff v1.0 --format json
+"""
+
+CI_EPILOG = """\
+Runs every check on the work tree and reviews the card changes against BASE (default: the merge
+base with the default branch). Writes the Markdown report to --report, and in GitHub Actions
+prints annotations on the offending lines and appends the report to $GITHUB_STEP_SUMMARY.
+Exit 1 when any check or review change is an error. Templates: hooks/github-actions.yml and
+hooks/gitlab-ci.yml.
+
+Examples:
+  git ckpt ci --base origin/main --report gitckpt-review.md
+"""
+
+
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The whole command line, or with `only` just that command (building all of them costs
     more than a warm `check` does)."""
@@ -331,6 +359,29 @@ def _add_verify(commands: argparse._SubParsersAction) -> None:  # type: ignore[t
     parser.set_defaults(handler=run_verify)
 
 
+def _add_diff(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    from gitckpt.review import DEFAULT_SEVERITY
+
+    listing = "\n".join(f"  {kind:<27} {severity}" for kind, severity in DEFAULT_SEVERITY.items())
+    parser = _subparser(
+        commands, "diff", "show what changed in meaning in the cards between two revisions", DIFF_EPILOG.format(severities=listing)
+    )
+    parser.add_argument(
+        "base", nargs="?", metavar="BASE", help="the revision to compare against (default: merge base with the default branch)"
+    )
+    parser.add_argument("head", nargs="?", metavar="HEAD", help="the revision to review (default: the work tree)")
+    parser.add_argument("--format", choices=("text", "markdown", "json"), default="text", help="output format")
+    parser.set_defaults(handler=run_diff)
+
+
+def _add_ci(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = _subparser(commands, "ci", "run every check and the card review for a pull request", CI_EPILOG)
+    parser.add_argument("--base", metavar="REF", help="the target branch or commit (default: merge base with the default branch)")
+    parser.add_argument("--report", metavar="FILE", type=Path, help="write the Markdown report here")
+    parser.add_argument("--json", action="store_true", help="print the result as JSON instead of the Markdown report")
+    parser.set_defaults(handler=run_ci)
+
+
 def run_init(args: argparse.Namespace) -> int:
     from gitckpt.commands.init import init
     from gitckpt.console import print_json
@@ -468,6 +519,8 @@ COMMANDS: dict[str, Callable[[argparse._SubParsersAction], None]] = {  # type: i
     "show": _add_show,
     "history": _add_history,
     "verify": _add_verify,
+    "diff": _add_diff,
+    "ci": _add_ci,
 }
 
 
@@ -589,6 +642,42 @@ def run_verify(args: argparse.Namespace) -> int:
             print(f"  FAIL  {line}")
         print(f"{result.tag}: {'verified' if result.ok else 'NOT verified'}")
     return EXIT_OK if result.ok else EXIT_FINDINGS
+
+
+def run_diff(args: argparse.Namespace) -> int:
+    from gitckpt.commands.diff import card_diff
+    from gitckpt.console import print_json
+    from gitckpt.repo import find_repository
+    from gitckpt.review_report import to_json, to_markdown, to_text
+
+    _, _, diffs = card_diff(find_repository(), args.base, args.head)
+    if args.format == "json":
+        print_json(to_json(diffs))
+    else:
+        sys.stdout.write(to_markdown(diffs) if args.format == "markdown" else to_text(diffs))
+    return EXIT_OK
+
+
+def run_ci(args: argparse.Namespace) -> int:
+    import os
+
+    from gitckpt.commands.ci import ci, github_annotations
+    from gitckpt.console import print_json
+    from gitckpt.repo import find_repository
+    from gitckpt.review_report import to_json
+
+    report = ci(find_repository(), args.base, args.report)
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        for line in github_annotations(report):
+            print(line)
+    if args.json:
+        findings = [{**item.finding.to_json(), "severity": item.severity} for item in report.findings]
+        print_json(
+            {"ok": report.errors == 0, "base": report.base, "errors": report.errors, "findings": findings, "cards": to_json(report.diffs)}
+        )
+    else:
+        sys.stdout.write(report.markdown)
+    return EXIT_FINDINGS if report.errors else EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -40,6 +40,12 @@ release:
   #    artifacts: ['projx-*']
   #    stages: [dev, staging]
 
+# Severity per kind of card change in pull-request review (`git ckpt diff`, `git ckpt ci`):
+# error fails CI, warning and info are reported. Defaults: see `git ckpt diff -h`.
+review: {{}}
+#  license-changed: error
+#  metric-drop-significant: error
+
 # Severity per check id (see `git ckpt check --help`): error, warning or off.
 # An error blocks the commit; a warning is shown and lets it through.
 checks: {{}}
@@ -62,6 +68,7 @@ class Config:
     severities: dict[str, str] = field(default_factory=dict)
     require_signature: bool = False
     signers: tuple[Signer, ...] = ()
+    review: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Config:
@@ -99,6 +106,7 @@ def parse_config(text: str, display: str = CONFIG_PATH) -> Config:
         stages=tuple(stages.get("allowed", DEFAULT_STAGES)),
         enforce_order=bool(stages.get("enforce_order", True)),
         severities=dict(data.get("checks") or {}),
+        review=dict(data.get("review") or {}),
         require_signature=bool(release.get("require_signature", False)),
         signers=tuple(
             Signer(item["principal"], tuple(item.get("artifacts", ["*"])), tuple(item.get("stages", ["*"])))

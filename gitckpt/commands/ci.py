@@ -1,0 +1,60 @@
+"""`git ckpt ci`: every check on the head, plus the card review against the base; a Markdown
+report, GitHub annotations and job summary when run in GitHub Actions; exit 1 on any error."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from gitckpt.checks import RatedFinding
+from gitckpt.commands.check import CheckOptions, check
+from gitckpt.commands.diff import card_diff
+from gitckpt.files import atomic_write
+from gitckpt.repo import Repository
+from gitckpt.review import CardDiff
+from gitckpt.review_report import to_markdown
+
+
+@dataclass(frozen=True)
+class CiReport:
+    base: str
+    findings: list[RatedFinding]
+    diffs: list[CardDiff]
+    markdown: str
+
+    @property
+    def errors(self) -> int:
+        review_errors = sum(1 for diff in self.diffs for change in diff.changes if change.severity == "error")
+        return review_errors + sum(1 for item in self.findings if item.severity == "error")
+
+
+def ci(repo: Repository, base: str | None, report_path: Path | None) -> CiReport:
+    base_commit, _, diffs = card_diff(repo, base)
+    findings = check(repo, CheckOptions()).findings
+    markdown = to_markdown(diffs, findings, title=f"gitckpt review against {base_commit[:12]}")
+    if report_path is not None:
+        atomic_write(report_path, markdown)
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if os.environ.get("GITHUB_ACTIONS") == "true" and summary:
+        with open(summary, "a", encoding="utf-8") as handle:
+            handle.write(markdown + "\n")
+    return CiReport(base=base_commit, findings=findings, diffs=diffs, markdown=markdown)
+
+
+def github_annotations(report: CiReport) -> list[str]:
+    """Workflow commands that put each error and warning on its line in the pull request."""
+    lines = []
+    for item in report.findings:
+        finding = item.finding
+        level = "error" if item.severity == "error" else "warning"
+        lines.append(f"::{level} file={finding.path},line={max(finding.line, 1)},title={finding.check}::{_escape(finding.message)}")
+    for diff in report.diffs:
+        for change in diff.changes:
+            if change.severity in ("error", "warning"):
+                lines.append(f"::{change.severity} file={diff.new_path or diff.old_path},title={change.kind}::{_escape(change.summary)}")
+    return lines
+
+
+def _escape(message: str) -> str:
+    return message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
