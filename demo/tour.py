@@ -273,6 +273,13 @@ def card_field(path: Path, *field: str) -> Any:
     return value
 
 
+def edit_card(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    if old not in text:
+        raise SystemExit(f"demo: {old!r} is not in {path}")
+    path.write_text(text.replace(old, new, 1))
+
+
 def sign_as_ada(repo: Path) -> Path:
     """A fresh SSH key for the demo's researcher, configured for this repository only."""
     key = repo.parent / f"{repo.name}-ada-key"
@@ -363,6 +370,13 @@ def main() -> int:
     sh(repo, "git", "ckpt", "verify", "blobs-linear@v0.1.0", "--data")
     sh(repo, "git", "ckpt", "show", "blobs-linear@v0.1.0")
     sh(repo, "git", "ckpt", "ls")
+    step("11. A pull request changes the model card: the review a reviewer sees")
+    sh(repo, "git", "checkout", "-q", "-b", "relicense-model")
+    edit_card(repo / "models/blobs-linear.card.md", "license: Apache-2.0", "license: CC-BY-NC-4.0")
+    edit_card(repo / "models/blobs-linear.card.md", "- Any decision about real data or people.", "- Any decision about people.")
+    sh(repo, "git", "commit", "-q", "-am", "Relicense the classifier for non-commercial use")
+    sh(repo, "git", "ckpt", "diff", "main", "--format", "markdown", show=60)
+    sh(repo, "git", "checkout", "-q", "main")
     print(f"\nThe demo repository is at {repo} (signing key {key}): try `cd {repo} && git ckpt history`.")
     return 0
 

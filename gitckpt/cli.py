@@ -188,6 +188,14 @@ Examples:
 """
 
 
+HOOK_EPILOG = """\
+The plain git hooks that `git ckpt init --git-hooks` installs call these.
+
+Examples:
+  git ckpt hook pre-push origin git@example.org:lab/repo.git < refs
+"""
+
+
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The whole command line, or with `only` just that command (building all of them costs
     more than a warm `check` does)."""
@@ -382,6 +390,16 @@ def _add_ci(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-
     parser.set_defaults(handler=run_ci)
 
 
+def _add_hook(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    epilog = HOOK_EPILOG
+    group = _subparser(commands, "hook", "entry points for git hooks", epilog)
+    hooks = group.add_subparsers(title="hooks", metavar="HOOK", required=True, help="which hook")
+    pre_push = _subparser(hooks, "pre-push", "refuse to push release tags whose bytes are not in the DVC remote", epilog)
+    pre_push.add_argument("remote", nargs="?", help="the git remote's name (given by git)")
+    pre_push.add_argument("url", nargs="?", help="the git remote's URL (given by git)")
+    pre_push.set_defaults(handler=run_pre_push)
+
+
 def run_init(args: argparse.Namespace) -> int:
     from gitckpt.commands.init import init
     from gitckpt.console import print_json
@@ -521,6 +539,7 @@ COMMANDS: dict[str, Callable[[argparse._SubParsersAction], None]] = {  # type: i
     "verify": _add_verify,
     "diff": _add_diff,
     "ci": _add_ci,
+    "hook": _add_hook,
 }
 
 
@@ -678,6 +697,17 @@ def run_ci(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(report.markdown)
     return EXIT_FINDINGS if report.errors else EXIT_OK
+
+
+def run_pre_push(args: argparse.Namespace) -> int:
+    from gitckpt.commands.pre_push import unpushed_releases
+    from gitckpt.console import error
+    from gitckpt.repo import find_repository
+
+    problems = unpushed_releases(find_repository(), sys.stdin.read().splitlines())
+    for problem in problems:
+        error(problem)
+    return EXIT_FINDINGS if problems else EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:

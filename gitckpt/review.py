@@ -333,8 +333,8 @@ def _other_changes(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
     before, after = dict(_leaves(old, ())), dict(_leaves(new, ()))
     changes = []
     for path in sorted(set(before) | set(after)):
-        if path.split(".")[0].split("[")[0] in HANDLED or before.get(path) == after.get(path):
-            continue
+        if path.split(".")[0].split("[")[0] in HANDLED or before.get(path) == after.get(path) or _is_gap(after.get(path)):
+            continue  # handled by a dedicated change kind (new gaps by noassertion-added)
         changes.append(
             Change(
                 "field-changed", path, f"{path}: {_short(before.get(path))} → {_short(after.get(path))}", before.get(path), after.get(path)
@@ -343,8 +343,12 @@ def _other_changes(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
     return changes
 
 
+def _is_gap(value: Any) -> bool:
+    return isinstance(value, dict) and NOASSERTION_KEY in value
+
+
 def _leaves(node: Any, path: tuple[str | int, ...]) -> Iterator[tuple[str, Any]]:
-    if isinstance(node, dict) and node:
+    if isinstance(node, dict) and node and NOASSERTION_KEY not in node:
         for key, value in node.items():
             yield from _leaves(value, (*path, key))
     elif isinstance(node, list) and node:

@@ -18,7 +18,7 @@ from gitckpt.strict_yaml import dump_for_editing, load_for_editing
 PRE_COMMIT_CONFIG = ".pre-commit-config.yaml"
 HOOK_ID = "gitckpt-check"
 HOOK_MARKER = "gitckpt-hook"
-GIT_HOOKS = ("pre-commit",)
+GIT_HOOKS = ("pre-commit", "pre-push")
 HOOK_FILES_PATTERN = r"(\.card\.md|\.dvc)$"
 
 
