@@ -48,6 +48,7 @@ class Link:
     field: FieldPath
     target: str
     line: int
+    release: str | None = None  # `name@vX.Y.Z` when the link pins a release
 
 
 def is_card_path(relpath: str) -> bool:
@@ -93,7 +94,7 @@ def iter_links(card: Card) -> Iterator[Link]:
     """Every `artifact:` link the card declares (datasets, base model, eval logs, …)."""
     for field, value in _iter_strings(card.data, ()):
         if field and field[-1] == LINK_KEY and not PLACEHOLDER.search(value):
-            yield Link(field=field, target=value.split("@", 1)[0], line=card.line_of(field))
+            yield Link(field=field, target=value.split("@", 1)[0], line=card.line_of(field), release=value if "@" in value else None)
 
 
 def _iter_strings(node: Any, path: FieldPath) -> Iterator[tuple[FieldPath, str]]:

@@ -154,9 +154,46 @@ whom release.signers allows to release the artifact; the record matches the card
 tagged commit; with --data, the bytes (from the work tree, or fetched from the DVC remote) match the
 recorded digests. Exit 1 when anything does not verify.
 
+With --attestation FILE (made by `git ckpt attest --sign`): the statement is a valid in-toto
+Statement, FILE.sig is by an allowed principal, and every subject's sha256 matches the bytes.
+
 Examples:
   git ckpt verify resnet50@v1.2.0
   git ckpt verify resnet50@v1.2.0 --data --json
+  git ckpt verify --attestation resnet50-v1.2.0.intoto.json
+"""
+
+LOG_EPILOG = """\
+Every commit that changed the artifact's card or pointer, newest first, following renames: author
+and committer with dates, signature status, trailers (Reviewed-by, Signed-off-by, Co-authored-by,
+Approved-by), the merge that brought it into the default branch, whether the bytes changed (old →
+new digests), which card fields changed, and the release and stage tags at that commit.
+
+Examples:
+  git ckpt log resnet50
+  git ckpt log resnet50 --json | jq '.[] | select(.bytes_changed)'
+"""
+
+LINEAGE_EPILOG = """\
+The graph of what an artifact links to: base model, datasets (with their cards, versions and
+licenses), the code commit, eval logs; --dependents reverses it (which models used this dataset).
+Cycles are detected and reported, never followed. Mermaid output renders in a pull request.
+
+Examples:
+  git ckpt lineage resnet50
+  git ckpt lineage resnet50@v1.2.0 --format mermaid
+  git ckpt lineage cifar10-train --dependents --depth 2 --format json
+"""
+
+ATTEST_EPILOG = """\
+Writes an in-toto Statement v1 for a release: its subjects are the released files by sha256, its
+predicate SLSA Provenance v1 (training parameters, the datasets, base model and code commit it was
+built from with their digests, the environment from the card). --sign signs it with your SSH key
+(ssh-keygen -Y sign, namespace gitckpt) into FILE.sig.
+
+Examples:
+  git ckpt attest resnet50@v1.2.0 --sign
+  git ckpt verify --attestation resnet50-v1.2.0.intoto.json
 """
 
 
@@ -361,7 +398,8 @@ def _add_history(commands: argparse._SubParsersAction) -> None:  # type: ignore[
 
 def _add_verify(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = _subparser(commands, "verify", "verify a release's signature, record and (optionally) bytes", VERIFY_EPILOG)
-    parser.add_argument("reference", metavar="NAME@vX.Y.Z", help="the release to verify")
+    parser.add_argument("reference", nargs="?", metavar="NAME@vX.Y.Z", help="the release to verify")
+    parser.add_argument("--attestation", metavar="FILE", type=Path, help="verify this attestation (and FILE.sig) instead of a tag")
     parser.add_argument("--data", action="store_true", help="also verify the bytes against the recorded digests")
     parser.add_argument("--json", action="store_true", help="print the verification as JSON")
     parser.set_defaults(handler=run_verify)
@@ -398,6 +436,31 @@ def _add_hook(commands: argparse._SubParsersAction) -> None:  # type: ignore[typ
     pre_push.add_argument("remote", nargs="?", help="the git remote's name (given by git)")
     pre_push.add_argument("url", nargs="?", help="the git remote's URL (given by git)")
     pre_push.set_defaults(handler=run_pre_push)
+
+
+def _add_log(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = _subparser(commands, "log", "the provenance trail: every commit that changed an artifact's card or pointer", LOG_EPILOG)
+    parser.add_argument("name", metavar="NAME", help="the artifact")
+    parser.add_argument("--json", action="store_true", help="print the entries as JSON")
+    parser.set_defaults(handler=run_log)
+
+
+def _add_lineage(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = _subparser(commands, "lineage", "the graph of what an artifact was built from (or what uses it)", LINEAGE_EPILOG)
+    parser.add_argument("reference", metavar="NAME[@vX.Y.Z]", help="the artifact, or one of its releases")
+    parser.add_argument("--depth", type=int, help="follow links at most this many steps")
+    parser.add_argument("--dependents", action="store_true", help="the reverse graph: what links to this artifact")
+    parser.add_argument("--format", choices=("text", "json", "dot", "mermaid"), default="text", help="output format")
+    parser.set_defaults(handler=run_lineage)
+
+
+def _add_attest(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = _subparser(commands, "attest", "write an in-toto / SLSA provenance attestation for a release", ATTEST_EPILOG)
+    parser.add_argument("reference", metavar="NAME@vX.Y.Z", help="the release")
+    parser.add_argument("-o", "--output", type=Path, help="where to write it (default: NAME-vX.Y.Z.intoto.json)")
+    parser.add_argument("--sign", action="store_true", help="also write an SSH signature, FILE.sig")
+    parser.add_argument("--json", action="store_true", help="print the paths written as JSON")
+    parser.set_defaults(handler=run_attest)
 
 
 def run_init(args: argparse.Namespace) -> int:
@@ -540,6 +603,9 @@ COMMANDS: dict[str, Callable[[argparse._SubParsersAction], None]] = {  # type: i
     "diff": _add_diff,
     "ci": _add_ci,
     "hook": _add_hook,
+    "log": _add_log,
+    "lineage": _add_lineage,
+    "attest": _add_attest,
 }
 
 
@@ -645,11 +711,15 @@ def run_history(args: argparse.Namespace) -> int:
 
 
 def run_verify(args: argparse.Namespace) -> int:
-    from gitckpt.commands.verify import verify
+    from gitckpt.commands.verify import verify, verify_attestation
     from gitckpt.console import print_json
+    from gitckpt.errors import UsageError
     from gitckpt.repo import find_repository
 
-    result = verify(find_repository(), args.reference, data=args.data)
+    if (args.reference is None) == (args.attestation is None):
+        raise UsageError("name a release (NAME@vX.Y.Z) or an --attestation FILE, not both")
+    repo = find_repository()
+    result = verify_attestation(repo, args.attestation) if args.attestation else verify(repo, args.reference, data=args.data)
     if args.json:
         print_json(
             {"tag": result.tag, "ok": result.ok, "principal": result.principal, "verified": result.verified, "problems": result.problems}
@@ -708,6 +778,78 @@ def run_pre_push(args: argparse.Namespace) -> int:
     for problem in problems:
         error(problem)
     return EXIT_FINDINGS if problems else EXIT_OK
+
+
+def run_log(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from gitckpt.console import print_json
+    from gitckpt.provenance import artifact_log
+    from gitckpt.repo import find_repository
+
+    entries = artifact_log(find_repository(), args.name)
+    if args.json:
+        print_json([asdict(entry) for entry in entries])
+        return EXIT_OK
+    for entry in entries:
+        print(f"{entry.commit[:12]}  {entry.author_date}  {entry.author}  {entry.signature}")
+        print(f"    {entry.summary}")
+        if entry.bytes_changed:
+            old, new = entry.bytes_changed["old"], entry.bytes_changed["new"]
+            print(f"    bytes: sha256 {str(old.get('sha256'))[:16]}… → {str(new.get('sha256'))[:16]}…")
+        if entry.fields_changed:
+            print(f"    fields: {', '.join(entry.fields_changed)}")
+        for key, values in entry.trailers.items():
+            print(f"    {key}: {', '.join(values)}")
+        if entry.renamed_from:
+            print(f"    renamed from {entry.renamed_from}")
+        if entry.merged_by:
+            print(f"    merged by {entry.merged_by[:12]}")
+        if entry.tags:
+            print(f"    tags: {', '.join(entry.tags)}")
+    return EXIT_OK
+
+
+def run_lineage(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from gitckpt.console import print_json
+    from gitckpt.provenance import lineage, render_lineage
+    from gitckpt.repo import find_repository
+
+    graph = lineage(find_repository(), args.reference, depth=args.depth, dependents=args.dependents)
+    if args.format == "json":
+        print_json(asdict(graph))
+    else:
+        sys.stdout.write(render_lineage(graph, args.format))
+    return EXIT_OK
+
+
+def run_attest(args: argparse.Namespace) -> int:
+    import json
+
+    from gitckpt.attestation import build_statement, sign_file
+    from gitckpt.console import print_json
+    from gitckpt.errors import GitckptError
+    from gitckpt.files import atomic_write
+    from gitckpt.registry import read_registry
+    from gitckpt.release import parse_release_reference
+    from gitckpt.repo import find_repository
+
+    repo = find_repository()
+    name, version = parse_release_reference(args.reference)
+    state = read_registry(repo).artifact(name)
+    release = state.releases.get(version) if state else None
+    if release is None:
+        raise GitckptError(f"there is no release {args.reference}")
+    output = args.output or Path(f"{name.replace('/', '-')}-v{version}.intoto.json")
+    atomic_write(output, json.dumps(build_statement(repo, release), indent=2) + "\n")
+    signature = sign_file(repo, output) if args.sign else None
+    if args.json:
+        print_json({"attestation": str(output), "signature": str(signature) if signature else None})
+    else:
+        print(f"Wrote {output}" + (f" and {signature}" if signature else ""))
+    return EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:

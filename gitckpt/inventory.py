@@ -24,7 +24,7 @@ from gitckpt.errors import InputError
 from gitckpt.files import CARD_SIZE_LIMIT, POINTER_SIZE_LIMIT, decode_text
 from gitckpt.hashing import content_digest
 from gitckpt.pointer import is_pointer_path
-from gitckpt.registry import Deprecation, read_deprecations
+from gitckpt.registry import Deprecation, read_deprecations, read_tag_names
 from gitckpt.repo import Repository
 from gitckpt.schema import rules_fingerprint
 from gitckpt.sources import RevisionSource, Source, WorkTreeSource
@@ -38,6 +38,7 @@ class LinkFacts:
     field: str
     target: str
     line: int
+    release: str | None = None
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,7 @@ class Inventory:
     cards: dict[str, CardFacts] = field(default_factory=dict)
     pointers: dict[str, PointerFacts] = field(default_factory=dict)
     deprecations: dict[str, Deprecation] = field(default_factory=dict)
+    release_tags: frozenset[str] = frozenset()
 
     def findings(self) -> list[Finding]:
         facts: list[CardFacts | PointerFacts] = [*self.cards.values(), *self.pointers.values()]
@@ -108,7 +110,14 @@ def load_inventory(repo: Repository, progress: Progress | None = None, revision:
     cache where the bytes are known."""
     source: Source = RevisionSource(repo, revision) if revision else WorkTreeSource(repo)
     with Cache(repo.state_dir) as cache:
-        inventory = Inventory(repo=repo, config=_load_config(source, cache), source=source, deprecations=read_deprecations(repo))
+        tag_names = read_tag_names(repo)
+        inventory = Inventory(
+            repo=repo,
+            config=_load_config(source, cache),
+            source=source,
+            deprecations=read_deprecations(repo, tag_names),
+            release_tags=frozenset(name for name in tag_names if "@v" in name),
+        )
         paths = [path for path in source.files() if is_card_path(path) or is_pointer_path(path)]
         _read_files(source, cache, paths, inventory, progress)
         return inventory
@@ -203,7 +212,7 @@ def _extract_card_facts(card: Card, findings: tuple[Finding, ...]) -> CardFacts:
         model_link=_text(model.get("artifact")),
         model_sha256=_text(model.get("sha256")),
         model_sha256_line=card.line_of(("model", "sha256")),
-        links=tuple(LinkFacts(format_field_path(link.field), link.target, link.line) for link in iter_links(card)),
+        links=tuple(LinkFacts(format_field_path(link.field), link.target, link.line, link.release) for link in iter_links(card)),
         findings=findings,
     )
 

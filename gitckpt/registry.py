@@ -168,13 +168,14 @@ class Deprecation:
     reason: str | None
 
 
-def read_deprecations(repo: Repository) -> dict[str, Deprecation]:
-    """Deprecated artifacts, cheaply: tag names first, messages only of `@deprecated` tags."""
-    names = [
-        name
-        for name in git(["for-each-ref", "--format=%(refname:strip=2)", "refs/tags"], repo.root).splitlines()
-        if name.endswith("@deprecated")
-    ]
+def read_tag_names(repo: Repository) -> list[str]:
+    """Every tag's name, without reading any tag object (cheap enough for `check`)."""
+    return git(["for-each-ref", "--format=%(refname:strip=2)", "refs/tags"], repo.root).splitlines()
+
+
+def read_deprecations(repo: Repository, tag_names: list[str]) -> dict[str, Deprecation]:
+    """Deprecated artifacts: messages are read only of `@deprecated` tags."""
+    names = [name for name in tag_names if name.endswith("@deprecated")]
     found = {}
     for tag in names:
         parsed = parse_tag_name(tag)

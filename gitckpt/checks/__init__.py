@@ -13,7 +13,7 @@ from gitckpt.checks.card_schema import SCHEMA
 from gitckpt.checks.data import DATA_MISSING, DATA_MODIFIED
 from gitckpt.checks.deprecation import LINK_DEPRECATED, LINK_SUNSET, check_deprecated_links
 from gitckpt.checks.evaluation_binding import STALE_EVALUATION, check_eval_cards
-from gitckpt.checks.links import UNRESOLVED_LINK, check_links
+from gitckpt.checks.links import RELEASE_UNRESOLVED, UNRESOLVED_LINK, check_links
 from gitckpt.checks.naming import DUPLICATE_NAME, NAME_PATTERN, check_naming
 from gitckpt.checks.placeholders import PLACEHOLDER
 from gitckpt.checks.pointer_format import POINTER_FORMAT
@@ -44,6 +44,7 @@ ALL_CHECKS: dict[str, Check] = {
         UNRESOLVED_LINK,
         LINK_DEPRECATED,
         LINK_SUNSET,
+        RELEASE_UNRESOLVED,
     )
 }
 ON_REQUEST = frozenset({DATA_MODIFIED.id, DATA_MISSING.id, NOT_PUSHED.id})  # run by check --data / --remote only

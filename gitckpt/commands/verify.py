@@ -3,9 +3,12 @@ matches the card and pointer at the tagged commit, and (with --data) the bytes m
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from gitckpt.attestation import verify_signature
 from gitckpt.cache import Cache
 from gitckpt.digests import DigestReader, TreeDigests
 from gitckpt.errors import GitckptError
@@ -16,7 +19,7 @@ from gitckpt.registry import read_registry
 from gitckpt.release import parse_release_reference
 from gitckpt.repo import Repository
 from gitckpt.signing import allowed, verify_tag_signature
-from gitckpt.tags import version_tag
+from gitckpt.tags import parse_tag_name, version_tag
 
 
 @dataclass
@@ -119,3 +122,52 @@ def _measure_released_bytes(repo: Repository, expected: dict[str, Any]) -> FileD
         from gitckpt.hashing import digest_file
 
         return digest_file(storage.cached_object(repo.root, expected["md5"], None))
+
+
+def verify_attestation(repo: Repository, path: Path) -> Verification:
+    """An attestation file: valid in-toto statement, signed by an allowed principal, and its
+    subjects' digests equal to the bytes in the work tree."""
+    result = Verification(tag=str(path))
+    try:
+        statement = _load_statement(path)
+        result.principal = verify_signature(repo, path)
+    except GitckptError as error:
+        result.problems.append(str(error))
+        return result
+    tag = str(statement.get("predicate", {}).get("runDetails", {}).get("metadata", {}).get("invocationId", ""))
+    parsed = parse_tag_name(tag)
+    name = parsed.artifact if parsed else "?"
+    if allowed(load_inventory(repo).config, result.principal, name):
+        result.verified.append(f"signed by {result.principal}, who may release {name}")
+    else:
+        result.problems.append(f"signed by {result.principal}, who may not release {name} under release.signers")
+    with Cache(repo.state_dir) as cache:
+        reader = DigestReader(repo.root, cache)
+        for subject in statement.get("subject", []):
+            _check_subject(repo, reader, subject, result)
+    return result
+
+
+def _load_statement(path: Path) -> dict[str, Any]:
+    from google.protobuf import json_format
+    from in_toto_attestation.v1 import statement_pb2
+    from in_toto_attestation.v1.statement import Statement
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        Statement.copy_from_pb(json_format.ParseDict(data, statement_pb2.Statement())).validate()
+    except (OSError, ValueError, json_format.ParseError) as exc:
+        raise GitckptError(f"{path} is not a valid in-toto statement: {exc}") from exc
+    return dict(data)
+
+
+def _check_subject(repo: Repository, reader: DigestReader, subject: dict[str, Any], result: Verification) -> None:
+    relpath, expected = str(subject.get("name", "")), subject.get("digest", {}).get("sha256")
+    if not (repo.root / relpath).is_file():
+        result.problems.append(f"subject {relpath} is not in the work tree (`git ckpt pull` it first)")
+        return
+    actual = reader.file(relpath).sha256
+    if actual == expected:
+        result.verified.append(f"subject {relpath} matches sha256 {actual[:16]}…")
+    else:
+        result.problems.append(f"subject {relpath} has sha256 {actual}, the attestation says {expected}")

@@ -1,0 +1,394 @@
+"""Provenance from git history: the commits that touched an artifact's card or pointer
+(`git ckpt log`), and the graph of what an artifact was built from (`git ckpt lineage`).
+
+History is read with pygit2 in one walk: for each commit, the blob ids of the card and pointer
+paths are compared with the first parent's; only changed blobs are parsed.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from gitckpt.card import BYTES_FIELD, Card, parse_card
+from gitckpt.errors import GitckptError, InputError
+from gitckpt.files import decode_text
+from gitckpt.pointer import POINTER_SUFFIX
+from gitckpt.registry import read_registry
+from gitckpt.repo import Repository
+from gitckpt.review import semantic_changes
+
+TRAILER = re.compile(r"^(Reviewed-by|Signed-off-by|Co-authored-by|Approved-by|Acked-by|Tested-by):\s*(.+)$", re.IGNORECASE | re.MULTILINE)
+DEFAULT_BRANCHES = ("refs/remotes/origin/HEAD", "refs/heads/main", "refs/heads/master")
+
+
+@dataclass
+class LogEntry:
+    commit: str
+    summary: str
+    author: str
+    author_date: str
+    committer: str
+    commit_date: str
+    card_path: str
+    signature: str = "unsigned"
+    trailers: dict[str, list[str]] = field(default_factory=dict)
+    merged_by: str | None = None
+    bytes_changed: dict[str, Any] | None = None
+    fields_changed: list[str] = field(default_factory=list)
+    renamed_from: str | None = None
+    tags: list[str] = field(default_factory=list)
+
+
+def _when(signature: Any) -> str:
+    zone = datetime.timezone(datetime.timedelta(minutes=signature.offset))
+    return datetime.datetime.fromtimestamp(signature.time, zone).isoformat()
+
+
+def artifact_log(repo: Repository, name: str) -> list[LogEntry]:
+    """Every commit that changed the card or pointer of `name`, newest first, following renames."""
+    import pygit2
+
+    git_repo = pygit2.Repository(str(repo.root))
+    head = git_repo.revparse_single("HEAD")
+    card_path = _card_path_at(git_repo, head.tree, name)
+    if card_path is None:
+        raise GitckptError(f"there is no committed card named {name!r}")
+    entries: list[LogEntry] = []
+    paths = _tracked_paths(git_repo, head.tree, card_path)
+    for commit in git_repo.walk(head.id, pygit2.enums.SortMode.TOPOLOGICAL | pygit2.enums.SortMode.TIME):
+        parent_tree = commit.parents[0].tree if commit.parents else None
+        changed = [path for path in paths if _blob(commit.tree, path) != _blob(parent_tree, path)]
+        if not changed:
+            continue
+        entry = _entry(commit, paths[0])
+        renamed = (
+            _rename_source(git_repo, parent_tree, paths[0], name)
+            if parent_tree is not None and _blob(parent_tree, paths[0]) is None
+            else None
+        )
+        old_card = _card(git_repo, parent_tree, renamed or paths[0])
+        new_card = _card(git_repo, commit.tree, paths[0])
+        _describe_change(entry, old_card, new_card)
+        if renamed:
+            entry.renamed_from = renamed
+            paths = _tracked_paths(git_repo, parent_tree, renamed)
+        entries.append(entry)
+        if parent_tree is None or all(_blob(parent_tree, path) is None for path in paths):
+            break
+    _add_signatures(repo, entries)
+    _add_merges(git_repo, entries)
+    _add_tags(repo, name, entries)
+    return entries
+
+
+def _tracked_paths(git_repo: Any, tree: Any, card_path: str) -> list[str]:
+    """The card and its pointer (from the card's bytes block) at this tree."""
+    card = _card(git_repo, tree, card_path)
+    paths = [card_path]
+    if card is not None:
+        block = card.data.get(BYTES_FIELD.get(card.kind or "", "checkpoint"))
+        if isinstance(block, dict) and isinstance(block.get("path"), str):
+            folder = card_path.rpartition("/")[0]
+            paths.append(f"{folder + '/' if folder else ''}{block['path']}{POINTER_SUFFIX}")
+    return paths
+
+
+def _blob(tree: Any, path: str) -> str | None:
+    if tree is None:
+        return None
+    try:
+        return str(tree[path].id)
+    except KeyError:
+        return None
+
+
+def _card(git_repo: Any, tree: Any, path: str) -> Card | None:
+    blob_id = _blob(tree, path)
+    if blob_id is None:
+        return None
+    try:
+        return parse_card(decode_text(git_repo[blob_id].data, path), path)
+    except InputError:
+        return None
+
+
+def _card_path_at(git_repo: Any, tree: Any, name: str) -> str | None:
+    for path in _card_paths(tree, ""):
+        card = _card(git_repo, tree, path)
+        if card is not None and card.data.get("name") == name:
+            return path
+    return None
+
+
+def _card_paths(tree: Any, prefix: str) -> Iterator[str]:
+    for entry in tree:
+        path = f"{prefix}{entry.name}"
+        if entry.type_str == "tree":
+            yield from _card_paths(entry, f"{path}/")
+        elif path.endswith(".card.md"):
+            yield path
+
+
+def _rename_source(git_repo: Any, parent_tree: Any, path: str, name: str) -> str | None:
+    """Where the card lived before this commit, found by its name (a rename or a move)."""
+    source = _card_path_at(git_repo, parent_tree, name)
+    return source if source and source != path else None
+
+
+def _entry(commit: Any, card_path: str) -> LogEntry:
+    message = commit.message
+    trailers: dict[str, list[str]] = {}
+    for key, value in TRAILER.findall(message):
+        trailers.setdefault(key.title(), []).append(value.strip())
+    return LogEntry(
+        commit=str(commit.id),
+        summary=message.splitlines()[0] if message else "",
+        author=f"{commit.author.name} <{commit.author.email}>",
+        author_date=_when(commit.author),
+        committer=f"{commit.committer.name} <{commit.committer.email}>",
+        commit_date=_when(commit.committer),
+        card_path=card_path,
+        signature="signed" if commit.gpg_signature[0] else "unsigned",
+        trailers=trailers,
+    )
+
+
+def _describe_change(entry: LogEntry, old: Card | None, new: Card | None) -> None:
+    if new is None:
+        entry.fields_changed = ["(card removed or unreadable)"]
+        return
+    if old is None:
+        entry.fields_changed = ["(card created)"]
+        return
+    for change in semantic_changes(old.data, new.data):
+        if change.kind == "bytes-changed":
+            entry.bytes_changed = {"old": change.old, "new": change.new}
+        elif change.field not in entry.fields_changed:
+            entry.fields_changed.append(change.field)
+
+
+def _add_signatures(repo: Repository, entries: list[LogEntry]) -> None:
+    """Verify the signed commits in one `git log` (SSH signatures against allowed_signers)."""
+    signed = [entry for entry in entries if entry.signature == "signed"]
+    if not signed:
+        return
+    signers = repo.root / ".gitckpt/allowed_signers"
+    config = ["-c", f"gpg.ssh.allowedSignersFile={signers}"] if signers.is_file() else []
+    output = subprocess.run(
+        ["git", *config, "log", "--no-walk=unsorted", "--format=%H %G? %GS", *(entry.commit for entry in signed)],
+        cwd=repo.root,
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
+    status = {line.split(" ", 1)[0]: line.split(" ", 2)[1:] for line in output.splitlines() if line}
+    for entry in signed:
+        code, *who = status.get(entry.commit, ["N"])
+        entry.signature = {
+            "G": f"good signature by {' '.join(who)}",
+            "U": "good signature, signer not in allowed_signers",
+            "B": "BAD signature",
+        }.get(code, "signed, not verifiable here")
+
+
+def _add_merges(git_repo: Any, entries: list[LogEntry]) -> None:
+    """The merge on the default branch's first-parent line that brought each commit in."""
+    branch = next((ref for ref in DEFAULT_BRANCHES if ref in git_repo.references), None)
+    if branch is None:
+        return
+    line = []
+    commit = git_repo.references[branch].peel()
+    while True:
+        line.append(commit)
+        if not commit.parents:
+            break
+        commit = commit.parents[0]
+    line.reverse()
+    on_line = {str(commit.id) for commit in line}
+    for entry in entries:
+        if entry.commit in on_line:
+            continue
+        merged = next((commit for commit in line if len(commit.parents) > 1 and git_repo.descendant_of(commit.id, entry.commit)), None)
+        entry.merged_by = str(merged.id) if merged is not None else None
+
+
+def _add_tags(repo: Repository, name: str, entries: list[LogEntry]) -> None:
+    state = read_registry(repo).artifact(name)
+    if state is None:
+        return
+    by_commit: dict[str, list[str]] = {}
+    for event in state.events:
+        by_commit.setdefault(event.commit, []).append(event.tag)
+    for entry in entries:
+        entry.tags = by_commit.get(entry.commit, [])
+
+
+RELATIONS = {
+    "training_data": "trained on",
+    "base_model": "derived from",
+    "evaluation": "evaluated with",
+    "sources": "built from",
+    "model": "evaluates",
+    "dataset": "evaluated on",
+}
+
+
+@dataclass
+class Lineage:
+    root: str
+    nodes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    edges: list[dict[str, str]] = field(default_factory=list)
+    cycles: list[list[str]] = field(default_factory=list)
+
+
+def lineage(repo: Repository, reference: str, *, depth: int | None = None, dependents: bool = False) -> Lineage:
+    """What `reference` (NAME or NAME@vX.Y.Z) links to, transitively; or, with `dependents`,
+    everything that links to it. Cycles are reported, never followed."""
+    from gitckpt.inventory import load_inventory
+    from gitckpt.release import parse_release_reference
+
+    registry = read_registry(repo)
+    revision = None
+    name = reference
+    if "@" in reference:
+        name, version = parse_release_reference(reference)
+        state = registry.artifact(name)
+        release = state.releases.get(version) if state else None
+        if release is None:
+            raise GitckptError(f"there is no release {reference}")
+        revision = release.event.commit
+    inventory = load_inventory(repo, revision=revision)
+    cards = {card.name: card for card in inventory.cards.values() if card.name}
+    if name not in cards:
+        raise GitckptError(f"there is no card named {name!r}" + (f" at {reference}" if revision else ""))
+    data = _card_data(inventory, [card.path for card in cards.values()])
+    graph = Lineage(root=name)
+    neighbours = _reverse_links(cards) if dependents else _upstream_links(cards)
+    _visit(graph, name, [], neighbours, depth, dependents)
+    for node in list(graph.nodes):
+        graph.nodes[node] = _node(node, cards, data, registry)
+    if not dependents:
+        _add_external(graph, cards, data)
+    return graph
+
+
+def _card_data(inventory: Any, paths: list[str]) -> dict[str, dict[str, Any]]:
+    found = {}
+    for path, content in inventory.source.read(paths, lambda _: 1024 * 1024).items():
+        if isinstance(content, bytes):
+            try:
+                found[path] = parse_card(decode_text(content, path), path).data
+            except InputError:
+                continue
+    return found
+
+
+def _upstream_links(cards: dict[str, Any]) -> dict[str, list[tuple[str, str]]]:
+    """What each artifact was built from. An eval card's `model` link points back at the model
+    whose card already links the eval log, so it is not followed upstream (no false cycle)."""
+    return {
+        name: [(link.field, link.target) for link in card.links if not (card.kind == "eval" and link.field.startswith("model"))]
+        for name, card in cards.items()
+    }
+
+
+def _reverse_links(cards: dict[str, Any]) -> dict[str, list[tuple[str, str]]]:
+    reverse: dict[str, list[tuple[str, str]]] = {}
+    for name, card in cards.items():
+        for link in card.links:
+            reverse.setdefault(link.target, []).append((link.field, name))
+    return reverse
+
+
+def _visit(
+    graph: Lineage, name: str, path: list[str], neighbours: dict[str, list[tuple[str, str]]], depth: int | None, dependents: bool
+) -> None:
+    graph.nodes.setdefault(name, {})
+    if depth is not None and len(path) >= depth:
+        return
+    for field_path, other in neighbours.get(name, []):
+        relation = RELATIONS.get(field_path.split(".")[0].split("[")[0], "links to")
+        edge = {"from": other, "to": name, "relation": relation} if dependents else {"from": name, "to": other, "relation": relation}
+        if edge not in graph.edges:
+            graph.edges.append(edge)
+        if other in path or other == name:
+            cycle = [*path[path.index(other) :], name, other] if other in path else [name, other]
+            if cycle not in graph.cycles:
+                graph.cycles.append(cycle)
+            continue
+        if other not in graph.nodes:
+            _visit(graph, other, [*path, name], neighbours, depth, dependents)
+
+
+def _node(name: str, cards: dict[str, Any], data: dict[str, dict[str, Any]], registry: Any) -> dict[str, Any]:
+    card = cards.get(name)
+    state = registry.artifact(name)
+    latest = state.latest if state else None
+    facts = data.get(card.path, {}) if card else {}
+    return {
+        "name": name,
+        "kind": card.kind if card else "missing",
+        "card": card.path if card else None,
+        "version": latest.version if latest else None,
+        "license": facts.get("license"),
+        "deprecated": bool(state and state.deprecation),
+    }
+
+
+def _add_external(graph: Lineage, cards: dict[str, Any], data: dict[str, dict[str, Any]]) -> None:
+    """Code commits and links by URI: leaves of the graph, with what pins them."""
+    for name in [node for node in graph.nodes if node in cards]:
+        facts = data.get(cards[name].path, {})
+        commit = (facts.get("environment") or {}).get("code_commit") if isinstance(facts.get("environment"), dict) else None
+        if isinstance(commit, str):
+            node = f"commit:{commit[:12]}"
+            graph.nodes[node] = {"name": node, "kind": "code", "commit": commit}
+            graph.edges.append({"from": name, "to": node, "relation": "built by code"})
+        for key in ("training_data", "sources"):
+            for entry in facts.get(key) or []:
+                if isinstance(entry, dict) and entry.get("uri"):
+                    node = str(entry["uri"])
+                    graph.nodes[node] = {
+                        "name": node,
+                        "kind": "external",
+                        "pinned_by": entry.get("sha256") or entry.get("revision"),
+                        "license": entry.get("license"),
+                    }
+                    graph.edges.append({"from": name, "to": node, "relation": RELATIONS[key]})
+
+
+def render_lineage(graph: Lineage, style: str) -> str:
+    if style == "mermaid":
+        ids = {name: f"n{index}" for index, name in enumerate(graph.nodes)}
+        lines = ["```mermaid", "graph LR"]
+        lines += [f'  {ids[name]}["{_label(node)}"]' for name, node in graph.nodes.items()]
+        lines += [
+            f"  {ids[edge['from']]} -->|{edge['relation']}| {ids[edge['to']]}"
+            for edge in graph.edges
+            if edge["from"] in ids and edge["to"] in ids
+        ]
+        return "\n".join([*lines, "```"]) + "\n"
+    if style == "dot":
+        lines = ["digraph lineage {", "  rankdir=LR;"]
+        lines += [f'  "{name}" [label="{_label(node)}"];' for name, node in graph.nodes.items()]
+        lines += [f'  "{edge["from"]}" -> "{edge["to"]}" [label="{edge["relation"]}"];' for edge in graph.edges]
+        return "\n".join([*lines, "}"]) + "\n"
+    lines = [_label(graph.nodes[graph.root])]
+    lines += [f"  {edge['from']} —{edge['relation']}→ {_label(graph.nodes.get(edge['to'], {'name': edge['to']}))}" for edge in graph.edges]
+    lines += [f"  CYCLE: {' → '.join(cycle)}" for cycle in graph.cycles]
+    return "\n".join(lines) + "\n"
+
+
+def _label(node: dict[str, Any]) -> str:
+    details = [str(node[key]) for key in ("kind", "license") if node.get(key)]
+    if node.get("version"):
+        details.insert(1, f"v{node['version']}")
+    if node.get("deprecated"):
+        details.append("deprecated")
+    text = f"{node['name']} ({', '.join(details)})" if details else str(node["name"])
+    return text.replace('"', "'")
