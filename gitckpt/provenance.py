@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime
 import re
 import subprocess
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,7 +21,9 @@ from gitckpt.registry import read_registry
 from gitckpt.repo import Repository
 from gitckpt.review import semantic_changes
 
-TRAILER = re.compile(r"^(Reviewed-by|Signed-off-by|Co-authored-by|Approved-by|Acked-by|Tested-by):\s*(.+)$", re.IGNORECASE | re.MULTILINE)
+TRAILER_KEYS = ("Reviewed-by", "Signed-off-by", "Co-authored-by", "Approved-by", "Acked-by", "Tested-by")
+TRAILER = re.compile(rf"^({'|'.join(TRAILER_KEYS)}):\s*(.+)$", re.IGNORECASE | re.MULTILINE)
+CANONICAL_TRAILER = {key.lower(): key for key in TRAILER_KEYS}
 DEFAULT_BRANCHES = ("refs/remotes/origin/HEAD", "refs/heads/main", "refs/heads/master")
 
 
@@ -53,42 +54,49 @@ def artifact_log(repo: Repository, name: str) -> list[LogEntry]:
     """Every commit that changed the card or pointer of `name`, newest first, following renames."""
     import pygit2
 
+    from gitckpt.inventory import load_inventory
+
     git_repo = pygit2.Repository(str(repo.root))
     head = git_repo.revparse_single("HEAD")
-    card_path = _card_path_at(git_repo, head.tree, name)
+    card_path = next((card.path for card in load_inventory(repo, revision="HEAD").cards.values() if card.name == name), None)
     if card_path is None:
         raise GitckptError(f"there is no committed card named {name!r}")
     entries: list[LogEntry] = []
-    paths = _tracked_paths(git_repo, head.tree, card_path)
+    cards = _CardReader(git_repo)
+    paths = _tracked_paths(cards, head.tree, card_path)
     for commit in git_repo.walk(head.id, pygit2.enums.SortMode.TOPOLOGICAL | pygit2.enums.SortMode.TIME):
         parent_tree = commit.parents[0].tree if commit.parents else None
         changed = [path for path in paths if _blob(commit.tree, path) != _blob(parent_tree, path)]
-        if not changed:
+        if not changed or _same_as_a_parent(commit, paths):
             continue
         entry = _entry(commit, paths[0])
         renamed = (
-            _rename_source(git_repo, parent_tree, paths[0], name)
-            if parent_tree is not None and _blob(parent_tree, paths[0]) is None
-            else None
+            _rename_source(parent_tree, commit.tree, paths[0]) if parent_tree is not None and _blob(parent_tree, paths[0]) is None else None
         )
-        old_card = _card(git_repo, parent_tree, renamed or paths[0])
-        new_card = _card(git_repo, commit.tree, paths[0])
-        _describe_change(entry, old_card, new_card)
+        _describe_change(entry, cards.at(parent_tree, renamed or paths[0]), cards.at(commit.tree, paths[0]))
         if renamed:
             entry.renamed_from = renamed
-            paths = _tracked_paths(git_repo, parent_tree, renamed)
+            paths = _tracked_paths(cards, parent_tree, renamed)
         entries.append(entry)
         if parent_tree is None or all(_blob(parent_tree, path) is None for path in paths):
             break
     _add_signatures(repo, entries)
     _add_merges(git_repo, entries)
-    _add_tags(repo, name, entries)
+    _add_tags(git_repo, repo, name, entries)
     return entries
 
 
-def _tracked_paths(git_repo: Any, tree: Any, card_path: str) -> list[str]:
+def _same_as_a_parent(commit: Any, paths: list[str]) -> bool:
+    """A merge that took the files from one of its parents changed nothing itself (git log's
+    history simplification); the commits on the merged branch are listed instead."""
+    return len(commit.parents) > 1 and any(
+        all(_blob(commit.tree, path) == _blob(parent.tree, path) for path in paths) for parent in commit.parents
+    )
+
+
+def _tracked_paths(cards: _CardReader, tree: Any, card_path: str) -> list[str]:
     """The card and its pointer (from the card's bytes block) at this tree."""
-    card = _card(git_repo, tree, card_path)
+    card = cards.at(tree, card_path)
     paths = [card_path]
     if card is not None:
         block = card.data.get(BYTES_FIELD.get(card.kind or "", "checkpoint"))
@@ -107,44 +115,37 @@ def _blob(tree: Any, path: str) -> str | None:
         return None
 
 
-def _card(git_repo: Any, tree: Any, path: str) -> Card | None:
-    blob_id = _blob(tree, path)
-    if blob_id is None:
-        return None
-    try:
-        return parse_card(decode_text(git_repo[blob_id].data, path), path)
-    except InputError:
-        return None
+class _CardReader:
+    """Cards by blob id: each version of a card is parsed once per walk."""
+
+    def __init__(self, git_repo: Any) -> None:
+        self.git_repo = git_repo
+        self._parsed: dict[str, Card | None] = {}
+
+    def at(self, tree: Any, path: str) -> Card | None:
+        blob_id = _blob(tree, path)
+        if blob_id is None:
+            return None
+        if blob_id not in self._parsed:
+            try:
+                self._parsed[blob_id] = parse_card(decode_text(self.git_repo[blob_id].data, path), path)
+            except InputError:
+                self._parsed[blob_id] = None
+        return self._parsed[blob_id]
 
 
-def _card_path_at(git_repo: Any, tree: Any, name: str) -> str | None:
-    for path in _card_paths(tree, ""):
-        card = _card(git_repo, tree, path)
-        if card is not None and card.data.get("name") == name:
-            return path
-    return None
-
-
-def _card_paths(tree: Any, prefix: str) -> Iterator[str]:
-    for entry in tree:
-        path = f"{prefix}{entry.name}"
-        if entry.type_str == "tree":
-            yield from _card_paths(entry, f"{path}/")
-        elif path.endswith(".card.md"):
-            yield path
-
-
-def _rename_source(git_repo: Any, parent_tree: Any, path: str, name: str) -> str | None:
-    """Where the card lived before this commit, found by its name (a rename or a move)."""
-    source = _card_path_at(git_repo, parent_tree, name)
-    return source if source and source != path else None
+def _rename_source(parent_tree: Any, tree: Any, path: str) -> str | None:
+    """Where the card lived before this commit, by git's rename detection (run only here)."""
+    diff = parent_tree.diff_to_tree(tree)
+    diff.find_similar()
+    return next((delta.old_file.path for delta in diff.deltas if delta.new_file.path == path and delta.old_file.path != path), None)
 
 
 def _entry(commit: Any, card_path: str) -> LogEntry:
     message = commit.message
     trailers: dict[str, list[str]] = {}
     for key, value in TRAILER.findall(message):
-        trailers.setdefault(key.title(), []).append(value.strip())
+        trailers.setdefault(CANONICAL_TRAILER[key.lower()], []).append(value.strip())
     return LogEntry(
         commit=str(commit.id),
         summary=message.splitlines()[0] if message else "",
@@ -217,15 +218,23 @@ def _add_merges(git_repo: Any, entries: list[LogEntry]) -> None:
         entry.merged_by = str(merged.id) if merged is not None else None
 
 
-def _add_tags(repo: Repository, name: str, entries: list[LogEntry]) -> None:
+def _add_tags(git_repo: Any, repo: Repository, name: str, entries: list[LogEntry]) -> None:
+    """Each release and stage tag goes with the newest listed change it contains: the version
+    of the card and bytes that tag released."""
     state = read_registry(repo).artifact(name)
     if state is None:
         return
-    by_commit: dict[str, list[str]] = {}
     for event in state.events:
-        by_commit.setdefault(event.commit, []).append(event.tag)
-    for entry in entries:
-        entry.tags = by_commit.get(entry.commit, [])
+        entry = next((entry for entry in entries if entry.commit == event.commit or _contains(git_repo, event.commit, entry.commit)), None)
+        if entry is not None:
+            entry.tags.append(event.tag)
+
+
+def _contains(git_repo: Any, commit: str, ancestor: str) -> bool:
+    try:
+        return bool(git_repo.descendant_of(commit, ancestor))
+    except (KeyError, ValueError):
+        return False
 
 
 RELATIONS = {

@@ -1,0 +1,92 @@
+"""`git ckpt log NAME` on a long history against `git log --follow -- CARD`, in one run.
+
+Generates (with `git fast-import`) a repository of 10,000 commits, each editing one of 100
+artifacts' cards in turn, then times `git ckpt log` for one artifact (budget ≤ 1 s) and
+`git log --follow` on its card, and prints the ratio.
+
+    python benchmarks/provenance.py [--commits 10000] [--artifacts 100] [--runs 5] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from testing.cards import card_front_matter, dataset_fields, render_card
+from testing.repos import clean_env, make_repo
+
+BUDGET_SECONDS = 1.0
+
+
+def card_text(name: str, revision: int) -> bytes:
+    out = {"md5": "0" * 32, "size": 1}
+    front_matter = card_front_matter("dataset", name, f"data/{name}/part.csv", out, dataset_fields(), b"x")
+    front_matter["version"] = f"1.0.{revision}"
+    return render_card(front_matter, f"Revision {revision} of {name}.").encode()
+
+
+def fast_import_stream(commits: int, artifacts: int) -> bytes:
+    chunks = []
+    for number in range(1, commits + 1):
+        name = f"ds{number % artifacts:03}"
+        data = card_text(name, number // artifacts)
+        message = f"Update {name} ({number})\n\nReviewed-by: Grace Reviewer <grace@example.org>\n".encode()
+        when = 1_700_000_000 + number * 60
+        chunks.append(b"commit refs/heads/main\n")
+        chunks.append(f"committer Ada Researcher <ada@example.org> {when} +0000\n".encode())
+        chunks.append(f"data {len(message)}\n".encode() + message)
+        chunks.append(f"M 100644 inline data/{name}/{name}.card.md\n".encode())
+        chunks.append(f"data {len(data)}\n".encode() + data + b"\n")
+    return b"".join(chunks)
+
+
+def seconds(command: list[str], repo: Path) -> float:
+    start = time.perf_counter()
+    completed = subprocess.run(command, cwd=repo, capture_output=True, env=clean_env())
+    elapsed = time.perf_counter() - start
+    if completed.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed:\n{completed.stderr.decode()[-2000:]}")
+    return elapsed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--commits", type=int, default=10_000, help="commits to generate")
+    parser.add_argument("--artifacts", type=int, default=100, help="artifacts the commits touch in turn")
+    parser.add_argument("--runs", type=int, default=5, help="timed runs per command (median reported)")
+    parser.add_argument("--keep", type=Path, help="build the repository here and keep it")
+    args = parser.parse_args()
+    workdir = args.keep or Path(tempfile.mkdtemp(prefix="gitckpt-provenance-bench-"))
+    repo = workdir / "repo"
+    if not (repo / ".git").exists():
+        print(f"generating {args.commits} commits over {args.artifacts} artifacts in {repo} …", flush=True)
+        make_repo(repo, with_dvc=False)
+        subprocess.run(
+            ["git", "fast-import", "--quiet"], cwd=repo, input=fast_import_stream(args.commits, args.artifacts), check=True, env=clean_env()
+        )
+        subprocess.run(["git", "checkout", "-q", "-f", "main"], cwd=repo, check=True, env=clean_env())
+    name = f"ds{args.artifacts // 2:03}"
+    card = f"data/{name}/{name}.card.md"
+    ours = statistics.median(seconds([sys.executable, "-m", "gitckpt", "log", name, "--json"], repo) for _ in range(args.runs))
+    git_log = statistics.median(seconds(["git", "log", "--follow", "--format=%H %an %s", "--", card], repo) for _ in range(args.runs))
+    count = len(
+        subprocess.run(["git", "log", "--follow", "--format=%H", "--", card], cwd=repo, capture_output=True, text=True).stdout.split()
+    )
+    print(f"git ckpt log {name}:           {ours:7.3f} s   (budget {BUDGET_SECONDS} s; {count} commits listed)")
+    print(f"git log --follow -- {card}: {git_log:7.3f} s")
+    print(f"ratio git ckpt log / git log --follow: {ours / git_log:.2f}×")
+    if not args.keep:
+        shutil.rmtree(workdir)
+    return 0 if ours <= BUDGET_SECONDS else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
