@@ -21,6 +21,8 @@ bench: $(STAMP)
 	$(BIN)/python -m compileall -q gitckpt  # as an installed package has: timings exclude compiling
 	$(BIN)/python benchmarks/check_many.py
 	$(BIN)/python benchmarks/hashing.py
+	$(BIN)/python benchmarks/registry.py
+	$(BIN)/python benchmarks/provenance.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check gitckpt tests testing benchmarks demo

@@ -17,6 +17,7 @@ from gitckpt.checks.base import Finding
 from gitckpt.checks.card_format import UNREADABLE, load_card
 from gitckpt.checks.card_schema import check_card_schema
 from gitckpt.checks.evaluation_binding import check_model_evaluations
+from gitckpt.checks.license import check_license_expressions, upstream_entries
 from gitckpt.checks.placeholders import check_placeholders
 from gitckpt.checks.pointer_format import POINTER_FORMAT, load_pointer
 from gitckpt.config import CONFIG_PATH, Config, parse_config
@@ -58,6 +59,11 @@ class CardFacts:
     model_link: str | None = None
     model_sha256: str | None = None
     model_sha256_line: int = 0
+    license: str | None = None
+    license_traits: tuple[str, ...] = ()
+    license_exception: bool = False
+    redistribution_allowed: bool | None = None
+    upstream: tuple[dict[str, Any], ...] = ()
     links: tuple[LinkFacts, ...] = ()
     findings: tuple[Finding, ...] = ()
 
@@ -181,7 +187,12 @@ def card_facts(relpath: str, content: bytes | Finding) -> CardFacts:
     loaded = load_card(content, relpath) if isinstance(content, bytes) else content
     if isinstance(loaded, Finding):
         return CardFacts(path=relpath, findings=(loaded,))
-    findings = (*check_card_schema(loaded), *check_placeholders(loaded), *check_model_evaluations(loaded))
+    findings = (
+        *check_card_schema(loaded),
+        *check_placeholders(loaded),
+        *check_model_evaluations(loaded),
+        *check_license_expressions(loaded),
+    )
     return _extract_card_facts(loaded, findings)
 
 
@@ -196,6 +207,11 @@ def _extract_card_facts(card: Card, findings: tuple[Finding, ...]) -> CardFacts:
     model = data.get("model")
     if kind != "eval" or not isinstance(model, dict):
         model = {}
+    redistribution = data.get("redistribution")
+    if not isinstance(redistribution, dict):
+        redistribution = {}
+    from gitckpt.licenses import traits
+
     return CardFacts(
         path=card.path,
         name=_text(data.get("name")),
@@ -212,6 +228,11 @@ def _extract_card_facts(card: Card, findings: tuple[Finding, ...]) -> CardFacts:
         model_link=_text(model.get("artifact")),
         model_sha256=_text(model.get("sha256")),
         model_sha256_line=card.line_of(("model", "sha256")),
+        license=_text(data.get("license")),
+        license_traits=tuple(sorted(traits(data["license"]))) if isinstance(data.get("license"), str) else (),
+        license_exception=isinstance(data.get("license_exception"), dict),
+        redistribution_allowed=redistribution.get("allowed") if isinstance(redistribution.get("allowed"), bool) else None,
+        upstream=tuple(upstream_entries(card)),
         links=tuple(LinkFacts(format_field_path(link.field), link.target, link.line, link.release) for link in iter_links(card)),
         findings=findings,
     )
@@ -238,6 +259,13 @@ def _facts_from_json(relpath: str, data: dict[str, Any]) -> CardFacts | PointerF
     findings = tuple(Finding.from_json(item) for item in data["findings"])
     if is_card_path(relpath):
         links = tuple(LinkFacts(**item) for item in data["links"])
-        return CardFacts(path=relpath, **{**data, "links": links, "findings": findings})
+        rest = {
+            **data,
+            "links": links,
+            "findings": findings,
+            "license_traits": tuple(data["license_traits"]),
+            "upstream": tuple(data["upstream"]),
+        }
+        return CardFacts(path=relpath, **rest)
     outs = tuple(OutFacts(**item) for item in data["outs"])
     return PointerFacts(path=relpath, outs=outs, findings=findings)

@@ -41,6 +41,7 @@ def load_schema(filename: str) -> dict[str, Any]:
 def rules_fingerprint() -> str:
     """Changes whenever a schema or gitckpt's code changes, so cached results are never stale."""
     parts = [(SCHEMA_DIR / name).read_bytes() for name in schema_files()]
+    parts += [path.read_bytes() for path in sorted((PACKAGE_DIR / "rules").glob("*.yaml"))]
     for source in sorted(PACKAGE_DIR.rglob("*.py")):
         stat = source.stat()
         parts.append(f"{source.relative_to(PACKAGE_DIR)}:{stat.st_size}:{stat.st_mtime_ns}".encode())

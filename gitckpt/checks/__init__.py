@@ -13,6 +13,7 @@ from gitckpt.checks.card_schema import SCHEMA
 from gitckpt.checks.data import DATA_MISSING, DATA_MODIFIED
 from gitckpt.checks.deprecation import LINK_DEPRECATED, LINK_SUNSET, check_deprecated_links
 from gitckpt.checks.evaluation_binding import STALE_EVALUATION, check_eval_cards
+from gitckpt.checks.license import LICENSE_INCOMPATIBLE, LICENSE_INVALID, REDISTRIBUTION_CONFLICT, check_license_compatibility
 from gitckpt.checks.links import RELEASE_UNRESOLVED, UNRESOLVED_LINK, check_links
 from gitckpt.checks.naming import DUPLICATE_NAME, NAME_PATTERN, check_naming
 from gitckpt.checks.placeholders import PLACEHOLDER
@@ -45,6 +46,9 @@ ALL_CHECKS: dict[str, Check] = {
         LINK_DEPRECATED,
         LINK_SUNSET,
         RELEASE_UNRESOLVED,
+        LICENSE_INVALID,
+        LICENSE_INCOMPATIBLE,
+        REDISTRIBUTION_CONFLICT,
     )
 }
 ON_REQUEST = frozenset({DATA_MODIFIED.id, DATA_MISSING.id, NOT_PUSHED.id})  # run by check --data / --remote only
@@ -54,6 +58,7 @@ REPOSITORY_CHECKS: tuple[Callable[[Inventory], Iterator[Finding]], ...] = (
     check_links,
     check_eval_cards,
     check_deprecated_links,
+    check_license_compatibility,
 )
 
 
