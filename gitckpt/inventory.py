@@ -20,6 +20,7 @@ from gitckpt.checks.evaluation_binding import check_model_evaluations
 from gitckpt.checks.license import check_license_expressions, upstream_entries
 from gitckpt.checks.placeholders import check_placeholders
 from gitckpt.checks.pointer_format import POINTER_FORMAT, load_pointer
+from gitckpt.checks.sensitive import scan_card_text
 from gitckpt.config import CONFIG_PATH, Config, parse_config
 from gitckpt.errors import InputError
 from gitckpt.files import CARD_SIZE_LIMIT, POINTER_SIZE_LIMIT, decode_text
@@ -192,6 +193,9 @@ def card_facts(relpath: str, content: bytes | Finding) -> CardFacts:
         *check_placeholders(loaded),
         *check_model_evaluations(loaded),
         *check_license_expressions(loaded),
+        *scan_card_text(
+            relpath, content.decode("utf-8", errors="replace") if isinstance(content, bytes) else "", loaded.data.get("contact")
+        ),
     )
     return _extract_card_facts(loaded, findings)
 

@@ -19,6 +19,8 @@ from gitckpt.checks.naming import DUPLICATE_NAME, NAME_PATTERN, check_naming
 from gitckpt.checks.placeholders import PLACEHOLDER
 from gitckpt.checks.pointer_format import POINTER_FORMAT
 from gitckpt.checks.remote import NOT_PUSHED
+from gitckpt.checks.sensitive import PERSONAL_DATA, SECRET
+from gitckpt.checks.serialization import SAFETENSORS_INVALID, UNSAFE_PICKLE
 from gitckpt.checks.sync import CARD_WITHOUT_POINTER, MISMATCH, POINTER_WITHOUT_CARD, UNSAFE_PATH, check_sync
 
 if TYPE_CHECKING:
@@ -49,9 +51,15 @@ ALL_CHECKS: dict[str, Check] = {
         LICENSE_INVALID,
         LICENSE_INCOMPATIBLE,
         REDISTRIBUTION_CONFLICT,
+        SECRET,
+        PERSONAL_DATA,
+        UNSAFE_PICKLE,
+        SAFETENSORS_INVALID,
     )
 }
-ON_REQUEST = frozenset({DATA_MODIFIED.id, DATA_MISSING.id, NOT_PUSHED.id})  # run by check --data / --remote only
+ON_REQUEST = frozenset(
+    {DATA_MODIFIED.id, DATA_MISSING.id, NOT_PUSHED.id, UNSAFE_PICKLE.id, SAFETENSORS_INVALID.id}
+)  # run by check --data / --remote only
 REPOSITORY_CHECKS: tuple[Callable[[Inventory], Iterator[Finding]], ...] = (
     check_sync,
     check_naming,

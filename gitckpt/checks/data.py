@@ -4,12 +4,13 @@ pointer describe."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gitckpt.card import BYTES_FIELD
 from gitckpt.checks.base import Check, Finding
 from gitckpt.digests import DigestReader
-from gitckpt.hashing import ByteProgress, FileDigests, shifted
+from gitckpt.hashing import ByteProgress, FileDigests, shifted, tree_files
 from gitckpt.pointer import POINTER_SUFFIX
 
 if TYPE_CHECKING:
@@ -65,3 +66,31 @@ def _pointer_mismatch(inventory: Inventory, relpath: str, measured: object) -> I
             yield DATA_MODIFIED.finding(
                 pointer.path, f"{relpath} has md5 {measured.md5}, but the pointer records {out.md5}", line=out.line, field="md5"
             )
+
+
+def content_findings(root: Path, relpath: str, card_path: str) -> list[Finding]:
+    """What loading or reading the shipped bytes would expose: unsafe pickles, malformed
+    safetensors, secrets and personal data in small text files."""
+    from gitckpt.checks.sensitive import TEXT_SIZE_LIMIT, TEXT_SUFFIXES, scan_lines
+    from gitckpt.checks.serialization import PICKLE_SUFFIXES, check_pickle, check_safetensors
+
+    target = root / relpath
+    files = [target] if target.is_file() else tree_files(target)
+    findings: list[Finding] = []
+    for path in files:
+        shown = path.relative_to(root).as_posix()
+        if path.suffix == ".safetensors":
+            findings += [_on_card(finding, card_path) for finding in check_safetensors(shown, path)]
+        elif path.name.endswith(PICKLE_SUFFIXES) or path.suffix == ".zip":
+            findings += [_on_card(finding, card_path) for finding in check_pickle(shown, path)]
+        elif path.suffix in TEXT_SUFFIXES and path.stat().st_size <= TEXT_SIZE_LIMIT:
+            text = path.read_text(encoding="utf-8", errors="replace")
+            findings += list(scan_lines(shown, enumerate(text.split("\n"), start=1)))
+    return findings
+
+
+def _on_card(finding: Finding, card_path: str) -> Finding:
+    """Findings about binary bytes are reported on the card, which is where they are fixed."""
+    return Finding(
+        path=card_path, line=finding.line, check=finding.check, field=finding.field, message=f"{finding.path}: {finding.message}"
+    )

@@ -12,13 +12,14 @@ from gitckpt.cache import Cache
 from gitckpt.card import is_card_path
 from gitckpt.checks import RatedFinding, run_checks
 from gitckpt.checks.base import Finding
-from gitckpt.checks.data import check_data, verifiable_cards
+from gitckpt.checks.data import check_data, content_findings, verifiable_cards
 from gitckpt.checks.remote import check_remote, pointer_md5s
 from gitckpt.digests import DigestReader
 from gitckpt.errors import GitckptError, UsageError
 from gitckpt.inventory import CardFacts, Inventory, Progress, load_inventory
 from gitckpt.pointer import POINTER_SUFFIX, is_pointer_path
 from gitckpt.repo import Repository, list_staged_paths
+from gitckpt.schema import rules_fingerprint
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,27 @@ def verify_data(
         reader = DigestReader(repo.root, cache if use_cache else None)
         total = sum(reader.size_of(card.data_relpath or "") for card in verifiable if (repo.root / (card.data_relpath or "")).exists())
         by_bytes = (lambda count: progress(count, total)) if progress else None
-        return list(check_data(inventory, reader, verifiable, by_bytes))
+        findings = list(check_data(inventory, reader, verifiable, by_bytes))
+        return findings + _contents(repo, cache, verifiable, findings)
+
+
+def _contents(repo: Repository, cache: Cache, cards: list[CardFacts], digest_findings: list[Finding]) -> list[Finding]:
+    """Content checks of bytes that match their card, cached by the bytes' sha256."""
+    unverified = {finding.path for finding in digest_findings}
+    present = [card for card in cards if card.path not in unverified and card.sha256 and (repo.root / str(card.data_relpath)).exists()]
+    keys = {card.path: f"contents:{rules_fingerprint()}:{card.data_relpath}:{card.sha256}" for card in present}
+    cached = cache.get_results(keys.values())
+    fresh = {
+        keys[card.path]: [f.to_json() for f in content_findings(repo.root, str(card.data_relpath), card.path)]
+        for card in present
+        if keys[card.path] not in cached
+    }
+    cache.put_results(fresh)
+    return [
+        Finding.from_json(item)
+        for card in present
+        for item in (cached[keys[card.path]] if keys[card.path] in cached else fresh[keys[card.path]])
+    ]
 
 
 def verify_remote(repo: Repository, inventory: Inventory, cards: Iterable[CardFacts], remote: str | None) -> list[Finding]:

@@ -1,0 +1,180 @@
+"""GC701 and GC702 (`check --data`, and the release gate): checkpoints must not run code when
+loaded. Pickle-based files (raw pickles and PyTorch zip archives) are read as an opcode stream,
+never unpickled, and every global they would import is checked against an allowlist;
+safetensors headers are validated without reading the tensors."""
+
+from __future__ import annotations
+
+import json
+import pickletools
+import struct
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from gitckpt.checks.base import Check, Finding
+
+UNSAFE_PICKLE = Check(
+    id="GC701",
+    name="unsafe-pickle",
+    severity="error",
+    rationale="Loading a pickle runs whatever its globals name; only tensor-rebuilding globals are safe to load.",
+    fix="Convert the checkpoint to safetensors (no code runs on load), or remove the objects that pull in these globals.",
+)
+SAFETENSORS_INVALID = Check(
+    id="GC702",
+    name="safetensors-invalid",
+    severity="error",
+    rationale="A malformed safetensors header can crash loaders or hide data outside the tensors.",
+    fix="Re-save the file with the safetensors library (save_file) from the original tensors.",
+)
+SAFE_GLOBALS = frozenset(
+    {
+        "collections.OrderedDict",
+        "collections.defaultdict",
+        "builtins.set",
+        "builtins.frozenset",
+        "builtins.slice",
+        "builtins.complex",
+        "torch._utils._rebuild_tensor",
+        "torch._utils._rebuild_tensor_v2",
+        "torch._utils._rebuild_tensor_v3",
+        "torch._utils._rebuild_parameter",
+        "torch._utils._rebuild_parameter_with_state",
+        "torch._utils._rebuild_qtensor",
+        "torch._utils._rebuild_sparse_tensor",
+        "torch._utils._rebuild_device_tensor_from_numpy",
+        "torch._tensor._rebuild_from_type_v2",
+        "torch.Size",
+        "torch.device",
+        "torch.float32",
+        "torch.serialization._get_layout",
+        "numpy.core.multiarray._reconstruct",
+        "numpy._core.multiarray._reconstruct",
+        "numpy.core.multiarray.scalar",
+        "numpy._core.multiarray.scalar",
+        "numpy.ndarray",
+        "numpy.dtype",
+    }
+    | {
+        f"torch.{kind}Storage"
+        for kind in ("Float", "Double", "Half", "BFloat16", "Long", "Int", "Short", "Char", "Byte", "Bool", "ComplexFloat", "ComplexDouble")
+    }
+    | {f"numpy.dtypes.{kind}DType" for kind in ("Float32", "Float64", "Float16", "Int64", "Int32", "Int16", "Int8", "UInt8", "Bool")}
+)
+PICKLE_SUFFIXES = (".pt", ".pth", ".ckpt", ".bin", ".pkl", ".pickle", ".joblib", ".pth.tar")
+ZIP_MAGIC = b"PK\x03\x04"
+DTYPE_SIZES = {
+    "BOOL": 1,
+    "U8": 1,
+    "I8": 1,
+    "F8_E4M3": 1,
+    "F8_E5M2": 1,
+    "I16": 2,
+    "U16": 2,
+    "F16": 2,
+    "BF16": 2,
+    "I32": 4,
+    "U32": 4,
+    "F32": 4,
+    "I64": 8,
+    "U64": 8,
+    "F64": 8,
+}
+HEADER_LIMIT = 100 * 1024 * 1024
+STRING_OPCODES = {"SHORT_BINUNICODE", "BINUNICODE", "BINUNICODE8", "UNICODE", "SHORT_BINSTRING", "BINSTRING", "STRING"}
+
+
+def pickle_globals(data: bytes) -> list[str]:
+    """Every `module.name` the pickle would import, read from its opcodes without executing it."""
+    found: list[str] = []
+    strings: list[str] = []
+    for opcode, argument, _ in pickletools.genops(data):
+        if opcode.name in STRING_OPCODES:
+            strings.append(str(argument))
+        elif opcode.name in ("GLOBAL", "INST"):
+            module, name = str(argument).split(" ", 1)
+            found.append(f"{module}.{name}")
+        elif opcode.name == "STACK_GLOBAL" and len(strings) >= 2:
+            found.append(f"{strings[-2]}.{strings[-1]}")
+    return found
+
+
+def pickles_in(path: Path) -> Iterator[tuple[str, bytes]]:
+    """(where, bytes) of each pickle stream in a raw pickle or a PyTorch zip archive."""
+    with path.open("rb") as handle:
+        head = handle.read(4)
+    if head == ZIP_MAGIC:
+        with zipfile.ZipFile(path) as archive:
+            for member in archive.namelist():
+                if member.endswith(".pkl"):
+                    yield f"{path.name}:{member}", archive.read(member)
+    elif head[:1] == b"\x80" or path.suffix in (".pkl", ".pickle"):
+        yield path.name, path.read_bytes()
+
+
+def check_pickle(display: str, path: Path) -> Iterator[Finding]:
+    for where, stream in pickles_in(path):
+        try:
+            names = pickle_globals(stream)
+        except (ValueError, struct.error, EOFError) as exc:
+            yield UNSAFE_PICKLE.finding(display, f"{where} is not a readable pickle ({exc}); it cannot be shown to be safe")
+            continue
+        unsafe = sorted(set(names) - SAFE_GLOBALS)
+        if unsafe:
+            yield UNSAFE_PICKLE.finding(display, f"{where} imports {', '.join(unsafe)} when loaded; loading it would run that code")
+
+
+def check_safetensors(display: str, path: Path) -> Iterator[Finding]:
+    problem = safetensors_problem(path)
+    if problem:
+        yield SAFETENSORS_INVALID.finding(display, f"{path.name}: {problem}")
+
+
+def safetensors_problem(path: Path) -> str | None:
+    """Why the header is not valid, or None: size bound, JSON, dtypes, shapes, in-bounds and
+    non-overlapping offsets that exactly cover each tensor's bytes."""
+    size = path.stat().st_size
+    with path.open("rb") as handle:
+        prefix = handle.read(8)
+        if len(prefix) < 8:
+            return "shorter than the 8-byte header length"
+        (length,) = struct.unpack("<Q", prefix)
+        if length > HEADER_LIMIT or 8 + length > size:
+            return f"header length {length:,} is larger than the file or the {HEADER_LIMIT:,}-byte bound"
+        try:
+            header = json.loads(handle.read(length))
+        except ValueError as exc:
+            return f"header is not JSON ({exc})"
+    if not isinstance(header, dict):
+        return "header is not a JSON object"
+    return _tensor_problem(header, size - 8 - length)
+
+
+def _tensor_problem(header: dict[str, object], data_size: int) -> str | None:
+    spans = []
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        if not isinstance(info, dict):
+            return f"tensor {name!r} is not described by an object"
+        dtype, shape, offsets = info.get("dtype"), info.get("shape"), info.get("data_offsets")
+        if dtype not in DTYPE_SIZES:
+            return f"tensor {name!r} has unknown dtype {dtype!r}"
+        if not isinstance(shape, list) or not all(isinstance(dim, int) and dim >= 0 for dim in shape):
+            return f"tensor {name!r} has an invalid shape {shape!r}"
+        if not isinstance(offsets, list) or len(offsets) != 2 or not all(isinstance(value, int) for value in offsets):
+            return f"tensor {name!r} has invalid data_offsets {offsets!r}"
+        begin, end = offsets
+        if not 0 <= begin <= end <= data_size:
+            return f"tensor {name!r} lies outside the data ({begin}–{end} of {data_size} bytes): the file is truncated or corrupt"
+        count = 1
+        for dim in shape:
+            count *= dim
+        if end - begin != count * DTYPE_SIZES[str(dtype)]:
+            return f"tensor {name!r} spans {end - begin} bytes but {dtype}{shape} needs {count * DTYPE_SIZES[str(dtype)]}"
+        spans.append((begin, end, name))
+    for (_, previous_end, previous), (begin, _, name) in zip(sorted(spans), sorted(spans)[1:], strict=False):
+        if begin < previous_end:
+            return f"tensors {previous!r} and {name!r} overlap"
+    return None
