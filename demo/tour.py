@@ -32,6 +32,14 @@ ENV = {
     "DVC_NO_ANALYTICS": "1",
 }
 SEED = 20250701
+CHECKLIST_ITEMS = (
+    "sensitive_content_audited",
+    "licenses_aligned",
+    "third_party_dependencies_listed",
+    "evaluation_environment_documented",
+    "training_deviations_documented",
+    "export_controls_stated",
+)
 
 
 def step(title: str) -> None:
@@ -365,6 +373,13 @@ def main() -> int:
     key = sign_as_ada(repo)
     sh(repo, "git", "add", ".gitckpt/allowed_signers")
     sh(repo, "git", "commit", "-q", "-m", "Allow Ada to sign releases")
+    refused = sh(repo, "git", "ckpt", "tag", "blobs-linear", "--sign", "-m", "First release of the blobs classifier", ok=False)
+    if refused.returncode == 0:
+        raise SystemExit("demo: the release gate should have refused the unconfirmed checklist")
+    sh(repo, "git", "ckpt", "checklist", "blobs-linear")
+    for item in CHECKLIST_ITEMS:
+        sh(repo, "git", "ckpt", "checklist", "blobs-linear", "--confirm", item, "--note", "reviewed for the demo release")
+    sh(repo, "git", "commit", "-q", "-am", "Confirm the release checklist")
     sh(repo, "git", "ckpt", "tag", "blobs-linear", "--sign", "-m", "First release of the blobs classifier")
     sh(repo, "git", "ckpt", "promote", "blobs-linear@v0.1.0", "dev", "--sign")
     sh(repo, "git", "ckpt", "verify", "blobs-linear@v0.1.0", "--data")

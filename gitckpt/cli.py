@@ -233,6 +233,28 @@ Examples:
 """
 
 
+CHECKLIST_EPILOG = """\
+Shows the model's responsible-release checklist, or confirms one item: your git identity and the
+time are recorded in the card (commit the change). `git ckpt tag` refuses to release a model while
+any item is unconfirmed. Items:
+{items}
+
+Examples:
+  git ckpt checklist resnet50
+  git ckpt checklist resnet50 --confirm licenses_aligned --note "Legal review LEGAL-42"
+"""
+
+CHECKS_EPILOG = """\
+Lists every check: its id, name, default and configured severity, and why it exists. Set a
+severity under `checks:` in .gitckpt/config.yaml (error, warning, off); mandatory checks cannot be
+turned off. A release record lists the checks that were off.
+
+Examples:
+  git ckpt checks
+  git ckpt checks --json
+"""
+
+
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The whole command line, or with `only` just that command (building all of them costs
     more than a warm `check` does)."""
@@ -463,6 +485,26 @@ def _add_attest(commands: argparse._SubParsersAction) -> None:  # type: ignore[t
     parser.set_defaults(handler=run_attest)
 
 
+def _add_checklist(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    from gitckpt.checklist import ITEMS
+
+    items = "\n".join(f"  {item:<36} {description}" for item, description in ITEMS.items())
+    parser = _subparser(
+        commands, "checklist", "show or confirm a model's responsible-release checklist", CHECKLIST_EPILOG.format(items=items)
+    )
+    parser.add_argument("name", metavar="NAME", help="the model")
+    parser.add_argument("--confirm", metavar="ITEM", help="confirm this item")
+    parser.add_argument("--note", help="with --confirm, a note (e.g. where the review is recorded)")
+    parser.add_argument("--json", action="store_true", help="print the checklist as JSON")
+    parser.set_defaults(handler=run_checklist)
+
+
+def _add_checks(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = _subparser(commands, "checks", "list every check, its severity and rationale", CHECKS_EPILOG)
+    parser.add_argument("--json", action="store_true", help="print the checks as JSON")
+    parser.set_defaults(handler=run_checks_list)
+
+
 def run_init(args: argparse.Namespace) -> int:
     from gitckpt.commands.init import init
     from gitckpt.console import print_json
@@ -606,6 +648,8 @@ COMMANDS: dict[str, Callable[[argparse._SubParsersAction], None]] = {  # type: i
     "log": _add_log,
     "lineage": _add_lineage,
     "attest": _add_attest,
+    "checklist": _add_checklist,
+    "checks": _add_checks,
 }
 
 
@@ -849,6 +893,65 @@ def run_attest(args: argparse.Namespace) -> int:
         print_json({"attestation": str(output), "signature": str(signature) if signature else None})
     else:
         print(f"Wrote {output}" + (f" and {signature}" if signature else ""))
+    return EXIT_OK
+
+
+def run_checklist(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from gitckpt.commands.checklist import confirm, show
+    from gitckpt.console import print_json, print_table
+    from gitckpt.repo import find_repository
+
+    repo = find_repository()
+    if args.confirm:
+        state = confirm(repo, args.name, args.confirm, args.note)
+        print_json(asdict(state)) if args.json else print(
+            f"Confirmed {state.item} as {state.confirmed_by} at {state.confirmed_at}; commit the card."
+        )
+        return EXIT_OK
+    states = show(repo, args.name)
+    if args.json:
+        print_json([{**asdict(state), "confirmed": state.confirmed} for state in states])
+        return EXIT_OK
+    print_table(
+        ("item", "state", "by", "at"),
+        [[s.item, "confirmed" if s.confirmed else "OPEN", s.confirmed_by or "", s.confirmed_at or ""] for s in states],
+    )
+    return EXIT_OK
+
+
+def run_checks_list(args: argparse.Namespace) -> int:
+    from gitckpt.checks import ALL_CHECKS
+    from gitckpt.config import MANDATORY_CHECKS
+    from gitckpt.console import print_json, print_table
+    from gitckpt.errors import GitckptError
+    from gitckpt.inventory import load_inventory
+    from gitckpt.repo import find_repository
+
+    try:
+        configured = load_inventory(find_repository()).config.severities
+    except GitckptError:
+        configured = {}
+    rows = [
+        {
+            "id": check.id,
+            "name": check.name,
+            "default": check.severity,
+            "severity": configured.get(check.id, check.severity),
+            "mandatory": check.id in MANDATORY_CHECKS,
+            "rationale": check.rationale,
+            "fix": check.fix,
+        }
+        for check in ALL_CHECKS.values()
+    ]
+    if args.json:
+        print_json(rows)
+    else:
+        print_table(
+            ("id", "name", "severity", "rationale"),
+            [[r["id"], r["name"], f"{r['severity']}{' (mandatory)' if r['mandatory'] else ''}", r["rationale"]] for r in rows],
+        )
     return EXIT_OK
 
 

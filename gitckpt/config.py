@@ -14,6 +14,8 @@ CONFIG_PATH = ".gitckpt/config.yaml"
 GTO_NAME_PATTERN = r"[a-z0-9]([a-z0-9-/]*[a-z0-9])?"
 DEFAULT_STAGES = ("dev", "staging", "prod")
 SEVERITIES = ("error", "warning", "off")
+# Parse failures, leaked secrets and code-running pickles cannot be waved through by policy.
+MANDATORY_CHECKS = ("GC101", "GC102", "GC201", "GC601", "GC701")
 
 DEFAULT_CONFIG_TEXT = f"""\
 # gitckpt policy for this repository. Committed, so every clone enforces the same rules.
@@ -89,6 +91,15 @@ def parse_config(text: str, display: str = CONFIG_PATH) -> Config:
     if problems:
         first = problems[0]
         raise InputError(first.message, path=display, line=document.line_of(first.field), field=format_field_path(first.field))
+    for check_id, severity in (data.get("checks") or {}).items():
+        if severity == "off" and check_id in MANDATORY_CHECKS:
+            line = document.line_of(("checks", check_id))
+            raise InputError(
+                f"{check_id} is mandatory and cannot be turned off (it may not be waived by policy)",
+                path=display,
+                line=line,
+                field=f"checks.{check_id}",
+            )
     pattern = data.get("naming", {}).get("pattern", GTO_NAME_PATTERN)
     try:
         re.compile(pattern)

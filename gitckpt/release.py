@@ -12,6 +12,7 @@ from typing import Any
 from gitckpt import __version__
 from gitckpt.checks import ALL_CHECKS, ON_REQUEST, RatedFinding, run_checks
 from gitckpt.checks.remote import NOT_PUSHED
+from gitckpt.checks.serialization import SAFETENSORS_INVALID, UNSAFE_PICKLE
 from gitckpt.errors import GitckptError, UsageError
 from gitckpt.inventory import CardFacts, Inventory, load_inventory
 from gitckpt.pointer import POINTER_SUFFIX
@@ -55,13 +56,14 @@ def tag_release(repo: Repository, name: str, options: TagOptions) -> Created:
     inventory = load_inventory(repo, revision=commit)
     card = _card_named(inventory, name, "at HEAD")
     _refuse_uncommitted(repo, card)
-    findings = _release_findings(inventory, card)
+    findings = _release_findings(inventory, card) + _content_findings(repo, inventory, card)
     errors = [item for item in findings if item.severity == "error"]
     if errors:
         listing = "\n".join(f"  {item.finding.path}:{item.finding.line}: {item.finding.check} {item.finding.message}" for item in errors)
         raise GitckptError(
             f"{name} cannot be released from {commit[:12]}: the committed cards fail checks:\n{listing}\nFix them, commit, and tag again."
         )
+    _refuse_unconfirmed_checklist(inventory, card)
     registry = read_registry(repo)
     state = registry.artifact(name) or ArtifactState(name)
     version = _next_version(state, options)
@@ -69,11 +71,12 @@ def tag_release(repo: Repository, name: str, options: TagOptions) -> Created:
     _refuse_existing(repo, tag)
     _refuse_second_version_at(state, commit, tag)
     in_remote = None if options.allow_unpushed else _require_in_remote(repo, inventory, card)
+    contents_checked = (repo.root / str(card.data_relpath)).exists()
     if options.sign:
         check_signer_may_sign(repo, inventory.config, name)
     elif inventory.config.require_signature:
         raise GitckptError("the release policy requires signed tags (release.require_signature): tag again with --sign")
-    record = _release_record(inventory, registry, card, str(version), commit, findings, in_remote, options.allow_unpushed)
+    record = _release_record(inventory, registry, card, str(version), commit, findings, in_remote, options.allow_unpushed, contents_checked)
     summary = f"{name} v{version}: {options.message.splitlines()[0]}" if options.message.strip() else f"Release {name} v{version}"
     note = "\n".join(options.message.splitlines()[1:])
     return _create(repo, tag, commit, summary, record, options.sign, options.push, note)
@@ -190,6 +193,36 @@ def _release_findings(inventory: Inventory, card: CardFacts) -> list[RatedFindin
     return [item for item in run_checks(inventory) if item.finding.path in relevant]
 
 
+def _content_findings(repo: Repository, inventory: Inventory, card: CardFacts) -> list[RatedFinding]:
+    """The release gate looks inside the bytes (unsafe pickles, malformed safetensors, secrets in
+    shipped files) when they are in the work tree and are the bytes being released."""
+    from gitckpt.checks import rate
+    from gitckpt.checks.data import content_findings
+
+    path = repo.root / str(card.data_relpath)
+    if not path.exists():
+        return []
+    return rate(content_findings(repo.root, str(card.data_relpath), card.path), inventory.config.severities)
+
+
+def _refuse_unconfirmed_checklist(inventory: Inventory, card: CardFacts) -> None:
+    from gitckpt.card import parse_card
+    from gitckpt.checklist import checklist_state
+    from gitckpt.files import CARD_SIZE_LIMIT, decode_text
+
+    if card.kind != "model":
+        return
+    content = inventory.source.read([card.path], lambda _: CARD_SIZE_LIMIT)[card.path]
+    assert isinstance(content, bytes)
+    missing = [state for state in checklist_state(parse_card(decode_text(content, card.path), card.path).data) if not state.confirmed]
+    if missing:
+        listing = "\n".join(f"  {state.item}: {state.description}" for state in missing)
+        raise GitckptError(
+            f"{card.name}'s release checklist has unconfirmed items:\n{listing}\n"
+            f"Confirm each once it is true (`git ckpt checklist {card.name} --confirm ITEM`), commit, and tag again."
+        )
+
+
 def _next_version(state: ArtifactState, options: TagOptions) -> Version:
     latest = state.latest
     latest_version = Version.parse(latest.version) if latest else None
@@ -240,13 +273,14 @@ def _release_record(
     findings: Sequence[RatedFinding],
     in_remote: bool | None,
     allow_unpushed: bool,
+    contents_checked: bool,
 ) -> dict[str, Any]:
     assert isinstance(inventory.source, RevisionSource)
     pointer = inventory.pointers[f"{card.data_relpath}{POINTER_SUFFIX}"]
     out = next(out for out in pointer.outs if pointer.out_relpath(out) == card.data_relpath)
     cards_by_name = {other.name: other for other in inventory.cards.values() if other.name}
     off = sorted(check_id for check_id, severity in inventory.config.severities.items() if severity == "off")
-    asked = {NOT_PUSHED.id} if in_remote else set()
+    asked = ({NOT_PUSHED.id} if in_remote else set()) | ({UNSAFE_PICKLE.id, SAFETENSORS_INVALID.id} if contents_checked else set())
     warnings = [f"{item.finding.check} {item.finding.path}:{item.finding.line} {item.finding.message}" for item in findings]
     return validated(
         {

@@ -8,6 +8,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from gitckpt.card import BYTES_FIELD
+from gitckpt.checklist import ITEMS
 
 SHARED = {
     "schema_version": 1,
@@ -27,6 +28,7 @@ LIMITATIONS = [
 ]
 RISKS = [{"description": "Over-trust in reported accuracy.", "mitigation": "Report confidence intervals and evaluate on your data."}]
 ENVIRONMENT = {"code_commit": "0" * 40, "python": "3.11.7", "frameworks": {"numpy": "2.0.0"}, "container_or_lockfile": "sha256:" + "1" * 64}
+CONFIRMED = {"confirmed_by": "Ada Researcher <ada@example.org>", "confirmed_at": "2025-07-01T12:00:00Z"}
 INTERVAL = {"low": 0.81, "high": 0.87, "level": 0.95, "method": "wilson"}
 
 
@@ -57,6 +59,7 @@ def model_fields(dataset: str, eval_log: str | None = None) -> dict[str, Any]:
         "limitations": LIMITATIONS,
         "risks": RISKS,
         "evaluation": [evaluation],
+        "release_checklist": {item: CONFIRMED for item in ITEMS},
     }
 
 

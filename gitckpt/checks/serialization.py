@@ -122,7 +122,9 @@ def check_pickle(display: str, path: Path) -> Iterator[Finding]:
             continue
         unsafe = sorted(set(names) - SAFE_GLOBALS)
         if unsafe:
-            yield UNSAFE_PICKLE.finding(display, f"{where} imports {', '.join(unsafe)} when loaded; loading it would run that code")
+            yield UNSAFE_PICKLE.finding(
+                display, f"{where} imports {', '.join(unsafe)} when loaded, so loading it runs that code; ship safetensors instead"
+            )
 
 
 def check_safetensors(display: str, path: Path) -> Iterator[Finding]:

@@ -65,8 +65,9 @@ def check(repo: Repository, options: CheckOptions, progress: Progress | None = N
     scope = set(inventory.cards) | set(inventory.pointers) if whole_tree else _scope(inventory, requested)
     cards = [card for path, card in inventory.cards.items() if path in scope]
     findings = run_checks(inventory, _optional_findings(repo, inventory, cards, options, progress))
+    shipped = tuple(f"{card.data_relpath}/" for card in cards if card.data_relpath)
     return CheckReport(
-        [item for item in findings if item.finding.path in scope],
+        [item for item in findings if item.finding.path in scope or item.finding.path.startswith(shipped)],
         len(cards),
         sum(1 for path in scope if path in inventory.pointers),
         inventory,
