@@ -14,8 +14,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import shutil
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -24,7 +22,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from testing.cards import dataset_fields, eval_fields, model_fields, write_card
-from testing.repos import clean_env, commit_all, make_repo, track
+from testing.repos import commit_all, make_repo, track
+from testing.timing import command_seconds, median_command_seconds
 
 BUDGET_SECONDS = 0.5
 
@@ -58,19 +57,6 @@ def fields_for(kind: str, number: int, datasets: int, models: int) -> dict[str, 
     return eval_fields(model, f"d{number % datasets:04}", hashlib.sha256(artifact_bytes(model)).hexdigest())
 
 
-def timed(command: list[str], cwd: Path) -> float:
-    start = time.perf_counter()
-    completed = subprocess.run(command, cwd=cwd, capture_output=True, text=True, env=clean_env(), check=False)
-    elapsed = time.perf_counter() - start
-    if completed.returncode != 0:
-        raise SystemExit(f"{' '.join(command)} failed:\n{completed.stdout[-2000:]}\n{completed.stderr[-2000:]}")
-    return elapsed
-
-
-def median_of(command: list[str], cwd: Path, runs: int) -> float:
-    return statistics.median(timed(command, cwd) for _ in range(runs))
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--artifacts", type=int, default=1000, help="number of artifacts to generate")
@@ -88,9 +74,9 @@ def main() -> int:
     check = [sys.executable, "-m", "gitckpt", "check", "--all"]
     dvc_status = [sys.executable, "-m", "dvc", "status"]
     shutil.rmtree(repo / ".git/gitckpt", ignore_errors=True)
-    cold = timed(check, repo)
-    warm = median_of(check, repo, args.runs)
-    dvc = median_of(dvc_status, repo, args.runs)
+    cold = command_seconds(check, repo)
+    warm = median_command_seconds(check, repo, args.runs)
+    dvc = median_command_seconds(dvc_status, repo, args.runs)
     print(f"git ckpt check --all, cold:  {cold:7.3f} s")
     print(f"git ckpt check --all, warm:  {warm:7.3f} s  (median of {args.runs}; budget {BUDGET_SECONDS} s)")
     print(f"dvc status:                  {dvc:7.3f} s  (median of {args.runs})")

@@ -16,11 +16,9 @@ import argparse
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -28,9 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from gitckpt.hashing import digest_file
 from gitckpt.pointer import parse_pointer
 from testing.cards import model_fields, write_card
-from testing.repos import clean_env, make_repo
-
-BIN = Path(sys.executable).parent
+from testing.repos import make_repo
+from testing.timing import BIN, command_seconds, median_command_seconds, median_seconds, run_command
 
 
 def generate(path: Path, size_mib: int) -> None:
@@ -41,32 +38,14 @@ def generate(path: Path, size_mib: int) -> None:
             handle.write(block[index % 7 :] + block[: index % 7])
 
 
-def run(command: list[str], cwd: Path) -> None:
-    completed = subprocess.run(command, cwd=cwd, capture_output=True, text=True, env={**clean_env(), "PATH": f"{BIN}:{os.environ['PATH']}"})
-    if completed.returncode not in (0, 1):
-        raise SystemExit(f"{' '.join(command)} failed:\n{completed.stdout}\n{completed.stderr}")
-
-
-def seconds(action: Callable[[], object]) -> float:
-    start = time.perf_counter()
-    action()
-    return time.perf_counter() - start
-
-
-def median(action: Callable[[], object], runs: int) -> float:
-    return statistics.median(seconds(action) for _ in range(runs))
-
-
 def add_once(workdir: Path, source: Path, tool: str, attempt: int) -> float:
     """A fresh repository and a fresh copy (untimed), then one timed add."""
     repo = make_repo(workdir / f"{tool}-{attempt}")
-    shutil.copyfile(source, repo / "model.safetensors")
+    shutil.copyfile(source, repo / "weights.dat")
     command = (
-        ["git", "ckpt", "add", "model.safetensors", "--kind", "model"]
-        if tool == "gitckpt"
-        else [str(BIN / "dvc"), "add", "-q", "model.safetensors"]
+        ["git", "ckpt", "add", "weights.dat", "--kind", "model"] if tool == "gitckpt" else [str(BIN / "dvc"), "add", "-q", "weights.dat"]
     )
-    elapsed = seconds(lambda: run(command, repo))
+    elapsed = command_seconds(command, repo)
     shutil.rmtree(repo)
     return elapsed
 
@@ -77,7 +56,7 @@ def complete_card(repo: Path, md5: str, size: int) -> None:
     external = {"uri": "generated://benchmark", "revision": "1"}
     fields["training_data"] = [{**external, "license": "CC0-1.0", "summary": "Random bytes.", "role": "train"}]
     fields["evaluation"][0]["dataset"] = {**external, "split": "test"}
-    write_card(repo, "model", "model", "model.safetensors", {"md5": md5, "size": size}, fields)
+    write_card(repo, "model", "weights", "weights.dat", {"md5": md5, "size": size}, fields)
 
 
 def in_process_check(repo: Path, runs: int) -> tuple[float, float]:
@@ -86,8 +65,8 @@ def in_process_check(repo: Path, runs: int) -> tuple[float, float]:
     from gitckpt.repo import find_repository
 
     found = find_repository(repo)
-    cold = median(lambda: check(found, CheckOptions(data=True, use_cache=False)), runs)
-    warm = median(lambda: check(found, CheckOptions(data=True)), runs)
+    cold = median_seconds(lambda: check(found, CheckOptions(data=True, use_cache=False)), runs)
+    warm = median_seconds(lambda: check(found, CheckOptions(data=True)), runs)
     return cold, warm
 
 
@@ -113,8 +92,8 @@ def main() -> int:
         generate(source, args.size_mib)
     source.read_bytes() if args.size_mib <= 4096 else None  # into the page cache
 
-    ours = median(lambda: digest_file(source), args.runs)
-    md5sum = median(lambda: run(["md5sum", str(source)], workdir), args.runs)
+    ours = median_seconds(lambda: digest_file(source), args.runs)
+    md5sum = median_command_seconds(["md5sum", str(source)], workdir, args.runs)
     report("md5+sha256 one pass vs md5sum", ours, md5sum, "≤ 1.1×")
 
     gitckpt_add, dvc_add = [], []
@@ -125,16 +104,16 @@ def main() -> int:
 
     shutil.rmtree(workdir / "check", ignore_errors=True)
     repo = make_repo(workdir / "check")
-    shutil.copyfile(source, repo / "model.safetensors")
-    run(["git", "ckpt", "add", "model.safetensors", "--kind", "model"], repo)
-    (out,) = parse_pointer((repo / "model.safetensors.dvc").read_text(), "pointer")
+    shutil.copyfile(source, repo / "weights.dat")
+    run_command(["git", "ckpt", "add", "weights.dat", "--kind", "model"], repo)
+    (out,) = parse_pointer((repo / "weights.dat.dvc").read_text(), "pointer")
     complete_card(repo, out.md5, out.size)
     stamp = time.time_ns() - 60 * 10**9
-    os.utime(repo / "model.safetensors", ns=(stamp, stamp))  # data written a while ago, as it usually is
-    check = ["git", "ckpt", "check", "--data", "model.safetensors"]
-    cold = median(lambda: run([*check, "--no-cache"], repo), args.runs)
-    run(check, repo)
-    warm = median(lambda: run(check, repo), args.runs)
+    os.utime(repo / "weights.dat", ns=(stamp, stamp))  # data written a while ago, as it usually is
+    check = ["git", "ckpt", "check", "--data", "weights.dat"]
+    cold = median_command_seconds([*check, "--no-cache"], repo, args.runs)
+    run_command(check, repo)
+    warm = median_command_seconds(check, repo, args.runs)
     speedup("check --data cold (--no-cache) vs warm", cold, warm, "  (budget ≥ 50×)")
     speedup("  the same, in-process (no interpreter start)", *in_process_check(repo, args.runs), "")
     if not args.keep:

@@ -11,17 +11,16 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from testing.cards import card_front_matter, dataset_fields, render_card
 from testing.repos import clean_env, make_repo
+from testing.timing import median_command_seconds
 
 BUDGET_SECONDS = 1.0
 
@@ -48,15 +47,6 @@ def fast_import_stream(commits: int, artifacts: int) -> bytes:
     return b"".join(chunks)
 
 
-def seconds(command: list[str], repo: Path) -> float:
-    start = time.perf_counter()
-    completed = subprocess.run(command, cwd=repo, capture_output=True, env=clean_env())
-    elapsed = time.perf_counter() - start
-    if completed.returncode != 0:
-        raise SystemExit(f"{' '.join(command)} failed:\n{completed.stderr.decode()[-2000:]}")
-    return elapsed
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--commits", type=int, default=10_000, help="commits to generate")
@@ -75,8 +65,8 @@ def main() -> int:
         subprocess.run(["git", "checkout", "-q", "-f", "main"], cwd=repo, check=True, env=clean_env())
     name = f"ds{args.artifacts // 2:03}"
     card = f"data/{name}/{name}.card.md"
-    ours = statistics.median(seconds([sys.executable, "-m", "gitckpt", "log", name, "--json"], repo) for _ in range(args.runs))
-    git_log = statistics.median(seconds(["git", "log", "--follow", "--format=%H %an %s", "--", card], repo) for _ in range(args.runs))
+    ours = median_command_seconds([sys.executable, "-m", "gitckpt", "log", name, "--json"], repo, args.runs)
+    git_log = median_command_seconds(["git", "log", "--follow", "--format=%H %an %s", "--", card], repo, args.runs)
     count = len(
         subprocess.run(["git", "log", "--follow", "--format=%H", "--", card], cwd=repo, capture_output=True, text=True).stdout.split()
     )

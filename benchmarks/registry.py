@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -25,8 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from gitckpt.records import render_message
 from testing.cards import dataset_fields, write_card
 from testing.repos import clean_env, commit_all, git, make_repo, track
+from testing.timing import BIN, command_seconds, median_command_seconds, run_command
 
-BIN = Path(sys.executable).parent
 BUDGET_SECONDS = 0.5
 STAGES = ("dev", "staging", "prod")
 
@@ -47,7 +46,7 @@ def build(repo: Path, artifacts: int, commits: int) -> int:
     for number, name in enumerate(names):
         counter = 0
         for release in range(6):
-            commit = shas[(number + release * 7) % commits]
+            commit = shas[(number * 6 + release) % commits]  # six distinct commits (GTO allows one version per commit)
             version = f"0.{release + 1}.0"
             record = {
                 "schema_version": 1,
@@ -69,15 +68,6 @@ def tag(repo: Path, name: str, commit: str, message: str) -> None:
     subprocess.run(["git", "tag", "-a", "-m", message, name, commit], cwd=repo, check=True, env=clean_env(), capture_output=True)
 
 
-def seconds(command: list[str], repo: Path) -> float:
-    start = time.perf_counter()
-    completed = subprocess.run(command, cwd=repo, capture_output=True, text=True, env=clean_env())
-    elapsed = time.perf_counter() - start
-    if completed.returncode != 0:
-        raise SystemExit(f"{' '.join(command)} failed:\n{completed.stderr[-2000:]}")
-    return elapsed
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--artifacts", type=int, default=100, help="number of artifacts")
@@ -85,6 +75,8 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5, help="timed runs per gitckpt command (median reported)")
     parser.add_argument("--keep", type=Path, help="build the repository here and keep it")
     args = parser.parse_args()
+    if args.commits < 6:
+        parser.error("--commits must be at least 6: each artifact's six releases need their own commits")
     workdir = args.keep or Path(tempfile.mkdtemp(prefix="gitckpt-registry-bench-"))
     repo = workdir / "repo"
     if not (repo / ".git").exists():
@@ -93,15 +85,15 @@ def main() -> int:
         total = build(make_repo(repo), args.artifacts, args.commits)
         print(f"  {total} tags over {args.commits} commits, built in {time.perf_counter() - started:.0f} s")
     ckpt = [sys.executable, "-m", "gitckpt"]
-    seconds([*ckpt, "check"], repo)  # warm the card cache once, as any earlier command would
+    run_command([*ckpt, "check"], repo)  # warm the card cache once, as any earlier command would
     shown = f"ds{args.artifacts // 2:03}"
     timings = {
-        "git ckpt ls": statistics.median(seconds([*ckpt, "ls"], repo) for _ in range(args.runs)),
-        f"git ckpt show {shown}": statistics.median(seconds([*ckpt, "show", shown], repo) for _ in range(args.runs)),
-        "git ckpt history": statistics.median(seconds([*ckpt, "history"], repo) for _ in range(args.runs)),
+        "git ckpt ls": median_command_seconds([*ckpt, "ls"], repo, args.runs),
+        f"git ckpt show {shown}": median_command_seconds([*ckpt, "show", shown], repo, args.runs),
+        "git ckpt history": median_command_seconds([*ckpt, "history"], repo, args.runs),
     }
     print("gto show (once) …", flush=True)
-    gto = seconds([str(BIN / "gto"), "show", "--json"], repo)
+    gto = command_seconds([str(BIN / "gto"), "show", "--json"], repo)
     ours = json.loads(subprocess.run([*ckpt, "ls", "--json"], cwd=repo, capture_output=True, text=True, env=clean_env()).stdout)
     print(f"{'gto show':<24} {gto:8.3f} s")
     for label, elapsed in timings.items():

@@ -11,6 +11,8 @@ from typing import Any
 from gitckpt import __version__
 from gitckpt.errors import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, GitckptError
 
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a killed pipe
+
 CHECK_EPILOG = """\
 With no paths, checks every card and pointer in the work tree (as --all does).
 With paths (as the pre-commit framework passes them), checks those cards and pointers
@@ -959,7 +961,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
     args = build_parser(words[0] if words and words[0] in COMMANDS else None).parse_args(words)
     try:
-        return int(args.handler(args))
+        code = int(args.handler(args))
+        sys.stdout.flush()  # a closed pipe shows here, inside the handler below, not at exit
+        return code
     except GitckptError as exc:
         from gitckpt.console import error
 
@@ -967,8 +971,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        return _stdout_closed()
     except Exception:
         return _report_internal_error()
+
+
+def _stdout_closed() -> int:
+    """The reader went away (`git ckpt history | head`): stop quietly, as a killed pipe would."""
+    import os
+
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return EXIT_BROKEN_PIPE
 
 
 def _report_internal_error() -> int:

@@ -59,7 +59,7 @@ def model_fields(dataset: str, eval_log: str | None = None) -> dict[str, Any]:
         "limitations": LIMITATIONS,
         "risks": RISKS,
         "evaluation": [evaluation],
-        "release_checklist": {item: CONFIRMED for item in ITEMS},
+        "release_checklist": {item: dict(CONFIRMED) for item in ITEMS},  # distinct objects: no YAML aliases
     }
 
 

@@ -80,3 +80,21 @@ def test_internal_errors_print_one_line_and_keep_the_traceback(cli: Cli, tmp_pat
     assert "internal error" in result.err and "traceback is in" in result.err
     log = Path(result.err.split("traceback is in ")[1].strip())
     assert "RuntimeError: boom" in log.read_text()
+
+
+def test_a_closed_pipe_ends_quietly(registry: Path) -> None:
+    """`git ckpt check | head -1`: the reader goes away; no traceback, the shell's SIGPIPE status."""
+    import subprocess
+    import sys
+
+    from testing.repos import clean_env
+
+    card = registry / "models/clf.card.md"
+    card.write_text(card.read_text().replace("license: Apache-2.0", "license: 42"))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gitckpt", "check"], cwd=registry, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=clean_env()
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()
+    assert process.wait(timeout=60) == 141
+    assert b"Traceback" not in process.stderr.read()

@@ -101,7 +101,7 @@ def check_license_compatibility(inventory: Inventory) -> Iterator[Finding]:
             linked = cards.get(entry["target"]) if entry["target"] else None
             upstream_traits = set(entry["traits"]) | set(linked.license_traits if linked else ())
             upstream_license = (linked.license if linked else None) or entry["license"] or "?"
-            if not card.license_exception:
+            if upstream_traits and not card.license_exception:  # the rules table is read only when a trait needs it
                 yield from _rule_findings(card, entry, upstream_traits, upstream_license, rules())
             if linked is not None and linked.redistribution_allowed is False and card.redistribution_allowed:
                 yield REDISTRIBUTION_CONFLICT.finding(

@@ -6,9 +6,7 @@ safetensors headers are validated without reading the tensors."""
 from __future__ import annotations
 
 import json
-import pickletools
 import struct
-import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -87,6 +85,8 @@ STRING_OPCODES = {"SHORT_BINUNICODE", "BINUNICODE", "BINUNICODE8", "UNICODE", "S
 
 def pickle_globals(data: bytes) -> list[str]:
     """Every `module.name` the pickle would import, read from its opcodes without executing it."""
+    import pickletools
+
     found: list[str] = []
     strings: list[str] = []
     for opcode, argument, _ in pickletools.genops(data):
@@ -105,6 +105,8 @@ def pickles_in(path: Path) -> Iterator[tuple[str, bytes]]:
     with path.open("rb") as handle:
         head = handle.read(4)
     if head == ZIP_MAGIC:
+        import zipfile
+
         with zipfile.ZipFile(path) as archive:
             for member in archive.namelist():
                 if member.endswith(".pkl"):

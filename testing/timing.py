@@ -1,0 +1,41 @@
+"""Wall-clock timing for the benchmarks: commands run the way a user runs them."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from testing.repos import clean_env
+
+BIN = Path(sys.executable).parent
+
+
+def action_seconds(action: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    action()
+    return time.perf_counter() - start
+
+
+def median_seconds(action: Callable[[], object], runs: int) -> float:
+    return statistics.median(action_seconds(action) for _ in range(runs))
+
+
+def run_command(command: list[str], cwd: Path) -> None:
+    """Run with a clean environment and this interpreter's bin first on PATH; stop the benchmark on failure."""
+    env = {**clean_env(), "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    completed = subprocess.run(command, cwd=cwd, capture_output=True, text=True, env=env, check=False)
+    if completed.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed ({completed.returncode}):\n{completed.stdout[-2000:]}\n{completed.stderr[-2000:]}")
+
+
+def command_seconds(command: list[str], cwd: Path) -> float:
+    return action_seconds(lambda: run_command(command, cwd))
+
+
+def median_command_seconds(command: list[str], cwd: Path, runs: int) -> float:
+    return median_seconds(lambda: run_command(command, cwd), runs)
