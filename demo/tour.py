@@ -390,6 +390,7 @@ def main() -> int:
     sh(repo, "git", "ckpt", "lineage", "blobs-linear")
     sh(repo, "git", "ckpt", "lineage", "blobs-linear", "--format", "mermaid")
     sh(repo, "git", "ckpt", "attest", "blobs-linear@v0.1.0", "--sign", "-o", str(repo.parent / f"{repo.name}-blobs-linear.intoto.json"))
+    sh(repo, "git", "ckpt", "export", "blobs-linear@v0.1.0", "--format", "hf", "-o", str(repo.parent / f"{repo.name}-hub" / "README.md"))
 
     step("12. A pull request changes the model card: the review a reviewer sees")
     sh(repo, "git", "checkout", "-q", "-b", "relicense-model")

@@ -257,6 +257,29 @@ Examples:
 """
 
 
+EXPORT_EPILOG = """\
+Writes the card (as in the work tree, or as released with NAME@vX.Y.Z) in another format, and says
+which of the card's facts the format has no field for. A card that fails its checks is not exported.
+  hf    a Hugging Face Hub README.md: license (Hub id, or other + license_name/license_link),
+        datasets, base_model and base_model_relation, tags, pipeline_tag, model-index with every
+        evaluation, and the sections of the Hub's model-card template
+  json  the card's front matter as JSON
+
+Examples:
+  git ckpt export resnet50 --format hf -o hub/README.md
+  git ckpt export resnet50@v1.2.0 --format json
+"""
+
+IMPORT_EPILOG = """\
+Turns a Hugging Face model card into a gitckpt model card: license, datasets, base model and every
+model-index result are kept; each required field the source lacks is a <FILL …> placeholder, so
+`git ckpt check` lists what a person still has to write.
+
+Examples:
+  git ckpt import-card downloaded/README.md --name bert-ft -o models/bert-ft.card.md
+"""
+
+
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The whole command line, or with `only` just that command (building all of them costs
     more than a warm `check` does)."""
@@ -507,6 +530,27 @@ def _add_checks(commands: argparse._SubParsersAction) -> None:  # type: ignore[t
     parser.set_defaults(handler=run_checks_list)
 
 
+def _add_export(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    from gitckpt.commands.export import FORMATS
+
+    parser = _subparser(commands, "export", "write a card in another standard's format", EXPORT_EPILOG)
+    parser.add_argument("reference", metavar="NAME[@vX.Y.Z]", help="the artifact, or one of its releases")
+    parser.add_argument("--format", required=True, choices=FORMATS, help="the target format")
+    parser.add_argument("-o", "--output", type=Path, help="write here instead of standard output")
+    parser.add_argument("--json", action="store_true", help="print where it was written and what could not be expressed, as JSON")
+    parser.set_defaults(handler=run_export)
+
+
+def _add_import_card(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = _subparser(commands, "import-card", "turn a Hugging Face model card into a gitckpt card", IMPORT_EPILOG)
+    parser.add_argument("source", metavar="README.md", type=Path, help="the Hugging Face model card")
+    parser.add_argument("--name", required=True, help="the artifact name of the new card")
+    parser.add_argument("--kind", choices=("model",), default="model", help="what the artifact is (Hub cards describe models)")
+    parser.add_argument("-o", "--output", type=Path, help="where to write the card (default: NAME.card.md)")
+    parser.add_argument("--json", action="store_true", help="print the new card's path as JSON")
+    parser.set_defaults(handler=run_import_card)
+
+
 def run_init(args: argparse.Namespace) -> int:
     from gitckpt.commands.init import init
     from gitckpt.console import print_json
@@ -652,6 +696,8 @@ COMMANDS: dict[str, Callable[[argparse._SubParsersAction], None]] = {  # type: i
     "attest": _add_attest,
     "checklist": _add_checklist,
     "checks": _add_checks,
+    "export": _add_export,
+    "import-card": _add_import_card,
 }
 
 
@@ -954,6 +1000,33 @@ def run_checks_list(args: argparse.Namespace) -> int:
             ("id", "name", "severity", "rationale"),
             [[r["id"], r["name"], f"{r['severity']}{' (mandatory)' if r['mandatory'] else ''}", r["rationale"]] for r in rows],
         )
+    return EXIT_OK
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from gitckpt.commands.export import export
+    from gitckpt.console import error, print_json
+    from gitckpt.files import atomic_write
+    from gitckpt.repo import find_repository
+
+    result = export(find_repository(), args.reference, args.format)
+    if args.output:
+        atomic_write(args.output, result.text)
+    if args.json:
+        print_json({"output": str(args.output) if args.output else None, "unexpressed": result.unexpressed})
+    elif not args.output:
+        sys.stdout.write(result.text)
+    for fact in result.unexpressed:
+        error(f"not expressible in {args.format}: {fact}")
+    return EXIT_OK
+
+
+def run_import_card(args: argparse.Namespace) -> int:
+    from gitckpt.commands.export import import_card
+    from gitckpt.console import print_json
+
+    target = import_card(args.source, args.name, args.output)
+    print_json({"card": str(target)}) if args.json else print(f"Wrote {target}; `git ckpt check` lists the fields left to fill in.")
     return EXIT_OK
 
 

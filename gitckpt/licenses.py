@@ -37,6 +37,12 @@ def normalize(expression: str) -> str:
     return str(_table()["hugging_face_ids"].get(expression.strip().lower(), expression.strip()))
 
 
+def hugging_face_id(spdx: str) -> str | None:
+    """The Hub's license id for an SPDX expression, when the Hub has one."""
+    reverse = {str(value): str(key) for key, value in _table()["hugging_face_ids"].items()}
+    return reverse.get(spdx.strip())
+
+
 def problem(expression: str, *, has_link: bool) -> str | None:
     """Why `expression` is not a usable SPDX expression, or None."""
     from license_expression import ExpressionError

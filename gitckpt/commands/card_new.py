@@ -153,13 +153,18 @@ def write_scaffold(
         "code_commit": head_commit(repo) or "<FILL: git commit of the code that produced the bytes>",
         "python": platform.python_version(),
     }
-    template = Template((PACKAGE_DIR / "templates" / f"{kind}.card-template.md").read_text(encoding="utf-8"))
-    text = template.substitute({key: json.dumps(value) for key, value in values.items()}, frameworks=_frameworks_yaml(), name=name)
+    text = render_template(kind, name, values)
     card_relpath = card_path_for(data_relpath, name)
     if isinstance(digests, TreeDigests):
         text = update_front_matter(text, card_relpath, {(BYTES_FIELD[kind], "files"): bytes_block_values(digests)["files"]})
     atomic_write(repo.root / card_relpath, text)
     return card_relpath
+
+
+def render_template(kind: str, name: str, values: dict[str, object]) -> str:
+    """The card scaffold of `kind` with the known values filled in (every other field a <FILL …>)."""
+    template = Template((PACKAGE_DIR / "templates" / f"{kind}.card-template.md").read_text(encoding="utf-8"))
+    return template.substitute({key: json.dumps(value) for key, value in values.items()}, frameworks=_frameworks_yaml(), name=name)
 
 
 def snapshot_time_of(data_path: Path) -> str:

@@ -1,0 +1,216 @@
+"""A Hugging Face Hub model card (README.md) from a gitckpt card, and back.
+
+Front matter is built with huggingface_hub's ModelCardData (so the Hub's own validation
+applies); the body follows the sections of the Hub's model-card template.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from gitckpt.licenses import hugging_face_id, normalize
+
+PIPELINE_TAGS = frozenset(
+    {
+        "image-classification",
+        "text-classification",
+        "token-classification",
+        "object-detection",
+        "image-segmentation",
+        "automatic-speech-recognition",
+        "text-generation",
+        "translation",
+        "summarization",
+        "question-answering",
+        "fill-mask",
+        "feature-extraction",
+        "tabular-classification",
+        "tabular-regression",
+    }
+)
+HF_RELATIONS = {"finetune": "finetune", "adapter": "adapter", "quantized": "quantized", "merge": "merge"}
+
+
+@dataclass
+class Export:
+    text: str
+    unexpressed: list[str] = field(default_factory=list)
+
+
+def to_hugging_face(card: dict[str, Any], body: str) -> Export:
+    from huggingface_hub import ModelCardData
+    from huggingface_hub.repocard_data import EvalResult
+
+    unexpressed = [
+        "checkpoint sha256 / md5 / size",
+        "evaluation confidence intervals and n",
+        "seeds",
+        "release_checklist",
+        "redistribution (prose only)",
+    ]
+    license_fields = _license(card)
+    evaluations = [entry for entry in card.get("evaluation") or [] if isinstance(entry, dict)]
+    results = [
+        EvalResult(
+            task_type=str(entry.get("task")),
+            dataset_type=_ref(entry.get("dataset")),
+            dataset_name=_ref(entry.get("dataset")),
+            dataset_split=(entry.get("dataset") or {}).get("split"),
+            dataset_revision=(entry.get("dataset") or {}).get("revision"),
+            metric_type=str(entry.get("metric")),
+            metric_name=str(entry.get("metric")),
+            metric_value=entry.get("value"),
+        )
+        for entry in evaluations
+    ]
+    base = card.get("base_model") if isinstance(card.get("base_model"), dict) else None
+    relation = HF_RELATIONS.get(str((base or {}).get("relation")))
+    if base and base.get("relation") and relation is None:
+        unexpressed.append(f"base_model relation {base['relation']!r}")
+    tasks = {str(entry.get("task")) for entry in evaluations}
+    metadata: dict[str, Any] = {**license_fields, **({"base_model_relation": relation} if relation else {})}
+    data = ModelCardData(
+        model_name=str(card.get("name")),
+        base_model=_ref(base) if base else None,
+        datasets=[_ref(entry) for entry in card.get("training_data") or [] if isinstance(entry, dict)] or None,
+        eval_results=results or None,
+        pipeline_tag=next(iter(sorted(tasks & PIPELINE_TAGS)), None),
+        tags=[
+            "gitckpt",
+            str(card.get("kind")),
+            *([str(card["architecture"]["family"])] if isinstance(card.get("architecture"), dict) else []),
+        ],
+        **metadata,
+    )
+    return Export(f"---\n{data.to_yaml()}\n---\n{_body(card, body)}", unexpressed)
+
+
+def _license(card: dict[str, Any]) -> dict[str, str]:
+    spdx = normalize(str(card.get("license") or ""))
+    hub_id = hugging_face_id(spdx)
+    if hub_id:
+        return {"license": hub_id}
+    link = card.get("license_link") or f"https://spdx.org/licenses/{spdx}.html"
+    return {"license": "other", "license_name": spdx.lower().replace(" ", "-"), "license_link": str(link)}
+
+
+def _ref(entry: Any) -> str:
+    if not isinstance(entry, dict):
+        return ""
+    return str(entry.get("artifact") or entry.get("uri") or "")
+
+
+def _items(values: Any) -> str:
+    return "\n".join(f"- {value}" for value in values or []) or "- (none stated)"
+
+
+def _body(card: dict[str, Any], prose: str) -> str:
+    compute: dict[str, Any] = card["compute"] if isinstance(card.get("compute"), dict) else {}
+    architecture: dict[str, Any] = card["architecture"] if isinstance(card.get("architecture"), dict) else {}
+    limitations = "\n".join(
+        f"- **{item.get('description')}** {item.get('failure_mode')} ({item.get('conditions')})" for item in card.get("limitations") or []
+    )
+    risks = "\n".join(f"- {item.get('description')} Mitigation: {item.get('mitigation')}" for item in card.get("risks") or [])
+    data = "\n".join(
+        f"- {_ref(item)} ({item.get('license')}, {item.get('role')}): {item.get('summary')}" for item in card.get("training_data") or []
+    )
+    contributors = ", ".join(f"{person.get('name')} ({', '.join(person.get('roles', []))})" for person in card.get("contributors") or [])
+    return f"""# Model Card for {card.get("name")}
+
+{card.get("description")}
+
+## Model Details
+
+### Model Description
+
+- **Developed by:** {contributors}
+- **Model type:** {architecture.get("family")}
+- **License:** {card.get("license")}
+- **Version:** {card.get("version")}
+
+## Uses
+
+### Direct Use
+
+{_items(card.get("intended_use"))}
+
+### Out-of-Scope Use
+
+{_items(card.get("out_of_scope"))}
+
+## Bias, Risks, and Limitations
+
+{limitations}
+
+{risks}
+
+## Training Details
+
+### Training Data
+
+{data}
+
+### Training Procedure
+
+{_items(card.get("preprocessing") if isinstance(card.get("preprocessing"), list) else [])}
+
+## Environmental Impact
+
+- **Hardware Type:** {compute.get("hardware")}
+- **Hours used:** {compute.get("accelerator_hours")}
+
+## Model Card Contact
+
+{card.get("contact")}
+
+{prose.strip()}
+"""
+
+
+def from_hugging_face(text: str) -> dict[str, Any]:
+    """The facts of a Hub model card that a gitckpt card can carry, by gitckpt field."""
+    from huggingface_hub import ModelCard
+
+    hub = ModelCard(text, ignore_metadata_errors=False)
+    data: Any = hub.data
+    facts: dict[str, Any] = {}
+    if data.license:
+        facts["license"] = normalize(str(data.license)) if data.license != "other" else f"LicenseRef-{data.license_name or 'other'}"
+        if data.license_link:
+            facts["license_link"] = str(data.license_link)
+    datasets = [data.datasets] if isinstance(data.datasets, str) else list(data.datasets or [])
+    if datasets:
+        facts["training_data"] = [
+            {
+                "uri": f"hf://datasets/{name}",
+                "revision": "<FILL: dataset revision>",
+                "license": "<FILL: the dataset's license>",
+                "summary": "<FILL: what the dataset contains>",
+                "role": "train",
+            }
+            for name in datasets
+        ]
+    if data.base_model:
+        base = data.base_model if isinstance(data.base_model, str) else data.base_model[0]
+        facts["base_model"] = {"uri": f"hf://{base}", "revision": "<FILL: base model revision>"}
+        relation = data.to_dict().get("base_model_relation")
+        if relation in HF_RELATIONS:
+            facts["base_model"]["relation"] = relation
+    facts["evaluation"] = [_evaluation(result) for result in data.eval_results or []] or None
+    return {key: value for key, value in facts.items() if value is not None}
+
+
+def _evaluation(result: Any) -> dict[str, Any]:
+    dataset = {"uri": f"hf://datasets/{result.dataset_type}", "split": result.dataset_split or "<FILL: split>"}
+    if result.dataset_revision:
+        dataset["revision"] = result.dataset_revision
+    return {
+        "task": result.task_type,
+        "dataset": dataset,
+        "metric": result.metric_type,
+        "value": result.metric_value,
+        "n": "<FILL: number of evaluated examples>",
+        "confidence_interval": "<FILL: confidence interval (low, high, level, method)>",
+        "checkpoint_sha256": "<FILL: sha256 of the checkpoint evaluated>",
+    }

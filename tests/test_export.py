@@ -1,0 +1,118 @@
+"""Exports read back by their own libraries: the Hugging Face card by huggingface_hub."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from huggingface_hub import ModelCard
+from huggingface_hub.repocard_data import model_index_to_eval_results
+
+from gitckpt.card import parse_card
+from testing.repos import commit_all
+from tests.conftest import CliResult
+
+Cli = Callable[..., CliResult]
+MODEL_CARD = "models/clf.card.md"
+
+
+def export_hf(repo: Path, cli: Cli, tmp_path: Path, reference: str = "clf") -> tuple[Path, dict[str, object]]:
+    output = tmp_path / "hub" / "README.md"
+    result = cli("export", reference, "--format", "hf", "-o", str(output), "--json", cwd=repo)
+    assert result.code == 0, result.err
+    return output, json.loads(result.out)
+
+
+def test_hugging_face_card_loads_and_its_results_read_back(registry: Path, cli: Cli, tmp_path: Path) -> None:
+    output, report = export_hf(registry, cli, tmp_path)
+    hub = ModelCard.load(output)
+    assert hub.data.license == "apache-2.0" and hub.data.datasets == ["points"]
+    assert "gitckpt" in hub.data.tags and hub.data.model_name == "clf"
+    name, results = model_index_to_eval_results(hub.data.to_dict()["model-index"])
+    assert name == "clf"
+    (result,) = results
+    assert (result.task_type, result.dataset_name, result.dataset_split, result.metric_type, result.metric_value) == (
+        "classification",
+        "points",
+        "test",
+        "accuracy",
+        0.84,
+    )
+    assert "## Out-of-Scope Use" in hub.text and "Any real decision." in hub.text
+    assert "evaluation confidence intervals and n" in report["unexpressed"]  # type: ignore[operator]
+
+
+def test_a_license_the_hub_does_not_know_becomes_other_with_a_link(registry: Path, cli: Cli, tmp_path: Path) -> None:
+    card = registry / MODEL_CARD
+    card.write_text(
+        card.read_text().replace("license: Apache-2.0", "license: LicenseRef-acme-research\nlicense_link: https://example.org/acme")
+    )
+    output, _ = export_hf(registry, cli, tmp_path)
+    hub = ModelCard.load(output)
+    assert (hub.data.license, hub.data.license_name, hub.data.license_link) == (
+        "other",
+        "licenseref-acme-research",
+        "https://example.org/acme",
+    )
+
+
+def test_round_trip_keeps_what_the_hub_can_carry(registry: Path, cli: Cli, tmp_path: Path) -> None:
+    output, _ = export_hf(registry, cli, tmp_path)
+    imported = tmp_path / "imported.card.md"
+    result = cli("import-card", str(output), "--name", "clf-from-hub", "-o", str(imported), cwd=tmp_path)
+    assert result.code == 0, result.err
+    card = parse_card(imported.read_text(), "imported").data
+    assert card["name"] == "clf-from-hub" and card["license"] == "Apache-2.0"
+    assert [entry["uri"] for entry in card["training_data"]] == ["hf://datasets/points"]
+    (evaluation,) = card["evaluation"]
+    assert (evaluation["task"], evaluation["metric"], evaluation["value"], evaluation["dataset"]["split"]) == (
+        "classification",
+        "accuracy",
+        0.84,
+        "test",
+    )
+    assert "<FILL" in str(evaluation["n"]) and "<FILL" in str(card["checkpoint"]["sha256"])
+
+
+def test_imported_card_lists_what_is_left_to_fill_in(registry: Path, cli: Cli, tmp_path: Path) -> None:
+    output, _ = export_hf(registry, cli, tmp_path)
+    assert cli("import-card", str(output), "--name", "from-hub", "-o", str(registry / "models/from-hub.card.md"), cwd=registry).code == 0
+    findings = json.loads(cli("check", "--json", "models/from-hub.card.md", cwd=registry).out)["findings"]
+    assert {f["check"] for f in findings} >= {"GC104"}
+    assert cli("import-card", str(output), "--name", "from-hub", "-o", str(registry / "models/from-hub.card.md"), cwd=registry).code == 1
+
+
+def test_json_export_is_the_front_matter(registry: Path, cli: Cli) -> None:
+    result = cli("export", "clf", "--format", "json", cwd=registry)
+    assert json.loads(result.out) == parse_card((registry / MODEL_CARD).read_text(), "card").data
+
+
+def test_export_of_a_release_reads_the_released_card(registry: Path, cli: Cli, tmp_path: Path) -> None:
+    assert cli("tag", "clf", "--allow-unpushed", cwd=registry).code == 0
+    card = registry / MODEL_CARD
+    card.write_text(card.read_text().replace("license: Apache-2.0", "license: MIT"))
+    commit_all(registry, "relicense")
+    output, _ = export_hf(registry, cli, tmp_path, "clf@v0.1.0")
+    assert ModelCard.load(output).data.license == "apache-2.0"
+
+
+def test_export_refuses_a_card_that_fails_its_checks(registry: Path, cli: Cli) -> None:
+    card = registry / MODEL_CARD
+    card.write_text(card.read_text().replace("license: Apache-2.0", "license: 42"))
+    result = cli("export", "clf", "--format", "hf", cwd=registry)
+    assert result.code == 1 and "fails its checks" in result.err and "GC103" in result.err
+
+
+def test_unknown_format_and_non_model_cards(registry: Path, cli: Cli) -> None:
+    assert cli("export", "clf", "--format", "onnx", cwd=registry).code == 2
+    result = cli("export", "points", "--format", "hf", cwd=registry)
+    assert result.code == 1 and "dataset card" in result.err
+
+
+def test_malformed_model_index_is_a_clear_error(tmp_path: Path, cli: Cli) -> None:
+    readme = tmp_path / "README.md"
+    readme.write_text("---\nlicense: mit\nmodel-index:\n- name: x\n  results:\n  - task: 7\n---\n# x\n")
+    result = cli("import-card", str(readme), "--name", "x", cwd=tmp_path)
+    assert result.code == 1 and "README.md" in result.err
+    assert not (tmp_path / "x.card.md").exists()
