@@ -263,10 +263,13 @@ which of the card's facts the format has no field for. A card that fails its che
   hf    a Hugging Face Hub README.md: license (Hub id, or other + license_name/license_link),
         datasets, base_model and base_model_relation, tags, pipeline_tag, model-index with every
         evaluation, and the sections of the Hub's model-card template
+  cyclonedx  a CycloneDX 1.6 JSON ML-BOM: the model (hashes, license, modelCard with parameters,
+        datasets, metrics with confidence intervals, considerations) and its datasets
   json  the card's front matter as JSON
 
 Examples:
   git ckpt export resnet50 --format hf -o hub/README.md
+  git ckpt export resnet50@v1.2.0 --format cyclonedx -o resnet50.cdx.json
   git ckpt export resnet50@v1.2.0 --format json
 """
 

@@ -116,3 +116,27 @@ def test_malformed_model_index_is_a_clear_error(tmp_path: Path, cli: Cli) -> Non
     result = cli("import-card", str(readme), "--name", "x", cwd=tmp_path)
     assert result.code == 1 and "README.md" in result.err
     assert not (tmp_path / "x.card.md").exists()
+
+
+def test_cyclonedx_bom_validates_and_carries_the_model_card(registry: Path, cli: Cli, tmp_path: Path) -> None:
+    from cyclonedx.schema import SchemaVersion
+    from cyclonedx.validation.json import JsonStrictValidator
+
+    output = tmp_path / "clf.cdx.json"
+    result = cli("export", "clf", "--format", "cyclonedx", "-o", str(output), cwd=registry)
+    assert result.code == 0, result.err
+    text = output.read_text()
+    assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(text) is None
+    bom = json.loads(text)
+    assert bom["specVersion"] == "1.6"
+    components = {component["bom-ref"]: component for component in bom["components"]}
+    model = components["model"]
+    assert model["type"] == "machine-learning-model" and model["licenses"] == [{"expression": "Apache-2.0"}]
+    assert {item["alg"] for item in model["hashes"]} == {"SHA-256", "MD5"}
+    (metric,) = model["modelCard"]["quantitativeAnalysis"]["performanceMetrics"]
+    interval = {"lowerBound": "0.81", "upperBound": "0.87"}
+    assert metric == {"type": "accuracy", "value": "0.84", "slice": "points/test", "confidenceInterval": interval}
+    (dataset_ref,) = model["modelCard"]["modelParameters"]["datasets"]
+    assert components[dataset_ref["ref"]]["type"] == "data" and components[dataset_ref["ref"]]["licenses"] == [{"expression": "CC-BY-4.0"}]
+    assert {"ref": "model", "dependsOn": [dataset_ref["ref"]]} in bom["dependencies"]
+    assert "release_checklist" in result.err
