@@ -121,3 +121,9 @@ def update_front_matter(text: str, display: str, updates: dict[FieldPath, Any]) 
             node = node[part] if isinstance(part, int) else node.setdefault(part, {})
         node[field[-1]] = value
     return "\n".join([lines[0], dump_for_editing(yaml, data).rstrip("\n"), *lines[closing:]])
+
+
+def mapping(data: dict[str, Any], key: str) -> dict[str, Any]:
+    """`data[key]` when it is a mapping, else an empty one (for reading optional card blocks)."""
+    value = data.get(key)
+    return value if isinstance(value, dict) else {}

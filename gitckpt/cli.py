@@ -265,6 +265,8 @@ which of the card's facts the format has no field for. A card that fails its che
         evaluation, and the sections of the Hub's model-card template
   cyclonedx  a CycloneDX 1.6 JSON ML-BOM: the model (hashes, license, modelCard with parameters,
         datasets, metrics with confidence intervals, considerations) and its datasets
+  spdx  an SPDX 3.0.1 JSON-LD document: an AIPackage with its licenses, and a DatasetPackage per
+        dataset, linked by trainedOn / testedOn relationships
   json  the card's front matter as JSON
 
 Examples:

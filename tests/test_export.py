@@ -140,3 +140,32 @@ def test_cyclonedx_bom_validates_and_carries_the_model_card(registry: Path, cli:
     assert components[dataset_ref["ref"]]["type"] == "data" and components[dataset_ref["ref"]]["licenses"] == [{"expression": "CC-BY-4.0"}]
     assert {"ref": "model", "dependsOn": [dataset_ref["ref"]]} in bom["dependencies"]
     assert "release_checklist" in result.err
+
+
+def test_spdx_document_reads_back_with_the_spdx_bindings(registry: Path, cli: Cli, tmp_path: Path) -> None:
+    from spdx_python_model import v3_0_1 as spdx
+
+    output = tmp_path / "clf.spdx.jsonld"
+    result = cli("export", "clf", "--format", "spdx", "-o", str(output), cwd=registry)
+    assert result.code == 0, result.err
+    objects = spdx.SHACLObjectSet()
+    with output.open("rb") as stream:
+        spdx.JSONLDDeserializer().read(stream, objects)
+    (model,) = list(objects.foreach_type(spdx.ai_AIPackage))
+    assert model.name == "clf" and model.software_packageVersion == "1.0.0"
+    assert [digest.hashValue for digest in model.verifiedUsing] == [
+        json.loads(cli("export", "clf", "--format", "json", cwd=registry).out)["checkpoint"]["sha256"]
+    ]
+    relationships = list(objects.foreach_type(spdx.Relationship))
+    trained = [rel for rel in relationships if rel.relationshipType == spdx.RelationshipType.trainedOn]
+    assert [target.name for rel in trained for target in rel.to] == ["points"]
+    assert any(rel.relationshipType == spdx.RelationshipType.testedOn for rel in relationships)
+    licenses = {
+        rel.from_.name: target.simplelicensing_licenseExpression
+        for rel in relationships
+        if rel.relationshipType == spdx.RelationshipType.hasDeclaredLicense
+        for target in rel.to
+    }
+    assert licenses == {"clf": "Apache-2.0", "points": "CC-BY-4.0"}
+    (document,) = list(objects.foreach_type(spdx.SpdxDocument))
+    assert document.rootElement[0] is model

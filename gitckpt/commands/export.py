@@ -13,6 +13,7 @@ from gitckpt.commands.card_new import checked_name, render_template
 from gitckpt.errors import GitckptError
 from gitckpt.export.cyclonedx import to_cyclonedx
 from gitckpt.export.huggingface import Export, from_hugging_face, to_hugging_face
+from gitckpt.export.spdx import to_spdx
 from gitckpt.files import CARD_SIZE_LIMIT, atomic_write, decode_text, read_limited
 from gitckpt.inventory import Inventory, load_inventory
 from gitckpt.registry import read_registry
@@ -20,7 +21,7 @@ from gitckpt.release import parse_release_reference
 from gitckpt.repo import Repository
 from gitckpt.strict_yaml import FieldPath
 
-FORMATS = ("hf", "cyclonedx", "json")
+FORMATS = ("hf", "cyclonedx", "spdx", "json")
 
 
 def export(repo: Repository, reference: str, fmt: str) -> Export:
@@ -42,10 +43,10 @@ def export(repo: Repository, reference: str, fmt: str) -> Export:
         return Export(json.dumps(card.data, indent=2) + "\n", [])
     if card.kind != "model":
         raise GitckptError(f"the {fmt} export is for model cards; {name!r} is a {card.kind} card (use --format json)")
-    if fmt == "cyclonedx":
+    if fmt in ("cyclonedx", "spdx"):
         linked = [other.path for other in inventory.cards.values() if other.kind == "dataset"]
         datasets = {str(data.get("name")): data for data in (_read_card(inventory, path).data for path in linked)}
-        return to_cyclonedx(card.data, datasets)
+        return to_cyclonedx(card.data, datasets) if fmt == "cyclonedx" else to_spdx(card.data, datasets)
     return to_hugging_face(card.data, card.body)
 
 

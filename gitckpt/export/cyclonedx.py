@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from gitckpt.card import mapping
 from gitckpt.errors import GitckptError
 from gitckpt.export.huggingface import Export
 from gitckpt.licenses import normalize
@@ -74,8 +75,8 @@ def _component(card: dict[str, Any], kind: str, ref: str) -> Any:
 
 def _model_card(card: dict[str, Any], dataset_refs: list[str]) -> dict[str, Any]:
     evaluations = [entry for entry in card.get("evaluation") or [] if isinstance(entry, dict)]
-    architecture: dict[str, Any] = card["architecture"] if isinstance(card.get("architecture"), dict) else {}
-    compute: dict[str, Any] = card["compute"] if isinstance(card.get("compute"), dict) else {}
+    architecture = mapping(card, "architecture")
+    compute = mapping(card, "compute")
     metrics = []
     for entry in evaluations:
         dataset = entry.get("dataset") or {}

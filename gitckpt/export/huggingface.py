@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from gitckpt.card import mapping
 from gitckpt.licenses import hugging_face_id, normalize
 
 PIPELINE_TAGS = frozenset(
@@ -106,8 +107,8 @@ def _items(values: Any) -> str:
 
 
 def _body(card: dict[str, Any], prose: str) -> str:
-    compute: dict[str, Any] = card["compute"] if isinstance(card.get("compute"), dict) else {}
-    architecture: dict[str, Any] = card["architecture"] if isinstance(card.get("architecture"), dict) else {}
+    compute = mapping(card, "compute")
+    architecture = mapping(card, "architecture")
     limitations = "\n".join(
         f"- **{item.get('description')}** {item.get('failure_mode')} ({item.get('conditions')})" for item in card.get("limitations") or []
     )
