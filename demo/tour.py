@@ -391,6 +391,17 @@ def main() -> int:
     sh(repo, "git", "ckpt", "lineage", "blobs-linear", "--format", "mermaid")
     sh(repo, "git", "ckpt", "attest", "blobs-linear@v0.1.0", "--sign", "-o", str(repo.parent / f"{repo.name}-blobs-linear.intoto.json"))
     sh(repo, "git", "ckpt", "export", "blobs-linear@v0.1.0", "--format", "hf", "-o", str(repo.parent / f"{repo.name}-hub" / "README.md"))
+    sh(
+        repo,
+        "git",
+        "ckpt",
+        "export",
+        "blobs-linear@v0.1.0",
+        "--format",
+        "cyclonedx",
+        "-o",
+        str(repo.parent / f"{repo.name}-blobs-linear.cdx.json"),
+    )
 
     step("12. A pull request changes the model card: the review a reviewer sees")
     sh(repo, "git", "checkout", "-q", "-b", "relicense-model")

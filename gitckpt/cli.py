@@ -267,6 +267,7 @@ which of the card's facts the format has no field for. A card that fails its che
         datasets, metrics with confidence intervals, considerations) and its datasets
   spdx  an SPDX 3.0.1 JSON-LD document: an AIPackage with its licenses, and a DatasetPackage per
         dataset, linked by trainedOn / testedOn relationships
+  croissant  (dataset cards) Croissant 1.1 JSON-LD with the responsible-AI fields the card holds
   json  the card's front matter as JSON
 
 Examples:

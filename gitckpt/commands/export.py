@@ -11,6 +11,7 @@ from gitckpt.card import Card, parse_card, update_front_matter
 from gitckpt.checks import run_checks
 from gitckpt.commands.card_new import checked_name, render_template
 from gitckpt.errors import GitckptError
+from gitckpt.export.croissant import to_croissant
 from gitckpt.export.cyclonedx import to_cyclonedx
 from gitckpt.export.huggingface import Export, from_hugging_face, to_hugging_face
 from gitckpt.export.spdx import to_spdx
@@ -21,7 +22,7 @@ from gitckpt.release import parse_release_reference
 from gitckpt.repo import Repository
 from gitckpt.strict_yaml import FieldPath
 
-FORMATS = ("hf", "cyclonedx", "spdx", "json")
+FORMATS = ("hf", "cyclonedx", "spdx", "croissant", "json")
 
 
 def export(repo: Repository, reference: str, fmt: str) -> Export:
@@ -41,6 +42,10 @@ def export(repo: Repository, reference: str, fmt: str) -> Export:
     card = _read_card(inventory, facts.path)
     if fmt == "json":
         return Export(json.dumps(card.data, indent=2) + "\n", [])
+    if fmt == "croissant":
+        if card.kind != "dataset":
+            raise GitckptError(f"the croissant export is for dataset cards; {name!r} is a {card.kind} card")
+        return to_croissant(card.data, name)
     if card.kind != "model":
         raise GitckptError(f"the {fmt} export is for model cards; {name!r} is a {card.kind} card (use --format json)")
     if fmt in ("cyclonedx", "spdx"):
