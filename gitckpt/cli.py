@@ -541,7 +541,7 @@ def _add_export(commands: argparse._SubParsersAction) -> None:  # type: ignore[t
 
     parser = _subparser(commands, "export", "write a card in another standard's format", EXPORT_EPILOG)
     parser.add_argument("reference", metavar="NAME[@vX.Y.Z]", help="the artifact, or one of its releases")
-    parser.add_argument("--format", required=True, choices=FORMATS, help="the target format")
+    parser.add_argument("--format", required=True, metavar="|".join(FORMATS), help="the target format")
     parser.add_argument("-o", "--output", type=Path, help="write here instead of standard output")
     parser.add_argument("--json", action="store_true", help="print where it was written and what could not be expressed, as JSON")
     parser.set_defaults(handler=run_export)

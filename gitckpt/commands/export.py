@@ -28,6 +28,8 @@ FORMATS = ("hf", "cyclonedx", "spdx", "croissant", "json")
 def export(repo: Repository, reference: str, fmt: str) -> Export:
     """The card of NAME (work tree) or NAME@vX.Y.Z (as released) in format `fmt`; refused when
     the card fails its checks, since an export must not spread an incomplete card."""
+    if fmt not in FORMATS:
+        raise GitckptError(f"unknown export format {fmt!r}; formats: {', '.join(FORMATS)}")
     inventory = _inventory_for(repo, reference)
     name = reference.split("@")[0]
     facts = next((card for card in inventory.cards.values() if card.name == name), None)
