@@ -42,6 +42,11 @@ def decode_text(data: bytes, display: str) -> str:
     return text.removeprefix("\ufeff")
 
 
+def read_text(path: Path, limit: int, display: str) -> str:
+    """A small text file (card, pointer, config) read strictly: size limit, then UTF-8."""
+    return decode_text(read_limited(path, limit, display), display)
+
+
 def atomic_write(path: Path, text: str) -> None:
     """Write via a temporary file in the same directory, fsync, rename: never a half-written file."""
     import tempfile

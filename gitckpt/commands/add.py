@@ -15,7 +15,7 @@ from gitckpt.card import BYTES_FIELD, card_path_for, update_front_matter
 from gitckpt.commands.card_new import checked_name, read_pointer_out, refuse_existing_card, snapshot_time_of, suggest_name, write_scaffold
 from gitckpt.digests import DigestReader, TreeDigests, bytes_block_values
 from gitckpt.errors import GitckptError, UsageError
-from gitckpt.files import CARD_SIZE_LIMIT, PathGuard, atomic_write, decode_text, read_limited
+from gitckpt.files import CARD_SIZE_LIMIT, PathGuard, atomic_write, read_text
 from gitckpt.hashing import ByteProgress, FileDigests, shifted
 from gitckpt.inventory import CardFacts, load_inventory
 from gitckpt.pointer import POINTER_SUFFIX
@@ -141,7 +141,7 @@ def _write_card(repo: Repository, plan: AddPlan, digests: FileDigests | TreeDige
         write_scaffold(repo, plan.kind, plan.name, plan.data, out, digests)
     else:
         card_path = repo.root / plan.card
-        text = decode_text(read_limited(card_path, CARD_SIZE_LIMIT, plan.card), plan.card)
+        text = read_text(card_path, CARD_SIZE_LIMIT, plan.card)
         block = BYTES_FIELD[plan.kind]
         updates: dict[FieldPath, Any] = {(block, key): value for key, value in {"md5": out.md5, **bytes_block_values(digests)}.items()}
         updates[("snapshot_time",)] = snapshot_time_of(repo.root / plan.data)

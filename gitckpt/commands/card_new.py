@@ -17,7 +17,7 @@ from gitckpt.card import BYTES_FIELD, card_path_for, update_front_matter
 from gitckpt.config import GTO_NAME_PATTERN
 from gitckpt.digests import DigestReader, TreeDigests, bytes_block_values
 from gitckpt.errors import GitckptError, UsageError
-from gitckpt.files import POINTER_SIZE_LIMIT, atomic_write, decode_text, read_limited
+from gitckpt.files import POINTER_SIZE_LIMIT, atomic_write, read_text
 from gitckpt.hashing import FileDigests
 from gitckpt.pointer import POINTER_SUFFIX, PointerOut, parse_pointer
 from gitckpt.repo import Repository, head_commit
@@ -99,7 +99,7 @@ def read_pointer_out(repo: Repository, data_relpath: str) -> PointerOut:
         raise GitckptError(
             f"there is no DVC pointer {pointer_relpath}.\nTrack the data first (`git ckpt add {data_relpath}` or `dvc add {data_relpath}`)."
         )
-    outs = parse_pointer(decode_text(read_limited(pointer_path, POINTER_SIZE_LIMIT, pointer_relpath), pointer_relpath), pointer_relpath)
+    outs = parse_pointer(read_text(pointer_path, POINTER_SIZE_LIMIT, pointer_relpath), pointer_relpath)
     name = PurePosixPath(data_relpath).name
     out = next((out for out in outs if out.path == name), None)
     if out is None:

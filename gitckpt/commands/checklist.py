@@ -8,7 +8,7 @@ import datetime
 from gitckpt.card import parse_card, update_front_matter
 from gitckpt.checklist import CHECKLIST_FIELD, ITEMS, ItemState, checklist_state
 from gitckpt.errors import GitckptError, UsageError
-from gitckpt.files import CARD_SIZE_LIMIT, atomic_write, decode_text, read_limited
+from gitckpt.files import CARD_SIZE_LIMIT, atomic_write, read_text
 from gitckpt.inventory import CardFacts, load_inventory
 from gitckpt.repo import Repository, identity
 
@@ -40,4 +40,4 @@ def confirm(repo: Repository, name: str, item: str, note: str | None) -> ItemSta
 
 
 def _text(repo: Repository, path: str) -> str:
-    return decode_text(read_limited(repo.root / path, CARD_SIZE_LIMIT, path), path)
+    return read_text(repo.root / path, CARD_SIZE_LIMIT, path)

@@ -10,7 +10,7 @@ from typing import Any
 
 from gitckpt.card import parse_card, update_front_matter
 from gitckpt.errors import GitckptError, UsageError
-from gitckpt.files import CARD_SIZE_LIMIT, atomic_write, decode_text, read_limited
+from gitckpt.files import CARD_SIZE_LIMIT, atomic_write, read_text
 from gitckpt.inventory import CardFacts, load_inventory
 from gitckpt.repo import Repository, identity
 from gitckpt.strict_yaml import FieldPath, format_field_path
@@ -68,4 +68,4 @@ def _rebind(
 
 
 def _read(repo: Repository, card_path: str) -> str:
-    return decode_text(read_limited(repo.root / card_path, CARD_SIZE_LIMIT, card_path), card_path)
+    return read_text(repo.root / card_path, CARD_SIZE_LIMIT, card_path)

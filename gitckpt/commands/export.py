@@ -15,7 +15,7 @@ from gitckpt.export.croissant import to_croissant
 from gitckpt.export.cyclonedx import to_cyclonedx
 from gitckpt.export.huggingface import Export, from_hugging_face, to_hugging_face
 from gitckpt.export.spdx import to_spdx
-from gitckpt.files import CARD_SIZE_LIMIT, atomic_write, decode_text, read_limited
+from gitckpt.files import CARD_SIZE_LIMIT, atomic_write, decode_text, read_text
 from gitckpt.inventory import Inventory, load_inventory
 from gitckpt.registry import read_registry
 from gitckpt.release import parse_release_reference
@@ -78,7 +78,7 @@ def _read_card(inventory: Inventory, path: str) -> Card:
 def import_card(source: Path, name: str, output: Path | None) -> Path:
     """A gitckpt model card from a Hugging Face README: every fact that maps is kept; every
     required field the source lacks is a <FILL …> placeholder for a person."""
-    text = decode_text(read_limited(source, CARD_SIZE_LIMIT, str(source)), str(source))
+    text = read_text(source, CARD_SIZE_LIMIT, str(source))
     try:
         facts = from_hugging_face(text)
     except (ValueError, KeyError, TypeError) as exc:

@@ -11,7 +11,7 @@ from typing import Any
 from gitckpt import PACKAGE_DIR
 from gitckpt.config import CONFIG_PATH, DEFAULT_CONFIG_TEXT
 from gitckpt.errors import GitckptError, InputError
-from gitckpt.files import atomic_write, decode_text, read_limited
+from gitckpt.files import atomic_write, read_text
 from gitckpt.repo import Repository, git_path, no_git_env
 from gitckpt.strict_yaml import dump_for_editing, load_for_editing
 
@@ -77,7 +77,7 @@ def _ensure_pre_commit_hook(repo: Repository, result: InitResult) -> None:
     from ruamel.yaml.error import MarkedYAMLError
 
     path = repo.root / PRE_COMMIT_CONFIG
-    text = decode_text(read_limited(path, 1024 * 1024, PRE_COMMIT_CONFIG), PRE_COMMIT_CONFIG) if path.exists() else ""
+    text = read_text(path, 1024 * 1024, PRE_COMMIT_CONFIG) if path.exists() else ""
     try:
         yaml, data = load_for_editing(text)
     except MarkedYAMLError as exc:
