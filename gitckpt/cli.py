@@ -286,6 +286,28 @@ Examples:
 """
 
 
+EVAL_RECORD_EPILOG = """\
+Reads the stage's metrics file (DVC `metrics:` output) and dvc.lock, computes an interval for each
+metric (a seeded bootstrap over --samples; else Wilson for a proportion with a known `n` in the
+metrics; else a noassertion saying why), checks the stage ran on the checkpoint the model card
+describes, and writes the eval card's results and pipeline and the model card's evaluation entries.
+
+Examples:
+  dvc repro evaluate
+  git ckpt eval record resnet50-eval --stage evaluate --samples evals/samples.jsonl
+"""
+
+EVAL_RUN_EPILOG = """\
+Re-runs the recorded stage through DVC (`dvc repro --force`) and reports, per metric, whether the
+new value reproduces (inside the recorded interval, or equal when none was recorded). The cards are
+left as they are unless --record is given. Exit 1 when something does not reproduce.
+
+Examples:
+  git ckpt eval run resnet50-eval
+  git ckpt eval run resnet50-eval --record
+"""
+
+
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The whole command line, or with `only` just that command (building all of them costs
     more than a warm `check` does)."""
@@ -387,6 +409,17 @@ def _add_eval(commands: argparse._SubParsersAction) -> None:  # type: ignore[typ
     confirm.add_argument("--reason", required=True, help="why the results still hold for the current bytes")
     confirm.add_argument("--json", action="store_true", help="print the confirmed entries as JSON")
     confirm.set_defaults(handler=run_eval_confirm)
+    record = _subparser(eval_commands, "record", "record results from the DVC stage that produced them", EVAL_RECORD_EPILOG)
+    record.add_argument("name", metavar="NAME", help="the eval card")
+    record.add_argument("--stage", required=True, help="the dvc.yaml stage whose metrics file holds the results")
+    record.add_argument("--samples", type=Path, help="per-sample results (JSON lines) to bootstrap intervals from")
+    record.add_argument("--json", action="store_true", help="print the recorded results as JSON")
+    record.set_defaults(handler=run_eval_record)
+    rerun = _subparser(eval_commands, "run", "re-run the recorded stage and check the results reproduce", EVAL_RUN_EPILOG)
+    rerun.add_argument("name", metavar="NAME", help="the eval card")
+    rerun.add_argument("--record", action="store_true", help="record the new results in the cards afterwards")
+    rerun.add_argument("--json", action="store_true", help="print the comparison as JSON")
+    rerun.set_defaults(handler=run_eval_run)
 
 
 def _add_tag(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -660,6 +693,44 @@ def run_pull(args: argparse.Namespace) -> int:
     count = pull(find_repository(), args.names, args.remote)
     print_json({"pulled": count}) if args.json else print(f"Pulled {count:,} file(s).")
     return EXIT_OK
+
+
+def run_eval_record(args: argparse.Namespace) -> int:
+    from gitckpt.commands.eval_record import record
+    from gitckpt.console import print_json
+    from gitckpt.repo import find_repository
+
+    recorded = record(find_repository(), args.name, args.stage, samples=args.samples)
+    rows = [
+        {"metric": item.metric, "value": item.value, "n": item.n, "interval": item.interval.to_card() if item.interval else None}
+        for item in recorded.results
+    ]
+    if args.json:
+        print_json({"eval_card": recorded.eval_card, "model_card": recorded.model_card, "results": rows})
+        return EXIT_OK
+    for row in rows:
+        interval: Any = row["interval"]
+        where = f"[{interval['low']}, {interval['high']}] ({interval['method']})" if interval else "no interval"
+        print(f"  {row['metric']} = {row['value']} (n={row['n']}) {where}")
+    print(f"Recorded in {recorded.eval_card} and {recorded.model_card}; review and commit them.")
+    return EXIT_OK
+
+
+def run_eval_run(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from gitckpt.commands.eval_record import run
+    from gitckpt.console import print_json
+    from gitckpt.repo import find_repository
+
+    comparisons = run(find_repository(), args.name, record_after=args.record)
+    if args.json:
+        print_json([asdict(item) for item in comparisons])
+    else:
+        for item in comparisons:
+            verdict = "reproduced" if item.reproduced else "NOT REPRODUCED"
+            print(f"  {verdict}  {item.metric}: recorded {item.recorded}, now {item.now} ({item.why})")
+    return EXIT_OK if all(item.reproduced for item in comparisons) else EXIT_FINDINGS
 
 
 def run_eval_confirm(args: argparse.Namespace) -> int:

@@ -65,6 +65,7 @@ class CardFacts:
     license_exception: bool = False
     redistribution_allowed: bool | None = None
     upstream: tuple[dict[str, Any], ...] = ()
+    pipeline: dict[str, Any] | None = None
     links: tuple[LinkFacts, ...] = ()
     findings: tuple[Finding, ...] = ()
 
@@ -237,9 +238,31 @@ def _extract_card_facts(card: Card, findings: tuple[Finding, ...]) -> CardFacts:
         license_exception=isinstance(data.get("license_exception"), dict),
         redistribution_allowed=redistribution.get("allowed") if isinstance(redistribution.get("allowed"), bool) else None,
         upstream=tuple(upstream_entries(card)),
+        pipeline=_pipeline_facts(card),
         links=tuple(LinkFacts(format_field_path(link.field), link.target, link.line, link.release) for link in iter_links(card)),
         findings=findings,
     )
+
+
+def _pipeline_facts(card: Card) -> dict[str, Any] | None:
+    """For an eval card recorded from a DVC stage: its metrics file, the md5s it ran on, and
+    each recorded value with its line (checked against the metrics file by GC801)."""
+    pipeline = card.data.get("pipeline")
+    if card.kind != "eval" or not isinstance(pipeline, dict):
+        return None
+    results = [
+        [str(entry.get("metric")), entry.get("value"), card.line_of(("results", index, "value"))]
+        for index, entry in enumerate(card.data.get("results") or [])
+        if isinstance(entry, dict)
+    ]
+    deps = {str(dep.get("path")): str(dep.get("md5")) for dep in pipeline.get("deps") or [] if isinstance(dep, dict)}
+    return {
+        "stage": pipeline.get("stage"),
+        "metrics": pipeline.get("metrics"),
+        "deps": deps,
+        "results": results,
+        "line": card.line_of(("pipeline",)),
+    }
 
 
 def _text(value: Any) -> str | None:

@@ -16,6 +16,7 @@ from gitckpt.checks.evaluation_binding import STALE_EVALUATION, check_eval_cards
 from gitckpt.checks.license import LICENSE_INCOMPATIBLE, LICENSE_INVALID, REDISTRIBUTION_CONFLICT, check_license_compatibility
 from gitckpt.checks.links import RELEASE_UNRESOLVED, UNRESOLVED_LINK, check_links
 from gitckpt.checks.naming import DUPLICATE_NAME, NAME_PATTERN, check_naming
+from gitckpt.checks.pipeline import NOT_FROM_PIPELINE, OTHER_BYTES, check_pipelines
 from gitckpt.checks.placeholders import PLACEHOLDER
 from gitckpt.checks.pointer_format import POINTER_FORMAT
 from gitckpt.checks.remote import NOT_PUSHED
@@ -55,6 +56,8 @@ ALL_CHECKS: dict[str, Check] = {
         PERSONAL_DATA,
         UNSAFE_PICKLE,
         SAFETENSORS_INVALID,
+        NOT_FROM_PIPELINE,
+        OTHER_BYTES,
     )
 }
 ON_REQUEST = frozenset(
@@ -67,6 +70,7 @@ REPOSITORY_CHECKS: tuple[Callable[[Inventory], Iterator[Finding]], ...] = (
     check_eval_cards,
     check_deprecated_links,
     check_license_compatibility,
+    check_pipelines,
 )
 
 

@@ -1,0 +1,75 @@
+"""GC801 and GC802: recorded evaluation results are the numbers their DVC stage produced, and the
+stage ran on the checkpoint the model card describes."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
+
+from gitckpt.checks.base import Check, Finding
+from gitckpt.pointer import POINTER_SUFFIX
+
+if TYPE_CHECKING:
+    from gitckpt.inventory import CardFacts, Inventory
+
+NOT_FROM_PIPELINE = Check(
+    id="GC801",
+    name="evaluation-not-from-pipeline",
+    severity="error",
+    rationale="A hand-typed number is the one readers trust most and can check least; it must equal what the stage wrote.",
+    fix="Re-record from the pipeline (`git ckpt eval record NAME --stage STAGE`) instead of editing numbers by hand.",
+)
+OTHER_BYTES = Check(
+    id="GC802",
+    name="evaluation-other-bytes",
+    severity="error",
+    rationale="Results recorded from a stage that consumed other checkpoint bytes describe another model.",
+    fix="Re-run the stage on the current checkpoint (`git ckpt eval run NAME --record`).",
+)
+
+
+def check_pipelines(inventory: Inventory) -> Iterator[Finding]:
+    models = {card.name: card for card in inventory.cards.values() if card.kind == "model" and card.name}
+    for card in inventory.cards.values():
+        if card.pipeline is None:
+            continue
+        yield from _numbers(inventory, card)
+        model = models.get(card.model_link or "")
+        if model is not None:
+            yield from _consumed(inventory, card, model)
+
+
+def _numbers(inventory: Inventory, card: CardFacts) -> Iterator[Finding]:
+    from gitckpt.evaluation import parse_metrics
+
+    assert card.pipeline is not None
+    path = str(card.pipeline.get("metrics"))
+    content = inventory.source.read([path], lambda _: 1024 * 1024).get(path)
+    if not isinstance(content, bytes):
+        yield NOT_FROM_PIPELINE.finding(
+            card.path, f"the stage's metrics file {path} is missing", line=card.pipeline["line"], field="pipeline.metrics"
+        )
+        return
+    produced = parse_metrics(content.decode("utf-8", errors="replace"), PurePosixPath(path).suffix)
+    for metric, value, line in card.pipeline["results"]:
+        actual = produced.get(metric)
+        if actual is None or not isinstance(value, (int, float)) or not math.isclose(float(value), actual, rel_tol=1e-9, abs_tol=1e-12):
+            yield NOT_FROM_PIPELINE.finding(
+                card.path, f"{metric} is {value} in the card but {actual} in {path}", line=line, field="results"
+            )
+
+
+def _consumed(inventory: Inventory, card: CardFacts, model: CardFacts) -> Iterator[Finding]:
+    assert card.pipeline is not None
+    ran_on = card.pipeline["deps"].get(str(model.data_relpath))
+    pointer = inventory.pointers.get(f"{model.data_relpath}{POINTER_SUFFIX}")
+    current = next((out.md5 for out in pointer.outs if pointer.out_relpath(out) == model.data_relpath), None) if pointer else None
+    if ran_on is not None and current is not None and ran_on != current:
+        yield OTHER_BYTES.finding(
+            card.path,
+            f"the stage ran on {model.data_relpath} with md5 {ran_on}; the checkpoint is now {current}",
+            line=card.pipeline["line"],
+            field="pipeline.deps",
+        )

@@ -1,0 +1,168 @@
+"""`git ckpt eval record` and `git ckpt eval run`: evaluation results taken from the DVC stage
+that produced them, with their intervals, bound to the checkpoint and data the stage consumed."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gitckpt.card import parse_card, update_front_matter
+from gitckpt.errors import GitckptError, UsageError
+from gitckpt.evaluation import Measured, Stage, measure, read_metrics, read_samples, read_stage
+from gitckpt.files import CARD_SIZE_LIMIT, atomic_write, read_text
+from gitckpt.inventory import CardFacts, Inventory, load_inventory
+from gitckpt.pointer import POINTER_SUFFIX
+from gitckpt.repo import Repository, no_git_env
+from gitckpt.review import evaluation_key
+from gitckpt.strict_yaml import FieldPath
+
+
+@dataclass(frozen=True)
+class Recorded:
+    eval_card: str
+    model_card: str
+    results: list[Measured]
+
+
+def record(repo: Repository, name: str, stage_name: str, *, samples: Path | None = None) -> Recorded:
+    inventory = load_inventory(repo)
+    card, model = _eval_and_model(inventory, name)
+    stage = read_stage(repo.root, stage_name)
+    _require_bytes_consumed(inventory, stage, model)
+    metrics = read_metrics(repo.root / stage.metrics[0])
+    relative_samples = _relative(repo, samples) if samples else None
+    measured = measure(metrics, read_samples(repo.root / relative_samples) if relative_samples else {})
+    eval_data = parse_card(read_text(repo.root / card.path, CARD_SIZE_LIMIT, card.path), card.path).data
+    pipeline = {
+        "stage": stage.name,
+        "command": stage.command,
+        "metrics": stage.metrics[0],
+        "deps": [{"path": p, "md5": m} for p, m in stage.locked.items()],
+    }
+    if relative_samples:
+        pipeline["samples"] = relative_samples
+    updates: dict[FieldPath, Any] = {
+        ("results",): [_result(item) for item in measured],
+        ("pipeline",): pipeline,
+        ("model", "sha256"): model.sha256,
+    }
+    _write(repo, card.path, updates)
+    _write(repo, model.path, {("evaluation",): _model_entries(repo, model, eval_data, name, measured)})
+    return Recorded(card.path, model.path, measured)
+
+
+def _eval_and_model(inventory: Inventory, name: str) -> tuple[CardFacts, CardFacts]:
+    card = next((card for card in inventory.cards.values() if card.name == name), None)
+    if card is None or card.kind != "eval":
+        raise UsageError(f"{name!r} is not an eval card in this repository")
+    model = next((other for other in inventory.cards.values() if other.name == card.model_link), None)
+    if model is None or model.kind != "model" or not model.sha256:
+        raise GitckptError(f"{card.path} must link the evaluated model (model.artifact) to a model card with a checkpoint sha256")
+    return card, model
+
+
+def _require_bytes_consumed(inventory: Inventory, stage: Stage, model: CardFacts) -> None:
+    """The stage must have run on the checkpoint the model card describes (per dvc.lock)."""
+    pointer = inventory.pointers.get(f"{model.data_relpath}{POINTER_SUFFIX}")
+    current = next((out.md5 for out in pointer.outs if pointer.out_relpath(out) == model.data_relpath), None) if pointer else None
+    ran_on = stage.locked.get(str(model.data_relpath))
+    if ran_on is None:
+        raise GitckptError(
+            f"stage {stage.name!r} does not depend on {model.data_relpath}; add it to the stage's deps so results bind to the checkpoint"
+        )
+    if ran_on != current:
+        raise GitckptError(
+            f"stage {stage.name!r} last ran on {model.data_relpath} with md5 {ran_on}, but the checkpoint is now {current}.\n"
+            f"Run `dvc repro {stage.name}` (or `git ckpt eval run`) so the results measure the current bytes."
+        )
+
+
+def _relative(repo: Repository, path: Path) -> str:
+    absolute = (Path.cwd() / path).resolve()
+    if not absolute.is_relative_to(repo.root):
+        raise UsageError(f"{path} is outside the repository")
+    return absolute.relative_to(repo.root).as_posix()
+
+
+def _result(item: Measured) -> dict[str, Any]:
+    interval: Any = item.interval.to_card() if item.interval else {"noassertion": item.why_no_interval}
+    return {"metric": item.metric, "value": item.value, "n": item.n or 1, "confidence_interval": interval}
+
+
+def _model_entries(
+    repo: Repository, model: CardFacts, eval_data: dict[str, Any], eval_name: str, measured: list[Measured]
+) -> list[dict[str, Any]]:
+    """The model card's evaluation list with this eval's results replaced or added."""
+    data = parse_card(read_text(repo.root / model.path, CARD_SIZE_LIMIT, model.path), model.path).data
+    entries = [dict(entry) for entry in data.get("evaluation") or [] if isinstance(entry, dict)]
+    dataset = eval_data.get("dataset") if isinstance(eval_data.get("dataset"), dict) else {}
+    for item in measured:
+        fresh = {
+            "task": eval_data.get("task"),
+            "dataset": dataset,
+            **_result(item),
+            "checkpoint_sha256": model.sha256,
+            "log": {"artifact": eval_name},
+        }
+        key = evaluation_key(fresh)
+        index = next((i for i, entry in enumerate(entries) if evaluation_key(entry) == key), None)
+        if index is None:
+            entries.append(fresh)
+        else:
+            entries[index] = {**entries[index], **fresh}
+    return entries
+
+
+def _write(repo: Repository, path: str, updates: dict[FieldPath, Any]) -> None:
+    atomic_write(repo.root / path, update_front_matter(read_text(repo.root / path, CARD_SIZE_LIMIT, path), path, updates))
+
+
+@dataclass(frozen=True)
+class Reproduction:
+    metric: str
+    recorded: float
+    now: float
+    reproduced: bool
+    why: str
+
+
+def run(repo: Repository, name: str, *, record_after: bool = False, tolerance: float = 1e-9) -> list[Reproduction]:
+    """Re-run the recorded stage (forced) and compare its metrics with the card's; with
+    `record_after`, record the new results in the cards."""
+    inventory = load_inventory(repo)
+    card, _ = _eval_and_model(inventory, name)
+    data = parse_card(read_text(repo.root / card.path, CARD_SIZE_LIMIT, card.path), card.path).data
+    pipeline = data.get("pipeline") if isinstance(data.get("pipeline"), dict) else None
+    if pipeline is None:
+        raise GitckptError(f"{card.path} records no pipeline: record it first with `git ckpt eval record {name} --stage STAGE`")
+    completed = subprocess.run(
+        [sys.executable, "-m", "dvc", "repro", "--force", "--single-item", str(pipeline["stage"])],
+        cwd=repo.root,
+        capture_output=True,
+        text=True,
+        env=no_git_env(),
+        check=False,
+    )
+    if completed.returncode != 0:
+        raise GitckptError(f"`dvc repro {pipeline['stage']}` failed:\n{(completed.stderr or completed.stdout).strip()[-2000:]}")
+    now = read_metrics(repo.root / str(pipeline["metrics"]))
+    comparisons = [_compare(result, now, tolerance) for result in data.get("results") or [] if isinstance(result, dict)]
+    if record_after:
+        record(repo, name, str(pipeline["stage"]), samples=repo.root / str(pipeline["samples"]) if pipeline.get("samples") else None)
+    return comparisons
+
+
+def _compare(result: dict[str, Any], now: dict[str, float], tolerance: float) -> Reproduction:
+    metric, recorded = str(result.get("metric")), float(result.get("value", 0))
+    if metric not in now:
+        return Reproduction(metric, recorded, float("nan"), False, "the stage no longer reports this metric")
+    value = now[metric]
+    interval = result.get("confidence_interval")
+    if isinstance(interval, dict) and "low" in interval:
+        inside = float(interval["low"]) <= value <= float(interval["high"])
+        return Reproduction(metric, recorded, value, inside, "inside the recorded interval" if inside else "outside the recorded interval")
+    close = abs(value - recorded) <= tolerance
+    return Reproduction(metric, recorded, value, close, "equal within tolerance" if close else "differs, and no interval was recorded")

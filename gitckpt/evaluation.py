@@ -1,0 +1,109 @@
+"""Evaluation results from the DVC pipeline that produced them: the stage (dvc.yaml), the bytes
+it consumed (dvc.lock), its metrics file and, optionally, per-sample results."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gitckpt.errors import GitckptError
+from gitckpt.intervals import Interval, bootstrap, wilson
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    command: str
+    deps: tuple[str, ...]
+    metrics: tuple[str, ...]
+    locked: dict[str, str] = field(default_factory=dict)  # dependency path → md5 in dvc.lock
+
+
+@dataclass(frozen=True)
+class Measured:
+    metric: str
+    value: float
+    n: int | None
+    interval: Interval | None
+    why_no_interval: str = ""
+
+
+def _load(path: Path) -> Any:
+    from ruamel.yaml import YAML
+
+    if not path.is_file():
+        raise GitckptError(f"{path.name} not found: the evaluation must come from a DVC pipeline (dvc stage add …, dvc repro)")
+    return YAML(typ="safe", pure=False).load(path.read_text(encoding="utf-8"))
+
+
+def read_stage(root: Path, name: str) -> Stage:
+    """The stage `name` of dvc.yaml, with the md5 of each dependency it last ran on (dvc.lock)."""
+    stages = (_load(root / "dvc.yaml") or {}).get("stages") or {}
+    if name not in stages:
+        raise GitckptError(f"dvc.yaml has no stage {name!r}; stages: {', '.join(stages) or 'none'}")
+    stage = stages[name]
+    metrics = tuple(next(iter(item)) if isinstance(item, dict) else str(item) for item in stage.get("metrics") or [])
+    if not metrics:
+        raise GitckptError(f"stage {name!r} declares no metrics file (`metrics:` in dvc.yaml)")
+    lock = ((_load(root / "dvc.lock") or {}).get("stages") or {}).get(name) if (root / "dvc.lock").is_file() else None
+    if lock is None:
+        raise GitckptError(f"stage {name!r} has not run yet (no entry in dvc.lock): run `dvc repro {name}` first")
+    locked = {str(dep["path"]): str(dep.get("md5", "")) for dep in lock.get("deps") or []}
+    command = stage.get("cmd")
+    deps = tuple(map(str, stage.get("deps") or []))
+    return Stage(name, " && ".join(command) if isinstance(command, list) else str(command), deps, metrics, locked)
+
+
+def read_metrics(path: Path) -> dict[str, float]:
+    """A DVC metrics file (JSON or YAML) flattened to `name` / `group.name` → number."""
+    if not path.is_file():
+        raise GitckptError(f"metrics file {path.name} not found: run the stage (`dvc repro`) first")
+    return parse_metrics(path.read_text(encoding="utf-8"), path.suffix)
+
+
+def parse_metrics(text: str, suffix: str) -> dict[str, float]:
+    from ruamel.yaml import YAML
+
+    data = json.loads(text) if suffix == ".json" else YAML(typ="safe", pure=False).load(text)
+    flat: dict[str, float] = {}
+
+    def walk(node: Any, prefix: str) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                walk(value, f"{prefix}{key}" if not prefix else f"{prefix}.{key}")
+        elif isinstance(node, (int, float)) and not isinstance(node, bool):
+            flat[prefix] = float(node)
+
+    walk(data, "")
+    return flat
+
+
+def read_samples(path: Path) -> dict[str, list[float]]:
+    """Per-sample results (JSON lines): each numeric or boolean field becomes a column."""
+    columns: dict[str, list[float]] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            for key, value in json.loads(line).items():
+                if isinstance(value, (int, float)):
+                    columns.setdefault(key, []).append(float(value))
+    return columns
+
+
+def measure(metrics: dict[str, float], samples: dict[str, list[float]], *, seed: int = 0) -> list[Measured]:
+    """Each metric with its interval: a seeded bootstrap over the per-sample column of the same
+    name; else Wilson for a proportion with a known `n`; else no interval, and why."""
+    n_total = int(metrics["n"]) if "n" in metrics else None
+    measured = []
+    for name, value in metrics.items():
+        if name == "n":
+            continue
+        column = samples.get(name)
+        if column:
+            measured.append(Measured(name, value, len(column), bootstrap(column, seed=seed)))
+        elif n_total and 0.0 <= value <= 1.0:
+            measured.append(Measured(name, value, n_total, wilson(round(value * n_total), n_total)))
+        else:
+            measured.append(Measured(name, value, n_total, None, "no per-sample results and not a proportion with a known n"))
+    return measured

@@ -1,0 +1,134 @@
+"""Reproducible evaluation with a real DVC pipeline: record, check, re-run, drift, stale bytes."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from gitckpt.card import parse_card
+from testing.repos import commit_all, run
+from tests.conftest import MODEL, CliResult
+
+Cli = Callable[..., CliResult]
+EVAL_CARD = "evals/clf-eval.card.md"
+MODEL_CARD = "models/clf.card.md"
+SCRIPT = """\
+import json, sys
+rows = [line.split(",") for line in open("data/points.csv").read().splitlines()[1:]]
+offset = open("models/clf.bin", "rb").read()[0] % 2
+flip = int(sys.argv[1]) if len(sys.argv) > 1 else 0
+with open("samples.jsonl", "w") as samples:
+    correct = []
+    for x, _, label in rows:
+        hit = int(((int(x) // 3 + offset + flip) % 2 == int(label)) or int(x) % 5 == 0)
+        correct.append(hit)
+        samples.write(json.dumps({"accuracy": hit}) + "\\n")
+json.dump({"accuracy": sum(correct) / len(correct), "n": len(correct)}, open("metrics.json", "w"))
+"""
+
+
+def dvc(repo: Path, *args: str) -> None:
+    run([sys.executable, "-m", "dvc", *args], repo)
+
+
+@pytest.fixture
+def pipeline(registry: Path) -> Path:
+    """The registry plus a DVC stage that evaluates the model on the dataset."""
+    (registry / "evaluate.py").write_text(SCRIPT)
+    dvc(
+        registry,
+        "stage",
+        "add",
+        "-q",
+        "-n",
+        "evaluate",
+        "-d",
+        "evaluate.py",
+        "-d",
+        "data/points.csv",
+        "-d",
+        MODEL,
+        "-M",
+        "metrics.json",
+        "-O",
+        "samples.jsonl",
+        "python evaluate.py",
+    )
+    dvc(registry, "repro", "-q", "evaluate")
+    commit_all(registry, "evaluation stage")
+    return registry
+
+
+def recorded(repo: Path, cli: Cli) -> dict[str, object]:
+    result = cli("eval", "record", "clf-eval", "--stage", "evaluate", "--samples", "samples.jsonl", "--json", cwd=repo)
+    assert result.code == 0, result.err
+    return json.loads(result.out)  # type: ignore[no-any-return]
+
+
+def test_record_takes_results_and_intervals_from_the_stage(pipeline: Path, cli: Cli) -> None:
+    report = recorded(pipeline, cli)
+    metrics = json.loads((pipeline / "metrics.json").read_text())
+    (result,) = report["results"]  # type: ignore[misc]
+    assert result["metric"] == "accuracy" and result["value"] == metrics["accuracy"] and result["n"] == metrics["n"]
+    assert result["interval"]["method"] == "bootstrap-percentile (1000 resamples, seed 0)"
+    assert result["interval"]["low"] <= metrics["accuracy"] <= result["interval"]["high"]
+    eval_card = parse_card((pipeline / EVAL_CARD).read_text(), "eval").data
+    assert eval_card["pipeline"]["stage"] == "evaluate" and eval_card["pipeline"]["command"] == "python evaluate.py"
+    assert {dep["path"] for dep in eval_card["pipeline"]["deps"]} == {"evaluate.py", "data/points.csv", MODEL}
+    model_card = parse_card((pipeline / MODEL_CARD).read_text(), "model").data
+    (entry,) = model_card["evaluation"]
+    assert entry["value"] == metrics["accuracy"] and entry["log"] == {"artifact": "clf-eval"}
+    assert entry["checkpoint_sha256"] == model_card["checkpoint"]["sha256"]
+    assert cli("check", cwd=pipeline).code == 0
+
+
+def test_wilson_interval_without_per_sample_results(pipeline: Path, cli: Cli) -> None:
+    result = cli("eval", "record", "clf-eval", "--stage", "evaluate", "--json", cwd=pipeline)
+    (measured,) = json.loads(result.out)["results"]
+    assert measured["interval"]["method"] == "wilson"
+
+
+def test_a_hand_edited_number_is_caught(pipeline: Path, cli: Cli) -> None:
+    recorded(pipeline, cli)
+    card = pipeline / EVAL_CARD
+    value = parse_card(card.read_text(), "eval").data["results"][0]["value"]
+    card.write_text(card.read_text().replace(f"value: {value}", "value: 0.99", 1))
+    findings = json.loads(cli("check", "--json", cwd=pipeline).out)["findings"]
+    (finding,) = [f for f in findings if f["check"] == "GC801"]
+    assert f"accuracy is 0.99 in the card but {value} in metrics.json" == finding["message"]
+
+
+def test_rerun_reproduces_and_drift_is_reported_without_touching_the_card(pipeline: Path, cli: Cli) -> None:
+    recorded(pipeline, cli)
+    commit_all(pipeline, "recorded")
+    again = cli("eval", "run", "clf-eval", "--json", cwd=pipeline)
+    assert again.code == 0, again.err
+    assert [item["reproduced"] for item in json.loads(again.out)] == [True]
+    (pipeline / "evaluate.py").write_text(SCRIPT.replace("else 0", "else 1"))
+    before = (pipeline / EVAL_CARD).read_text()
+    drift = cli("eval", "run", "clf-eval", cwd=pipeline)
+    assert drift.code == 1 and "NOT REPRODUCED" in drift.out
+    assert (pipeline / EVAL_CARD).read_text() == before
+    assert "GC801" in cli("check", cwd=pipeline).out, "the metrics file no longer says what the card says"
+
+
+def test_new_checkpoint_makes_results_stale_and_record_refuses_old_runs(pipeline: Path, cli: Cli) -> None:
+    recorded(pipeline, cli)
+    (pipeline / MODEL).write_bytes(b"\x01retrained")
+    assert cli("add", MODEL, cwd=pipeline).code == 0
+    checks = {f["check"] for f in json.loads(cli("check", "--json", cwd=pipeline).out)["findings"]}
+    assert {"GC206", "GC802"} <= checks
+    refused = cli("eval", "record", "clf-eval", "--stage", "evaluate", cwd=pipeline)
+    assert refused.code == 1 and "dvc repro evaluate" in refused.err
+    dvc(pipeline, "repro", "-q", "evaluate")
+    recorded(pipeline, cli)
+    assert cli("check", cwd=pipeline).code == 0
+
+
+def test_unknown_stage_and_wrong_card(pipeline: Path, cli: Cli) -> None:
+    assert cli("eval", "record", "clf-eval", "--stage", "train", cwd=pipeline).code == 1
+    assert cli("eval", "record", "clf", "--stage", "evaluate", cwd=pipeline).code == 2
