@@ -413,6 +413,8 @@ def _add_eval(commands: argparse._SubParsersAction) -> None:  # type: ignore[typ
     record.add_argument("name", metavar="NAME", help="the eval card")
     record.add_argument("--stage", required=True, help="the dvc.yaml stage whose metrics file holds the results")
     record.add_argument("--samples", type=Path, help="per-sample results (JSON lines) to bootstrap intervals from")
+    record.add_argument("--dataset", metavar="DATASET", help="the dataset card evaluated (default: the eval card's dataset)")
+    record.add_argument("--split", metavar="SPLIT", help="the split evaluated (default: the eval card's split)")
     record.add_argument("--json", action="store_true", help="print the recorded results as JSON")
     record.set_defaults(handler=run_eval_record)
     rerun = _subparser(eval_commands, "run", "re-run the recorded stage and check the results reproduce", EVAL_RUN_EPILOG)
@@ -700,7 +702,7 @@ def run_eval_record(args: argparse.Namespace) -> int:
     from gitckpt.console import print_json
     from gitckpt.repo import find_repository
 
-    recorded = record(find_repository(), args.name, args.stage, samples=args.samples)
+    recorded = record(find_repository(), args.name, args.stage, samples=args.samples, dataset=args.dataset, split=args.split)
     rows = [
         {"metric": item.metric, "value": item.value, "n": item.n, "interval": item.interval.to_card() if item.interval else None}
         for item in recorded.results

@@ -132,3 +132,13 @@ def test_new_checkpoint_makes_results_stale_and_record_refuses_old_runs(pipeline
 def test_unknown_stage_and_wrong_card(pipeline: Path, cli: Cli) -> None:
     assert cli("eval", "record", "clf-eval", "--stage", "train", cwd=pipeline).code == 1
     assert cli("eval", "record", "clf", "--stage", "evaluate", cwd=pipeline).code == 2
+
+
+def test_dataset_and_split_options_say_what_was_evaluated(pipeline: Path, cli: Cli) -> None:
+    result = cli("eval", "record", "clf-eval", "--stage", "evaluate", "--dataset", "points", "--split", "validation", cwd=pipeline)
+    assert result.code == 0, result.err
+    eval_card = parse_card((pipeline / EVAL_CARD).read_text(), "eval").data
+    assert eval_card["dataset"] == {"artifact": "points", "split": "validation"}
+    splits = [entry["dataset"]["split"] for entry in parse_card((pipeline / MODEL_CARD).read_text(), "model").data["evaluation"]]
+    assert splits == ["test", "validation"], "a result on another split is added, not overwritten"
+    assert cli("eval", "record", "clf-eval", "--stage", "evaluate", "--dataset", "imagenet", cwd=pipeline).code == 2

@@ -27,9 +27,15 @@ class Recorded:
     results: list[Measured]
 
 
-def record(repo: Repository, name: str, stage_name: str, *, samples: Path | None = None) -> Recorded:
+def record(
+    repo: Repository, name: str, stage_name: str, *, samples: Path | None = None, dataset: str | None = None, split: str | None = None
+) -> Recorded:
+    """Results of `stage_name` into eval card `name` (and its model's card); `dataset` and `split`
+    say what was evaluated when the eval card does not (or should say otherwise)."""
     inventory = load_inventory(repo)
     card, model = _eval_and_model(inventory, name)
+    if dataset and dataset not in {other.name for other in inventory.cards.values() if other.kind == "dataset"}:
+        raise UsageError(f"--dataset {dataset!r} is not a dataset card in this repository")
     stage = read_stage(repo.root, stage_name)
     _require_bytes_consumed(inventory, stage, model)
     metrics = read_metrics(repo.root / stage.metrics[0])
@@ -49,6 +55,10 @@ def record(repo: Repository, name: str, stage_name: str, *, samples: Path | None
         ("pipeline",): pipeline,
         ("model", "sha256"): model.sha256,
     }
+    if dataset:
+        updates[("dataset", "artifact")] = eval_data.setdefault("dataset", {})["artifact"] = dataset
+    if split:
+        updates[("dataset", "split")] = eval_data.setdefault("dataset", {})["split"] = split
     _write(repo, card.path, updates)
     _write(repo, model.path, {("evaluation",): _model_entries(repo, model, eval_data, name, measured)})
     return Recorded(card.path, model.path, measured)
