@@ -314,7 +314,8 @@ def main() -> int:
     step("1. A research repository with a dataset, a trained checkpoint and an evaluation log")
     sh(repo, "git", "init", "-q", "-b", "main")
     shutil.copy(__file__, repo / "train.py")
-    sh(repo, "git", "add", "train.py")
+    shutil.copy(Path(__file__).with_name("evaluate.py"), repo / "evaluate.py")
+    sh(repo, "git", "add", "train.py", "evaluate.py")
     sh(repo, "git", "commit", "-q", "-m", "Training and evaluation code")
     metrics = generate_project(repo)
     print(f"  train.py generated data/blobs.csv, trained models/blobs-linear.safetensors (test accuracy {metrics['accuracy']})")
@@ -328,6 +329,21 @@ def main() -> int:
     sh(repo, "git", "ckpt", "add", "models/blobs-linear.safetensors", "--kind", "model")
     sh(repo, "git", "ckpt", "add", "evals/blobs-linear-test.jsonl", "--kind", "eval")
     print((repo / "models/blobs-linear.safetensors.dvc").read_text())
+    print("  The evaluation is a DVC stage, so its numbers come from a pipeline anyone can re-run:")
+    stage = [
+        "-d",
+        "evaluate.py",
+        "-d",
+        "data/blobs.csv",
+        "-d",
+        "models/blobs-linear.safetensors",
+        "-M",
+        "evals/metrics.json",
+        "-O",
+        "evals/samples.jsonl",
+    ]
+    sh(repo, "dvc", "stage", "add", "-q", "-n", "evaluate", *stage, "python evaluate.py")
+    sh(repo, "dvc", "repro", "-q", "evaluate")
 
     step("4. Where each artifact stands: cards still to be written")
     sh(repo, "git", "ckpt", "status", "--no-remote")
@@ -352,6 +368,8 @@ def main() -> int:
         eval_facts(metrics, checkpoint_sha256),
         "# blobs-linear-test\n\nOne JSON line per test point.\n",
     )
+    print("  The results are recorded from the stage, not typed: values, bootstrap intervals, the bytes the stage ran on")
+    sh(repo, "git", "ckpt", "eval", "record", "blobs-linear-test", "--stage", "evaluate", "--samples", "evals/samples.jsonl")
     sh(repo, "git", "ckpt", "check")
 
     step("7. Commit again: the hook accepts")
@@ -361,6 +379,8 @@ def main() -> int:
 
     step("8. The whole registry is clean, and the bytes match their digests")
     sh(repo, "git", "ckpt", "check", "--all", "--data")
+
+    sh(repo, "git", "ckpt", "eval", "run", "blobs-linear-test")
 
     step("9. Share the bytes: a DVC remote (a directory here; S3-compatible storage for a team)")
     remote = repo.parent / f"{repo.name}-dvc-remote"
