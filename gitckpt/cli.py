@@ -302,9 +302,14 @@ Re-runs the recorded stage through DVC (`dvc repro --force`) and reports, per me
 new value reproduces (inside the recorded interval, or equal when none was recorded). The cards are
 left as they are unless --record is given. Exit 1 when something does not reproduce.
 
+With --seeds N the stage runs N times with seeds 0..N-1 (the DVC parameter `seed` from
+params.yaml, which is restored afterwards) and the spread of each metric is reported (and, with
+--record, written to the eval card as a sensitivity analysis).
+
 Examples:
   git ckpt eval run resnet50-eval
   git ckpt eval run resnet50-eval --record
+  git ckpt eval run resnet50-eval --seeds 5 --record
 """
 
 
@@ -419,7 +424,10 @@ def _add_eval(commands: argparse._SubParsersAction) -> None:  # type: ignore[typ
     record.set_defaults(handler=run_eval_record)
     rerun = _subparser(eval_commands, "run", "re-run the recorded stage and check the results reproduce", EVAL_RUN_EPILOG)
     rerun.add_argument("name", metavar="NAME", help="the eval card")
-    rerun.add_argument("--record", action="store_true", help="record the new results in the cards afterwards")
+    rerun.add_argument("--record", action="store_true", help="record the new results (or, with --seeds, the spread) in the cards")
+    rerun.add_argument(
+        "--seeds", type=int, metavar="N", help="run the stage with seeds 0..N-1 (DVC parameter `seed`) and report the spread"
+    )
     rerun.add_argument("--json", action="store_true", help="print the comparison as JSON")
     rerun.set_defaults(handler=run_eval_run)
 
@@ -725,6 +733,16 @@ def run_eval_run(args: argparse.Namespace) -> int:
     from gitckpt.console import print_json
     from gitckpt.repo import find_repository
 
+    if args.seeds:
+        from gitckpt.commands.eval_record import seed_sensitivity
+
+        spreads = seed_sensitivity(find_repository(), args.name, args.seeds, record_after=args.record)
+        if args.json:
+            print_json([asdict(spread) for spread in spreads])
+        for spread in [] if args.json else spreads:
+            summary = f"min {spread.minimum}, max {spread.maximum}, mean {spread.mean:.6g}, stdev {spread.stdev:.6g}"
+            print(f"  {spread.metric}: {spread.seeds} seeds, {summary}")
+        return EXIT_OK
     comparisons = run(find_repository(), args.name, record_after=args.record)
     if args.json:
         print_json([asdict(item) for item in comparisons])

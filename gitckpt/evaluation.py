@@ -19,6 +19,7 @@ class Stage:
     deps: tuple[str, ...]
     metrics: tuple[str, ...]
     locked: dict[str, str] = field(default_factory=dict)  # dependency path → md5 in dvc.lock
+    params: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,8 @@ def read_stage(root: Path, name: str) -> Stage:
     locked = {str(dep["path"]): str(dep.get("md5", "")) for dep in lock.get("deps") or []}
     command = stage.get("cmd")
     deps = tuple(map(str, stage.get("deps") or []))
-    return Stage(name, " && ".join(command) if isinstance(command, list) else str(command), deps, metrics, locked)
+    params = tuple(str(entry) for entry in stage.get("params") or [] if isinstance(entry, str))
+    return Stage(name, " && ".join(command) if isinstance(command, list) else str(command), deps, metrics, locked, params)
 
 
 def read_metrics(path: Path) -> dict[str, float]:

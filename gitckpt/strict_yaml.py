@@ -135,7 +135,8 @@ def load_for_editing(text: str) -> tuple[Any, Any]:
     yaml = YAML(typ="rt")
     yaml.width = 4096
     yaml.preserve_quotes = True
-    yaml.indent(mapping=_mapping_indent(text), sequence=max(sequence_indent, (dash_offset or 0) + 2), offset=dash_offset or 0)
+    # ruamel guesses nothing (None) for a file with no nested block: use the common defaults
+    yaml.indent(mapping=_mapping_indent(text), sequence=max(sequence_indent or 2, (dash_offset or 0) + 2), offset=dash_offset or 0)
     return yaml, yaml.load(text)
 
 

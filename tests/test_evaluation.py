@@ -142,3 +142,52 @@ def test_dataset_and_split_options_say_what_was_evaluated(pipeline: Path, cli: C
     splits = [entry["dataset"]["split"] for entry in parse_card((pipeline / MODEL_CARD).read_text(), "model").data["evaluation"]]
     assert splits == ["test", "validation"], "a result on another split is added, not overwritten"
     assert cli("eval", "record", "clf-eval", "--stage", "evaluate", "--dataset", "imagenet", cwd=pipeline).code == 2
+
+
+SEEDED = SCRIPT.replace(
+    "rows = [line.split",
+    "import random\nseed = int(open('params.yaml').read().split(':')[1])\nrows = [line.split",
+).replace("for x, _, label in rows:", "for x, _, label in random.Random(seed).sample(rows, 150):")
+
+
+def test_seeds_report_the_spread_and_restore_the_parameter(registry: Path, cli: Cli) -> None:
+    (registry / "evaluate.py").write_text(SEEDED)
+    (registry / "params.yaml").write_text("seed: 42\n")
+    dvc(
+        registry,
+        "stage",
+        "add",
+        "-q",
+        "-n",
+        "evaluate",
+        "-p",
+        "seed",
+        "-d",
+        "evaluate.py",
+        "-d",
+        "data/points.csv",
+        "-d",
+        MODEL,
+        "-M",
+        "metrics.json",
+        "-O",
+        "samples.jsonl",
+        "python evaluate.py",
+    )
+    dvc(registry, "repro", "-q", "evaluate")
+    recorded(registry, cli)
+    before = (registry / "metrics.json").read_text()
+    result = cli("eval", "run", "clf-eval", "--seeds", "4", "--record", "--json", cwd=registry)
+    assert result.code == 0, result.err
+    (spread,) = json.loads(result.out)
+    assert spread["metric"] == "accuracy" and spread["seeds"] == 4 and spread["minimum"] < spread["maximum"] and spread["stdev"] > 0
+    assert (registry / "params.yaml").read_text() == "seed: 42\n" and (registry / "metrics.json").read_text() == before
+    sensitivity = parse_card((registry / EVAL_CARD).read_text(), "eval").data["results"][0]["seed_sensitivity"]
+    assert sensitivity["seeds"] == 4 and sensitivity["min"] == spread["minimum"]
+    assert cli("check", cwd=registry).code == 0
+
+
+def test_seeds_need_a_seed_parameter(pipeline: Path, cli: Cli) -> None:
+    recorded(pipeline, cli)
+    result = cli("eval", "run", "clf-eval", "--seeds", "2", cwd=pipeline)
+    assert result.code == 1 and "params: [seed]" in result.err

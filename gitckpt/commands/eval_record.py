@@ -142,22 +142,9 @@ class Reproduction:
 def run(repo: Repository, name: str, *, record_after: bool = False, tolerance: float = 1e-9) -> list[Reproduction]:
     """Re-run the recorded stage (forced) and compare its metrics with the card's; with
     `record_after`, record the new results in the cards."""
-    inventory = load_inventory(repo)
-    card, _ = _eval_and_model(inventory, name)
-    data = parse_card(read_text(repo.root / card.path, CARD_SIZE_LIMIT, card.path), card.path).data
-    pipeline = data.get("pipeline") if isinstance(data.get("pipeline"), dict) else None
-    if pipeline is None:
-        raise GitckptError(f"{card.path} records no pipeline: record it first with `git ckpt eval record {name} --stage STAGE`")
-    completed = subprocess.run(
-        [sys.executable, "-m", "dvc", "repro", "--force", "--single-item", str(pipeline["stage"])],
-        cwd=repo.root,
-        capture_output=True,
-        text=True,
-        env=no_git_env(),
-        check=False,
-    )
-    if completed.returncode != 0:
-        raise GitckptError(f"`dvc repro {pipeline['stage']}` failed:\n{(completed.stderr or completed.stdout).strip()[-2000:]}")
+    _, data = _recorded_pipeline(repo, name)
+    pipeline = data["pipeline"]
+    _repro(repo, str(pipeline["stage"]))
     now = read_metrics(repo.root / str(pipeline["metrics"]))
     comparisons = [_compare(result, now, tolerance) for result in data.get("results") or [] if isinstance(result, dict)]
     if record_after:
@@ -176,3 +163,84 @@ def _compare(result: dict[str, Any], now: dict[str, float], tolerance: float) ->
         return Reproduction(metric, recorded, value, inside, "inside the recorded interval" if inside else "outside the recorded interval")
     close = abs(value - recorded) <= tolerance
     return Reproduction(metric, recorded, value, close, "equal within tolerance" if close else "differs, and no interval was recorded")
+
+
+@dataclass(frozen=True)
+class Spread:
+    metric: str
+    seeds: int
+    minimum: float
+    maximum: float
+    mean: float
+    stdev: float
+
+    def to_card(self) -> dict[str, Any]:
+        return {"seeds": self.seeds, "min": self.minimum, "max": self.maximum, "mean": self.mean, "stdev": self.stdev}
+
+
+def seed_sensitivity(repo: Repository, name: str, seeds: int, *, record_after: bool = False) -> list[Spread]:
+    """Run the recorded stage with seeds 0…N-1 (the DVC parameter `seed` in params.yaml), and
+    report each metric's spread; params.yaml and the stage's outputs are restored afterwards."""
+    import statistics
+
+    card, data = _recorded_pipeline(repo, name)
+    stage = read_stage(repo.root, str(data["pipeline"]["stage"]))
+    if "seed" not in stage.params:
+        raise GitckptError(
+            f"stage {stage.name!r} takes no `seed` parameter: add `params: [seed]` to it in dvc.yaml (and read it from params.yaml)"
+        )
+    params_path = repo.root / "params.yaml"
+    original = params_path.read_text(encoding="utf-8")
+    values: dict[str, list[float]] = {}
+    try:
+        for seed in range(seeds):
+            _set_seed(params_path, original, seed)
+            _repro(repo, stage.name)
+            for metric, value in read_metrics(repo.root / stage.metrics[0]).items():
+                values.setdefault(metric, []).append(value)
+    finally:
+        atomic_write(params_path, original)
+        _repro(repo, stage.name)
+    spreads = [
+        Spread(metric, len(found), min(found), max(found), statistics.fmean(found), statistics.stdev(found) if len(found) > 1 else 0.0)
+        for metric, found in values.items()
+        if metric != "n"
+    ]
+    if record_after:
+        results = [dict(entry) for entry in data.get("results") or [] if isinstance(entry, dict)]
+        by_metric = {spread.metric: spread for spread in spreads}
+        for entry in results:
+            if entry.get("metric") in by_metric:
+                entry["seed_sensitivity"] = by_metric[str(entry["metric"])].to_card()
+        _write(repo, card.path, {("results",): results})
+    return spreads
+
+
+def _recorded_pipeline(repo: Repository, name: str) -> tuple[CardFacts, dict[str, Any]]:
+    card, _ = _eval_and_model(load_inventory(repo), name)
+    data = parse_card(read_text(repo.root / card.path, CARD_SIZE_LIMIT, card.path), card.path).data
+    if not isinstance(data.get("pipeline"), dict):
+        raise GitckptError(f"{card.path} records no pipeline: record it first with `git ckpt eval record {name} --stage STAGE`")
+    return card, data
+
+
+def _set_seed(params_path: Path, original: str, seed: int) -> None:
+    from gitckpt.strict_yaml import dump_for_editing, load_for_editing
+
+    yaml, params = load_for_editing(original)
+    params = params if isinstance(params, dict) else {}
+    params["seed"] = seed
+    atomic_write(params_path, dump_for_editing(yaml, params))
+
+
+def _repro(repo: Repository, stage: str) -> None:
+    completed = subprocess.run(
+        [sys.executable, "-m", "dvc", "repro", "--force", "--single-item", stage],
+        cwd=repo.root,
+        capture_output=True,
+        text=True,
+        env=no_git_env(),
+        check=False,
+    )
+    if completed.returncode != 0:
+        raise GitckptError(f"`dvc repro {stage}` failed:\n{(completed.stderr or completed.stdout).strip()[-2000:]}")
