@@ -870,16 +870,23 @@ def run_show(args: argparse.Namespace) -> int:
     if "record" in view:
         print_release(view)
         return EXIT_OK
-    print(
-        f"{view['name']}: latest v{view.get('latest')}, stages {view.get('stages') or 'none'}"
-        + (", DEPRECATED" if view.get("deprecated") else "")
-    )
+    latest = f"latest v{view['latest']}" if view.get("latest") else "not released yet"
+    print(f"{view['name']}: {latest}, stages {view.get('stages') or 'none'}" + (", DEPRECATED" if view.get("deprecated") else ""))
+    _print_baseline(view)
     rows = [
         [f"v{r['version']}", r["created"], r["author"], r["commit"][:12], ", ".join(r["stages"]), "yes" if r["signed"] else "no"]
         for r in view["releases"]
     ]
     print_table(("version", "created", "by", "commit", "stages held", "signed"), rows)
     return EXIT_OK
+
+
+def _print_baseline(view: dict[str, Any]) -> None:
+    from gitckpt.evaluation import Comparison, describe
+
+    baseline: Any = view.get("baseline") or {"comparisons": []}
+    for comparison in baseline["comparisons"]:
+        print(f"  against {baseline['artifact']}: {describe(Comparison(**comparison))}")
 
 
 def run_history(args: argparse.Namespace) -> int:

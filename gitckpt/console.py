@@ -69,7 +69,7 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> Non
             table.add_row(*row)
         Console(soft_wrap=True).print(table)
         return
-    widths = [max(len(str(header)), *(len(row[index]) for row in cells)) for index, header in enumerate(headers)]
+    widths = [max([len(str(header)), *(len(row[index]) for row in cells)]) for index, header in enumerate(headers)]
     lines = [
         "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in [list(map(str, headers)), *cells]
     ]

@@ -109,3 +109,44 @@ def measure(metrics: dict[str, float], samples: dict[str, list[float]], *, seed:
         else:
             measured.append(Measured(name, value, n_total, None, "no per-sample results and not a proportion with a known n"))
     return measured
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A result against the baseline's result for the same metric: the difference, an interval
+    for it (the widest the two intervals allow), and whether it is outside noise."""
+
+    metric: str
+    value: float
+    baseline: float
+    difference: float
+    low: float | None
+    high: float | None
+    verdict: str
+
+
+def compare_to_baseline(results: list[dict[str, Any]], baseline: list[dict[str, Any]]) -> list[Comparison]:
+    by_metric = {str(entry.get("metric")): entry for entry in baseline if isinstance(entry, dict)}
+    comparisons = []
+    for entry in results:
+        other = by_metric.get(str(entry.get("metric")))
+        if other is None or not isinstance(entry.get("value"), (int, float)) or not isinstance(other.get("value"), (int, float)):
+            continue
+        value, base = float(entry["value"]), float(other["value"])
+        mine, theirs = entry.get("confidence_interval"), other.get("confidence_interval")
+        low: float | None = None
+        high: float | None = None
+        if isinstance(mine, dict) and "low" in mine and isinstance(theirs, dict) and "low" in theirs:
+            low, high = float(mine["low"]) - float(theirs["high"]), float(mine["high"]) - float(theirs["low"])
+            verdict = "within noise" if low <= 0 <= high else ("better, outside noise" if value > base else "worse, outside noise")
+        else:
+            verdict = "no intervals to judge noise"
+        comparisons.append(Comparison(str(entry.get("metric")), value, base, value - base, low, high, verdict))
+    return comparisons
+
+
+def describe(comparison: Comparison) -> str:
+    known = comparison.low is not None and comparison.high is not None
+    bounds = f" [{comparison.low:+.4g}, {comparison.high:+.4g}]" if known else ""
+    values = f"{comparison.value:.4g} vs baseline {comparison.baseline:.4g}"
+    return f"{comparison.metric}: {values}, difference {comparison.difference:+.4g}{bounds} ({comparison.verdict})"

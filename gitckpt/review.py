@@ -38,6 +38,7 @@ DEFAULT_SEVERITY = {
     "card-deleted": "warning",
     "card-renamed": "info",
     "card-invalid": "error",
+    "baseline-comparison": "info",
 }
 HANDLED = {
     "license",
@@ -101,6 +102,10 @@ def diff_sources(base: Source, head: Source, severities: dict[str, str]) -> list
         elif not _renamed_to(old_cards[path], new_by_name, old_cards):
             pairs.append((path, None))
     diffs = [_diff_pair(old_cards.get(old) if old else None, new_cards.get(new) if new else None, old, new) for old, new in pairs]
+    heads = {str(card.data.get("name")): card.data for card in new_cards.values() if isinstance(card, Card)}
+    for diff in diffs:
+        if diff.changes and diff.new_path is not None:
+            diff.changes.extend(_baseline_changes(heads.get(diff.name, {}), heads))
     changed = [diff for diff in diffs if diff.changes]
     for diff in changed:
         diff.changes = [
@@ -108,6 +113,18 @@ def diff_sources(base: Source, head: Source, severities: dict[str, str]) -> list
         ]
         diff.changes = [change for change in diff.changes if change.severity != "off"]
     return [diff for diff in changed if diff.changes]
+
+
+def _baseline_changes(card: dict[str, Any], heads: dict[str, dict[str, Any]]) -> list[Change]:
+    """An eval card that names a baseline: how each result compares, inside or outside noise."""
+    from gitckpt.evaluation import compare_to_baseline, describe
+
+    baseline = card.get("baseline")
+    other = heads.get(str(baseline.get("artifact"))) if isinstance(baseline, dict) else None
+    if other is None:
+        return []
+    comparisons = compare_to_baseline(card.get("results") or [], other.get("results") or [])
+    return [Change("baseline-comparison", "results", f"against {baseline['artifact']}: {describe(item)}") for item in comparisons]  # type: ignore[index]
 
 
 def _cards(source: Source) -> dict[str, Card | InputError]:

@@ -191,3 +191,45 @@ def test_seeds_need_a_seed_parameter(pipeline: Path, cli: Cli) -> None:
     recorded(pipeline, cli)
     result = cli("eval", "run", "clf-eval", "--seeds", "2", cwd=pipeline)
     assert result.code == 1 and "params: [seed]" in result.err
+
+
+def baseline_repo(registry: Path, cli: Cli, baseline_value: float, baseline_interval: tuple[float, float]) -> Path:
+    """A second eval card for a baseline on the same dataset and split; clf-eval names it."""
+    from testing.cards import eval_fields, write_card
+    from testing.repos import track
+
+    outs = track(registry, {"evals/base-eval.jsonl": b'{"id": 1}\n'})
+    fields = eval_fields("clf", "points", parse_card((registry / MODEL_CARD).read_text(), "m").data["checkpoint"]["sha256"])
+    low, high = baseline_interval
+    fields["results"] = [
+        {
+            "metric": "accuracy",
+            "value": baseline_value,
+            "n": 500,
+            "confidence_interval": {"low": low, "high": high, "level": 0.95, "method": "wilson"},
+        }
+    ]
+    write_card(registry, "eval", "base-eval", "evals/base-eval.jsonl", outs["evals/base-eval.jsonl"], fields)
+    card = registry / EVAL_CARD
+    card.write_text(card.read_text().replace("task: classification", "task: classification\nbaseline:\n  artifact: base-eval", 1))
+    return registry
+
+
+@pytest.mark.parametrize(
+    ("baseline", "interval", "verdict"), [(0.80, (0.76, 0.84), "within noise"), (0.70, (0.66, 0.74), "better, outside noise")]
+)
+def test_baseline_difference_is_shown_with_its_interval(
+    registry: Path, cli: Cli, baseline: float, interval: tuple[float, float], verdict: str
+) -> None:
+    repo = baseline_repo(registry, cli, baseline, interval)
+    assert cli("check", cwd=repo).code == 0
+    (comparison,) = json.loads(cli("show", "clf-eval", "--json", cwd=repo).out)["baseline"]["comparisons"]
+    assert comparison["verdict"] == verdict and comparison["difference"] == pytest.approx(0.84 - baseline)
+    assert comparison["low"] == pytest.approx(0.81 - interval[1]) and comparison["high"] == pytest.approx(0.87 - interval[0])
+    assert verdict in cli("show", "clf-eval", cwd=repo).out
+    commit_all(repo, "baseline")
+    card = repo / EVAL_CARD
+    card.write_text(card.read_text().replace("Accuracy of the test classifier", "Accuracy, re-described,"))
+    review = json.loads(cli("diff", "--format", "json", cwd=repo).out)
+    (change,) = [c for c in review[0]["changes"] if c["kind"] == "baseline-comparison"]
+    assert "against base-eval" in change["summary"] and verdict in change["summary"]

@@ -56,11 +56,38 @@ def show(repo: Repository, reference: str) -> dict[str, Any]:
     if state is None:
         known = load_inventory(repo).cards.values()
         if any(card.name == name for card in known):
-            return {"name": name, "releases": [], "stages": {}, "deprecated": None, "note": "not released yet: `git ckpt tag NAME`"}
+            view: dict[str, Any] = {
+                "name": name,
+                "releases": [],
+                "stages": {},
+                "deprecated": None,
+                "note": "not released yet: `git ckpt tag NAME`",
+            }
+            return {**view, **baseline_view(repo, name)}
         raise GitckptError(f"no artifact named {name!r} in this repository")
     if selector is None:
-        return _artifact_view(state)
+        return {**_artifact_view(state), **baseline_view(repo, name)}
     return release_view(state, _select(state, selector, reference))
+
+
+def baseline_view(repo: Repository, name: str) -> dict[str, Any]:
+    """For an eval card naming a baseline: each shared metric's difference and its interval."""
+    from gitckpt.card import parse_card
+    from gitckpt.evaluation import compare_to_baseline
+    from gitckpt.files import CARD_SIZE_LIMIT, read_text
+
+    cards = {card.name: card for card in load_inventory(repo).cards.values() if card.name and card.kind == "eval"}
+    card = cards.get(name)
+    if card is None:
+        return {}
+    data = parse_card(read_text(repo.root / card.path, CARD_SIZE_LIMIT, card.path), card.path).data
+    baseline_name = (data.get("baseline") or {}).get("artifact") if isinstance(data.get("baseline"), dict) else None
+    baseline = cards.get(str(baseline_name))
+    if baseline is None:
+        return {}
+    other = parse_card(read_text(repo.root / baseline.path, CARD_SIZE_LIMIT, baseline.path), baseline.path).data
+    comparisons = compare_to_baseline(data.get("results") or [], other.get("results") or [])
+    return {"baseline": {"artifact": baseline_name, "comparisons": [vars(item) for item in comparisons]}}
 
 
 def _split_reference(reference: str) -> tuple[str, str | None]:
