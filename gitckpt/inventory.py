@@ -247,6 +247,8 @@ def _extract_card_facts(card: Card, findings: tuple[Finding, ...]) -> CardFacts:
 def _pipeline_facts(card: Card) -> dict[str, Any] | None:
     """For an eval card recorded from a DVC stage: its metrics file, the md5s it ran on, and
     each recorded value with its line (checked against the metrics file by GC801)."""
+    if card.kind == "model":
+        return _logged_evaluations(card)
     pipeline = card.data.get("pipeline")
     if card.kind != "eval" or not isinstance(pipeline, dict):
         return None
@@ -263,6 +265,22 @@ def _pipeline_facts(card: Card) -> dict[str, Any] | None:
         "results": results,
         "line": card.line_of(("pipeline",)),
     }
+
+
+def _logged_evaluations(card: Card) -> dict[str, Any] | None:
+    """A model card's results that name their eval card (`log`), to be checked against that
+    eval's pipeline like the eval card's own results."""
+    logged = [
+        [
+            str(entry["log"]["artifact"]).split("@")[0],
+            str(entry.get("metric")),
+            entry.get("value"),
+            card.line_of(("evaluation", index, "value")),
+        ]
+        for index, entry in enumerate(card.data.get("evaluation") or [])
+        if isinstance(entry, dict) and isinstance(entry.get("log"), dict) and entry["log"].get("artifact")
+    ]
+    return {"logged": logged} if logged else None
 
 
 def _text(value: Any) -> str | None:

@@ -102,6 +102,16 @@ def test_a_hand_edited_number_is_caught(pipeline: Path, cli: Cli) -> None:
     assert f"accuracy is 0.99 in the card but {value} in metrics.json" == finding["message"]
 
 
+def test_a_hand_edited_number_in_the_model_card_is_caught_too(pipeline: Path, cli: Cli) -> None:
+    recorded(pipeline, cli)
+    card = pipeline / MODEL_CARD
+    value = parse_card(card.read_text(), "model").data["evaluation"][0]["value"]
+    card.write_text(card.read_text().replace(f"value: {value}", "value: 0.97", 1))
+    findings = json.loads(cli("check", "--json", cwd=pipeline).out)["findings"]
+    (finding,) = [f for f in findings if f["check"] == "GC801"]
+    assert finding["path"] == MODEL_CARD and "0.97 here" in finding["message"] and "clf-eval's stage" in finding["message"]
+
+
 def test_rerun_reproduces_and_drift_is_reported_without_touching_the_card(pipeline: Path, cli: Cli) -> None:
     recorded(pipeline, cli)
     commit_all(pipeline, "recorded")

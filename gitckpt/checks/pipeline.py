@@ -32,8 +32,12 @@ OTHER_BYTES = Check(
 
 def check_pipelines(inventory: Inventory) -> Iterator[Finding]:
     models = {card.name: card for card in inventory.cards.values() if card.kind == "model" and card.name}
+    evals = {card.name: card for card in inventory.cards.values() if card.kind == "eval" and card.pipeline}
     for card in inventory.cards.values():
         if card.pipeline is None:
+            continue
+        if card.kind == "model":
+            yield from _logged_numbers(inventory, card, evals)
             continue
         yield from _numbers(inventory, card)
         model = models.get(card.model_link or "")
@@ -41,24 +45,45 @@ def check_pipelines(inventory: Inventory) -> Iterator[Finding]:
             yield from _consumed(inventory, card, model)
 
 
-def _numbers(inventory: Inventory, card: CardFacts) -> Iterator[Finding]:
+def _produced(inventory: Inventory, path: str) -> dict[str, float] | None:
     from gitckpt.evaluation import parse_metrics
 
+    content = inventory.source.read([path], lambda _: 1024 * 1024).get(path)
+    return parse_metrics(content.decode("utf-8", errors="replace"), PurePosixPath(path).suffix) if isinstance(content, bytes) else None
+
+
+def _mismatch(value: object, actual: float | None) -> bool:
+    return actual is None or not isinstance(value, (int, float)) or not math.isclose(float(value), actual, rel_tol=1e-9, abs_tol=1e-12)
+
+
+def _numbers(inventory: Inventory, card: CardFacts) -> Iterator[Finding]:
     assert card.pipeline is not None
     path = str(card.pipeline.get("metrics"))
-    content = inventory.source.read([path], lambda _: 1024 * 1024).get(path)
-    if not isinstance(content, bytes):
+    produced = _produced(inventory, path)
+    if produced is None:
         yield NOT_FROM_PIPELINE.finding(
             card.path, f"the stage's metrics file {path} is missing", line=card.pipeline["line"], field="pipeline.metrics"
         )
         return
-    produced = parse_metrics(content.decode("utf-8", errors="replace"), PurePosixPath(path).suffix)
     for metric, value, line in card.pipeline["results"]:
-        actual = produced.get(metric)
-        if actual is None or not isinstance(value, (int, float)) or not math.isclose(float(value), actual, rel_tol=1e-9, abs_tol=1e-12):
+        if _mismatch(value, produced.get(metric)):
             yield NOT_FROM_PIPELINE.finding(
-                card.path, f"{metric} is {value} in the card but {actual} in {path}", line=line, field="results"
+                card.path, f"{metric} is {value} in the card but {produced.get(metric)} in {path}", line=line, field="results"
             )
+
+
+def _logged_numbers(inventory: Inventory, card: CardFacts, evals: dict[str | None, CardFacts]) -> Iterator[Finding]:
+    """A model card's number for a result its eval card recorded from a pipeline."""
+    assert card.pipeline is not None
+    for eval_name, metric, value, line in card.pipeline["logged"]:
+        source = evals.get(eval_name)
+        if source is None or source.pipeline is None:
+            continue
+        path = str(source.pipeline.get("metrics"))
+        produced = _produced(inventory, path) or {}
+        if _mismatch(value, produced.get(metric)):
+            message = f"{metric} is {value} here but {produced.get(metric)} in {path} ({eval_name}'s stage)"
+            yield NOT_FROM_PIPELINE.finding(card.path, message, line=line, field="evaluation")
 
 
 def _consumed(inventory: Inventory, card: CardFacts, model: CardFacts) -> Iterator[Finding]:
