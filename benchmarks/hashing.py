@@ -27,7 +27,7 @@ from gitckpt.hashing import digest_file
 from gitckpt.pointer import parse_pointer
 from testing.cards import model_fields, write_card
 from testing.repos import make_repo
-from testing.timing import BIN, command_seconds, median_command_seconds, median_seconds, run_command
+from testing.timing import BIN, command_seconds, interleaved_medians, median_command_seconds, median_seconds, run_command
 
 
 def generate(path: Path, size_mib: int) -> None:
@@ -92,8 +92,7 @@ def main() -> int:
         generate(source, args.size_mib)
     source.read_bytes() if args.size_mib <= 4096 else None  # into the page cache
 
-    ours = median_seconds(lambda: digest_file(source), args.runs)
-    md5sum = median_command_seconds(["md5sum", str(source)], workdir, args.runs)
+    ours, md5sum = interleaved_medians(lambda: digest_file(source), lambda: run_command(["md5sum", str(source)], workdir), args.runs)
     report("md5+sha256 one pass vs md5sum", ours, md5sum, "≤ 1.1×")
 
     gitckpt_add, dvc_add = [], []

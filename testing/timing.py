@@ -39,3 +39,13 @@ def command_seconds(command: list[str], cwd: Path) -> float:
 
 def median_command_seconds(command: list[str], cwd: Path, runs: int) -> float:
     return median_seconds(lambda: run_command(command, cwd), runs)
+
+
+def interleaved_medians(first: Callable[[], object], second: Callable[[], object], runs: int) -> tuple[float, float]:
+    """Median times of two actions run alternately, so drift in the machine's speed (other
+    tenants, frequency scaling) falls on both alike."""
+    times: tuple[list[float], list[float]] = ([], [])
+    for _ in range(runs):
+        times[0].append(action_seconds(first))
+        times[1].append(action_seconds(second))
+    return statistics.median(times[0]), statistics.median(times[1])
