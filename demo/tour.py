@@ -405,6 +405,8 @@ def main() -> int:
     sh(repo, "git", "ckpt", "verify", "blobs-linear@v0.1.0", "--data")
     sh(repo, "git", "ckpt", "show", "blobs-linear@v0.1.0")
     sh(repo, "git", "ckpt", "ls")
+    sh(repo, "git", "ckpt", "search", "--kind", "model", "--stage", "dev", "--metric", "accuracy>=0.5")
+    sh(repo, "git", "ckpt", "search", "logistic OR gaussian")
     step("11. Provenance: who changed the model's card and bytes, and what it was built from")
     sh(repo, "git", "ckpt", "log", "blobs-linear")
     sh(repo, "git", "ckpt", "lineage", "blobs-linear")

@@ -136,6 +136,19 @@ Examples:
   git ckpt deprecate resnet50 --sunset 2026-06-30 --reason "superseded by resnet50-v2; label noise in v1 data"
 """
 
+SEARCH_EPILOG = """\
+Searches the cards committed at --rev (default HEAD) and the registry's tags. The index lives in
+.git/gitckpt/search.sqlite, keyed by card blob ids: only cards whose blob changed are re-read.
+QUERY is SQLite FTS5 syntax over each card's name, description and prose: words, "a phrase",
+prefix*, AND / OR / NOT. Every filter must hold; --metric may be repeated.
+
+Examples:
+  git ckpt search "mixed precision"
+  git ckpt search --kind model --stage prod --dataset cifar10-train-v2
+  git ckpt search --license Apache-2.0 --metric 'top1_accuracy>=0.9' --json
+  git ckpt search --owner ada --rev v1.0
+"""
+
 REGISTRY_EPILOG = """\
 Reads every tag in one pass (including tags GTO wrote; lightweight tags are listed with a note
 that they carry no record) and the cards in the work tree.
@@ -478,6 +491,20 @@ def _add_ls(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-
     parser.set_defaults(handler=run_ls)
 
 
+def _add_search(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = _subparser(commands, "search", "find artifacts by facets, metrics and full text", SEARCH_EPILOG)
+    parser.add_argument("query", nargs="?", metavar="QUERY", help="full-text query over card prose and descriptions")
+    parser.add_argument("--kind", choices=("model", "dataset", "eval"), help="only artifacts of this kind")
+    parser.add_argument("--stage", help="only artifacts with a version in this stage")
+    parser.add_argument("--license", metavar="EXPR", help="only cards whose license names every SPDX identifier in EXPR")
+    parser.add_argument("--dataset", metavar="NAME", help="only cards trained or evaluated on this dataset")
+    parser.add_argument("--owner", metavar="WHO", help="only cards naming WHO as a contributor or contact")
+    parser.add_argument("--metric", action="append", default=[], metavar="'NAME>=VALUE'", help="a numeric filter on a reported metric")
+    parser.add_argument("--rev", default="HEAD", metavar="REV", help="search the registry as committed at REV (default HEAD)")
+    parser.add_argument("--json", action="store_true", help="print the hits as JSON")
+    parser.set_defaults(handler=run_search)
+
+
 def _add_show(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = _subparser(commands, "show", "show an artifact or one of its releases", REGISTRY_EPILOG)
     parser.add_argument("reference", metavar="NAME[@vX.Y.Z|@latest|#STAGE]", help="what to show")
@@ -783,6 +810,7 @@ COMMANDS: dict[str, Callable[[argparse._SubParsersAction], None]] = {  # type: i
     "deprecate": _add_deprecate,
     "ls": _add_ls,
     "show": _add_show,
+    "search": _add_search,
     "history": _add_history,
     "verify": _add_verify,
     "diff": _add_diff,
@@ -855,6 +883,38 @@ def run_ls(args: argparse.Namespace) -> int:
     for row in rows:
         for note in row["notes"]:
             print(f"note: {note}")
+    return EXIT_OK
+
+
+def run_search(args: argparse.Namespace) -> int:
+    from gitckpt.console import print_json, print_table
+    from gitckpt.repo import find_repository
+    from gitckpt.search import Query, parse_metric_filter, search
+
+    query = Query(
+        text=args.query,
+        kind=args.kind,
+        stage=args.stage,
+        license=args.license,
+        dataset=args.dataset,
+        owner=args.owner,
+        metrics=tuple(parse_metric_filter(text) for text in args.metric),
+    )
+    hits = search(find_repository(), query, args.rev)
+    if args.json:
+        print_json([hit.to_json() for hit in hits])
+        return EXIT_OK
+    if not hits:
+        print("no artifact matches")
+        return EXIT_OK
+    rows = [
+        [hit.name, hit.kind, f"v{hit.latest}" if hit.latest else "unreleased", ", ".join(hit.stages), "; ".join(hit.reasons)]
+        for hit in hits
+    ]
+    print_table(("name", "kind", "latest", "stages", "why"), rows)
+    for hit in hits:
+        if hit.snippet:
+            print(f"  {hit.name}: {hit.snippet}")
     return EXIT_OK
 
 
