@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from gitckpt.card import parse_card
-from testing.repos import commit_all, run
+from testing.repos import commit_all, dvc
 from tests.conftest import MODEL, CliResult
 
 Cli = Callable[..., CliResult]
@@ -31,33 +30,18 @@ json.dump({"accuracy": sum(correct) / len(correct), "n": len(correct)}, open("me
 """
 
 
-def dvc(repo: Path, *args: str) -> None:
-    run([sys.executable, "-m", "dvc", *args], repo)
+def add_evaluate_stage(repo: Path, *options: str) -> None:
+    """`dvc stage add` the evaluation of the model on the dataset (options such as `-p seed`)."""
+    dependencies = ("-d", "evaluate.py", "-d", "data/points.csv", "-d", MODEL)
+    outputs = ("-M", "metrics.json", "-O", "samples.jsonl")
+    dvc(repo, "stage", "add", "-q", "-n", "evaluate", *options, *dependencies, *outputs, "python evaluate.py")
 
 
 @pytest.fixture
 def pipeline(registry: Path) -> Path:
     """The registry plus a DVC stage that evaluates the model on the dataset."""
     (registry / "evaluate.py").write_text(SCRIPT)
-    dvc(
-        registry,
-        "stage",
-        "add",
-        "-q",
-        "-n",
-        "evaluate",
-        "-d",
-        "evaluate.py",
-        "-d",
-        "data/points.csv",
-        "-d",
-        MODEL,
-        "-M",
-        "metrics.json",
-        "-O",
-        "samples.jsonl",
-        "python evaluate.py",
-    )
+    add_evaluate_stage(registry)
     dvc(registry, "repro", "-q", "evaluate")
     commit_all(registry, "evaluation stage")
     return registry
@@ -163,27 +147,7 @@ SEEDED = SCRIPT.replace(
 def test_seeds_report_the_spread_and_restore_the_parameter(registry: Path, cli: Cli) -> None:
     (registry / "evaluate.py").write_text(SEEDED)
     (registry / "params.yaml").write_text("seed: 42\n")
-    dvc(
-        registry,
-        "stage",
-        "add",
-        "-q",
-        "-n",
-        "evaluate",
-        "-p",
-        "seed",
-        "-d",
-        "evaluate.py",
-        "-d",
-        "data/points.csv",
-        "-d",
-        MODEL,
-        "-M",
-        "metrics.json",
-        "-O",
-        "samples.jsonl",
-        "python evaluate.py",
-    )
+    add_evaluate_stage(registry, "-p", "seed")
     dvc(registry, "repro", "-q", "evaluate")
     recorded(registry, cli)
     before = (registry / "metrics.json").read_text()
