@@ -94,7 +94,7 @@ def search(repo: Repository, query: Query, revision: str = "HEAD") -> list[Hit]:
     card_oids = {path: oid for path in source.files() if is_card_path(path) and (oid := source.blob_id(path))}
     with SearchIndex(repo) as index:
         index.add_missing(source, card_oids)
-        facts = index.facts(set(card_oids.values()))
+        facts = index.facts(card_oids.values())
         matches = index.match_text(query.text) if query.text else None
     registry = read_registry(repo)
     hits = []
@@ -243,17 +243,21 @@ class SearchIndex:
         return len(missing)
 
     def _known(self, oids: Iterable[str]) -> set[str]:
+        return set(self._stored_facts(oids))
+
+    def facts(self, oids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        return {oid: json.loads(facts) for oid, facts in self._stored_facts(oids).items()}
+
+    def _stored_facts(self, oids: Iterable[str]) -> dict[str, str]:
+        """The indexed facts (JSON) of those blobs that are indexed, read in chunks of 500 ids
+        (the index keeps every blob it has seen, so reading it whole would grow with history)."""
         wanted = list(set(oids))
-        known: set[str] = set()
+        stored: dict[str, str] = {}
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            known.update(row[0] for row in self.connection.execute(f"SELECT oid FROM cards WHERE oid IN ({marks})", chunk))
-        return known
-
-    def facts(self, oids: set[str]) -> dict[str, dict[str, Any]]:
-        rows = self.connection.execute("SELECT oid, facts FROM cards")
-        return {oid: json.loads(facts) for oid, facts in rows if oid in oids}
+            stored.update(self.connection.execute(f"SELECT oid, facts FROM cards WHERE oid IN ({marks})", chunk).fetchall())
+        return stored
 
     def match_text(self, text: str) -> dict[str, tuple[float, str]]:
         """Blob id -> (bm25 rank, lower is better; a snippet with the match in [brackets])."""
