@@ -15,15 +15,13 @@ import argparse
 import hashlib
 import shutil
 import sys
-import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from testing.cards import dataset_fields, eval_fields, model_fields, write_card
 from testing.repos import commit_all, make_repo, track
-from testing.timing import command_seconds, median_command_seconds
+from testing.timing import benchmark_repo, command_seconds, median_command_seconds
 
 BUDGET_SECONDS = 0.5
 
@@ -63,30 +61,23 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5, help="timed runs per command (median reported)")
     parser.add_argument("--keep", type=Path, help="build the repository here and keep it")
     args = parser.parse_args()
-
-    workdir = args.keep or Path(tempfile.mkdtemp(prefix="gitckpt-bench-"))
-    repo = workdir / "repo"
-    if not (repo / ".git").exists():
-        print(f"building {args.artifacts} artifacts in {repo} …", flush=True)
-        started = time.perf_counter()
-        build(make_repo(repo), args.artifacts)
-        print(f"  built in {time.perf_counter() - started:.1f} s")
-    check = [sys.executable, "-m", "gitckpt", "check", "--all"]
-    dvc_status = [sys.executable, "-m", "dvc", "status"]
-    shutil.rmtree(repo / ".git/gitckpt", ignore_errors=True)
-    cold = command_seconds(check, repo)
-    warm = median_command_seconds(check, repo, args.runs)
-    dvc = median_command_seconds(dvc_status, repo, args.runs)
-    print(f"git ckpt check --all, cold:  {cold:7.3f} s")
-    print(f"git ckpt check --all, warm:  {warm:7.3f} s  (median of {args.runs}; budget {BUDGET_SECONDS} s)")
-    print(f"dvc status:                  {dvc:7.3f} s  (median of {args.runs})")
-    print(f"ratio warm check / dvc status: {warm / dvc:.3f}×  (budget ≤ 1.0×)")
-    print(f"ratio cold / warm check:       {cold / warm:.1f}×")
-    within = warm <= BUDGET_SECONDS and warm <= dvc
-    print("within budget" if within else "OVER BUDGET")
-    if not args.keep:
-        shutil.rmtree(workdir)
-    return 0 if within else 1
+    with benchmark_repo(
+        args.keep, "gitckpt-bench-", f"{args.artifacts} artifacts", lambda repo: build(make_repo(repo), args.artifacts)
+    ) as repo:
+        check = [sys.executable, "-m", "gitckpt", "check", "--all"]
+        dvc_status = [sys.executable, "-m", "dvc", "status"]
+        shutil.rmtree(repo / ".git/gitckpt", ignore_errors=True)
+        cold = command_seconds(check, repo)
+        warm = median_command_seconds(check, repo, args.runs)
+        dvc = median_command_seconds(dvc_status, repo, args.runs)
+        print(f"git ckpt check --all, cold:  {cold:7.3f} s")
+        print(f"git ckpt check --all, warm:  {warm:7.3f} s  (median of {args.runs}; budget {BUDGET_SECONDS} s)")
+        print(f"dvc status:                  {dvc:7.3f} s  (median of {args.runs})")
+        print(f"ratio warm check / dvc status: {warm / dvc:.3f}×  (budget ≤ 1.0×)")
+        print(f"ratio cold / warm check:       {cold / warm:.1f}×")
+        within = warm <= BUDGET_SECONDS and warm <= dvc
+        print("within budget" if within else "OVER BUDGET")
+        return 0 if within else 1
 
 
 if __name__ == "__main__":

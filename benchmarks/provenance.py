@@ -10,17 +10,15 @@ artifacts' cards in turn, then times `git ckpt log` for one artifact (budget ≤
 from __future__ import annotations
 
 import argparse
-import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from testing.cards import card_front_matter, dataset_fields, render_card
 from testing.repos import clean_env, make_repo
-from testing.timing import median_command_seconds
+from testing.timing import benchmark_repo, median_command_seconds
 
 BUDGET_SECONDS = 1.0
 
@@ -47,6 +45,12 @@ def fast_import_stream(commits: int, artifacts: int) -> bytes:
     return b"".join(chunks)
 
 
+def build(repo: Path, commits: int, artifacts: int) -> None:
+    make_repo(repo, with_dvc=False)
+    subprocess.run(["git", "fast-import", "--quiet"], cwd=repo, input=fast_import_stream(commits, artifacts), check=True, env=clean_env())
+    subprocess.run(["git", "checkout", "-q", "-f", "main"], cwd=repo, check=True, env=clean_env())
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--commits", type=int, default=10_000, help="commits to generate")
@@ -54,28 +58,23 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5, help="timed runs per command (median reported)")
     parser.add_argument("--keep", type=Path, help="build the repository here and keep it")
     args = parser.parse_args()
-    workdir = args.keep or Path(tempfile.mkdtemp(prefix="gitckpt-provenance-bench-"))
-    repo = workdir / "repo"
-    if not (repo / ".git").exists():
-        print(f"generating {args.commits} commits over {args.artifacts} artifacts in {repo} …", flush=True)
-        make_repo(repo, with_dvc=False)
-        subprocess.run(
-            ["git", "fast-import", "--quiet"], cwd=repo, input=fast_import_stream(args.commits, args.artifacts), check=True, env=clean_env()
+    with benchmark_repo(
+        args.keep,
+        "gitckpt-provenance-bench-",
+        f"{args.commits} commits over {args.artifacts} artifacts",
+        lambda repo: build(repo, args.commits, args.artifacts),
+    ) as repo:
+        name = f"ds{args.artifacts // 2:03}"
+        card = f"data/{name}/{name}.card.md"
+        ours = median_command_seconds([sys.executable, "-m", "gitckpt", "log", name, "--json"], repo, args.runs)
+        git_log = median_command_seconds(["git", "log", "--follow", "--format=%H %an %s", "--", card], repo, args.runs)
+        count = len(
+            subprocess.run(["git", "log", "--follow", "--format=%H", "--", card], cwd=repo, capture_output=True, text=True).stdout.split()
         )
-        subprocess.run(["git", "checkout", "-q", "-f", "main"], cwd=repo, check=True, env=clean_env())
-    name = f"ds{args.artifacts // 2:03}"
-    card = f"data/{name}/{name}.card.md"
-    ours = median_command_seconds([sys.executable, "-m", "gitckpt", "log", name, "--json"], repo, args.runs)
-    git_log = median_command_seconds(["git", "log", "--follow", "--format=%H %an %s", "--", card], repo, args.runs)
-    count = len(
-        subprocess.run(["git", "log", "--follow", "--format=%H", "--", card], cwd=repo, capture_output=True, text=True).stdout.split()
-    )
-    print(f"git ckpt log {name}:           {ours:7.3f} s   (budget {BUDGET_SECONDS} s; {count} commits listed)")
-    print(f"git log --follow -- {card}: {git_log:7.3f} s")
-    print(f"ratio git ckpt log / git log --follow: {ours / git_log:.2f}×")
-    if not args.keep:
-        shutil.rmtree(workdir)
-    return 0 if ours <= BUDGET_SECONDS else 1
+        print(f"git ckpt log {name}:           {ours:7.3f} s   (budget {BUDGET_SECONDS} s; {count} commits listed)")
+        print(f"git log --follow -- {card}: {git_log:7.3f} s")
+        print(f"ratio git ckpt log / git log --follow: {ours / git_log:.2f}×")
+        return 0 if ours <= BUDGET_SECONDS else 1
 
 
 if __name__ == "__main__":

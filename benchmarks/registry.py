@@ -12,11 +12,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -24,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from gitckpt.records import render_message
 from testing.cards import dataset_fields, write_card
 from testing.repos import clean_env, commit_all, git, make_repo, track
-from testing.timing import BIN, command_seconds, median_command_seconds, run_command
+from testing.timing import BIN, benchmark_repo, command_seconds, median_command_seconds, run_command
 
 BUDGET_SECONDS = 0.5
 STAGES = ("dev", "staging", "prod")
@@ -77,32 +74,29 @@ def main() -> int:
     args = parser.parse_args()
     if args.commits < 6:
         parser.error("--commits must be at least 6: each artifact's six releases need their own commits")
-    workdir = args.keep or Path(tempfile.mkdtemp(prefix="gitckpt-registry-bench-"))
-    repo = workdir / "repo"
-    if not (repo / ".git").exists():
-        print(f"building {args.artifacts} artifacts and their tags in {repo} …", flush=True)
-        started = time.perf_counter()
-        total = build(make_repo(repo), args.artifacts, args.commits)
-        print(f"  {total} tags over {args.commits} commits, built in {time.perf_counter() - started:.0f} s")
-    ckpt = [sys.executable, "-m", "gitckpt"]
-    run_command([*ckpt, "check"], repo)  # warm the card cache once, as any earlier command would
-    shown = f"ds{args.artifacts // 2:03}"
-    timings = {
-        "git ckpt ls": median_command_seconds([*ckpt, "ls"], repo, args.runs),
-        f"git ckpt show {shown}": median_command_seconds([*ckpt, "show", shown], repo, args.runs),
-        "git ckpt history": median_command_seconds([*ckpt, "history"], repo, args.runs),
-    }
-    print("gto show (once) …", flush=True)
-    gto = command_seconds([str(BIN / "gto"), "show", "--json"], repo)
-    ours = json.loads(subprocess.run([*ckpt, "ls", "--json"], cwd=repo, capture_output=True, text=True, env=clean_env()).stdout)
-    print(f"{'gto show':<24} {gto:8.3f} s")
-    for label, elapsed in timings.items():
-        verdict = "ok" if elapsed <= BUDGET_SECONDS else "OVER BUDGET"
-        print(f"{label:<24} {elapsed:8.3f} s   {gto / elapsed:7.0f}× faster than gto show   (budget {BUDGET_SECONDS} s: {verdict})")
-    print(f"artifacts listed: {len(ours)}")
-    if not args.keep:
-        shutil.rmtree(workdir)
-    return 0 if all(elapsed <= BUDGET_SECONDS for elapsed in timings.values()) else 1
+    with benchmark_repo(
+        args.keep,
+        "gitckpt-registry-bench-",
+        f"{args.artifacts} artifacts and 18 tags each",
+        lambda repo: build(make_repo(repo), args.artifacts, args.commits),
+    ) as repo:
+        ckpt = [sys.executable, "-m", "gitckpt"]
+        run_command([*ckpt, "check"], repo)  # warm the card cache once, as any earlier command would
+        shown = f"ds{args.artifacts // 2:03}"
+        timings = {
+            "git ckpt ls": median_command_seconds([*ckpt, "ls"], repo, args.runs),
+            f"git ckpt show {shown}": median_command_seconds([*ckpt, "show", shown], repo, args.runs),
+            "git ckpt history": median_command_seconds([*ckpt, "history"], repo, args.runs),
+        }
+        print("gto show (once) …", flush=True)
+        gto = command_seconds([str(BIN / "gto"), "show", "--json"], repo)
+        ours = json.loads(subprocess.run([*ckpt, "ls", "--json"], cwd=repo, capture_output=True, text=True, env=clean_env()).stdout)
+        print(f"{'gto show':<24} {gto:8.3f} s")
+        for label, elapsed in timings.items():
+            verdict = "ok" if elapsed <= BUDGET_SECONDS else "OVER BUDGET"
+            print(f"{label:<24} {elapsed:8.3f} s   {gto / elapsed:7.0f}× faster than gto show   (budget {BUDGET_SECONDS} s: {verdict})")
+        print(f"artifacts listed: {len(ours)}")
+        return 0 if all(elapsed <= BUDGET_SECONDS for elapsed in timings.values()) else 1
 
 
 if __name__ == "__main__":

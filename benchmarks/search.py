@@ -16,11 +16,8 @@ and `git grep` for the same phrase over the same commit, as the reference ratio.
 from __future__ import annotations
 
 import argparse
-import shutil
 import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -28,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from gitckpt.records import render_message
 from testing.cards import SHARED, model_fields, render_card
 from testing.repos import clean_env, git
-from testing.timing import command_seconds, median_command_seconds
+from testing.timing import benchmark_repo, command_seconds, median_command_seconds
 
 WARM_BUDGET_SECONDS = 0.2
 REINDEX_BUDGET_SECONDS = 1.0
@@ -77,26 +74,20 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5, help="timed runs of the warm search (median reported)")
     parser.add_argument("--keep", type=Path, help="build the repository here and keep it")
     args = parser.parse_args()
-    workdir = args.keep or Path(tempfile.mkdtemp(prefix="gitckpt-search-bench-"))
-    repo = workdir / "repo"
-    if not (repo / ".git").exists():
-        print(f"building {args.cards} cards and {2 * args.cards} tags in {repo} …", flush=True)
-        started = time.perf_counter()
-        build(repo, args.cards)
-        print(f"  built in {time.perf_counter() - started:.1f} s")
-    (repo / ".git" / "gitckpt" / "search.sqlite").unlink(missing_ok=True)
-    search = [sys.executable, "-m", "gitckpt", "search", '"mixed precision"', "--stage", "prod", "--metric", "accuracy>=0.9", "--json"]
-    cold = command_seconds(search, repo)
-    warm = median_command_seconds(search, repo, args.runs)
-    grep = median_command_seconds(["git", "grep", "-l", "mixed precision", "HEAD", "--", "*.card.md"], repo, args.runs)
-    change_cards(repo, CHANGED_CARDS)
-    reindex = command_seconds(search, repo)
-    print(f"{'cold index build':<34} {cold:8.3f} s")
-    print(f"{'warm search':<34} {warm:8.3f} s   {warm / grep:5.1f}× git grep ({grep:.3f} s)   (budget {WARM_BUDGET_SECONDS} s)")
-    print(f"{f'search after {CHANGED_CARDS} cards changed':<34} {reindex:8.3f} s   (budget {REINDEX_BUDGET_SECONDS} s)")
-    if not args.keep:
-        shutil.rmtree(workdir)
-    return 0 if warm <= WARM_BUDGET_SECONDS and reindex <= REINDEX_BUDGET_SECONDS else 1
+    with benchmark_repo(
+        args.keep, "gitckpt-search-bench-", f"{args.cards} cards and {2 * args.cards} tags", lambda repo: build(repo, args.cards)
+    ) as repo:
+        (repo / ".git" / "gitckpt" / "search.sqlite").unlink(missing_ok=True)
+        search = [sys.executable, "-m", "gitckpt", "search", '"mixed precision"', "--stage", "prod", "--metric", "accuracy>=0.9", "--json"]
+        cold = command_seconds(search, repo)
+        warm = median_command_seconds(search, repo, args.runs)
+        grep = median_command_seconds(["git", "grep", "-l", "mixed precision", "HEAD", "--", "*.card.md"], repo, args.runs)
+        change_cards(repo, CHANGED_CARDS)
+        reindex = command_seconds(search, repo)
+        print(f"{'cold index build':<34} {cold:8.3f} s")
+        print(f"{'warm search':<34} {warm:8.3f} s   {warm / grep:5.1f}× git grep ({grep:.3f} s)   (budget {WARM_BUDGET_SECONDS} s)")
+        print(f"{f'search after {CHANGED_CARDS} cards changed':<34} {reindex:8.3f} s   (budget {REINDEX_BUDGET_SECONDS} s)")
+        return 0 if warm <= WARM_BUDGET_SECONDS and reindex <= REINDEX_BUDGET_SECONDS else 1
 
 
 if __name__ == "__main__":

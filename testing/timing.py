@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from testing.repos import clean_env
@@ -49,3 +52,19 @@ def interleaved_medians(first: Callable[[], object], second: Callable[[], object
         times[0].append(action_seconds(first))
         times[1].append(action_seconds(second))
     return statistics.median(times[0]), statistics.median(times[1])
+
+
+@contextlib.contextmanager
+def benchmark_repo(keep: Path | None, prefix: str, what: str, build: Callable[[Path], object]) -> Iterator[Path]:
+    """`<keep or a new temporary directory>/repo`, built by `build` unless it exists (so a second
+    run with --keep reuses it); a temporary directory is removed afterwards, even on failure."""
+    workdir = keep or Path(tempfile.mkdtemp(prefix=prefix))
+    repo = workdir / "repo"
+    try:
+        if not (repo / ".git").exists():
+            print(f"building {what} in {repo} …", flush=True)
+            print(f"  built in {action_seconds(lambda: build(repo)):.1f} s")
+        yield repo
+    finally:
+        if keep is None:
+            shutil.rmtree(workdir, ignore_errors=True)
