@@ -127,3 +127,16 @@ def mapping(data: dict[str, Any], key: str) -> dict[str, Any]:
     """`data[key]` when it is a mapping, else an empty one (for reading optional card blocks)."""
     value = data.get(key)
     return value if isinstance(value, dict) else {}
+
+
+def is_number(value: object) -> bool:
+    """An int or float, but not a bool (YAML `true` is an int to Python)."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def metric_entries(data: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """A model card's `evaluation` entries and an eval card's `results` that name a metric and
+    give it a number (honest gaps and malformed entries are left to `check`)."""
+    for entry in [*(data.get("evaluation") or []), *(data.get("results") or [])]:
+        if isinstance(entry, dict) and isinstance(entry.get("metric"), str) and is_number(entry.get("value")):
+            yield entry

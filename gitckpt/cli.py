@@ -289,6 +289,19 @@ Examples:
   git ckpt export resnet50@v1.2.0 --format json
 """
 
+SITE_EPILOG = """\
+Writes the registry as a static site: an index you can search and filter, a page per artifact
+(its card, releases and stages, provenance log, lineage graph, and each metric across releases
+with confidence intervals) and an audit page. Plain HTML, CSS and a little JavaScript that make no
+request of their own: open index.html from disk, or publish the directory with GitHub or GitLab
+Pages. The output directory is replaced whole, so it must be new, empty, or an earlier site.
+
+Examples:
+  git ckpt site                      # writes _site/ at the top of the repository
+  git ckpt site -o public            # GitLab Pages publishes public/
+  git ckpt site --rev v2-release -o /tmp/registry --title "Vision group registry"
+"""
+
 IMPORT_EPILOG = """\
 Turns a Hugging Face model card into a gitckpt model card: license, datasets, base model and every
 model-index result are kept; each required field the source lacks is a <FILL …> placeholder, so
@@ -617,6 +630,15 @@ def _add_export(commands: argparse._SubParsersAction) -> None:  # type: ignore[t
     parser.set_defaults(handler=run_export)
 
 
+def _add_site(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = _subparser(commands, "site", "write the registry as a static site", SITE_EPILOG)
+    parser.add_argument("-o", "--output", type=Path, help="the directory to write (default: _site at the top of the repository)")
+    parser.add_argument("--rev", default="HEAD", help="the commit whose cards are shown (default HEAD); tags are always all read")
+    parser.add_argument("--title", help="the site's title (default: the repository's directory name + ' registry')")
+    parser.add_argument("--json", action="store_true", help="print where the site was written, as JSON")
+    parser.set_defaults(handler=run_site)
+
+
 def _add_import_card(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = _subparser(commands, "import-card", "turn a Hugging Face model card into a gitckpt card", IMPORT_EPILOG)
     parser.add_argument("source", metavar="README.md", type=Path, help="the Hugging Face model card")
@@ -823,6 +845,7 @@ COMMANDS: dict[str, Callable[[argparse._SubParsersAction], None]] = {  # type: i
     "checks": _add_checks,
     "export": _add_export,
     "import-card": _add_import_card,
+    "site": _add_site,
 }
 
 
@@ -1191,6 +1214,21 @@ def run_import_card(args: argparse.Namespace) -> int:
 
     target = import_card(args.source, args.name, args.output)
     print_json({"card": str(target)}) if args.json else print(f"Wrote {target}; `git ckpt check` lists the fields left to fill in.")
+    return EXIT_OK
+
+
+def run_site(args: argparse.Namespace) -> int:
+    from gitckpt.commands.site import build_site
+    from gitckpt.console import print_json, progress_bar
+    from gitckpt.repo import find_repository
+
+    with progress_bar("Reading artifacts") as progress:
+        result = build_site(find_repository(), args.output, args.rev, args.title, progress)
+    if args.json:
+        print_json({"output": str(result.output), "index": str(result.index), "artifacts": result.artifacts, "files": result.files})
+        return EXIT_OK
+    print(f"Wrote {result.files} files for {result.artifacts} artifacts to {result.output}")
+    print(f"Open {result.index.as_uri()} or serve the directory with any static web host.")
     return EXIT_OK
 
 

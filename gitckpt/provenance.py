@@ -276,6 +276,14 @@ def lineage(repo: Repository, reference: str, *, depth: int | None = None, depen
     if name not in cards:
         raise GitckptError(f"there is no card named {name!r}" + (f" at {reference}" if revision else ""))
     data = _card_data(inventory, [card.path for card in cards.values()])
+    return build_lineage(name, cards, data, registry, depth=depth, dependents=dependents)
+
+
+def build_lineage(
+    name: str, cards: dict[str, Any], data: dict[str, dict[str, Any]], registry: Any, *, depth: int | None = None, dependents: bool = False
+) -> Lineage:
+    """The graph of `name` from cards already read (CardFacts by name, front matter by card
+    path), so that a caller drawing many graphs reads the cards once."""
     graph = Lineage(root=name)
     neighbours = _reverse_links(cards) if dependents else _upstream_links(cards)
     _visit(graph, name, [], neighbours, depth, dependents)

@@ -1,0 +1,162 @@
+"""Writing the site: Jinja templates (autoescaped) and markdown-it for card prose, into a new
+directory that replaces the old site only once it is complete."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import shutil
+import tempfile
+from html import escape
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from markupsafe import Markup
+
+from gitckpt import __version__
+from gitckpt.card import BYTES_FIELD
+from gitckpt.errors import GitckptError
+from gitckpt.site.charts import lineage_layout, metric_chart
+from gitckpt.site.model import ArtifactPage, SiteModel, page_slug
+
+SITE_MARKER = ".gitckpt-site"
+ASSETS = ("site.css", "site.js")
+SEARCH_TEXT_CHARACTERS = 20_000
+
+
+def write_site(model: SiteModel, out_dir: Path, title: str) -> list[Path]:
+    """Render every page into a fresh directory, then put it in place of `out_dir`. A directory
+    that is neither empty nor a site gitckpt wrote is refused, so nothing of the user's is lost."""
+    _refuse_foreign_directory(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        written = _render_all(model, staging, title)
+        _swap_into_place(staging, out_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return [out_dir / path.relative_to(staging) for path in written]
+
+
+def _refuse_foreign_directory(out_dir: Path) -> None:
+    if out_dir.is_symlink() or (out_dir.exists() and not out_dir.is_dir()):
+        raise GitckptError(f"{out_dir}: exists and is not a directory; choose another --output")
+    if out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / SITE_MARKER).is_file():
+        raise GitckptError(
+            f"{out_dir}: the directory is not empty and was not written by `git ckpt site` (no {SITE_MARKER} file); "
+            "choose an empty or new --output directory"
+        )
+
+
+def _swap_into_place(staging: Path, out_dir: Path) -> None:
+    if not out_dir.exists():
+        os.replace(staging, out_dir)
+        return
+    retired = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old.", dir=out_dir.parent))
+    os.replace(out_dir, retired / "site")
+    os.replace(staging, out_dir)
+    shutil.rmtree(retired, ignore_errors=True)
+
+
+def _render_all(model: SiteModel, root: Path, title: str) -> list[Path]:
+    environment = _environment(model, title)
+    names = {page.name for page in model.artifacts}
+    index = environment.get_template("index.html.jinja").render(root="", pages=model.artifacts, **_choices(model))
+    written = [_write(root / "index.html", index)]
+    markdown = _markdown()
+    for page in model.artifacts:
+        html = environment.get_template("artifact.html.jinja").render(
+            root="../",
+            page=page,
+            prose=Markup(markdown.render(page.body)),  # markdown-it escapes the card's own HTML
+            lineage=lineage_layout(page.upstream, lambda name: _artifact_href(name, names)),
+            charts=[metric_chart(series) for series in page.metrics],
+            href_of=lambda name: _artifact_href(name, names),
+        )
+        written.append(_write(root / "a" / f"{page.slug}.html", html))
+    written.append(_write(root / "audit.html", environment.get_template("audit.html.jinja").render(root="", audit=model.audit)))
+    for asset in ASSETS:
+        written.append(_write(root / "assets" / asset, resources.files("gitckpt.site").joinpath("assets", asset).read_text("utf-8")))
+    written.append(_write(root / ".nojekyll", ""))  # GitHub Pages: serve the files as they are
+    written.append(_write(root / SITE_MARKER, f"written by gitckpt {__version__} from {model.commit}\n"))
+    return written
+
+
+def _environment(model: SiteModel, title: str) -> Any:
+    import jinja2
+
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("gitckpt.site", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.globals.update(
+        site_title=title,
+        commit=model.commit,
+        built_at=model.built_at,
+        gitckpt_version=__version__,
+        search_text=search_text,
+        bytes_field=lambda kind: BYTES_FIELD.get(kind, ""),
+        date=lambda seconds: datetime.datetime.fromtimestamp(seconds, datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    )
+    return environment
+
+
+def _choices(model: SiteModel) -> dict[str, list[str]]:
+    return {
+        "kinds": sorted({page.kind for page in model.artifacts}),
+        "stages": sorted({stage for page in model.artifacts for stage in page.state.stages}),
+    }
+
+
+def _artifact_href(name: str, names: set[str]) -> str | None:
+    return f"../a/{page_slug(name)}.html" if name in names else None
+
+
+def search_text(page: ArtifactPage) -> str:
+    """What the index page's search box looks in, lower-cased: names, facts people search for, prose."""
+    data = page.data
+    words: list[str] = [page.name, page.kind, *page.state.stages]
+    for key in ("description", "license", "architecture", "contact", "intended_use", "training_data", "contributors", "dataset", "model"):
+        words.extend(_strings(data.get(key)))
+    words.append(page.body)
+    return " ".join(" ".join(words).split()).lower()[:SEARCH_TEXT_CHARACTERS]
+
+
+def _strings(value: object) -> list[str]:
+    if isinstance(value, dict):
+        return [text for item in value.values() for text in _strings(item)]
+    if isinstance(value, list):
+        return [text for item in value for text in _strings(item)]
+    return [str(value)] if isinstance(value, str | int | float) and not isinstance(value, bool) else []
+
+
+def _markdown() -> Any:
+    """CommonMark with tables; raw HTML in a card is shown as text, and an image from another
+    host becomes a link to it, so the site never makes a request of its own."""
+    from markdown_it import MarkdownIt
+
+    markdown = MarkdownIt("commonmark", {"html": False}).enable("table")
+    default_image = markdown.renderer.rules["image"]  # type: ignore[attr-defined]
+
+    def image(renderer: Any, tokens: Any, index: int, options: Any, env: Any) -> str:
+        token = tokens[index]
+        source = str(token.attrGet("src") or "")
+        parts = urlsplit(source)
+        if parts.netloc or parts.scheme not in ("", "data"):
+            return f'<a href="{escape(source)}" class="external-image">{escape(token.content or source)} (image)</a>'
+        return str(default_image(tokens, index, options, env))
+
+    markdown.add_render_rule("image", image)
+    return markdown
+
+
+def _write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path

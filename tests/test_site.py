@@ -1,0 +1,176 @@
+"""`git ckpt site`: the registry as a static site, read back as HTML and driven in a real
+headless Chromium served from 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from testing.repos import commit_all
+from tests.conftest import CliResult
+
+Cli = Callable[..., CliResult]
+MODEL_CARD = "models/clf.card.md"
+
+
+class PageParts(HTMLParser):
+    """The links, sources and text of one page (enough to check what a page shows and loads)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+        self.sources: list[str] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if tag == "a" and values.get("href"):
+            self.links.append(str(values["href"]))
+        if tag in ("script", "img", "link", "iframe", "source", "video", "audio") and (values.get("src") or values.get("href")):
+            self.sources.append(str(values.get("src") or values.get("href")))
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def page(path: Path) -> PageParts:
+    parts = PageParts()
+    parts.feed(path.read_text(encoding="utf-8"))
+    return parts
+
+
+def text_of(path: Path) -> str:
+    return " ".join(" ".join(page(path).text).split())
+
+
+def release_two_versions(repo: Path, cli: Cli) -> None:
+    """clf v0.1.0 (accuracy 0.84) in dev, then v0.2.0 with a better, narrower result in prod."""
+    assert cli("tag", "clf", "--allow-unpushed", cwd=repo).code == 0
+    assert cli("promote", "clf@v0.1.0", "dev", cwd=repo).code == 0
+    card = repo / MODEL_CARD
+    text = card.read_text(encoding="utf-8")
+    for old, new in (("value: 0.84", "value: 0.9"), ("low: 0.81", "low: 0.88"), ("high: 0.87", "high: 0.92")):
+        text = text.replace(old, new)
+    card.write_text(text, encoding="utf-8")
+    commit_all(repo, "report the re-run evaluation")
+    result = cli("tag", "clf", "--bump", "minor", "--allow-unpushed", cwd=repo)
+    assert result.code == 0, result.err
+    assert cli("promote", "clf@v0.2.0", "dev", cwd=repo).code == 0
+
+
+@pytest.fixture
+def site(registry: Path, cli: Cli) -> Path:
+    release_two_versions(registry, cli)
+    result = cli("site", "-o", "public", "--json", cwd=registry)
+    assert result.code == 0, result.err
+    return Path(json.loads(result.out)["output"])
+
+
+def test_index_lists_every_artifact_with_its_state(site: Path) -> None:
+    index = page(site / "index.html")
+    assert {"a/points.html", "a/clf.html", "a/clf-eval.html"} <= set(index.links)
+    text = text_of(site / "index.html")
+    assert "3 artifacts" in text and "v0.2.0" in text and "dev v0.2.0" in text and "CC-BY-4.0" in text
+
+
+def test_artifact_page_shows_card_releases_provenance_and_lineage(site: Path) -> None:
+    text = text_of(site / "a" / "clf.html")
+    assert "v0.2.0" in text and "v0.1.0" in text and "clf@v0.2.0" in text  # releases
+    assert "report the re-run evaluation" in text  # provenance log
+    assert "trained on" in text  # lineage, in words as well as drawn
+    assert "../a/points.html" in page(site / "a" / "clf.html").links
+    assert "Ada Researcher" in text  # the card's fields
+    assert "Any real decision." in text  # out of scope, from the front matter
+
+
+def test_metric_chart_plots_each_release_with_its_interval(site: Path) -> None:
+    html = (site / "a" / "clf.html").read_text(encoding="utf-8")
+    chart = html[html.index('<figure class="chart">') : html.index("</figure>")]
+    assert "accuracy on points" in chart
+    assert "v0.1.0: 0.84 [0.81, 0.87] at 95%" in chart and "v0.2.0: 0.9 [0.88, 0.92] at 95%" in chart
+    assert len(re.findall(r"<circle ", chart)) == 2
+    assert len(re.findall(r'class="whisker"', chart)) == 6
+
+
+def test_the_site_loads_nothing_from_elsewhere(site: Path) -> None:
+    for html in site.rglob("*.html"):
+        for source in page(html).sources:
+            assert "//" not in source, f"{html.name} loads {source}"
+
+
+def test_card_html_and_remote_images_are_not_passed_through(registry: Path, cli: Cli) -> None:
+    card = registry / MODEL_CARD
+    prose = "\n<script>alert(1)</script>\n\n![plot](https://example.org/plot.png)\n"
+    card.write_text(card.read_text(encoding="utf-8") + prose, encoding="utf-8")
+    commit_all(registry, "prose with html and a remote image")
+    assert cli("site", "-o", "out", cwd=registry).code == 0
+    html = (registry / "out" / "a" / "clf.html").read_text(encoding="utf-8")
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "https://example.org/plot.png" in page(registry / "out" / "a" / "clf.html").links
+    assert "https://example.org/plot.png" not in page(registry / "out" / "a" / "clf.html").sources
+
+
+def test_a_directory_that_is_not_a_site_is_never_overwritten(registry: Path, cli: Cli) -> None:
+    mine = registry / "notes"
+    mine.mkdir()
+    (mine / "todo.txt").write_text("keep me", encoding="utf-8")
+    result = cli("site", "-o", "notes", cwd=registry)
+    assert result.code == 1
+    assert "not empty and was not written by `git ckpt site`" in result.err
+    assert sorted(path.name for path in mine.iterdir()) == ["todo.txt"]
+    assert cli("site", "-o", "fresh", cwd=registry).code == 0
+    assert cli("site", "-o", "fresh", cwd=registry).code == 0  # an earlier site is replaced
+    assert not [path for path in registry.iterdir() if path.name.startswith(".fresh")]
+
+
+def visible_artifacts(driver: object) -> set[str]:
+    from selenium.webdriver.common.by import By
+
+    rows = driver.find_elements(By.CSS_SELECTOR, "#artifacts tbody tr")  # type: ignore[attr-defined]
+    return {row.find_element(By.CSS_SELECTOR, "td a").text for row in rows if row.is_displayed()}
+
+
+def test_a_reader_searches_the_index_and_follows_lineage_in_chromium(site: Path, tmp_path: Path) -> None:
+    from io import BytesIO
+
+    from PIL import Image
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    from testing.browser import headless_chromium, network_requests, serve_directory
+
+    with serve_directory(site) as base, headless_chromium() as driver:
+        driver.get(base + "index.html")
+        assert visible_artifacts(driver) == {"points", "clf", "clf-eval"}
+        driver.find_element(By.ID, "query").send_keys("logistic")
+        WebDriverWait(driver, 5).until(lambda d: visible_artifacts(d) == {"clf"})
+        assert driver.find_element(By.ID, "count").text == "1 of 3 artifacts"
+        assert "q=logistic" in driver.current_url  # the filtered view can be shared
+        driver.find_element(By.ID, "query").clear()
+        Select(driver.find_element(By.ID, "kind")).select_by_value("dataset")
+        WebDriverWait(driver, 5).until(lambda d: visible_artifacts(d) == {"points"})
+        Select(driver.find_element(By.ID, "kind")).select_by_value("")
+        Select(driver.find_element(By.ID, "stage")).select_by_value("dev")
+        WebDriverWait(driver, 5).until(lambda d: visible_artifacts(d) == {"clf"})
+
+        driver.find_element(By.LINK_TEXT, "clf").click()
+        WebDriverWait(driver, 5).until(lambda d: d.current_url.endswith("/a/clf.html"))
+        driver.find_element(By.CSS_SELECTOR, 'svg.lineage a[data-artifact="points"]').click()
+        WebDriverWait(driver, 5).until(lambda d: d.current_url.endswith("/a/points.html"))
+        assert driver.find_element(By.TAG_NAME, "h1").text.startswith("points")
+
+        driver.get(base + "a/clf.html")
+        screenshot = Image.open(BytesIO(driver.get_screenshot_as_png())).convert("RGB")
+        screenshot.save(tmp_path / "clf.png")
+        colours = screenshot.getcolors(maxcolors=1 << 20) or []
+        assert len(colours) > 50, "the page rendered (nearly) blank"
+        assert max(count for count, _ in colours) < 0.95 * screenshot.width * screenshot.height
+        requests = network_requests(driver)
+        assert base + "assets/site.css" in requests  # the log does see the page's own requests
+        elsewhere = [url for url in requests if not url.startswith(base)]
+        assert not elsewhere, f"the pages asked for {elsewhere}"
