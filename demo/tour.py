@@ -432,7 +432,12 @@ def main() -> int:
     sh(repo, "git", "commit", "-q", "-am", "Relicense the classifier for non-commercial use")
     sh(repo, "git", "ckpt", "diff", "main", "--format", "markdown", show=60)
     sh(repo, "git", "checkout", "-q", "main")
+
+    step("13. The registry as a static site, for GitHub or GitLab Pages")
+    site = repo.parent / f"{repo.name}-site"
+    sh(repo, "git", "ckpt", "site", "-o", str(site), "--title", "Demo lab registry")
     print(f"\nThe demo repository is at {repo} (signing key {key}): try `cd {repo} && git ckpt history`.")
+    print(f"Open the registry site: {(site / 'index.html').as_uri()}")
     return 0
 
 

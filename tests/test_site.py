@@ -174,3 +174,18 @@ def test_a_reader_searches_the_index_and_follows_lineage_in_chromium(site: Path,
         assert base + "assets/site.css" in requests  # the log does see the page's own requests
         elsewhere = [url for url in requests if not url.startswith(base)]
         assert not elsewhere, f"the pages asked for {elsewhere}"
+
+
+def test_page_names_are_unique_file_names() -> None:
+    from gitckpt.site.model import page_slug
+
+    names = ["team/resnet", "team-resnet", "team--resnet", "resnet50"]
+    slugs = [page_slug(name) for name in names]
+    assert slugs[0] == "team~2fresnet" and len(set(slugs)) == len(names)
+    assert all(re.fullmatch(r"[a-z0-9~-]+", slug) for slug in slugs)
+
+
+def test_an_unknown_revision_is_refused_and_nothing_is_written(registry: Path, cli: Cli) -> None:
+    result = cli("site", "--rev", "no-such-branch", "-o", "out", cwd=registry)
+    assert result.code == 1 and "'no-such-branch' is not a commit" in result.err
+    assert not (registry / "out").exists()
