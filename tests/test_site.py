@@ -66,6 +66,7 @@ def release_two_versions(repo: Path, cli: Cli) -> None:
 @pytest.fixture
 def site(registry: Path, cli: Cli) -> Path:
     release_two_versions(registry, cli)
+    assert cli("deprecate", "clf-eval", "--sunset", "2099-01-01", "--reason", "superseded by a larger test set", cwd=registry).code == 0
     result = cli("site", "-o", "public", "--json", cwd=registry)
     assert result.code == 0, result.err
     return Path(json.loads(result.out)["output"])
@@ -86,6 +87,11 @@ def test_artifact_page_shows_card_releases_provenance_and_lineage(site: Path) ->
     assert "../a/points.html" in page(site / "a" / "clf.html").links
     assert "Ada Researcher" in text  # the card's fields
     assert "Any real decision." in text  # out of scope, from the front matter
+
+
+def test_a_deprecated_artifact_says_so_with_its_sunset_and_reason(site: Path) -> None:
+    assert "Deprecated (clf-eval@deprecated), sunset 2099-01-01: superseded by a larger test set" in text_of(site / "a" / "clf-eval.html")
+    assert "clf-eval deprecated" in text_of(site / "index.html")
 
 
 def test_metric_chart_plots_each_release_with_its_interval(site: Path) -> None:
@@ -155,6 +161,8 @@ def test_a_reader_searches_the_index_and_follows_lineage_in_chromium(site: Path,
         Select(driver.find_element(By.ID, "kind")).select_by_value("dataset")
         WebDriverWait(driver, 5).until(lambda d: visible_artifacts(d) == {"points"})
         Select(driver.find_element(By.ID, "kind")).select_by_value("")
+        driver.find_element(By.ID, "deprecated").click()
+        WebDriverWait(driver, 5).until(lambda d: visible_artifacts(d) == {"points", "clf"})
         Select(driver.find_element(By.ID, "stage")).select_by_value("dev")
         WebDriverWait(driver, 5).until(lambda d: visible_artifacts(d) == {"clf"})
 
