@@ -17,7 +17,7 @@ from gitckpt.card import BYTES_FIELD, Card, parse_card
 from gitckpt.errors import GitckptError, InputError
 from gitckpt.files import decode_text
 from gitckpt.pointer import POINTER_SUFFIX
-from gitckpt.registry import read_registry
+from gitckpt.registry import ArtifactState, Registry, read_registry
 from gitckpt.repo import Repository
 from gitckpt.review import semantic_changes
 
@@ -50,15 +50,20 @@ def _when(signature: Any) -> str:
     return datetime.datetime.fromtimestamp(signature.time, zone).isoformat()
 
 
-def artifact_log(repo: Repository, name: str) -> list[LogEntry]:
-    """Every commit that changed the card or pointer of `name`, newest first, following renames."""
+def artifact_log(
+    repo: Repository, name: str, *, revision: str = "HEAD", card_path: str | None = None, registry: Registry | None = None
+) -> list[LogEntry]:
+    """Every commit up to `revision` that changed the card or pointer of `name`, newest first,
+    following renames. A caller logging many artifacts passes each card's path at `revision`
+    and the registry, read once."""
     import pygit2
 
     from gitckpt.inventory import load_inventory
 
     git_repo = pygit2.Repository(str(repo.root))
-    head = git_repo.revparse_single("HEAD")
-    card_path = next((card.path for card in load_inventory(repo, revision="HEAD").cards.values() if card.name == name), None)
+    head = git_repo.revparse_single(revision).peel(pygit2.Commit)
+    if card_path is None:
+        card_path = next((card.path for card in load_inventory(repo, revision=revision).cards.values() if card.name == name), None)
     if card_path is None:
         raise GitckptError(f"there is no committed card named {name!r}")
     entries: list[LogEntry] = []
@@ -82,7 +87,7 @@ def artifact_log(repo: Repository, name: str) -> list[LogEntry]:
             break
     _add_signatures(repo, entries)
     _add_merges(git_repo, entries)
-    _add_tags(git_repo, repo, name, entries)
+    _add_tags(git_repo, (registry or read_registry(repo)).artifact(name), entries)
     return entries
 
 
@@ -218,10 +223,9 @@ def _add_merges(git_repo: Any, entries: list[LogEntry]) -> None:
         entry.merged_by = str(merged.id) if merged is not None else None
 
 
-def _add_tags(git_repo: Any, repo: Repository, name: str, entries: list[LogEntry]) -> None:
+def _add_tags(git_repo: Any, state: ArtifactState | None, entries: list[LogEntry]) -> None:
     """Each release and stage tag goes with the newest listed change it contains: the version
     of the card and bytes that tag released."""
-    state = read_registry(repo).artifact(name)
     if state is None:
         return
     for event in state.events:

@@ -83,14 +83,14 @@ def page_slug(name: str) -> str:
 def read_site_model(repo: Repository, revision: str = "HEAD", progress: Progress | None = None) -> SiteModel:
     inventory = load_inventory(repo, revision=revision)
     commit = inventory.source.revision or revision
-    registry = read_registry(repo)
     cards = {card.name: card for card in inventory.cards.values() if card.name}
     parsed = _parse_cards(inventory.source, [card.path for card in cards.values()])
     data = {path: card_data for path, (card_data, _) in parsed.items()}
+    snapshot = _Snapshot(repo, commit, read_registry(repo), cards, data)
     pages = []
-    for done, (name, facts) in enumerate(sorted(cards.items()), start=1):
+    for done, (_, facts) in enumerate(sorted(cards.items()), start=1):
         if facts.path in parsed:
-            pages.append(_artifact_page(repo, name, facts, parsed[facts.path], cards, data, registry))
+            pages.append(_artifact_page(snapshot, facts, body=parsed[facts.path][1]))
         if progress:
             progress(done, len(cards))
     built_at = datetime.datetime.now(datetime.UTC).replace(microsecond=0).isoformat()
@@ -110,28 +110,33 @@ def _parse_cards(source: Any, paths: list[str]) -> dict[str, tuple[dict[str, Any
     return found
 
 
-def _artifact_page(
-    repo: Repository,
-    name: str,
-    facts: CardFacts,
-    card: tuple[dict[str, Any], str],
-    cards: dict[str, CardFacts],
-    data: dict[str, dict[str, Any]],
-    registry: Registry,
-) -> ArtifactPage:
-    state = registry.artifact(name) or ArtifactState(name)
+@dataclass(frozen=True)
+class _Snapshot:
+    """What every page is drawn from, read once: the cards at one commit and the registry."""
+
+    repo: Repository
+    commit: str
+    registry: Registry
+    cards: dict[str, CardFacts]  # by artifact name
+    data: dict[str, dict[str, Any]]  # front matter by card path
+
+
+def _artifact_page(snapshot: _Snapshot, facts: CardFacts, body: str) -> ArtifactPage:
+    name = str(facts.name)
+    state = snapshot.registry.artifact(name) or ArtifactState(name)
+    data = snapshot.data[facts.path]
     return ArtifactPage(
         name=name,
         kind=facts.kind or "?",
         card_path=facts.path,
         slug=page_slug(name),
-        data=card[0],
-        body=card[1],
+        data=data,
+        body=body,
         state=state,
-        log=artifact_log(repo, name),
-        upstream=build_lineage(name, cards, data, registry),
-        dependents=build_lineage(name, cards, data, registry, depth=1, dependents=True),
-        metrics=metric_history(repo, state, facts.path, card[0]),
+        log=artifact_log(snapshot.repo, name, revision=snapshot.commit, card_path=facts.path, registry=snapshot.registry),
+        upstream=build_lineage(name, snapshot.cards, snapshot.data, snapshot.registry),
+        dependents=build_lineage(name, snapshot.cards, snapshot.data, snapshot.registry, depth=1, dependents=True),
+        metrics=metric_history(snapshot.repo, state, facts.path, data),
     )
 
 
