@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import re
 import subprocess
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,6 +85,48 @@ def artifact_log(repo: Repository, name: str) -> list[LogEntry]:
     _add_merges(git_repo, entries)
     _add_tags(git_repo, repo, name, entries)
     return entries
+
+
+@dataclass(frozen=True)
+class LastChange:
+    """The newest commit that gave a path the content it has at the revision walked from."""
+
+    commit: str
+    time: int  # committer time, unix seconds
+
+
+def last_changes(repo: Repository, revision: str, paths: Collection[str]) -> dict[str, LastChange]:
+    """For every path present at `revision`, the commit that last changed it, in one walk for all
+    paths (newest first, stopping once each is found). A commit counts for a path when it differs
+    from every parent there and holds the revision's blob: a merge that took one side changed
+    nothing itself, and a change a merge discarded is not the last change (git log's simplification)."""
+    import pygit2
+
+    git_repo = pygit2.Repository(str(repo.root))
+    start = git_repo.revparse_single(revision).peel(pygit2.Commit)
+    wanted = {path: blob for path in paths if (blob := _blob(start.tree, path)) is not None}
+    found: dict[str, LastChange] = {}
+    for commit in git_repo.walk(start.id, pygit2.enums.SortMode.TOPOLOGICAL | pygit2.enums.SortMode.TIME):
+        if not wanted:
+            break
+        for path, blob in _changed_blobs(commit).items():
+            if wanted.get(path) == blob:
+                found[path] = LastChange(str(commit.id), commit.commit_time)
+                del wanted[path]
+    return found
+
+
+def _changed_blobs(commit: Any) -> dict[str, str]:
+    """The paths this commit changed against every parent (all of them for a root commit), with
+    their new blob ids; unchanged subtrees are skipped by id, no blob is read."""
+    if not commit.parents:
+        return _new_blobs(commit.tree.diff_to_tree(swap=True))
+    first, *others = [_new_blobs(parent.tree.diff_to_tree(commit.tree)) for parent in commit.parents]
+    return {path: blob for path, blob in first.items() if all(path in changed for changed in others)}
+
+
+def _new_blobs(diff: Any) -> dict[str, str]:
+    return {delta.new_file.path: str(delta.new_file.id) for delta in diff.deltas}
 
 
 def _same_as_a_parent(commit: Any, paths: list[str]) -> bool:
