@@ -407,6 +407,8 @@ def main() -> int:
     sh(repo, "git", "ckpt", "ls")
     sh(repo, "git", "ckpt", "search", "--kind", "model", "--stage", "dev", "--metric", "accuracy>=0.5")
     sh(repo, "git", "ckpt", "search", "logistic OR gaussian")
+    print("  The registry's metadata quality: honest gaps by field, stale cards, deprecated links, unsigned releases")
+    sh(repo, "git", "ckpt", "audit")
     step("11. Provenance: who changed the model's card and bytes, and what it was built from")
     sh(repo, "git", "ckpt", "log", "blobs-linear")
     sh(repo, "git", "ckpt", "lineage", "blobs-linear")

@@ -12,6 +12,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from gitckpt.errors import InputError
+from gitckpt.schema import NOASSERTION_KEY
 from gitckpt.strict_yaml import FieldPath, YamlDocument, dump_for_editing, load_for_editing, load_yaml
 
 CARD_SUFFIX = ".card.md"
@@ -95,6 +96,19 @@ def iter_links(card: Card) -> Iterator[Link]:
     for field, value in _iter_strings(card.data, ()):
         if field and field[-1] == LINK_KEY and not PLACEHOLDER.search(value):
             yield Link(field=field, target=value.split("@", 1)[0], line=card.line_of(field), release=value if "@" in value else None)
+
+
+def iter_noassertions(node: Any, path: FieldPath = ()) -> Iterator[tuple[FieldPath, str]]:
+    """Every honest gap `{noassertion: "<reason>"}` in the front matter: (field, reason)."""
+    if isinstance(node, dict):
+        if NOASSERTION_KEY in node:
+            yield path, str(node[NOASSERTION_KEY])
+            return
+        for key, value in node.items():
+            yield from iter_noassertions(value, (*path, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from iter_noassertions(value, (*path, index))
 
 
 def _iter_strings(node: Any, path: FieldPath) -> Iterator[tuple[FieldPath, str]]:

@@ -149,6 +149,23 @@ Examples:
   git ckpt search --owner ada --rev v1.0
 """
 
+AUDIT_EPILOG = """\
+Reports the metadata quality of the cards committed at --rev (default HEAD) and of the registry's
+tags, in four sections and a summary:
+  noassertion         every field holding {noassertion: "<reason>"}, grouped by field
+                      (list items as training_data[].license), with the artifacts and reasons
+  stale cards         cards last changed more than --stale-days days (default: audit.stale_days in
+                      .gitckpt/config.yaml, else 90) before the last change to their DVC pointer
+  deprecated linked   artifacts tagged NAME@deprecated that cards not deprecated themselves link to
+  unsigned releases   release tags NAME@vX.Y.Z without a signature (lightweight tags included)
+A report, not a gate: the exit status is 0 whatever it finds (2 for a usage error).
+
+Examples:
+  git ckpt audit
+  git ckpt audit --stale-days 30
+  git ckpt audit --rev v1.0 --json | jq '.noassertion[] | {field, count}'
+"""
+
 REGISTRY_EPILOG = """\
 Reads every tag in one pass (including tags GTO wrote; lightweight tags are listed with a note
 that they carry no record) and the cards in the work tree.
@@ -518,6 +535,16 @@ def _add_search(commands: argparse._SubParsersAction) -> None:  # type: ignore[t
     parser.set_defaults(handler=run_search)
 
 
+def _add_audit(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = _subparser(commands, "audit", "report metadata gaps, stale cards, deprecated links and unsigned releases", AUDIT_EPILOG)
+    parser.add_argument("--rev", default="HEAD", metavar="REV", help="audit the cards as committed at REV (default HEAD)")
+    parser.add_argument(
+        "--stale-days", type=int, metavar="N", help="days a card may lag behind its bytes (default: audit.stale_days, else 90)"
+    )
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.set_defaults(handler=run_audit)
+
+
 def _add_show(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = _subparser(commands, "show", "show an artifact or one of its releases", REGISTRY_EPILOG)
     parser.add_argument("reference", metavar="NAME[@vX.Y.Z|@latest|#STAGE]", help="what to show")
@@ -833,6 +860,7 @@ COMMANDS: dict[str, Callable[[argparse._SubParsersAction], None]] = {  # type: i
     "ls": _add_ls,
     "show": _add_show,
     "search": _add_search,
+    "audit": _add_audit,
     "history": _add_history,
     "verify": _add_verify,
     "diff": _add_diff,
@@ -938,6 +966,19 @@ def run_search(args: argparse.Namespace) -> int:
     for hit in hits:
         if hit.snippet:
             print(f"  {hit.name}: {hit.snippet}")
+    return EXIT_OK
+
+
+def run_audit(args: argparse.Namespace) -> int:
+    from gitckpt.audit import audit
+    from gitckpt.console import print_audit_report, print_json
+    from gitckpt.repo import find_repository
+
+    report = audit(find_repository(), args.rev, args.stale_days)
+    if args.json:
+        print_json(report.to_json())
+    else:
+        print_audit_report(report)
     return EXIT_OK
 
 

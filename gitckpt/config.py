@@ -13,6 +13,7 @@ from gitckpt.strict_yaml import format_field_path, load_yaml
 CONFIG_PATH = ".gitckpt/config.yaml"
 GTO_NAME_PATTERN = r"[a-z0-9]([a-z0-9-/]*[a-z0-9])?"
 DEFAULT_STAGES = ("dev", "staging", "prod")
+DEFAULT_STALE_DAYS = 90
 SEVERITIES = ("error", "warning", "off")
 # Parse failures, leaked secrets and code-running pickles cannot be waved through by policy.
 MANDATORY_CHECKS = ("GC101", "GC102", "GC201", "GC601", "GC701")
@@ -48,6 +49,10 @@ review: {{}}
 #  license-changed: error
 #  metric-drop-significant: error
 
+audit:
+  # `git ckpt audit` reports a card not touched within this many days after its bytes changed.
+  stale_days: {DEFAULT_STALE_DAYS}
+
 # Severity per check id (see `git ckpt check --help`): error, warning or off.
 # An error blocks the commit; a warning is shown and lets it through.
 checks: {{}}
@@ -71,6 +76,7 @@ class Config:
     require_signature: bool = False
     signers: tuple[Signer, ...] = ()
     review: dict[str, str] = field(default_factory=dict)
+    stale_days: int = DEFAULT_STALE_DAYS
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Config:
@@ -118,6 +124,7 @@ def parse_config(text: str, display: str = CONFIG_PATH) -> Config:
         enforce_order=bool(stages.get("enforce_order", True)),
         severities=dict(data.get("checks") or {}),
         review=dict(data.get("review") or {}),
+        stale_days=int(data.get("audit", {}).get("stale_days", DEFAULT_STALE_DAYS)),
         require_signature=bool(release.get("require_signature", False)),
         signers=tuple(
             Signer(item["principal"], tuple(item.get("artifacts", ["*"])), tuple(item.get("stages", ["*"])))

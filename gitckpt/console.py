@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from gitckpt.inventory import Progress
 
 if TYPE_CHECKING:
+    from gitckpt.audit import AuditReport
     from gitckpt.commands.check import CheckReport
 
 PROGRESS_AFTER_SECONDS = 1.0
@@ -137,3 +138,56 @@ def _summary(report: CheckReport) -> str:
 
 def _count(number: int, noun: str) -> str:
     return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
+
+def print_audit_report(report: AuditReport) -> None:
+    """One short section per finding kind, then the counts."""
+    summary = report.summary()
+    print(f"Audited {_count(report.cards_audited, 'card')} at {report.revision[:12]}.")
+    _section(
+        f"noassertion gaps: {_count(summary['noassertion_gaps'], 'gap')} in {_count(summary['noassertion_fields'], 'field')}",
+        ("field", "count", "artifact", "where", "reason"),
+        [
+            [
+                group.field if index == 0 else "",
+                len(group.gaps) if index == 0 else "",
+                gap.artifact or "?",
+                f"{gap.card}:{gap.line}",
+                gap.reason,
+            ]
+            for group in report.noassertion
+            for index, gap in enumerate(group.gaps)
+        ],
+    )
+    _section(
+        f"stale cards (bytes changed over {_count(report.stale_days, 'day')} after the card): {len(report.stale_cards)}",
+        ("artifact", "card changed", "bytes changed", "days behind", "card"),
+        [[s.artifact, s.card_changed, s.pointer_changed, s.days_behind, s.card] for s in report.stale_cards],
+    )
+    _section(
+        f"deprecated artifacts still linked: {len(report.deprecated_linked)}",
+        ("deprecated", "sunset", "linked from", "field", "where"),
+        [
+            [
+                item.artifact if index == 0 else "",
+                (item.sunset or "none") if index == 0 else "",
+                link.artifact,
+                link.field,
+                f"{link.card}:{link.line}",
+            ]
+            for item in report.deprecated_linked
+            for index, link in enumerate(item.linked_from)
+        ],
+    )
+    _section(
+        f"releases without a signature: {len(report.unsigned_releases)}",
+        ("tag", "created", "by", "tag kind"),
+        [[r.tag, r.created, r.author or "?", "lightweight" if r.lightweight else "annotated, unsigned"] for r in report.unsigned_releases],
+    )
+    print(", ".join(f"{key.replace('_', ' ')}: {value:,}" for key, value in summary.items()))
+
+
+def _section(title: str, headers: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+    print(f"\n{title}")
+    if rows:
+        print_table(headers, rows)

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from gitckpt.cache import Cache
-from gitckpt.card import BYTES_FIELD, Card, is_card_path, iter_links
+from gitckpt.card import BYTES_FIELD, Card, is_card_path, iter_links, iter_noassertions
 from gitckpt.checks.base import Finding
 from gitckpt.checks.card_format import UNREADABLE, load_card
 from gitckpt.checks.card_schema import check_card_schema
@@ -44,6 +44,15 @@ class LinkFacts:
 
 
 @dataclass(frozen=True)
+class GapFacts:
+    """A front-matter field holding `{noassertion: "<reason>"}`."""
+
+    field: str
+    reason: str
+    line: int
+
+
+@dataclass(frozen=True)
 class CardFacts:
     path: str
     name: str | None = None
@@ -67,6 +76,7 @@ class CardFacts:
     upstream: tuple[dict[str, Any], ...] = ()
     pipeline: dict[str, Any] | None = None
     links: tuple[LinkFacts, ...] = ()
+    gaps: tuple[GapFacts, ...] = ()
     findings: tuple[Finding, ...] = ()
 
     @property
@@ -240,6 +250,7 @@ def _extract_card_facts(card: Card, findings: tuple[Finding, ...]) -> CardFacts:
         upstream=tuple(upstream_entries(card)),
         pipeline=_pipeline_facts(card),
         links=tuple(LinkFacts(format_field_path(link.field), link.target, link.line, link.release) for link in iter_links(card)),
+        gaps=tuple(GapFacts(format_field_path(path), reason, card.line_of(path)) for path, reason in iter_noassertions(data)),
         findings=findings,
     )
 
@@ -307,6 +318,7 @@ def _facts_from_json(relpath: str, data: dict[str, Any]) -> CardFacts | PointerF
         rest = {
             **data,
             "links": links,
+            "gaps": tuple(GapFacts(**item) for item in data["gaps"]),
             "findings": findings,
             "license_traits": tuple(data["license_traits"]),
             "upstream": tuple(data["upstream"]),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import re
 import subprocess
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -89,6 +90,82 @@ def artifact_log(
     _add_merges(git_repo, entries)
     _add_tags(git_repo, (registry or read_registry(repo)).artifact(name), entries)
     return entries
+
+
+@dataclass(frozen=True)
+class LastChange:
+    """The newest commit that gave a path the content it has at the revision walked from."""
+
+    commit: str
+    time: int  # committer time, unix seconds
+
+
+def last_changes(repo: Repository, revision: str, paths: Collection[str]) -> dict[str, LastChange]:
+    """For every path present at `revision`, the commit that last changed it, in one walk for all
+    paths (newest first, stopping once each is found). A commit counts for a path when it differs
+    from every parent there and holds the revision's blob: a merge that took one side changed
+    nothing itself, and a change a merge discarded is not the last change (git log's simplification)."""
+    import pygit2
+
+    git_repo = pygit2.Repository(str(repo.root))
+    start = git_repo.revparse_single(revision).peel(pygit2.Commit)
+    wanted = {path: blob for path in paths if (blob := _blob(start.tree, path)) is not None}
+    children = _children(wanted)
+    found: dict[str, LastChange] = {}
+    for commit in git_repo.walk(start.id, pygit2.enums.SortMode.TOPOLOGICAL | pygit2.enums.SortMode.TIME):
+        if not wanted:
+            break
+        parents: list[Any] = [parent.tree for parent in commit.parents] or [None]
+        first, *others = [_changed_blobs(parent, commit.tree, children) for parent in parents]
+        for path, blob in first.items():
+            if wanted.get(path) == blob and all(path in changed for changed in others):
+                found[path] = LastChange(str(commit.id), commit.commit_time)
+                del wanted[path]
+                _forget(children, path)
+    return found
+
+
+def _children(paths: Collection[str]) -> dict[str, set[str]]:
+    """Each directory on the way to `paths` ("" is the root) and the names in it that lead there."""
+    children: dict[str, set[str]] = {}
+    for path in paths:
+        parts = path.split("/")
+        for depth, name in enumerate(parts):
+            children.setdefault("/".join(parts[:depth]), set()).add(name)
+    return children
+
+
+def _forget(children: dict[str, set[str]], path: str) -> None:
+    """Stop looking for `path`, and in directories that no longer lead to any wanted path."""
+    parts = path.split("/")
+    for depth in range(len(parts) - 1, -1, -1):
+        directory = "/".join(parts[:depth])
+        children[directory].discard(parts[depth])
+        if children[directory]:
+            return
+        del children[directory]
+
+
+def _changed_blobs(old: Any, new: Any, children: dict[str, set[str]], directory: str = "") -> dict[str, str]:
+    """The wanted paths whose entry in tree `new` differs from tree `old` (None: a root commit),
+    with their new ids. Only the wanted names are looked up, and a subtree with the same id in
+    both is skipped unread: a commit that touched no card or pointer costs a few lookups (a full
+    tree diff reads every entry)."""
+    changed: dict[str, str] = {}
+    for name in children.get(directory, ()):
+        after, before = _tree_entry(new, name), _tree_entry(old, name)
+        if after is None or (before is not None and before.id == after.id):
+            continue
+        path = f"{directory}/{name}" if directory else name
+        if path not in children:
+            changed[path] = str(after.id)
+        elif after.type_str == "tree":
+            changed.update(_changed_blobs(before if before is not None and before.type_str == "tree" else None, after, children, path))
+    return changed
+
+
+def _tree_entry(tree: Any, name: str) -> Any:
+    return tree[name] if tree is not None and name in tree else None
 
 
 def _same_as_a_parent(commit: Any, paths: list[str]) -> bool:

@@ -3,6 +3,7 @@ state of each artifact (versions, stages, deprecation). No checkout, no per-tag 
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,6 +86,11 @@ class Registry:
 
     def artifact(self, name: str) -> ArtifactState | None:
         return self.artifacts.get(name)
+
+
+def iso(timestamp: int) -> str:
+    """A unix time as ISO 8601 in UTC, the way every registry date is shown."""
+    return datetime.datetime.fromtimestamp(timestamp, datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def read_events(repo: Repository) -> tuple[list[Event], int]:

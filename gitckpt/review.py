@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from gitckpt.card import BYTES_FIELD, Card, parse_card
+from gitckpt.card import BYTES_FIELD, Card, iter_noassertions, parse_card
 from gitckpt.errors import InputError
 from gitckpt.files import CARD_SIZE_LIMIT, decode_text
 from gitckpt.schema import NOASSERTION_KEY
@@ -310,24 +310,13 @@ def _stale_evaluations(old: dict[str, Any], new: dict[str, Any], key: str, befor
 
 
 def _noassertion_changes(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
-    before, after = {path for path, _ in _noassertion_paths(old, ())}, dict(_noassertion_paths(new, ()))
+    before = {format_field_path(path) for path, _ in iter_noassertions(old)}
+    after = {format_field_path(path): reason for path, reason in iter_noassertions(new)}
     return [
         Change("noassertion-added", path, f"new gap: {path} is noassertion ({reason})", None, reason)
         for path, reason in after.items()
         if path not in before
     ]
-
-
-def _noassertion_paths(node: Any, path: tuple[str | int, ...]) -> Iterator[tuple[str, str]]:
-    if isinstance(node, dict):
-        if NOASSERTION_KEY in node:
-            yield format_field_path(path), str(node[NOASSERTION_KEY])
-            return
-        for key, value in node.items():
-            yield from _noassertion_paths(value, (*path, key))
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield from _noassertion_paths(value, (*path, index))
 
 
 def _contributor_changes(old: Any, new: Any) -> list[Change]:

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 from gitckpt.checks.base import Check, Finding
 
 if TYPE_CHECKING:
-    from gitckpt.inventory import Inventory
+    from gitckpt.inventory import CardFacts, Inventory, LinkFacts
+    from gitckpt.registry import Deprecation
 
 LINK_DEPRECATED = Check(
     id="GC402",
@@ -28,21 +29,26 @@ LINK_SUNSET = Check(
 )
 
 
-def check_deprecated_links(inventory: Inventory) -> Iterator[Finding]:
+def deprecated_links(inventory: Inventory) -> Iterator[tuple[CardFacts, LinkFacts, Deprecation]]:
+    """Every link from a card to a deprecated artifact (also read by `git ckpt audit`)."""
     if not inventory.deprecations:
         return
-    today = datetime.date.today().isoformat()
     for card in inventory.cards.values():
         for link in card.links:
             deprecation = inventory.deprecations.get(link.target)
-            if deprecation is None:
-                continue
-            why = f" ({deprecation.reason})" if deprecation.reason else ""
-            if deprecation.sunset and deprecation.sunset < today:
-                message = f"links to {link.target!r}, deprecated and past its sunset {deprecation.sunset}{why}"
-                yield LINK_SUNSET.finding(card.path, message, line=link.line, field=link.field)
-            else:
-                until = f", sunset {deprecation.sunset}" if deprecation.sunset else ""
-                yield LINK_DEPRECATED.finding(
-                    card.path, f"links to {link.target!r}, which is deprecated{until}{why}", line=link.line, field=link.field
-                )
+            if deprecation is not None:
+                yield card, link, deprecation
+
+
+def check_deprecated_links(inventory: Inventory) -> Iterator[Finding]:
+    today = datetime.date.today().isoformat()
+    for card, link, deprecation in deprecated_links(inventory):
+        why = f" ({deprecation.reason})" if deprecation.reason else ""
+        if deprecation.sunset and deprecation.sunset < today:
+            message = f"links to {link.target!r}, deprecated and past its sunset {deprecation.sunset}{why}"
+            yield LINK_SUNSET.finding(card.path, message, line=link.line, field=link.field)
+        else:
+            until = f", sunset {deprecation.sunset}" if deprecation.sunset else ""
+            yield LINK_DEPRECATED.finding(
+                card.path, f"links to {link.target!r}, which is deprecated{until}{why}", line=link.line, field=link.field
+            )

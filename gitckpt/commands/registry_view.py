@@ -3,18 +3,13 @@ cards in the work tree, for artifacts not yet released)."""
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 from gitckpt.errors import GitckptError, UsageError
 from gitckpt.inventory import load_inventory
-from gitckpt.registry import ArtifactState, Event, Registry, Release, event_order, read_registry
+from gitckpt.registry import ArtifactState, Event, Registry, Release, event_order, iso, read_registry
 from gitckpt.repo import Repository
 from gitckpt.tags import NAME_RE, parse_tag_name
-
-
-def iso(timestamp: int) -> str:
-    return datetime.datetime.fromtimestamp(timestamp, datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def list_artifacts(repo: Repository, *, kind: str | None = None, stage: str | None = None) -> list[dict[str, Any]]:

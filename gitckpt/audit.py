@@ -1,0 +1,210 @@
+"""`git ckpt audit`: the metadata quality of the whole registry, from the cards committed at a
+revision and the registry's tags. A report, not a gate:
+
+- honest gaps: every front-matter field holding `{noassertion: "<reason>"}`, grouped by field;
+- stale cards: the bytes (the DVC pointer) changed more than N days after the card last did;
+- deprecated artifacts that cards which are not deprecated themselves still link to;
+- releases whose tag is not signed (or is a lightweight tag, with no record at all).
+
+Card facts come from the inventory (cached by content, as `check` reads them) and the dates
+from one history walk for every card and pointer.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from gitckpt.checks.deprecation import deprecated_links
+from gitckpt.errors import UsageError
+from gitckpt.inventory import CardFacts, Inventory, load_inventory
+from gitckpt.pointer import POINTER_SUFFIX
+from gitckpt.provenance import LastChange, last_changes
+from gitckpt.registry import iso, read_registry
+from gitckpt.repo import Repository, git
+from gitckpt.tags import REGISTER
+
+REPORT_FORMAT = 1
+SECONDS_PER_DAY = 86400
+_LIST_INDEX = re.compile(r"\[\d+\]")
+
+
+@dataclass(frozen=True)
+class Gap:
+    artifact: str | None
+    card: str
+    line: int
+    exact_field: str  # `training_data[0].license`; the group's field is `training_data[].license`
+    reason: str
+
+
+@dataclass(frozen=True)
+class GapGroup:
+    field: str
+    gaps: tuple[Gap, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"field": self.field, "count": len(self.gaps), "artifacts": [asdict(gap) for gap in self.gaps]}
+
+
+@dataclass(frozen=True)
+class StaleCard:
+    artifact: str
+    card: str
+    pointer: str
+    card_changed: str
+    card_commit: str
+    pointer_changed: str
+    pointer_commit: str
+    days_behind: int
+
+
+@dataclass(frozen=True)
+class LinkingCard:
+    artifact: str
+    card: str
+    field: str
+    line: int
+
+
+@dataclass(frozen=True)
+class DeprecatedLinked:
+    artifact: str
+    tag: str
+    sunset: str | None
+    reason: str | None
+    linked_from: tuple[LinkingCard, ...]
+
+
+@dataclass(frozen=True)
+class UnsignedRelease:
+    tag: str
+    artifact: str
+    version: str | None
+    commit: str
+    created: str
+    author: str
+    lightweight: bool  # no tag object: no tagger, no record, nothing to sign
+
+
+@dataclass(frozen=True)
+class AuditReport:
+    revision: str
+    stale_days: int
+    cards_audited: int
+    noassertion: tuple[GapGroup, ...]
+    stale_cards: tuple[StaleCard, ...]
+    deprecated_linked: tuple[DeprecatedLinked, ...]
+    unsigned_releases: tuple[UnsignedRelease, ...]
+
+    def summary(self) -> dict[str, int]:
+        return {
+            "cards_audited": self.cards_audited,
+            "noassertion_gaps": sum(len(group.gaps) for group in self.noassertion),
+            "noassertion_fields": len(self.noassertion),
+            "stale_cards": len(self.stale_cards),
+            "deprecated_linked": len(self.deprecated_linked),
+            "unsigned_releases": len(self.unsigned_releases),
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": REPORT_FORMAT,
+            "revision": self.revision,
+            "stale_days": self.stale_days,
+            "summary": self.summary(),
+            "noassertion": [group.to_json() for group in self.noassertion],
+            "stale_cards": [asdict(card) for card in self.stale_cards],
+            "deprecated_linked": [asdict(item) for item in self.deprecated_linked],
+            "unsigned_releases": [asdict(release) for release in self.unsigned_releases],
+        }
+
+
+def audit(repo: Repository, revision: str = "HEAD", stale_days: int | None = None) -> AuditReport:
+    """The audit of the cards committed at `revision`; `stale_days` defaults to the policy's
+    `audit.stale_days` at that revision."""
+    if stale_days is not None and stale_days < 0:
+        raise UsageError(f"--stale-days {stale_days}: expected a number of days, 0 or more")
+    commit = _resolve(repo, revision)
+    inventory = load_inventory(repo, revision=commit)
+    days = inventory.config.stale_days if stale_days is None else stale_days
+    return AuditReport(
+        revision=commit,
+        stale_days=days,
+        cards_audited=len(inventory.cards),
+        noassertion=_gaps(inventory),
+        stale_cards=_stale_cards(repo, commit, inventory, days),
+        deprecated_linked=_deprecated_linked(inventory),
+        unsigned_releases=_unsigned_releases(repo),
+    )
+
+
+def _resolve(repo: Repository, revision: str) -> str:
+    commit = git(["rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}"], repo.root, check=False).strip()
+    if commit:
+        return commit
+    if revision == "HEAD":
+        raise UsageError("nothing is committed yet: audit reads the cards of a commit (commit your cards first)")
+    raise UsageError(f"--rev {revision!r} is not a commit in this repository")
+
+
+def _gaps(inventory: Inventory) -> tuple[GapGroup, ...]:
+    groups: dict[str, list[Gap]] = {}
+    for card in sorted(inventory.cards.values(), key=lambda card: card.path):
+        for gap in card.gaps:
+            groups.setdefault(_LIST_INDEX.sub("[]", gap.field), []).append(Gap(card.name, card.path, gap.line, gap.field, gap.reason))
+    return tuple(GapGroup(field, tuple(gaps)) for field, gaps in sorted(groups.items(), key=lambda item: (-len(item[1]), item[0])))
+
+
+def _stale_cards(repo: Repository, commit: str, inventory: Inventory, days: int) -> tuple[StaleCard, ...]:
+    pairs = {card.path: pointer for card in inventory.cards.values() if (pointer := _pointer_of(card, inventory))}
+    changes = last_changes(repo, commit, [*pairs, *pairs.values()])
+    stale = []
+    for card_path, pointer in sorted(pairs.items()):
+        card_change, pointer_change = changes.get(card_path), changes.get(pointer)
+        if card_change and pointer_change and pointer_change.time - card_change.time > days * SECONDS_PER_DAY:
+            name = inventory.cards[card_path].name or card_path
+            stale.append(_stale_card(name, card_path, card_change, pointer, pointer_change))
+    return tuple(stale)
+
+
+def _pointer_of(card: CardFacts, inventory: Inventory) -> str | None:
+    pointer = f"{card.data_relpath}{POINTER_SUFFIX}" if card.name and card.data_relpath else None
+    return pointer if pointer in inventory.pointers else None
+
+
+def _stale_card(name: str, card_path: str, card_change: LastChange, pointer: str, pointer_change: LastChange) -> StaleCard:
+    return StaleCard(
+        artifact=name,
+        card=card_path,
+        pointer=pointer,
+        card_changed=iso(card_change.time),
+        card_commit=card_change.commit,
+        pointer_changed=iso(pointer_change.time),
+        pointer_commit=pointer_change.commit,
+        days_behind=(pointer_change.time - card_change.time) // SECONDS_PER_DAY,
+    )
+
+
+def _deprecated_linked(inventory: Inventory) -> tuple[DeprecatedLinked, ...]:
+    """Links from cards that are not deprecated themselves, grouped by the deprecated artifact."""
+    linking: dict[str, list[LinkingCard]] = {}
+    for card, link, deprecation in deprecated_links(inventory):
+        if card.name and card.name not in inventory.deprecations:
+            linking.setdefault(deprecation.artifact, []).append(LinkingCard(card.name, card.path, link.field, link.line))
+    return tuple(
+        DeprecatedLinked(name, found.tag, found.sunset, found.reason, tuple(sorted(linking[name], key=lambda item: (item.card, item.line))))
+        for name, found in sorted(inventory.deprecations.items())
+        if name in linking
+    )
+
+
+def _unsigned_releases(repo: Repository) -> tuple[UnsignedRelease, ...]:
+    registry = read_registry(repo)
+    return tuple(
+        UnsignedRelease(event.tag, event.artifact, event.version, event.commit, iso(event.created), event.author, not event.annotated)
+        for name in sorted(registry.artifacts)
+        for event in registry.artifacts[name].events
+        if event.action == REGISTER and not event.signed
+    )
