@@ -94,6 +94,14 @@ def test_a_deprecated_artifact_says_so_with_its_sunset_and_reason(site: Path) ->
     assert "clf-eval deprecated" in text_of(site / "index.html")
 
 
+def test_audit_page_shows_gaps_deprecated_links_and_unsigned_releases(site: Path) -> None:
+    text = text_of(site / "audit.html")
+    assert "compute.energy_kwh" in text and "not measured on a laptop" in text
+    assert "clf-eval clf-eval@deprecated 2099-01-01 superseded by a larger test set clf" in text
+    assert "clf@v0.1.0 clf" in text and "clf@v0.2.0 clf" in text and "annotated, unsigned" in text
+    assert {"a/clf.html", "a/clf-eval.html"} <= set(page(site / "audit.html").links)
+
+
 def test_metric_chart_plots_each_release_with_its_interval(site: Path) -> None:
     html = (site / "a" / "clf.html").read_text(encoding="utf-8")
     chart = html[html.index('<figure class="chart">') : html.index("</figure>")]

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from gitckpt.audit import AuditReport, audit
 from gitckpt.card import is_number, mapping, metric_entries, parse_card
 from gitckpt.errors import InputError
 from gitckpt.files import CARD_SIZE_LIMIT, decode_text
@@ -68,7 +69,7 @@ class SiteModel:
     commit: str
     built_at: str
     artifacts: list[ArtifactPage]
-    audit: dict[str, Any] | None = None
+    audit: AuditReport
 
     def page(self, name: str) -> ArtifactPage | None:
         return next((page for page in self.artifacts if page.name == name), None)
@@ -94,7 +95,7 @@ def read_site_model(repo: Repository, revision: str = "HEAD", progress: Progress
         if progress:
             progress(done, len(cards))
     built_at = datetime.datetime.now(datetime.UTC).replace(microsecond=0).isoformat()
-    return SiteModel(commit=commit, built_at=built_at, artifacts=pages)
+    return SiteModel(commit=commit, built_at=built_at, artifacts=pages, audit=audit(repo, commit))
 
 
 def _parse_cards(source: Any, paths: list[str]) -> dict[str, tuple[dict[str, Any], str]]:

@@ -72,12 +72,15 @@ def _render_all(model: SiteModel, root: Path, title: str) -> list[Path]:
             root="../",
             page=page,
             prose=Markup(markdown.render(page.body)),  # markdown-it escapes the card's own HTML
-            lineage=lineage_layout(page.upstream, lambda name: _artifact_href(name, names)),
+            lineage=lineage_layout(page.upstream, lambda name: _artifact_href(name, names, "../")),
             charts=[metric_chart(series) for series in page.metrics],
-            href_of=lambda name: _artifact_href(name, names),
+            href_of=lambda name: _artifact_href(name, names, "../"),
         )
         written.append(_write(root / "a" / f"{page.slug}.html", html))
-    written.append(_write(root / "audit.html", environment.get_template("audit.html.jinja").render(root="", audit=model.audit)))
+    audit_page = environment.get_template("audit.html.jinja").render(
+        root="", audit=model.audit, href_of=lambda name: _artifact_href(name, names, "")
+    )
+    written.append(_write(root / "audit.html", audit_page))
     for asset in ASSETS:
         written.append(_write(root / "assets" / asset, resources.files("gitckpt.site").joinpath("assets", asset).read_text("utf-8")))
     written.append(_write(root / ".nojekyll", ""))  # GitHub Pages: serve the files as they are
@@ -114,8 +117,9 @@ def _choices(model: SiteModel) -> dict[str, list[str]]:
     }
 
 
-def _artifact_href(name: str, names: set[str]) -> str | None:
-    return f"../a/{page_slug(name)}.html" if name in names else None
+def _artifact_href(name: str | None, names: set[str], root: str) -> str | None:
+    """The address of an artifact's page from a page `root` below the site's top, if it has one."""
+    return f"{root}a/{page_slug(name)}.html" if name in names else None
 
 
 def search_text(page: ArtifactPage) -> str:
