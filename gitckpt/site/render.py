@@ -23,7 +23,7 @@ from gitckpt.site.model import ArtifactPage, SiteModel, page_slug
 
 SITE_MARKER = ".gitckpt-site"
 ASSETS = ("site.css", "site.js")
-SEARCH_TEXT_CHARACTERS = 20_000
+SEARCH_TEXT_CHARACTERS = 4_000  # per artifact: the index page carries it for every one
 
 
 def write_site(model: SiteModel, out_dir: Path, title: str) -> list[Path]:
