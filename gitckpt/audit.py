@@ -89,6 +89,22 @@ class UnsignedRelease:
 
 
 @dataclass(frozen=True)
+class InputUse:
+    artifact: str
+    card: str
+    field: str
+    line: int
+
+
+@dataclass(frozen=True)
+class UncardedInput:
+    """A dataset, source or base model that cards use but this registry has no card for."""
+
+    name: str  # the artifact name it is linked by, or its URI
+    used_by: tuple[InputUse, ...]
+
+
+@dataclass(frozen=True)
 class AuditReport:
     revision: str
     stale_days: int
@@ -97,6 +113,7 @@ class AuditReport:
     stale_cards: tuple[StaleCard, ...]
     deprecated_linked: tuple[DeprecatedLinked, ...]
     unsigned_releases: tuple[UnsignedRelease, ...]
+    uncarded_inputs: tuple[UncardedInput, ...] = ()
 
     def summary(self) -> dict[str, int]:
         return {
@@ -106,6 +123,7 @@ class AuditReport:
             "stale_cards": len(self.stale_cards),
             "deprecated_linked": len(self.deprecated_linked),
             "unsigned_releases": len(self.unsigned_releases),
+            "uncarded_inputs": len(self.uncarded_inputs),
         }
 
     def to_json(self) -> dict[str, Any]:
@@ -118,6 +136,7 @@ class AuditReport:
             "stale_cards": [asdict(card) for card in self.stale_cards],
             "deprecated_linked": [asdict(item) for item in self.deprecated_linked],
             "unsigned_releases": [asdict(release) for release in self.unsigned_releases],
+            "uncarded_inputs": [asdict(item) for item in self.uncarded_inputs],
         }
 
 
@@ -137,6 +156,7 @@ def audit(repo: Repository, revision: str = "HEAD", stale_days: int | None = Non
         stale_cards=_stale_cards(repo, commit, inventory, days),
         deprecated_linked=_deprecated_linked(inventory),
         unsigned_releases=_unsigned_releases(repo),
+        uncarded_inputs=_uncarded_inputs(inventory),
     )
 
 
@@ -198,6 +218,23 @@ def _deprecated_linked(inventory: Inventory) -> tuple[DeprecatedLinked, ...]:
         for name, found in sorted(inventory.deprecations.items())
         if name in linking
     )
+
+
+def _uncarded_inputs(inventory: Inventory) -> tuple[UncardedInput, ...]:
+    """Training data, sources and base models named by URI, or by an artifact with no card here."""
+    carded = {card.name for card in inventory.cards.values() if card.name}
+    uses: dict[str, list[InputUse]] = {}
+    for card in sorted(inventory.cards.values(), key=lambda card: card.path):
+        for entry in card.upstream:
+            if entry["target"] not in carded:
+                use = InputUse(card.name or card.path, card.path, _without_license(entry["field"]), entry["line"])
+                uses.setdefault(entry["name"], []).append(use)
+    return tuple(UncardedInput(name, tuple(found)) for name, found in sorted(uses.items()))
+
+
+def _without_license(field: str) -> str:
+    """The upstream facts name the license field when one is declared; the input is its parent."""
+    return field.removesuffix(".license")
 
 
 def _unsigned_releases(repo: Repository) -> tuple[UnsignedRelease, ...]:

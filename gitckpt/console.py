@@ -184,6 +184,15 @@ def print_audit_report(report: AuditReport) -> None:
         ("tag", "created", "by", "tag kind"),
         [[r.tag, r.created, r.author or "?", "lightweight" if r.lightweight else "annotated, unsigned"] for r in report.unsigned_releases],
     )
+    _section(
+        f"datasets, sources and base models without a card here: {len(report.uncarded_inputs)}",
+        ("input", "used by", "field", "where"),
+        [
+            [item.name if index == 0 else "", use.artifact, use.field, f"{use.card}:{use.line}"]
+            for item in report.uncarded_inputs
+            for index, use in enumerate(item.used_by)
+        ],
+    )
     print(", ".join(f"{key.replace('_', ' ')}: {value:,}" for key, value in summary.items()))
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from gitckpt.card import update_front_matter
 from gitckpt.registry import iso
-from testing.cards import dataset_fields, write_card
+from testing.cards import dataset_fields, model_fields, write_card
 from testing.repos import commit_all, dvc, git, make_repo, run, track
 from tests.conftest import DATASET, MODEL, CliResult
 from tests.test_signing import allow, make_key
@@ -165,6 +165,7 @@ def test_json_report_shape(registry: Path, cli: Cli) -> None:
         "stale_cards",
         "deprecated_linked",
         "unsigned_releases",
+        "uncarded_inputs",
     ]
     assert report["format"] == 1 and report["revision"] == git(registry, "rev-parse", "HEAD").strip()
     assert report["summary"] == {
@@ -174,6 +175,7 @@ def test_json_report_shape(registry: Path, cli: Cli) -> None:
         "stale_cards": 0,
         "deprecated_linked": 1,
         "unsigned_releases": 1,
+        "uncarded_inputs": 1,
     }
     assert set(report["noassertion"][0]) == {"field", "count", "artifacts"}
     assert set(report["noassertion"][0]["artifacts"][0]) == {"artifact", "card", "line", "exact_field", "reason"}
@@ -181,6 +183,22 @@ def test_json_report_shape(registry: Path, cli: Cli) -> None:
     assert set(report["deprecated_linked"][0]["linked_from"][0]) == {"artifact", "card", "field", "line"}
     assert set(report["unsigned_releases"][0]) == {"tag", "artifact", "version", "commit", "created", "author", "lightweight"}
     assert report["unsigned_releases"][0]["created"].endswith("Z")
+
+
+def test_inputs_without_a_card_in_the_registry_are_listed_with_who_uses_them(registry: Path, cli: Cli) -> None:
+    [found] = audit_json(cli, registry)["uncarded_inputs"]
+    [use] = found["used_by"]
+    assert found["name"] == "generated://testing"
+    assert (use["artifact"], use["card"], use["field"]) == ("points", DATASET_CARD, "sources[0]")
+    entry_lines = (registry / DATASET_CARD).read_text(encoding="utf-8").splitlines()[use["line"] - 3 : use["line"] + 2]
+    assert any("generated://testing" in line for line in entry_lines)  # the line is within that entry
+    cifar = {"uri": "https://example.org/cifar10", "license": "MIT", "summary": "CIFAR-10.", "role": "train"}
+    edit_front_matter(registry, MODEL_CARD, {("training_data",): [*model_fields("points")["training_data"], cifar]})
+    commit_all(registry, "train on CIFAR-10 too")
+    found = {item["name"]: item["used_by"] for item in audit_json(cli, registry)["uncarded_inputs"]}
+    assert set(found) == {"generated://testing", "https://example.org/cifar10"}  # points has a card: not listed
+    assert [(use["artifact"], use["field"]) for use in found["https://example.org/cifar10"]] == [("clf", "training_data[1]")]
+    assert "https://example.org/cifar10" in cli("audit", cwd=registry).out
 
 
 def test_rev_audits_the_cards_as_they_were(registry: Path, cli: Cli) -> None:
