@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gitckpt.errors import InputError
-from gitckpt.schema import CONFIG_SCHEMA, validate
 from gitckpt.strict_yaml import format_field_path, load_yaml
 
 CONFIG_PATH = ".gitckpt/config.yaml"
@@ -95,6 +94,8 @@ class Config:
 
 def parse_config(text: str, display: str = CONFIG_PATH) -> Config:
     """The policy, validated against its schema; InputError names the line and field."""
+    from gitckpt.schema import CONFIG_SCHEMA, validate  # not needed by readers of a cached Config (search)
+
     document = load_yaml(text, display)
     data: Any = document.data if document.data is not None else {}
     if not isinstance(data, dict):
