@@ -16,6 +16,7 @@ import operator
 import re
 import sqlite3
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from typing import Any
@@ -135,14 +136,16 @@ def parse_field_filter(text: str) -> tuple[str, str]:
 
 
 def search(repo: Repository, query: Query, revision: str = "HEAD") -> list[Hit]:
-    source = _revision_source(repo, revision)
-    card_oids = {path: oid for path in source.files() if is_card_path(path) and (oid := source.blob_id(path))}
-    with SearchIndex(repo) as index:
-        config = index.config(source)
-        _check_field_names(query, config)
-        index.add_missing(source, card_oids)
-        index.add_new_tags(repo, read_tag_refs(repo))
-        candidates = index.candidates(card_oids, query)
+    with ThreadPoolExecutor(max_workers=1) as background:
+        tag_refs = background.submit(read_tag_refs, repo)  # git lists the tags while it lists the tree
+        source = _revision_source(repo, revision)
+        card_oids = {path: oid for path in source.files() if is_card_path(path) and (oid := source.blob_id(path))}
+        with SearchIndex(repo) as index:
+            config = index.config(source)
+            _check_field_names(query, config)
+            index.add_missing(source, card_oids)
+            index.add_new_tags(repo, tag_refs.result())
+            candidates = index.candidates(card_oids, query)
     hits = [hit for candidate in candidates if (hit := _match(candidate, config, query)) is not None]
     return sorted(hits, key=lambda hit: (hit.rank, hit.name)) if query.text else hits
 
@@ -278,6 +281,7 @@ class SearchIndex:
 
     def __init__(self, repo: Repository) -> None:
         self.path = repo.state_dir / INDEX_FILE
+        self._current: dict[str, str] | None = None
         repo.state_dir.mkdir(parents=True, exist_ok=True)
         try:
             self.connection = self._open()
@@ -304,8 +308,8 @@ class SearchIndex:
 
     def add_missing(self, source: RevisionSource, card_oids: dict[str, str]) -> int:
         """Index the cards whose blob is not indexed yet; returns how many were read."""
-        known = self._known(card_oids.values())
-        missing = {path: oid for path, oid in card_oids.items() if oid not in known}
+        self._load_current(card_oids)
+        missing = dict(self.connection.execute("SELECT path, oid FROM current WHERE oid NOT IN (SELECT oid FROM cards)").fetchall())
         if not missing:
             return 0
         blobs = source.read(list(missing), lambda _: CARD_SIZE_LIMIT)
@@ -361,9 +365,7 @@ class SearchIndex:
     def candidates(self, card_oids: dict[str, str], query: Query) -> list[Candidate]:
         """The named cards at `card_oids` (path -> blob id) that pass the facets SQL can judge
         (full text, kind, stage, deprecation, commercial use, dataset, metrics), by path."""
-        self.connection.execute("CREATE TEMP TABLE IF NOT EXISTS current (oid TEXT, path TEXT, PRIMARY KEY (oid, path)) WITHOUT ROWID")
-        self.connection.execute("DELETE FROM current")
-        self.connection.executemany("INSERT INTO current VALUES (?, ?)", [(oid, path) for path, oid in card_oids.items()])
+        self._load_current(card_oids)
         if query.text:
             self._check_text_syntax(query.text)
         statement, parameters = _candidates_statement(query)
@@ -392,10 +394,16 @@ class SearchIndex:
         except sqlite3.OperationalError as error:
             raise UsageError(f'search query {text!r} is not valid full-text syntax ({error}); quote phrases with balanced "…"') from error
 
-    def _known(self, oids: Iterable[str]) -> set[str]:
-        """Which of these blobs are indexed, asked in chunks (the index keeps every blob it has
-        seen, so reading it whole would grow with history)."""
-        return {oid for (oid,) in _chunked_select(self.connection, "SELECT oid FROM cards WHERE oid IN ({})", list(set(oids)))}
+    def _load_current(self, card_oids: dict[str, str]) -> None:
+        """The cards searched (path -> blob id), as the temporary table `current` that queries
+        join with (the index keeps every blob it has seen, so reading it whole would grow with
+        history); loaded once for a search's calls."""
+        if self._current == card_oids:
+            return
+        self.connection.execute("CREATE TEMP TABLE IF NOT EXISTS current (oid TEXT, path TEXT, PRIMARY KEY (oid, path)) WITHOUT ROWID")
+        self.connection.execute("DELETE FROM current")
+        self.connection.executemany("INSERT INTO current VALUES (?, ?)", [(oid, path) for path, oid in card_oids.items()])
+        self._current = dict(card_oids)
 
 
 def _candidates_statement(query: Query) -> tuple[str, list[Any]]:
