@@ -31,7 +31,7 @@ from gitckpt.sources import RevisionSource
 
 INDEX_FILE = "search.sqlite"
 INDEX_FORMAT = 2
-_TABLES = ("cards", "prose", "tags", "artifacts", "configs", "listings")
+_TABLES = ("cards", "prose", "tags", "artifacts", "configs", "listings", "revisions")
 _SCHEMA = (
     # The facets SQL narrows on are columns; `facts` (JSON) holds them all for `_match`.
     "CREATE TABLE IF NOT EXISTS cards (oid TEXT PRIMARY KEY, name TEXT, kind TEXT, commercial INTEGER NOT NULL, facts TEXT NOT NULL)",
@@ -43,6 +43,8 @@ _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS configs (oid TEXT PRIMARY KEY, config TEXT NOT NULL)",
     # A digest of the tag listing the stored tags reflect: an unchanged listing needs no comparison.
     "CREATE TABLE IF NOT EXISTS listings (kind TEXT PRIMARY KEY, digest TEXT NOT NULL)",
+    # The cards and config (path -> blob id, JSON) of the last commit searched: a warm search runs no ls-tree.
+    "CREATE TABLE IF NOT EXISTS revisions (commit_id TEXT PRIMARY KEY, files TEXT NOT NULL)",
 )
 _COMPARISONS: dict[str, Callable[[float, float], bool]] = {
     ">=": operator.ge,
@@ -139,9 +141,10 @@ def search(repo: Repository, query: Query, revision: str = "HEAD") -> list[Hit]:
     with ThreadPoolExecutor(max_workers=1) as background:
         tag_refs = background.submit(read_tag_refs, repo)  # git lists the tags while it lists the tree
         source = _revision_source(repo, revision)
-        card_oids = {path: oid for path in source.files() if is_card_path(path) and (oid := source.blob_id(path))}
         with SearchIndex(repo) as index:
-            config = index.config(source)
+            files = index.files_at(source)
+            card_oids = {path: oid for path, oid in files.items() if is_card_path(path)}
+            config = index.config(source, files.get(CONFIG_PATH))
             _check_field_names(query, config)
             index.add_missing(source, card_oids)
             index.add_new_tags(repo, tag_refs.result())
@@ -375,9 +378,21 @@ class SearchIndex:
             for path, facts, latest, stages, deprecated, rank, snippet in rows
         ]
 
-    def config(self, source: RevisionSource) -> Config:
-        """The policy committed in `source` (parsed once per blob of the config file)."""
-        oid = source.blob_id(CONFIG_PATH)
+    def files_at(self, source: RevisionSource) -> dict[str, str]:
+        """The cards and the config committed in `source`, path -> blob id: from `git ls-tree`,
+        or from the index when `source` is the commit searched last (one row, read at once)."""
+        row = self.connection.execute("SELECT files FROM revisions WHERE commit_id = ?", (source.revision,)).fetchone()
+        if row is not None:
+            return dict(json.loads(row[0]))
+        wanted = (path for path in source.files() if is_card_path(path) or path == CONFIG_PATH)
+        files = {path: oid for path in wanted if (oid := source.blob_id(path))}
+        with self.connection:
+            self.connection.execute("DELETE FROM revisions")
+            self.connection.execute("INSERT INTO revisions VALUES (?, ?)", (source.revision, json.dumps(files)))
+        return files
+
+    def config(self, source: RevisionSource, oid: str | None) -> Config:
+        """The policy committed in `source`, whose blob is `oid` (parsed once per blob)."""
         if oid is None:
             return Config()
         row = self.connection.execute("SELECT config FROM configs WHERE oid = ?", (oid,)).fetchone()
