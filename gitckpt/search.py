@@ -139,7 +139,7 @@ def parse_field_filter(text: str) -> tuple[str, str]:
 
 def search(repo: Repository, query: Query, revision: str = "HEAD") -> list[Hit]:
     with ThreadPoolExecutor(max_workers=1) as background:
-        tag_refs = background.submit(read_tag_refs, repo)  # git lists the tags while it lists the tree
+        tag_refs = background.submit(read_tag_refs, repo)  # git lists the tags while the index is read
         source = _revision_source(repo, revision)
         with SearchIndex(repo) as index:
             files = index.files_at(source)
