@@ -30,7 +30,7 @@ from gitckpt.repo import Repository
 from gitckpt.sources import RevisionSource
 
 INDEX_FILE = "search.sqlite"
-INDEX_FORMAT = 2
+INDEX_FORMAT = 2  # bump when a table, the card facts or the stored Event fields change: the index is then rebuilt
 _TABLES = ("cards", "prose", "tags", "artifacts", "configs", "listings", "revisions")
 _SCHEMA = (
     # The facets SQL narrows on are columns; `facts` (JSON) holds them all for `_match`.
