@@ -4,8 +4,10 @@ The index lives in `.git/gitckpt/search.sqlite` and is keyed by card blob ids, s
 reads only the cards whose blob it has not seen (after a pull: the changed ones). It also keeps
 each registry tag's event by tag name and object id, and each artifact's registry status, so a
 search lists the tags (names and ids only) and reads just the tag objects it has not seen; the
-registry module still turns tags into events and events into state. It is never committed and
-always rebuildable: a missing, corrupt or older-format index is rebuilt.
+registry module still turns tags into events and events into state. The card list of the
+last commit searched is kept too, so a warm search runs neither `git ls-tree` nor reads a tag.
+SQL narrows the cards on the facets it can judge; `_match` decides and says why. The index is
+never committed and always rebuildable: a missing, corrupt or older-format index is rebuilt.
 """
 
 from __future__ import annotations
