@@ -32,8 +32,9 @@ from gitckpt.repo import Repository
 from gitckpt.sources import RevisionSource
 
 INDEX_FILE = "search.sqlite"
-INDEX_FORMAT = 2  # bump when a table, the card facts or the stored Event fields change: the index is then rebuilt
-_TABLES = ("cards", "prose", "tags", "artifacts", "configs", "listings", "revisions")
+INDEX_FORMAT = 3  # bump when a table, the card facts or the stored Event fields change: the index is then rebuilt
+_TABLES = ("cards", "prose", "tags", "artifacts", "configs", "listings", "revisions", "revision_files")
+KEPT_REVISIONS = 4  # commits whose file lists stay in the index (searches of other commits run ls-tree)
 _SCHEMA = (
     # The facets SQL narrows on are columns; `facts` (JSON) holds them all for `_match`.
     "CREATE TABLE IF NOT EXISTS cards (oid TEXT PRIMARY KEY, name TEXT, kind TEXT, commercial INTEGER NOT NULL, facts TEXT NOT NULL)",
@@ -45,8 +46,9 @@ _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS configs (oid TEXT PRIMARY KEY, config TEXT NOT NULL)",
     # A digest of the tag listing the stored tags reflect: an unchanged listing needs no comparison.
     "CREATE TABLE IF NOT EXISTS listings (kind TEXT PRIMARY KEY, digest TEXT NOT NULL)",
-    # The cards and config (path -> blob id, JSON) of the last commit searched: a warm search runs no ls-tree.
-    "CREATE TABLE IF NOT EXISTS revisions (commit_id TEXT PRIMARY KEY, files TEXT NOT NULL)",
+    # The cards and config (path -> blob id) of the commits searched last: a warm search runs no ls-tree.
+    "CREATE TABLE IF NOT EXISTS revisions (commit_id TEXT PRIMARY KEY, stored INTEGER NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS revision_files (commit_id TEXT, oid TEXT, path TEXT, PRIMARY KEY (commit_id, oid, path)) WITHOUT ROWID",
 )
 _COMPARISONS: dict[str, Callable[[float, float], bool]] = {
     ">=": operator.ge,
@@ -144,13 +146,11 @@ def search(repo: Repository, query: Query, revision: str = "HEAD") -> list[Hit]:
         tag_refs = background.submit(read_tag_refs, repo)  # git lists the tags while the index is read
         source = _revision_source(repo, revision)
         with SearchIndex(repo) as index:
-            files = index.files_at(source)
-            card_oids = {path: oid for path, oid in files.items() if is_card_path(path)}
-            config = index.config(source, files.get(CONFIG_PATH))
+            config = index.config(source)
             _check_field_names(query, config)
-            index.add_missing(source, card_oids)
+            index.add_missing(source)
             index.add_new_tags(repo, tag_refs.result())
-            candidates = index.candidates(card_oids, query)
+            candidates = index.candidates(source, query)
     hits = [hit for candidate in candidates if (hit := _match(candidate, config, query)) is not None]
     return sorted(hits, key=lambda hit: (hit.rank, hit.name)) if query.text else hits
 
@@ -286,7 +286,6 @@ class SearchIndex:
 
     def __init__(self, repo: Repository) -> None:
         self.path = repo.state_dir / INDEX_FILE
-        self._current: dict[str, str] | None = None
         repo.state_dir.mkdir(parents=True, exist_ok=True)
         try:
             self.connection = self._open()
@@ -311,10 +310,16 @@ class SearchIndex:
     def __exit__(self, *exc_info: object) -> None:
         self.connection.close()
 
-    def add_missing(self, source: RevisionSource, card_oids: dict[str, str]) -> int:
-        """Index the cards whose blob is not indexed yet; returns how many were read."""
-        self._load_current(card_oids)
-        missing = dict(self.connection.execute("SELECT path, oid FROM current WHERE oid NOT IN (SELECT oid FROM cards)").fetchall())
+    def add_missing(self, source: RevisionSource) -> int:
+        """Index the cards of `source` whose blob is not indexed yet; returns how many were read."""
+        self._list_files(source)
+        missing = {
+            path: oid
+            for path, oid in self.connection.execute(
+                "SELECT path, oid FROM revision_files WHERE commit_id = ? AND oid NOT IN (SELECT oid FROM cards)", (source.revision,)
+            )
+            if is_card_path(path)
+        }
         if not missing:
             return 0
         blobs = source.read(list(missing), lambda _: CARD_SIZE_LIMIT)
@@ -367,34 +372,41 @@ class SearchIndex:
         rows = [_status_row(state) for state in registry.artifacts.values()]
         self.connection.executemany("INSERT INTO artifacts VALUES (?, ?, ?, ?)", rows)
 
-    def candidates(self, card_oids: dict[str, str], query: Query) -> list[Candidate]:
-        """The named cards at `card_oids` (path -> blob id) that pass the facets SQL can judge
-        (full text, kind, stage, deprecation, commercial use, dataset, metrics), by path."""
-        self._load_current(card_oids)
+    def candidates(self, source: RevisionSource, query: Query) -> list[Candidate]:
+        """The named cards of `source` that pass the facets SQL can judge (full text, kind,
+        stage, deprecation, commercial use, dataset, metrics), by path."""
+        self._list_files(source)
         if query.text:
             self._check_text_syntax(query.text)
-        statement, parameters = _candidates_statement(query)
+        statement, parameters = _candidates_statement(source.revision, query)
         rows = self.connection.execute(statement, parameters).fetchall()
         return [
             Candidate(path, json.loads(facts), _status(latest, stages, deprecated), _text_match(rank, snippet))
             for path, facts, latest, stages, deprecated, rank, snippet in rows
         ]
 
-    def files_at(self, source: RevisionSource) -> dict[str, str]:
-        """The cards and the config committed in `source`, path -> blob id: from `git ls-tree`,
-        or from the index when `source` is the commit searched last (one row, read at once)."""
-        row = self.connection.execute("SELECT files FROM revisions WHERE commit_id = ?", (source.revision,)).fetchone()
-        if row is not None:
-            return dict(json.loads(row[0]))
+    def _list_files(self, source: RevisionSource) -> None:
+        """Store the cards and config of `source` (path -> blob id) unless they are stored: the
+        index keeps every blob it has seen, so queries join with the files of one commit."""
+        if self.connection.execute("SELECT 1 FROM revisions WHERE commit_id = ?", (source.revision,)).fetchone():
+            return
         wanted = (path for path in source.files() if is_card_path(path) or path == CONFIG_PATH)
-        files = {path: oid for path in wanted if (oid := source.blob_id(path))}
+        rows = [(source.revision, oid, path) for path in wanted if (oid := source.blob_id(path))]
         with self.connection:
-            self.connection.execute("DELETE FROM revisions")
-            self.connection.execute("INSERT INTO revisions VALUES (?, ?)", (source.revision, json.dumps(files)))
-        return files
+            self.connection.executemany("INSERT OR REPLACE INTO revision_files VALUES (?, ?, ?)", rows)
+            newest = "(SELECT coalesce(max(stored), 0) + 1 FROM revisions)"
+            self.connection.execute(f"INSERT INTO revisions VALUES (?, {newest})", (source.revision,))
+            old = "SELECT commit_id FROM revisions ORDER BY stored DESC LIMIT -1 OFFSET ?"
+            self.connection.execute(f"DELETE FROM revision_files WHERE commit_id IN ({old})", (KEPT_REVISIONS,))
+            self.connection.execute(f"DELETE FROM revisions WHERE commit_id IN ({old})", (KEPT_REVISIONS,))
 
-    def config(self, source: RevisionSource, oid: str | None) -> Config:
-        """The policy committed in `source`, whose blob is `oid` (parsed once per blob)."""
+    def config(self, source: RevisionSource) -> Config:
+        """The policy committed in `source` (parsed once per blob of the config file)."""
+        self._list_files(source)
+        row = self.connection.execute(
+            "SELECT oid FROM revision_files WHERE commit_id = ? AND path = ?", (source.revision, CONFIG_PATH)
+        ).fetchone()
+        oid = row[0] if row else None
         if oid is None:
             return Config()
         row = self.connection.execute("SELECT config FROM configs WHERE oid = ?", (oid,)).fetchone()
@@ -411,27 +423,16 @@ class SearchIndex:
         except sqlite3.OperationalError as error:
             raise UsageError(f'search query {text!r} is not valid full-text syntax ({error}); quote phrases with balanced "…"') from error
 
-    def _load_current(self, card_oids: dict[str, str]) -> None:
-        """The cards searched (path -> blob id), as the temporary table `current` that queries
-        join with (the index keeps every blob it has seen, so reading it whole would grow with
-        history); loaded once for a search's calls."""
-        if self._current == card_oids:
-            return
-        self.connection.execute("CREATE TEMP TABLE IF NOT EXISTS current (oid TEXT, path TEXT, PRIMARY KEY (oid, path)) WITHOUT ROWID")
-        self.connection.execute("DELETE FROM current")
-        self.connection.executemany("INSERT INTO current VALUES (?, ?)", [(oid, path) for path, oid in card_oids.items()])
-        self._current = dict(card_oids)
 
-
-def _candidates_statement(query: Query) -> tuple[str, list[Any]]:
-    """One SELECT of (path, facts, latest, stages, deprecated, rank, snippet) over the current
-    cards, with a condition per facet SQL can judge; `_match` re-checks and explains each."""
+def _candidates_statement(commit: str, query: Query) -> tuple[str, list[Any]]:
+    """One SELECT of (path, facts, latest, stages, deprecated, rank, snippet) over the cards of
+    `commit`, with a condition per facet SQL can judge; `_match` re-checks and explains each."""
     registry_join = "LEFT JOIN artifacts ON artifacts.name = cards.name"
-    tables = f"current JOIN cards ON cards.oid = current.oid {registry_join}"
+    tables = f"revision_files AS current JOIN cards ON cards.oid = current.oid {registry_join}"
     text_columns = "NULL, NULL"
-    conditions: list[tuple[str, list[Any]]] = [("cards.name IS NOT NULL", [])]
+    conditions: list[tuple[str, list[Any]]] = [("current.commit_id = ? AND cards.name IS NOT NULL", [commit])]
     if query.text:
-        tables = f"prose JOIN current ON current.oid = prose.oid JOIN cards ON cards.oid = prose.oid {registry_join}"
+        tables = f"prose JOIN revision_files AS current ON current.oid = prose.oid JOIN cards ON cards.oid = prose.oid {registry_join}"
         text_columns = "bm25(prose), snippet(prose, -1, '[', ']', '…', 12)"
         conditions.append(("prose MATCH ?", [query.text]))
     if query.kind is not None:
