@@ -10,7 +10,7 @@ from pathlib import Path
 from gitckpt.config import parse_config
 from gitckpt.registry import read_tag_refs
 from gitckpt.repo import Repository
-from gitckpt.search import SearchIndex
+from gitckpt.search import KEPT_REVISIONS, SearchIndex
 from gitckpt.sources import RevisionSource
 from testing.repos import commit_all, git
 from tests.conftest import CliResult
@@ -130,6 +130,17 @@ def test_rev_searches_the_registry_as_it_was(registry: Path, cli: Cli) -> None:
     assert set(found(cli, registry, "perceptron")) == {"clf"}
     assert set(found(cli, registry, "perceptron", "--rev", before)) == set()
     assert set(found(cli, registry, "small", "--rev", before)) == {"clf"}
+
+
+def test_the_index_keeps_the_file_lists_of_the_last_commits_searched(registry: Path, cli: Cli) -> None:
+    first = git(registry, "rev-parse", "HEAD").strip()
+    for number in range(KEPT_REVISIONS + 1):
+        git(registry, "commit", "-q", "--allow-empty", "-m", f"experiment {number}")
+        assert set(found(cli, registry, "classifier")) == {"clf", "clf-eval"}
+    with sqlite3.connect(registry / ".git" / "gitckpt" / "search.sqlite") as connection:
+        assert connection.execute("SELECT count(*) FROM revisions").fetchone()[0] == KEPT_REVISIONS
+        assert connection.execute("SELECT count(DISTINCT commit_id) FROM revision_files").fetchone()[0] == KEPT_REVISIONS
+    assert set(found(cli, registry, "classifier", "--rev", first)) == {"clf", "clf-eval"}
 
 
 def test_a_corrupt_index_is_rebuilt(registry: Path, cli: Cli) -> None:
