@@ -63,8 +63,9 @@ def build(repo: Path, cards: int) -> None:
 
 
 def change_cards(repo: Path, count: int) -> None:
+    revision = int(git(repo, "rev-list", "--count", "HEAD"))  # new text on every run, also in a kept repository
     for index in range(count):
-        (repo / f"models/model{index:05}.card.md").write_text(card_text(index, revision=1), encoding="utf-8")
+        (repo / f"models/model{index:05}.card.md").write_text(card_text(index, revision), encoding="utf-8")
     git(repo, "commit", "-q", "-am", f"revise {count} cards")
 
 

@@ -138,14 +138,20 @@ Examples:
 
 SEARCH_EPILOG = """\
 Searches the cards committed at --rev (default HEAD) and the registry's tags. The index lives in
-.git/gitckpt/search.sqlite, keyed by card blob ids: only cards whose blob changed are re-read.
+.git/gitckpt/search.sqlite, keyed by card blob ids and tag object ids: only cards whose blob
+changed and tags that are new or moved are re-read.
 QUERY is SQLite FTS5 syntax over each card's name, description and prose: words, "a phrase",
-prefix*, AND / OR / NOT. Every filter must hold; --metric may be repeated.
+prefix*, AND / OR / NOT. Every filter must hold; --metric and --field may be repeated.
+--field filters on the named groups of naming.pattern in .gitckpt/config.yaml, e.g. with
+'(?P<project>[a-z0-9]+)-(?P<architecture>[a-z0-9]+)-v(?P<version>[0-9]+)' the name
+projx-resnet50-v3 has the fields project, architecture and version (--json lists them per hit).
 
 Examples:
   git ckpt search "mixed precision"
   git ckpt search --kind model --stage prod --dataset cifar10-train-v2
   git ckpt search --license Apache-2.0 --metric 'top1_accuracy>=0.9' --json
+  git ckpt search --commercial --no-deprecated
+  git ckpt search --field project=projx --field architecture=resnet50
   git ckpt search --owner ada --rev v1.0
 """
 
@@ -530,6 +536,15 @@ def _add_search(commands: argparse._SubParsersAction) -> None:  # type: ignore[t
     parser.add_argument("--dataset", metavar="NAME", help="only cards trained or evaluated on this dataset")
     parser.add_argument("--owner", metavar="WHO", help="only cards naming WHO as a contributor or contact")
     parser.add_argument("--metric", action="append", default=[], metavar="'NAME>=VALUE'", help="a numeric filter on a reported metric")
+    parser.add_argument(
+        "--deprecated", action=argparse.BooleanOptionalAction, help="only deprecated artifacts (--no-deprecated: only the others)"
+    )
+    parser.add_argument(
+        "--commercial", action="store_true", help="only cards whose license is a known SPDX expression without non-commercial terms"
+    )
+    parser.add_argument(
+        "--field", action="append", default=[], metavar="NAME=VALUE", help="a named group of naming.pattern must have this value"
+    )
     parser.add_argument("--rev", default="HEAD", metavar="REV", help="search the registry as committed at REV (default HEAD)")
     parser.add_argument("--json", action="store_true", help="print the hits as JSON")
     parser.set_defaults(handler=run_search)
@@ -940,7 +955,7 @@ def run_ls(args: argparse.Namespace) -> int:
 def run_search(args: argparse.Namespace) -> int:
     from gitckpt.console import print_json, print_table
     from gitckpt.repo import find_repository
-    from gitckpt.search import Query, parse_metric_filter, search
+    from gitckpt.search import Query, parse_field_filter, parse_metric_filter, search
 
     query = Query(
         text=args.query,
@@ -950,6 +965,9 @@ def run_search(args: argparse.Namespace) -> int:
         dataset=args.dataset,
         owner=args.owner,
         metrics=tuple(parse_metric_filter(text) for text in args.metric),
+        deprecated=args.deprecated,
+        commercial=args.commercial,
+        fields=tuple(parse_field_filter(text) for text in args.field),
     )
     hits = search(find_repository(), query, args.rev)
     if args.json:

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gitckpt.errors import InputError
-from gitckpt.schema import CONFIG_SCHEMA, validate
 from gitckpt.strict_yaml import format_field_path, load_yaml
 
 CONFIG_PATH = ".gitckpt/config.yaml"
@@ -26,6 +25,8 @@ schema_version: 1
 naming:
   # A regular expression every artifact name must match in full. The default accepts any
   # name GTO accepts; tighten it for your team, e.g. '^projx-[a-z0-9-]+$'.
+  # Named groups become fields you can search on (`git ckpt search --field project=projx`):
+  # '(?P<project>[a-z0-9]+)-(?P<architecture>[a-z0-9]+)-v(?P<version>[0-9]+)'
   pattern: '{GTO_NAME_PATTERN}'
 
 stages:
@@ -86,9 +87,21 @@ class Config:
     def name_matches(self, name: str) -> bool:
         return re.fullmatch(self.naming_pattern, name) is not None
 
+    @property
+    def name_fields(self) -> tuple[str, ...]:
+        """The named groups of naming.pattern: the fields every artifact name spells out."""
+        return tuple(re.compile(self.naming_pattern).groupindex)
+
+    def parse_name(self, name: str) -> dict[str, str]:
+        """The named groups' values in `name` (empty when it does not match the pattern)."""
+        match = re.fullmatch(self.naming_pattern, name)
+        return {key: value for key, value in match.groupdict().items() if value is not None} if match else {}
+
 
 def parse_config(text: str, display: str = CONFIG_PATH) -> Config:
     """The policy, validated against its schema; InputError names the line and field."""
+    from gitckpt.schema import CONFIG_SCHEMA, validate  # not needed by readers of a cached Config (search)
+
     document = load_yaml(text, display)
     data: Any = document.data if document.data is not None else {}
     if not isinstance(data, dict):

@@ -9,11 +9,10 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from gitckpt.inventory import Progress
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # importing the inventory (and its checks) would cost every read command 0.1 s
     from gitckpt.audit import AuditReport
     from gitckpt.commands.check import CheckReport
+    from gitckpt.inventory import Progress
 
 PROGRESS_AFTER_SECONDS = 1.0
 RICH_TABLE_MAX_ROWS = 300

@@ -1,9 +1,14 @@
 """The registry: every tag read in one `git for-each-ref`, turned into events, then into the
-state of each artifact (versions, stages, deprecation). No checkout, no per-tag process."""
+state of each artifact (versions, stages, deprecation). No checkout, no per-tag process.
+
+Callers that keep events between runs (the search index) list the tags' object ids with
+`read_tag_refs`, read only the tags they have not seen with `read_tag_events` and fold
+what they kept with `registry_from_events`: this module stays the one reader of tags."""
 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +29,8 @@ FIELDS = (
     "%(contents:body)",
     "%(contents:signature)",
 )
+MAX_REF_PATTERNS = 1000  # at 20,000 tags: 1,000 named refs 0.04 s, all 0.08 s, 5,000 named 0.7 s
+_GLOB_CHARACTERS = frozenset("*?[\\")
 
 
 @dataclass(frozen=True)
@@ -95,18 +102,52 @@ def iso(timestamp: int) -> str:
 
 def read_events(repo: Repository) -> tuple[list[Event], int]:
     """Every registry event, oldest first, and how many tags were not registry tags."""
-    output = git(["for-each-ref", "--format=" + "%00".join(FIELDS) + "%00", "refs/tags"], repo.root)
-    values = output.split("\0")
     events, ignored = [], 0
-    for start in range(0, len(values) - len(FIELDS) + 1, len(FIELDS)):
-        row = values[start : start + len(FIELDS)]
-        event = _event(row[0].lstrip("\n"), row[1:])
+    for tag, row in _tag_rows(repo, ["refs/tags"]):
+        event = _event(tag, row)
         if event is None:
             ignored += 1
         else:
             events.append(event)
     events.sort(key=event_order)
     return events, ignored
+
+
+def read_tag_events(repo: Repository, tags: Iterable[str]) -> dict[str, Event]:
+    """The events of those named tags that are registry tags, by tag name; no other tag's
+    object is read unless thousands are named (then every tag is read in one pass)."""
+    wanted = {tag for tag in tags if parse_tag_name(tag) is not None}
+    if not wanted:
+        return {}
+    rows = _tag_rows(repo, _ref_patterns(wanted))
+    # A pattern also matches the refs below it (`refs/tags/a` matches `refs/tags/a/b`).
+    return {tag: event for tag, row in rows if tag in wanted and (event := _event(tag, row)) is not None}
+
+
+def _tag_rows(repo: Repository, patterns: list[str]) -> Iterator[tuple[str, list[str]]]:
+    """(tag name, the other FIELDS) of every tag matching `patterns`, from one for-each-ref."""
+    output = git(["for-each-ref", "--format=" + "%00".join(FIELDS) + "%00", *patterns], repo.root)
+    values = output.split("\0")
+    for start in range(0, len(values) - len(FIELDS) + 1, len(FIELDS)):
+        row = values[start : start + len(FIELDS)]
+        yield row[0].lstrip("\n"), row[1:]
+
+
+def _ref_patterns(tags: set[str]) -> list[str]:
+    """for-each-ref patterns for `tags`: one per tag while few, else all tags (matching every ref
+    against thousands of patterns costs more than reading every tag)."""
+    if len(tags) > MAX_REF_PATTERNS or any(_GLOB_CHARACTERS & set(tag) for tag in tags):
+        return ["refs/tags"]
+    return [f"refs/tags/{tag}" for tag in sorted(tags)]
+
+
+def read_tag_refs(repo: Repository) -> dict[str, str]:
+    """Every tag's name and the id of the object it points to, without reading any tag object."""
+    refs = {}
+    for line in git(["for-each-ref", "--format=%(objectname) %(refname:strip=2)", "refs/tags"], repo.root).splitlines():
+        oid, name = line.split(" ", 1)
+        refs[name] = oid
+    return refs
 
 
 def event_order(event: Event) -> tuple[int, int, int, str]:
@@ -140,8 +181,13 @@ def _event(tag: str, row: list[str]) -> Event | None:
 
 def read_registry(repo: Repository) -> Registry:
     events, ignored = read_events(repo)
-    registry = Registry(ignored_tags=ignored)
-    for event in events:
+    return registry_from_events(events, ignored)
+
+
+def registry_from_events(events: Iterable[Event], ignored_tags: int = 0) -> Registry:
+    """The state of each artifact after its events, applied oldest first."""
+    registry = Registry(ignored_tags=ignored_tags)
+    for event in sorted(events, key=event_order):
         state = registry.artifacts.setdefault(event.artifact, ArtifactState(event.artifact))
         state.events.append(event)
         _apply(state, event)
@@ -176,7 +222,7 @@ class Deprecation:
 
 def read_tag_names(repo: Repository) -> list[str]:
     """Every tag's name, without reading any tag object (cheap enough for `check`)."""
-    return git(["for-each-ref", "--format=%(refname:strip=2)", "refs/tags"], repo.root).splitlines()
+    return list(read_tag_refs(repo))
 
 
 def read_deprecations(repo: Repository, tag_names: list[str]) -> dict[str, Deprecation]:

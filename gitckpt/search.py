@@ -1,32 +1,54 @@
 """`git ckpt search`: facets, metric filters and full text over the cards of a revision.
 
 The index lives in `.git/gitckpt/search.sqlite` and is keyed by card blob ids, so a search
-reads only the cards whose blob it has not seen (after a pull: the changed ones). It is
+reads only the cards whose blob it has not seen (after a pull: the changed ones). It also keeps
+each registry tag's event by tag name and object id, and each artifact's registry status, so a
+search lists the tags (names and ids only) and reads just the tag objects it has not seen; the
+registry module still turns tags into events and events into state. The card list of the
+last commit searched is kept too, so a warm search runs neither `git ls-tree` nor reads a tag.
+SQL narrows the cards on the facets it can judge; `_match` decides and says why. The index is
 never committed and always rebuildable: a missing, corrupt or older-format index is rebuilt.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import operator
 import re
 import sqlite3
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from functools import cache
 from typing import Any
 
 from gitckpt.card import is_card_path, mapping, parse_card
+from gitckpt.config import CONFIG_PATH, Config
 from gitckpt.errors import GitckptError, InputError, UsageError
 from gitckpt.files import CARD_SIZE_LIMIT, decode_text
-from gitckpt.registry import ArtifactState, read_registry
+from gitckpt.registry import ArtifactState, Event, read_tag_events, read_tag_refs, registry_from_events
 from gitckpt.repo import Repository
 from gitckpt.sources import RevisionSource
 
 INDEX_FILE = "search.sqlite"
-INDEX_FORMAT = 1
+INDEX_FORMAT = 3  # bump when a table, the card facts or the stored Event fields change: the index is then rebuilt
+_TABLES = ("cards", "prose", "tags", "artifacts", "configs", "listings", "revisions", "revision_files")
+KEPT_REVISIONS = 4  # commits whose file lists stay in the index (searches of other commits run ls-tree)
 _SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS cards (oid TEXT PRIMARY KEY, facts TEXT NOT NULL)",
+    # The facets SQL narrows on are columns; `facts` (JSON) holds them all for `_match`.
+    "CREATE TABLE IF NOT EXISTS cards (oid TEXT PRIMARY KEY, name TEXT, kind TEXT, commercial INTEGER NOT NULL, facts TEXT NOT NULL)",
     "CREATE VIRTUAL TABLE IF NOT EXISTS prose USING fts5(oid UNINDEXED, name, description, body)",
+    # Every tag by name and object id; artifact and event are NULL for tags outside GTO's grammar.
+    "CREATE TABLE IF NOT EXISTS tags (name TEXT PRIMARY KEY, oid TEXT NOT NULL, artifact TEXT, event TEXT)",
+    "CREATE INDEX IF NOT EXISTS tags_by_artifact ON tags (artifact)",
+    "CREATE TABLE IF NOT EXISTS artifacts (name TEXT PRIMARY KEY, latest TEXT, stages TEXT NOT NULL, deprecated INTEGER NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS configs (oid TEXT PRIMARY KEY, config TEXT NOT NULL)",
+    # A digest of the tag listing the stored tags reflect: an unchanged listing needs no comparison.
+    "CREATE TABLE IF NOT EXISTS listings (kind TEXT PRIMARY KEY, digest TEXT NOT NULL)",
+    # The cards and config (path -> blob id) of the commits searched last: a warm search runs no ls-tree.
+    "CREATE TABLE IF NOT EXISTS revisions (commit_id TEXT PRIMARY KEY, stored INTEGER NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS revision_files (commit_id TEXT, oid TEXT, path TEXT, PRIMARY KEY (commit_id, oid, path)) WITHOUT ROWID",
 )
 _COMPARISONS: dict[str, Callable[[float, float], bool]] = {
     ">=": operator.ge,
@@ -36,6 +58,7 @@ _COMPARISONS: dict[str, Callable[[float, float], bool]] = {
     "==": operator.eq,
     "=": operator.eq,
 }
+_FIELD_FILTER_RE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.+)$")
 _METRIC_FILTER_RE = re.compile(r"^\s*([A-Za-z0-9_.\-/]+)\s*(>=|<=|==|=|>|<)\s*(-?[0-9]+(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?)\s*$")
 _LICENSE_OPERATORS = {"AND", "OR", "WITH"}
 _UNREADABLE: dict[str, Any] = {"name": None}  # indexed, so it is not re-read, but never listed
@@ -63,6 +86,26 @@ class Query:
     dataset: str | None = None
     owner: str | None = None
     metrics: tuple[MetricFilter, ...] = ()
+    deprecated: bool | None = None
+    commercial: bool = False
+    fields: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class RegistryStatus:
+    """What a search shows of an artifact's registry state (kept in the index)."""
+
+    latest: str | None = None
+    stages: dict[str, str] = field(default_factory=dict)
+    deprecated: bool = False
+
+    @classmethod
+    def of(cls, state: ArtifactState) -> RegistryStatus:
+        latest = state.latest
+        return cls(latest.version if latest else None, dict(sorted(state.stages.items())), state.deprecation is not None)
+
+
+_UNRELEASED = RegistryStatus()
 
 
 @dataclass
@@ -73,6 +116,7 @@ class Hit:
     latest: str | None
     stages: dict[str, str]
     deprecated: bool
+    fields: dict[str, str] = field(default_factory=dict)
     snippet: str = ""
     reasons: list[str] = field(default_factory=list)
     rank: float = 0.0
@@ -89,24 +133,34 @@ def parse_metric_filter(text: str) -> MetricFilter:
     return MetricFilter(match.group(1), match.group(2), float(match.group(3)))
 
 
+def parse_field_filter(text: str) -> tuple[str, str]:
+    """`NAME=VALUE` (NAME a named group of naming.pattern), or a usage error saying what was expected."""
+    match = _FIELD_FILTER_RE.match(text)
+    if match is None:
+        raise UsageError(f"--field {text!r}: expected NAME=VALUE, NAME a named group of naming.pattern; e.g. --field project=projx")
+    return match.group(1), match.group(2)
+
+
 def search(repo: Repository, query: Query, revision: str = "HEAD") -> list[Hit]:
-    source = _revision_source(repo, revision)
-    card_oids = {path: oid for path in source.files() if is_card_path(path) and (oid := source.blob_id(path))}
-    with SearchIndex(repo) as index:
-        index.add_missing(source, card_oids)
-        facts = index.facts(card_oids.values())
-        matches = index.match_text(query.text) if query.text else None
-    registry = read_registry(repo)
-    hits = []
-    for path, oid in sorted(card_oids.items()):
-        card = facts.get(oid)
-        if card is None or not card.get("name"):
-            continue
-        state = registry.artifacts.get(card["name"], ArtifactState(card["name"]))
-        hit = _match(card, path, state, query, matches)
-        if hit is not None:
-            hits.append(hit)
+    with ThreadPoolExecutor(max_workers=1) as background:
+        tag_refs = background.submit(read_tag_refs, repo)  # git lists the tags while the index is read
+        source = _revision_source(repo, revision)
+        with SearchIndex(repo) as index:
+            config = index.config(source)
+            _check_field_names(query, config)
+            index.add_missing(source)
+            index.add_new_tags(repo, tag_refs.result())
+            candidates = index.candidates(source, query)
+    hits = [hit for candidate in candidates if (hit := _match(candidate, config, query)) is not None]
     return sorted(hits, key=lambda hit: (hit.rank, hit.name)) if query.text else hits
+
+
+def _check_field_names(query: Query, config: Config) -> None:
+    known = config.name_fields
+    unknown = [name for name, _ in query.fields if name not in known]
+    if unknown:
+        listed = ", ".join(known) if known else f"none: naming.pattern in {CONFIG_PATH} has no named groups"
+        raise UsageError(f"--field {unknown[0]}: not a field of the naming pattern (known fields: {listed})")
 
 
 def _revision_source(repo: Repository, revision: str) -> RevisionSource:
@@ -118,26 +172,38 @@ def _revision_source(repo: Repository, revision: str) -> RevisionSource:
         raise
 
 
-def _match(card: dict[str, Any], path: str, state: ArtifactState, query: Query, matches: dict[str, tuple[float, str]] | None) -> Hit | None:
-    latest = state.latest
+@dataclass(frozen=True)
+class Candidate:
+    """A card the index's query let through, with its registry status and text match."""
+
+    path: str
+    card: dict[str, Any]
+    status: RegistryStatus
+    text_match: tuple[float, str] | None = None  # bm25 rank (lower is better), snippet
+
+
+def _match(candidate: Candidate, config: Config, query: Query) -> Hit | None:
+    """The hit, with every reason it matched, or None: the index narrows, this decides."""
+    card, status = candidate.card, candidate.status
     hit = Hit(
         name=card["name"],
         kind=card["kind"] or "?",
-        path=path,
-        latest=latest.version if latest else None,
-        stages=dict(sorted(state.stages.items())),
-        deprecated=state.deprecation is not None,
+        path=candidate.path,
+        latest=status.latest,
+        stages=status.stages,
+        deprecated=status.deprecated,
+        fields=config.parse_name(card["name"]),
     )
-    for check in (_kind_matches, _stage_matches, _license_matches, _dataset_matches, _owner_matches, _metrics_match):
+    checks = (_kind_matches, _stage_matches, _deprecated_matches, _license_matches, _commercial_matches, _dataset_matches)
+    for check in (*checks, _owner_matches, _metrics_match, _fields_match):
         reason = check(card, hit, query)
         if reason is None:
             return None
         hit.reasons.extend(reason)
-    if matches is not None:
-        found = matches.get(card["oid"])
-        if found is None:
+    if query.text:
+        if candidate.text_match is None:
             return None
-        hit.rank, hit.snippet = found
+        hit.rank, hit.snippet = candidate.text_match
         hit.reasons.append(f"text matches {query.text!r}")
     return hit
 
@@ -155,6 +221,14 @@ def _stage_matches(card: dict[str, Any], hit: Hit, query: Query) -> list[str] | 
     return [f"v{version} is in {query.stage}"] if version else None
 
 
+def _deprecated_matches(card: dict[str, Any], hit: Hit, query: Query) -> list[str] | None:
+    if query.deprecated is None:
+        return []
+    if hit.deprecated != query.deprecated:
+        return None
+    return ["deprecated" if hit.deprecated else "not deprecated"]
+
+
 def _license_matches(card: dict[str, Any], hit: Hit, query: Query) -> list[str] | None:
     if query.license is None:
         return []
@@ -162,6 +236,12 @@ def _license_matches(card: dict[str, Any], hit: Hit, query: Query) -> list[str] 
     if not wanted <= license_identifiers(card["license"]):
         return None
     return [f"license {card['license']} includes {' and '.join(sorted(wanted))}"]
+
+
+def _commercial_matches(card: dict[str, Any], hit: Hit, query: Query) -> list[str] | None:
+    if not query.commercial:
+        return []
+    return [f"license {card['license']} permits commercial use"] if card["commercial"] else None
 
 
 def license_identifiers(expression: str | None) -> set[str]:
@@ -194,8 +274,15 @@ def _metrics_match(card: dict[str, Any], hit: Hit, query: Query) -> list[str] | 
     return reasons
 
 
+def _fields_match(card: dict[str, Any], hit: Hit, query: Query) -> list[str] | None:
+    if any(hit.fields.get(name) != value for name, value in query.fields):
+        return None
+    return [f"{name} is {value}" for name, value in query.fields]
+
+
 class SearchIndex:
-    """Card facts and prose by blob id; rebuilt from nothing when unreadable."""
+    """Card facts and prose by blob id, registry events by tag and the status they give each
+    artifact, the policy by blob id; rebuilt from nothing when unreadable."""
 
     def __init__(self, repo: Repository) -> None:
         self.path = repo.state_dir / INDEX_FILE
@@ -209,8 +296,8 @@ class SearchIndex:
     def _open(self) -> sqlite3.Connection:
         connection = sqlite3.connect(self.path, timeout=10)
         if connection.execute("PRAGMA user_version").fetchone()[0] != INDEX_FORMAT:
-            connection.execute("DROP TABLE IF EXISTS cards")
-            connection.execute("DROP TABLE IF EXISTS prose")
+            for table in _TABLES:
+                connection.execute(f"DROP TABLE IF EXISTS {table}")
             connection.execute(f"PRAGMA user_version = {INDEX_FORMAT}")
         for statement in _SCHEMA:
             connection.execute(statement)
@@ -223,10 +310,16 @@ class SearchIndex:
     def __exit__(self, *exc_info: object) -> None:
         self.connection.close()
 
-    def add_missing(self, source: RevisionSource, card_oids: dict[str, str]) -> int:
-        """Index the cards whose blob is not indexed yet; returns how many were read."""
-        known = self._known(card_oids.values())
-        missing = {path: oid for path, oid in card_oids.items() if oid not in known}
+    def add_missing(self, source: RevisionSource) -> int:
+        """Index the cards of `source` whose blob is not indexed yet; returns how many were read."""
+        self._list_files(source)
+        missing = {
+            path: oid
+            for path, oid in self.connection.execute(
+                "SELECT path, oid FROM revision_files WHERE commit_id = ? AND oid NOT IN (SELECT oid FROM cards)", (source.revision,)
+            )
+            if is_card_path(path)
+        }
         if not missing:
             return 0
         blobs = source.read(list(missing), lambda _: CARD_SIZE_LIMIT)
@@ -235,39 +328,171 @@ class SearchIndex:
                 blob = blobs.get(path)
                 facts, body = card_facts(path, blob) if isinstance(blob, bytes) else (_UNREADABLE, "")
                 facts = {**facts, "oid": oid}
-                self.connection.execute("INSERT OR REPLACE INTO cards VALUES (?, ?)", (oid, json.dumps(facts)))
+                self.connection.execute(
+                    "INSERT OR REPLACE INTO cards VALUES (?, ?, ?, ?, ?)",
+                    (oid, facts["name"], facts.get("kind"), facts.get("commercial", False), json.dumps(facts)),
+                )
                 self.connection.execute("DELETE FROM prose WHERE oid = ?", (oid,))
                 self.connection.execute(
                     "INSERT INTO prose VALUES (?, ?, ?, ?)", (oid, facts.get("name") or "", facts.get("description") or "", body)
                 )
         return len(missing)
 
-    def _known(self, oids: Iterable[str]) -> set[str]:
-        return set(self._stored_facts(oids))
+    def add_new_tags(self, repo: Repository, refs: dict[str, str]) -> int:
+        """Store the events of the tags in `refs` (name -> object id) not stored yet, or now
+        pointing to another object; forget deleted tags; recompute the status of every artifact
+        those tags are about. Returns how many tag objects were read."""
+        listing = _listing_digest(refs)
+        if self.connection.execute("SELECT 1 FROM listings WHERE kind = 'tags' AND digest = ?", (listing,)).fetchone():
+            return 0
+        stored = dict(self.connection.execute("SELECT name, oid FROM tags").fetchall())
+        changed = [name for name, oid in refs.items() if stored.get(name) != oid]
+        deleted = [name for name in stored if name not in refs]
+        events = read_tag_events(repo, changed)
+        touched = {event.artifact for event in events.values()} | self._artifacts_of(deleted + changed)
+        with self.connection:
+            self.connection.execute("INSERT OR REPLACE INTO listings VALUES ('tags', ?)", (listing,))
+            self.connection.executemany("DELETE FROM tags WHERE name = ?", [(name,) for name in deleted])
+            self.connection.executemany(
+                "INSERT OR REPLACE INTO tags VALUES (?, ?, ?, ?)",
+                [(name, refs[name], *_event_columns(events.get(name))) for name in changed],
+            )
+            self._restate(touched)
+        return len(events)
 
-    def facts(self, oids: Iterable[str]) -> dict[str, dict[str, Any]]:
-        return {oid: json.loads(facts) for oid, facts in self._stored_facts(oids).items()}
+    def _artifacts_of(self, tags: list[str]) -> set[str]:
+        rows = _chunked_select(self.connection, "SELECT artifact FROM tags WHERE artifact IS NOT NULL AND name IN ({})", tags)
+        return {artifact for (artifact,) in rows}
 
-    def _stored_facts(self, oids: Iterable[str]) -> dict[str, str]:
-        """The indexed facts (JSON) of those blobs that are indexed, read in chunks of 500 ids
-        (the index keeps every blob it has seen, so reading it whole would grow with history)."""
-        wanted = list(set(oids))
-        stored: dict[str, str] = {}
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            stored.update(self.connection.execute(f"SELECT oid, facts FROM cards WHERE oid IN ({marks})", chunk).fetchall())
-        return stored
+    def _restate(self, artifacts: set[str]) -> None:
+        """Recompute the status of `artifacts` from their stored events."""
+        events = _chunked_select(self.connection, "SELECT event FROM tags WHERE event IS NOT NULL AND artifact IN ({})", sorted(artifacts))
+        registry = registry_from_events(Event(**json.loads(event)) for (event,) in events)
+        self.connection.executemany("DELETE FROM artifacts WHERE name = ?", [(name,) for name in artifacts])
+        rows = [_status_row(state) for state in registry.artifacts.values()]
+        self.connection.executemany("INSERT INTO artifacts VALUES (?, ?, ?, ?)", rows)
 
-    def match_text(self, text: str) -> dict[str, tuple[float, str]]:
-        """Blob id -> (bm25 rank, lower is better; a snippet with the match in [brackets])."""
+    def candidates(self, source: RevisionSource, query: Query) -> list[Candidate]:
+        """The named cards of `source` that pass the facets SQL can judge (full text, kind,
+        stage, deprecation, commercial use, dataset, metrics), by path."""
+        self._list_files(source)
+        if query.text:
+            self._check_text_syntax(query.text)
+        statement, parameters = _candidates_statement(source.revision, query)
+        rows = self.connection.execute(statement, parameters).fetchall()
+        return [
+            Candidate(path, json.loads(facts), _status(latest, stages, deprecated), _text_match(rank, snippet))
+            for path, facts, latest, stages, deprecated, rank, snippet in rows
+        ]
+
+    def _list_files(self, source: RevisionSource) -> None:
+        """Store the cards and config of `source` (path -> blob id) unless they are stored: the
+        index keeps every blob it has seen, so queries join with the files of one commit."""
+        if self.connection.execute("SELECT 1 FROM revisions WHERE commit_id = ?", (source.revision,)).fetchone():
+            return
+        wanted = (path for path in source.files() if is_card_path(path) or path == CONFIG_PATH)
+        rows = [(source.revision, oid, path) for path in wanted if (oid := source.blob_id(path))]
+        with self.connection:
+            self.connection.executemany("INSERT OR REPLACE INTO revision_files VALUES (?, ?, ?)", rows)
+            newest = "(SELECT coalesce(max(stored), 0) + 1 FROM revisions)"
+            self.connection.execute(f"INSERT INTO revisions VALUES (?, {newest})", (source.revision,))
+            old = "SELECT commit_id FROM revisions ORDER BY stored DESC LIMIT -1 OFFSET ?"
+            self.connection.execute(f"DELETE FROM revision_files WHERE commit_id IN ({old})", (KEPT_REVISIONS,))
+            self.connection.execute(f"DELETE FROM revisions WHERE commit_id IN ({old})", (KEPT_REVISIONS,))
+
+    def config(self, source: RevisionSource) -> Config:
+        """The policy committed in `source` (parsed once per blob of the config file)."""
+        self._list_files(source)
+        row = self.connection.execute(
+            "SELECT oid FROM revision_files WHERE commit_id = ? AND path = ?", (source.revision, CONFIG_PATH)
+        ).fetchone()
+        oid = row[0] if row else None
+        if oid is None:
+            return Config()
+        row = self.connection.execute("SELECT config FROM configs WHERE oid = ?", (oid,)).fetchone()
+        if row is not None:
+            return Config.from_json(json.loads(row[0]))
+        config = _parse_committed_config(source)
+        with self.connection:
+            self.connection.execute("INSERT OR REPLACE INTO configs VALUES (?, ?)", (oid, json.dumps(asdict(config))))
+        return config
+
+    def _check_text_syntax(self, text: str) -> None:
         try:
-            rows = self.connection.execute(
-                "SELECT oid, bm25(prose), snippet(prose, -1, '[', ']', '…', 12) FROM prose WHERE prose MATCH ?", (text,)
-            ).fetchall()
+            self.connection.execute("SELECT 1 FROM prose WHERE prose MATCH ? LIMIT 1", (text,)).fetchall()
         except sqlite3.OperationalError as error:
-            raise UsageError(f"search query {text!r} is not valid full-text syntax ({error}); quote phrases with balanced \"…\"") from error
-        return {oid: (rank, " ".join(snippet.split())) for oid, rank, snippet in rows}
+            raise UsageError(f'search query {text!r} is not valid full-text syntax ({error}); quote phrases with balanced "…"') from error
+
+
+def _candidates_statement(commit: str, query: Query) -> tuple[str, list[Any]]:
+    """One SELECT of (path, facts, latest, stages, deprecated, rank, snippet) over the cards of
+    `commit`, with a condition per facet SQL can judge; `_match` re-checks and explains each."""
+    registry_join = "LEFT JOIN artifacts ON artifacts.name = cards.name"
+    tables = f"revision_files AS current JOIN cards ON cards.oid = current.oid {registry_join}"
+    text_columns = "NULL, NULL"
+    conditions: list[tuple[str, list[Any]]] = [("current.commit_id = ? AND cards.name IS NOT NULL", [commit])]
+    if query.text:
+        tables = f"prose JOIN revision_files AS current ON current.oid = prose.oid JOIN cards ON cards.oid = prose.oid {registry_join}"
+        text_columns = "bm25(prose), snippet(prose, -1, '[', ']', '…', 12)"
+        conditions.append(("prose MATCH ?", [query.text]))
+    if query.kind is not None:
+        conditions.append(("cards.kind = ?", [query.kind]))
+    if query.stage is not None:
+        conditions.append(("EXISTS (SELECT 1 FROM json_each(artifacts.stages) WHERE key = ?)", [query.stage]))
+    if query.deprecated is not None:
+        conditions.append(("coalesce(artifacts.deprecated, 0) = ?", [query.deprecated]))
+    if query.commercial:
+        conditions.append(("cards.commercial", []))
+    if query.dataset is not None:
+        conditions.append(("EXISTS (SELECT 1 FROM json_each(cards.facts, '$.datasets') WHERE value = ?)", [query.dataset]))
+    for wanted in query.metrics:
+        sql_comparison = "=" if wanted.comparison == "==" else wanted.comparison  # one of _COMPARISONS: safe to splice
+        reported = f"json_extract(value, '$[0]') = ? AND json_extract(value, '$[1]') {sql_comparison} ?"
+        metric = f"EXISTS (SELECT 1 FROM json_each(cards.facts, '$.metrics') WHERE {reported})"
+        conditions.append((metric, [wanted.metric, wanted.threshold]))
+    where = " AND ".join(condition for condition, _ in conditions)
+    columns = f"current.path, cards.facts, artifacts.latest, artifacts.stages, artifacts.deprecated, {text_columns}"
+    return f"SELECT {columns} FROM {tables} WHERE {where} ORDER BY current.path", [value for _, values in conditions for value in values]
+
+
+def _text_match(rank: float | None, snippet: str | None) -> tuple[float, str] | None:
+    return (rank, " ".join(snippet.split())) if rank is not None and snippet is not None else None
+
+
+def _status_row(state: ArtifactState) -> tuple[str, str | None, str, bool]:
+    status = RegistryStatus.of(state)
+    return state.name, status.latest, json.dumps(status.stages), status.deprecated
+
+
+def _status(latest: str | None, stages: str | None, deprecated: int | None) -> RegistryStatus:
+    return RegistryStatus(latest, json.loads(stages), bool(deprecated)) if stages is not None else _UNRELEASED
+
+
+def _chunked_select(connection: sqlite3.Connection, statement: str, values: list[str]) -> list[tuple[Any, ...]]:
+    """The rows of `statement` with its `IN ({})` bound to `values`, 500 at a time (SQLite
+    limits how many parameters one statement takes)."""
+    rows = []
+    for start in range(0, len(values), 500):
+        chunk = values[start : start + 500]
+        rows.extend(connection.execute(statement.format(",".join("?" * len(chunk))), chunk).fetchall())
+    return rows
+
+
+def _listing_digest(refs: dict[str, str]) -> str:
+    return hashlib.sha1("\n".join(f"{oid} {name}" for name, oid in refs.items()).encode(), usedforsecurity=False).hexdigest()
+
+
+def _event_columns(event: Event | None) -> tuple[str | None, str | None]:
+    return (event.artifact, json.dumps(asdict(event))) if event else (None, None)
+
+
+def _parse_committed_config(source: RevisionSource) -> Config:
+    from gitckpt.config import parse_config
+
+    blob = source.read([CONFIG_PATH], lambda _: CARD_SIZE_LIMIT).get(CONFIG_PATH)
+    if isinstance(blob, InputError):
+        raise blob
+    return parse_config(decode_text(blob, CONFIG_PATH)) if blob is not None else Config()
 
 
 def card_facts(path: str, blob: bytes) -> tuple[dict[str, Any], str]:
@@ -277,15 +502,26 @@ def card_facts(path: str, blob: bytes) -> tuple[dict[str, Any], str]:
     except InputError:
         return _UNREADABLE, ""
     data = card.data
+    license = data.get("license") if isinstance(data.get("license"), str) else None
     return {
         "name": data.get("name") if isinstance(data.get("name"), str) else None,
         "kind": card.kind,
-        "license": data.get("license") if isinstance(data.get("license"), str) else None,
+        "license": license,
+        "commercial": license is not None and permits_commercial_use(license),
         "description": data.get("description") if isinstance(data.get("description"), str) else "",
         "datasets": sorted(_datasets(data)),
         "metrics": list(_metrics(data)),
         "people": sorted(_people(data)),
     }, card.body
+
+
+@cache
+def permits_commercial_use(expression: str) -> bool:
+    """A known SPDX expression (or a custom license in rules/licenses.yaml) without
+    non-commercial terms; an expression we cannot judge does not qualify."""
+    from gitckpt.licenses import problem, traits
+
+    return problem(expression, has_link=False) is None and "noncommercial" not in traits(expression)
 
 
 def _datasets(data: dict[str, Any]) -> set[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Callable, Sequence
+from functools import cached_property
 
 from gitckpt.errors import GitckptError, InputError
 from gitckpt.files import read_limited
@@ -40,7 +41,8 @@ class WorkTreeSource:
 
 
 class RevisionSource:
-    """Files as committed in `revision`: one `git ls-tree` and one `git cat-file --batch`."""
+    """Files as committed in `revision`: one `git ls-tree` (on first use: a caller that knows the
+    tree already, such as the search index, never runs it) and one `git cat-file --batch`."""
 
     def __init__(self, repo: Repository, revision: str) -> None:
         self.repo = repo
@@ -48,14 +50,21 @@ class RevisionSource:
         if not commit:
             raise GitckptError(f"{revision!r} is not a commit in this repository")
         self.revision = commit
-        self._entries: dict[str, tuple[str, str, int]] = {}
-        for line in git(["ls-tree", "-r", "-z", "-l", "--full-tree", commit], repo.root).split("\0"):
+
+    @cached_property
+    def _entries(self) -> dict[str, tuple[str, str, int]]:
+        entries = {}
+        for line in git(["ls-tree", "-r", "-z", "-l", "--full-tree", self.revision], self.repo.root).split("\0"):
             if line:
                 meta, path = line.split("\t", 1)
                 mode, kind, oid, size = meta.split()
                 if kind == "blob":
-                    self._entries[path] = (mode, oid, int(size) if size.isdigit() else 0)
-        self.symlinks = frozenset(path for path, (mode, _, _) in self._entries.items() if mode == SYMLINK_MODE)
+                    entries[path] = (mode, oid, int(size) if size.isdigit() else 0)
+        return entries
+
+    @cached_property
+    def symlinks(self) -> frozenset[str]:
+        return frozenset(path for path, (mode, _, _) in self._entries.items() if mode == SYMLINK_MODE)
 
     def files(self) -> list[str]:
         return list(self._entries)
