@@ -151,19 +151,22 @@ Examples:
   git ckpt search --kind model --stage prod --dataset cifar10-train-v2
   git ckpt search --license Apache-2.0 --metric 'top1_accuracy>=0.9' --json
   git ckpt search --commercial --no-deprecated
+  git ckpt search --kind model --version 2          # latest release in the 2.x series
   git ckpt search --field project=projx --field architecture=resnet50
   git ckpt search --owner ada --rev v1.0
 """
 
 AUDIT_EPILOG = """\
 Reports the metadata quality of the cards committed at --rev (default HEAD) and of the registry's
-tags, in four sections and a summary:
+tags, in five sections and a summary:
   noassertion         every field holding {noassertion: "<reason>"}, grouped by field
                       (list items as training_data[].license), with the artifacts and reasons
   stale cards         cards last changed more than --stale-days days (default: audit.stale_days in
                       .gitckpt/config.yaml, else 90) before the last change to their DVC pointer
   deprecated linked   artifacts tagged NAME@deprecated that cards not deprecated themselves link to
   unsigned releases   release tags NAME@vX.Y.Z without a signature (lightweight tags included)
+  uncarded inputs     datasets, sources and base models that cards use (by URI, or by a name) but
+                      that have no card in this registry, with who uses them
 A report, not a gate: the exit status is 0 whatever it finds (2 for a usage error).
 
 Examples:
@@ -523,6 +526,9 @@ def _add_ls(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-
     parser = _subparser(commands, "ls", "list the artifacts in the registry", REGISTRY_EPILOG)
     parser.add_argument("--kind", choices=("model", "dataset", "eval"), help="only artifacts of this kind")
     parser.add_argument("--stage", help="only artifacts with a version in this stage")
+    parser.add_argument(
+        "--version", metavar="X[.Y[.Z]]", help="only artifacts whose latest release is this version, or in this major or minor series"
+    )
     parser.add_argument("--json", action="store_true", help="print the rows as JSON")
     parser.set_defaults(handler=run_ls)
 
@@ -532,6 +538,9 @@ def _add_search(commands: argparse._SubParsersAction) -> None:  # type: ignore[t
     parser.add_argument("query", nargs="?", metavar="QUERY", help="full-text query over card prose and descriptions")
     parser.add_argument("--kind", choices=("model", "dataset", "eval"), help="only artifacts of this kind")
     parser.add_argument("--stage", help="only artifacts with a version in this stage")
+    parser.add_argument(
+        "--version", metavar="X[.Y[.Z]]", help="only artifacts whose latest release is this version, or in this major or minor series"
+    )
     parser.add_argument("--license", metavar="EXPR", help="only cards whose license names every SPDX identifier in EXPR")
     parser.add_argument("--dataset", metavar="NAME", help="only cards trained or evaluated on this dataset")
     parser.add_argument("--owner", metavar="WHO", help="only cards naming WHO as a contributor or contact")
@@ -955,12 +964,13 @@ def run_ls(args: argparse.Namespace) -> int:
 def run_search(args: argparse.Namespace) -> int:
     from gitckpt.console import print_json, print_table
     from gitckpt.repo import find_repository
-    from gitckpt.search import Query, parse_field_filter, parse_metric_filter, search
+    from gitckpt.search import Query, parse_field_filter, parse_metric_filter, parse_version_filter, search
 
     query = Query(
         text=args.query,
         kind=args.kind,
         stage=args.stage,
+        version=parse_version_filter(args.version) if args.version else None,
         license=args.license,
         dataset=args.dataset,
         owner=args.owner,

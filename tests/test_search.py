@@ -10,7 +10,7 @@ from pathlib import Path
 from gitckpt.config import parse_config
 from gitckpt.registry import read_tag_refs
 from gitckpt.repo import Repository
-from gitckpt.search import KEPT_REVISIONS, SearchIndex
+from gitckpt.search.index import KEPT_REVISIONS, SearchIndex
 from gitckpt.sources import RevisionSource
 from testing.repos import commit_all, git
 from tests.conftest import CliResult
@@ -78,6 +78,20 @@ def test_full_text_ranks_matches_and_shows_a_snippet(registry: Path, cli: Cli) -
     assert "\n" not in str(found(cli, registry, "reviewers")["clf"]["snippet"])
     assert set(found(cli, registry, '"synthetic data"')) == {"clf"}
     assert set(found(cli, registry, "classifier NOT accuracy")) == {"clf"}
+
+
+def test_version_facet_matches_the_latest_release_or_its_series(registry: Path, cli: Cli) -> None:
+    assert cli("tag", "clf", "--version", "1.2.0", "--allow-unpushed", cwd=registry).code == 0
+    assert cli("tag", "points", "--version", "0.1.0", "--allow-unpushed", cwd=registry).code == 0
+    assert set(found(cli, registry, "--version", "1")) == {"clf"}
+    assert found(cli, registry, "--version", "v1.2")["clf"]["reasons"] == ["latest release v1.2.0 is in 1.2"]
+    assert set(found(cli, registry, "--version", "1.20")) == set()
+    assert set(found(cli, registry, "--version", "0.1.0")) == {"points"}
+    rewrite_card(registry, "A small classifier", "A retrained classifier")
+    assert cli("tag", "clf", "--version", "2.0.0", "--allow-unpushed", cwd=registry).code == 0
+    assert set(found(cli, registry, "--version", "1")) == set()  # the latest release, not any release
+    bad = cli("search", "--version", "1.x", cwd=registry)
+    assert bad.code == 2 and "expected X, X.Y or X.Y.Z" in bad.err
 
 
 def test_stage_and_latest_version_come_from_tags(registry: Path, cli: Cli) -> None:

@@ -1,34 +1,21 @@
-"""`git ckpt search`: facets, metric filters and full text over the cards of a revision.
-
-The index lives in `.git/gitckpt/search.sqlite` and is keyed by card blob ids, so a search
-reads only the cards whose blob it has not seen (after a pull: the changed ones). It also keeps
-each registry tag's event by tag name and object id, and each artifact's registry status, so a
-search lists the tags (names and ids only) and reads just the tag objects it has not seen; the
-registry module still turns tags into events and events into state. The card list of the
-last commit searched is kept too, so a warm search runs neither `git ls-tree` nor reads a tag.
-SQL narrows the cards on the facets it can judge; `_match` decides and says why. The index is
-never committed and always rebuildable: a missing, corrupt or older-format index is rebuilt.
-"""
+"""The search index: `.git/gitckpt/search.sqlite`, keyed by git object ids (see the package's docstring)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-import operator
-import re
 import sqlite3
-from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from typing import Any
 
-from gitckpt.card import is_card_path, mapping, parse_card
+from gitckpt.card import is_card_path, mapping, metric_entries, parse_card
 from gitckpt.config import CONFIG_PATH, Config
-from gitckpt.errors import GitckptError, InputError, UsageError
+from gitckpt.errors import InputError, UsageError
 from gitckpt.files import CARD_SIZE_LIMIT, decode_text
-from gitckpt.registry import ArtifactState, Event, read_tag_events, read_tag_refs, registry_from_events
+from gitckpt.registry import ArtifactState, Event, read_tag_events, registry_from_events
 from gitckpt.repo import Repository
+from gitckpt.search.query import Query
 from gitckpt.sources import RevisionSource
 
 INDEX_FILE = "search.sqlite"
@@ -50,45 +37,7 @@ _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS revisions (commit_id TEXT PRIMARY KEY, stored INTEGER NOT NULL)",
     "CREATE TABLE IF NOT EXISTS revision_files (commit_id TEXT, oid TEXT, path TEXT, PRIMARY KEY (commit_id, oid, path)) WITHOUT ROWID",
 )
-_COMPARISONS: dict[str, Callable[[float, float], bool]] = {
-    ">=": operator.ge,
-    "<=": operator.le,
-    ">": operator.gt,
-    "<": operator.lt,
-    "==": operator.eq,
-    "=": operator.eq,
-}
-_FIELD_FILTER_RE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.+)$")
-_METRIC_FILTER_RE = re.compile(r"^\s*([A-Za-z0-9_.\-/]+)\s*(>=|<=|==|=|>|<)\s*(-?[0-9]+(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?)\s*$")
-_LICENSE_OPERATORS = {"AND", "OR", "WITH"}
 _UNREADABLE: dict[str, Any] = {"name": None}  # indexed, so it is not re-read, but never listed
-
-
-@dataclass(frozen=True)
-class MetricFilter:
-    metric: str
-    comparison: str
-    threshold: float
-
-    def accepts(self, value: float) -> bool:
-        return _COMPARISONS[self.comparison](value, self.threshold)
-
-    def __str__(self) -> str:
-        return f"{self.metric} {self.comparison} {self.threshold:g}"
-
-
-@dataclass(frozen=True)
-class Query:
-    text: str | None = None
-    kind: str | None = None
-    stage: str | None = None
-    license: str | None = None
-    dataset: str | None = None
-    owner: str | None = None
-    metrics: tuple[MetricFilter, ...] = ()
-    deprecated: bool | None = None
-    commercial: bool = False
-    fields: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -108,70 +57,6 @@ class RegistryStatus:
 _UNRELEASED = RegistryStatus()
 
 
-@dataclass
-class Hit:
-    name: str
-    kind: str
-    path: str
-    latest: str | None
-    stages: dict[str, str]
-    deprecated: bool
-    fields: dict[str, str] = field(default_factory=dict)
-    snippet: str = ""
-    reasons: list[str] = field(default_factory=list)
-    rank: float = 0.0
-
-    def to_json(self) -> dict[str, Any]:
-        return {key: value for key, value in vars(self).items() if key != "rank"}
-
-
-def parse_metric_filter(text: str) -> MetricFilter:
-    """`NAME>=VALUE` (also >, <=, <, ==), or a usage error saying what was expected."""
-    match = _METRIC_FILTER_RE.match(text)
-    if match is None:
-        raise UsageError(f"--metric {text!r}: expected NAME OP VALUE with OP one of >=, >, <=, <, ==; e.g. --metric 'top1_accuracy>=0.9'")
-    return MetricFilter(match.group(1), match.group(2), float(match.group(3)))
-
-
-def parse_field_filter(text: str) -> tuple[str, str]:
-    """`NAME=VALUE` (NAME a named group of naming.pattern), or a usage error saying what was expected."""
-    match = _FIELD_FILTER_RE.match(text)
-    if match is None:
-        raise UsageError(f"--field {text!r}: expected NAME=VALUE, NAME a named group of naming.pattern; e.g. --field project=projx")
-    return match.group(1), match.group(2)
-
-
-def search(repo: Repository, query: Query, revision: str = "HEAD") -> list[Hit]:
-    with ThreadPoolExecutor(max_workers=1) as background:
-        tag_refs = background.submit(read_tag_refs, repo)  # git lists the tags while the index is read
-        source = _revision_source(repo, revision)
-        with SearchIndex(repo) as index:
-            config = index.config(source)
-            _check_field_names(query, config)
-            index.add_missing(source)
-            index.add_new_tags(repo, tag_refs.result())
-            candidates = index.candidates(source, query)
-    hits = [hit for candidate in candidates if (hit := _match(candidate, config, query)) is not None]
-    return sorted(hits, key=lambda hit: (hit.rank, hit.name)) if query.text else hits
-
-
-def _check_field_names(query: Query, config: Config) -> None:
-    known = config.name_fields
-    unknown = [name for name, _ in query.fields if name not in known]
-    if unknown:
-        listed = ", ".join(known) if known else f"none: naming.pattern in {CONFIG_PATH} has no named groups"
-        raise UsageError(f"--field {unknown[0]}: not a field of the naming pattern (known fields: {listed})")
-
-
-def _revision_source(repo: Repository, revision: str) -> RevisionSource:
-    try:
-        return RevisionSource(repo, revision)
-    except GitckptError as error:
-        if revision == "HEAD":
-            raise GitckptError("nothing is committed yet: search reads the cards of a commit (commit your cards first)") from error
-        raise
-
-
 @dataclass(frozen=True)
 class Candidate:
     """A card the index's query let through, with its registry status and text match."""
@@ -180,104 +65,6 @@ class Candidate:
     card: dict[str, Any]
     status: RegistryStatus
     text_match: tuple[float, str] | None = None  # bm25 rank (lower is better), snippet
-
-
-def _match(candidate: Candidate, config: Config, query: Query) -> Hit | None:
-    """The hit, with every reason it matched, or None: the index narrows, this decides."""
-    card, status = candidate.card, candidate.status
-    hit = Hit(
-        name=card["name"],
-        kind=card["kind"] or "?",
-        path=candidate.path,
-        latest=status.latest,
-        stages=status.stages,
-        deprecated=status.deprecated,
-        fields=config.parse_name(card["name"]),
-    )
-    checks = (_kind_matches, _stage_matches, _deprecated_matches, _license_matches, _commercial_matches, _dataset_matches)
-    for check in (*checks, _owner_matches, _metrics_match, _fields_match):
-        reason = check(card, hit, query)
-        if reason is None:
-            return None
-        hit.reasons.extend(reason)
-    if query.text:
-        if candidate.text_match is None:
-            return None
-        hit.rank, hit.snippet = candidate.text_match
-        hit.reasons.append(f"text matches {query.text!r}")
-    return hit
-
-
-def _kind_matches(card: dict[str, Any], hit: Hit, query: Query) -> list[str] | None:
-    if query.kind is None:
-        return []
-    return [f"kind is {query.kind}"] if card["kind"] == query.kind else None
-
-
-def _stage_matches(card: dict[str, Any], hit: Hit, query: Query) -> list[str] | None:
-    if query.stage is None:
-        return []
-    version = hit.stages.get(query.stage)
-    return [f"v{version} is in {query.stage}"] if version else None
-
-
-def _deprecated_matches(card: dict[str, Any], hit: Hit, query: Query) -> list[str] | None:
-    if query.deprecated is None:
-        return []
-    if hit.deprecated != query.deprecated:
-        return None
-    return ["deprecated" if hit.deprecated else "not deprecated"]
-
-
-def _license_matches(card: dict[str, Any], hit: Hit, query: Query) -> list[str] | None:
-    if query.license is None:
-        return []
-    wanted = license_identifiers(query.license)
-    if not wanted <= license_identifiers(card["license"]):
-        return None
-    return [f"license {card['license']} includes {' and '.join(sorted(wanted))}"]
-
-
-def _commercial_matches(card: dict[str, Any], hit: Hit, query: Query) -> list[str] | None:
-    if not query.commercial:
-        return []
-    return [f"license {card['license']} permits commercial use"] if card["commercial"] else None
-
-
-def license_identifiers(expression: str | None) -> set[str]:
-    """The SPDX identifiers an expression names, upper-cased (operators and brackets dropped)."""
-    words = re.split(r"[\s()]+", expression or "")
-    return {word.upper() for word in words if word and word.upper() not in _LICENSE_OPERATORS}
-
-
-def _dataset_matches(card: dict[str, Any], hit: Hit, query: Query) -> list[str] | None:
-    if query.dataset is None:
-        return []
-    return [f"uses dataset {query.dataset}"] if query.dataset in card["datasets"] else None
-
-
-def _owner_matches(card: dict[str, Any], hit: Hit, query: Query) -> list[str] | None:
-    if query.owner is None:
-        return []
-    wanted = query.owner.casefold()
-    found = [person for person in card["people"] if wanted in person.casefold()]
-    return [f"{found[0]} is named on the card"] if found else None
-
-
-def _metrics_match(card: dict[str, Any], hit: Hit, query: Query) -> list[str] | None:
-    reasons = []
-    for wanted in query.metrics:
-        values = [value for metric, value in card["metrics"] if metric == wanted.metric and wanted.accepts(value)]
-        if not values:
-            return None
-        reasons.append(f"{wanted.metric} = {max(values):g} ({wanted})")
-    return reasons
-
-
-def _fields_match(card: dict[str, Any], hit: Hit, query: Query) -> list[str] | None:
-    if any(hit.fields.get(name) != value for name, value in query.fields):
-        return None
-    return [f"{name} is {value}" for name, value in query.fields]
 
 
 class SearchIndex:
@@ -439,6 +226,8 @@ def _candidates_statement(commit: str, query: Query) -> tuple[str, list[Any]]:
         conditions.append(("cards.kind = ?", [query.kind]))
     if query.stage is not None:
         conditions.append(("EXISTS (SELECT 1 FROM json_each(artifacts.stages) WHERE key = ?)", [query.stage]))
+    if query.version is not None:
+        conditions.append(("(artifacts.latest = ? OR artifacts.latest LIKE ?)", [query.version, query.version + ".%"]))  # digits and dots
     if query.deprecated is not None:
         conditions.append(("coalesce(artifacts.deprecated, 0) = ?", [query.deprecated]))
     if query.commercial:
@@ -510,7 +299,7 @@ def card_facts(path: str, blob: bytes) -> tuple[dict[str, Any], str]:
         "commercial": license is not None and permits_commercial_use(license),
         "description": data.get("description") if isinstance(data.get("description"), str) else "",
         "datasets": sorted(_datasets(data)),
-        "metrics": list(_metrics(data)),
+        "metrics": _metrics(data),
         "people": sorted(_people(data)),
     }, card.body
 
@@ -530,14 +319,8 @@ def _datasets(data: dict[str, Any]) -> set[str]:
     return {str(entry["artifact"]) for entry in entries if isinstance(entry.get("artifact"), str)}
 
 
-def _metrics(data: dict[str, Any]) -> Iterable[tuple[str, float]]:
-    for entry in [*(data.get("evaluation") or []), *(data.get("results") or [])]:
-        if isinstance(entry, dict) and isinstance(entry.get("metric"), str) and _is_number(entry.get("value")):
-            yield entry["metric"], float(entry["value"])
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+def _metrics(data: dict[str, Any]) -> list[tuple[str, float]]:
+    return [(entry["metric"], float(entry["value"])) for entry in metric_entries(data)]
 
 
 def _people(data: dict[str, Any]) -> set[str]:
