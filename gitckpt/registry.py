@@ -8,8 +8,12 @@ what they kept with `registry_from_events`: this module stays the one reader of 
 from __future__ import annotations
 
 import datetime
+import hashlib
+import os
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from gitckpt.records import parse_record
@@ -139,6 +143,48 @@ def _ref_patterns(tags: set[str]) -> list[str]:
     if len(tags) > MAX_REF_PATTERNS or any(_GLOB_CHARACTERS & set(tag) for tag in tags):
         return ["refs/tags"]
     return [f"refs/tags/{tag}" for tag in sorted(tags)]
+
+
+def tag_refs_fingerprint(repo: Repository) -> str | None:
+    """A digest of the stat of every file and directory git keeps tag refs in (packed-refs and
+    refs/tags/**): while it is unchanged, no tag was created, moved or deleted, so a caller that
+    kept the tags need not list them. None when that cannot be told: refs kept in a reftable, or
+    a ref file touched within the racy window (file times are coarser than two quick writes)."""
+    from gitckpt.cache import RACY_WINDOW_NS
+
+    common = _common_dir(repo.git_dir)
+    if (common / "reftable").exists():
+        return None
+    stats = [_stat_row(common / "packed-refs")]
+    directories = [common / "refs" / "tags"]
+    while directories:
+        directory = directories.pop()
+        stats.append(_stat_row(directory))
+        if not directory.is_dir():
+            continue
+        with os.scandir(directory) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    directories.append(Path(entry.path))
+                else:
+                    stats.append(_stat_row(Path(entry.path)))
+    if time.time_ns() - max(row[1] for row in stats) < RACY_WINDOW_NS:
+        return None
+    return hashlib.sha1(repr(sorted(stats)).encode(), usedforsecurity=False).hexdigest()
+
+
+def _common_dir(git_dir: Path) -> Path:
+    """Where refs live: a linked worktree's git directory names the main one in `commondir`."""
+    pointer = git_dir / "commondir"
+    return (git_dir / pointer.read_text(encoding="utf-8").strip()).resolve() if pointer.is_file() else git_dir
+
+
+def _stat_row(path: Path) -> tuple[str, int, int, int, int]:
+    try:
+        stat = path.lstat()
+    except FileNotFoundError:
+        return str(path), 0, 0, -1, 0
+    return str(path), stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size, stat.st_ino
 
 
 def read_tag_refs(repo: Repository) -> dict[str, str]:

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from gitckpt.config import parse_config
-from gitckpt.registry import read_tag_refs
+from gitckpt.registry import read_tag_refs, tag_refs_fingerprint
 from gitckpt.repo import Repository
 from gitckpt.search.index import KEPT_REVISIONS, SearchIndex
 from gitckpt.sources import RevisionSource
@@ -124,6 +128,40 @@ def test_a_warm_search_reads_no_tag_object_and_a_new_tag_only_itself(registry: P
     assert tags_read(registry) == 1
     assert tags_read(registry) == 0
     assert found(cli, registry, "--stage", "dev")["clf"]["stages"] == {"dev": "0.1.0"}
+
+
+def age_tag_ref_files(repo: Path) -> None:
+    """Date the files git keeps tag refs in an hour back, out of the racy window."""
+    old = time.time() - 3600
+    tags = repo / ".git" / "refs" / "tags"
+    for path in [repo / ".git" / "packed-refs", tags, *tags.rglob("*")]:
+        if path.exists():
+            os.utime(path, (old, old), follow_symlinks=False)
+
+
+def test_unchanged_tag_files_are_not_even_listed_and_any_change_is_seen(
+    registry: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    release_to_dev(cli, registry)
+    repo = Repository(root=registry, git_dir=registry / ".git")
+    assert tag_refs_fingerprint(repo) is None  # just written: inside the racy window, never trusted
+    age_tag_ref_files(registry)
+    fingerprint = tag_refs_fingerprint(repo)
+    assert fingerprint is not None
+    with SearchIndex(repo) as index:
+        index.sync_tags(repo)
+        with monkeypatch.context() as without_git:
+            without_git.setenv("PATH", "")  # listing the tags would need git: it is not run at all
+            assert index.sync_tags(repo) == 0
+    assert cli("promote", "clf@v0.1.0", "staging", cwd=registry).code == 0
+    age_tag_ref_files(registry)  # a new ref file, even dated like the others, changes the fingerprint
+    assert tag_refs_fingerprint(repo) not in (None, fingerprint)
+    with SearchIndex(repo) as index:
+        assert index.sync_tags(repo) == 1
+    git(registry, "pack-refs", "--all")
+    git(registry, "tag", "-d", "clf#staging#2")
+    age_tag_ref_files(registry)
+    assert found(cli, registry)["clf"]["stages"] == {"dev": "0.1.0"}
 
 
 def test_a_deleted_or_moved_tag_is_reflected(registry: Path, cli: Cli) -> None:

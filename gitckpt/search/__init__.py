@@ -13,13 +13,11 @@ never committed and always rebuildable: a missing, corrupt or older-format index
 from __future__ import annotations
 
 import re
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from gitckpt.config import CONFIG_PATH, Config
 from gitckpt.errors import GitckptError, UsageError
-from gitckpt.registry import read_tag_refs
 from gitckpt.repo import Repository
 from gitckpt.search.index import Candidate, SearchIndex, card_facts
 from gitckpt.search.query import MetricFilter, Query, parse_field_filter, parse_metric_filter, parse_version_filter, version_in_series
@@ -58,15 +56,13 @@ class Hit:
 
 
 def search(repo: Repository, query: Query, revision: str = "HEAD") -> list[Hit]:
-    with ThreadPoolExecutor(max_workers=1) as background:
-        tag_refs = background.submit(read_tag_refs, repo)  # git lists the tags while the index is read
-        source = _revision_source(repo, revision)
-        with SearchIndex(repo) as index:
-            config = index.config(source)
-            _check_field_names(query, config)
-            index.add_missing(source)
-            index.add_new_tags(repo, tag_refs.result())
-            candidates = index.candidates(source, query)
+    source = _revision_source(repo, revision)
+    with SearchIndex(repo) as index:
+        config = index.config(source)
+        _check_field_names(query, config)
+        index.add_missing(source)
+        index.sync_tags(repo)
+        candidates = index.candidates(source, query)
     hits = [hit for candidate in candidates if (hit := _match(candidate, config, query)) is not None]
     return sorted(hits, key=lambda hit: (hit.rank, hit.name)) if query.text else hits
 

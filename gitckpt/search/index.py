@@ -13,7 +13,7 @@ from gitckpt.card import is_card_path, mapping, metric_entries, parse_card
 from gitckpt.config import CONFIG_PATH, Config
 from gitckpt.errors import InputError, UsageError
 from gitckpt.files import CARD_SIZE_LIMIT, decode_text
-from gitckpt.registry import ArtifactState, Event, read_tag_events, registry_from_events
+from gitckpt.registry import ArtifactState, Event, read_tag_events, read_tag_refs, registry_from_events, tag_refs_fingerprint
 from gitckpt.repo import Repository
 from gitckpt.search.query import Query
 from gitckpt.sources import RevisionSource
@@ -125,12 +125,29 @@ class SearchIndex:
                 )
         return len(missing)
 
+    def sync_tags(self, repo: Repository) -> int:
+        """Bring the stored tags up to date; returns how many tag objects were read. While the
+        files git keeps tag refs in are unchanged (their stat fingerprint), the tags are not
+        even listed."""
+        fingerprint = tag_refs_fingerprint(repo)
+        if fingerprint is not None and self._stored_digest("tag-files") == fingerprint:
+            return 0
+        read = self.add_new_tags(repo, read_tag_refs(repo))
+        if fingerprint is not None:
+            with self.connection:
+                self.connection.execute("INSERT OR REPLACE INTO listings VALUES ('tag-files', ?)", (fingerprint,))
+        return read
+
+    def _stored_digest(self, kind: str) -> str | None:
+        row = self.connection.execute("SELECT digest FROM listings WHERE kind = ?", (kind,)).fetchone()
+        return str(row[0]) if row else None
+
     def add_new_tags(self, repo: Repository, refs: dict[str, str]) -> int:
         """Store the events of the tags in `refs` (name -> object id) not stored yet, or now
         pointing to another object; forget deleted tags; recompute the status of every artifact
         those tags are about. Returns how many tag objects were read."""
         listing = _listing_digest(refs)
-        if self.connection.execute("SELECT 1 FROM listings WHERE kind = 'tags' AND digest = ?", (listing,)).fetchone():
+        if self._stored_digest("tags") == listing:
             return 0
         stored = dict(self.connection.execute("SELECT name, oid FROM tags").fetchall())
         changed = [name for name, oid in refs.items() if stored.get(name) != oid]
