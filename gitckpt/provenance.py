@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import re
 import subprocess
+from collections import OrderedDict
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
@@ -52,39 +53,47 @@ def _when(signature: Any) -> str:
 
 
 def artifact_log(
-    repo: Repository, name: str, *, revision: str = "HEAD", card_path: str | None = None, registry: Registry | None = None
+    repo: Repository,
+    name: str,
+    *,
+    revision: str = "HEAD",
+    card_path: str | None = None,
+    registry: Registry | None = None,
+    reader: CardReader | None = None,
 ) -> list[LogEntry]:
     """Every commit up to `revision` that changed the card or pointer of `name`, newest first,
-    following renames. A caller logging many artifacts passes each card's path at `revision`
-    and the registry, read once."""
+    following renames. A caller logging many artifacts passes each card's path at `revision`,
+    the registry and a card reader, so that each is read once."""
     import pygit2
 
     from gitckpt.inventory import load_inventory
 
-    git_repo = pygit2.Repository(str(repo.root))
+    git_repo = reader.git_repo if reader else pygit2.Repository(str(repo.root))
     head = git_repo.revparse_single(revision).peel(pygit2.Commit)
     if card_path is None:
         card_path = next((card.path for card in load_inventory(repo, revision=revision).cards.values() if card.name == name), None)
     if card_path is None:
         raise GitckptError(f"there is no committed card named {name!r}")
     entries: list[LogEntry] = []
-    cards = _CardReader(git_repo)
+    cards = reader or CardReader(git_repo)
     paths = _tracked_paths(cards, head.tree, card_path)
     for commit in git_repo.walk(head.id, pygit2.enums.SortMode.TOPOLOGICAL | pygit2.enums.SortMode.TIME):
         parent_tree = commit.parents[0].tree if commit.parents else None
-        changed = [path for path in paths if _blob(commit.tree, path) != _blob(parent_tree, path)]
-        if not changed or _same_as_a_parent(commit, paths):
+        changed = [path for path in paths if cards.blob_id(commit.tree, path) != cards.blob_id(parent_tree, path)]
+        if not changed or _same_as_a_parent(cards, commit, paths):
             continue
         entry = _entry(commit, paths[0])
         renamed = (
-            _rename_source(parent_tree, commit.tree, paths[0]) if parent_tree is not None and _blob(parent_tree, paths[0]) is None else None
+            _rename_source(parent_tree, commit.tree, paths[0])
+            if parent_tree is not None and cards.blob_id(parent_tree, paths[0]) is None
+            else None
         )
         _describe_change(entry, cards.at(parent_tree, renamed or paths[0]), cards.at(commit.tree, paths[0]))
         if renamed:
             entry.renamed_from = renamed
             paths = _tracked_paths(cards, parent_tree, renamed)
         entries.append(entry)
-        if parent_tree is None or all(_blob(parent_tree, path) is None for path in paths):
+        if parent_tree is None or all(cards.blob_id(parent_tree, path) is None for path in paths):
             break
     _add_signatures(repo, entries)
     _add_merges(git_repo, entries)
@@ -168,15 +177,15 @@ def _tree_entry(tree: Any, name: str) -> Any:
     return tree[name] if tree is not None and name in tree else None
 
 
-def _same_as_a_parent(commit: Any, paths: list[str]) -> bool:
+def _same_as_a_parent(cards: CardReader, commit: Any, paths: list[str]) -> bool:
     """A merge that took the files from one of its parents changed nothing itself (git log's
     history simplification); the commits on the merged branch are listed instead."""
     return len(commit.parents) > 1 and any(
-        all(_blob(commit.tree, path) == _blob(parent.tree, path) for path in paths) for parent in commit.parents
+        all(cards.blob_id(commit.tree, path) == cards.blob_id(parent.tree, path) for path in paths) for parent in commit.parents
     )
 
 
-def _tracked_paths(cards: _CardReader, tree: Any, card_path: str) -> list[str]:
+def _tracked_paths(cards: CardReader, tree: Any, card_path: str) -> list[str]:
     """The card and its pointer (from the card's bytes block) at this tree."""
     card = cards.at(tree, card_path)
     paths = [card_path]
@@ -197,21 +206,52 @@ def _blob(tree: Any, path: str) -> str | None:
         return None
 
 
-class _CardReader:
-    """Cards by blob id: each version of a card is parsed once per walk."""
+TREES_KEPT = 512  # tree listings a CardReader keeps (a history walk revisits the recent ones)
+
+
+class CardReader:
+    """Cards by blob id: each version of a card is parsed once per reader (a walk, or a whole
+    site build that logs every artifact); a blob that is missing or does not parse gives None."""
 
     def __init__(self, git_repo: Any) -> None:
         self.git_repo = git_repo
         self._parsed: dict[str, Card | None] = {}
+        self._trees: OrderedDict[str, dict[str, tuple[str, str]]] = OrderedDict()
 
     def at(self, tree: Any, path: str) -> Card | None:
-        blob_id = _blob(tree, path)
-        if blob_id is None:
+        blob_id = self.blob_id(tree, path)
+        return None if blob_id is None else self.blob(blob_id, path)
+
+    def blob_id(self, tree: Any, path: str) -> str | None:
+        """The id of the blob at `path` in `tree` (None if there is none), from listings of the
+        trees on the way kept by id: libgit2 re-reads a large folder's tree on every lookup."""
+        if tree is None:
             return None
+        *folders, name = path.split("/")
+        entries = self._listing(str(tree.id))
+        for folder in folders:
+            oid, kind = entries.get(folder, ("", ""))
+            if kind != "tree":
+                return None
+            entries = self._listing(oid)
+        oid, kind = entries.get(name, ("", ""))
+        return oid if kind == "blob" else None
+
+    def _listing(self, tree_id: str) -> dict[str, tuple[str, str]]:
+        if tree_id in self._trees:
+            self._trees.move_to_end(tree_id)
+            return self._trees[tree_id]
+        listing = {entry.name: (str(entry.id), entry.type_str) for entry in self.git_repo[tree_id]}
+        self._trees[tree_id] = listing
+        if len(self._trees) > TREES_KEPT:
+            self._trees.popitem(last=False)
+        return listing
+
+    def blob(self, blob_id: str, display: str) -> Card | None:
         if blob_id not in self._parsed:
             try:
-                self._parsed[blob_id] = parse_card(decode_text(self.git_repo[blob_id].data, path), path)
-            except InputError:
+                self._parsed[blob_id] = parse_card(decode_text(self.git_repo[blob_id].data, display), display)
+            except (InputError, KeyError, ValueError):
                 self._parsed[blob_id] = None
         return self._parsed[blob_id]
 
@@ -360,13 +400,25 @@ def lineage(repo: Repository, reference: str, *, depth: int | None = None, depen
     return build_lineage(name, cards, data, registry, depth=depth, dependents=dependents)
 
 
+Neighbours = dict[str, list[tuple[str, str]]]  # artifact -> (link field, linked artifact)
+
+
 def build_lineage(
-    name: str, cards: dict[str, Any], data: dict[str, dict[str, Any]], registry: Any, *, depth: int | None = None, dependents: bool = False
+    name: str,
+    cards: dict[str, Any],
+    data: dict[str, dict[str, Any]],
+    registry: Any,
+    *,
+    depth: int | None = None,
+    dependents: bool = False,
+    neighbours: Neighbours | None = None,
 ) -> Lineage:
     """The graph of `name` from cards already read (CardFacts by name, front matter by card
-    path), so that a caller drawing many graphs reads the cards once."""
+    path); a caller drawing many graphs also passes `upstream_links` or `reverse_links` of the
+    cards, so that both are computed once."""
     graph = Lineage(root=name)
-    neighbours = _reverse_links(cards) if dependents else _upstream_links(cards)
+    if neighbours is None:
+        neighbours = reverse_links(cards) if dependents else upstream_links(cards)
     _visit(graph, name, [], neighbours, depth, dependents)
     for node in list(graph.nodes):
         graph.nodes[node] = _node(node, cards, data, registry)
@@ -386,7 +438,7 @@ def _card_data(inventory: Any, paths: list[str]) -> dict[str, dict[str, Any]]:
     return found
 
 
-def _upstream_links(cards: dict[str, Any]) -> dict[str, list[tuple[str, str]]]:
+def upstream_links(cards: dict[str, Any]) -> Neighbours:
     """What each artifact was built from. An eval card's `model` link points back at the model
     whose card already links the eval log, so it is not followed upstream (no false cycle)."""
     return {
@@ -395,7 +447,7 @@ def _upstream_links(cards: dict[str, Any]) -> dict[str, list[tuple[str, str]]]:
     }
 
 
-def _reverse_links(cards: dict[str, Any]) -> dict[str, list[tuple[str, str]]]:
+def reverse_links(cards: dict[str, Any]) -> Neighbours:
     reverse: dict[str, list[tuple[str, str]]] = {}
     for name, card in cards.items():
         for link in card.links:

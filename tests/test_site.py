@@ -120,11 +120,13 @@ def test_the_site_loads_nothing_from_elsewhere(site: Path) -> None:
 def test_card_html_and_remote_images_are_not_passed_through(registry: Path, cli: Cli) -> None:
     card = registry / MODEL_CARD
     prose = "\n<script>alert(1)</script>\n\n![plot](https://example.org/plot.png)\n"
-    card.write_text(card.read_text(encoding="utf-8") + prose, encoding="utf-8")
+    text = card.read_text(encoding="utf-8").replace("standardise features", "standardise <em>features</em>")
+    card.write_text(text + prose, encoding="utf-8")
     commit_all(registry, "prose with html and a remote image")
     assert cli("site", "-o", "out", cwd=registry).code == 0
     html = (registry / "out" / "a" / "clf.html").read_text(encoding="utf-8")
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<em>features</em>" not in html and "standardise &lt;em&gt;features&lt;/em&gt;" in html  # front matter too
     assert "https://example.org/plot.png" in page(registry / "out" / "a" / "clf.html").links
     assert "https://example.org/plot.png" not in page(registry / "out" / "a" / "clf.html").sources
 

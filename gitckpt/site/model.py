@@ -9,13 +9,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gitckpt.audit import AuditReport, audit
-from gitckpt.card import is_number, mapping, metric_entries, parse_card
-from gitckpt.errors import InputError
-from gitckpt.files import CARD_SIZE_LIMIT, decode_text
+from gitckpt.card import Card, is_number, mapping, metric_entries
 from gitckpt.inventory import CardFacts, load_inventory
-from gitckpt.provenance import Lineage, LogEntry, artifact_log, build_lineage
+from gitckpt.provenance import CardReader, Lineage, LogEntry, Neighbours, artifact_log, build_lineage, reverse_links, upstream_links
 from gitckpt.registry import ArtifactState, Registry, Release, read_registry
 from gitckpt.repo import Repository
+from gitckpt.sources import RevisionSource
 from gitckpt.tags import Version
 
 Progress = Any  # (done, total) -> None, as gitckpt.inventory.Progress
@@ -82,33 +81,24 @@ def page_slug(name: str) -> str:
 
 
 def read_site_model(repo: Repository, revision: str = "HEAD", progress: Progress | None = None) -> SiteModel:
+    import pygit2
+
     inventory = load_inventory(repo, revision=revision)
-    commit = inventory.source.revision or revision
+    source = inventory.source
+    assert isinstance(source, RevisionSource)  # load_inventory with a revision reads that commit
     cards = {card.name: card for card in inventory.cards.values() if card.name}
-    parsed = _parse_cards(inventory.source, [card.path for card in cards.values()])
-    data = {path: card_data for path, (card_data, _) in parsed.items()}
-    snapshot = _Snapshot(repo, commit, read_registry(repo), cards, data)
+    reader = CardReader(pygit2.Repository(str(repo.root)))
+    parsed = {card.path: found for card in cards.values() if (oid := source.blob_id(card.path)) and (found := reader.blob(oid, card.path))}
+    data = {path: card.data for path, card in parsed.items()}
+    snapshot = _Snapshot(repo, source.revision, read_registry(repo), cards, data, reader, upstream_links(cards), reverse_links(cards))
     pages = []
     for done, (_, facts) in enumerate(sorted(cards.items()), start=1):
         if facts.path in parsed:
-            pages.append(_artifact_page(snapshot, facts, body=parsed[facts.path][1]))
+            pages.append(_artifact_page(snapshot, facts, body=parsed[facts.path].body))
         if progress:
             progress(done, len(cards))
     built_at = datetime.datetime.now(datetime.UTC).replace(microsecond=0).isoformat()
-    return SiteModel(commit=commit, built_at=built_at, artifacts=pages, audit=audit(repo, commit))
-
-
-def _parse_cards(source: Any, paths: list[str]) -> dict[str, tuple[dict[str, Any], str]]:
-    """Front matter and prose by card path; cards that do not parse are left out (`check` says why)."""
-    found = {}
-    for path, content in source.read(paths, lambda _: CARD_SIZE_LIMIT).items():
-        if isinstance(content, bytes):
-            try:
-                card = parse_card(decode_text(content, path), path)
-            except InputError:
-                continue
-            found[path] = (card.data, card.body)
-    return found
+    return SiteModel(commit=source.revision, built_at=built_at, artifacts=pages, audit=audit(repo, source.revision))
 
 
 @dataclass(frozen=True)
@@ -120,6 +110,9 @@ class _Snapshot:
     registry: Registry
     cards: dict[str, CardFacts]  # by artifact name
     data: dict[str, dict[str, Any]]  # front matter by card path
+    reader: CardReader  # every version of a card parsed once, for logs and metric history
+    upstream: Neighbours
+    dependents: Neighbours
 
 
 def _artifact_page(snapshot: _Snapshot, facts: CardFacts, body: str) -> ArtifactPage:
@@ -134,19 +127,23 @@ def _artifact_page(snapshot: _Snapshot, facts: CardFacts, body: str) -> Artifact
         data=data,
         body=body,
         state=state,
-        log=artifact_log(snapshot.repo, name, revision=snapshot.commit, card_path=facts.path, registry=snapshot.registry),
-        upstream=build_lineage(name, snapshot.cards, snapshot.data, snapshot.registry),
-        dependents=build_lineage(name, snapshot.cards, snapshot.data, snapshot.registry, depth=1, dependents=True),
-        metrics=metric_history(snapshot.repo, state, facts.path, data),
+        log=artifact_log(
+            snapshot.repo, name, revision=snapshot.commit, card_path=facts.path, registry=snapshot.registry, reader=snapshot.reader
+        ),
+        upstream=build_lineage(name, snapshot.cards, snapshot.data, snapshot.registry, neighbours=snapshot.upstream),
+        dependents=build_lineage(
+            name, snapshot.cards, snapshot.data, snapshot.registry, depth=1, dependents=True, neighbours=snapshot.dependents
+        ),
+        metrics=metric_history(snapshot.reader, state, facts.path, data),
     )
 
 
-def metric_history(repo: Repository, state: ArtifactState, card_path: str, head_data: dict[str, Any]) -> list[MetricSeries]:
+def metric_history(reader: CardReader, state: ArtifactState, card_path: str, head_data: dict[str, Any]) -> list[MetricSeries]:
     """Each metric of the card, release by release (oldest first), from the card each release
     recorded; then HEAD's value when the committed card differs from the latest release's."""
     series: dict[tuple[str, str | None], MetricSeries] = {}
     live = sorted((release for release in state.releases.values() if not release.withdrawn), key=lambda r: _version_key(r.version))
-    released = _released_cards(repo, live, card_path)
+    released = _released_cards(reader, live, card_path)
     for release in live:
         if release.version in released:
             _add_points(series, f"v{release.version}", released[release.version])
@@ -155,38 +152,23 @@ def metric_history(repo: Repository, state: ArtifactState, card_path: str, head_
     return [entry for entry in series.values() if entry.points]
 
 
-def _released_cards(repo: Repository, releases: list[Release], card_path: str) -> dict[str, dict[str, Any]]:
+def _released_cards(reader: CardReader, releases: list[Release], card_path: str) -> dict[str, dict[str, Any]]:
     """The card each release was cut from: the blob its record names, else the card at its commit."""
-    import pygit2
-
-    git_repo = pygit2.Repository(str(repo.root))
     found = {}
     for release in releases:
-        record = release.event.record or {}
-        blob_id = (record.get("card") or {}).get("blob") if isinstance(record.get("card"), dict) else None
-        text = _blob_text(git_repo, blob_id) if blob_id else _file_at(git_repo, release.event.commit, card_path)
-        if text is None:
-            continue
-        try:
-            found[release.version] = parse_card(text, f"{release.event.tag}:{card_path}").data
-        except InputError:
-            continue
+        recorded = mapping(release.event.record or {}, "card").get("blob")
+        display = f"{release.event.tag}:{card_path}"
+        card = reader.blob(recorded, display) if isinstance(recorded, str) else _card_at(reader, release.event.commit, card_path)
+        if card is not None:
+            found[release.version] = card.data
     return found
 
 
-def _blob_text(git_repo: Any, blob_id: str) -> str | None:
+def _card_at(reader: CardReader, commit: str, path: str) -> Card | None:
     try:
-        return decode_text(git_repo[blob_id].data, blob_id)
-    except (KeyError, ValueError, InputError):
-        return None
-
-
-def _file_at(git_repo: Any, commit: str, path: str) -> str | None:
-    try:
-        blob = git_repo.revparse_single(f"{commit}:{path}")
+        return reader.at(reader.git_repo[commit].tree, path)
     except (KeyError, ValueError):
         return None
-    return _blob_text(git_repo, str(blob.id))
 
 
 def _add_points(series: dict[tuple[str, str | None], MetricSeries], label: str, data: dict[str, Any]) -> None:
