@@ -254,8 +254,8 @@ def evaluation_key(entry: dict[str, Any]) -> tuple[str, ...]:
 
 def _evaluation_changes(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
     key = "evaluation" if "evaluation" in old or "evaluation" in new else "results"
-    before = {evaluation_key(entry): entry for entry in _as_list(old.get(key)) if isinstance(entry, dict)}
-    after = {evaluation_key(entry): entry for entry in _as_list(new.get(key)) if isinstance(entry, dict)}
+    before = {evaluation_key(entry): entry for entry in _entries_in_context(old, key)}
+    after = {evaluation_key(entry): entry for entry in _entries_in_context(new, key)}
     changes = [
         Change("evaluation-removed", key, f"evaluation removed: {_label(k)}", entry, None) for k, entry in before.items() if k not in after
     ]
@@ -269,6 +269,16 @@ def _evaluation_changes(old: dict[str, Any], new: dict[str, Any]) -> list[Change
             changes.append(_metric_change(key, k, before[k], after[k]))
     changes += _stale_evaluations(old, new, key, before, after)
     return changes
+
+
+def _entries_in_context(card: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    """A model card's evaluations as they are; an eval card's results with the task and dataset
+    the card states once for all of them."""
+    entries = [entry for entry in _as_list(card.get(key)) if isinstance(entry, dict)]
+    if key != "results":
+        return entries
+    context = {field: card[field] for field in ("task", "dataset") if field in card}
+    return [{**context, **entry} for entry in entries]
 
 
 def _metric_change(key: str, label: tuple[str, ...], before: dict[str, Any], after: dict[str, Any]) -> Change:

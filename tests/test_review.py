@@ -60,6 +60,15 @@ def test_license_change_is_an_error(registry: Path, cli: Cli) -> None:
     assert review == [("clf", "license-changed", "error")]
 
 
+def test_an_eval_cards_results_are_named_by_the_task_and_dataset_the_card_states(registry: Path, cli: Cli) -> None:
+    repo = on_branch(registry)
+    edit(repo, "evals/clf-eval.card.md", "value: 0.84", "value: 0.85")
+    commit_all(repo, "re-run the evaluation")
+    text = cli("diff", "main", cwd=repo).out
+    assert "accuracy on points/test (classification): 0.84 → 0.85 (within noise)" in text
+    assert "None" not in text
+
+
 def test_metric_drop_outside_the_interval_is_significant(registry: Path, cli: Cli) -> None:
     repo = on_branch(registry)
     edit(repo, MODEL_CARD, "value: 0.84", "value: 0.71")
