@@ -105,19 +105,31 @@ def safetensors_bytes(weights: list[float]) -> bytes:
     return struct.pack("<Q", len(encoded)) + encoded + struct.pack("<3f", *weights)
 
 
-def generate_project(repo: Path) -> dict[str, Any]:
+def seeded_points() -> tuple[random.Random, list[tuple[float, float, int]], list[tuple[float, float, int]]]:
+    """The same train and test points on every run, and the generator, ready to train with."""
     rng = random.Random(SEED)
-    train_points, test_points = make_points(rng, 2000), make_points(rng, 500)
+    return rng, make_points(rng, 2000), make_points(rng, 500)
+
+
+def generate_project(repo: Path) -> dict[str, Any]:
+    rng, train_points, test_points = seeded_points()
     (repo / "data").mkdir()
     with (repo / "data/blobs.csv").open("w") as handle:
         handle.write("split,x1,x2,label\n")
         for split, points in (("train", train_points), ("test", test_points)):
             handle.writelines(f"{split},{x1:.5f},{x2:.5f},{label}\n" for x1, x2, label in points)
-    weights = train(train_points, epochs=5, learning_rate=0.05, rng=rng)
-    (repo / "models").mkdir()
+    return train_model(repo, rng, train_points, test_points, epochs=5)
+
+
+def train_model(
+    repo: Path, rng: random.Random, train_points: list[tuple[float, float, int]], test_points: list[tuple[float, float, int]], epochs: int
+) -> dict[str, Any]:
+    """Train, write the checkpoint and the per-example evaluation log; the test accuracy and its interval."""
+    weights = train(train_points, epochs=epochs, learning_rate=0.05, rng=rng)
+    (repo / "models").mkdir(exist_ok=True)
     (repo / "models/blobs-linear.safetensors").write_bytes(safetensors_bytes(weights))
     results = [(index, int(predict(weights, x1, x2) >= 0.5) == label) for index, (x1, x2, label) in enumerate(test_points)]
-    (repo / "evals").mkdir()
+    (repo / "evals").mkdir(exist_ok=True)
     with (repo / "evals/blobs-linear-test.jsonl").open("w") as handle:
         handle.writelines(json.dumps({"id": index, "correct": correct}) + "\n" for index, correct in results)
     correct = sum(1 for _, ok in results if ok)
@@ -435,7 +447,23 @@ def main() -> int:
     sh(repo, "git", "ckpt", "diff", "main", "--format", "markdown", show=60)
     sh(repo, "git", "checkout", "-q", "main")
 
-    step("13. The registry as a static site, for GitHub or GitLab Pages")
+    step("13. A second release: the model trained for 20 epochs, its evaluation re-recorded")
+    metrics = train_model(repo, *seeded_points(), epochs=20)
+    print(f"  train.py retrained models/blobs-linear.safetensors (test accuracy {metrics['accuracy']})")
+    sh(repo, "git", "ckpt", "add", "models/blobs-linear.safetensors")
+    sh(repo, "git", "ckpt", "add", "evals/blobs-linear-test.jsonl")
+    sh(repo, "dvc", "repro", "-q", "evaluate")
+    sh(repo, "git", "ckpt", "eval", "record", "blobs-linear-test", "--stage", "evaluate", "--samples", "evals/samples.jsonl")
+    edit_card(repo / "models/blobs-linear.card.md", "epochs: 5", "epochs: 20")
+    sh(repo, "git", "add", "-A")
+    sh(repo, "git", "commit", "-q", "-m", "Train the classifier for 20 epochs")
+    sh(repo, "git", "ckpt", "diff", "blobs-linear@v0.1.0", show=30)
+    sh(repo, "git", "ckpt", "push")
+    sh(repo, "git", "ckpt", "tag", "blobs-linear", "--sign", "--bump", "minor", "-m", "Trained for 20 epochs")
+    sh(repo, "git", "ckpt", "promote", "blobs-linear@v0.2.0", "dev", "--sign")
+    sh(repo, "git", "ckpt", "history", "blobs-linear")
+
+    step("14. The registry as a static site, for GitHub or GitLab Pages")
     site = repo.parent / f"{repo.name}-site"
     sh(repo, "git", "ckpt", "site", "-o", str(site), "--title", "Demo lab registry")
     print(f"\nThe demo repository is at {repo} (signing key {key}): try `cd {repo} && git ckpt history`.")
