@@ -277,7 +277,7 @@ def _entries_in_context(card: dict[str, Any], key: str) -> list[dict[str, Any]]:
     entries = [entry for entry in _as_list(card.get(key)) if isinstance(entry, dict)]
     if key != "results":
         return entries
-    context = {field: card[field] for field in ("task", "dataset") if field in card}
+    context: dict[str, Any] = {field: card[field] for field in ("task", "dataset") if field in card}
     return [{**context, **entry} for entry in entries]
 
 
