@@ -22,7 +22,7 @@ from gitckpt.inventory import CardFacts, Inventory, load_inventory
 from gitckpt.pointer import POINTER_SUFFIX
 from gitckpt.provenance import LastChange, last_changes
 from gitckpt.registry import iso, read_registry
-from gitckpt.repo import Repository, git
+from gitckpt.repo import Repository, resolve_commit
 from gitckpt.tags import REGISTER
 
 REPORT_FORMAT = 1
@@ -145,7 +145,7 @@ def audit(repo: Repository, revision: str = "HEAD", stale_days: int | None = Non
     `audit.stale_days` at that revision."""
     if stale_days is not None and stale_days < 0:
         raise UsageError(f"--stale-days {stale_days}: expected a number of days, 0 or more")
-    commit = _resolve(repo, revision)
+    commit = resolve_commit(repo, revision, "audit")
     inventory = load_inventory(repo, revision=commit)
     days = inventory.config.stale_days if stale_days is None else stale_days
     return AuditReport(
@@ -158,15 +158,6 @@ def audit(repo: Repository, revision: str = "HEAD", stale_days: int | None = Non
         unsigned_releases=_unsigned_releases(repo),
         uncarded_inputs=_uncarded_inputs(inventory),
     )
-
-
-def _resolve(repo: Repository, revision: str) -> str:
-    commit = git(["rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}"], repo.root, check=False).strip()
-    if commit:
-        return commit
-    if revision == "HEAD":
-        raise UsageError("nothing is committed yet: audit reads the cards of a commit (commit your cards first)")
-    raise UsageError(f"--rev {revision!r} is not a commit in this repository")
 
 
 def _gaps(inventory: Inventory) -> tuple[GapGroup, ...]:

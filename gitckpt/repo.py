@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from gitckpt.errors import GitckptError
+from gitckpt.errors import GitckptError, UsageError
 
 
 @dataclass(frozen=True)
@@ -95,3 +95,14 @@ def identity(repo: Repository) -> str:
     """`Name <email>` of whoever git would record as committer here."""
     ident = git(["var", "GIT_COMMITTER_IDENT"], repo.root).strip()
     return ident.rsplit(" ", 2)[0] if ident.count(" ") >= 2 else ident
+
+
+def resolve_commit(repo: Repository, revision: str, command: str) -> str:
+    """The commit `revision` names, for a read command's --rev; a usage error that says what is
+    wrong otherwise: nothing committed yet, or no such commit."""
+    commit = git(["rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}"], repo.root, check=False).strip()
+    if commit:
+        return commit
+    if revision == "HEAD":
+        raise UsageError(f"nothing is committed yet: {command} reads the cards of a commit (commit your cards first)")
+    raise UsageError(f"--rev {revision!r} is not a commit in this repository")

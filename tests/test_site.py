@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from testing.repos import commit_all
+from testing.repos import commit_all, make_repo
 from tests.conftest import CliResult
 
 Cli = Callable[..., CliResult]
@@ -203,7 +203,10 @@ def test_page_names_are_unique_file_names() -> None:
     assert all(re.fullmatch(r"[a-z0-9~-]+", slug) for slug in slugs)
 
 
-def test_an_unknown_revision_is_refused_and_nothing_is_written(registry: Path, cli: Cli) -> None:
+def test_an_unknown_revision_is_refused_and_nothing_is_written(registry: Path, cli: Cli, tmp_path: Path) -> None:
     result = cli("site", "--rev", "no-such-branch", "-o", "out", cwd=registry)
-    assert result.code == 1 and "'no-such-branch' is not a commit" in result.err
+    assert result.code == 2 and "--rev 'no-such-branch' is not a commit" in result.err
     assert not (registry / "out").exists()
+    empty = make_repo(tmp_path / "empty", with_dvc=False)
+    result = cli("site", cwd=empty)
+    assert result.code == 2 and "nothing is committed yet: site reads the cards of a commit" in result.err

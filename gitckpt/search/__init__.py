@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gitckpt.config import CONFIG_PATH, Config
-from gitckpt.errors import GitckptError, UsageError
-from gitckpt.repo import Repository
+from gitckpt.errors import UsageError
+from gitckpt.repo import Repository, resolve_commit
 from gitckpt.search.index import Candidate, SearchIndex, card_facts
 from gitckpt.search.query import MetricFilter, Query, parse_field_filter, parse_metric_filter, parse_version_filter, version_in_series
 from gitckpt.sources import RevisionSource
@@ -56,7 +56,7 @@ class Hit:
 
 
 def search(repo: Repository, query: Query, revision: str = "HEAD") -> list[Hit]:
-    source = _revision_source(repo, revision)
+    source = RevisionSource(repo, resolve_commit(repo, revision, "search"))
     with SearchIndex(repo) as index:
         config = index.config(source)
         _check_field_names(query, config)
@@ -73,15 +73,6 @@ def _check_field_names(query: Query, config: Config) -> None:
     if unknown:
         listed = ", ".join(known) if known else f"none: naming.pattern in {CONFIG_PATH} has no named groups"
         raise UsageError(f"--field {unknown[0]}: not a field of the naming pattern (known fields: {listed})")
-
-
-def _revision_source(repo: Repository, revision: str) -> RevisionSource:
-    try:
-        return RevisionSource(repo, revision)
-    except GitckptError as error:
-        if revision == "HEAD":
-            raise GitckptError("nothing is committed yet: search reads the cards of a commit (commit your cards first)") from error
-        raise
 
 
 def _match(candidate: Candidate, config: Config, query: Query) -> Hit | None:

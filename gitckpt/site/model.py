@@ -13,7 +13,7 @@ from gitckpt.card import Card, is_number, mapping, metric_entries
 from gitckpt.inventory import CardFacts, load_inventory
 from gitckpt.provenance import CardReader, Lineage, LogEntry, Neighbours, artifact_log, build_lineage, reverse_links, upstream_links
 from gitckpt.registry import ArtifactState, Registry, Release, read_registry
-from gitckpt.repo import Repository
+from gitckpt.repo import Repository, resolve_commit
 from gitckpt.sources import RevisionSource
 from gitckpt.tags import Version
 
@@ -83,7 +83,7 @@ def page_slug(name: str) -> str:
 def read_site_model(repo: Repository, revision: str = "HEAD", progress: Progress | None = None) -> SiteModel:
     import pygit2
 
-    inventory = load_inventory(repo, revision=revision)
+    inventory = load_inventory(repo, revision=resolve_commit(repo, revision, "site"))
     source = inventory.source
     assert isinstance(source, RevisionSource)  # load_inventory with a revision reads that commit
     cards = {card.name: card for card in inventory.cards.values() if card.name}
