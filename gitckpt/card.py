@@ -5,6 +5,7 @@ The front matter is the single source of truth for facts; the body holds the pro
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -150,7 +151,11 @@ def is_number(value: object) -> bool:
 
 def metric_entries(data: dict[str, Any]) -> Iterator[dict[str, Any]]:
     """A model card's `evaluation` entries and an eval card's `results` that name a metric and
-    give it a number (honest gaps and malformed entries are left to `check`)."""
+    give it a finite number (honest gaps, `.nan` and malformed entries are left to `check`)."""
     for entry in [*(data.get("evaluation") or []), *(data.get("results") or [])]:
-        if isinstance(entry, dict) and isinstance(entry.get("metric"), str) and is_number(entry.get("value")):
+        if isinstance(entry, dict) and isinstance(entry.get("metric"), str) and is_finite_number(entry.get("value")):
             yield entry
+
+
+def is_finite_number(value: object) -> bool:
+    return is_number(value) and math.isfinite(value)  # type: ignore[arg-type]

@@ -210,3 +210,17 @@ def test_an_unknown_revision_is_refused_and_nothing_is_written(registry: Path, c
     empty = make_repo(tmp_path / "empty", with_dvc=False)
     result = cli("site", cwd=empty)
     assert result.code == 2 and "nothing is committed yet: site reads the cards of a commit" in result.err
+
+
+def test_a_chart_leaves_out_what_is_not_a_finite_number() -> None:
+    from gitckpt.site.charts import metric_chart
+    from gitckpt.site.model import MetricPoint, MetricSeries, add_metric_points
+
+    series: dict[tuple[str, str | None], MetricSeries] = {}
+    add_metric_points(series, "v1.0.0", {"evaluation": [{"metric": "loss", "value": float("nan")}, {"metric": "f1", "value": 0.5}]})
+    unbounded_below = {"low": float("-inf"), "high": 0.7}
+    add_metric_points(series, "v1.1.0", {"evaluation": [{"metric": "f1", "value": 0.6, "confidence_interval": unbounded_below}]})
+    assert list(series) == [("f1", None)]
+    assert series[("f1", None)].points == [MetricPoint("v1.0.0", 0.5, None, None, None), MetricPoint("v1.1.0", 0.6, None, 0.7, None)]
+    chart = metric_chart(series[("f1", None)])
+    assert all(0 <= point.y <= chart.height for point in chart.points)

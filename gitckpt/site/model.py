@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gitckpt.audit import AuditReport, audit
-from gitckpt.card import Card, is_number, mapping, metric_entries
+from gitckpt.card import Card, is_finite_number, mapping, metric_entries
 from gitckpt.inventory import CardFacts, load_inventory
 from gitckpt.provenance import CardReader, Lineage, LogEntry, Neighbours, artifact_log, build_lineage, reverse_links, upstream_links
 from gitckpt.registry import ArtifactState, Registry, Release, read_registry
@@ -146,9 +146,9 @@ def metric_history(reader: CardReader, state: ArtifactState, card_path: str, hea
     released = _released_cards(reader, live, card_path)
     for release in live:
         if release.version in released:
-            _add_points(series, f"v{release.version}", released[release.version])
+            add_metric_points(series, f"v{release.version}", released[release.version])
     if not live or released.get(live[-1].version) != head_data:
-        _add_points(series, "HEAD", head_data)
+        add_metric_points(series, "HEAD", head_data)
     return [entry for entry in series.values() if entry.points]
 
 
@@ -171,7 +171,8 @@ def _card_at(reader: CardReader, commit: str, path: str) -> Card | None:
         return None
 
 
-def _add_points(series: dict[tuple[str, str | None], MetricSeries], label: str, data: dict[str, Any]) -> None:
+def add_metric_points(series: dict[tuple[str, str | None], MetricSeries], label: str, data: dict[str, Any]) -> None:
+    """Add a point labelled `label` to the series of each metric the card reports (by metric and dataset)."""
     for entry in metric_entries(data):
         dataset = mapping(entry, "dataset")
         dataset_name = dataset.get("artifact") or dataset.get("uri")
@@ -188,7 +189,7 @@ def _add_points(series: dict[tuple[str, str | None], MetricSeries], label: str, 
 
 
 def _number(value: object) -> float | None:
-    return float(value) if is_number(value) else None  # type: ignore[arg-type]
+    return float(value) if is_finite_number(value) else None  # type: ignore[arg-type]
 
 
 def _version_key(version: str) -> Version:
