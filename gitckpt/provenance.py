@@ -174,7 +174,12 @@ def _changed_blobs(old: Any, new: Any, children: dict[str, set[str]], directory:
 
 
 def _tree_entry(tree: Any, name: str) -> Any:
-    return tree[name] if tree is not None and name in tree else None
+    if tree is None:
+        return None
+    try:
+        return tree[name]
+    except KeyError:
+        return None
 
 
 def _same_as_a_parent(cards: CardReader, commit: Any, paths: list[str]) -> bool:
@@ -206,7 +211,7 @@ def _blob(tree: Any, path: str) -> str | None:
         return None
 
 
-TREES_KEPT = 512  # tree listings a CardReader keeps (a history walk revisits the recent ones)
+FOLDERS_KEPT = 4096  # folders a CardReader keeps loaded (a walk or a site build revisits recent ones)
 
 
 class CardReader:
@@ -216,36 +221,33 @@ class CardReader:
     def __init__(self, git_repo: Any) -> None:
         self.git_repo = git_repo
         self._parsed: dict[str, Card | None] = {}
-        self._trees: OrderedDict[str, dict[str, tuple[str, str]]] = OrderedDict()
+        self._folders: OrderedDict[tuple[Any, str], Any] = OrderedDict()  # (tree id, folder) -> its tree
 
     def at(self, tree: Any, path: str) -> Card | None:
         blob_id = self.blob_id(tree, path)
         return None if blob_id is None else self.blob(blob_id, path)
 
     def blob_id(self, tree: Any, path: str) -> str | None:
-        """The id of the blob at `path` in `tree` (None if there is none), from listings of the
-        trees on the way kept by id: libgit2 re-reads a large folder's tree on every lookup."""
+        """The id of the blob at `path` in `tree` (None if there is none). The folder is kept
+        loaded by (tree, folder): libgit2 would re-read a large folder's tree on every lookup,
+        and a site build looks up every card of one commit."""
+        folder, _, name = path.rpartition("/")
+        parent = self._folder(tree, folder) if folder else tree
+        entry = _tree_entry(parent, name)
+        return str(entry.id) if entry is not None and entry.type_str == "blob" else None
+
+    def _folder(self, tree: Any, folder: str) -> Any:
         if tree is None:
             return None
-        *folders, name = path.split("/")
-        entries = self._listing(str(tree.id))
-        for folder in folders:
-            oid, kind = entries.get(folder, ("", ""))
-            if kind != "tree":
-                return None
-            entries = self._listing(oid)
-        oid, kind = entries.get(name, ("", ""))
-        return oid if kind == "blob" else None
-
-    def _listing(self, tree_id: str) -> dict[str, tuple[str, str]]:
-        if tree_id in self._trees:
-            self._trees.move_to_end(tree_id)
-            return self._trees[tree_id]
-        listing = {entry.name: (str(entry.id), entry.type_str) for entry in self.git_repo[tree_id]}
-        self._trees[tree_id] = listing
-        if len(self._trees) > TREES_KEPT:
-            self._trees.popitem(last=False)
-        return listing
+        key = (tree.id, folder)
+        if key in self._folders:
+            self._folders.move_to_end(key)
+            return self._folders[key]
+        entry = _tree_entry(tree, folder)
+        found = self._folders[key] = entry if entry is not None and entry.type_str == "tree" else None
+        if len(self._folders) > FOLDERS_KEPT:
+            self._folders.popitem(last=False)
+        return found
 
     def blob(self, blob_id: str, display: str) -> Card | None:
         if blob_id not in self._parsed:
