@@ -29,6 +29,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/hashing.py
 	$(BIN)/python benchmarks/registry.py
 	$(BIN)/python benchmarks/provenance.py
+	$(BIN)/python benchmarks/search.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check gitckpt tests testing benchmarks demo
