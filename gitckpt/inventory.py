@@ -6,8 +6,9 @@ per-file findings are cached by content digest; a warm run only hashes small fil
 
 from __future__ import annotations
 
+import os
 import posixpath
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -118,6 +119,10 @@ class Inventory:
         return [finding for item in facts for finding in item.findings]
 
 
+PARALLEL_FROM = 200  # uncached cards and pointers from which reading them is spread over processes
+MAX_WORKERS = 8
+
+
 def relative_to_file(file_relpath: str, value: str) -> str:
     """`value`, written in the file `file_relpath`, as a path relative to the repository root."""
     return posixpath.normpath(posixpath.join(posixpath.dirname(file_relpath), value))
@@ -169,11 +174,10 @@ def _read_files(source: Source, cache: Cache, paths: list[str], inventory: Inven
         else:
             contents[relpath] = (_content_key("card" if is_card_path(relpath) else "pointer", relpath, read), read)
     cached = cache.get_results(key for key, _ in contents.values() if key)
+    missing = [(relpath, content) for relpath, (key, content) in contents.items() if key and key not in cached]
     fresh: dict[str, Any] = {}
-    missing = [relpath for relpath, (key, _) in contents.items() if key and key not in cached]
-    for done, relpath in enumerate(missing, start=1):
-        key, content = contents[relpath]
-        fresh[key] = _facts_to_json(_read_facts(relpath, content))
+    for done, ((relpath, _), json_facts) in enumerate(zip(missing, _read_all_facts(missing), strict=True), start=1):
+        fresh[contents[relpath][0]] = json_facts
         if progress:
             progress(done, len(missing))
     cache.put_results(fresh)
@@ -183,6 +187,27 @@ def _read_files(source: Source, cache: Cache, paths: list[str], inventory: Inven
             inventory.cards[relpath] = facts
         else:
             inventory.pointers[relpath] = facts
+
+
+def _read_all_facts(files: list[tuple[str, bytes | Finding]]) -> Iterator[dict[str, Any]]:
+    """The facts (as JSON) of files not in the cache, in order. Many of them (a fresh clone, or
+    the first run after an upgrade) are read by one process per core: parsing and validating a
+    card costs ~10 ms, so a thousand cards take seconds."""
+    workers = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1, MAX_WORKERS)
+    if len(files) < PARALLEL_FROM or workers < 2:
+        yield from map(_facts_json, files)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("forkserver")  # no fork of a process that may run threads
+    context.set_forkserver_preload(["gitckpt.inventory"])
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        yield from pool.map(_facts_json, files, chunksize=max(1, len(files) // (workers * 8)))
+
+
+def _facts_json(file: tuple[str, bytes | Finding]) -> dict[str, Any]:
+    return _facts_to_json(_read_facts(*file))
 
 
 def _size_limit(relpath: str) -> int:

@@ -230,3 +230,21 @@ def test_dataset_card_path_is_relative_to_the_card(registry: Path, cli: Cli) -> 
     edit(registry / "data/points.card.md", "path: points.csv", "path: data/points.csv")
     result = cli("check", "--json", cwd=registry)
     assert ("GC203", "data.path") in [(f["check"], f["field"]) for f in findings(result)]
+
+
+def test_many_uncached_files_are_read_by_several_processes_with_the_same_findings(
+    registry: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gitckpt.inventory
+
+    edit(registry / "models/clf.card.md", "license: Apache-2.0", "license: Not-A-License")
+    (registry / "data/broken.card.md").write_text("---\nname: [unclosed\n---\n")
+    cache = registry / ".git" / "gitckpt" / "cache.sqlite"
+    serial = cli("check", "--all", "--json", cwd=registry)
+    assert serial.code == 1 and len(findings(serial)) >= 2
+    cache.unlink()
+    monkeypatch.setattr(gitckpt.inventory, "PARALLEL_FROM", 2)  # 3 cards, 3 pointers: read by a process pool
+    parallel = cli("check", "--all", "--json", cwd=registry)
+    assert (parallel.code, parallel.out) == (serial.code, serial.out)
+    monkeypatch.setattr(gitckpt.inventory, "PARALLEL_FROM", 10**9)
+    assert cli("check", "--all", "--json", cwd=registry).out == serial.out  # read back from the cache the pool filled
