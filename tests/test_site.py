@@ -224,3 +224,13 @@ def test_a_chart_leaves_out_what_is_not_a_finite_number() -> None:
     assert series[("f1", None)].points == [MetricPoint("v1.0.0", 0.5, None, None, None), MetricPoint("v1.1.0", 0.6, None, 0.7, None)]
     chart = metric_chart(series[("f1", None)])
     assert all(0 <= point.y <= chart.height for point in chart.points)
+
+
+def test_a_release_without_a_record_is_charted_from_the_card_at_its_commit(registry: Path, cli: Cli) -> None:
+    from testing.repos import git
+
+    git(registry, "tag", "-a", "clf@v1.0.0", "-m", "released by GTO")  # GTO's message: no gitckpt record
+    assert cli("site", "-o", "out", cwd=registry).code == 0
+    html = (registry / "out" / "a" / "clf.html").read_text(encoding="utf-8")
+    assert "v1.0.0: 0.84 [0.81, 0.87] at 95%" in html
+    assert "HEAD:" not in html  # the committed card is the released one: no separate HEAD point
