@@ -88,7 +88,7 @@ def read_site_model(repo: Repository, revision: str = "HEAD", progress: Progress
     assert isinstance(source, RevisionSource)  # load_inventory with a revision reads that commit
     cards = {card.name: card for card in inventory.cards.values() if card.name}
     reader = CardReader(pygit2.Repository(str(repo.root)))
-    parsed = {card.path: found for card in cards.values() if (oid := source.blob_id(card.path)) and (found := reader.blob(oid, card.path))}
+    parsed = _committed_cards(source, reader, [card.path for card in cards.values()])
     data = {path: card.data for path, card in parsed.items()}
     snapshot = _Snapshot(repo, source.revision, read_registry(repo), cards, data, reader, upstream_links(cards), reverse_links(cards))
     pages = []
@@ -99,6 +99,17 @@ def read_site_model(repo: Repository, revision: str = "HEAD", progress: Progress
             progress(done, len(cards))
     built_at = datetime.datetime.now(datetime.UTC).replace(microsecond=0).isoformat()
     return SiteModel(commit=source.revision, built_at=built_at, artifacts=pages, audit=audit(repo, source.revision))
+
+
+def _committed_cards(source: RevisionSource, reader: CardReader, paths: list[str]) -> dict[str, Card]:
+    """Each card as committed, by path; a card that does not parse is left out (`check` says why)."""
+    found = {}
+    for path in paths:
+        blob_id = source.blob_id(path)
+        card = reader.blob(blob_id, path) if blob_id else None
+        if card is not None:
+            found[path] = card
+    return found
 
 
 @dataclass(frozen=True)
