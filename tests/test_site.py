@@ -4,6 +4,7 @@ headless Chromium served from 127.0.0.1."""
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Callable
 from html.parser import HTMLParser
@@ -140,7 +141,12 @@ def test_a_directory_that_is_not_a_site_is_never_overwritten(registry: Path, cli
     assert "not empty and was not written by `git ckpt site`" in result.err
     assert sorted(path.name for path in mine.iterdir()) == ["todo.txt"]
     assert cli("site", "-o", "fresh", cwd=registry).code == 0
-    assert cli("site", "-o", "fresh", cwd=registry).code == 0  # an earlier site is replaced
+    previous_umask = os.umask(0o022)
+    try:
+        assert cli("site", "-o", "fresh", cwd=registry).code == 0  # an earlier site is replaced
+    finally:
+        os.umask(previous_umask)
+    assert (registry / "fresh").stat().st_mode & 0o777 == 0o755  # not mkdtemp's 0700: a web server's user reads it
     assert not [path for path in registry.iterdir() if path.name.startswith(".fresh")]
 
 

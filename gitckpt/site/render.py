@@ -31,6 +31,7 @@ def write_site(model: SiteModel, out_dir: Path, title: str) -> list[Path]:
     _refuse_foreign_directory(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    staging.chmod(0o777 & ~_umask())  # mkdtemp's 0700 would hide the site from a web server's user
     try:
         written = _render_all(model, staging, title)
         _swap_into_place(staging, out_dir)
@@ -38,6 +39,12 @@ def write_site(model: SiteModel, out_dir: Path, title: str) -> list[Path]:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return [out_dir / path.relative_to(staging) for path in written]
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _refuse_foreign_directory(out_dir: Path) -> None:
