@@ -68,3 +68,21 @@ def test_ci_templates_are_valid_and_call_real_options() -> None:
         words = shlex.split(command.split(" || ")[0])
         args = ci_parser.parse_args(words)
         assert args.base and args.report
+
+
+def test_pages_templates_are_valid_and_publish_what_site_writes() -> None:
+    github = YAML(typ="safe").load((HOOKS / "github-pages.yml").read_text())
+    build = github["jobs"]["build"]["steps"]
+    assert build[0]["with"]["fetch-depth"] == 0
+    gitlab = YAML(typ="safe").load((HOOKS / "gitlab-pages.yml").read_text())
+    assert gitlab["pages"]["variables"]["GIT_DEPTH"] == "0"
+    published = {
+        "github-pages.yml": next(step["with"]["path"] for step in build if "upload-pages-artifact" in step.get("uses", "")),
+        "gitlab-pages.yml": gitlab["pages"]["artifacts"]["paths"][0],
+    }
+    site_parser = build_parser("site")
+    for template, directory in published.items():
+        (command,) = [line.split("git ckpt ", 1)[1] for line in (HOOKS / template).read_text().splitlines() if "git ckpt site" in line]
+        args = site_parser.parse_args(shlex.split(command))
+        assert str(args.output) == directory, template
+
