@@ -962,7 +962,7 @@ def run_ls(args: argparse.Namespace) -> int:
 
 
 def run_search(args: argparse.Namespace) -> int:
-    from gitckpt.console import print_json, print_table
+    from gitckpt.console import print_json, print_table, progress_bar
     from gitckpt.repo import find_repository
     from gitckpt.search import Query, parse_field_filter, parse_metric_filter, parse_version_filter, search
 
@@ -979,7 +979,8 @@ def run_search(args: argparse.Namespace) -> int:
         commercial=args.commercial,
         fields=tuple(parse_field_filter(text) for text in args.field),
     )
-    hits = search(find_repository(), query, args.rev)
+    with progress_bar("Indexing cards") as progress:
+        hits = search(find_repository(), query, args.rev, progress)
     if args.json:
         print_json([hit.to_json() for hit in hits])
         return EXIT_OK

@@ -6,7 +6,6 @@ per-file findings are cached by content digest; a warm run only hashes small fil
 
 from __future__ import annotations
 
-import os
 import posixpath
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -26,6 +25,7 @@ from gitckpt.config import CONFIG_PATH, Config, parse_config
 from gitckpt.errors import InputError
 from gitckpt.files import CARD_SIZE_LIMIT, POINTER_SIZE_LIMIT, decode_text
 from gitckpt.hashing import content_digest
+from gitckpt.parallel import map_in_processes
 from gitckpt.pointer import is_pointer_path
 from gitckpt.registry import Deprecation, read_deprecations, read_tag_names
 from gitckpt.repo import Repository
@@ -120,7 +120,6 @@ class Inventory:
 
 
 PARALLEL_FROM = 200  # uncached cards and pointers from which reading them is spread over processes
-MAX_WORKERS = 8
 
 
 def relative_to_file(file_relpath: str, value: str) -> str:
@@ -193,17 +192,7 @@ def _read_all_facts(files: list[tuple[str, bytes | Finding]]) -> Iterator[dict[s
     """The facts (as JSON) of files not in the cache, in order. Many of them (a fresh clone, or
     the first run after an upgrade) are read by one process per core: parsing and validating a
     card costs ~10 ms, so a thousand cards take seconds."""
-    workers = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1, MAX_WORKERS)
-    if len(files) < PARALLEL_FROM or workers < 2:
-        yield from map(_facts_json, files)
-        return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    context = multiprocessing.get_context("forkserver")  # no fork of a process that may run threads
-    context.set_forkserver_preload(["gitckpt.inventory"])
-    with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        yield from pool.map(_facts_json, files, chunksize=max(1, len(files) // (workers * 8)))
+    return map_in_processes(_facts_json, files, parallel_from=PARALLEL_FROM, preload=__name__)
 
 
 def _facts_json(file: tuple[str, bytes | Finding]) -> dict[str, Any]:

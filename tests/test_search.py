@@ -119,6 +119,18 @@ def test_reindexing_reads_only_cards_whose_blob_changed(registry: Path, cli: Cli
     assert set(found(cli, registry, "perceptron")) == {"clf"}
 
 
+def test_a_cold_index_parsed_by_several_processes_finds_the_same(
+    registry: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gitckpt.search.index
+
+    query = ("classifier", "--metric", "accuracy>=0.8")
+    serial = found(cli, registry, *query)
+    (registry / ".git" / "gitckpt" / "search.sqlite").unlink()
+    monkeypatch.setattr(gitckpt.search.index, "PARALLEL_FROM", 2)  # 3 cards: parsed by a process pool
+    assert found(cli, registry, *query) == serial and set(serial) == {"clf", "clf-eval"}
+
+
 def test_a_warm_search_reads_no_tag_object_and_a_new_tag_only_itself(registry: Path, cli: Cli) -> None:
     assert cli("tag", "clf", "--allow-unpushed", cwd=registry).code == 0
     assert found(cli, registry)["clf"]["latest"] == "0.1.0"

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitckpt.config import CONFIG_PATH, Config
 from gitckpt.errors import UsageError
@@ -22,6 +22,9 @@ from gitckpt.repo import Repository, resolve_commit
 from gitckpt.search.index import Candidate, SearchIndex, card_facts
 from gitckpt.search.query import MetricFilter, Query, parse_field_filter, parse_metric_filter, parse_version_filter, version_in_series
 from gitckpt.sources import RevisionSource
+
+if TYPE_CHECKING:
+    from gitckpt.inventory import Progress
 
 __all__ = [
     "Hit",
@@ -55,12 +58,13 @@ class Hit:
         return {key: value for key, value in vars(self).items() if key != "rank"}
 
 
-def search(repo: Repository, query: Query, revision: str = "HEAD") -> list[Hit]:
+def search(repo: Repository, query: Query, revision: str = "HEAD", progress: Progress | None = None) -> list[Hit]:
+    """The cards at `revision` that match `query`; `progress` hears of a long (cold) indexing."""
     source = RevisionSource(repo, resolve_commit(repo, revision, "search"))
     with SearchIndex(repo) as index:
         config = index.config(source)
         _check_field_names(query, config)
-        index.add_missing(source)
+        index.add_missing(source, progress)
         index.sync_tags(repo)
         candidates = index.candidates(source, query)
     hits = [hit for candidate in candidates if (hit := _match(candidate, config, query)) is not None]

@@ -7,20 +7,25 @@ import json
 import sqlite3
 from dataclasses import asdict, dataclass, field
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitckpt.card import is_card_path, mapping, metric_entries, parse_card
 from gitckpt.config import CONFIG_PATH, Config
 from gitckpt.errors import InputError, UsageError
 from gitckpt.files import CARD_SIZE_LIMIT, decode_text
+from gitckpt.parallel import map_in_processes
 from gitckpt.registry import ArtifactState, Event, read_tag_events, read_tag_refs, registry_from_events, tag_refs_fingerprint
 from gitckpt.repo import Repository
 from gitckpt.search.query import Query
 from gitckpt.sources import RevisionSource
 
+if TYPE_CHECKING:  # the inventory imports every check: a search needs none of them
+    from gitckpt.inventory import Progress
+
 INDEX_FILE = "search.sqlite"
 INDEX_FORMAT = 3  # bump when a table, the card facts or the stored Event fields change: the index is then rebuilt
 _TABLES = ("cards", "prose", "tags", "artifacts", "configs", "listings", "revisions", "revision_files")
+PARALLEL_FROM = 200  # cards to index from which parsing them is spread over processes
 KEPT_REVISIONS = 4  # commits whose file lists stay in the index (searches of other commits run ls-tree)
 _SCHEMA = (
     # The facets SQL narrows on are columns; `facts` (JSON) holds them all for `_match`.
@@ -97,8 +102,9 @@ class SearchIndex:
     def __exit__(self, *exc_info: object) -> None:
         self.connection.close()
 
-    def add_missing(self, source: RevisionSource) -> int:
-        """Index the cards of `source` whose blob is not indexed yet; returns how many were read."""
+    def add_missing(self, source: RevisionSource, progress: Progress | None = None) -> int:
+        """Index the cards of `source` whose blob is not indexed yet; returns how many were read.
+        Many of them (a cold index) are parsed by one process per core."""
         self._list_files(source)
         missing = {
             path: oid
@@ -110,11 +116,12 @@ class SearchIndex:
         if not missing:
             return 0
         blobs = source.read(list(missing), lambda _: CARD_SIZE_LIMIT)
+        cards = [(path, blob if isinstance(blob := blobs.get(path), bytes) else None) for path in missing]
+        indexed = map_in_processes(_indexed_card, cards, parallel_from=PARALLEL_FROM, preload=__name__)
         with self.connection:
-            for path, oid in missing.items():
-                blob = blobs.get(path)
-                facts, body = card_facts(path, blob) if isinstance(blob, bytes) else (_UNREADABLE, "")
-                facts = {**facts, "oid": oid}
+            for done, ((path, _), (card, body)) in enumerate(zip(cards, indexed, strict=True), start=1):
+                oid = missing[path]
+                facts = {**card, "oid": oid}
                 self.connection.execute(
                     "INSERT OR REPLACE INTO cards VALUES (?, ?, ?, ?, ?)",
                     (oid, facts["name"], facts.get("kind"), facts.get("commercial", False), json.dumps(facts)),
@@ -123,6 +130,8 @@ class SearchIndex:
                 self.connection.execute(
                     "INSERT INTO prose VALUES (?, ?, ?, ?)", (oid, facts.get("name") or "", facts.get("description") or "", body)
                 )
+                if progress:
+                    progress(done, len(cards))
         return len(missing)
 
     def sync_tags(self, repo: Repository) -> int:
@@ -299,6 +308,11 @@ def _parse_committed_config(source: RevisionSource) -> Config:
     if isinstance(blob, InputError):
         raise blob
     return parse_config(decode_text(blob, CONFIG_PATH)) if blob is not None else Config()
+
+
+def _indexed_card(card: tuple[str, bytes | None]) -> tuple[dict[str, Any], str]:
+    path, blob = card
+    return card_facts(path, blob) if blob is not None else (_UNREADABLE, "")
 
 
 def card_facts(path: str, blob: bytes) -> tuple[dict[str, Any], str]:

@@ -1,0 +1,34 @@
+"""CPU-bound work spread over one process per core, when there is enough of it to pay for
+starting them (a fresh clone's first `check`, a cold search index)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from typing import TypeVar
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+MAX_WORKERS = 8
+
+
+def available_cores() -> int:
+    """The cores this process may run on (a container's share, not the machine's count)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def map_in_processes(function: Callable[[Item], Result], items: list[Item], *, parallel_from: int, preload: str) -> Iterator[Result]:
+    """`map(function, items)` in order; from `parallel_from` items on, in a forkserver pool (no
+    fork of a process that may run threads) whose server imports the `preload` module once.
+    `function` must be a module-level function of that module."""
+    workers = min(available_cores(), MAX_WORKERS)
+    if len(items) < parallel_from or workers < 2:
+        yield from map(function, items)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([preload])
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        yield from pool.map(function, items, chunksize=max(1, len(items) // (workers * 8)))
