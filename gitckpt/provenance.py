@@ -62,43 +62,108 @@ def artifact_log(
     reader: CardReader | None = None,
 ) -> list[LogEntry]:
     """Every commit up to `revision` that changed the card or pointer of `name`, newest first,
-    following renames. A caller logging many artifacts passes each card's path at `revision`,
-    the registry and a card reader, so that each is read once."""
-    import pygit2
-
-    from gitckpt.inventory import load_inventory
-
-    git_repo = reader.git_repo if reader else pygit2.Repository(str(repo.root))
-    head = git_repo.revparse_single(revision).peel(pygit2.Commit)
+    following renames (`card_path`: the card's path at `revision`, if the caller knows it)."""
     if card_path is None:
+        from gitckpt.inventory import load_inventory
+
         card_path = next((card.path for card in load_inventory(repo, revision=revision).cards.values() if card.name == name), None)
     if card_path is None:
         raise GitckptError(f"there is no committed card named {name!r}")
-    entries: list[LogEntry] = []
-    cards = reader or CardReader(git_repo)
-    paths = _tracked_paths(cards, head.tree, card_path)
+    return artifact_logs(repo, {name: card_path}, revision=revision, registry=registry, reader=reader)[name]
+
+
+@dataclass
+class _Followed:
+    """One artifact during a shared walk: the paths it has (card first, then its pointer) in
+    the commit being looked at, the changes found so far, and whether its history has ended."""
+
+    paths: list[str]
+    entries: list[LogEntry] = field(default_factory=list)
+    ended: bool = False
+
+
+def artifact_logs(
+    repo: Repository,
+    card_paths: dict[str, str],
+    *,
+    revision: str = "HEAD",
+    registry: Registry | None = None,
+    reader: CardReader | None = None,
+) -> dict[str, list[LogEntry]]:
+    """The log of each artifact (name -> its card's path at `revision`) from one walk of the
+    history: a commit is looked at for an artifact only where the trees on the way to its card
+    or pointer differ from the first parent's, so logging every artifact costs about one walk."""
+    import pygit2
+
+    cards = reader or CardReader(pygit2.Repository(str(repo.root)))
+    git_repo = cards.git_repo
+    head = git_repo.revparse_single(revision).peel(pygit2.Commit)
+    followed = {name: _Followed(_tracked_paths(cards, head.tree, path)) for name, path in card_paths.items()}
+    watched = _Watched()
+    for name, artifact in followed.items():
+        watched.add(name, artifact.paths)
     for commit in git_repo.walk(head.id, pygit2.enums.SortMode.TOPOLOGICAL | pygit2.enums.SortMode.TIME):
-        parent_tree = commit.parents[0].tree if commit.parents else None
-        changed = [path for path in paths if cards.blob_id(commit.tree, path) != cards.blob_id(parent_tree, path)]
-        if not changed or _same_as_a_parent(cards, commit, paths):
-            continue
-        entry = _entry(commit, paths[0])
-        renamed = (
-            _rename_source(parent_tree, commit.tree, paths[0])
-            if parent_tree is not None and cards.blob_id(parent_tree, paths[0]) is None
-            else None
-        )
-        _describe_change(entry, cards.at(parent_tree, renamed or paths[0]), cards.at(commit.tree, paths[0]))
-        if renamed:
-            entry.renamed_from = renamed
-            paths = _tracked_paths(cards, parent_tree, renamed)
-        entries.append(entry)
-        if parent_tree is None or all(cards.blob_id(parent_tree, path) is None for path in paths):
+        if not watched.owners:
             break
-    _add_signatures(repo, entries)
-    _add_merges(git_repo, entries)
-    _add_tags(git_repo, (registry or read_registry(repo)).artifact(name), entries)
-    return entries
+        parent_tree = commit.parents[0].tree if commit.parents else None
+        changed = _changed_entries(parent_tree, commit.tree, watched.children)
+        for name in sorted({owner for path in changed for owner in watched.owners.get(path, ())}):
+            artifact = followed[name]
+            before = list(artifact.paths)
+            _follow(cards, artifact, commit, parent_tree)
+            if artifact.ended or artifact.paths != before:
+                watched.remove(name, before)
+                if not artifact.ended:
+                    watched.add(name, artifact.paths)
+    line = _first_parent_line(git_repo)
+    states = registry or read_registry(repo)
+    for name, artifact in followed.items():
+        _add_signatures(repo, artifact.entries)
+        _add_merges(git_repo, line, artifact.entries)
+        _add_tags(git_repo, states.artifact(name), artifact.entries)
+    return {name: artifact.entries for name, artifact in followed.items()}
+
+
+def _follow(cards: CardReader, artifact: _Followed, commit: Any, parent_tree: Any) -> None:
+    """Record `commit`, which changed one of the artifact's paths: what changed, a rename (the
+    paths before it are followed from here on), and whether the history before it is empty."""
+    if _same_as_a_parent(cards, commit, artifact.paths):
+        return
+    entry = _entry(commit, artifact.paths[0])
+    renamed = (
+        _rename_source(parent_tree, commit.tree, artifact.paths[0])
+        if parent_tree is not None and cards.blob_id(parent_tree, artifact.paths[0]) is None
+        else None
+    )
+    _describe_change(entry, cards.at(parent_tree, renamed or artifact.paths[0]), cards.at(commit.tree, artifact.paths[0]))
+    if renamed:
+        entry.renamed_from = renamed
+        artifact.paths = _tracked_paths(cards, parent_tree, renamed)
+    artifact.entries.append(entry)
+    artifact.ended = parent_tree is None or all(cards.blob_id(parent_tree, path) is None for path in artifact.paths)
+
+
+@dataclass
+class _Watched:
+    """The paths a shared walk looks at, who follows each, and the directories on the way."""
+
+    owners: dict[str, set[str]] = field(default_factory=dict)
+    children: dict[str, set[str]] = field(default_factory=dict)
+
+    def add(self, name: str, paths: list[str]) -> None:
+        for path in paths:
+            self.owners.setdefault(path, set()).add(name)
+            parts = path.split("/")
+            for depth, part in enumerate(parts):
+                self.children.setdefault("/".join(parts[:depth]), set()).add(part)
+
+    def remove(self, name: str, paths: list[str]) -> None:
+        for path in paths:
+            owners = self.owners.get(path, set())
+            owners.discard(name)
+            if not owners and path in self.owners:
+                del self.owners[path]
+                _forget(self.children, path)
 
 
 @dataclass(frozen=True)
@@ -155,21 +220,29 @@ def _forget(children: dict[str, set[str]], path: str) -> None:
         del children[directory]
 
 
-def _changed_blobs(old: Any, new: Any, children: dict[str, set[str]], directory: str = "") -> dict[str, str]:
-    """The wanted paths whose entry in tree `new` differs from tree `old` (None: a root commit),
-    with their new ids. Only the wanted names are looked up, and a subtree with the same id in
-    both is skipped unread: a commit that touched no card or pointer costs a few lookups (a full
-    tree diff reads every entry)."""
-    changed: dict[str, str] = {}
+def _changed_blobs(old: Any, new: Any, children: dict[str, set[str]]) -> dict[str, str]:
+    """The wanted paths whose entry in tree `new` differs from tree `old` and exists in `new`,
+    with their new ids."""
+    return {path: oid for path, oid in _changed_entries(old, new, children).items() if oid is not None}
+
+
+def _changed_entries(old: Any, new: Any, children: dict[str, set[str]], directory: str = "") -> dict[str, str | None]:
+    """The wanted paths whose entry differs between tree `old` (None: a root commit) and tree
+    `new`, with the id in `new` (None: gone). Only the wanted names are looked up, and a subtree
+    with the same id in both is skipped unread: a commit that touched no card or pointer costs
+    a few lookups (a full tree diff reads every entry)."""
+    changed: dict[str, str | None] = {}
     for name in children.get(directory, ()):
         after, before = _tree_entry(new, name), _tree_entry(old, name)
-        if after is None or (before is not None and before.id == after.id):
+        if (after is None and before is None) or (after is not None and before is not None and before.id == after.id):
             continue
         path = f"{directory}/{name}" if directory else name
         if path not in children:
-            changed[path] = str(after.id)
-        elif after.type_str == "tree":
-            changed.update(_changed_blobs(before if before is not None and before.type_str == "tree" else None, after, children, path))
+            changed[path] = str(after.id) if after is not None else None
+        else:
+            old_folder = before if before is not None and before.type_str == "tree" else None
+            new_folder = after if after is not None and after.type_str == "tree" else None
+            changed.update(_changed_entries(old_folder, new_folder, children, path))
     return changed
 
 
@@ -321,11 +394,11 @@ def _add_signatures(repo: Repository, entries: list[LogEntry]) -> None:
         }.get(code, "signed, not verifiable here")
 
 
-def _add_merges(git_repo: Any, entries: list[LogEntry]) -> None:
-    """The merge on the default branch's first-parent line that brought each commit in."""
+def _first_parent_line(git_repo: Any) -> list[Any]:
+    """The default branch's first-parent line, oldest first (empty without a default branch)."""
     branch = next((ref for ref in DEFAULT_BRANCHES if ref in git_repo.references), None)
     if branch is None:
-        return
+        return []
     line = []
     commit = git_repo.references[branch].peel()
     while True:
@@ -334,6 +407,13 @@ def _add_merges(git_repo: Any, entries: list[LogEntry]) -> None:
             break
         commit = commit.parents[0]
     line.reverse()
+    return line
+
+
+def _add_merges(git_repo: Any, line: list[Any], entries: list[LogEntry]) -> None:
+    """The merge on the default branch's first-parent `line` that brought each commit in."""
+    if not line:
+        return
     on_line = {str(commit.id) for commit in line}
     for entry in entries:
         if entry.commit in on_line:

@@ -77,6 +77,23 @@ def test_log_follows_renames_merges_trailers_and_signatures(history: Path, cli: 
     assert "Reviewed-by: Grace Reviewer" in human and "renamed from models/clf.card.md" in human
 
 
+def test_one_walk_for_every_artifact_gives_each_its_own_log(history: Path) -> None:
+    from dataclasses import asdict
+
+    from gitckpt.provenance import artifact_log, artifact_logs
+    from gitckpt.repo import find_repository
+
+    repo = find_repository(history)
+    cards = {"clf": "models/classifier.card.md", "points": "data/points.card.md", "clf-eval": "evals/clf-eval.card.md"}
+    together = artifact_logs(repo, cards)
+    for name, card_path in cards.items():
+        alone = artifact_log(repo, name, card_path=card_path)
+        assert [asdict(entry) for entry in together[name]] == [asdict(entry) for entry in alone], name
+    created = "add dataset, model and eval"
+    assert [entry.summary for entry in together["clf"]] == ["Relicense", "Rename the card", "Retrain for nine epochs", created]
+    assert [entry.summary for entry in together["points"]] == [created] == [entry.summary for entry in together["clf-eval"]][-1:]
+
+
 def test_log_of_an_unknown_artifact(registry: Path, cli: Cli) -> None:
     result = cli("log", "nothing", cwd=registry)
     assert result.code == 1 and "no committed card named 'nothing'" in result.err

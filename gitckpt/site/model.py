@@ -11,7 +11,7 @@ from typing import Any
 from gitckpt.audit import AuditReport, audit
 from gitckpt.card import Card, is_finite_number, mapping, metric_entries
 from gitckpt.inventory import CardFacts, load_inventory
-from gitckpt.provenance import CardReader, Lineage, LogEntry, Neighbours, artifact_log, build_lineage, reverse_links, upstream_links
+from gitckpt.provenance import CardReader, Lineage, LogEntry, Neighbours, artifact_logs, build_lineage, reverse_links, upstream_links
 from gitckpt.registry import ArtifactState, Registry, Release, read_registry
 from gitckpt.repo import Repository, resolve_commit
 from gitckpt.sources import RevisionSource
@@ -90,7 +90,10 @@ def read_site_model(repo: Repository, revision: str = "HEAD", progress: Progress
     reader = CardReader(pygit2.Repository(str(repo.root)))
     parsed = _committed_cards(source, reader, [card.path for card in cards.values()])
     data = {path: card.data for path, card in parsed.items()}
-    snapshot = _Snapshot(repo, source.revision, read_registry(repo), cards, data, reader, upstream_links(cards), reverse_links(cards))
+    registry = read_registry(repo)
+    card_paths = {name: card.path for name, card in cards.items() if card.path in parsed}
+    logs = artifact_logs(repo, card_paths, revision=source.revision, registry=registry, reader=reader)
+    snapshot = _Snapshot(repo, source.revision, registry, cards, data, reader, upstream_links(cards), reverse_links(cards), logs)
     pages = []
     for done, (_, facts) in enumerate(sorted(cards.items()), start=1):
         if facts.path in parsed:
@@ -124,6 +127,7 @@ class _Snapshot:
     reader: CardReader  # every version of a card parsed once, for logs and metric history
     upstream: Neighbours
     dependents: Neighbours
+    logs: dict[str, list[LogEntry]]  # by artifact name, from one walk of the history
 
 
 def _artifact_page(snapshot: _Snapshot, facts: CardFacts, body: str) -> ArtifactPage:
@@ -138,9 +142,7 @@ def _artifact_page(snapshot: _Snapshot, facts: CardFacts, body: str) -> Artifact
         data=data,
         body=body,
         state=state,
-        log=artifact_log(
-            snapshot.repo, name, revision=snapshot.commit, card_path=facts.path, registry=snapshot.registry, reader=snapshot.reader
-        ),
+        log=snapshot.logs[name],
         upstream=build_lineage(name, snapshot.cards, snapshot.data, snapshot.registry, neighbours=snapshot.upstream),
         dependents=build_lineage(
             name, snapshot.cards, snapshot.data, snapshot.registry, depth=1, dependents=True, neighbours=snapshot.dependents
