@@ -1133,7 +1133,7 @@ def run_log(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
     from gitckpt.console import print_json
-    from gitckpt.provenance import artifact_log
+    from gitckpt.provenance import artifact_log, summarize_fields
     from gitckpt.repo import find_repository
 
     entries = artifact_log(find_repository(), args.name)
@@ -1147,7 +1147,7 @@ def run_log(args: argparse.Namespace) -> int:
             old, new = entry.bytes_changed["old"], entry.bytes_changed["new"]
             print(f"    bytes: sha256 {str(old.get('sha256'))[:16]}… → {str(new.get('sha256'))[:16]}…")
         if entry.fields_changed:
-            print(f"    fields: {', '.join(entry.fields_changed)}")
+            print(f"    fields: {', '.join(summarize_fields(entry.fields_changed))}")
         for key, values in entry.trailers.items():
             print(f"    {key}: {', '.join(values)}")
         if entry.renamed_from:

@@ -29,6 +29,20 @@ CANONICAL_TRAILER = {key.lower(): key for key in TRAILER_KEYS}
 DEFAULT_BRANCHES = ("refs/remotes/origin/HEAD", "refs/heads/main", "refs/heads/master")
 
 
+FIELDS_SHOWN = 6  # changed fields listed one by one; past that, grouped by top-level block
+
+
+def summarize_fields(fields: list[str]) -> list[str]:
+    """The changed fields as a reader wants them: each one while few, else one item per
+    top-level block (`release_checklist (18 fields)`); `--json` keeps every field."""
+    if len(fields) <= FIELDS_SHOWN:
+        return fields
+    groups: dict[str, list[str]] = {}
+    for name in fields:
+        groups.setdefault(re.split(r"[.\[]", name, maxsplit=1)[0], []).append(name)
+    return [members[0] if len(members) == 1 else f"{block} ({len(members)} fields)" for block, members in groups.items()]
+
+
 @dataclass
 class LogEntry:
     commit: str

@@ -198,3 +198,13 @@ def test_attest_refuses_what_it_cannot_attest(registry: Path, cli: Cli) -> None:
     git(registry, "tag", "clf@v0.1.0")
     result = cli("attest", "clf@v0.1.0", cwd=registry)
     assert result.code == 1 and "no gitckpt release record" in result.err
+
+
+def test_many_changed_fields_are_grouped_by_block_for_reading() -> None:
+    from gitckpt.provenance import summarize_fields
+
+    few = ["license", "limitations[0].description"]
+    assert summarize_fields(few) == few
+    checklist = [f"release_checklist.item_{index}.confirmed_at" for index in range(6)]
+    grouped = summarize_fields([*checklist, "license", "evaluation[0].value"])
+    assert grouped == ["release_checklist (6 fields)", "license", "evaluation[0].value"]

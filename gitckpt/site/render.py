@@ -17,6 +17,7 @@ from markupsafe import Markup, escape
 from gitckpt import __version__
 from gitckpt.card import BYTES_FIELD
 from gitckpt.errors import GitckptError
+from gitckpt.provenance import summarize_fields
 from gitckpt.site.charts import lineage_layout, metric_chart
 from gitckpt.site.model import ArtifactPage, SiteModel, page_slug
 
@@ -111,6 +112,7 @@ def _environment(model: SiteModel, title: str) -> Any:
         gitckpt_version=__version__,
         search_text=search_text,
         facts=facts_html,
+        summarize_fields=summarize_fields,
         bytes_field=lambda kind: BYTES_FIELD.get(kind, ""),
         date=lambda seconds: datetime.datetime.fromtimestamp(seconds, datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
     )
