@@ -21,7 +21,7 @@ from gitckpt.errors import UsageError
 from gitckpt.inventory import CardFacts, Inventory, load_inventory
 from gitckpt.pointer import POINTER_SUFFIX
 from gitckpt.provenance import LastChange, last_changes
-from gitckpt.registry import iso, read_registry
+from gitckpt.registry import Registry, iso, read_registry
 from gitckpt.repo import Repository, resolve_commit
 from gitckpt.tags import REGISTER
 
@@ -145,17 +145,25 @@ def audit(repo: Repository, revision: str = "HEAD", stale_days: int | None = Non
     `audit.stale_days` at that revision."""
     if stale_days is not None and stale_days < 0:
         raise UsageError(f"--stale-days {stale_days}: expected a number of days, 0 or more")
-    commit = resolve_commit(repo, revision, "audit")
-    inventory = load_inventory(repo, revision=commit)
+    inventory = load_inventory(repo, revision=resolve_commit(repo, revision, "audit"))
+    return audit_inventory(inventory, read_registry(repo), stale_days)
+
+
+def audit_inventory(inventory: Inventory, registry: Registry, stale_days: int | None = None) -> AuditReport:
+    """The audit of cards already read at one commit, and of the registry: for a caller (the
+    site) that has read both for its own use."""
+    commit = inventory.source.revision
+    if commit is None:
+        raise ValueError("an audit reads the cards of a commit, not of the work tree")
     days = inventory.config.stale_days if stale_days is None else stale_days
     return AuditReport(
         revision=commit,
         stale_days=days,
         cards_audited=len(inventory.cards),
         noassertion=_gaps(inventory),
-        stale_cards=_stale_cards(repo, commit, inventory, days),
+        stale_cards=_stale_cards(inventory.repo, commit, inventory, days),
         deprecated_linked=_deprecated_linked(inventory),
-        unsigned_releases=_unsigned_releases(repo),
+        unsigned_releases=_unsigned_releases(registry),
         uncarded_inputs=_uncarded_inputs(inventory),
     )
 
@@ -228,8 +236,7 @@ def _without_license(field: str) -> str:
     return field.removesuffix(".license")
 
 
-def _unsigned_releases(repo: Repository) -> tuple[UnsignedRelease, ...]:
-    registry = read_registry(repo)
+def _unsigned_releases(registry: Registry) -> tuple[UnsignedRelease, ...]:
     return tuple(
         UnsignedRelease(event.tag, event.artifact, event.version, event.commit, iso(event.created), event.author, not event.annotated)
         for name in sorted(registry.artifacts)

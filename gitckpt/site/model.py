@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from gitckpt.audit import AuditReport, audit
+from gitckpt.audit import AuditReport, audit_inventory
 from gitckpt.card import Card, is_finite_number, mapping, metric_entries
 from gitckpt.inventory import CardFacts, load_inventory
 from gitckpt.provenance import CardReader, Lineage, LogEntry, Neighbours, artifact_logs, build_lineage, reverse_links, upstream_links
@@ -101,7 +101,7 @@ def read_site_model(repo: Repository, revision: str = "HEAD", progress: Progress
         if progress:
             progress(done, len(cards))
     built_at = datetime.datetime.now(datetime.UTC).replace(microsecond=0).isoformat()
-    return SiteModel(commit=source.revision, built_at=built_at, artifacts=pages, audit=audit(repo, source.revision))
+    return SiteModel(commit=source.revision, built_at=built_at, artifacts=pages, audit=audit_inventory(inventory, registry))
 
 
 def _committed_cards(source: RevisionSource, reader: CardReader, paths: list[str]) -> dict[str, Card]:
