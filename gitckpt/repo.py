@@ -97,10 +97,15 @@ def identity(repo: Repository) -> str:
     return ident.rsplit(" ", 2)[0] if ident.count(" ") >= 2 else ident
 
 
+def commit_id(repo: Repository, revision: str) -> str | None:
+    """The full id of the commit `revision` names (a tag is peeled), or None if it names none."""
+    return git(["rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}"], repo.root, check=False).strip() or None
+
+
 def resolve_commit(repo: Repository, revision: str, command: str) -> str:
     """The commit `revision` names, for a read command's --rev; a usage error that says what is
     wrong otherwise: nothing committed yet, or no such commit."""
-    commit = git(["rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}"], repo.root, check=False).strip()
+    commit = commit_id(repo, revision)
     if commit:
         return commit
     if revision == "HEAD":

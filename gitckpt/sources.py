@@ -9,7 +9,7 @@ from functools import cached_property
 
 from gitckpt.errors import GitckptError, InputError
 from gitckpt.files import read_limited
-from gitckpt.repo import Repository, git, list_work_tree_files
+from gitckpt.repo import Repository, commit_id, git, list_work_tree_files
 
 SYMLINK_MODE = "120000"
 LimitOf = Callable[[str], int]
@@ -44,12 +44,10 @@ class RevisionSource:
     """Files as committed in `revision`: one `git ls-tree` (on first use: a caller that knows the
     tree already, such as the search index, never runs it) and one `git cat-file --batch`."""
 
-    def __init__(self, repo: Repository, revision: str) -> None:
+    def __init__(self, repo: Repository, revision: str, *, resolved: bool = False) -> None:
+        """`resolved`: `revision` is a commit id the caller has already resolved (no rev-parse)."""
         self.repo = repo
-        commit = git(["rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}"], repo.root, check=False).strip()
-        if not commit:
-            raise GitckptError(f"{revision!r} is not a commit in this repository")
-        self.revision = commit
+        self.revision = revision if resolved else _commit_of(repo, revision)
 
     @cached_property
     def _entries(self) -> dict[str, tuple[str, str, int]]:
@@ -109,3 +107,10 @@ class RevisionSource:
 
 
 Source = WorkTreeSource | RevisionSource
+
+
+def _commit_of(repo: Repository, revision: str) -> str:
+    commit = commit_id(repo, revision)
+    if not commit:
+        raise GitckptError(f"{revision!r} is not a commit in this repository")
+    return commit

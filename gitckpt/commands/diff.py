@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from gitckpt.errors import GitckptError, UsageError
 from gitckpt.inventory import load_inventory
-from gitckpt.repo import Repository, git
+from gitckpt.repo import Repository, commit_id, git
 from gitckpt.review import CardDiff, diff_sources
 from gitckpt.sources import RevisionSource, Source, WorkTreeSource
 
@@ -26,7 +26,7 @@ def resolve_base(repo: Repository, base: str | None) -> str:
         if not merge_base:
             raise GitckptError(f"HEAD shares no history with {branch}; name the base revision explicitly")
         return merge_base
-    commit = git(["rev-parse", "--verify", "--quiet", f"{base}^{{commit}}"], repo.root, check=False).strip()
+    commit = commit_id(repo, base)
     if commit:
         return commit
     if git(["rev-parse", "--is-shallow-repository"], repo.root).strip() == "true":
@@ -40,7 +40,7 @@ def resolve_base(repo: Repository, base: str | None) -> str:
 
 def card_diff(repo: Repository, base: str | None = None, head: str | None = None) -> tuple[str, str, list[CardDiff]]:
     base_commit = resolve_base(repo, base)
-    head_source: Source = RevisionSource(repo, resolve_base(repo, head)) if head else WorkTreeSource(repo)
+    head_source: Source = RevisionSource(repo, resolve_base(repo, head), resolved=True) if head else WorkTreeSource(repo)
     config = load_inventory(repo).config
-    diffs = diff_sources(RevisionSource(repo, base_commit), head_source, config.review)
+    diffs = diff_sources(RevisionSource(repo, base_commit, resolved=True), head_source, config.review)
     return base_commit, head_source.revision or "work tree", diffs

@@ -60,7 +60,7 @@ class Hit:
 
 def search(repo: Repository, query: Query, revision: str = "HEAD", progress: Progress | None = None) -> list[Hit]:
     """The cards at `revision` that match `query`; `progress` hears of a long (cold) indexing."""
-    source = RevisionSource(repo, resolve_commit(repo, revision, "search"))
+    source = RevisionSource(repo, resolve_commit(repo, revision, "search"), resolved=True)
     with SearchIndex(repo) as index:
         config = index.config(source)
         _check_field_names(query, config)
