@@ -51,9 +51,10 @@ def test_pre_push_lets_branches_through(registry: Path, cli: Cli, tmp_path: Path
     assert push(registry, "main").returncode == 0
 
 
-def ci_commands(template: str) -> list[str]:
+def ckpt_commands(template: str, command: str) -> list[str]:
+    """The arguments of each `git ckpt COMMAND …` line in a CI template (COMMAND included)."""
     text = (HOOKS / template).read_text()
-    return [line.split("git ckpt ", 1)[1] for line in text.splitlines() if "git ckpt ci" in line]
+    return [line.split("git ckpt ", 1)[1] for line in text.splitlines() if f"git ckpt {command}" in line]
 
 
 def test_ci_templates_are_valid_and_call_real_options() -> None:
@@ -64,7 +65,7 @@ def test_ci_templates_are_valid_and_call_real_options() -> None:
     assert gitlab["gitckpt-review"]["variables"]["GIT_DEPTH"] == "0"
     ci_parser = build_parser("ci")
     for template in ("github-actions.yml", "gitlab-ci.yml"):
-        (command,) = ci_commands(template)
+        (command,) = ckpt_commands(template, "ci")
         words = shlex.split(command.split(" || ")[0])
         args = ci_parser.parse_args(words)
         assert args.base and args.report
@@ -82,7 +83,7 @@ def test_pages_templates_are_valid_and_publish_what_site_writes() -> None:
     }
     site_parser = build_parser("site")
     for template, directory in published.items():
-        (command,) = [line.split("git ckpt ", 1)[1] for line in (HOOKS / template).read_text().splitlines() if "git ckpt site" in line]
+        (command,) = ckpt_commands(template, "site")
         args = site_parser.parse_args(shlex.split(command))
         assert str(args.output) == directory, template
 
