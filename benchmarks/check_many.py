@@ -11,7 +11,6 @@ Budget: warm check ≤ 0.5 s and no slower than `dvc status`.
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import shutil
 import sys
@@ -21,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from testing.cards import dataset_fields, eval_fields, model_fields, write_card
 from testing.repos import commit_all, make_repo, track
-from testing.timing import benchmark_repo, command_seconds, median_command_seconds
+from testing.timing import benchmark_arguments, benchmark_repo, command_seconds, median_command_seconds
 
 BUDGET_SECONDS = 0.5
 
@@ -56,10 +55,8 @@ def fields_for(kind: str, number: int, datasets: int, models: int) -> dict[str, 
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = benchmark_arguments(__doc__)
     parser.add_argument("--artifacts", type=int, default=1000, help="number of artifacts to generate")
-    parser.add_argument("--runs", type=int, default=5, help="timed runs per command (median reported)")
-    parser.add_argument("--keep", type=Path, help="build the repository here and keep it")
     args = parser.parse_args()
     with benchmark_repo(
         args.keep, "gitckpt-bench-", f"{args.artifacts} artifacts", lambda repo: build(make_repo(repo), args.artifacts)

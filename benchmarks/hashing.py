@@ -12,7 +12,6 @@ compare CPU work, not the disk.
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 import statistics
@@ -27,7 +26,15 @@ from gitckpt.hashing import digest_file
 from gitckpt.pointer import parse_pointer
 from testing.cards import model_fields, write_card
 from testing.repos import make_repo
-from testing.timing import BIN, command_seconds, interleaved_medians, median_command_seconds, median_seconds, run_command
+from testing.timing import (
+    BIN,
+    benchmark_arguments,
+    command_seconds,
+    interleaved_medians,
+    median_command_seconds,
+    median_seconds,
+    run_command,
+)
 
 
 def generate(path: Path, size_mib: int) -> None:
@@ -79,10 +86,8 @@ def report(label: str, ours: float, theirs: float, budget: str) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = benchmark_arguments(__doc__, runs=3, runs_help="runs per measurement")
     parser.add_argument("--size-mib", type=int, default=2048, help="size of the generated checkpoint")
-    parser.add_argument("--runs", type=int, default=3, help="runs per measurement (median reported)")
-    parser.add_argument("--keep", type=Path, help="work here and keep the files")
     args = parser.parse_args()
     workdir = args.keep or Path(tempfile.mkdtemp(prefix="gitckpt-hash-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)

@@ -10,7 +10,6 @@ is slow) on the same repository.
 
 from __future__ import annotations
 
-import argparse
 import json
 import subprocess
 import sys
@@ -21,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from gitckpt.records import render_message
 from testing.cards import dataset_fields, write_card
 from testing.repos import clean_env, commit_all, git, make_repo, track
-from testing.timing import BIN, benchmark_repo, command_seconds, median_command_seconds, run_command
+from testing.timing import BIN, benchmark_arguments, benchmark_repo, command_seconds, median_command_seconds, run_command
 
 BUDGET_SECONDS = 0.5
 STAGES = ("dev", "staging", "prod")
@@ -66,11 +65,9 @@ def tag(repo: Path, name: str, commit: str, message: str) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = benchmark_arguments(__doc__, runs_help="timed runs per gitckpt command")
     parser.add_argument("--artifacts", type=int, default=100, help="number of artifacts")
     parser.add_argument("--commits", type=int, default=50, help="number of commits the tags spread over")
-    parser.add_argument("--runs", type=int, default=5, help="timed runs per gitckpt command (median reported)")
-    parser.add_argument("--keep", type=Path, help="build the repository here and keep it")
     args = parser.parse_args()
     if args.commits < 6:
         parser.error("--commits must be at least 6: each artifact's six releases need their own commits")

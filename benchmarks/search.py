@@ -15,7 +15,6 @@ and `git grep` for the same phrase over the same commit, as the reference ratio.
 
 from __future__ import annotations
 
-import argparse
 import subprocess
 import sys
 from pathlib import Path
@@ -25,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from gitckpt.records import render_message
 from testing.cards import SHARED, model_fields, render_card
 from testing.repos import clean_env, git
-from testing.timing import benchmark_repo, command_seconds, median_command_seconds
+from testing.timing import benchmark_arguments, benchmark_repo, command_seconds, median_command_seconds
 
 WARM_BUDGET_SECONDS = 0.2
 REINDEX_BUDGET_SECONDS = 1.0
@@ -70,10 +69,8 @@ def change_cards(repo: Path, count: int) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = benchmark_arguments(__doc__, runs_help="timed runs of the warm search")
     parser.add_argument("--cards", type=int, default=10_000, help="number of model cards (two tags each)")
-    parser.add_argument("--runs", type=int, default=5, help="timed runs of the warm search (median reported)")
-    parser.add_argument("--keep", type=Path, help="build the repository here and keep it")
     args = parser.parse_args()
     with benchmark_repo(
         args.keep, "gitckpt-search-bench-", f"{args.cards} cards and {2 * args.cards} tags", lambda repo: build(repo, args.cards)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import os
 import shutil
@@ -68,3 +69,12 @@ def benchmark_repo(keep: Path | None, prefix: str, what: str, build: Callable[[P
     finally:
         if keep is None:
             shutil.rmtree(workdir, ignore_errors=True)
+
+
+def benchmark_arguments(description: str | None, *, runs: int = 5, runs_help: str = "timed runs per command") -> argparse.ArgumentParser:
+    """A benchmark's command line with the options every benchmark has: --runs (the median of
+    that many is reported) and --keep DIR (build there, and reuse what an earlier run built)."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=runs, help=f"{runs_help} (median reported)")
+    parser.add_argument("--keep", type=Path, help="work here and keep what was built, for the next run to reuse")
+    return parser
