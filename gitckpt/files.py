@@ -7,7 +7,7 @@ import os
 import posixpath
 from pathlib import Path, PurePosixPath
 
-from gitckpt.errors import InputError
+from gitckpt.errors import GitckptError, InputError
 
 CARD_SIZE_LIMIT = 1024 * 1024
 POINTER_SIZE_LIMIT = 64 * 1024
@@ -48,22 +48,42 @@ def read_text(path: Path, limit: int, display: str) -> str:
 
 
 def atomic_write(path: Path, text: str) -> None:
-    """Write via a temporary file in the same directory, fsync, rename: never a half-written file."""
+    """Write via a temporary file in the same directory, fsync, rename: never a half-written file.
+    A new file gets the permissions the umask gives (mkstemp's are 0600), an existing one keeps
+    its own; a path that cannot be written is an error naming it."""
     import tempfile
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise unwritable(path, exc) from exc
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
-        if path.exists():
-            os.chmod(tmp_name, path.stat().st_mode & 0o7777)
+        os.chmod(tmp_name, path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~current_umask())
         os.replace(tmp_name, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp_name).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise unwritable(path, exc) from exc
         raise
+
+
+def unwritable(path: Path, error: OSError) -> GitckptError:
+    """The error for an output path the system refused (missing folder, a file in the way, no
+    space), naming the part of the path that was refused when it is not the path itself."""
+    reason = error.strerror or str(error)
+    where = f" ({error.filename})" if error.filename and str(error.filename) != str(path) else ""
+    return GitckptError(f"{path}: cannot write there: {reason}{where}")
+
+
+def current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def unsafe_relative_path_reason(value: str) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -86,6 +87,19 @@ def test_imported_card_lists_what_is_left_to_fill_in(registry: Path, cli: Cli, t
 def test_json_export_is_the_front_matter(registry: Path, cli: Cli) -> None:
     result = cli("export", "clf", "--format", "json", cwd=registry)
     assert json.loads(result.out) == parse_card((registry / MODEL_CARD).read_text(), "card").data
+
+
+def test_an_output_path_that_cannot_be_written_is_an_error_naming_it(registry: Path, cli: Cli, tmp_path: Path) -> None:
+    in_the_way = tmp_path / "notes.txt"
+    in_the_way.write_text("a file where a folder would go")
+    result = cli("export", "clf", "--format", "json", "-o", str(in_the_way / "clf.json"), cwd=registry)
+    assert result.code == 1 and f"{in_the_way}/clf.json: cannot write there" in result.err and str(in_the_way) in result.err
+    previous_umask = os.umask(0o022)
+    try:
+        assert cli("export", "clf", "--format", "json", "-o", str(tmp_path / "clf.json"), cwd=registry).code == 0
+    finally:
+        os.umask(previous_umask)
+    assert (tmp_path / "clf.json").stat().st_mode & 0o777 == 0o644  # a new file: the umask's, not mkstemp's 0600
 
 
 def test_export_of_a_release_reads_the_released_card(registry: Path, cli: Cli, tmp_path: Path) -> None:

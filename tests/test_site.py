@@ -147,6 +147,8 @@ def test_a_directory_that_is_not_a_site_is_never_overwritten(registry: Path, cli
     finally:
         os.umask(previous_umask)
     assert (registry / "fresh").stat().st_mode & 0o777 == 0o755  # not mkdtemp's 0700: a web server's user reads it
+    result = cli("site", "-o", "notes/todo.txt/site", cwd=registry)
+    assert result.code == 1 and "notes/todo.txt/site: cannot write there" in result.err
     assert not [path for path in registry.iterdir() if path.name.startswith(".fresh")]
 
 

@@ -17,6 +17,7 @@ from markupsafe import Markup, escape
 from gitckpt import __version__
 from gitckpt.card import BYTES_FIELD
 from gitckpt.errors import GitckptError
+from gitckpt.files import current_umask, unwritable
 from gitckpt.provenance import summarize_fields
 from gitckpt.site.charts import lineage_layout, metric_chart
 from gitckpt.site.model import ArtifactPage, SiteModel, page_slug
@@ -30,22 +31,21 @@ def write_site(model: SiteModel, out_dir: Path, title: str) -> list[Path]:
     """Render every page into a fresh directory, then put it in place of `out_dir`. A directory
     that is neither empty nor a site gitckpt wrote is refused, so nothing of the user's is lost."""
     _refuse_foreign_directory(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
-    staging.chmod(0o777 & ~_umask())  # mkdtemp's 0700 would hide the site from a web server's user
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    except OSError as exc:
+        raise unwritable(out_dir, exc) from exc
+    staging.chmod(0o777 & ~current_umask())  # mkdtemp's 0700 would hide the site from a web server's user
     try:
         written = _render_all(model, staging, title)
         _swap_into_place(staging, out_dir)
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(staging, ignore_errors=True)
+        if isinstance(exc, OSError):
+            raise unwritable(out_dir, exc) from exc
         raise
     return [out_dir / path.relative_to(staging) for path in written]
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def _refuse_foreign_directory(out_dir: Path) -> None:
