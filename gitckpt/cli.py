@@ -381,6 +381,13 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+def _positive(text: str) -> int:
+    """An argparse type: a whole number, 1 or more (a usage error, exit 2, otherwise)."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number, 1 or more; got {text!r}")
+    return int(text)
+
+
 def _subparser(commands: argparse._SubParsersAction, name: str, summary: str, epilog: str) -> argparse.ArgumentParser:  # type: ignore[type-arg]
     return commands.add_parser(  # type: ignore[no-any-return]
         name, help=summary, description=summary, epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -478,7 +485,7 @@ def _add_eval(commands: argparse._SubParsersAction) -> None:  # type: ignore[typ
     rerun.add_argument("name", metavar="NAME", help="the eval card")
     rerun.add_argument("--record", action="store_true", help="record the new results (or, with --seeds, the spread) in the cards")
     rerun.add_argument(
-        "--seeds", type=int, metavar="N", help="run the stage with seeds 0..N-1 (DVC parameter `seed`) and report the spread"
+        "--seeds", type=_positive, metavar="N", help="run the stage with seeds 0..N-1 (DVC parameter `seed`) and report the spread"
     )
     rerun.add_argument("--json", action="store_true", help="print the comparison as JSON")
     rerun.set_defaults(handler=run_eval_run)
@@ -635,7 +642,7 @@ def _add_log(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
 def _add_lineage(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = _subparser(commands, "lineage", "the graph of what an artifact was built from (or what uses it)", LINEAGE_EPILOG)
     parser.add_argument("reference", metavar="NAME[@vX.Y.Z]", help="the artifact, or one of its releases")
-    parser.add_argument("--depth", type=int, help="follow links at most this many steps")
+    parser.add_argument("--depth", type=_positive, help="follow links at most this many steps")
     parser.add_argument("--dependents", action="store_true", help="the reverse graph: what links to this artifact")
     parser.add_argument("--format", choices=("text", "json", "dot", "mermaid"), default="text", help="output format")
     parser.set_defaults(handler=run_lineage)

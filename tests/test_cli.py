@@ -49,6 +49,14 @@ def test_unknown_command_is_a_usage_error(cli: Cli, tmp_path: Path) -> None:
     assert cli("frobnicate", cwd=tmp_path).code == 2
 
 
+@pytest.mark.parametrize(
+    "args", [("lineage", "clf", "--depth", "-1"), ("lineage", "clf", "--depth", "0"), ("eval", "run", "clf", "--seeds", "two")]
+)
+def test_counts_must_be_whole_numbers_from_one(cli: Cli, tmp_path: Path, args: tuple[str, ...]) -> None:
+    result = cli(*args, cwd=tmp_path)
+    assert result.code == 2 and f"expected a whole number, 1 or more; got {args[-1]!r}" in result.err
+
+
 def test_git_ckpt_runs_as_a_git_subcommand(tmp_path: Path) -> None:
     """`git ckpt` finds the `git-ckpt` console script on PATH."""
     import os
