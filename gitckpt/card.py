@@ -82,7 +82,7 @@ def parse_card(text: str, display: str) -> Card:
 
 def iter_placeholders(card: Card) -> Iterator[tuple[FieldPath, int, str]]:
     """Every scaffold placeholder still in the card: (field, line, placeholder text)."""
-    for field, value in _iter_strings(card.data, ()):
+    for field, value in iter_strings(card.data, ()):
         match = PLACEHOLDER.search(value)
         if match:
             yield field, card.line_of(field), match.group(0)
@@ -94,7 +94,7 @@ def iter_placeholders(card: Card) -> Iterator[tuple[FieldPath, int, str]]:
 
 def iter_links(card: Card) -> Iterator[Link]:
     """Every `artifact:` link the card declares (datasets, base model, eval logs, …)."""
-    for field, value in _iter_strings(card.data, ()):
+    for field, value in iter_strings(card.data, ()):
         if field and field[-1] == LINK_KEY and not PLACEHOLDER.search(value):
             yield Link(field=field, target=value.split("@", 1)[0], line=card.line_of(field), release=value if "@" in value else None)
 
@@ -112,13 +112,14 @@ def iter_noassertions(node: Any, path: FieldPath = ()) -> Iterator[tuple[FieldPa
             yield from iter_noassertions(value, (*path, index))
 
 
-def _iter_strings(node: Any, path: FieldPath) -> Iterator[tuple[FieldPath, str]]:
+def iter_strings(node: Any, path: FieldPath = ()) -> Iterator[tuple[FieldPath, str]]:
+    """Every string in a front-matter value, with its field path."""
     if isinstance(node, dict):
         for key, value in node.items():
-            yield from _iter_strings(value, (*path, key))
+            yield from iter_strings(value, (*path, key))
     elif isinstance(node, list):
         for index, value in enumerate(node):
-            yield from _iter_strings(value, (*path, index))
+            yield from iter_strings(value, (*path, index))
     elif isinstance(node, str):
         yield path, node
 

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from markupsafe import Markup, escape
 
 from gitckpt import __version__
-from gitckpt.card import BYTES_FIELD
+from gitckpt.card import BYTES_FIELD, iter_strings
 from gitckpt.errors import GitckptError
 from gitckpt.files import current_umask, unwritable
 from gitckpt.provenance import summarize_fields
@@ -136,17 +136,9 @@ def search_text(page: ArtifactPage) -> str:
     data = page.data
     words: list[str] = [page.name, page.kind, *page.state.stages]
     for key in ("description", "license", "architecture", "contact", "intended_use", "training_data", "contributors", "dataset", "model"):
-        words.extend(_strings(data.get(key)))
+        words.extend(text for _, text in iter_strings(data.get(key)))
     words.append(page.body)
     return " ".join(" ".join(words).split()).lower()[:SEARCH_TEXT_CHARACTERS]
-
-
-def _strings(value: object) -> list[str]:
-    if isinstance(value, dict):
-        return [text for item in value.values() for text in _strings(item)]
-    if isinstance(value, list):
-        return [text for item in value for text in _strings(item)]
-    return [str(value)] if isinstance(value, str | int | float) and not isinstance(value, bool) else []
 
 
 def facts_html(value: object) -> Markup:
