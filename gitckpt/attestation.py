@@ -1,6 +1,6 @@
 """in-toto Statement v1 with a SLSA Provenance v1 predicate for a release, built and validated
 with the `in-toto-attestation` package, and signed / verified with `ssh-keygen -Y` (namespace
-`gitckpt`) against `.gitckpt/allowed_signers`."""
+`gitckpt`) against the trusted allowed signers (trust.py)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ from gitckpt.errors import GitckptError
 from gitckpt.files import CARD_SIZE_LIMIT, decode_text
 from gitckpt.registry import Release
 from gitckpt.repo import Repository
-from gitckpt.signing import ALLOWED_SIGNERS, signing_key
+from gitckpt.signing import signing_key
 from gitckpt.sources import RevisionSource
+from gitckpt.trust import TrustRoot
 
 PREDICATE_TYPE = "https://slsa.dev/provenance/v1"
 BUILD_TYPE = "https://gitckpt.dev/training/v1"
@@ -34,10 +35,7 @@ def build_statement(repo: Repository, release: Release) -> dict[str, Any]:
         raise GitckptError(f"{release.event.tag} carries no gitckpt release record to attest")
     source = RevisionSource(repo, release.event.commit)
     card_path = record["card"]["path"]
-    content = source.read([card_path], lambda _: CARD_SIZE_LIMIT).get(card_path)
-    if not isinstance(content, bytes):
-        raise GitckptError(f"{card_path} cannot be read at {release.event.commit[:12]}")
-    card = parse_card(decode_text(content, card_path), card_path).data
+    card = _released_card(source, card_path)
     cards = _cards_by_name(source)
     subjects = [ResourceDescriptor(name=name, digest={"sha256": sha256}).pb for name, sha256 in _subjects(record, card)]
     provenance = provenance_pb2.Provenance()
@@ -56,6 +54,21 @@ def build_statement(repo: Repository, release: Release) -> dict[str, Any]:
     statement = Statement(subjects, PREDICATE_TYPE, predicate)
     statement.validate()
     return dict(json_format.MessageToDict(statement.pb))
+
+
+def released_files(repo: Repository, release: Release) -> list[tuple[str, str]]:
+    """(path, sha256) of each file the release recorded: what an attestation's subjects must be."""
+    record = release.event.record or {}
+    if "bytes" not in record:
+        raise GitckptError(f"{release.event.tag} carries no gitckpt release record")
+    return _subjects(record, _released_card(RevisionSource(repo, release.event.commit, resolved=True), record["card"]["path"]))
+
+
+def _released_card(source: RevisionSource, card_path: str) -> dict[str, Any]:
+    content = source.read([card_path], lambda _: CARD_SIZE_LIMIT).get(card_path)
+    if not isinstance(content, bytes):
+        raise GitckptError(f"{card_path} cannot be read at {source.revision[:12]}")
+    return parse_card(decode_text(content, card_path), card_path).data
 
 
 def _json(value: Any) -> dict[str, Any]:
@@ -122,20 +135,18 @@ def sign_file(repo: Repository, path: Path) -> Path:
     return signature
 
 
-def verify_signature(repo: Repository, path: Path) -> str:
-    """The principal whose valid signature `path.sig` is, per .gitckpt/allowed_signers."""
-    signers = repo.root / ALLOWED_SIGNERS
+def verify_signature(repo: Repository, trust: TrustRoot, path: Path) -> str:
+    """The principal whose valid signature `path.sig` is, per the trusted allowed signers."""
     signature = path.with_name(path.name + ".sig")
     if not signature.is_file():
         raise GitckptError(f"{path} is not signed (no {signature.name} beside it)")
-    if not signers.is_file():
-        raise GitckptError(f"there is no {ALLOWED_SIGNERS} to trust a signature against")
+    signers = trust.signers_file(repo)
     found = subprocess.run(
         ["ssh-keygen", "-Y", "find-principals", "-f", str(signers), "-s", str(signature)], capture_output=True, text=True, check=False
     )
     principal = found.stdout.strip().splitlines()[0] if found.returncode == 0 and found.stdout.strip() else None
     if principal is None:
-        raise GitckptError(f"{signature.name} was not made by a key in {ALLOWED_SIGNERS}")
+        raise GitckptError(f"{signature.name} was not made by a key in the trusted allowed signers ({trust.signers_from})")
     with path.open("rb") as data:
         checked = subprocess.run(
             ["ssh-keygen", "-Y", "verify", "-f", str(signers), "-I", principal, "-n", NAMESPACE, "-s", str(signature)],

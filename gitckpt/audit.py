@@ -21,9 +21,10 @@ from gitckpt.errors import UsageError
 from gitckpt.inventory import CardFacts, Inventory, load_inventory
 from gitckpt.pointer import POINTER_SUFFIX
 from gitckpt.provenance import LastChange, last_changes
-from gitckpt.registry import Registry, iso, read_registry
+from gitckpt.registry import Event, Registry, iso, read_registry
 from gitckpt.repo import Repository, resolve_commit
 from gitckpt.tags import REGISTER
+from gitckpt.trust import trust_root
 
 REPORT_FORMAT = 1
 SECONDS_PER_DAY = 86400
@@ -78,7 +79,9 @@ class DeprecatedLinked:
 
 
 @dataclass(frozen=True)
-class UnsignedRelease:
+class UnverifiedEvent:
+    """A registry tag whose signature the trust root does not verify, or that does not count."""
+
     tag: str
     artifact: str
     version: str | None
@@ -86,6 +89,9 @@ class UnsignedRelease:
     created: str
     author: str
     lightweight: bool  # no tag object: no tagger, no record, nothing to sign
+    action: str = REGISTER
+    signature: str = "unsigned"
+    ignored: str | None = None  # why the registry ignores it, when it does
 
 
 @dataclass(frozen=True)
@@ -112,8 +118,11 @@ class AuditReport:
     noassertion: tuple[GapGroup, ...]
     stale_cards: tuple[StaleCard, ...]
     deprecated_linked: tuple[DeprecatedLinked, ...]
-    unsigned_releases: tuple[UnsignedRelease, ...]
+    unsigned_releases: tuple[UnverifiedEvent, ...]
     uncarded_inputs: tuple[UncardedInput, ...] = ()
+    unverified_events: tuple[UnverifiedEvent, ...] = ()  # stage moves, withdrawals, deprecations
+    ignored_events: tuple[UnverifiedEvent, ...] = ()
+    trust: str = ""
 
     def summary(self) -> dict[str, int]:
         return {
@@ -124,6 +133,8 @@ class AuditReport:
             "deprecated_linked": len(self.deprecated_linked),
             "unsigned_releases": len(self.unsigned_releases),
             "uncarded_inputs": len(self.uncarded_inputs),
+            "unverified_events": len(self.unverified_events),
+            "ignored_events": len(self.ignored_events),
         }
 
     def to_json(self) -> dict[str, Any]:
@@ -137,16 +148,19 @@ class AuditReport:
             "deprecated_linked": [asdict(item) for item in self.deprecated_linked],
             "unsigned_releases": [asdict(release) for release in self.unsigned_releases],
             "uncarded_inputs": [asdict(item) for item in self.uncarded_inputs],
+            "unverified_events": [asdict(event) for event in self.unverified_events],
+            "ignored_events": [asdict(event) for event in self.ignored_events],
+            "trust": self.trust,
         }
 
 
-def audit(repo: Repository, revision: str = "HEAD", stale_days: int | None = None) -> AuditReport:
+def audit(repo: Repository, revision: str = "HEAD", stale_days: int | None = None, *, trust_ref: str | None = None) -> AuditReport:
     """The audit of the cards committed at `revision`; `stale_days` defaults to the policy's
     `audit.stale_days` at that revision."""
     if stale_days is not None and stale_days < 0:
         raise UsageError(f"--stale-days {stale_days}: expected a number of days, 0 or more")
     inventory = load_inventory(repo, revision=resolve_commit(repo, revision, "audit"))
-    return audit_inventory(inventory, read_registry(repo), stale_days)
+    return audit_inventory(inventory, read_registry(repo, trust_root(repo, trust_ref)), stale_days)
 
 
 def audit_inventory(inventory: Inventory, registry: Registry, stale_days: int | None = None) -> AuditReport:
@@ -156,6 +170,7 @@ def audit_inventory(inventory: Inventory, registry: Registry, stale_days: int | 
     if commit is None:
         raise ValueError("an audit reads the cards of a commit, not of the work tree")
     days = inventory.config.stale_days if stale_days is None else stale_days
+    unverified = _unverified_events(registry)
     return AuditReport(
         revision=commit,
         stale_days=days,
@@ -163,7 +178,10 @@ def audit_inventory(inventory: Inventory, registry: Registry, stale_days: int | 
         noassertion=_gaps(inventory),
         stale_cards=_stale_cards(inventory.repo, commit, inventory, days),
         deprecated_linked=_deprecated_linked(inventory),
-        unsigned_releases=_unsigned_releases(registry),
+        unsigned_releases=tuple(event for event in unverified if event.action == REGISTER and event.ignored is None),
+        unverified_events=tuple(event for event in unverified if event.action != REGISTER and event.ignored is None),
+        ignored_events=tuple(event for event in unverified if event.ignored is not None),
+        trust=registry.trust.describe() if registry.trust else "",
         uncarded_inputs=_uncarded_inputs(inventory),
     )
 
@@ -236,10 +254,23 @@ def _without_license(field: str) -> str:
     return field.removesuffix(".license")
 
 
-def _unsigned_releases(registry: Registry) -> tuple[UnsignedRelease, ...]:
-    return tuple(
-        UnsignedRelease(event.tag, event.artifact, event.version, event.commit, iso(event.created), event.author, not event.annotated)
-        for name in sorted(registry.artifacts)
-        for event in registry.artifacts[name].events
-        if event.action == REGISTER and not event.signed
+def _unverified_events(registry: Registry) -> list[UnverifiedEvent]:
+    """Every registry event whose signature is not verified, and every event that does not count."""
+    counted = [(event, None) for name in sorted(registry.artifacts) for event in registry.artifacts[name].events]
+    rows = [*counted, *((item.event, item.reason) for item in registry.rejected)]
+    return [_unverified(registry, event, reason) for event, reason in rows if reason or not registry.signature(event).verified]
+
+
+def _unverified(registry: Registry, event: Event, reason: str | None) -> UnverifiedEvent:
+    return UnverifiedEvent(
+        event.tag,
+        event.artifact,
+        event.version,
+        event.commit,
+        iso(event.created),
+        event.author,
+        not event.annotated,
+        event.action,
+        registry.signature(event).describe(),
+        reason,
     )

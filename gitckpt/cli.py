@@ -394,6 +394,14 @@ def _subparser(commands: argparse._SubParsersAction, name: str, summary: str, ep
     )
 
 
+def _add_trust_ref(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--trust-ref",
+        metavar="REF",
+        help="read the policy and allowed signers from REF's committed .gitckpt/ (default: the default branch; see SECURITY.md)",
+    )
+
+
 def _add_init(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = _subparser(commands, "init", "set this repository up for gitckpt (DVC, policy, hooks)", INIT_EPILOG)
     parser.add_argument("--git-hooks", action="store_true", help="install plain git hooks instead of a pre-commit framework hook")
@@ -499,6 +507,7 @@ def _add_tag(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     which.add_argument("--bump", choices=("major", "minor", "patch"), default="patch", help="which part of the latest version to increase")
     _add_tag_options(parser)
     parser.add_argument("--allow-unpushed", action="store_true", help="release even if the bytes are not in the DVC remote (recorded)")
+    _add_trust_ref(parser)
     parser.set_defaults(handler=run_tag)
 
 
@@ -515,6 +524,7 @@ def _add_promote(commands: argparse._SubParsersAction) -> None:  # type: ignore[
         parser.add_argument("reference", metavar="NAME@vX.Y.Z", help="the release")
         parser.add_argument("stage", metavar="STAGE", help="the stage, one of stages.allowed")
         _add_tag_options(parser)
+        _add_trust_ref(parser)
         parser.set_defaults(handler=run_promote, demote=name == "demote")
 
 
@@ -526,6 +536,7 @@ def _add_deprecate(commands: argparse._SubParsersAction) -> None:  # type: ignor
     parser.add_argument("--sign", action="store_true", help="sign the tag with your SSH key")
     parser.add_argument("--push", metavar="GIT_REMOTE", help="push the tag to this git remote")
     parser.add_argument("--json", action="store_true", help="print the tag and its record as JSON")
+    _add_trust_ref(parser)
     parser.set_defaults(handler=run_deprecate)
 
 
@@ -537,6 +548,7 @@ def _add_ls(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-
         "--version", metavar="X[.Y[.Z]]", help="only artifacts whose latest release is this version, or in this major or minor series"
     )
     parser.add_argument("--json", action="store_true", help="print the rows as JSON")
+    _add_trust_ref(parser)
     parser.set_defaults(handler=run_ls)
 
 
@@ -563,6 +575,7 @@ def _add_search(commands: argparse._SubParsersAction) -> None:  # type: ignore[t
     )
     parser.add_argument("--rev", default="HEAD", metavar="REV", help="search the registry as committed at REV (default HEAD)")
     parser.add_argument("--json", action="store_true", help="print the hits as JSON")
+    _add_trust_ref(parser)
     parser.set_defaults(handler=run_search)
 
 
@@ -573,6 +586,7 @@ def _add_audit(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "--stale-days", type=int, metavar="N", help="days a card may lag behind its bytes (default: audit.stale_days, else 90)"
     )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    _add_trust_ref(parser)
     parser.set_defaults(handler=run_audit)
 
 
@@ -580,22 +594,30 @@ def _add_show(commands: argparse._SubParsersAction) -> None:  # type: ignore[typ
     parser = _subparser(commands, "show", "show an artifact or one of its releases", REGISTRY_EPILOG)
     parser.add_argument("reference", metavar="NAME[@vX.Y.Z|@latest|#STAGE]", help="what to show")
     parser.add_argument("--json", action="store_true", help="print as JSON (for a release: its record)")
+    _add_trust_ref(parser)
     parser.set_defaults(handler=run_show)
 
 
 def _add_history(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = _subparser(commands, "history", "list registry events: releases, stage changes, deprecations", REGISTRY_EPILOG)
     parser.add_argument("name", nargs="?", metavar="NAME", help="only this artifact's events")
+    parser.add_argument(
+        "--all", action="store_true", help="also list the tags that do not count (unbound, badly signed, refused by policy) and why"
+    )
     parser.add_argument("--json", action="store_true", help="print the events as JSON")
+    _add_trust_ref(parser)
     parser.set_defaults(handler=run_history)
 
 
 def _add_verify(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = _subparser(commands, "verify", "verify a release's signature, record and (optionally) bytes", VERIFY_EPILOG)
-    parser.add_argument("reference", nargs="?", metavar="NAME@vX.Y.Z", help="the release to verify")
+    parser = _subparser(commands, "verify", "verify a registry tag's signature, binding, record and (optionally) bytes", VERIFY_EPILOG)
+    parser.add_argument(
+        "reference", nargs="?", metavar="TAG", help="the release (NAME@vX.Y.Z), stage move (NAME#STAGE[#N]) or other registry tag"
+    )
     parser.add_argument("--attestation", metavar="FILE", type=Path, help="verify this attestation (and FILE.sig) instead of a tag")
     parser.add_argument("--data", action="store_true", help="also verify the bytes against the recorded digests")
     parser.add_argument("--json", action="store_true", help="print the verification as JSON")
+    _add_trust_ref(parser)
     parser.set_defaults(handler=run_verify)
 
 
@@ -619,6 +641,7 @@ def _add_ci(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-
     parser.add_argument("--base", metavar="REF", help="the target branch or commit (default: merge base with the default branch)")
     parser.add_argument("--report", metavar="FILE", type=Path, help="write the Markdown report here")
     parser.add_argument("--json", action="store_true", help="print the result as JSON instead of the Markdown report")
+    _add_trust_ref(parser)
     parser.set_defaults(handler=run_ci)
 
 
@@ -694,6 +717,7 @@ def _add_site(commands: argparse._SubParsersAction) -> None:  # type: ignore[typ
     parser.add_argument("--rev", default="HEAD", help="the commit whose cards are shown (default HEAD); tags are always all read")
     parser.add_argument("--title", help="the site's title (default: the repository's directory name + ' registry')")
     parser.add_argument("--json", action="store_true", help="print where the site was written, as JSON")
+    _add_trust_ref(parser)
     parser.set_defaults(handler=run_site)
 
 
@@ -921,7 +945,7 @@ def run_tag(args: argparse.Namespace) -> int:
     from gitckpt.release import TagOptions, tag_release
     from gitckpt.repo import find_repository
 
-    options = TagOptions(args.version, args.bump, args.message, args.sign, args.push, args.allow_unpushed)
+    options = TagOptions(args.version, args.bump, args.message, args.sign, args.push, args.allow_unpushed, args.trust_ref)
     _print_created(tag_release(find_repository(), args.name, options), args.json)
     return EXIT_OK
 
@@ -931,7 +955,14 @@ def run_promote(args: argparse.Namespace) -> int:
     from gitckpt.repo import find_repository
 
     created = promote(
-        find_repository(), args.reference, args.stage, demote=args.demote, sign=args.sign, push=args.push, message=args.message
+        find_repository(),
+        args.reference,
+        args.stage,
+        demote=args.demote,
+        sign=args.sign,
+        push=args.push,
+        message=args.message,
+        trust_ref=args.trust_ref,
     )
     _print_created(created, args.json)
     return EXIT_OK
@@ -942,7 +973,10 @@ def run_deprecate(args: argparse.Namespace) -> int:
     from gitckpt.repo import find_repository
 
     _print_created(
-        deprecate(find_repository(), args.name, sunset=args.sunset, reason=args.reason, sign=args.sign, push=args.push), args.json
+        deprecate(
+            find_repository(), args.name, sunset=args.sunset, reason=args.reason, sign=args.sign, push=args.push, trust_ref=args.trust_ref
+        ),
+        args.json,
     )
     return EXIT_OK
 
@@ -952,7 +986,7 @@ def run_ls(args: argparse.Namespace) -> int:
     from gitckpt.console import print_json, print_table
     from gitckpt.repo import find_repository
 
-    rows = list_artifacts(find_repository(), kind=args.kind, stage=args.stage)
+    rows = list_artifacts(find_repository(), kind=args.kind, stage=args.stage, trust_ref=args.trust_ref)
     if args.json:
         print_json(rows)
         return EXIT_OK
@@ -987,7 +1021,7 @@ def run_search(args: argparse.Namespace) -> int:
         fields=tuple(parse_field_filter(text) for text in args.field),
     )
     with progress_bar("Indexing cards") as progress:
-        hits = search(find_repository(), query, args.rev, progress)
+        hits = search(find_repository(), query, args.rev, progress, args.trust_ref)
     if args.json:
         print_json([hit.to_json() for hit in hits])
         return EXIT_OK
@@ -1010,7 +1044,7 @@ def run_audit(args: argparse.Namespace) -> int:
     from gitckpt.console import print_audit_report, print_json
     from gitckpt.repo import find_repository
 
-    report = audit(find_repository(), args.rev, args.stale_days)
+    report = audit(find_repository(), args.rev, args.stale_days, trust_ref=args.trust_ref)
     if args.json:
         print_json(report.to_json())
     else:
@@ -1023,7 +1057,7 @@ def run_show(args: argparse.Namespace) -> int:
     from gitckpt.console import print_json, print_release, print_table
     from gitckpt.repo import find_repository
 
-    view = show(find_repository(), args.reference)
+    view = show(find_repository(), args.reference, trust_ref=args.trust_ref)
     if args.json:
         print_json(view.get("record", view) if "record" in view else view)
         return EXIT_OK
@@ -1034,10 +1068,13 @@ def run_show(args: argparse.Namespace) -> int:
     print(f"{view['name']}: {latest}, stages {view.get('stages') or 'none'}" + (", DEPRECATED" if view.get("deprecated") else ""))
     _print_baseline(view)
     rows = [
-        [f"v{r['version']}", r["created"], r["author"], r["commit"][:12], ", ".join(r["stages"]), "yes" if r["signed"] else "no"]
+        [f"v{r['version']}", r["created"], r["author"], r["commit"][:12], ", ".join(r["stages"]), r["signature"]["description"]]
         for r in view["releases"]
     ]
-    print_table(("version", "created", "by", "commit", "stages held", "signed"), rows)
+    print_table(("version", "created", "by", "commit", "stages held", "signature"), rows)
+    for note in view.get("notes", []):
+        print(f"note: {note}")
+    print(view["trust"]["description"])
     return EXIT_OK
 
 
@@ -1054,15 +1091,24 @@ def run_history(args: argparse.Namespace) -> int:
     from gitckpt.console import print_json, print_table
     from gitckpt.repo import find_repository
 
-    events = history(find_repository(), args.name)
+    events = history(find_repository(), args.name, include_rejected=args.all, trust_ref=args.trust_ref)
     if args.json:
         print_json(events)
         return EXIT_OK
     rows = [
-        [e["created"], e["artifact"], e["action"], f"v{e['version']}" if e["version"] else "", e["stage"] or "", e["author"], e["tag"]]
+        [
+            e["created"],
+            e["artifact"],
+            e["action"],
+            f"v{e['version']}" if e["version"] else "",
+            e["stage"] or "",
+            e["author"],
+            e["tag"],
+            e["signature"]["description"] if e["counts"] else f"IGNORED: {e['rejected']}",
+        ]
         for e in events
     ]
-    print_table(("when", "artifact", "event", "version", "stage", "by", "tag"), rows)
+    print_table(("when", "artifact", "event", "version", "stage", "by", "tag", "signature"), rows)
     return EXIT_OK
 
 
@@ -1075,12 +1121,23 @@ def run_verify(args: argparse.Namespace) -> int:
     if (args.reference is None) == (args.attestation is None):
         raise UsageError("name a release (NAME@vX.Y.Z) or an --attestation FILE, not both")
     repo = find_repository()
-    result = verify_attestation(repo, args.attestation) if args.attestation else verify(repo, args.reference, data=args.data)
+    if args.attestation:
+        result = verify_attestation(repo, args.attestation, trust_ref=args.trust_ref)
+    else:
+        result = verify(repo, args.reference, data=args.data, trust_ref=args.trust_ref)
     if args.json:
         print_json(
-            {"tag": result.tag, "ok": result.ok, "principal": result.principal, "verified": result.verified, "problems": result.problems}
+            {
+                "tag": result.tag,
+                "ok": result.ok,
+                "principal": result.principal,
+                "verified": result.verified,
+                "problems": result.problems,
+                "trust": result.trust,
+            }
         )
     else:
+        print(result.trust)
         for line in result.verified:
             print(f"  ok    {line}")
         for line in result.problems:
@@ -1300,7 +1357,7 @@ def run_site(args: argparse.Namespace) -> int:
     from gitckpt.repo import find_repository
 
     with progress_bar("Reading artifacts") as progress:
-        result = build_site(find_repository(), args.output, args.rev, args.title, progress)
+        result = build_site(find_repository(), args.output, args.rev, args.title, progress, args.trust_ref)
     if args.json:
         print_json({"output": str(result.output), "index": str(result.index), "artifacts": result.artifacts, "files": result.files})
         return EXIT_OK

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from gitckpt.errors import InputError
+from gitckpt.files import decode_text
 from gitckpt.strict_yaml import format_field_path, load_yaml
+
+if TYPE_CHECKING:
+    from gitckpt.cache import Cache
 
 CONFIG_PATH = ".gitckpt/config.yaml"
 GTO_NAME_PATTERN = r"[a-z0-9]([a-z0-9-/]*[a-z0-9])?"
 DEFAULT_STAGES = ("dev", "staging", "prod")
 DEFAULT_STALE_DAYS = 90
 SEVERITIES = ("error", "warning", "off")
-# Parse failures, leaked secrets and code-running pickles cannot be waved through by policy.
-MANDATORY_CHECKS = ("GC101", "GC102", "GC201", "GC601", "GC701")
+# Parse failures, leaked secrets, code-running pickles and pull requests that rewrite the policy
+# judging them cannot be waved through by policy.
+MANDATORY_CHECKS = ("GC101", "GC102", "GC201", "GC601", "GC701", "GC801")
 
 DEFAULT_CONFIG_TEXT = f"""\
 # gitckpt policy for this repository. Committed, so every clone enforces the same rules.
@@ -78,6 +83,7 @@ class Config:
     signers: tuple[Signer, ...] = ()
     review: dict[str, str] = field(default_factory=dict)
     stale_days: int = DEFAULT_STALE_DAYS
+    trust_ref: str | None = None
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Config:
@@ -96,6 +102,20 @@ class Config:
         """The named groups' values in `name` (empty when it does not match the pattern)."""
         match = re.fullmatch(self.naming_pattern, name)
         return {key: value for key, value in match.groupdict().items() if value is not None} if match else {}
+
+
+def cached_config(data: bytes, cache: Cache) -> Config:
+    """The policy in `data` (the bytes of a config.yaml), parsed once per content and rules."""
+    from gitckpt.hashing import content_digest
+    from gitckpt.schema import rules_fingerprint
+
+    key = f"config:{rules_fingerprint()}:{CONFIG_PATH}:{content_digest(data)}"
+    cached = cache.get_results([key]).get(key)
+    if cached is not None:
+        return Config.from_json(cached)
+    config = parse_config(decode_text(data, CONFIG_PATH))
+    cache.put_results({key: asdict(config)})
+    return config
 
 
 def parse_config(text: str, display: str = CONFIG_PATH) -> Config:
@@ -139,6 +159,7 @@ def parse_config(text: str, display: str = CONFIG_PATH) -> Config:
         review=dict(data.get("review") or {}),
         stale_days=int(data.get("audit", {}).get("stale_days", DEFAULT_STALE_DAYS)),
         require_signature=bool(release.get("require_signature", False)),
+        trust_ref=release.get("trust_ref"),
         signers=tuple(
             Signer(item["principal"], tuple(item.get("artifacts", ["*"])), tuple(item.get("stages", ["*"])))
             for item in release.get("signers", [])

@@ -79,7 +79,7 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> Non
 def print_release(view: dict[str, Any]) -> None:
     """One release: what it is, where it came from, what was checked."""
     record = view.get("record") or {}
-    print(f"{view['tag']}  ({'signed' if view['signed'] else 'unsigned'}, by {view['author']}, {view['created']})")
+    print(f"{view['tag']}  ({view['signature']['description']}, by {view['author']}, {view['created']})")
     print(f"  commit   {view['commit']}")
     if view["current_stages"]:
         print(f"  stages   {', '.join(view['current_stages'])}")
@@ -143,6 +143,7 @@ def print_audit_report(report: AuditReport) -> None:
     """One short section per finding kind, then the counts."""
     summary = report.summary()
     print(f"Audited {_count(report.cards_audited, 'card')} at {report.revision[:12]}.")
+    print(report.trust)
     _section(
         f"noassertion gaps: {_count(summary['noassertion_gaps'], 'gap')} in {_count(summary['noassertion_fields'], 'field')}",
         ("field", "count", "artifact", "where", "reason"),
@@ -179,9 +180,19 @@ def print_audit_report(report: AuditReport) -> None:
         ],
     )
     _section(
-        f"releases without a signature: {len(report.unsigned_releases)}",
-        ("tag", "created", "by", "tag kind"),
-        [[r.tag, r.created, r.author or "?", "lightweight" if r.lightweight else "annotated, unsigned"] for r in report.unsigned_releases],
+        f"releases without a signature: {len(report.unsigned_releases)} (verified against the trust root)",
+        ("tag", "created", "by", "signature"),
+        [[r.tag, r.created, r.author or "?", "lightweight" if r.lightweight else r.signature] for r in report.unsigned_releases],
+    )
+    _section(
+        f"stage moves, withdrawals and deprecations without a verified signature: {len(report.unverified_events)}",
+        ("tag", "created", "by", "signature"),
+        [[r.tag, r.created, r.author or "?", "lightweight" if r.lightweight else r.signature] for r in report.unverified_events],
+    )
+    _section(
+        f"tags the registry ignores: {len(report.ignored_events)}",
+        ("tag", "created", "by", "why"),
+        [[r.tag, r.created, r.author or "?", r.ignored] for r in report.ignored_events],
     )
     _section(
         f"datasets, sources and base models without a card here: {len(report.uncarded_inputs)}",

@@ -21,9 +21,9 @@ from gitckpt.checks.license import check_license_expressions, upstream_entries
 from gitckpt.checks.placeholders import check_placeholders
 from gitckpt.checks.pointer_format import POINTER_FORMAT, load_pointer
 from gitckpt.checks.sensitive import scan_card_text
-from gitckpt.config import CONFIG_PATH, Config, parse_config
+from gitckpt.config import CONFIG_PATH, Config, cached_config
 from gitckpt.errors import InputError
-from gitckpt.files import CARD_SIZE_LIMIT, POINTER_SIZE_LIMIT, decode_text
+from gitckpt.files import CARD_SIZE_LIMIT, POINTER_SIZE_LIMIT
 from gitckpt.hashing import content_digest
 from gitckpt.parallel import map_in_processes
 from gitckpt.pointer import is_pointer_path
@@ -155,13 +155,7 @@ def _load_config(source: Source, cache: Cache) -> Config:
         return Config()
     if isinstance(data, InputError):
         raise data
-    key = _content_key("config", CONFIG_PATH, data)
-    cached = cache.get_results([key]).get(key)
-    if cached is not None:
-        return Config.from_json(cached)
-    config = parse_config(decode_text(data, CONFIG_PATH))
-    cache.put_results({key: asdict(config)})
-    return config
+    return cached_config(data, cache)
 
 
 def _read_files(source: Source, cache: Cache, paths: list[str], inventory: Inventory, progress: Progress | None) -> None:

@@ -20,13 +20,12 @@ from gitckpt.errors import GitckptError, InputError
 from gitckpt.files import decode_text
 from gitckpt.pointer import POINTER_SUFFIX
 from gitckpt.registry import ArtifactState, Registry, read_registry
-from gitckpt.repo import Repository
+from gitckpt.repo import DEFAULT_BRANCHES, Repository
 from gitckpt.review import semantic_changes
 
 TRAILER_KEYS = ("Reviewed-by", "Signed-off-by", "Co-authored-by", "Approved-by", "Acked-by", "Tested-by")
 TRAILER = re.compile(rf"^({'|'.join(TRAILER_KEYS)}):\s*(.+)$", re.IGNORECASE | re.MULTILINE)
 CANONICAL_TRAILER = {key.lower(): key for key in TRAILER_KEYS}
-DEFAULT_BRANCHES = ("refs/remotes/origin/HEAD", "refs/heads/main", "refs/heads/master")
 
 
 FIELDS_SHOWN = 6  # changed fields listed one by one; past that, grouped by top-level block

@@ -1,6 +1,10 @@
 """The registry: every tag read in one `git for-each-ref`, turned into events, then into the
 state of each artifact (versions, stages, deprecation). No checkout, no per-tag process.
 
+An event counts only when it is bound to its tag (records.binding_problem) and, judged against
+the trust root, its signature is not bad and the trusted policy accepts it (`judge`); the
+others are kept, with the reason, in `Registry.rejected`.
+
 Callers that keep events between runs (the search index) list the tags' object ids with
 `read_tag_refs`, read only the tags they have not seen with `read_tag_events` and fold
 what they kept with `registry_from_events`: this module stays the one reader of tags."""
@@ -12,17 +16,22 @@ import hashlib
 import os
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from gitckpt.records import parse_record
+from gitckpt.config import Config
+from gitckpt.errors import InputError
+from gitckpt.records import binding_problem, parse_record
 from gitckpt.repo import Repository, git
+from gitckpt.signing import BAD, NOT_SIGNED, Signature, allowed, tag_signatures
 from gitckpt.tags import ASSIGN, DEPRECATE, PHASE, REGISTER, UNASSIGN, WITHDRAW, Version, parse_tag_name
+from gitckpt.trust import TrustRoot, trust_root
 
 FIELDS = (
     "%(refname:strip=2)",
     "%(objecttype)",
+    "%(tag)",
     "%(objectname)",
     "%(*objectname)",
     "%(taggername)",
@@ -49,15 +58,29 @@ class Event:
     author: str
     author_email: str
     annotated: bool
-    signed: bool
+    has_signature: bool
     subject: str
     version: str | None = None
     stage: str | None = None
     counter: int | None = None
     record: dict[str, Any] | None = None
+    tag_object: str = ""
+    problem: str | None = None  # why the event is not bound to its tag (records.binding_problem)
 
     def to_json(self) -> dict[str, Any]:
-        return {key: value for key, value in vars(self).items() if key != "record"} | {"has_record": self.record is not None}
+        hidden = ("record", "tag_object", "problem")
+        return {key: value for key, value in vars(self).items() if key not in hidden} | {"has_record": self.record is not None}
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """An event that has no effect on the registry, and why."""
+
+    event: Event
+    reason: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"tag": self.event.tag, "artifact": self.event.artifact, "reason": self.reason}
 
 
 @dataclass
@@ -94,9 +117,18 @@ class ArtifactState:
 class Registry:
     artifacts: dict[str, ArtifactState] = field(default_factory=dict)
     ignored_tags: int = 0
+    rejected: list[Rejected] = field(default_factory=list)
+    signatures: dict[str, Signature] = field(default_factory=dict)  # by tag name; absent: unsigned
+    trust: TrustRoot | None = None
 
     def artifact(self, name: str) -> ArtifactState | None:
         return self.artifacts.get(name)
+
+    def signature(self, event: Event) -> Signature:
+        return self.signatures.get(event.tag, NOT_SIGNED)
+
+    def rejected_for(self, name: str) -> list[Rejected]:
+        return [item for item in self.rejected if item.event.artifact == name]
 
 
 def iso(timestamp: int) -> str:
@@ -105,14 +137,8 @@ def iso(timestamp: int) -> str:
 
 
 def read_events(repo: Repository) -> tuple[list[Event], int]:
-    """Every registry event, oldest first, and how many tags were not registry tags."""
-    events, ignored = [], 0
-    for tag, row in _tag_rows(repo, ["refs/tags"]):
-        event = _event(tag, row)
-        if event is None:
-            ignored += 1
-        else:
-            events.append(event)
+    """Every registry event, in the order they apply, and how many tags were not registry tags."""
+    events, ignored = _read_events(repo, ["refs/tags"])
     events.sort(key=event_order)
     return events, ignored
 
@@ -123,9 +149,24 @@ def read_tag_events(repo: Repository, tags: Iterable[str]) -> dict[str, Event]:
     wanted = {tag for tag in tags if parse_tag_name(tag) is not None}
     if not wanted:
         return {}
-    rows = _tag_rows(repo, _ref_patterns(wanted))
     # A pattern also matches the refs below it (`refs/tags/a` matches `refs/tags/a/b`).
-    return {tag: event for tag, row in rows if tag in wanted and (event := _event(tag, row)) is not None}
+    events, _ = _read_events(repo, _ref_patterns(wanted), wanted)
+    return {event.tag: event for event in events}
+
+
+def _read_events(repo: Repository, patterns: list[str], wanted: set[str] | None = None) -> tuple[list[Event], int]:
+    """The events of the tags matching `patterns` (and in `wanted`, when given), bound to their tags."""
+    events, headers, ignored = [], {}, 0
+    for tag, row in _tag_rows(repo, patterns):
+        if wanted is not None and tag not in wanted:
+            continue
+        event = _event(tag, row)
+        if event is None:
+            ignored += 1
+            continue
+        events.append(event)
+        headers[tag] = row[1] if event.annotated else None
+    return _bind(repo, events, headers), ignored
 
 
 def _tag_rows(repo: Repository, patterns: list[str]) -> Iterator[tuple[str, list[str]]]:
@@ -196,17 +237,24 @@ def read_tag_refs(repo: Repository) -> dict[str, str]:
     return refs
 
 
-def event_order(event: Event) -> tuple[int, int, int, str]:
-    return (event.created, PHASE[event.action], event.counter or 0, event.tag)
+def event_order(event: Event) -> tuple[int, bool, int, int, str]:
+    """The order events apply in: releases, withdrawals, stage moves by their counter (never by
+    the tagger date, which whoever makes the tag writes), deprecations."""
+    return (PHASE[event.action], event.counter is None, event.counter or 0, event.created, event.tag)
 
 
 def _event(tag: str, row: list[str]) -> Event | None:
     name = parse_tag_name(tag)
     if name is None:
         return None
-    kind, target, peeled, tagger, email, tagged_at, created_at, subject, body, signature = row
+    kind, _, target, peeled, tagger, email, tagged_at, created_at, subject, body, signature = row
     annotated = kind == "tag"
-    message = f"{subject}\n\n{body}" if body else subject
+    record, problem = None, None
+    if annotated:
+        try:
+            record = parse_record(f"{subject}\n\n{body}" if body else subject, tag)
+        except InputError as error:
+            problem = f"its record cannot be read: {error.message}"
     return Event(
         tag=tag,
         artifact=name.artifact,
@@ -216,46 +264,126 @@ def _event(tag: str, row: list[str]) -> Event | None:
         author=tagger,
         author_email=email,
         annotated=annotated,
-        signed=bool(signature.strip()),
+        has_signature=bool(signature.strip()),
         subject=subject,
         version=name.version,
         stage=name.stage,
         counter=name.counter,
-        record=parse_record(message) if annotated else None,
+        record=record,
+        tag_object=target if annotated else "",
+        problem=problem,
     )
 
 
-def read_registry(repo: Repository) -> Registry:
+def _bind(repo: Repository, events: list[Event], headers: dict[str, str | None]) -> list[Event]:
+    """The events with `problem` set where they are not bound to their tag. The verdict depends
+    only on the tag object and the ref's name, so it is remembered by both."""
+    from gitckpt.cache import Cache
+    from gitckpt.schema import rules_fingerprint
+
+    fingerprint = rules_fingerprint()
+    keys = {event.tag: f"binding:{fingerprint}:{event.tag_object or event.commit}:{event.tag}" for event in events if not event.problem}
+    with Cache(repo.state_dir) as cache:
+        verdicts = cache.get_results(keys.values())
+        fresh = {
+            keys[event.tag]: {"problem": _binding_problem(event, headers[event.tag])}
+            for event in events
+            if keys.get(event.tag) not in verdicts and event.tag in keys
+        }
+        cache.put_results(fresh)
+    verdicts.update(fresh)
+    return [replace(event, problem=verdicts[keys[event.tag]]["problem"]) if event.tag in keys else event for event in events]
+
+
+def _binding_problem(event: Event, header: str | None) -> str | None:
+    name = parse_tag_name(event.tag)
+    assert name is not None  # only registry tags become events
+    return binding_problem(event.tag, name, header, event.commit, event.record)
+
+
+def read_registry(repo: Repository, trust: TrustRoot | None = None) -> Registry:
+    """The registry as the trust root (default: the default branch's) sees it: every tag read,
+    bound and judged."""
     events, ignored = read_events(repo)
-    return registry_from_events(events, ignored)
+    return judge(repo, trust or trust_root(repo), events, ignored)
 
 
-def registry_from_events(events: Iterable[Event], ignored_tags: int = 0) -> Registry:
-    """The state of each artifact after its events, applied oldest first."""
-    registry = Registry(ignored_tags=ignored_tags)
-    for event in sorted(events, key=event_order):
-        state = registry.artifacts.setdefault(event.artifact, ArtifactState(event.artifact))
-        state.events.append(event)
-        _apply(state, event)
+def judge(repo: Repository, trust: TrustRoot, events: Iterable[Event], ignored_tags: int = 0) -> Registry:
+    """The state after the events that count: bound to their tags, not carrying a bad signature,
+    and (under release.require_signature) signed by a trusted principal the policy allows."""
+    events = list(events)
+    signatures = tag_signatures(repo, trust, (event.tag_object for event in events if event.has_signature))
+    by_tag = {event.tag: signatures.get(event.tag_object, NOT_SIGNED) for event in events}
+    rejected, counted = [], []
+    for event in events:
+        reason = event.problem or _policy_problem(trust.config, event, by_tag[event.tag])
+        if reason:
+            rejected.append(Rejected(event, reason))
+        else:
+            counted.append(event)
+    registry = registry_from_events(counted, ignored_tags)
+    registry.rejected = rejected + registry.rejected
+    registry.signatures = {tag: signature for tag, signature in by_tag.items() if signature is not NOT_SIGNED}
+    registry.trust = trust
     return registry
 
 
-def _apply(state: ArtifactState, event: Event) -> None:
+def _policy_problem(config: Config, event: Event, signature: Signature) -> str | None:
+    if signature.status == BAD:
+        return "its signature does not verify (bad signature)"
+    if not config.require_signature:
+        return None
+    if not signature.verified:
+        return f"{signature.describe()}, and the trusted policy requires verified signatures (release.require_signature)"
+    assert signature.principal is not None
+    if not allowed(config, signature.principal, event.artifact, event.stage):
+        what = f"move {event.artifact} in stage {event.stage}" if event.stage else f"release {event.artifact}"
+        return f"signed by {signature.principal}, who may not {what} under the trusted release.signers"
+    return None
+
+
+def registry_from_events(events: Iterable[Event], ignored_tags: int = 0) -> Registry:
+    """The state of each artifact after its events, in the order they apply; a stage move or
+    withdrawal that names no release is rejected."""
+    registry = Registry(ignored_tags=ignored_tags)
+    for event in sorted(events, key=event_order):
+        state = registry.artifacts.setdefault(event.artifact, ArtifactState(event.artifact))
+        reason = _apply(state, event)
+        if reason:
+            registry.rejected.append(Rejected(event, reason))
+        else:
+            state.events.append(event)
+    return registry
+
+
+def _apply(state: ArtifactState, event: Event) -> str | None:
+    """Apply the event to the state, or say why it cannot apply."""
     if event.action == REGISTER and event.version:
         state.releases[event.version] = Release(event.version, event)
-    elif event.action == WITHDRAW and event.version in state.releases:
+    elif event.action == WITHDRAW:
+        if event.version not in state.releases:
+            return f"it withdraws v{event.version}, which was never released"
         state.releases[event.version].withdrawn = True
     elif event.action == DEPRECATE:
         state.deprecation = event
     elif event.action in (ASSIGN, UNASSIGN) and event.stage:
-        version = state.version_at(event.commit)
-        if version is None:
-            return
-        if event.action == ASSIGN:
-            state.stages[event.stage] = version
-            state.releases[version].stages.append(event.stage)
-        elif state.stages.get(event.stage) == version:
-            del state.stages[event.stage]
+        return _apply_stage(state, event, event.stage)
+    return None
+
+
+def _apply_stage(state: ArtifactState, event: Event, stage: str) -> str | None:
+    version = state.version_at(event.commit)
+    if version is None:
+        return f"no release of {state.name} counts at its commit {event.commit[:12]}"
+    recorded = (event.record or {}).get("version")
+    if recorded is not None and recorded != version:
+        return f"its record says v{recorded}, but the release at its commit is v{version}"
+    if event.action == ASSIGN:
+        state.stages[stage] = version
+        state.releases[version].stages.append(stage)
+    elif state.stages.get(stage) == version:
+        del state.stages[stage]
+    return None
 
 
 @dataclass(frozen=True)
@@ -272,14 +400,11 @@ def read_tag_names(repo: Repository) -> list[str]:
 
 
 def read_deprecations(repo: Repository, tag_names: list[str]) -> dict[str, Deprecation]:
-    """Deprecated artifacts: messages are read only of `@deprecated` tags."""
-    names = [name for name in tag_names if name.endswith("@deprecated")]
+    """Deprecated artifacts: only `@deprecated` tags are read, and only those bound to their tag count."""
+    events = read_tag_events(repo, [name for name in tag_names if name.endswith("@deprecated")])
     found = {}
-    for tag in names:
-        parsed = parse_tag_name(tag)
-        if parsed is None:
-            continue
-        message = git(["for-each-ref", "--format=%(contents)", f"refs/tags/{tag}"], repo.root)
-        record = parse_record(message) or {}
-        found[parsed.artifact] = Deprecation(parsed.artifact, tag, record.get("sunset"), record.get("reason"))
+    for event in events.values():
+        if event.action == DEPRECATE and event.problem is None:
+            record = event.record or {}
+            found[event.artifact] = Deprecation(event.artifact, event.tag, record.get("sunset"), record.get("reason"))
     return found

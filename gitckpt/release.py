@@ -22,6 +22,7 @@ from gitckpt.repo import Repository, git, head_commit
 from gitckpt.signing import check_signer_may_sign
 from gitckpt.sources import RevisionSource
 from gitckpt.tags import NAME_RE, Version, deprecation_tag, parse_tag_name, stage_tag, version_tag
+from gitckpt.trust import TrustRoot, trust_root
 
 FIRST_VERSION = Version(0, 1, 0)
 
@@ -34,6 +35,7 @@ class TagOptions:
     sign: bool = False
     push: str | None = None
     allow_unpushed: bool = False
+    trust_ref: str | None = None
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,7 @@ class Created:
     tag: str
     commit: str
     record: dict[str, Any]
+    trust: TrustRoot
     pushed: bool | None = None
 
 
@@ -53,7 +56,8 @@ def tag_release(repo: Repository, name: str, options: TagOptions) -> Created:
     commit = head_commit(repo)
     if commit is None:
         raise GitckptError("there is no commit yet: commit the card and pointer, then tag")
-    inventory = load_inventory(repo, revision=commit)
+    trust = trust_root(repo, options.trust_ref)
+    inventory = trusted_inventory(repo, trust, commit)
     card = _card_named(inventory, name, "at HEAD")
     _refuse_uncommitted(repo, card)
     findings = _release_findings(inventory, card) + _content_findings(repo, inventory, card)
@@ -64,7 +68,7 @@ def tag_release(repo: Repository, name: str, options: TagOptions) -> Created:
             f"{name} cannot be released from {commit[:12]}: the committed cards fail checks:\n{listing}\nFix them, commit, and tag again."
         )
     _refuse_unconfirmed_checklist(inventory, card)
-    registry = read_registry(repo)
+    registry = read_registry(repo, trust)
     state = registry.artifact(name) or ArtifactState(name)
     version = _next_version(state, options)
     tag = version_tag(name, str(version))
@@ -72,28 +76,33 @@ def tag_release(repo: Repository, name: str, options: TagOptions) -> Created:
     _refuse_second_version_at(state, commit, tag)
     in_remote = None if options.allow_unpushed else _require_in_remote(repo, inventory, card)
     contents_checked = (repo.root / str(card.data_relpath)).exists()
-    if options.sign:
-        check_signer_may_sign(repo, inventory.config, name)
-    elif inventory.config.require_signature:
-        raise GitckptError("the release policy requires signed tags (release.require_signature): tag again with --sign")
+    _refuse_unsigned(repo, trust, options.sign, name)
     record = _release_record(inventory, registry, card, str(version), commit, findings, in_remote, options.allow_unpushed, contents_checked)
     summary = f"{name} v{version}: {options.message.splitlines()[0]}" if options.message.strip() else f"Release {name} v{version}"
     note = "\n".join(options.message.splitlines()[1:])
-    return _create(repo, tag, commit, summary, record, options.sign, options.push, note)
+    return _create(repo, trust, Tagging(tag, commit, summary, record, options.sign, options.push, note))
 
 
 def promote(
-    repo: Repository, reference: str, stage: str, *, demote: bool = False, sign: bool = False, push: str | None = None, message: str = ""
+    repo: Repository,
+    reference: str,
+    stage: str,
+    *,
+    demote: bool = False,
+    sign: bool = False,
+    push: str | None = None,
+    message: str = "",
+    trust_ref: str | None = None,
 ) -> Created:
     """Assign (or with `demote`, unassign) a released version to a stage."""
     name, version = parse_release_reference(reference)
-    inventory = load_inventory(repo)
-    config = inventory.config
+    trust = trust_root(repo, trust_ref)
+    config = trust.config
     if stage not in config.stages:
         raise GitckptError(
             f"stage {stage!r} is not allowed; allowed stages (stages.allowed in .gitckpt/config.yaml): {', '.join(config.stages)}"
         )
-    state = read_registry(repo).artifact(name)
+    state = read_registry(repo, trust).artifact(name)
     release = state.releases.get(version) if state else None
     if state is None or release is None or release.withdrawn:
         raise GitckptError(f"{reference} is not a release; `git ckpt show {name}` lists the released versions")
@@ -101,15 +110,13 @@ def promote(
         raise GitckptError(f"{reference} is not in stage {stage!r} (it holds {state.stages.get(stage) or 'nothing'}); nothing to demote")
     if not demote:
         _refuse_out_of_order(config.stages, config.enforce_order, release.stages, reference, stage)
-    if sign:
-        check_signer_may_sign(repo, config, name, stage)
-    elif config.require_signature:
-        raise GitckptError("the release policy requires signed tags (release.require_signature): run again with --sign")
+    _refuse_unsigned(repo, trust, sign, name, stage)
     tag = stage_tag(name, stage, state.next_counter(), unassign=demote)
     action = "demote" if demote else "promote"
     record = {
         "schema_version": 1,
         "type": "stage",
+        "tag": tag,
         "artifact": {"name": name},
         "version": version,
         "commit": release.event.commit,
@@ -121,30 +128,41 @@ def promote(
     summary = f"{'Demote' if demote else 'Promote'} {name} v{version} {'from' if demote else 'to'} {stage}" + (
         f": {message}" if message else ""
     )
-    return _create(repo, tag, release.event.commit, summary, record, sign, push)
+    return _create(repo, trust, Tagging(tag, release.event.commit, summary, record, sign, push))
 
 
-def deprecate(repo: Repository, name: str, *, sunset: str | None, reason: str, sign: bool = False, push: str | None = None) -> Created:
+def deprecate(
+    repo: Repository,
+    name: str,
+    *,
+    sunset: str | None,
+    reason: str,
+    sign: bool = False,
+    push: str | None = None,
+    trust_ref: str | None = None,
+) -> Created:
     """Tag `name@deprecated` with the sunset date and reason in its record."""
     if sunset is not None:
         try:
             datetime.date.fromisoformat(sunset)
         except ValueError as exc:
             raise UsageError(f"--sunset must be a date, YYYY-MM-DD; got {sunset!r}") from exc
+    trust = trust_root(repo, trust_ref)
     inventory = load_inventory(repo)
-    state = read_registry(repo).artifact(name)
+    state = read_registry(repo, trust).artifact(name)
     if state is None and not any(card.name == name for card in inventory.cards.values()):
         raise UsageError(f"there is no artifact named {name!r}")
     tag = deprecation_tag(name)
     _refuse_existing(repo, tag)
-    if sign:
-        check_signer_may_sign(repo, inventory.config, name)
+    _refuse_unsigned(repo, trust, sign, name)
     commit = head_commit(repo)
     if commit is None:
         raise GitckptError("there is no commit to tag yet")
     record: dict[str, Any] = {
         "schema_version": 1,
         "type": "deprecation",
+        "tag": tag,
+        "commit": commit,
         "artifact": {"name": name},
         "created": now(),
         "gitckpt_version": __version__,
@@ -154,7 +172,26 @@ def deprecate(repo: Repository, name: str, *, sunset: str | None, reason: str, s
     if reason:
         record["reason"] = reason
     summary = f"Deprecate {name}" + (f" (sunset {sunset})" if sunset else "") + (f": {reason}" if reason else "")
-    return _create(repo, tag, commit, summary, record, sign, push)
+    return _create(repo, trust, Tagging(tag, commit, summary, record, sign, push))
+
+
+def trusted_inventory(repo: Repository, trust: TrustRoot, commit: str) -> Inventory:
+    """The cards and pointers committed at `commit`, judged by the trusted policy (a commit's own
+    `.gitckpt/config.yaml` must not relax the checks that gate its release)."""
+    inventory = load_inventory(repo, revision=commit)
+    inventory.config = trust.config
+    return inventory
+
+
+def _refuse_unsigned(repo: Repository, trust: TrustRoot, sign: bool, name: str, stage: str | None = None) -> None:
+    """With --sign, the key must belong to a principal the trusted policy allows; without it, the
+    trusted policy must not require signatures."""
+    if sign:
+        check_signer_may_sign(repo, trust, name, stage)
+    elif trust.config.require_signature:
+        raise GitckptError(
+            f"the trusted release policy requires signed tags (release.require_signature; {trust.describe()}): run again with --sign"
+        )
 
 
 def parse_release_reference(reference: str) -> tuple[str, str]:
@@ -286,6 +323,7 @@ def _release_record(
         {
             "schema_version": 1,
             "type": "release",
+            "tag": version_tag(str(card.name), version),
             "artifact": {"name": card.name, "kind": card.kind},
             "version": version,
             "commit": commit,
@@ -321,25 +359,36 @@ def _link_record(field: str, target: str, cards: dict[str, CardFacts], registry:
     }
 
 
-def _create(
-    repo: Repository, tag: str, commit: str, summary: str, record: dict[str, Any], sign: bool, push: str | None, note: str = ""
-) -> Created:
+@dataclass(frozen=True)
+class Tagging:
+    """An annotated tag to create: its name, target, message parts, and whether to sign and push it."""
+
+    tag: str
+    commit: str
+    summary: str
+    record: dict[str, Any]
+    sign: bool
+    push: str | None
+    note: str = ""
+
+
+def _create(repo: Repository, trust: TrustRoot, tagging: Tagging) -> Created:
     """Create the annotated (optionally signed) tag through git, then push it if asked."""
     from git import GitCommandError
     from git import Repo as GitRepo
 
-    record = validated(record)
-    message = render_message(summary, record, note)
+    record = validated(tagging.record)
+    message = render_message(tagging.summary, record, tagging.note)
     git_repo = GitRepo(repo.root)
     try:
-        if sign:
-            git_repo.git.execute(["git", "-c", "gpg.format=ssh", "tag", "-s", "-m", message, tag, commit])
+        if tagging.sign:
+            git_repo.git.execute(["git", "-c", "gpg.format=ssh", "tag", "-s", "-m", message, tagging.tag, tagging.commit])
         else:
-            git_repo.git.tag("-a", "-m", message, tag, commit)
+            git_repo.git.tag("-a", "-m", message, tagging.tag, tagging.commit)
     except GitCommandError as exc:
-        raise GitckptError(f"git could not create {tag}: {str(exc.stderr).strip()}") from exc
-    pushed = _push(git_repo, tag, push) if push else None
-    return Created(tag=tag, commit=commit, record=record, pushed=pushed)
+        raise GitckptError(f"git could not create {tagging.tag}: {str(exc.stderr).strip()}") from exc
+    pushed = _push(git_repo, tagging.tag, tagging.push) if tagging.push else None
+    return Created(tag=tagging.tag, commit=tagging.commit, record=record, trust=trust, pushed=pushed)
 
 
 def _push(git_repo: Any, tag: str, remote: str) -> bool:

@@ -14,6 +14,8 @@ from pathlib import Path
 
 from gitckpt.errors import GitckptError, UsageError
 
+DEFAULT_BRANCHES = ("refs/remotes/origin/HEAD", "refs/heads/main", "refs/heads/master")
+
 
 @dataclass(frozen=True)
 class Repository:
@@ -51,6 +53,40 @@ def git(args: Sequence[str], cwd: Path, *, check: bool = True) -> str:
     return completed.stdout
 
 
+def read_objects(repo: Repository, names: Sequence[str]) -> list[tuple[str, bytes] | None]:
+    """Each named object's id and bytes (`<commit>:<path>` names a file at a commit), or None
+    where it names nothing: one `git cat-file --batch` for all of them."""
+    if not names:
+        return []
+    if any("\n" in name for name in names):
+        raise GitckptError("an object name cannot contain a newline")
+    completed = subprocess.run(
+        ["git", "cat-file", "--batch"],
+        cwd=repo.root,
+        input="".join(f"{name}\n" for name in names).encode(),
+        capture_output=True,
+        check=True,
+    )
+    output, position = completed.stdout, 0
+    found: list[tuple[str, bytes] | None] = []
+    for _ in names:
+        header_end = output.index(b"\n", position)
+        header = output[position:header_end].split(b" ")
+        if not header[-1].isdigit():  # `<name> missing` or `<name> ambiguous`
+            found.append(None)
+            position = header_end + 1
+            continue
+        size = int(header[-1])
+        found.append((header[0].decode(), output[header_end + 1 : header_end + 1 + size]))
+        position = header_end + 1 + size + 1
+    return found
+
+
+def default_branch(repo: Repository) -> str | None:
+    """The default branch's ref: the remote's HEAD when there is one, else main or master."""
+    return next((ref for ref in DEFAULT_BRANCHES if git(["rev-parse", "--verify", "--quiet", ref], repo.root, check=False).strip()), None)
+
+
 def find_repository(start: Path | None = None) -> Repository:
     """The work tree containing `start` (default: the current directory)."""
     where = (start or Path.cwd()).resolve()
@@ -79,6 +115,13 @@ def list_staged_paths(repo: Repository) -> list[str]:
     """Files added, copied, modified or renamed in the index (what a commit would record)."""
     output = git(["diff", "--cached", "--name-only", "-z", "--diff-filter=ACMR"], repo.root)
     return [path for path in output.split("\0") if path]
+
+
+def changed_paths(repo: Repository, base: str) -> list[str]:
+    """Files that differ between commit `base` and the work tree (committed or not), or that are new and not ignored."""
+    changed = git(["diff", "--name-only", "-z", base, "--"], repo.root).split("\0")
+    untracked = git(["ls-files", "-z", "--others", "--exclude-standard"], repo.root).split("\0")
+    return sorted({path for path in changed + untracked if path})
 
 
 def head_commit(repo: Repository) -> str | None:

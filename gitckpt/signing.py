@@ -1,18 +1,24 @@
-"""Who signed a tag, and whether the policy lets them: git's SSH signing, checked against
-`.gitckpt/allowed_signers` (git's allowed-signers format) and `release.signers` in the config."""
+"""Who signed a tag, and whether the policy lets them: git's SSH signing, checked against the
+trusted allowed signers (git's format) and `release.signers` in the trusted config (trust.py)."""
 
 from __future__ import annotations
 
 import re
+import subprocess
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
 
+from gitckpt.cache import Cache
 from gitckpt.config import Config
 from gitckpt.errors import GitckptError
 from gitckpt.repo import Repository, git
+from gitckpt.trust import TrustRoot
 
-ALLOWED_SIGNERS = ".gitckpt/allowed_signers"
 GOOD_SIGNATURE = re.compile(r'Good "git" signature for (?P<principal>\S+) with')
+GOOD_UNKNOWN_KEY = 'Good "git" signature with'
 
 
 def signing_key(repo: Repository) -> str:
@@ -37,13 +43,10 @@ def public_key_of(key: str) -> str:
     return " ".join(public.read_text().split()[:2])
 
 
-def principals_for(repo: Repository, public_key: str) -> list[str]:
-    """Principals that `.gitckpt/allowed_signers` lists for this public key."""
-    path = repo.root / ALLOWED_SIGNERS
-    if not path.is_file():
-        return []
+def principals_for(allowed_signers: str, public_key: str) -> list[str]:
+    """Principals that the allowed signers (git's format) list for this public key."""
     found = []
-    for line in path.read_text().splitlines():
+    for line in allowed_signers.splitlines():
         if line.strip() and not line.lstrip().startswith("#") and public_key in line:
             found.extend(line.split()[0].split(","))
     return found
@@ -61,28 +64,73 @@ def allowed(config: Config, principal: str, artifact: str, stage: str | None = N
     return False
 
 
-def check_signer_may_sign(repo: Repository, config: Config, artifact: str, stage: str | None = None) -> str:
-    """Before signing: the configured key belongs to a principal the policy allows. Returns it."""
+def check_signer_may_sign(repo: Repository, trust: TrustRoot, artifact: str, stage: str | None = None) -> str:
+    """Before signing: the configured key belongs to a principal the trusted policy allows. Returns it."""
     public_key = public_key_of(signing_key(repo))
-    principals = principals_for(repo, public_key)
+    principals = principals_for(trust.allowed_signers, public_key)
     if not principals:
-        raise GitckptError(f"your signing key is not in {ALLOWED_SIGNERS}; ask a maintainer to add `<you@example.org> {public_key}` there")
-    permitted = [principal for principal in principals if allowed(config, principal, artifact, stage)]
+        raise GitckptError(
+            f"your signing key is not in the trusted allowed signers ({trust.signers_from}); "
+            f"ask a maintainer to add `<you@example.org> {public_key}` there and merge it"
+        )
+    permitted = [principal for principal in principals if allowed(trust.config, principal, artifact, stage)]
     if not permitted:
         what = f"{artifact} to {stage}" if stage else artifact
-        raise GitckptError(f"{', '.join(principals)} may not sign {what} under release.signers in .gitckpt/config.yaml")
+        raise GitckptError(f"{', '.join(principals)} may not sign {what} under release.signers in the trusted policy ({trust.describe()})")
     return permitted[0]
 
 
-def verify_tag_signature(repo: Repository, tag: str) -> str:
-    """The principal whose valid signature the tag carries; GitckptError when unsigned or invalid."""
-    import subprocess
+@dataclass(frozen=True)
+class Signature:
+    """What a tag's signature is worth against the trusted allowed signers."""
 
-    signers_file = repo.root / ALLOWED_SIGNERS
-    if not signers_file.is_file():
-        raise GitckptError(f"there is no {ALLOWED_SIGNERS}, so no signature can be trusted; list the release signers there")
+    status: str
+    principal: str | None = None
+
+    @property
+    def verified(self) -> bool:
+        return self.status == VERIFIED
+
+    def describe(self) -> str:
+        return f"verified ({self.principal})" if self.verified else DESCRIPTIONS[self.status]
+
+    def to_json(self) -> dict[str, str | None]:
+        return {"status": self.status, "principal": self.principal, "description": self.describe()}
+
+
+VERIFIED, UNKNOWN_KEY, BAD, UNSIGNED = "verified", "unknown-key", "bad", "unsigned"
+DESCRIPTIONS = {
+    UNKNOWN_KEY: "signed by a key not in the trusted allowed signers",
+    BAD: "bad signature",
+    UNSIGNED: "unsigned",
+}
+NOT_SIGNED = Signature(UNSIGNED)
+_CACHE_FORMAT = 1
+_WORKERS = 4  # each check is a git and two ssh-keygen processes; the cores are shared with them
+
+
+def tag_signatures(repo: Repository, trust: TrustRoot, signed_objects: Iterable[str]) -> dict[str, Signature]:
+    """The signature of each signed tag object (by id), checked against the trusted allowed
+    signers: remembered by object id and signers digest, so each is checked once."""
+    wanted = sorted(set(signed_objects))
+    keys = {oid: f"signature:{_CACHE_FORMAT}:{oid}:{trust.signers_digest}" for oid in wanted}
+    with Cache(repo.state_dir) as cache:
+        known = cache.get_results(keys.values())
+        found = {oid: Signature(**known[key]) for oid, key in keys.items() if key in known}
+        missing = [oid for oid in wanted if oid not in found]
+        if missing:
+            signers = trust.signers_file(repo)
+            with ThreadPoolExecutor(max_workers=_WORKERS) as pool:
+                fresh = dict(zip(missing, pool.map(lambda oid: _verify_tag_object(repo, signers, oid), missing), strict=True))
+            cache.put_results({keys[oid]: vars(signature) for oid, signature in fresh.items()})
+            found.update(fresh)
+    return found
+
+
+def _verify_tag_object(repo: Repository, signers: Path, oid: str) -> Signature:
+    """`git verify-tag` of the object by its id (a name could resolve to another ref first)."""
     completed = subprocess.run(
-        ["git", "-c", "gpg.format=ssh", "-c", f"gpg.ssh.allowedSignersFile={signers_file}", "verify-tag", tag],
+        ["git", "-c", "gpg.format=ssh", "-c", f"gpg.ssh.allowedSignersFile={signers}", "verify-tag", oid],
         cwd=repo.root,
         capture_output=True,
         text=True,
@@ -91,8 +139,9 @@ def verify_tag_signature(repo: Repository, tag: str) -> str:
     output = completed.stderr + completed.stdout
     match = GOOD_SIGNATURE.search(output)
     if completed.returncode == 0 and match:
-        return match["principal"]
+        return Signature(VERIFIED, match["principal"])
     if "no signature found" in output:
-        raise GitckptError(f"{tag} is not signed")
-    last_line = output.strip().splitlines()[-1] if output.strip() else "unknown error"
-    raise GitckptError(f"{tag} does not carry a valid signature by a key in {ALLOWED_SIGNERS}: {last_line}")
+        return NOT_SIGNED
+    if GOOD_UNKNOWN_KEY in output:
+        return Signature(UNKNOWN_KEY)
+    return Signature(BAD)

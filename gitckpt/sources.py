@@ -3,13 +3,12 @@ what a release is cut from, or what a tag recorded), through the same interface.
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Callable, Sequence
 from functools import cached_property
 
 from gitckpt.errors import GitckptError, InputError
 from gitckpt.files import read_limited
-from gitckpt.repo import Repository, commit_id, git, list_work_tree_files
+from gitckpt.repo import Repository, commit_id, git, list_work_tree_files, read_objects
 
 SYMLINK_MODE = "120000"
 LimitOf = Callable[[str], int]
@@ -88,22 +87,7 @@ class RevisionSource:
         return found
 
     def _cat(self, oids: Sequence[str]) -> list[bytes]:
-        if not oids:
-            return []
-        completed = subprocess.run(
-            ["git", "cat-file", "--batch"],
-            cwd=self.repo.root,
-            input="".join(f"{oid}\n" for oid in oids).encode(),
-            capture_output=True,
-            check=True,
-        )
-        output, position, blobs = completed.stdout, 0, []
-        for _ in oids:
-            header_end = output.index(b"\n", position)
-            size = int(output[position:header_end].split()[2])
-            blobs.append(output[header_end + 1 : header_end + 1 + size])
-            position = header_end + 1 + size + 1
-        return blobs
+        return [found[1] if found else b"" for found in read_objects(self.repo, oids)]
 
 
 Source = WorkTreeSource | RevisionSource

@@ -166,6 +166,9 @@ def test_json_report_shape(registry: Path, cli: Cli) -> None:
         "deprecated_linked",
         "unsigned_releases",
         "uncarded_inputs",
+        "unverified_events",
+        "ignored_events",
+        "trust",
     ]
     assert report["format"] == 1 and report["revision"] == git(registry, "rev-parse", "HEAD").strip()
     assert report["summary"] == {
@@ -176,12 +179,14 @@ def test_json_report_shape(registry: Path, cli: Cli) -> None:
         "deprecated_linked": 1,
         "unsigned_releases": 1,
         "uncarded_inputs": 1,
+        "unverified_events": 1,  # the unsigned deprecation
+        "ignored_events": 0,
     }
     assert set(report["noassertion"][0]) == {"field", "count", "artifacts"}
     assert set(report["noassertion"][0]["artifacts"][0]) == {"artifact", "card", "line", "exact_field", "reason"}
     assert set(report["deprecated_linked"][0]) == {"artifact", "tag", "sunset", "reason", "linked_from"}
     assert set(report["deprecated_linked"][0]["linked_from"][0]) == {"artifact", "card", "field", "line"}
-    assert set(report["unsigned_releases"][0]) == {"tag", "artifact", "version", "commit", "created", "author", "lightweight"}
+    assert set(report["unsigned_releases"][0]) == {"tag", "artifact", "version", "commit", "created", "author", "lightweight", "action", "signature", "ignored"}
     assert report["unsigned_releases"][0]["created"].endswith("Z")
 
 

@@ -128,9 +128,10 @@ def test_work_tree_is_the_default_head_and_added_and_deleted_cards(registry: Pat
 
 
 def test_review_severities_come_from_the_config(registry: Path, cli: Cli) -> None:
+    (registry / ".gitckpt").mkdir()
+    (registry / ".gitckpt/config.yaml").write_text("schema_version: 1\nreview:\n  license-changed: warning\n  prose-changed: 'off'\n")
+    commit_all(registry, "review policy")  # on main: the base the pull request is judged by
     repo = on_branch(registry)
-    (repo / ".gitckpt").mkdir()
-    (repo / ".gitckpt/config.yaml").write_text("schema_version: 1\nreview:\n  license-changed: warning\n  prose-changed: 'off'\n")
     edit(repo, MODEL_CARD, "license: Apache-2.0", "license: MIT")
     edit(repo, MODEL_CARD, "Prose for reviewers.", "Other prose.")
     commit_all(repo, "relicense")

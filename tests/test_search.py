@@ -16,6 +16,7 @@ from gitckpt.registry import read_tag_refs, tag_refs_fingerprint
 from gitckpt.repo import Repository
 from gitckpt.search.index import KEPT_REVISIONS, SearchIndex
 from gitckpt.sources import RevisionSource
+from gitckpt.trust import trust_root
 from testing.repos import commit_all, git
 from tests.conftest import CliResult
 
@@ -51,7 +52,7 @@ def tags_read(repo_path: Path) -> int:
     """How many tag objects the search index reads to catch up with the repository's tags."""
     repo = Repository(root=repo_path, git_dir=repo_path / ".git")
     with SearchIndex(repo) as index:
-        return index.add_new_tags(repo, read_tag_refs(repo))
+        return index.add_new_tags(repo, trust_root(repo), read_tag_refs(repo))
 
 
 def test_facets_narrow_the_registry_and_say_why(registry: Path, cli: Cli) -> None:
@@ -160,16 +161,17 @@ def test_unchanged_tag_files_are_not_even_listed_and_any_change_is_seen(
     age_tag_ref_files(registry)
     fingerprint = tag_refs_fingerprint(repo)
     assert fingerprint is not None
+    trust = trust_root(repo)
     with SearchIndex(repo) as index:
-        index.sync_tags(repo)
+        index.sync_tags(repo, trust)
         with monkeypatch.context() as without_git:
             without_git.setenv("PATH", "")  # listing the tags would need git: it is not run at all
-            assert index.sync_tags(repo) == 0
+            assert index.sync_tags(repo, trust) == 0
     assert cli("promote", "clf@v0.1.0", "staging", cwd=registry).code == 0
     age_tag_ref_files(registry)  # a new ref file, even dated like the others, changes the fingerprint
     assert tag_refs_fingerprint(repo) not in (None, fingerprint)
     with SearchIndex(repo) as index:
-        assert index.sync_tags(repo) == 1
+        assert index.sync_tags(repo, trust) == 1
     git(registry, "pack-refs", "--all")
     git(registry, "tag", "-d", "clf#staging#2")
     age_tag_ref_files(registry)

@@ -19,6 +19,7 @@ from gitckpt.checks.naming import DUPLICATE_NAME, NAME_PATTERN, check_naming
 from gitckpt.checks.pipeline import NOT_FROM_PIPELINE, OTHER_BYTES, check_pipelines
 from gitckpt.checks.placeholders import PLACEHOLDER
 from gitckpt.checks.pointer_format import POINTER_FORMAT
+from gitckpt.checks.policy import POLICY_CHANGED
 from gitckpt.checks.remote import NOT_PUSHED
 from gitckpt.checks.sensitive import PERSONAL_DATA, SECRET
 from gitckpt.checks.serialization import SAFETENSORS_INVALID, UNSAFE_PICKLE
@@ -58,11 +59,12 @@ ALL_CHECKS: dict[str, Check] = {
         SAFETENSORS_INVALID,
         NOT_FROM_PIPELINE,
         OTHER_BYTES,
+        POLICY_CHANGED,
     )
 }
 ON_REQUEST = frozenset(
-    {DATA_MODIFIED.id, DATA_MISSING.id, NOT_PUSHED.id, UNSAFE_PICKLE.id, SAFETENSORS_INVALID.id}
-)  # run by check --data / --remote only
+    {DATA_MODIFIED.id, DATA_MISSING.id, NOT_PUSHED.id, UNSAFE_PICKLE.id, SAFETENSORS_INVALID.id, POLICY_CHANGED.id}
+)  # run by check --data / --remote, or by ci (GC801), only
 REPOSITORY_CHECKS: tuple[Callable[[Inventory], Iterator[Finding]], ...] = (
     check_sync,
     check_naming,

@@ -14,6 +14,7 @@ from gitckpt.checks import RatedFinding, run_checks
 from gitckpt.checks.base import Finding
 from gitckpt.checks.data import check_data, content_findings, verifiable_cards
 from gitckpt.checks.remote import check_remote, pointer_md5s
+from gitckpt.config import Config
 from gitckpt.digests import DigestReader
 from gitckpt.errors import GitckptError, UsageError
 from gitckpt.inventory import CardFacts, Inventory, Progress, load_inventory
@@ -30,6 +31,7 @@ class CheckOptions:
     use_cache: bool = True
     remote: bool = False
     remote_name: str | None = None
+    policy: Config | None = None  # judge by this policy instead of the work tree's (ci: the base's)
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,8 @@ class CheckReport:
 def check(repo: Repository, options: CheckOptions, progress: Progress | None = None) -> CheckReport:
     """Check the files named (with their counterparts), the staged ones, or, with neither, everything."""
     inventory = load_inventory(repo, progress)
+    if options.policy is not None:
+        inventory.config = options.policy
     requested = [_relative(repo, path) for path in options.paths]
     if options.staged:
         requested += [path for path in list_staged_paths(repo) if is_card_path(path) or is_pointer_path(path)]

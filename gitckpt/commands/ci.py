@@ -7,13 +7,15 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from gitckpt.checks import RatedFinding
+from gitckpt.checks import RatedFinding, rate
+from gitckpt.checks.policy import check_policy_changes
 from gitckpt.commands.check import CheckOptions, check
 from gitckpt.commands.diff import card_diff
 from gitckpt.files import atomic_write
-from gitckpt.repo import Repository
+from gitckpt.repo import Repository, changed_paths
 from gitckpt.review import CardDiff
 from gitckpt.review_report import to_markdown
+from gitckpt.trust import policy_at
 
 
 @dataclass(frozen=True)
@@ -30,8 +32,11 @@ class CiReport:
 
 
 def ci(repo: Repository, base: str | None, report_path: Path | None) -> CiReport:
+    """Every check and the card review, judged by the base revision's policy; a change to
+    `.gitckpt/` itself is an error (GC801) that only a reviewed merge can carry."""
     base_commit, _, diffs = card_diff(repo, base)
-    findings = check(repo, CheckOptions()).findings
+    policy = policy_at(repo, base_commit)
+    findings = check(repo, CheckOptions(policy=policy)).findings + rate(check_policy_changes(changed_paths(repo, base_commit)), {})
     markdown = to_markdown(diffs, findings, title=f"gitckpt review against {base_commit[:12]}")
     if report_path is not None:
         atomic_write(report_path, markdown)

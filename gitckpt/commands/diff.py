@@ -4,20 +4,16 @@
 from __future__ import annotations
 
 from gitckpt.errors import GitckptError, UsageError
-from gitckpt.inventory import load_inventory
-from gitckpt.repo import Repository, commit_id, git
+from gitckpt.repo import Repository, commit_id, default_branch, git
 from gitckpt.review import CardDiff, diff_sources
 from gitckpt.sources import RevisionSource, Source, WorkTreeSource
-
-DEFAULT_BRANCHES = ("refs/remotes/origin/HEAD", "refs/heads/main", "refs/heads/master")
+from gitckpt.trust import policy_at
 
 
 def resolve_base(repo: Repository, base: str | None) -> str:
     """The commit to compare against; a clear error when it does not exist (or a shallow clone lacks it)."""
     if base is None:
-        branch = next(
-            (ref for ref in DEFAULT_BRANCHES if git(["rev-parse", "--verify", "--quiet", ref], repo.root, check=False).strip()), None
-        )
+        branch = default_branch(repo)
         if branch is None:
             raise UsageError(
                 "no default branch (origin/HEAD, main or master) to compare with: name the base, e.g. `git ckpt diff origin/develop`"
@@ -39,8 +35,9 @@ def resolve_base(repo: Repository, base: str | None) -> str:
 
 
 def card_diff(repo: Repository, base: str | None = None, head: str | None = None) -> tuple[str, str, list[CardDiff]]:
+    """The card review between `base` and `head`, rated by the base revision's `review:` policy
+    (a change must not choose the severities it is judged by)."""
     base_commit = resolve_base(repo, base)
     head_source: Source = RevisionSource(repo, resolve_base(repo, head), resolved=True) if head else WorkTreeSource(repo)
-    config = load_inventory(repo).config
-    diffs = diff_sources(RevisionSource(repo, base_commit, resolved=True), head_source, config.review)
+    diffs = diff_sources(RevisionSource(repo, base_commit, resolved=True), head_source, policy_at(repo, base_commit).review)
     return base_commit, head_source.revision or "work tree", diffs

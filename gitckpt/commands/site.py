@@ -22,9 +22,14 @@ class SiteResult:
 
 
 def build_site(
-    repo: Repository, output: Path | None, revision: str = "HEAD", title: str | None = None, progress: Progress | None = None
+    repo: Repository,
+    output: Path | None,
+    revision: str = "HEAD",
+    title: str | None = None,
+    progress: Progress | None = None,
+    trust_ref: str | None = None,
 ) -> SiteResult:
     target = (output or repo.root / DEFAULT_OUTPUT).absolute()
-    model = read_site_model(repo, revision, progress)
+    model = read_site_model(repo, revision, progress, trust_ref)
     written = write_site(model, target, title or f"{repo.root.name} registry")
     return SiteResult(output=target, index=target / "index.html", artifacts=len(model.artifacts), files=len(written))

@@ -22,6 +22,7 @@ from gitckpt.repo import Repository, resolve_commit
 from gitckpt.search.index import Candidate, SearchIndex, card_facts
 from gitckpt.search.query import MetricFilter, Query, parse_field_filter, parse_metric_filter, parse_version_filter, version_in_series
 from gitckpt.sources import RevisionSource
+from gitckpt.trust import trust_root
 
 if TYPE_CHECKING:
     from gitckpt.inventory import Progress
@@ -58,14 +59,18 @@ class Hit:
         return {key: value for key, value in vars(self).items() if key != "rank"}
 
 
-def search(repo: Repository, query: Query, revision: str = "HEAD", progress: Progress | None = None) -> list[Hit]:
-    """The cards at `revision` that match `query`; `progress` hears of a long (cold) indexing."""
+def search(
+    repo: Repository, query: Query, revision: str = "HEAD", progress: Progress | None = None, trust_ref: str | None = None
+) -> list[Hit]:
+    """The cards at `revision` that match `query`, with the registry state the trust root
+    accepts; `progress` hears of a long (cold) indexing."""
     source = RevisionSource(repo, resolve_commit(repo, revision, "search"), resolved=True)
+    trust = trust_root(repo, trust_ref)
     with SearchIndex(repo) as index:
         config = index.config(source)
         _check_field_names(query, config)
         index.add_missing(source, progress)
-        index.sync_tags(repo)
+        index.sync_tags(repo, trust)
         candidates = index.candidates(source, query)
     hits = [hit for candidate in candidates if (hit := _match(candidate, config, query)) is not None]
     return sorted(hits, key=lambda hit: (hit.rank, hit.name)) if query.text else hits

@@ -14,16 +14,17 @@ from gitckpt.config import CONFIG_PATH, Config
 from gitckpt.errors import InputError, UsageError
 from gitckpt.files import CARD_SIZE_LIMIT, decode_text
 from gitckpt.parallel import map_in_processes
-from gitckpt.registry import ArtifactState, Event, read_tag_events, read_tag_refs, registry_from_events, tag_refs_fingerprint
+from gitckpt.registry import ArtifactState, Event, judge, read_tag_events, read_tag_refs, tag_refs_fingerprint
 from gitckpt.repo import Repository
 from gitckpt.search.query import Query
 from gitckpt.sources import RevisionSource
+from gitckpt.trust import TrustRoot
 
 if TYPE_CHECKING:  # the inventory imports every check: a search needs none of them
     from gitckpt.inventory import Progress
 
 INDEX_FILE = "search.sqlite"
-INDEX_FORMAT = 3  # bump when a table, the card facts or the stored Event fields change: the index is then rebuilt
+INDEX_FORMAT = 4  # bump when a table, the card facts or the stored Event fields change: the index is then rebuilt
 _TABLES = ("cards", "prose", "tags", "artifacts", "configs", "listings", "revisions", "revision_files")
 PARALLEL_FROM = 200  # cards to index from which parsing them is spread over processes
 KEPT_REVISIONS = 4  # commits whose file lists stay in the index (searches of other commits run ls-tree)
@@ -134,14 +135,18 @@ class SearchIndex:
                     progress(done, len(cards))
         return len(missing)
 
-    def sync_tags(self, repo: Repository) -> int:
+    def sync_tags(self, repo: Repository, trust: TrustRoot) -> int:
         """Bring the stored tags up to date; returns how many tag objects were read. While the
         files git keeps tag refs in are unchanged (their stat fingerprint), the tags are not
         even listed."""
+        if self._stored_digest("trust") != trust.fingerprint:
+            self._restate(repo, trust, {artifact for (artifact,) in self.connection.execute("SELECT DISTINCT artifact FROM tags")})
+            with self.connection:
+                self.connection.execute("INSERT OR REPLACE INTO listings VALUES ('trust', ?)", (trust.fingerprint,))
         fingerprint = tag_refs_fingerprint(repo)
         if fingerprint is not None and self._stored_digest("tag-files") == fingerprint:
             return 0
-        read = self.add_new_tags(repo, read_tag_refs(repo))
+        read = self.add_new_tags(repo, trust, read_tag_refs(repo))
         if fingerprint is not None:
             with self.connection:
                 self.connection.execute("INSERT OR REPLACE INTO listings VALUES ('tag-files', ?)", (fingerprint,))
@@ -151,7 +156,7 @@ class SearchIndex:
         row = self.connection.execute("SELECT digest FROM listings WHERE kind = ?", (kind,)).fetchone()
         return str(row[0]) if row else None
 
-    def add_new_tags(self, repo: Repository, refs: dict[str, str]) -> int:
+    def add_new_tags(self, repo: Repository, trust: TrustRoot, refs: dict[str, str]) -> int:
         """Store the events of the tags in `refs` (name -> object id) not stored yet, or now
         pointing to another object; forget deleted tags; recompute the status of every artifact
         those tags are about. Returns how many tag objects were read."""
@@ -170,17 +175,17 @@ class SearchIndex:
                 "INSERT OR REPLACE INTO tags VALUES (?, ?, ?, ?)",
                 [(name, refs[name], *_event_columns(events.get(name))) for name in changed],
             )
-            self._restate(touched)
+            self._restate(repo, trust, touched)
         return len(events)
 
     def _artifacts_of(self, tags: list[str]) -> set[str]:
         rows = _chunked_select(self.connection, "SELECT artifact FROM tags WHERE artifact IS NOT NULL AND name IN ({})", tags)
         return {artifact for (artifact,) in rows}
 
-    def _restate(self, artifacts: set[str]) -> None:
-        """Recompute the status of `artifacts` from their stored events."""
+    def _restate(self, repo: Repository, trust: TrustRoot, artifacts: set[str]) -> None:
+        """Recompute the status of `artifacts` from their stored events, as the trust root judges them."""
         events = _chunked_select(self.connection, "SELECT event FROM tags WHERE event IS NOT NULL AND artifact IN ({})", sorted(artifacts))
-        registry = registry_from_events(Event(**json.loads(event)) for (event,) in events)
+        registry = judge(repo, trust, (Event(**json.loads(event)) for (event,) in events))
         self.connection.executemany("DELETE FROM artifacts WHERE name = ?", [(name,) for name in artifacts])
         rows = [_status_row(state) for state in registry.artifacts.values()]
         self.connection.executemany("INSERT INTO artifacts VALUES (?, ?, ?, ?)", rows)

@@ -16,6 +16,7 @@ from gitckpt.registry import ArtifactState, Registry, Release, read_registry
 from gitckpt.repo import Repository, resolve_commit
 from gitckpt.sources import RevisionSource
 from gitckpt.tags import Version
+from gitckpt.trust import trust_root
 
 Progress = Any  # (done, total) -> None, as gitckpt.inventory.Progress
 
@@ -53,6 +54,7 @@ class ArtifactPage:
     upstream: Lineage
     dependents: Lineage
     metrics: list[MetricSeries]
+    signatures: dict[str, str] = field(default_factory=dict)  # each release tag's signature, described
 
     @property
     def latest(self) -> Release | None:
@@ -69,6 +71,7 @@ class SiteModel:
     built_at: str
     artifacts: list[ArtifactPage]
     audit: AuditReport
+    trust: str = ""
 
     def page(self, name: str) -> ArtifactPage | None:
         return next((page for page in self.artifacts if page.name == name), None)
@@ -80,7 +83,7 @@ def page_slug(name: str) -> str:
     return re.sub(r"[^a-z0-9-]", lambda match: f"~{ord(match.group()):x}", name)
 
 
-def read_site_model(repo: Repository, revision: str = "HEAD", progress: Progress | None = None) -> SiteModel:
+def read_site_model(repo: Repository, revision: str = "HEAD", progress: Progress | None = None, trust_ref: str | None = None) -> SiteModel:
     import pygit2
 
     inventory = load_inventory(repo, revision=resolve_commit(repo, revision, "site"))
@@ -90,7 +93,7 @@ def read_site_model(repo: Repository, revision: str = "HEAD", progress: Progress
     reader = CardReader(pygit2.Repository(str(repo.root)))
     parsed = _committed_cards(source, reader, [card.path for card in cards.values()])
     data = {path: card.data for path, card in parsed.items()}
-    registry = read_registry(repo)
+    registry = read_registry(repo, trust_root(repo, trust_ref))
     card_paths = {name: card.path for name, card in cards.items() if card.path in parsed}
     logs = artifact_logs(repo, card_paths, revision=source.revision, registry=registry, reader=reader)
     snapshot = _Snapshot(repo, source.revision, registry, cards, data, reader, upstream_links(cards), reverse_links(cards), logs)
@@ -101,7 +104,9 @@ def read_site_model(repo: Repository, revision: str = "HEAD", progress: Progress
         if progress:
             progress(done, len(cards))
     built_at = datetime.datetime.now(datetime.UTC).replace(microsecond=0).isoformat()
-    return SiteModel(commit=source.revision, built_at=built_at, artifacts=pages, audit=audit_inventory(inventory, registry))
+    assert registry.trust is not None  # read_registry judged it
+    audit = audit_inventory(inventory, registry)
+    return SiteModel(commit=source.revision, built_at=built_at, artifacts=pages, audit=audit, trust=registry.trust.describe())
 
 
 def _committed_cards(source: RevisionSource, reader: CardReader, paths: list[str]) -> dict[str, Card]:
@@ -148,6 +153,7 @@ def _artifact_page(snapshot: _Snapshot, facts: CardFacts, body: str) -> Artifact
             name, snapshot.cards, snapshot.data, snapshot.registry, depth=1, dependents=True, neighbours=snapshot.dependents
         ),
         metrics=metric_history(snapshot.reader, state, facts.path, data),
+        signatures={release.event.tag: snapshot.registry.signature(release.event).describe() for release in state.releases.values()},
     )
 
 

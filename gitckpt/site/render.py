@@ -109,6 +109,7 @@ def _environment(model: SiteModel, title: str) -> Any:
         site_title=title,
         commit=model.commit,
         built_at=model.built_at,
+        trust=model.trust,
         gitckpt_version=__version__,
         search_text=search_text,
         facts=facts_html,
