@@ -186,7 +186,18 @@ def test_json_report_shape(registry: Path, cli: Cli) -> None:
     assert set(report["noassertion"][0]["artifacts"][0]) == {"artifact", "card", "line", "exact_field", "reason"}
     assert set(report["deprecated_linked"][0]) == {"artifact", "tag", "sunset", "reason", "linked_from"}
     assert set(report["deprecated_linked"][0]["linked_from"][0]) == {"artifact", "card", "field", "line"}
-    assert set(report["unsigned_releases"][0]) == {"tag", "artifact", "version", "commit", "created", "author", "lightweight", "action", "signature", "ignored"}
+    assert set(report["unsigned_releases"][0]) == {
+        "tag",
+        "artifact",
+        "version",
+        "commit",
+        "created",
+        "author",
+        "lightweight",
+        "action",
+        "signature",
+        "ignored",
+    }
     assert report["unsigned_releases"][0]["created"].endswith("Z")
 
 
