@@ -60,6 +60,8 @@ def show(repo: Repository, reference: str, *, trust_ref: str | None = None) -> d
                 "stages": {},
                 "deprecated": None,
                 "note": "not released yet: `git ckpt tag NAME`",
+                "notes": _notes(ArtifactState(name), registry.rejected_for(name)),
+                "trust": _trust(registry),
             }
             return {**view, **baseline_view(repo, name)}
         raise GitckptError(f"no artifact named {name!r} in this repository")

@@ -50,6 +50,8 @@ def verify(repo: Repository, reference: str, *, data: bool = False, trust_ref: s
     if rejection:
         result.problems.append(f"{event.tag} does not count in the registry: {rejection}")
     _check_signature(registry.signature(event), trust.config, event, result)
+    if event.problem:
+        return result  # not bound to its tag: its record says nothing about this tag
     if event.action != REGISTER:
         _check_stage_target(registry, event, result)
         return result
