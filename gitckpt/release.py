@@ -197,12 +197,12 @@ def _content_findings(repo: Repository, inventory: Inventory, card: CardFacts) -
     """The release gate looks inside the bytes (unsafe pickles, malformed safetensors, secrets in
     shipped files) when they are in the work tree and are the bytes being released."""
     from gitckpt.checks import rate
-    from gitckpt.checks.data import content_findings
+    from gitckpt.checks.data import content_findings, work_tree_files
 
     path = repo.root / str(card.data_relpath)
     if not path.exists():
         return []
-    return rate(content_findings(repo.root, str(card.data_relpath), card.path), inventory.config.severities)
+    return rate(content_findings(work_tree_files(repo.root, str(card.data_relpath)), card.path), inventory.config.severities)
 
 
 def _refuse_unconfirmed_checklist(inventory: Inventory, card: CardFacts) -> None:
