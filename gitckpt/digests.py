@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,14 +48,16 @@ class DigestReader:
 
     def tree(self, relpath: str, progress: ByteProgress | None = None) -> TreeDigests:
         directory = self.root / relpath
-        entries, md5s, done = [], {}, 0
-        for path in tree_files(directory):
-            inner = path.relative_to(directory).as_posix()
-            digests = self.file(f"{relpath}/{inner}", shifted(progress, done))
-            done += digests.size
-            entries.append(TreeEntry(path=inner, sha256=digests.sha256, size=digests.size))
-            md5s[inner] = digests.md5
-        return TreeDigests(sha256=root_digest(entries), size=done, files=tuple(entries), md5s=md5s)
+
+        def measured() -> Iterator[tuple[str, FileDigests]]:
+            done = 0
+            for path in tree_files(directory):
+                inner = path.relative_to(directory).as_posix()
+                digests = self.file(f"{relpath}/{inner}", shifted(progress, done))
+                done += digests.size
+                yield inner, digests
+
+        return tree_digests(measured())
 
     def measure(self, relpath: str, progress: ByteProgress | None = None) -> FileDigests | TreeDigests:
         """Digests of a file, or of a directory and each file in it."""
@@ -68,6 +71,15 @@ class DigestReader:
         if path.is_dir():
             return sum(file.stat().st_size for file in tree_files(path))
         return path.stat().st_size
+
+
+def tree_digests(files: Iterable[tuple[str, FileDigests]]) -> TreeDigests:
+    """A directory's digests from each file's, by path inside the directory."""
+    entries, md5s = [], {}
+    for inner, digests in files:
+        entries.append(TreeEntry(path=inner, sha256=digests.sha256, size=digests.size))
+        md5s[inner] = digests.md5
+    return TreeDigests(sha256=root_digest(entries), size=sum(entry.size for entry in entries), files=tuple(entries), md5s=md5s)
 
 
 def bytes_block_values(digests: FileDigests | TreeDigests) -> dict[str, Any]:

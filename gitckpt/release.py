@@ -7,14 +7,15 @@ from __future__ import annotations
 import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from gitckpt import __version__
 from gitckpt.checks import ALL_CHECKS, ON_REQUEST, RatedFinding, run_checks
 from gitckpt.checks.remote import NOT_PUSHED
 from gitckpt.checks.serialization import SAFETENSORS_INVALID, UNSAFE_PICKLE
 from gitckpt.errors import GitckptError, UsageError
-from gitckpt.inventory import CardFacts, Inventory, load_inventory
+from gitckpt.inventory import CardFacts, Inventory, OutFacts, load_inventory
 from gitckpt.pointer import POINTER_SUFFIX
 from gitckpt.records import render_message, validated
 from gitckpt.registry import ArtifactState, Registry, read_registry
@@ -23,6 +24,9 @@ from gitckpt.signing import check_signer_may_sign
 from gitckpt.sources import RevisionSource
 from gitckpt.tags import NAME_RE, Version, deprecation_tag, parse_tag_name, stage_tag, version_tag
 from gitckpt.trust import TrustRoot, trust_root
+
+if TYPE_CHECKING:
+    from gitckpt.committed_bytes import HeldBytes
 
 FIRST_VERSION = Version(0, 1, 0)
 
@@ -60,13 +64,12 @@ def tag_release(repo: Repository, name: str, options: TagOptions) -> Created:
     inventory = trusted_inventory(repo, trust, commit)
     card = _card_named(inventory, name, "at HEAD")
     _refuse_uncommitted(repo, card)
-    findings = _release_findings(inventory, card) + _content_findings(repo, inventory, card)
-    errors = [item for item in findings if item.severity == "error"]
-    if errors:
-        listing = "\n".join(f"  {item.finding.path}:{item.finding.line}: {item.finding.check} {item.finding.message}" for item in errors)
-        raise GitckptError(
-            f"{name} cannot be released from {commit[:12]}: the committed cards fail checks:\n{listing}\nFix them, commit, and tag again."
-        )
+    findings = _release_findings(inventory, card)
+    _refuse_failing(card, commit, findings)
+    released = _released_files(repo, inventory, card, commit)
+    contents = _content_findings(inventory, card, released) if released is not None else []
+    _refuse_failing(card, commit, contents)
+    findings += contents
     _refuse_unconfirmed_checklist(inventory, card)
     registry = read_registry(repo, trust)
     state = registry.artifact(name) or ArtifactState(name)
@@ -75,9 +78,10 @@ def tag_release(repo: Repository, name: str, options: TagOptions) -> Created:
     _refuse_existing(repo, tag)
     _refuse_second_version_at(state, commit, tag)
     in_remote = None if options.allow_unpushed else _require_in_remote(repo, inventory, card)
-    contents_checked = (repo.root / str(card.data_relpath)).exists()
     _refuse_unsigned(repo, trust, options.sign, name)
-    record = _release_record(inventory, registry, card, str(version), commit, findings, in_remote, options.allow_unpushed, contents_checked)
+    record = _release_record(
+        inventory, registry, card, str(version), commit, findings, in_remote, options.allow_unpushed, released is not None
+    )
     summary = f"{name} v{version}: {options.message.splitlines()[0]}" if options.message.strip() else f"Release {name} v{version}"
     note = "\n".join(options.message.splitlines()[1:])
     return _create(repo, trust, Tagging(tag, commit, summary, record, options.sign, options.push, note))
@@ -230,16 +234,75 @@ def _release_findings(inventory: Inventory, card: CardFacts) -> list[RatedFindin
     return [item for item in run_checks(inventory) if item.finding.path in relevant]
 
 
-def _content_findings(repo: Repository, inventory: Inventory, card: CardFacts) -> list[RatedFinding]:
-    """The release gate looks inside the bytes (unsafe pickles, malformed safetensors, secrets in
-    shipped files) when they are in the work tree and are the bytes being released."""
+def _refuse_failing(card: CardFacts, commit: str, findings: Sequence[RatedFinding]) -> None:
+    errors = [item for item in findings if item.severity == "error"]
+    if errors:
+        listing = "\n".join(f"  {item.finding.path}:{item.finding.line}: {item.finding.check} {item.finding.message}" for item in errors)
+        raise GitckptError(
+            f"{card.name} cannot be released from {commit[:12]}: the committed cards fail checks:\n{listing}\n"
+            "Fix them, commit, and tag again."
+        )
+
+
+def _released_files(repo: Repository, inventory: Inventory, card: CardFacts, commit: str) -> tuple[tuple[str, Path], ...] | None:
+    """The committed bytes, for the gate to look inside: the work tree's copy when it has the
+    pointer's md5 and the card's sha256, else the local DVC cache's object with that md5. None when
+    this machine holds neither (the release goes ahead, and its record lists no content checks).
+    A work tree holding other bytes is refused, never scanned in place of the committed ones."""
+    from gitckpt.cache import Cache
+    from gitckpt.committed_bytes import in_dvc_cache, in_work_tree
+    from gitckpt.digests import DigestReader
+
+    relpath, md5 = str(card.data_relpath), _committed_out(inventory, card).md5
+    with Cache(repo.state_dir) as cache:
+        held = in_work_tree(DigestReader(repo.root, cache), relpath)
+    if held is not None and held.are(md5, card.sha256):
+        return held.files
+    cached = in_dvc_cache(repo.root, relpath, md5)
+    if cached is None and held is not None:
+        raise _not_committed(
+            card,
+            commit,
+            f"{relpath} in the work tree",
+            held,
+            md5,
+            "The DVC cache does not hold the committed bytes either, so the gate cannot look inside what it would release.\n"
+            f"Get them with `git ckpt pull {card.name}` (from the DVC remote) or `dvc checkout {relpath}` (if the DVC cache "
+            "holds them), then tag again. DVC does not overwrite a copy it has not cached: move that aside first.",
+        )
+    if cached is not None and not cached.are(md5, card.sha256):
+        raise _not_committed(
+            card,
+            commit,
+            f"the DVC cache's copy of {relpath}",
+            cached,
+            md5,
+            f"Either the card describes other bytes (measure them again with `git ckpt add {relpath}` and commit), or the DVC cache "
+            f"holds a damaged copy (remove it from the cache and fetch it again with `git ckpt pull {card.name}`); then tag again.",
+        )
+    return cached.files if cached is not None else None
+
+
+def _not_committed(card: CardFacts, commit: str, what: str, held: HeldBytes, md5: str, advice: str) -> GitckptError:
+    return GitckptError(
+        f"{card.name} cannot be released from {commit[:12]}: {what} is not the committed version\n"
+        f"  it has:    md5 {held.md5}, sha256 {held.sha256}\n"
+        f"  committed: md5 {md5} (the pointer), sha256 {card.sha256} (the card)\n{advice}"
+    )
+
+
+def _committed_out(inventory: Inventory, card: CardFacts) -> OutFacts:
+    pointer = inventory.pointers[f"{card.data_relpath}{POINTER_SUFFIX}"]
+    return next(out for out in pointer.outs if pointer.out_relpath(out) == card.data_relpath)
+
+
+def _content_findings(inventory: Inventory, card: CardFacts, files: tuple[tuple[str, Path], ...]) -> list[RatedFinding]:
+    """The release gate looks inside the committed bytes: unsafe pickles, malformed safetensors,
+    secrets in shipped files."""
     from gitckpt.checks import rate
     from gitckpt.checks.data import content_findings
 
-    path = repo.root / str(card.data_relpath)
-    if not path.exists():
-        return []
-    return rate(content_findings(repo.root, str(card.data_relpath), card.path), inventory.config.severities)
+    return rate(content_findings(files, card.path), inventory.config.severities)
 
 
 def _refuse_unconfirmed_checklist(inventory: Inventory, card: CardFacts) -> None:
@@ -313,8 +376,7 @@ def _release_record(
     contents_checked: bool,
 ) -> dict[str, Any]:
     assert isinstance(inventory.source, RevisionSource)
-    pointer = inventory.pointers[f"{card.data_relpath}{POINTER_SUFFIX}"]
-    out = next(out for out in pointer.outs if pointer.out_relpath(out) == card.data_relpath)
+    out = _committed_out(inventory, card)
     cards_by_name = {other.name: other for other in inventory.cards.values() if other.name}
     off = sorted(check_id for check_id, severity in inventory.config.severities.items() if severity == "off")
     asked = ({NOT_PUSHED.id} if in_remote else set()) | ({UNSAFE_PICKLE.id, SAFETENSORS_INVALID.id} if contents_checked else set())

@@ -8,12 +8,16 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
-from collections.abc import Iterator, Sequence
+import re
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gitckpt.errors import GitckptError
+from gitckpt.errors import GitckptError, InputError
+
+LISTING_SIZE_LIMIT = 64 * 1024 * 1024  # a `.dir` listing of about 700,000 files
+FILE_MD5 = re.compile(r"[0-9a-f]{32}")
 
 
 @dataclass(frozen=True)
@@ -92,9 +96,68 @@ def cached_object(root: Path, md5: str, remote: str | None) -> Path:
     from dvc_data.hashfile.hash_info import HashInfo
 
     with open_dvc(root) as repo:
-        path = Path(repo.cache.local.oid_to_path(md5))
+        path = _object_path(repo, md5)
         if not path.exists():
             repo.cloud.pull([HashInfo("md5", md5)], remote=remote)
     if not path.exists():
         raise GitckptError(f"the bytes with md5 {md5} are neither in the DVC cache nor in the remote")
     return path
+
+
+def local_object(root: Path, md5: str) -> Path | None:
+    """The local DVC cache file holding the bytes with this md5, or None: never fetched."""
+    with open_dvc(root) as repo:
+        path = _object_path(repo, md5)
+    return path if path.is_file() else None
+
+
+def local_directory(root: Path, md5: str) -> list[tuple[str, Path]] | None:
+    """Each file of the directory whose DVC md5 is `md5` (`<md5>.dir`), by its path inside the
+    directory, with the local DVC cache file holding it; None when the cache lacks the directory's
+    listing or any of its files (never fetched)."""
+    with open_dvc(root) as repo:
+        listing = _object_path(repo, md5)
+        if not listing.is_file():
+            return None
+        files = [(relpath, _object_path(repo, file_md5)) for relpath, file_md5 in _listing_entries(listing)]
+    return files if all(path.is_file() for _, path in files) else None
+
+
+def directory_md5(md5s: Mapping[str, str]) -> str:
+    """DVC's md5 of a directory (`<md5>.dir`) holding files with these md5s, by path inside it:
+    computed by DVC's own code, so it always agrees with the pointers DVC writes."""
+    from dvc_data.hashfile.hash_info import HashInfo
+    from dvc_data.hashfile.tree import Tree
+
+    tree = Tree()
+    for relpath, md5 in md5s.items():
+        tree.add(tuple(relpath.split("/")), None, HashInfo("md5", md5))
+    tree.digest()
+    return str(tree.hash_info.value)
+
+
+def _object_path(repo: Any, md5: str) -> Path:
+    return Path(repo.cache.local.oid_to_path(md5))
+
+
+def _listing_entries(listing: Path) -> list[tuple[str, str]]:
+    """(path inside the directory, md5) of each file a DVC `.dir` listing names; a listing that is
+    not a list of safe relative paths with file md5s is an error naming it."""
+    from gitckpt.strict_json import load_json
+
+    with listing.open("rb") as handle:
+        entries = load_json(handle.read(LISTING_SIZE_LIMIT + 1), str(listing), max_bytes=LISTING_SIZE_LIMIT, max_depth=2)
+    if not isinstance(entries, list):
+        raise InputError("a DVC directory listing must be a JSON list", path=str(listing))
+    found = []
+    for number, entry in enumerate(entries, start=1):
+        relpath = entry.get("relpath") if isinstance(entry, dict) else None
+        md5 = entry.get("md5") if isinstance(entry, dict) else None
+        if not isinstance(relpath, str) or not isinstance(md5, str) or not FILE_MD5.fullmatch(md5) or not _inside(relpath):
+            raise InputError(f"entry {number} is not {{relpath, md5}} with a relative path and a file md5", path=str(listing))
+        found.append((relpath, md5))
+    return found
+
+
+def _inside(relpath: str) -> bool:
+    return all(part not in ("", ".", "..") for part in relpath.split("/"))

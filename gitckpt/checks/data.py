@@ -4,7 +4,7 @@ pointer describe."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from gitckpt.card import BYTES_FIELD
@@ -68,25 +68,31 @@ def _pointer_mismatch(inventory: Inventory, relpath: str, measured: object) -> I
             )
 
 
-def content_findings(root: Path, relpath: str, card_path: str) -> list[Finding]:
+def content_findings(files: Iterable[tuple[str, Path]], card_path: str) -> list[Finding]:
     """What loading or reading the shipped bytes would expose: unsafe pickles, malformed
-    safetensors, secrets and personal data in small text files."""
+    safetensors, secrets and personal data in small text files. Each file is judged by its path
+    in the repository and read from where its bytes are (the work tree or the DVC cache)."""
     from gitckpt.checks.sensitive import TEXT_SIZE_LIMIT, TEXT_SUFFIXES, scan_lines
     from gitckpt.checks.serialization import PICKLE_SUFFIXES, check_pickle, check_safetensors
 
-    target = root / relpath
-    files = [target] if target.is_file() else tree_files(target)
     findings: list[Finding] = []
-    for path in files:
-        shown = path.relative_to(root).as_posix()
-        if path.suffix == ".safetensors":
+    for shown, path in files:
+        suffix = PurePosixPath(shown).suffix
+        if suffix == ".safetensors":
             findings += [_on_card(finding, card_path) for finding in check_safetensors(shown, path)]
-        elif path.name.endswith(PICKLE_SUFFIXES) or path.suffix == ".zip":
+        elif shown.endswith(PICKLE_SUFFIXES) or suffix == ".zip":
             findings += [_on_card(finding, card_path) for finding in check_pickle(shown, path)]
-        elif path.suffix in TEXT_SUFFIXES and path.stat().st_size <= TEXT_SIZE_LIMIT:
+        elif suffix in TEXT_SUFFIXES and path.stat().st_size <= TEXT_SIZE_LIMIT:
             text = path.read_text(encoding="utf-8", errors="replace")
             findings += list(scan_lines(shown, enumerate(text.split("\n"), start=1)))
     return findings
+
+
+def work_tree_files(root: Path, relpath: str) -> list[tuple[str, Path]]:
+    """Each file of the data at `relpath` in the work tree (a file, or every file of a directory),
+    by its path in the repository, for `content_findings`."""
+    target = root / relpath
+    return [(path.relative_to(root).as_posix(), path) for path in ([target] if target.is_file() else tree_files(target))]
 
 
 def _on_card(finding: Finding, card_path: str) -> Finding:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import struct
 from collections.abc import Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from gitckpt.checks.base import Check, Finding
 
@@ -100,8 +100,9 @@ def pickle_globals(data: bytes) -> list[str]:
     return found
 
 
-def pickles_in(path: Path) -> Iterator[tuple[str, bytes]]:
-    """(where, bytes) of each pickle stream in a raw pickle or a PyTorch zip archive."""
+def pickles_in(path: Path, name: str) -> Iterator[tuple[str, bytes]]:
+    """(where, bytes) of each pickle stream in a raw pickle or a PyTorch zip archive; `name` is the
+    file's name in the repository (`path` may be a DVC cache object, which has none)."""
     with path.open("rb") as handle:
         head = handle.read(4)
     if head == ZIP_MAGIC:
@@ -110,13 +111,13 @@ def pickles_in(path: Path) -> Iterator[tuple[str, bytes]]:
         with zipfile.ZipFile(path) as archive:
             for member in archive.namelist():
                 if member.endswith(".pkl"):
-                    yield f"{path.name}:{member}", archive.read(member)
-    elif head[:1] == b"\x80" or path.suffix in (".pkl", ".pickle"):
-        yield path.name, path.read_bytes()
+                    yield f"{name}:{member}", archive.read(member)
+    elif head[:1] == b"\x80" or name.endswith((".pkl", ".pickle")):
+        yield name, path.read_bytes()
 
 
 def check_pickle(display: str, path: Path) -> Iterator[Finding]:
-    for where, stream in pickles_in(path):
+    for where, stream in pickles_in(path, PurePosixPath(display).name):
         try:
             names = pickle_globals(stream)
         except (ValueError, struct.error, EOFError) as exc:
@@ -132,7 +133,7 @@ def check_pickle(display: str, path: Path) -> Iterator[Finding]:
 def check_safetensors(display: str, path: Path) -> Iterator[Finding]:
     problem = safetensors_problem(path)
     if problem:
-        yield SAFETENSORS_INVALID.finding(display, f"{path.name}: {problem}")
+        yield SAFETENSORS_INVALID.finding(display, f"{PurePosixPath(display).name}: {problem}")
 
 
 def safetensors_problem(path: Path) -> str | None:

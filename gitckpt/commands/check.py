@@ -12,7 +12,7 @@ from gitckpt.cache import Cache
 from gitckpt.card import is_card_path
 from gitckpt.checks import RatedFinding, run_checks
 from gitckpt.checks.base import Finding
-from gitckpt.checks.data import check_data, content_findings, verifiable_cards
+from gitckpt.checks.data import check_data, content_findings, verifiable_cards, work_tree_files
 from gitckpt.checks.remote import check_remote, pointer_md5s
 from gitckpt.config import Config
 from gitckpt.digests import DigestReader
@@ -109,7 +109,7 @@ def _contents(repo: Repository, cache: Cache, cards: list[CardFacts], digest_fin
     keys = {card.path: f"contents:{rules_fingerprint()}:{card.data_relpath}:{card.sha256}" for card in present}
     cached = cache.get_results(keys.values())
     fresh = {
-        keys[card.path]: [f.to_json() for f in content_findings(repo.root, str(card.data_relpath), card.path)]
+        keys[card.path]: [f.to_json() for f in content_findings(work_tree_files(repo.root, str(card.data_relpath)), card.path)]
         for card in present
         if keys[card.path] not in cached
     }
