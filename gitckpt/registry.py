@@ -292,7 +292,10 @@ def _bind(repo: Repository, events: list[Event], headers: dict[str, str | None])
         }
         cache.put_results(fresh)
     verdicts.update(fresh)
-    return [replace(event, problem=verdicts[keys[event.tag]]["problem"]) if event.tag in keys else event for event in events]
+    return [
+        replace(event, problem=problem) if (problem := verdicts.get(keys.get(event.tag, ""), {}).get("problem")) else event
+        for event in events
+    ]
 
 
 def _binding_problem(event: Event, header: str | None) -> str | None:

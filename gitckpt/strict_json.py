@@ -25,7 +25,8 @@ def load_json(text: str | bytes, display: str, *, max_bytes: int, max_depth: int
         raise InputError(f"invalid JSON: {exc.msg} (column {exc.colno})", path=display, line=exc.lineno) from exc
     except (ValueError, UnicodeDecodeError) as exc:
         raise InputError(f"invalid JSON: {exc}", path=display) from exc
-    if nesting_depth(value, max_depth) > max_depth:
+    openings = text.count("[") + text.count("{") if isinstance(text, str) else text.count(b"[") + text.count(b"{")
+    if openings > max_depth and nesting_depth(value, max_depth) > max_depth:  # fewer brackets cannot nest deeper
         raise InputError(f"JSON is nested deeper than {max_depth} levels", path=display)
     return value
 

@@ -65,8 +65,10 @@ def trust_root(repo: Repository, trust_ref: str | None = None) -> TrustRoot:
     """The trust root for verifying in `repo`; `trust_ref` is what the user named with --trust-ref."""
     settings = _git_settings(repo)
     named = trust_ref or settings.get(TRUST_REF_CONFIG)
-    ref = named or _default_branch(repo)
-    revision = _revision(repo, ref, "--trust-ref" if trust_ref else TRUST_REF_CONFIG if named else "the default branch")
+    if named:
+        ref, revision = named, _revision(repo, named, "--trust-ref" if trust_ref else TRUST_REF_CONFIG)
+    else:
+        ref, revision = _default_branch(repo)
     config, signers = _policy_at(repo, revision)
     if named is None and config.trust_ref:
         ref = config.trust_ref
@@ -85,9 +87,10 @@ def _git_settings(repo: Repository) -> dict[str, str]:
     return {key.lower(): value for key, _, value in (line.partition(" ") for line in output.splitlines())}
 
 
-def _default_branch(repo: Repository) -> str:
-    output = git(["for-each-ref", "--format=%(refname)", *DEFAULT_BRANCHES], repo.root)
-    present = set(output.split())
+def _default_branch(repo: Repository) -> tuple[str, str]:
+    """The default branch's ref and commit, from one for-each-ref."""
+    output = git(["for-each-ref", "--format=%(refname) %(objectname)", *DEFAULT_BRANCHES], repo.root)
+    present = dict(line.split(" ", 1) for line in output.splitlines() if line)
     branch = next((ref for ref in DEFAULT_BRANCHES if ref in present), None)
     if branch is None:
         raise UsageError(
@@ -95,7 +98,7 @@ def _default_branch(repo: Repository) -> str:
             "gitckpt reads the policy and allowed signers from a trusted branch, never from what it verifies.\n"
             "Name one with --trust-ref REF, or once for this clone: git config gitckpt.trustRef REF"
         )
-    return branch
+    return branch, present[branch]
 
 
 def _revision(repo: Repository, ref: str, named_by: str) -> str:
