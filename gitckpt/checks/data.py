@@ -71,7 +71,7 @@ def _pointer_mismatch(inventory: Inventory, relpath: str, measured: object) -> I
 def content_findings(root: Path, relpath: str, card_path: str) -> list[Finding]:
     """What loading or reading the shipped bytes would expose: unsafe pickles, malformed
     safetensors, secrets and personal data in small text files."""
-    from gitckpt.checks.sensitive import TEXT_SIZE_LIMIT, TEXT_SUFFIXES, scan_lines
+    from gitckpt.checks.sensitive import TEXT_SIZE_LIMIT, TEXT_SUFFIXES, scan_text
     from gitckpt.checks.serialization import PICKLE_SUFFIXES, check_pickle, check_safetensors
 
     target = root / relpath
@@ -85,7 +85,7 @@ def content_findings(root: Path, relpath: str, card_path: str) -> list[Finding]:
             findings += [_on_card(finding, card_path) for finding in check_pickle(shown, path)]
         elif path.suffix in TEXT_SUFFIXES and path.stat().st_size <= TEXT_SIZE_LIMIT:
             text = path.read_text(encoding="utf-8", errors="replace")
-            findings += list(scan_lines(shown, enumerate(text.split("\n"), start=1)))
+            findings += list(scan_text(shown, text))
     return findings
 
 
