@@ -89,6 +89,19 @@ def test_ci_masks_report_json_annotations_and_step_summary(leaky: Path, cli: Cli
     assert all(MASKED_AWS_KEY in output and MASKED_GITHUB_TOKEN in output for output in (markdown.out, as_json.out, report.read_text()))
 
 
+def test_search_masks_snippets_and_the_index_holds_no_secret(leaky: Path, cli: Cli) -> None:
+    text = cli("search", "bucket", cwd=leaky)
+    as_json = cli("search", "bucket", "--json", cwd=leaky)
+    described = cli("search", "Pushed", "--json", cwd=leaky)
+    assert_no_secret(text.out, text.err, as_json.out, as_json.err, described.out)
+    (hit,) = json.loads(as_json.out)
+    assert hit["name"] == "clf" and MASKED_AWS_KEY in hit["snippet"] and MASKED_AWS_KEY in text.out
+    assert MASKED_GITHUB_TOKEN in json.loads(described.out)[0]["snippet"]
+    assert json.loads(cli("search", AWS_KEY, "--json", cwd=leaky).out) == []  # a search does not confirm a credential
+    index = (leaky / ".git/gitckpt/search.sqlite").read_bytes()
+    assert AWS_KEY.encode() not in index and GITHUB_TOKEN[4:].encode() not in index
+
+
 def test_log_and_show_never_print_a_secret(leaky: Path, cli: Cli) -> None:
     outputs = [cli(*args, cwd=leaky) for args in (("log", "clf"), ("log", "clf", "--json"), ("show", "clf"), ("show", "clf", "--json"))]
     assert all(result.code == 0 for result in outputs)
