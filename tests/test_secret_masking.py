@@ -1,6 +1,6 @@
 """A credential in a card (GC601) is masked in every output: a model card on a pull-request branch
 holds a GitHub token and an AWS key in its front matter and its prose, and each command, in each of
-its formats, shows them only masked."""
+its formats, shows them only masked. What publishes a card (export, site) refuses it instead."""
 
 from __future__ import annotations
 
@@ -115,6 +115,41 @@ def test_audit_masks_the_reasons_it_quotes(leaky: Path, cli: Cli) -> None:
     assert_no_secret(text.out, text.err, as_json.out, as_json.err)
     reasons = [gap["reason"] for group in json.loads(as_json.out)["noassertion"] for gap in group["artifacts"]]
     assert f"the meter's API key is {MASKED_AWS_KEY}" in reasons
+
+
+@pytest.mark.parametrize("fmt", ["hf", "cyclonedx", "spdx", "json"])
+def test_export_refuses_a_card_holding_a_secret(leaky: Path, cli: Cli, tmp_path: Path, fmt: str) -> None:
+    output = tmp_path / "exported"
+    result = cli("export", "clf", "--format", fmt, "-o", str(output), cwd=leaky)
+    assert result.code == 1 and not output.exists()
+    assert_no_secret(result.out, result.err)
+    assert f"{MODEL_CARD}:{line_of(leaky, MODEL_CARD, 'Upload with key')}: GC601 AWS Access Key: {MASKED_AWS_KEY}" in result.err
+
+
+def test_export_refuses_a_dataset_card_it_would_include(registry: Path, cli: Cli) -> None:
+    edit(registry, DATASET_CARD, "description: Synthetic", f"description: Fetch with {GITHUB_TOKEN}. Synthetic")
+    result = cli("export", "clf", "--format", "cyclonedx", cwd=registry)
+    assert result.code == 1 and result.out == ""
+    assert_no_secret(result.err)
+    assert f"{DATASET_CARD}:{line_of(registry, DATASET_CARD, 'Fetch with')}: GC601 GitHub Token: {MASKED_GITHUB_TOKEN}" in result.err
+
+
+def test_export_refuses_a_secret_even_when_policy_makes_gc601_a_warning(registry: Path, cli: Cli) -> None:
+    (registry / ".gitckpt").mkdir()
+    (registry / ".gitckpt/config.yaml").write_text("schema_version: 1\nchecks:\n  GC601: warning\n")
+    edit(registry, MODEL_CARD, "Prose for reviewers.", PROSE)
+    result = cli("export", "clf", "--format", "hf", cwd=registry)
+    assert result.code == 1 and "holds a credential (GC601)" in result.err
+    assert_no_secret(result.out, result.err)
+
+
+def test_site_refuses_a_card_holding_a_secret_and_writes_nothing(leaky: Path, cli: Cli, tmp_path: Path) -> None:
+    output = tmp_path / "site"
+    result = cli("site", "-o", str(output), cwd=leaky)
+    assert result.code == 1 and not output.exists()
+    assert_no_secret(result.out, result.err)
+    assert "the site is not built" in result.err
+    assert f"{MODEL_CARD}:{line_of(leaky, MODEL_CARD, 'hub_token')}: GC601 GitHub Token: {MASKED_GITHUB_TOKEN}" in result.err
 
 
 def test_a_private_key_is_masked_to_its_last_line(registry: Path, cli: Cli) -> None:

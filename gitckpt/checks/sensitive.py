@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Iterator
+from collections.abc import Collection, Iterable, Iterator
 from functools import cache
 from typing import Any
 
 from gitckpt.checks.base import Check, Finding
+from gitckpt.errors import GitckptError
 
 SECRET = Check(
     id="GC601",
@@ -165,3 +166,16 @@ def scan_text(path: str, text: str, allowed_emails: frozenset[str] = frozenset()
 def scan_card_text(path: str, text: str, contact: object) -> list[Finding]:
     allowed = frozenset({str(contact).lower()}) if isinstance(contact, str) else frozenset()
     return list(scan_text(path, text, allowed))
+
+
+def refuse_credentials(findings: Iterable[Finding], paths: Collection[str], refused: str) -> None:
+    """Stop an export or a site that would publish a card in `paths` holding a credential, naming
+    each file and line. Whatever severity the policy gives GC601, a published card never carries
+    one: it is refused, not redacted, so nothing is published that reads differently from the card."""
+    found = [finding for finding in findings if finding.check == SECRET.id and finding.path in paths]
+    if found:
+        listing = "\n".join(f"  {finding.path}:{finding.line}: {finding.check} {finding.message}" for finding in found)
+        raise GitckptError(
+            f"{refused}: a card it would publish holds a credential (GC601).\n{listing}\n"
+            "Remove each one (and rotate it: it stays in git history), commit, and run again."
+        )
