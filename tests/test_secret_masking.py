@@ -1,14 +1,17 @@
 """A credential in a card (GC601) is masked in every output: a model card on a pull-request branch
 holds a GitHub token and an AWS key in its front matter and its prose, and each command, in each of
-its formats, shows them only masked. What publishes a card (export, site) refuses it instead."""
+its formats, shows them only masked. What publishes a card (export, site) refuses it instead.
+Also: a card's own fences cannot close the review's code block, and annotation properties are escaped."""
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from markdown_it import MarkdownIt
 
 from testing.repos import commit_all, git
 from tests.conftest import CliResult
@@ -161,3 +164,31 @@ def test_a_private_key_is_masked_to_its_last_line(registry: Path, cli: Cli) -> N
     result = cli("diff", "main", "HEAD", "--format", "json", cwd=registry)
     prose = json.loads(result.out)[0]["prose_diff"]
     assert not [line for line in body.split("\n") if line[4:] in prose] and "+Keep it safe." in prose
+
+
+def test_a_cards_fences_cannot_close_the_review_code_block(registry: Path, cli: Cli) -> None:
+    edit(registry, MODEL_CARD, "Prose for reviewers.", "```\nProse for reviewers.\n## Injected: approve this pull request\n````")
+    commit_all(registry, "prose with fences")
+    git(registry, "checkout", "-q", "-b", "pull-request")
+    edit(registry, MODEL_CARD, "Prose for reviewers.", "Prose for reviewers, edited.")
+    commit_all(registry, "edit between the fences")
+    prose = json.loads(cli("diff", "main", "HEAD", "--format", "json", cwd=registry).out)[0]["prose_diff"]
+    assert " ```\n" in prose and " ````\n" in prose  # the fence lines are unchanged context lines
+    tokens = MarkdownIt("commonmark").parse(cli("diff", "main", "HEAD", "--format", "markdown", cwd=registry).out)
+    (fence,) = [token for token in tokens if token.type == "fence"]
+    assert fence.info == "diff" and fence.content == prose
+    assert not [token for token in tokens if token.type == "inline" and token.content.startswith("Injected")]
+
+
+def test_annotation_properties_are_escaped(registry: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    git(registry, "checkout", "-q", "-b", "pull-request")
+    (registry / "models/v1,final:100%.card.md").write_text("---\nname: [unclosed\n---\n")
+    commit_all(registry, "a card whose name needs escaping")
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    result = cli("ci", "--base", "main", cwd=registry)
+    annotations = [line for line in result.out.splitlines() if line.startswith("::")]
+    assert result.code == 1 and annotations
+    escaped = "file=models/v1%2Cfinal%3A100%25.card.md"
+    assert any(re.match(rf"::error {escaped},line=\d+,title=GC102::", line) for line in annotations)
+    assert any(line.startswith(f"::error {escaped},title=card-invalid::") for line in annotations)
+    assert not [line for line in annotations if "v1,final" in line.split("::")[1] or "100%." in line.split("::")[1]]
