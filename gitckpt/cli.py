@@ -302,7 +302,10 @@ Examples:
 
 EXPORT_EPILOG = """\
 Writes the card (as in the work tree, or as released with NAME@vX.Y.Z) in another format, and says
-which of the card's facts the format has no field for. A card that fails its checks is not exported.
+which of the card's facts the format has no field for. A card that fails its checks is not exported,
+nor one that holds a credential (GC601, at any severity), nor one whose export would include a
+dataset card that holds one: the error names each file and line. Such a card is refused, never
+redacted; remove the credential (and rotate it: it stays in git history) and export again.
   hf    a Hugging Face Hub README.md: license (Hub id, or other + license_name/license_link),
         datasets, base_model and base_model_relation, tags, pipeline_tag, model-index with every
         evaluation, and the sections of the Hub's model-card template
@@ -325,6 +328,9 @@ Writes the registry as a static site: an index you can search and filter, a page
 with confidence intervals) and an audit page. Plain HTML, CSS and a little JavaScript that make no
 request of their own: open index.html from disk, or publish the directory with GitHub or GitLab
 Pages. The output directory is replaced whole, so it must be new, empty, or an earlier site.
+While any card at REV holds a credential (GC601, at any severity) no site is built and nothing is
+written: the error names each file and line. Cards are refused, never redacted, as by `export`;
+remove the credential (and rotate it: it stays in git history), commit, and build again.
 
 Examples:
   git ckpt site                      # writes _site/ at the top of the repository

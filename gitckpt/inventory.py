@@ -20,7 +20,7 @@ from gitckpt.checks.evaluation_binding import check_model_evaluations
 from gitckpt.checks.license import check_license_expressions, upstream_entries
 from gitckpt.checks.placeholders import check_placeholders
 from gitckpt.checks.pointer_format import POINTER_FORMAT, load_pointer
-from gitckpt.checks.sensitive import scan_card_text
+from gitckpt.checks.sensitive import SECRET, mask_secrets, scan_card_text
 from gitckpt.config import CONFIG_PATH, Config, cached_config
 from gitckpt.errors import InputError
 from gitckpt.files import CARD_SIZE_LIMIT, POINTER_SIZE_LIMIT
@@ -207,14 +207,20 @@ def card_facts(relpath: str, content: bytes | Finding) -> CardFacts:
     loaded = load_card(content, relpath) if isinstance(content, bytes) else content
     if isinstance(loaded, Finding):
         return CardFacts(path=relpath, findings=(loaded,))
+    text = content.decode("utf-8", errors="replace") if isinstance(content, bytes) else ""
+    sensitive = scan_card_text(relpath, text, loaded.data.get("contact"))
+    if any(finding.check == SECRET.id for finding in sensitive):
+        # What the other checks say and every report of these facts (audit, site) quotes the card:
+        # from here on it is the card with its credentials masked.
+        loaded = load_card(mask_secrets(text).encode(), relpath)
+        if isinstance(loaded, Finding):
+            return CardFacts(path=relpath, findings=(loaded, *sensitive))
     findings = (
         *check_card_schema(loaded),
         *check_placeholders(loaded),
         *check_model_evaluations(loaded),
         *check_license_expressions(loaded),
-        *scan_card_text(
-            relpath, content.decode("utf-8", errors="replace") if isinstance(content, bytes) else "", loaded.data.get("contact")
-        ),
+        *sensitive,
     )
     return _extract_card_facts(loaded, findings)
 

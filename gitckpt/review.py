@@ -128,11 +128,15 @@ def _baseline_changes(card: dict[str, Any], heads: dict[str, dict[str, Any]]) ->
 
 
 def _cards(source: Source) -> dict[str, Card | InputError]:
+    """Every card of `source` as a review shows it: parsed from its text with credentials masked,
+    so no value, summary, prose line or error message of the review can carry one."""
+    from gitckpt.checks.sensitive import mask_secrets  # not at import: `log` reuses semantic_changes without it
+
     paths = [path for path in source.files() if path.endswith(".card.md")]
     parsed: dict[str, Card | InputError] = {}
     for path, content in source.read(paths, lambda _: CARD_SIZE_LIMIT).items():
         try:
-            parsed[path] = parse_card(decode_text(content, path), path) if isinstance(content, bytes) else content
+            parsed[path] = parse_card(mask_secrets(decode_text(content, path)), path) if isinstance(content, bytes) else content
         except InputError as error:
             parsed[path] = error
     return parsed

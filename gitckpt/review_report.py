@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
@@ -88,5 +89,13 @@ def _diff_section(diff: CardDiff) -> str:
         f"| {ICONS.get(change.severity, '')} {change.severity} | {change.kind} | {cell(change.summary)} |" for change in diff.changes
     )
     if diff.prose:
-        lines += ["", "<details><summary>Prose diff</summary>", "", "```diff", diff.prose.rstrip("\n"), "```", "", "</details>"]
+        lines += ["", "<details><summary>Prose diff</summary>", "", *_fenced(diff.prose.rstrip("\n"), "diff"), "", "</details>"]
     return "\n".join(lines) + "\n"
+
+
+def _fenced(text: str, info: str) -> list[str]:
+    """`text` as a code block no line of it can close (a card's prose may hold fences of its
+    own): the fence is longer than any run of backticks in the text."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [fence + info, text, fence]

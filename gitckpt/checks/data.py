@@ -72,7 +72,7 @@ def content_findings(files: Iterable[tuple[str, Path]], card_path: str) -> list[
     """What loading or reading the shipped bytes would expose: unsafe pickles, malformed
     safetensors, secrets and personal data in small text files. Each file is judged by its path
     in the repository and read from where its bytes are (the work tree or the DVC cache)."""
-    from gitckpt.checks.sensitive import TEXT_SIZE_LIMIT, TEXT_SUFFIXES, scan_lines
+    from gitckpt.checks.sensitive import TEXT_SIZE_LIMIT, TEXT_SUFFIXES, scan_text
     from gitckpt.checks.serialization import PICKLE_SUFFIXES, check_pickle, check_safetensors
 
     findings: list[Finding] = []
@@ -84,7 +84,7 @@ def content_findings(files: Iterable[tuple[str, Path]], card_path: str) -> list[
             findings += [_on_card(finding, card_path) for finding in check_pickle(shown, path)]
         elif suffix in TEXT_SUFFIXES and path.stat().st_size <= TEXT_SIZE_LIMIT:
             text = path.read_text(encoding="utf-8", errors="replace")
-            findings += list(scan_lines(shown, enumerate(text.split("\n"), start=1)))
+            findings += list(scan_text(shown, text))
     return findings
 
 

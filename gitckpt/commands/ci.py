@@ -53,13 +53,21 @@ def github_annotations(report: CiReport) -> list[str]:
     for item in report.findings:
         finding = item.finding
         level = "error" if item.severity == "error" else "warning"
-        lines.append(f"::{level} file={finding.path},line={max(finding.line, 1)},title={finding.check}::{_escape(finding.message)}")
+        where = f"file={_property(finding.path)},line={max(finding.line, 1)},title={_property(finding.check)}"
+        lines.append(f"::{level} {where}::{_escape(finding.message)}")
     for diff in report.diffs:
         for change in diff.changes:
             if change.severity in ("error", "warning"):
-                lines.append(f"::{change.severity} file={diff.new_path or diff.old_path},title={change.kind}::{_escape(change.summary)}")
+                where = f"file={_property(diff.new_path or diff.old_path or '')},title={_property(change.kind)}"
+                lines.append(f"::{change.severity} {where}::{_escape(change.summary)}")
     return lines
 
 
 def _escape(message: str) -> str:
+    """A workflow command's message, escaped as GitHub's toolkit escapes data."""
     return message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _property(value: str) -> str:
+    """A workflow command's property value: `,` would end it and `:` could end the properties."""
+    return _escape(value).replace(":", "%3A").replace(",", "%2C")

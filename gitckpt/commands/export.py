@@ -9,6 +9,7 @@ from pathlib import Path
 
 from gitckpt.card import Card, parse_card, update_front_matter
 from gitckpt.checks import run_checks
+from gitckpt.checks.sensitive import refuse_credentials
 from gitckpt.commands.card_new import checked_name, render_template
 from gitckpt.errors import GitckptError
 from gitckpt.export.croissant import to_croissant
@@ -27,7 +28,8 @@ FORMATS = ("hf", "cyclonedx", "spdx", "croissant", "json")
 
 def export(repo: Repository, reference: str, fmt: str) -> Export:
     """The card of NAME (work tree) or NAME@vX.Y.Z (as released) in format `fmt`; refused when
-    the card fails its checks, since an export must not spread an incomplete card."""
+    the card fails its checks, since an export must not spread an incomplete card, and when it or
+    a dataset card the export draws from holds a credential."""
     if fmt not in FORMATS:
         raise GitckptError(f"unknown export format {fmt!r}; formats: {', '.join(FORMATS)}")
     inventory = _inventory_for(repo, reference)
@@ -35,6 +37,9 @@ def export(repo: Repository, reference: str, fmt: str) -> Export:
     facts = next((card for card in inventory.cards.values() if card.name == name), None)
     if facts is None:
         raise GitckptError(f"there is no card named {name!r}")
+    targets = {link.target for link in facts.links}
+    datasets = [other.path for other in inventory.cards.values() if other.kind == "dataset" and other.name in targets]
+    refuse_credentials(inventory.findings(), {facts.path, *datasets}, f"{facts.path} is not exported")
     errors = [item for item in run_checks(inventory) if item.finding.path == facts.path and item.severity == "error"]
     if errors:
         listing = "\n".join(
@@ -51,9 +56,8 @@ def export(repo: Repository, reference: str, fmt: str) -> Export:
     if card.kind != "model":
         raise GitckptError(f"the {fmt} export is for model cards; {name!r} is a {card.kind} card (use --format json)")
     if fmt in ("cyclonedx", "spdx"):
-        linked = [other.path for other in inventory.cards.values() if other.kind == "dataset"]
-        datasets = {str(data.get("name")): data for data in (_read_card(inventory, path).data for path in linked)}
-        return to_cyclonedx(card.data, datasets) if fmt == "cyclonedx" else to_spdx(card.data, datasets)
+        linked = {str(data.get("name")): data for data in (_read_card(inventory, path).data for path in datasets)}
+        return to_cyclonedx(card.data, linked) if fmt == "cyclonedx" else to_spdx(card.data, linked)
     return to_hugging_face(card.data, card.body)
 
 

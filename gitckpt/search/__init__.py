@@ -8,6 +8,7 @@ registry module still turns tags into events and events into state. The card lis
 last commit searched is kept too, so a warm search runs neither `git ls-tree` nor reads a tag.
 SQL narrows the cards on the facets it can judge; `_match` decides and says why. The index is
 never committed and always rebuildable: a missing, corrupt or older-format index is rebuilt.
+Cards are indexed with their credentials masked (see `card_facts`).
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # the inventory imports every check: a search needs none of t
     from gitckpt.inventory import Progress
 
 INDEX_FILE = "search.sqlite"
-INDEX_FORMAT = 4  # bump when a table, the card facts or the stored Event fields change: the index is then rebuilt
+INDEX_FORMAT = 5  # bump when a table, the card facts or the stored Event fields change: the index is then rebuilt
 _TABLES = ("cards", "prose", "tags", "artifacts", "configs", "listings", "revisions", "revision_files")
 PARALLEL_FROM = 200  # cards to index from which parsing them is spread over processes
 KEPT_REVISIONS = 4  # commits whose file lists stay in the index (searches of other commits run ls-tree)
@@ -321,9 +321,14 @@ def _indexed_card(card: tuple[str, bytes | None]) -> tuple[dict[str, Any], str]:
 
 
 def card_facts(path: str, blob: bytes) -> tuple[dict[str, Any], str]:
-    """The facets of one card and its prose; an unreadable card gives no name (and is not listed)."""
+    """The facets of one card and its prose; an unreadable card gives no name (and is not listed).
+    Both are read from the card with its credentials masked: the index never holds one, so no
+    snippet (which may cut a token where no detector would recognise it) or facet shows one, and
+    searching for a credential does not confirm that a card holds it."""
+    from gitckpt.checks.sensitive import mask_secrets  # only when indexing: a warm search loads no check
+
     try:
-        card = parse_card(decode_text(blob, path), path)
+        card = parse_card(mask_secrets(decode_text(blob, path)), path)
     except InputError:
         return _UNREADABLE, ""
     data = card.data

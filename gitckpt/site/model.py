@@ -10,6 +10,7 @@ from typing import Any
 
 from gitckpt.audit import AuditReport, audit_inventory
 from gitckpt.card import Card, is_finite_number, mapping, metric_entries
+from gitckpt.checks.sensitive import refuse_credentials
 from gitckpt.inventory import CardFacts, load_inventory
 from gitckpt.provenance import CardReader, Lineage, LogEntry, Neighbours, artifact_logs, build_lineage, reverse_links, upstream_links
 from gitckpt.registry import ArtifactState, Registry, Release, read_registry
@@ -87,6 +88,7 @@ def read_site_model(repo: Repository, revision: str = "HEAD", progress: Progress
     import pygit2
 
     inventory = load_inventory(repo, revision=resolve_commit(repo, revision, "site"))
+    refuse_credentials(inventory.findings(), inventory.cards.keys(), "the site is not built")
     source = inventory.source
     assert isinstance(source, RevisionSource)  # load_inventory with a revision reads that commit
     cards = {card.name: card for card in inventory.cards.values() if card.name}
