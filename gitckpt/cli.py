@@ -946,9 +946,18 @@ def _print_created(created: Any, as_json: bool) -> None:
     from gitckpt.console import print_json
 
     if as_json:
-        print_json({"tag": created.tag, "commit": created.commit, "pushed": created.pushed, "record": created.record})
+        print_json(
+            {
+                "tag": created.tag,
+                "commit": created.commit,
+                "pushed": created.pushed,
+                "record": created.record,
+                "trust": created.trust.to_json(),
+            }
+        )
         return
     print(f"Created {created.tag} on {created.commit[:12]}" + (" and pushed it." if created.pushed else "."))
+    print(f"  judged by the {created.trust.describe()}")
 
 
 def run_tag(args: argparse.Namespace) -> int:
@@ -1119,6 +1128,8 @@ def run_history(args: argparse.Namespace) -> int:
         for e in events
     ]
     print_table(("when", "artifact", "event", "version", "stage", "by", "tag", "signature"), rows)
+    if events:
+        print(f"signatures checked against the {events[0]['trust']}")
     return EXIT_OK
 
 

@@ -23,7 +23,7 @@ from typing import Any
 from gitckpt.config import Config
 from gitckpt.errors import InputError
 from gitckpt.records import binding_problem, parse_record
-from gitckpt.repo import Repository, git
+from gitckpt.repo import Repository, git, read_objects
 from gitckpt.signing import BAD, NOT_SIGNED, Signature, allowed, tag_signatures
 from gitckpt.tags import ASSIGN, DEPRECATE, PHASE, REGISTER, UNASSIGN, WITHDRAW, Version, parse_tag_name
 from gitckpt.trust import TrustRoot, trust_root
@@ -285,11 +285,10 @@ def _bind(repo: Repository, events: list[Event], headers: dict[str, str | None])
     keys = {event.tag: f"binding:{fingerprint}:{event.tag_object or event.commit}:{event.tag}" for event in events if not event.problem}
     with Cache(repo.state_dir) as cache:
         verdicts = cache.get_results(keys.values())
-        fresh = {
-            keys[event.tag]: {"problem": _binding_problem(event, headers[event.tag])}
-            for event in events
-            if keys.get(event.tag) not in verdicts and event.tag in keys
-        }
+        unjudged = [event for event in events if event.tag in keys and keys[event.tag] not in verdicts]
+        problems = {event.tag: _binding_problem(event, headers[event.tag]) for event in unjudged}
+        problems.update(_card_problems(repo, [event for event in unjudged if problems[event.tag] is None and _is_release_record(event)]))
+        fresh = {keys[tag]: {"problem": problem} for tag, problem in problems.items()}
         cache.put_results(fresh)
     verdicts.update(fresh)
     return [
@@ -302,6 +301,38 @@ def _binding_problem(event: Event, header: str | None) -> str | None:
     name = parse_tag_name(event.tag)
     assert name is not None  # only registry tags become events
     return binding_problem(event.tag, name, header, event.commit, event.record)
+
+
+def _is_release_record(event: Event) -> bool:
+    return event.record is not None and event.record.get("type") == "release"
+
+
+def _card_problems(repo: Repository, releases: list[Event]) -> dict[str, str]:
+    """Why a release record's card is not, at the tagged commit, the card it recorded under the
+    artifact's name (one `git cat-file` for all; each card blob parsed once)."""
+    from gitckpt.card import parse_card
+    from gitckpt.files import CARD_SIZE_LIMIT, decode_text
+
+    records = [event.record or {} for event in releases]
+    found = read_objects(repo, [f"{event.commit}:{record['card']['path']}" for event, record in zip(releases, records, strict=True)])
+    names: dict[str, str | None] = {}
+    problems = {}
+    for event, record, blob in zip(releases, records, found, strict=True):
+        path = record["card"]["path"]
+        if blob is None or blob[0] != record["card"]["blob"]:
+            problems[event.tag] = (
+                f"its record names card {path} (blob {record['card']['blob'][:12]}), which the tagged commit does not hold"
+            )
+            continue
+        if blob[0] not in names:
+            try:
+                data = parse_card(decode_text(blob[1], path), path).data if len(blob[1]) <= CARD_SIZE_LIMIT else {}
+            except InputError:
+                data = {}
+            names[blob[0]] = data.get("name") if isinstance(data, dict) else None
+        if names[blob[0]] != event.artifact:
+            problems[event.tag] = f"the card its record names ({path}) is named {names[blob[0]]!r}, not {event.artifact!r}"
+    return problems
 
 
 def read_registry(repo: Repository, trust: TrustRoot | None = None) -> Registry:

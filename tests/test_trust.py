@@ -335,3 +335,19 @@ def test_a_hostile_record_does_not_break_any_command(trusted: Path, cli: Cli, tm
     report = verify(cli, trusted, "clf@deprecated")
     assert report["ok"] is False and "nested deeper than" in problems(report)
     assert "integer of 5,000 digits" in problems(verify(cli, trusted, "points@v1.0.0"))
+
+
+def test_ls_ignores_a_release_whose_record_names_another_artifacts_card(trusted: Path, cli: Cli, keys: dict[str, Path]) -> None:
+    released(cli, trusted, "clf")
+    forged = message_of(trusted, "clf@v0.1.0").replace('"name": "clf"', '"name": "points"').replace("clf@v0.1.0", "points@v0.1.0")
+    git(trusted, "tag", "-a", "-m", forged, "points@v0.1.0")
+    rows = {row["name"]: row for row in json.loads(cli("ls", "--json", cwd=trusted).out)}
+    assert rows["points"]["latest"] is None
+    assert "the card its record names (models/clf.card.md) is named 'clf', not 'points'" in " ".join(rows["points"]["notes"])
+
+
+def test_git_verify_tag_still_accepts_a_gitckpt_release(trusted: Path, cli: Cli) -> None:
+    released(cli, trusted, "clf", "--sign")
+    signers = trusted / ".gitckpt/allowed_signers"
+    checked = run(["git", "-c", f"gpg.ssh.allowedSignersFile={signers}", "verify-tag", "clf@v0.1.0"], trusted)
+    assert 'Good "git" signature for ada@example.org' in checked.stderr

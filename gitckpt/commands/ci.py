@@ -37,7 +37,7 @@ def ci(repo: Repository, base: str | None, report_path: Path | None) -> CiReport
     base_commit, _, diffs = card_diff(repo, base)
     policy = policy_at(repo, base_commit)
     findings = check(repo, CheckOptions(policy=policy)).findings + rate(check_policy_changes(changed_paths(repo, base_commit)), {})
-    markdown = to_markdown(diffs, findings, title=f"gitckpt review against {base_commit[:12]}")
+    markdown = to_markdown(diffs, findings, title=f"gitckpt review against {base_commit[:12]} (judged by its policy)")
     if report_path is not None:
         atomic_write(report_path, markdown)
     summary = os.environ.get("GITHUB_STEP_SUMMARY")

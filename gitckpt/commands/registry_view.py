@@ -199,6 +199,7 @@ def _history_row(registry: Registry, event: Event, rejected: str | None) -> dict
         "signature": signature.to_json(),
         "counts": rejected is None,
         "rejected": rejected,
+        "trust": registry.trust.describe() if registry.trust else "",
     }
 
 
