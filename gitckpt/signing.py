@@ -3,6 +3,7 @@ trusted allowed signers (git's format) and `release.signers` in the trusted conf
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 from collections.abc import Iterable
@@ -135,6 +136,7 @@ def _verify_tag_object(repo: Repository, signers: Path, oid: str) -> Signature:
         capture_output=True,
         text=True,
         check=False,
+        env={**os.environ, "LC_ALL": "C", "LANGUAGE": "C"},  # the messages below are read, so untranslated
     )
     output = completed.stderr + completed.stdout
     match = GOOD_SIGNATURE.search(output)

@@ -22,6 +22,7 @@ from gitckpt.repo import DEFAULT_BRANCHES, Repository, commit_id, git, read_obje
 ALLOWED_SIGNERS = ".gitckpt/allowed_signers"
 TRUST_REF_CONFIG = "gitckpt.trustref"
 SIGNERS_FILE_CONFIG = "gitckpt.allowedsignersfile"
+REVOCATION_FILE_CONFIG = "gpg.ssh.revocationfile"  # git's own: honoured by verify-tag, so part of what a verdict depends on
 
 
 @dataclass(frozen=True)
@@ -33,10 +34,12 @@ class TrustRoot:
     config: Config
     allowed_signers: str
     signers_from: str
+    revoked_keys: str = ""
 
     @property
     def signers_digest(self) -> str:
-        return hashlib.sha256(self.allowed_signers.encode()).hexdigest()
+        """Changes whenever a signature's verdict could: the allowed signers or the revoked keys."""
+        return hashlib.sha256(f"{self.allowed_signers}\0{self.revoked_keys}".encode()).hexdigest()
 
     @property
     def fingerprint(self) -> str:
@@ -76,14 +79,19 @@ def trust_root(repo: Repository, trust_ref: str | None = None) -> TrustRoot:
         config, signers = _policy_at(repo, revision)
     signers_from = f"{ALLOWED_SIGNERS} at {ref.removeprefix('refs/heads/').removeprefix('refs/remotes/')}"
     if settings.get(SIGNERS_FILE_CONFIG):
-        path = Path(settings[SIGNERS_FILE_CONFIG]).expanduser()
-        signers = decode_text(read_limited(path, CARD_SIZE_LIMIT, str(path)), str(path))
-        signers_from = f"{path} (git config gitckpt.allowedSignersFile)"
-    return TrustRoot(ref=ref, revision=revision, config=config, allowed_signers=signers, signers_from=signers_from)
+        signers = _read_local_file(settings[SIGNERS_FILE_CONFIG])
+        signers_from = f"{settings[SIGNERS_FILE_CONFIG]} (git config gitckpt.allowedSignersFile)"
+    revoked = _read_local_file(settings[REVOCATION_FILE_CONFIG]) if settings.get(REVOCATION_FILE_CONFIG) else ""
+    return TrustRoot(ref=ref, revision=revision, config=config, allowed_signers=signers, signers_from=signers_from, revoked_keys=revoked)
+
+
+def _read_local_file(name: str) -> str:
+    path = Path(name).expanduser()
+    return decode_text(read_limited(path, CARD_SIZE_LIMIT, str(path)), str(path))
 
 
 def _git_settings(repo: Repository) -> dict[str, str]:
-    output = git(["config", "--get-regexp", r"^gitckpt\."], repo.root, check=False)
+    output = git(["config", "--get-regexp", r"^(gitckpt\.|gpg\.ssh\.revocationfile$)"], repo.root, check=False)
     return {key.lower(): value for key, _, value in (line.partition(" ") for line in output.splitlines())}
 
 

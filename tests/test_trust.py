@@ -351,3 +351,15 @@ def test_git_verify_tag_still_accepts_a_gitckpt_release(trusted: Path, cli: Cli)
     signers = trusted / ".gitckpt/allowed_signers"
     checked = run(["git", "-c", f"gpg.ssh.allowedSignersFile={signers}", "verify-tag", "clf@v0.1.0"], trusted)
     assert 'Good "git" signature for ada@example.org' in checked.stderr
+
+
+def test_a_key_in_git_s_revocation_file_stops_verifying_even_after_a_cached_verdict(
+    trusted: Path, cli: Cli, keys: dict[str, Path], tmp_path: Path
+) -> None:
+    released(cli, trusted, "clf", "--sign")
+    assert verify(cli, trusted, "clf@v0.1.0")["ok"] is True  # the verdict is now cached
+    revoked = tmp_path / "revoked_keys"
+    revoked.write_text(keys["ada"].with_suffix(".pub").read_text())
+    git(trusted, "config", "gpg.ssh.revocationFile", str(revoked))
+    report = verify(cli, trusted, "clf@v0.1.0")
+    assert report["ok"] is False and "the signature does not verify" in problems(report)
