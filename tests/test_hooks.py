@@ -86,4 +86,6 @@ def test_pages_templates_are_valid_and_publish_what_site_writes() -> None:
         (command,) = ckpt_commands(template, "site")
         args = site_parser.parse_args(shlex.split(command))
         assert str(args.output) == directory, template
+    (gitlab_site,) = ckpt_commands("gitlab-pages.yml", "site")
+    assert site_parser.parse_args(shlex.split(gitlab_site)).trust_ref == "origin/$CI_DEFAULT_BRANCH"  # a detached checkout has no main
 
