@@ -20,7 +20,7 @@ DEFAULT_STALE_DAYS = 90
 SEVERITIES = ("error", "warning", "off")
 # Parse failures, leaked secrets, code-running pickles and pull requests that rewrite the policy
 # judging them cannot be waved through by policy.
-MANDATORY_CHECKS = ("GC101", "GC102", "GC201", "GC601", "GC701", "GC801")
+MANDATORY_CHECKS = ("GC101", "GC102", "GC201", "GC601", "GC701", "GC901")
 
 DEFAULT_CONFIG_TEXT = f"""\
 # gitckpt policy for this repository. Committed, so every clone enforces the same rules.

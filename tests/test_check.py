@@ -248,3 +248,9 @@ def test_many_uncached_files_are_read_by_several_processes_with_the_same_finding
     assert (parallel.code, parallel.out) == (serial.code, serial.out)
     monkeypatch.setattr(gitckpt.inventory, "PARALLEL_FROM", 10**9)
     assert cli("check", "--all", "--json", cwd=registry).out == serial.out  # read back from the cache the pool filled
+
+
+def test_every_check_has_an_id_of_its_own() -> None:
+    from gitckpt.checks import ALL_CHECKS, CHECKS
+
+    assert len(ALL_CHECKS) == len(CHECKS), sorted(check.id for check in CHECKS)

@@ -198,7 +198,7 @@ def test_ci_rates_a_pull_request_by_the_base_policy_and_flags_a_policy_change(re
     assert [change["severity"] for card in report["cards"] for change in card["changes"] if change["kind"] == "license-changed"] == [
         "error"
     ]
-    assert [(item["check"], item["path"]) for item in report["findings"] if item["check"] == "GC801"] == [("GC801", ".gitckpt/config.yaml")]
+    assert [(item["check"], item["path"]) for item in report["findings"] if item["check"] == "GC901"] == [("GC901", ".gitckpt/config.yaml")]
 
 
 # 3. Every event is verified; stage moves apply by counter.

@@ -28,43 +28,41 @@ from gitckpt.checks.sync import CARD_WITHOUT_POINTER, MISMATCH, POINTER_WITHOUT_
 if TYPE_CHECKING:
     from gitckpt.inventory import Inventory
 
-ALL_CHECKS: dict[str, Check] = {
-    check.id: check
-    for check in (
-        UNREADABLE,
-        FRONT_MATTER,
-        SCHEMA,
-        PLACEHOLDER,
-        POINTER_FORMAT,
-        POINTER_WITHOUT_CARD,
-        CARD_WITHOUT_POINTER,
-        MISMATCH,
-        UNSAFE_PATH,
-        STALE_EVALUATION,
-        DATA_MODIFIED,
-        DATA_MISSING,
-        NOT_PUSHED,
-        DUPLICATE_NAME,
-        NAME_PATTERN,
-        UNRESOLVED_LINK,
-        LINK_DEPRECATED,
-        LINK_SUNSET,
-        RELEASE_UNRESOLVED,
-        LICENSE_INVALID,
-        LICENSE_INCOMPATIBLE,
-        REDISTRIBUTION_CONFLICT,
-        SECRET,
-        PERSONAL_DATA,
-        UNSAFE_PICKLE,
-        SAFETENSORS_INVALID,
-        NOT_FROM_PIPELINE,
-        OTHER_BYTES,
-        POLICY_CHANGED,
-    )
-}
+CHECKS: tuple[Check, ...] = (
+    UNREADABLE,
+    FRONT_MATTER,
+    SCHEMA,
+    PLACEHOLDER,
+    POINTER_FORMAT,
+    POINTER_WITHOUT_CARD,
+    CARD_WITHOUT_POINTER,
+    MISMATCH,
+    UNSAFE_PATH,
+    STALE_EVALUATION,
+    DATA_MODIFIED,
+    DATA_MISSING,
+    NOT_PUSHED,
+    DUPLICATE_NAME,
+    NAME_PATTERN,
+    UNRESOLVED_LINK,
+    LINK_DEPRECATED,
+    LINK_SUNSET,
+    RELEASE_UNRESOLVED,
+    LICENSE_INVALID,
+    LICENSE_INCOMPATIBLE,
+    REDISTRIBUTION_CONFLICT,
+    SECRET,
+    PERSONAL_DATA,
+    UNSAFE_PICKLE,
+    SAFETENSORS_INVALID,
+    NOT_FROM_PIPELINE,
+    OTHER_BYTES,
+    POLICY_CHANGED,
+)
+ALL_CHECKS: dict[str, Check] = {check.id: check for check in CHECKS}
 ON_REQUEST = frozenset(
     {DATA_MODIFIED.id, DATA_MISSING.id, NOT_PUSHED.id, UNSAFE_PICKLE.id, SAFETENSORS_INVALID.id, POLICY_CHANGED.id}
-)  # run by check --data / --remote, or by ci (GC801), only
+)  # run by check --data / --remote, or by ci (GC901), only
 REPOSITORY_CHECKS: tuple[Callable[[Inventory], Iterator[Finding]], ...] = (
     check_sync,
     check_naming,

@@ -1,4 +1,4 @@
-"""GC801: a pull request that changes `.gitckpt/` (the policy and the allowed signers).
+"""GC901: a pull request that changes `.gitckpt/` (the policy and the allowed signers).
 
 CI judges a pull request by the base revision's policy; a change to that policy would otherwise
 be judged by itself, so `git ckpt ci` reports it as an error that only a reviewed merge carries."""
@@ -12,7 +12,7 @@ from gitckpt.checks.base import Check, Finding
 POLICY_DIR = ".gitckpt/"
 
 POLICY_CHANGED = Check(
-    "GC801",
+    "GC901",
     "policy-changed",
     "error",
     "a pull request must not be judged by a policy or allowed signers it writes itself",

@@ -33,7 +33,7 @@ class CiReport:
 
 def ci(repo: Repository, base: str | None, report_path: Path | None) -> CiReport:
     """Every check and the card review, judged by the base revision's policy; a change to
-    `.gitckpt/` itself is an error (GC801) that only a reviewed merge can carry."""
+    `.gitckpt/` itself is an error (GC901) that only a reviewed merge can carry."""
     base_commit, _, diffs = card_diff(repo, base)
     policy = policy_at(repo, base_commit)
     findings = check(repo, CheckOptions(policy=policy)).findings + rate(check_policy_changes(changed_paths(repo, base_commit)), {})
