@@ -174,3 +174,38 @@ def test_malformed_pointer_structure(registry: Path, cli: Cli, content: str) -> 
     assert result.code == 1
     assert snapshot(registry) == before
     assert any(f["path"] == POINTER and f["check"] == "GC201" for f in json.loads(result.out)["findings"])
+
+
+def line_of(repo: Path, path: str, text: str) -> int:
+    return next(number for number, line in enumerate((repo / path).read_text().splitlines(), start=1) if text in line)
+
+
+def test_card_nested_deeper_than_the_limit(registry: Path, cli: Cli) -> None:
+    card = registry / CARD
+    card.write_text(card.read_text().replace("name: clf\n", f"name: {'[' * 5000}{']' * 5000}\n"))
+    finding = check_refuses(registry, cli, CARD, line_of(registry, CARD, "name: ["), "nested deeper than 64 levels")
+    assert finding["field"] == "name"
+
+
+@pytest.mark.parametrize(
+    ("path", "key", "check", "field"),
+    [(CARD, "  size:", "GC102", "checkpoint.size"), (POINTER, "  size:", "GC201", "outs[0].size")],
+    ids=["card", "pointer"],
+)
+def test_integer_of_five_thousand_digits(registry: Path, cli: Cli, path: str, key: str, check: str, field: str) -> None:
+    file = registry / path
+    line = line_of(registry, path, key)
+    lines = file.read_text().splitlines()
+    lines[line - 1] = f"{key} {'9' * 5000}"
+    file.write_text("\n".join(lines) + "\n")
+    finding = check_refuses(registry, cli, path, line, "integer of 5,000 digits (at most 32 are accepted)")
+    assert (finding["check"], finding["field"]) == (check, field)
+
+
+def test_integer_of_five_thousand_digits_in_the_config(registry: Path, cli: Cli) -> None:
+    (registry / ".gitckpt").mkdir()
+    (registry / ".gitckpt/config.yaml").write_text(f"audit:\n  stale_days: {'9' * 5000}\n")
+    before = snapshot(registry)
+    result = cli("check", cwd=registry)
+    assert result.code == 1 and snapshot(registry) == before
+    assert ".gitckpt/config.yaml:2: [audit.stale_days] integer of 5,000 digits (at most 32 are accepted)" in result.err
