@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import stat
 from pathlib import Path, PurePosixPath
 
 from gitckpt.errors import GitckptError, InputError
@@ -14,15 +15,22 @@ POINTER_SIZE_LIMIT = 64 * 1024
 
 
 def read_limited(path: Path, limit: int, display: str) -> bytes:
-    """The file's bytes, refusing files over `limit` before reading them."""
+    """The bytes of the regular file `path`, refusing one over `limit` bytes before reading it and
+    never reading more than `limit` (a file may grow). A FIFO, device or directory is refused
+    without reading: opened non-blocking, so a FIFO cannot hang us, and /dev/zero never ends."""
     try:
-        with open(path, "rb") as handle:
-            size = os.fstat(handle.fileno()).st_size
-            if size > limit:
-                raise InputError(f"file is {size:,} bytes, over the {limit:,}-byte limit for this kind of file", path=display)
-            return handle.read()
+        with open(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb") as handle:
+            status = os.fstat(handle.fileno())
+            if not stat.S_ISREG(status.st_mode):
+                raise InputError("not a regular file (a directory, device or pipe); name a file", path=display)
+            if status.st_size > limit:
+                raise InputError(f"file is {status.st_size:,} bytes, over the {limit:,}-byte limit for this kind of file", path=display)
+            data = handle.read(limit + 1)
     except OSError as exc:
         raise InputError(f"cannot read the file: {exc.strerror}", path=display) from exc
+    if len(data) > limit:
+        raise InputError(f"file grew past the {limit:,}-byte limit for this kind of file while it was read", path=display)
+    return data
 
 
 def decode_text(data: bytes, display: str) -> str:

@@ -5,11 +5,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import resource
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from testing.repos import clean_env
 from tests.conftest import CliResult
 
 Cli = Callable[..., CliResult]
@@ -18,13 +22,16 @@ POINTER = "models/clf.bin.dvc"
 
 
 def snapshot(repo: Path) -> dict[str, str]:
-    """Every file outside .git with its digest (and symlinks with their targets)."""
+    """Every file outside .git with its digest (symlinks with their targets; a FIFO is never opened)."""
     state = {}
     for path in sorted(repo.rglob("*")):
         relative = path.relative_to(repo).as_posix()
         if relative.startswith(".git/") or (path.is_dir() and not path.is_symlink()):
             continue
-        state[relative] = os.readlink(path) if path.is_symlink() else hashlib.sha256(path.read_bytes()).hexdigest()
+        if path.is_symlink():
+            state[relative] = os.readlink(path)
+        else:
+            state[relative] = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "not a regular file"
     return state
 
 
@@ -178,6 +185,46 @@ def test_malformed_pointer_structure(registry: Path, cli: Cli, content: str) -> 
 
 def line_of(repo: Path, path: str, text: str) -> int:
     return next(number for number, line in enumerate((repo / path).read_text().splitlines(), start=1) if text in line)
+
+
+def bounded_cli(repo: Path, *args: str, memory: int = 1024**3, seconds: int = 30) -> subprocess.CompletedProcess[str]:
+    """`git ckpt ARGS` in a child process held to `memory` bytes of address space and `seconds`:
+    when a refusal regresses into a memory bomb or a hang, the test fails fast instead of
+    exhausting the machine it shares."""
+
+    def limit_memory() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+
+    completed = subprocess.run(
+        [sys.executable, "-m", "gitckpt", *args],
+        cwd=repo,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=seconds,
+        preexec_fn=limit_memory,
+        check=False,
+    )
+    assert "Traceback" not in completed.stderr, completed.stderr
+    return completed
+
+
+def bounded_check_refuses(repo: Path, path: str, line: int, field: str, text: str) -> dict[str, object]:
+    before = snapshot(repo)
+    result = bounded_cli(repo, "check", "--json")
+    assert result.returncode == 1, result.stderr
+    assert snapshot(repo) == before
+    matching = [f for f in json.loads(result.stdout)["findings"] if f["path"] == path and text in f["message"]]
+    assert matching, result.stdout
+    assert (matching[0]["line"], matching[0]["field"]) == (line, field)
+    return matching[0]  # type: ignore[no-any-return]
+
+
+def test_card_that_is_a_fifo(registry: Path) -> None:
+    (registry / CARD).unlink()
+    os.mkfifo(registry / CARD)
+    finding = bounded_check_refuses(registry, CARD, 0, "", "not a regular file")
+    assert finding["check"] == "GC101"
 
 
 def test_card_nested_deeper_than_the_limit(registry: Path, cli: Cli) -> None:
