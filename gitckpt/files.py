@@ -55,6 +55,16 @@ def read_text(path: Path, limit: int, display: str) -> str:
     return decode_text(read_limited(path, limit, display), display)
 
 
+def read_inside(root: Path, relpath: str, limit: int) -> str:
+    """The text of a file named by a path from the repository root (in a card, dvc.yaml or on the
+    command line): refused when the path leaves the repository or runs through a symlink (see
+    PathGuard), when it is not a regular file, or over `limit` bytes."""
+    reason = PathGuard(root).problem("", relpath)
+    if reason:
+        raise InputError(f"{reason}: {relpath!r}")
+    return read_text(root / relpath, limit, relpath)
+
+
 def atomic_write(path: Path, text: str) -> None:
     """Write via a temporary file in the same directory, fsync, rename: never a half-written file.
     A new file gets the permissions the umask gives (mkstemp's are 0600), an existing one keeps

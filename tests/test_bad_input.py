@@ -256,3 +256,105 @@ def test_integer_of_five_thousand_digits_in_the_config(registry: Path, cli: Cli)
     result = cli("check", cwd=registry)
     assert result.code == 1 and snapshot(registry) == before
     assert ".gitckpt/config.yaml:2: [audit.stale_days] integer of 5,000 digits (at most 32 are accepted)" in result.err
+
+
+EVAL_CARD = "evals/clf-eval.card.md"
+
+
+def record_pipeline(repo: Path, metrics: str, samples: str = "samples.jsonl") -> int:
+    """Give the eval card a `pipeline:` block naming `metrics`; returns the line of `metrics:`."""
+    card = repo / EVAL_CARD
+    block = f"pipeline:\n  stage: evaluate\n  command: python evaluate.py\n  metrics: {metrics}\n  samples: {samples}\n  deps: []\n"
+    card.write_text(card.read_text().replace("results:\n", f"{block}results:\n", 1))
+    return line_of(repo, EVAL_CARD, "  metrics: ")
+
+
+def test_metrics_file_with_an_alias_bomb(registry: Path) -> None:
+    keys = "abcdefghi"
+    levels = [f"l0: &l0 {{{', '.join(f'{key}: 1' for key in keys)}}}"]
+    levels += [f"l{depth}: &l{depth} {{{', '.join(f'{key}: *l{depth - 1}' for key in keys)}}}" for depth in range(1, 9)]
+    (registry / "metrics.yaml").write_text("\n".join(levels) + "\n")  # 9**9 metrics once the aliases are expanded
+    line = record_pipeline(registry, "metrics.yaml")
+    finding = bounded_check_refuses(registry, EVAL_CARD, line, "pipeline.metrics", "metrics.yaml:1: YAML anchors and aliases")
+    assert finding["check"] == "GC801"
+
+
+@pytest.mark.parametrize(
+    ("metrics", "reason"),
+    [
+        ("/dev/zero", "path is absolute"),
+        ("../outside-metrics.json", "path leaves the repository"),
+        ("../../../../../../../../../../etc/passwd", "path leaves the repository"),
+        ("linked-metrics.json", "path is a symlink that points outside the repository"),
+    ],
+    ids=["device", "outside", "etc-passwd", "symlink-outside"],
+)
+def test_metrics_file_named_outside_the_repository(registry: Path, metrics: str, reason: str) -> None:
+    outside = registry.parent / "outside-metrics.json"
+    outside.write_text('{"accuracy": 0.84}\n')  # what the card says: read, it would pass
+    (registry / "linked-metrics.json").symlink_to(outside)
+    line = record_pipeline(registry, metrics)
+    finding = bounded_check_refuses(registry, EVAL_CARD, line, "pipeline.metrics", reason)
+    assert str(finding["message"]).endswith(f": {metrics!r}")
+
+
+def test_metrics_file_that_is_a_fifo(registry: Path) -> None:
+    os.mkfifo(registry / "metrics.json")
+    line = record_pipeline(registry, "metrics.json")
+    bounded_check_refuses(registry, EVAL_CARD, line, "pipeline.metrics", "metrics.json: not a regular file")
+
+
+def test_metrics_file_over_the_size_limit(registry: Path, cli: Cli) -> None:
+    (registry / "metrics.json").write_text('{"accuracy": 0.84}' + " " * 1024 * 1024)
+    line = record_pipeline(registry, "metrics.json")
+    finding = check_refuses(registry, cli, EVAL_CARD, line, "metrics.json: file is 1,048,594 bytes, over the 1,048,576-byte limit")
+    assert finding["field"] == "pipeline.metrics"
+
+
+def test_metrics_file_nested_deeper_than_the_limit(registry: Path, cli: Cli) -> None:
+    (registry / "metrics.json").write_text('{"accuracy": 0.84, "deep": ' + "[" * 5000 + "]" * 5000 + "}")
+    line = record_pipeline(registry, "metrics.json")
+    finding = check_refuses(registry, cli, EVAL_CARD, line, "metrics.json: JSON is nested deeper than 64 levels")
+    assert finding["field"] == "pipeline.metrics"
+
+
+@pytest.mark.parametrize("key", ["metrics", "samples"])
+def test_eval_run_refuses_a_file_outside_before_running_anything(registry: Path, cli: Cli, key: str) -> None:
+    paths = {"metrics": "metrics.json", "samples": "samples.jsonl", key: "/dev/zero"}
+    line = record_pipeline(registry, paths["metrics"], paths["samples"]) + (key == "samples")
+    before = snapshot(registry)
+    result = cli("eval", "run", "clf-eval", cwd=registry)
+    assert result.code == 1 and snapshot(registry) == before
+    assert f"{EVAL_CARD}:{line}: [pipeline.{key}] path is absolute" in result.err
+
+
+DVC_YAML = """\
+stages:
+  evaluate:
+    cmd: python evaluate.py
+    deps:
+    - models/clf.bin
+    metrics:
+    - metrics.json
+"""
+DVC_LOCK = """\
+schema: '2.0'
+stages:
+  evaluate:
+    cmd: python evaluate.py
+    deps:
+    - path: models/clf.bin
+      md5: 0123456789abcdef0123456789abcdef
+"""
+
+
+@pytest.mark.parametrize(("file", "line"), [("dvc.yaml", 3), ("dvc.lock", 4)])
+def test_pipeline_files_with_aliases(registry: Path, cli: Cli, file: str, line: int) -> None:
+    (registry / "dvc.yaml").write_text(DVC_YAML)
+    (registry / "dvc.lock").write_text(DVC_LOCK)
+    aliased = registry / file
+    aliased.write_text(aliased.read_text().replace("cmd: python evaluate.py", "cmd: &cmd python evaluate.py\n    desc: *cmd"))
+    before = snapshot(registry)
+    result = cli("eval", "record", "clf-eval", "--stage", "evaluate", cwd=registry)
+    assert result.code == 1 and snapshot(registry) == before
+    assert f"{file}:{line}: YAML anchors and aliases (&name, *name) are not allowed" in result.err
