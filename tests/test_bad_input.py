@@ -358,3 +358,29 @@ def test_pipeline_files_with_aliases(registry: Path, cli: Cli, file: str, line: 
     result = cli("eval", "record", "clf-eval", "--stage", "evaluate", cwd=registry)
     assert result.code == 1 and snapshot(registry) == before
     assert f"{file}:{line}: YAML anchors and aliases (&name, *name) are not allowed" in result.err
+
+
+def test_attestation_nested_deeper_than_the_limit(registry: Path, cli: Cli, tmp_path: Path) -> None:
+    attestation = tmp_path / "deep.intoto.json"
+    attestation.write_text('{"_type": ' + "[" * 5000 + "]" * 5000 + "}")
+    before = snapshot(registry)
+    result = cli("verify", "--attestation", str(attestation), "--json", cwd=registry)
+    assert result.code == 1 and snapshot(registry) == before
+    assert json.loads(result.out)["problems"] == [f"{attestation}: JSON is nested deeper than 64 levels"]
+
+
+@pytest.mark.parametrize(
+    ("file", "reason"),
+    [("/dev/zero", "not a regular file"), ("big.intoto.json", "file is 67,108,864 bytes, over the 4,194,304-byte limit")],
+    ids=["never-ends", "too-big"],
+)
+def test_attestation_that_never_ends_or_is_too_big(registry: Path, tmp_path: Path, file: str, reason: str) -> None:
+    path = tmp_path / file
+    if file == "big.intoto.json":
+        with path.open("wb") as handle:
+            handle.truncate(64 * 1024 * 1024)
+    before = snapshot(registry)
+    result = bounded_cli(registry, "verify", "--attestation", str(path), "--json")
+    assert result.returncode == 1 and snapshot(registry) == before, result.stderr
+    (problem,) = json.loads(result.stdout)["problems"]
+    assert problem.startswith(f"{path}: {reason}")
