@@ -3,13 +3,19 @@ it consumed (dvc.lock), its metrics file and, optionally, per-sample results."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gitckpt.errors import GitckptError
+from gitckpt.errors import GitckptError, InputError
+from gitckpt.files import read_inside
 from gitckpt.intervals import Interval, bootstrap, wilson
+from gitckpt.strict_json import load_json
+from gitckpt.strict_yaml import load_yaml
+
+PIPELINE_SIZE_LIMIT = 8 * 1024 * 1024  # dvc.yaml, dvc.lock
+METRICS_SIZE_LIMIT = 1024 * 1024
+SAMPLES_SIZE_LIMIT = 64 * 1024 * 1024  # a JSON line per sample: millions of samples
 
 
 @dataclass(frozen=True)
@@ -31,24 +37,23 @@ class Measured:
     why_no_interval: str = ""
 
 
-def _load(path: Path) -> Any:
-    from ruamel.yaml import YAML
-
-    if not path.is_file():
-        raise GitckptError(f"{path.name} not found: the evaluation must come from a DVC pipeline (dvc stage add …, dvc repro)")
-    return YAML(typ="safe", pure=False).load(path.read_text(encoding="utf-8"))
+def _load(root: Path, relpath: str) -> Any:
+    """dvc.yaml or dvc.lock, read as strictly as a card (no aliases, bounded size and depth)."""
+    if not (root / relpath).is_file():
+        raise GitckptError(f"{relpath} not found: the evaluation must come from a DVC pipeline (dvc stage add …, dvc repro)")
+    return load_yaml(read_inside(root, relpath, PIPELINE_SIZE_LIMIT), relpath).data
 
 
 def read_stage(root: Path, name: str) -> Stage:
     """The stage `name` of dvc.yaml, with the md5 of each dependency it last ran on (dvc.lock)."""
-    stages = (_load(root / "dvc.yaml") or {}).get("stages") or {}
+    stages = (_load(root, "dvc.yaml") or {}).get("stages") or {}
     if name not in stages:
         raise GitckptError(f"dvc.yaml has no stage {name!r}; stages: {', '.join(stages) or 'none'}")
     stage = stages[name]
     metrics = tuple(next(iter(item)) if isinstance(item, dict) else str(item) for item in stage.get("metrics") or [])
     if not metrics:
         raise GitckptError(f"stage {name!r} declares no metrics file (`metrics:` in dvc.yaml)")
-    lock = ((_load(root / "dvc.lock") or {}).get("stages") or {}).get(name) if (root / "dvc.lock").is_file() else None
+    lock = ((_load(root, "dvc.lock") or {}).get("stages") or {}).get(name) if (root / "dvc.lock").is_file() else None
     if lock is None:
         raise GitckptError(f"stage {name!r} has not run yet (no entry in dvc.lock): run `dvc repro {name}` first")
     locked = {str(dep["path"]): str(dep.get("md5", "")) for dep in lock.get("deps") or []}
@@ -58,17 +63,16 @@ def read_stage(root: Path, name: str) -> Stage:
     return Stage(name, " && ".join(command) if isinstance(command, list) else str(command), deps, metrics, locked, params)
 
 
-def read_metrics(path: Path) -> dict[str, float]:
-    """A DVC metrics file (JSON or YAML) flattened to `name` / `group.name` → number."""
-    if not path.is_file():
-        raise GitckptError(f"metrics file {path.name} not found: run the stage (`dvc repro`) first")
-    return parse_metrics(path.read_text(encoding="utf-8"), path.suffix)
+def read_metrics(root: Path, relpath: str) -> dict[str, float]:
+    """A DVC metrics file (JSON or YAML) in the repository, flattened to `name` / `group.name` → number."""
+    if not (root / relpath).exists():
+        raise GitckptError(f"metrics file {relpath} not found: run the stage (`dvc repro`) first")
+    return parse_metrics(read_inside(root, relpath, METRICS_SIZE_LIMIT), relpath)
 
 
-def parse_metrics(text: str, suffix: str) -> dict[str, float]:
-    from ruamel.yaml import YAML
-
-    data = json.loads(text) if suffix == ".json" else YAML(typ="safe", pure=False).load(text)
+def parse_metrics(text: str, display: str) -> dict[str, float]:
+    """The metrics file `display` (JSON when its name ends in .json, else YAML) holding `text`."""
+    data = load_json(text, display, max_bytes=METRICS_SIZE_LIMIT) if display.endswith(".json") else load_yaml(text, display).data
     flat: dict[str, float] = {}
 
     def walk(node: Any, prefix: str) -> None:
@@ -82,15 +86,25 @@ def parse_metrics(text: str, suffix: str) -> dict[str, float]:
     return flat
 
 
-def read_samples(path: Path) -> dict[str, list[float]]:
-    """Per-sample results (JSON lines): each numeric or boolean field becomes a column."""
+def read_samples(root: Path, relpath: str) -> dict[str, list[float]]:
+    """Per-sample results (JSON lines) in the repository: each numeric or boolean field becomes a column."""
     columns: dict[str, list[float]] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for number, line in enumerate(read_inside(root, relpath, SAMPLES_SIZE_LIMIT).splitlines(), start=1):
         if line.strip():
-            for key, value in json.loads(line).items():
+            for key, value in _sample(line, relpath, number).items():
                 if isinstance(value, (int, float)):
                     columns.setdefault(key, []).append(float(value))
     return columns
+
+
+def _sample(line: str, display: str, number: int) -> dict[str, Any]:
+    try:
+        row = load_json(line, display, max_bytes=SAMPLES_SIZE_LIMIT)
+    except InputError as error:
+        raise InputError(error.message, path=display, line=number) from error
+    if not isinstance(row, dict):
+        raise InputError("each line must be a JSON object holding one sample's results", path=display, line=number)
+    return row
 
 
 def measure(metrics: dict[str, float], samples: dict[str, list[float]], *, seed: int = 0) -> list[Measured]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import stat
 from pathlib import Path, PurePosixPath
 
 from gitckpt.errors import GitckptError, InputError
@@ -14,15 +15,22 @@ POINTER_SIZE_LIMIT = 64 * 1024
 
 
 def read_limited(path: Path, limit: int, display: str) -> bytes:
-    """The file's bytes, refusing files over `limit` before reading them."""
+    """The bytes of the regular file `path`, refusing one over `limit` bytes before reading it and
+    never reading more than `limit` (a file may grow). A FIFO, device or directory is refused
+    without reading: opened non-blocking, so a FIFO cannot hang us, and /dev/zero never ends."""
     try:
-        with open(path, "rb") as handle:
-            size = os.fstat(handle.fileno()).st_size
-            if size > limit:
-                raise InputError(f"file is {size:,} bytes, over the {limit:,}-byte limit for this kind of file", path=display)
-            return handle.read()
+        with open(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb") as handle:
+            status = os.fstat(handle.fileno())
+            if not stat.S_ISREG(status.st_mode):
+                raise InputError("not a regular file (a directory, device or pipe); name a file", path=display)
+            if status.st_size > limit:
+                raise InputError(f"file is {status.st_size:,} bytes, over the {limit:,}-byte limit for this kind of file", path=display)
+            data = handle.read(limit + 1)
     except OSError as exc:
         raise InputError(f"cannot read the file: {exc.strerror}", path=display) from exc
+    if len(data) > limit:
+        raise InputError(f"file grew past the {limit:,}-byte limit for this kind of file while it was read", path=display)
+    return data
 
 
 def decode_text(data: bytes, display: str) -> str:
@@ -45,6 +53,16 @@ def decode_text(data: bytes, display: str) -> str:
 def read_text(path: Path, limit: int, display: str) -> str:
     """A small text file (card, pointer, config) read strictly: size limit, then UTF-8."""
     return decode_text(read_limited(path, limit, display), display)
+
+
+def read_inside(root: Path, relpath: str, limit: int) -> str:
+    """The text of a file named by a path from the repository root (in a card, dvc.yaml or on the
+    command line): refused when the path leaves the repository or runs through a symlink (see
+    PathGuard), when it is not a regular file, or over `limit` bytes."""
+    reason = PathGuard(root).problem("", relpath)
+    if reason:
+        raise InputError(f"{reason}: {relpath!r}")
+    return read_text(root / relpath, limit, relpath)
 
 
 def atomic_write(path: Path, text: str) -> None:

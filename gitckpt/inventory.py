@@ -286,6 +286,7 @@ def _pipeline_facts(card: Card) -> dict[str, Any] | None:
     return {
         "stage": pipeline.get("stage"),
         "metrics": pipeline.get("metrics"),
+        "metrics_line": card.line_of(("pipeline", "metrics")),
         "deps": deps,
         "results": results,
         "line": card.line_of(("pipeline",)),

@@ -27,14 +27,15 @@ class WorkTreeSource:
         return list_work_tree_files(self.repo)
 
     def read(self, relpaths: Sequence[str], limit_of: LimitOf) -> dict[str, bytes | InputError]:
-        """Each file's bytes, or the InputError saying why not; files that vanished are left out."""
+        """Each file's bytes, or the InputError saying why not (too big, a FIFO, a device); files
+        that vanished are left out."""
         found: dict[str, bytes | InputError] = {}
         for relpath in relpaths:
             path = self.repo.root / relpath
             try:
                 found[relpath] = read_limited(path, limit_of(relpath), relpath)
             except InputError as error:
-                if path.is_file():
+                if path.exists():
                     found[relpath] = error
         return found
 

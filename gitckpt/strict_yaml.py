@@ -1,7 +1,9 @@
-"""Strict, safe YAML for cards, pointers and config.
+"""Strict, safe YAML for what gitckpt reads from others: cards, pointers, config, metrics files,
+dvc.yaml and dvc.lock.
 
 Anchors, aliases and explicit tags are refused outright (no alias bombs, no object
-construction); duplicate keys are errors. Values come back as plain JSON-like Python data,
+construction), as are nesting deeper than MAX_DEPTH and integers longer than MAX_INTEGER_DIGITS;
+duplicate keys are errors. Values come back as plain JSON-like Python data,
 with a map from each field path to its 1-based line in the file, so every message can
 name `path:line`.
 """
@@ -14,6 +16,7 @@ from functools import cache
 from typing import Any
 
 from gitckpt.errors import InputError
+from gitckpt.strict_json import MAX_DEPTH, MAX_INTEGER_DIGITS
 
 FieldPath = tuple[str | int, ...]
 
@@ -46,7 +49,7 @@ def load_yaml(text: str, display: str, first_line: int = 1) -> YamlDocument:
 
     yaml = _safe_yaml()
     try:
-        _refuse_anchors_aliases_and_tags(yaml, text, display, first_line)
+        _refuse_unsafe_events(yaml, text, display, first_line)
         root = yaml.compose(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -69,19 +72,40 @@ def _safe_yaml() -> Any:
     return YAML(typ="safe", pure=False)
 
 
-def _refuse_anchors_aliases_and_tags(yaml: Any, text: str, display: str, first_line: int) -> None:
-    from ruamel.yaml.events import AliasEvent, DocumentStartEvent
+def _refuse_unsafe_events(yaml: Any, text: str, display: str, first_line: int) -> None:
+    """Anchors, aliases, explicit tags and deep nesting, refused from the parse events: before
+    anything is composed, so a deep document never reaches ruamel's recursive composer."""
+    from ruamel.yaml.events import (
+        AliasEvent,
+        CollectionEndEvent,
+        CollectionStartEvent,
+        DocumentStartEvent,
+        MappingStartEvent,
+        ScalarEvent,
+    )
 
+    depth, in_mapping, top_field, key_next = 0, False, "", True  # the top-level field we are in, to name it
     for event in yaml.parse(text):
-        line = first_line + event.start_mark.line
         if isinstance(event, AliasEvent) or getattr(event, "anchor", None):
             raise InputError(
                 "YAML anchors and aliases (&name, *name) are not allowed; write the value out in full",
                 path=display,
-                line=line,
+                line=first_line + event.start_mark.line,
             )
         if getattr(event, "tag", None) is not None and not isinstance(event, DocumentStartEvent):
+            line = first_line + event.start_mark.line
             raise InputError(f"explicit YAML tags ({event.tag}) are not allowed; quote the value instead", path=display, line=line)
+        if depth == 1 and in_mapping and isinstance(event, ScalarEvent | CollectionStartEvent):
+            top_field = str(event.value) if key_next and isinstance(event, ScalarEvent) else top_field
+            key_next = not key_next
+        if isinstance(event, CollectionStartEvent):
+            in_mapping = in_mapping or (depth == 0 and isinstance(event, MappingStartEvent))
+            depth += 1
+            if depth > MAX_DEPTH:
+                message = f"YAML is nested deeper than {MAX_DEPTH} levels (lists and mappings inside one another); flatten it"
+                raise InputError(message, path=display, line=first_line + event.start_mark.line, field=top_field)
+        elif isinstance(event, CollectionEndEvent):
+            depth -= 1
 
 
 def _to_plain(constructor: Any, node: Any, path: FieldPath, lines: dict[FieldPath, int], first_line: int, display: str) -> Any:
@@ -91,7 +115,7 @@ def _to_plain(constructor: Any, node: Any, path: FieldPath, lines: dict[FieldPat
     if isinstance(node, MappingNode):
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
-            key = str(_scalar(constructor, key_node))
+            key = str(_scalar(constructor, key_node, path, first_line, display))
             line = first_line + key_node.start_mark.line
             if key in result:
                 raise InputError(f'duplicate key "{key}": each field may appear once', path=display, line=line)
@@ -106,13 +130,16 @@ def _to_plain(constructor: Any, node: Any, path: FieldPath, lines: dict[FieldPat
             lines[child] = first_line + item.start_mark.line
             items.append(_to_plain(constructor, item, child, lines, first_line, display))
         return items
-    return _scalar(constructor, node)
+    return _scalar(constructor, node, path, first_line, display)
 
 
-def _scalar(constructor: Any, node: Any) -> Any:
-    """A scalar as JSON sees it; timestamps keep the text the author wrote."""
+def _scalar(constructor: Any, node: Any, path: FieldPath, first_line: int, display: str) -> Any:
+    """A scalar as JSON sees it; timestamps keep the text the author wrote; integers longer than
+    MAX_INTEGER_DIGITS are refused before Python converts them (slow, and over 4,300 digits an error)."""
     if node.tag.endswith(":timestamp"):
         return str(node.value)
+    if node.tag.endswith(":int"):
+        _refuse_long_integer(node.value, path, first_line + node.start_mark.line, display)
     value = constructor.construct_object(node, deep=True)
     if isinstance(value, bool) or value is None:
         return value
@@ -123,6 +150,17 @@ def _scalar(constructor: Any, node: Any) -> Any:
     if isinstance(value, (datetime.date, datetime.datetime)):
         return value.isoformat()
     return str(value)
+
+
+def _refuse_long_integer(text: str, path: FieldPath, line: int, display: str) -> None:
+    digits = len(text.lstrip("+-").replace("_", ""))
+    if digits > MAX_INTEGER_DIGITS:
+        raise InputError(
+            f"integer of {digits:,} digits (at most {MAX_INTEGER_DIGITS} are accepted); quote it if it is text",
+            path=display,
+            line=line,
+            field=format_field_path(path),
+        )
 
 
 def load_for_editing(text: str) -> tuple[Any, Any]:

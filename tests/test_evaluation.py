@@ -123,6 +123,15 @@ def test_new_checkpoint_makes_results_stale_and_record_refuses_old_runs(pipeline
     assert cli("check", cwd=pipeline).code == 0
 
 
+def test_per_sample_results_nested_deeper_than_the_limit(pipeline: Path, cli: Cli) -> None:
+    samples = pipeline / "samples.jsonl"
+    samples.write_text(samples.read_text() + '{"accuracy": ' + "[" * 5000 + "]" * 5000 + "}\n")
+    before = (pipeline / EVAL_CARD).read_text()
+    result = cli("eval", "record", "clf-eval", "--stage", "evaluate", "--samples", "samples.jsonl", cwd=pipeline)
+    assert result.code == 1 and (pipeline / EVAL_CARD).read_text() == before
+    assert "samples.jsonl:201: JSON is nested deeper than 64 levels" in result.err
+
+
 def test_unknown_stage_and_wrong_card(pipeline: Path, cli: Cli) -> None:
     assert cli("eval", "record", "clf-eval", "--stage", "train", cwd=pipeline).code == 1
     assert cli("eval", "record", "clf", "--stage", "evaluate", cwd=pipeline).code == 2

@@ -120,6 +120,15 @@ def test_header_length_beyond_the_file(registry: Path, cli: Cli) -> None:
     assert "header length" in str(finding["message"])
 
 
+def test_header_nested_deeper_than_the_limit(registry: Path, cli: Cli) -> None:
+    header = b'{"__metadata__": {"deep": ' + b"[" * 5000 + b"]" * 5000 + b"}}"
+    replace_model_bytes(registry, cli, "clf.safetensors", struct.pack("<Q", len(header)) + header)
+    result = cli("check", "--data", "--json", cwd=registry)
+    assert result.code == 1
+    (finding,) = [f for f in json.loads(result.out)["findings"] if f["check"] == "GC702"]
+    assert finding["message"] == "models/clf.safetensors: clf.safetensors: header refused: JSON is nested deeper than 64 levels"
+
+
 def test_aws_key_in_a_card_is_found_and_masked(registry: Path, cli: Cli) -> None:
     card = registry / MODEL_CARD
     card.write_text(card.read_text().replace("Prose for reviewers.", f"Upload with key {AWS_KEY} to the bucket."))

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
 from gitckpt.checks.base import Check, Finding
+from gitckpt.errors import InputError
+from gitckpt.files import PathGuard, decode_text
 from gitckpt.pointer import POINTER_SUFFIX
 
 if TYPE_CHECKING:
@@ -31,39 +32,50 @@ OTHER_BYTES = Check(
 
 
 def check_pipelines(inventory: Inventory) -> Iterator[Finding]:
+    guard = PathGuard(inventory.repo.root, inventory.source.symlinks)
     models = {card.name: card for card in inventory.cards.values() if card.kind == "model" and card.name}
     evals = {card.name: card for card in inventory.cards.values() if card.kind == "eval" and card.pipeline}
     for card in inventory.cards.values():
         if card.pipeline is None:
             continue
         if card.kind == "model":
-            yield from _logged_numbers(inventory, card, evals)
+            yield from _logged_numbers(inventory, guard, card, evals)
             continue
-        yield from _numbers(inventory, card)
+        yield from _numbers(inventory, guard, card)
         model = models.get(card.model_link or "")
         if model is not None:
             yield from _consumed(inventory, card, model)
 
 
-def _produced(inventory: Inventory, path: str) -> dict[str, float] | None:
-    from gitckpt.evaluation import parse_metrics
+def _produced(inventory: Inventory, guard: PathGuard, path: str) -> dict[str, float] | str:
+    """The numbers in the stage's metrics file, or why they cannot be had: the file must be inside
+    the repository, a regular file within the size limit, and strict JSON or YAML."""
+    from gitckpt.evaluation import METRICS_SIZE_LIMIT, parse_metrics
 
-    content = inventory.source.read([path], lambda _: 1024 * 1024).get(path)
-    return parse_metrics(content.decode("utf-8", errors="replace"), PurePosixPath(path).suffix) if isinstance(content, bytes) else None
+    reason = guard.problem("", path)
+    if reason:
+        return f"{reason}: {path!r}"
+    content = inventory.source.read([path], lambda _: METRICS_SIZE_LIMIT).get(path)
+    if content is None:
+        return f"the stage's metrics file {path} is missing"
+    if isinstance(content, InputError):
+        return f"the stage's metrics file cannot be read: {content}"
+    try:
+        return parse_metrics(decode_text(content, path), path)
+    except InputError as error:
+        return f"the stage's metrics file cannot be read: {error}"
 
 
 def _mismatch(value: object, actual: float | None) -> bool:
     return actual is None or not isinstance(value, (int, float)) or not math.isclose(float(value), actual, rel_tol=1e-9, abs_tol=1e-12)
 
 
-def _numbers(inventory: Inventory, card: CardFacts) -> Iterator[Finding]:
+def _numbers(inventory: Inventory, guard: PathGuard, card: CardFacts) -> Iterator[Finding]:
     assert card.pipeline is not None
     path = str(card.pipeline.get("metrics"))
-    produced = _produced(inventory, path)
-    if produced is None:
-        yield NOT_FROM_PIPELINE.finding(
-            card.path, f"the stage's metrics file {path} is missing", line=card.pipeline["line"], field="pipeline.metrics"
-        )
+    produced = _produced(inventory, guard, path)
+    if isinstance(produced, str):
+        yield NOT_FROM_PIPELINE.finding(card.path, produced, line=card.pipeline["metrics_line"], field="pipeline.metrics")
         return
     for metric, value, line in card.pipeline["results"]:
         if _mismatch(value, produced.get(metric)):
@@ -72,7 +84,7 @@ def _numbers(inventory: Inventory, card: CardFacts) -> Iterator[Finding]:
             )
 
 
-def _logged_numbers(inventory: Inventory, card: CardFacts, evals: dict[str | None, CardFacts]) -> Iterator[Finding]:
+def _logged_numbers(inventory: Inventory, guard: PathGuard, card: CardFacts, evals: dict[str | None, CardFacts]) -> Iterator[Finding]:
     """A model card's number for a result its eval card recorded from a pipeline."""
     assert card.pipeline is not None
     for eval_name, metric, value, line in card.pipeline["logged"]:
@@ -80,9 +92,10 @@ def _logged_numbers(inventory: Inventory, card: CardFacts, evals: dict[str | Non
         if source is None or source.pipeline is None:
             continue
         path = str(source.pipeline.get("metrics"))
-        produced = _produced(inventory, path) or {}
-        if _mismatch(value, produced.get(metric)):
-            message = f"{metric} is {value} here but {produced.get(metric)} in {path} ({eval_name}'s stage)"
+        produced = _produced(inventory, guard, path)
+        found = produced.get(metric) if isinstance(produced, dict) else None  # why not: a finding on the eval card
+        if _mismatch(value, found):
+            message = f"{metric} is {value} here but {found} in {path} ({eval_name}'s stage)"
             yield NOT_FROM_PIPELINE.finding(card.path, message, line=line, field="evaluation")
 
 

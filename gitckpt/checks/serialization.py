@@ -5,12 +5,13 @@ safetensors headers are validated without reading the tensors."""
 
 from __future__ import annotations
 
-import json
 import struct
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
 from gitckpt.checks.base import Check, Finding
+from gitckpt.errors import InputError
+from gitckpt.strict_json import load_json
 
 UNSAFE_PICKLE = Check(
     id="GC701",
@@ -148,9 +149,9 @@ def safetensors_problem(path: Path) -> str | None:
         if length > HEADER_LIMIT or 8 + length > size:
             return f"header length {length:,} is larger than the file or the {HEADER_LIMIT:,}-byte bound"
         try:
-            header = json.loads(handle.read(length))
-        except ValueError as exc:
-            return f"header is not JSON ({exc})"
+            header = load_json(handle.read(length), path.name, max_bytes=HEADER_LIMIT)
+        except InputError as error:
+            return f"header refused: {error.message}"
     if not isinstance(header, dict):
         return "header is not a JSON object"
     return _tensor_problem(header, size - 8 - length)

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gitckpt.card import parse_card, update_front_matter
-from gitckpt.errors import GitckptError, UsageError
+from gitckpt.card import Card, parse_card, update_front_matter
+from gitckpt.errors import GitckptError, InputError, UsageError
 from gitckpt.evaluation import Measured, Stage, measure, read_metrics, read_samples, read_stage
-from gitckpt.files import CARD_SIZE_LIMIT, atomic_write, read_text
+from gitckpt.files import CARD_SIZE_LIMIT, PathGuard, atomic_write, read_text
 from gitckpt.inventory import CardFacts, Inventory, load_inventory
 from gitckpt.pointer import POINTER_SUFFIX
 from gitckpt.repo import Repository, no_git_env
@@ -38,9 +38,9 @@ def record(
         raise UsageError(f"--dataset {dataset!r} is not a dataset card in this repository")
     stage = read_stage(repo.root, stage_name)
     _require_bytes_consumed(inventory, stage, model)
-    metrics = read_metrics(repo.root / stage.metrics[0])
+    metrics = read_metrics(repo.root, stage.metrics[0])
     relative_samples = _relative(repo, samples) if samples else None
-    measured = measure(metrics, read_samples(repo.root / relative_samples) if relative_samples else {})
+    measured = measure(metrics, read_samples(repo.root, relative_samples) if relative_samples else {})
     eval_data = parse_card(read_text(repo.root / card.path, CARD_SIZE_LIMIT, card.path), card.path).data
     pipeline = {
         "stage": stage.name,
@@ -142,13 +142,15 @@ class Reproduction:
 def run(repo: Repository, name: str, *, record_after: bool = False, tolerance: float = 1e-9) -> list[Reproduction]:
     """Re-run the recorded stage (forced) and compare its metrics with the card's; with
     `record_after`, record the new results in the cards."""
-    _, data = _recorded_pipeline(repo, name)
-    pipeline = data["pipeline"]
+    card = _recorded_pipeline(repo, name)
+    pipeline = card.data["pipeline"]
+    metrics = _pipeline_path(repo, card, "metrics")
+    samples = _pipeline_path(repo, card, "samples") if pipeline.get("samples") else None
     _repro(repo, str(pipeline["stage"]))
-    now = read_metrics(repo.root / str(pipeline["metrics"]))
-    comparisons = [_compare(result, now, tolerance) for result in data.get("results") or [] if isinstance(result, dict)]
+    now = read_metrics(repo.root, metrics)
+    comparisons = [_compare(result, now, tolerance) for result in card.data.get("results") or [] if isinstance(result, dict)]
     if record_after:
-        record(repo, name, str(pipeline["stage"]), samples=repo.root / str(pipeline["samples"]) if pipeline.get("samples") else None)
+        record(repo, name, str(pipeline["stage"]), samples=repo.root / samples if samples else None)
     return comparisons
 
 
@@ -183,7 +185,8 @@ def seed_sensitivity(repo: Repository, name: str, seeds: int, *, record_after: b
     report each metric's spread; params.yaml and the stage's outputs are restored afterwards."""
     import statistics
 
-    card, data = _recorded_pipeline(repo, name)
+    card = _recorded_pipeline(repo, name)
+    data = card.data
     stage = read_stage(repo.root, str(data["pipeline"]["stage"]))
     if "seed" not in stage.params:
         raise GitckptError(
@@ -196,7 +199,7 @@ def seed_sensitivity(repo: Repository, name: str, seeds: int, *, record_after: b
         for seed in range(seeds):
             _set_seed(params_path, original, seed)
             _repro(repo, stage.name)
-            for metric, value in read_metrics(repo.root / stage.metrics[0]).items():
+            for metric, value in read_metrics(repo.root, stage.metrics[0]).items():
                 values.setdefault(metric, []).append(value)
     finally:
         atomic_write(params_path, original)
@@ -216,12 +219,22 @@ def seed_sensitivity(repo: Repository, name: str, seeds: int, *, record_after: b
     return spreads
 
 
-def _recorded_pipeline(repo: Repository, name: str) -> tuple[CardFacts, dict[str, Any]]:
-    card, _ = _eval_and_model(load_inventory(repo), name)
-    data = parse_card(read_text(repo.root / card.path, CARD_SIZE_LIMIT, card.path), card.path).data
-    if not isinstance(data.get("pipeline"), dict):
+def _recorded_pipeline(repo: Repository, name: str) -> Card:
+    facts, _ = _eval_and_model(load_inventory(repo), name)
+    card = parse_card(read_text(repo.root / facts.path, CARD_SIZE_LIMIT, facts.path), facts.path)
+    if not isinstance(card.data.get("pipeline"), dict):
         raise GitckptError(f"{card.path} records no pipeline: record it first with `git ckpt eval record {name} --stage STAGE`")
-    return card, data
+    return card
+
+
+def _pipeline_path(repo: Repository, card: Card, key: str) -> str:
+    """`pipeline.<key>` of an eval card: a path from the repository root, refused (naming the
+    card's line) when it leaves the repository or runs through a symlink, before anything runs."""
+    value = str(card.data["pipeline"].get(key))
+    reason = PathGuard(repo.root).problem("", value)
+    if reason:
+        raise InputError(f"{reason}: {value!r}", path=card.path, line=card.line_of(("pipeline", key)), field=f"pipeline.{key}")
+    return value
 
 
 def _set_seed(params_path: Path, original: str, seed: int) -> None:

@@ -4,7 +4,6 @@ policy allows; a release's record matches the card and pointer at the tagged com
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -240,10 +239,14 @@ def _load_statement(path: Path) -> dict[str, Any]:
     from in_toto_attestation.v1 import statement_pb2
     from in_toto_attestation.v1.statement import Statement
 
+    from gitckpt.files import read_limited
+    from gitckpt.strict_json import load_json
+
+    limit = 4 * 1024 * 1024  # a statement lists subjects and dependencies: kilobytes, not megabytes
+    data = load_json(read_limited(path, limit, str(path)), str(path), max_bytes=limit)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
         Statement.copy_from_pb(json_format.ParseDict(data, statement_pb2.Statement())).validate()
-    except (OSError, ValueError, json_format.ParseError) as exc:
+    except (ValueError, json_format.ParseError) as exc:
         raise GitckptError(f"{path} is not a valid in-toto statement: {exc}") from exc
     return dict(data)
 
