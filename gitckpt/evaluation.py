@@ -11,11 +11,12 @@ from gitckpt.errors import GitckptError, InputError
 from gitckpt.files import read_inside
 from gitckpt.intervals import Interval, bootstrap, wilson
 from gitckpt.strict_json import load_json
-from gitckpt.strict_yaml import load_yaml
+from gitckpt.strict_yaml import format_field_path, load_yaml
 
 PIPELINE_SIZE_LIMIT = 8 * 1024 * 1024  # dvc.yaml, dvc.lock
 METRICS_SIZE_LIMIT = 1024 * 1024
 SAMPLES_SIZE_LIMIT = 64 * 1024 * 1024  # a JSON line per sample: millions of samples
+PIPELINE_SCHEMA = "dvc-pipeline.schema.json"
 
 
 @dataclass(frozen=True)
@@ -37,23 +38,34 @@ class Measured:
     why_no_interval: str = ""
 
 
-def _load(root: Path, relpath: str) -> Any:
-    """dvc.yaml or dvc.lock, read as strictly as a card (no aliases, bounded size and depth)."""
+def _load(root: Path, relpath: str) -> dict[str, Any]:
+    """dvc.yaml or dvc.lock, read as strictly as a card (no aliases, bounded size and depth), in
+    the shape gitckpt reads (schemas/dvc-pipeline.schema.json): a wrong shape names its line."""
+    from gitckpt.schema import validate
+
     if not (root / relpath).is_file():
         raise GitckptError(f"{relpath} not found: the evaluation must come from a DVC pipeline (dvc stage add …, dvc repro)")
-    return load_yaml(read_inside(root, relpath, PIPELINE_SIZE_LIMIT), relpath).data
+    document = load_yaml(read_inside(root, relpath, PIPELINE_SIZE_LIMIT), relpath)
+    data = document.data if document.data is not None else {}
+    if not isinstance(data, dict):
+        raise InputError("expected a mapping with `stages:`", path=relpath, line=1)
+    problems = validate(data, PIPELINE_SCHEMA)
+    if problems:
+        first = problems[0]
+        raise InputError(first.message, path=relpath, line=document.line_of(first.field), field=format_field_path(first.field))
+    return data
 
 
 def read_stage(root: Path, name: str) -> Stage:
     """The stage `name` of dvc.yaml, with the md5 of each dependency it last ran on (dvc.lock)."""
-    stages = (_load(root, "dvc.yaml") or {}).get("stages") or {}
+    stages = _load(root, "dvc.yaml").get("stages") or {}
     if name not in stages:
         raise GitckptError(f"dvc.yaml has no stage {name!r}; stages: {', '.join(stages) or 'none'}")
     stage = stages[name]
     metrics = tuple(next(iter(item)) if isinstance(item, dict) else str(item) for item in stage.get("metrics") or [])
     if not metrics:
         raise GitckptError(f"stage {name!r} declares no metrics file (`metrics:` in dvc.yaml)")
-    lock = ((_load(root, "dvc.lock") or {}).get("stages") or {}).get(name) if (root / "dvc.lock").is_file() else None
+    lock = (_load(root, "dvc.lock").get("stages") or {}).get(name) if (root / "dvc.lock").is_file() else None
     if lock is None:
         raise GitckptError(f"stage {name!r} has not run yet (no entry in dvc.lock): run `dvc repro {name}` first")
     locked = {str(dep["path"]): str(dep.get("md5", "")) for dep in lock.get("deps") or []}

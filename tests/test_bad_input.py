@@ -360,6 +360,36 @@ def test_pipeline_files_with_aliases(registry: Path, cli: Cli, file: str, line: 
     assert f"{file}:{line}: YAML anchors and aliases (&name, *name) are not allowed" in result.err
 
 
+@pytest.mark.parametrize(
+    ("file", "old", "new", "where"),
+    [
+        (
+            "dvc.yaml",
+            "  evaluate:\n    cmd: python evaluate.py\n    deps:\n    - models/clf.bin\n    metrics:\n    - metrics.json\n",
+            "  evaluate: 5\n",
+            "dvc.yaml:2: [stages.evaluate]",
+        ),
+        (
+            "dvc.lock",
+            "    - path: models/clf.bin\n      md5: 0123456789abcdef0123456789abcdef\n",
+            "    - [models/clf.bin]\n",
+            "dvc.lock:6: [stages.evaluate.deps[0]]",
+        ),
+    ],
+    ids=["stage-not-a-mapping", "dependency-not-a-mapping"],
+)
+def test_pipeline_files_of_the_wrong_shape(registry: Path, cli: Cli, file: str, old: str, new: str, where: str) -> None:
+    (registry / "dvc.yaml").write_text(DVC_YAML)
+    (registry / "dvc.lock").write_text(DVC_LOCK)
+    target = registry / file
+    assert old in target.read_text()
+    target.write_text(target.read_text().replace(old, new))
+    before = snapshot(registry)
+    result = cli("eval", "record", "clf-eval", "--stage", "evaluate", cwd=registry)
+    assert result.code == 1 and snapshot(registry) == before
+    assert where in result.err, result.err
+
+
 def test_attestation_nested_deeper_than_the_limit(registry: Path, cli: Cli, tmp_path: Path) -> None:
     attestation = tmp_path / "deep.intoto.json"
     attestation.write_text('{"_type": ' + "[" * 5000 + "]" * 5000 + "}")
