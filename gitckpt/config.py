@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 
 from gitckpt.errors import InputError
 from gitckpt.files import decode_text
-from gitckpt.strict_yaml import format_field_path, load_yaml
 
 if TYPE_CHECKING:
     from gitckpt.cache import Cache
@@ -120,16 +119,10 @@ def cached_config(data: bytes, cache: Cache) -> Config:
 
 def parse_config(text: str, display: str = CONFIG_PATH) -> Config:
     """The policy, validated against its schema; InputError names the line and field."""
-    from gitckpt.schema import CONFIG_SCHEMA, validate  # not needed by readers of a cached Config (search)
+    from gitckpt.schema import CONFIG_SCHEMA, load_mapping  # not needed by readers of a cached Config (search)
 
-    document = load_yaml(text, display)
-    data: Any = document.data if document.data is not None else {}
-    if not isinstance(data, dict):
-        raise InputError("config must be a mapping of settings", path=display, line=1)
-    problems = validate(data, CONFIG_SCHEMA)
-    if problems:
-        first = problems[0]
-        raise InputError(first.message, path=display, line=document.line_of(first.field), field=format_field_path(first.field))
+    document = load_mapping(text, display, CONFIG_SCHEMA, "config must be a mapping of settings")
+    data: Any = document.data
     for check_id, severity in (data.get("checks") or {}).items():
         if severity == "off" and check_id in MANDATORY_CHECKS:
             line = document.line_of(("checks", check_id))

@@ -11,7 +11,7 @@ from gitckpt.errors import GitckptError, InputError
 from gitckpt.files import read_inside
 from gitckpt.intervals import Interval, bootstrap, wilson
 from gitckpt.strict_json import load_json
-from gitckpt.strict_yaml import format_field_path, load_yaml
+from gitckpt.strict_yaml import load_yaml
 
 PIPELINE_SIZE_LIMIT = 8 * 1024 * 1024  # dvc.yaml, dvc.lock
 METRICS_SIZE_LIMIT = 1024 * 1024
@@ -41,19 +41,12 @@ class Measured:
 def _load(root: Path, relpath: str) -> dict[str, Any]:
     """dvc.yaml or dvc.lock, read as strictly as a card (no aliases, bounded size and depth), in
     the shape gitckpt reads (schemas/dvc-pipeline.schema.json): a wrong shape names its line."""
-    from gitckpt.schema import validate
+    from gitckpt.schema import load_mapping
 
     if not (root / relpath).is_file():
         raise GitckptError(f"{relpath} not found: the evaluation must come from a DVC pipeline (dvc stage add …, dvc repro)")
-    document = load_yaml(read_inside(root, relpath, PIPELINE_SIZE_LIMIT), relpath)
-    data = document.data if document.data is not None else {}
-    if not isinstance(data, dict):
-        raise InputError("expected a mapping with `stages:`", path=relpath, line=1)
-    problems = validate(data, PIPELINE_SCHEMA)
-    if problems:
-        first = problems[0]
-        raise InputError(first.message, path=relpath, line=document.line_of(first.field), field=format_field_path(first.field))
-    return data
+    text = read_inside(root, relpath, PIPELINE_SIZE_LIMIT)
+    return dict(load_mapping(text, relpath, PIPELINE_SCHEMA, "a mapping with `stages:`").data)
 
 
 def read_stage(root: Path, name: str) -> Stage:
@@ -71,7 +64,8 @@ def read_stage(root: Path, name: str) -> Stage:
     locked = {str(dep["path"]): str(dep.get("md5", "")) for dep in lock.get("deps") or []}
     command = stage.get("cmd")
     deps = tuple(map(str, stage.get("deps") or []))
-    params = tuple(str(entry) for entry in stage.get("params") or [] if isinstance(entry, str))
+    listed = stage.get("params")
+    params = tuple(entry for entry in listed if isinstance(entry, str)) if isinstance(listed, list) else ()
     return Stage(name, " && ".join(command) if isinstance(command, list) else str(command), deps, metrics, locked, params)
 
 

@@ -9,8 +9,9 @@ from functools import cache
 from typing import Any
 
 from gitckpt import PACKAGE_DIR
+from gitckpt.errors import InputError
 from gitckpt.hashing import content_digest
-from gitckpt.strict_yaml import FieldPath
+from gitckpt.strict_yaml import FieldPath, YamlDocument, format_field_path, load_yaml
 
 CARD_SCHEMAS = {
     "model": "model-card.schema.json",
@@ -147,3 +148,17 @@ def _resolve_local_ref(ref: str) -> Any:
     for part in pointer.strip("/").split("/") if pointer.strip("/") else []:
         node = node.get(part, {}) if isinstance(node, dict) else {}
     return node
+
+
+def load_mapping(text: str, display: str, schema: str, expected: str) -> YamlDocument:
+    """A YAML file that must be a mapping valid against `schema`, read strictly; the first problem
+    is an InputError naming its line and field. `expected` says what the mapping holds."""
+    document = load_yaml(text, display)
+    data = document.data if document.data is not None else {}
+    if not isinstance(data, dict):
+        raise InputError(f"expected {expected}", path=display, line=1)
+    problems = validate(data, schema)
+    if problems:
+        first = problems[0]
+        raise InputError(first.message, path=display, line=document.line_of(first.field), field=format_field_path(first.field))
+    return YamlDocument(data, document.lines)
