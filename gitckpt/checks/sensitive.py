@@ -116,7 +116,8 @@ def _patterns() -> tuple[re.Pattern[str], ...]:
     none of them matches holds nothing they would report."""
     from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
 
-    detectors: dict[str, Any] = {plugin.__name__: plugin for plugin in get_mapping_from_secret_type_to_class().values()}
+    classes: list[Any] = list(get_mapping_from_secret_type_to_class().values())
+    detectors = {plugin.__name__: plugin for plugin in classes}
     return tuple(pattern for name in SECRET_PLUGINS for pattern in detectors[name].denylist)
 
 
