@@ -54,6 +54,13 @@ review: {{}}
 #  license-changed: error
 #  metric-drop-significant: error
 
+serialization:
+  # Globals a pickle-based checkpoint may import beyond those gitckpt knows to be safe (GC701),
+  # each with why it is harmless. Prefer safetensors; release records list what was allowed.
+  allow_globals: []
+  #  - global: mylab.layers.ScaledDot
+  #    reason: our own module, reviewed; its __setstate__ only assigns attributes
+
 audit:
   # `git ckpt audit` reports a card not touched within this many days after its bytes changed.
   stale_days: {DEFAULT_STALE_DAYS}
@@ -83,6 +90,7 @@ class Config:
     review: dict[str, str] = field(default_factory=dict)
     stale_days: int = DEFAULT_STALE_DAYS
     trust_ref: str | None = None
+    allowed_globals: dict[str, str] = field(default_factory=dict)  # pickle global -> why it is harmless
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Config:
@@ -153,6 +161,7 @@ def parse_config(text: str, display: str = CONFIG_PATH) -> Config:
         stale_days=int(data.get("audit", {}).get("stale_days", DEFAULT_STALE_DAYS)),
         require_signature=bool(release.get("require_signature", False)),
         trust_ref=release.get("trust_ref"),
+        allowed_globals={item["global"]: item["reason"] for item in (data.get("serialization") or {}).get("allow_globals", [])},
         signers=tuple(
             Signer(item["principal"], tuple(item.get("artifacts", ["*"])), tuple(item.get("stages", ["*"])))
             for item in release.get("signers", [])

@@ -302,7 +302,7 @@ def _content_findings(inventory: Inventory, card: CardFacts, files: tuple[tuple[
     from gitckpt.checks import rate
     from gitckpt.checks.data import content_findings
 
-    return rate(content_findings(files, card.path), inventory.config.severities)
+    return rate(content_findings(files, card.path, inventory.config.allowed_globals), inventory.config.severities)
 
 
 def _refuse_unconfirmed_checklist(inventory: Inventory, card: CardFacts) -> None:
@@ -399,6 +399,9 @@ def _release_record(
                 ),
                 "off": off,
                 "warnings": warnings,
+                "allowed_globals": [
+                    {"global": name, "reason": reason} for name, reason in sorted(inventory.config.allowed_globals.items())
+                ],
             },
             "data_in_remote": in_remote,
             "allow_unpushed": allow_unpushed,

@@ -3,7 +3,7 @@ pointer describe."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
@@ -68,21 +68,22 @@ def _pointer_mismatch(inventory: Inventory, relpath: str, measured: object) -> I
             )
 
 
-def content_findings(files: Iterable[tuple[str, Path]], card_path: str) -> list[Finding]:
-    """What loading or reading the shipped bytes would expose: unsafe pickles, malformed
-    safetensors, secrets and personal data in small text files. Each file is judged by its path
-    in the repository and read from where its bytes are (the work tree or the DVC cache)."""
+def content_findings(files: Iterable[tuple[str, Path]], card_path: str, allowed_globals: Mapping[str, str]) -> list[Finding]:
+    """What loading or reading the shipped bytes would expose: unsafe pickles (found by content in
+    any file, whatever its name), malformed safetensors, secrets and personal data in small text
+    files. Each file is judged by its path in the repository and read from where its bytes are
+    (the work tree or the DVC cache); `allowed_globals` are the policy's allowed pickle globals."""
     from gitckpt.checks.sensitive import TEXT_SIZE_LIMIT, TEXT_SUFFIXES, scan_text
-    from gitckpt.checks.serialization import PICKLE_SUFFIXES, check_pickle, check_safetensors
+    from gitckpt.checks.serialization import check_pickle, check_safetensors
 
     findings: list[Finding] = []
     for shown, path in files:
-        suffix = PurePosixPath(shown).suffix
+        suffix = PurePosixPath(shown).suffix.lower()
         if suffix == ".safetensors":
             findings += [_on_card(finding, card_path) for finding in check_safetensors(shown, path)]
-        elif shown.endswith(PICKLE_SUFFIXES) or suffix == ".zip":
-            findings += [_on_card(finding, card_path) for finding in check_pickle(shown, path)]
-        elif suffix in TEXT_SUFFIXES and path.stat().st_size <= TEXT_SIZE_LIMIT:
+            continue
+        findings += [_on_card(finding, card_path) for finding in check_pickle(shown, path, allowed_globals)]
+        if suffix in TEXT_SUFFIXES and path.stat().st_size <= TEXT_SIZE_LIMIT:
             text = path.read_text(encoding="utf-8", errors="replace")
             findings += list(scan_text(shown, text))
     return findings

@@ -1,14 +1,16 @@
 """GC701 and GC702 (`check --data`, and the release gate): checkpoints must not run code when
-loaded. Pickle-based files (raw pickles and PyTorch zip archives) are read as an opcode stream,
-never unpickled, and every global they would import is checked against an allowlist;
-safetensors headers are validated without reading the tensors."""
+loaded. Every pickle in a file, found by content (gitckpt/checkpoint_files.py), is simulated
+opcode by opcode (gitckpt/pickles.py), never unpickled, and every global it would import is
+checked against an allowlist; safetensors headers are validated without reading the tensors."""
 
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path, PurePosixPath
+from types import MappingProxyType
 
+from gitckpt.checkpoint_files import pickles_in_file
 from gitckpt.checks.base import Check, Finding
 from gitckpt.errors import InputError
 from gitckpt.strict_json import load_json
@@ -26,6 +28,11 @@ SAFETENSORS_INVALID = Check(
     severity="error",
     rationale="A malformed safetensors header can crash loaders or hide data outside the tensors.",
     fix="Re-save the file with the safetensors library (save_file) from the original tensors.",
+)
+CONVERT = "ship safetensors instead (no code runs when it is loaded)"
+ALLOW = (
+    "or, if these globals are known to be harmless, allow each with its reason under "
+    "serialization.allow_globals in .gitckpt/config.yaml (release records list them)"
 )
 SAFE_GLOBALS = frozenset(
     {
@@ -61,8 +68,6 @@ SAFE_GLOBALS = frozenset(
     }
     | {f"numpy.dtypes.{kind}DType" for kind in ("Float32", "Float64", "Float16", "Int64", "Int32", "Int16", "Int8", "UInt8", "Bool")}
 )
-PICKLE_SUFFIXES = (".pt", ".pth", ".ckpt", ".bin", ".pkl", ".pickle", ".joblib", ".pth.tar")
-ZIP_MAGIC = b"PK\x03\x04"
 DTYPE_SIZES = {
     "BOOL": 1,
     "U8": 1,
@@ -81,54 +86,21 @@ DTYPE_SIZES = {
     "F64": 8,
 }
 HEADER_LIMIT = 100 * 1024 * 1024
-STRING_OPCODES = {"SHORT_BINUNICODE", "BINUNICODE", "BINUNICODE8", "UNICODE", "SHORT_BINSTRING", "BINSTRING", "STRING"}
 
 
-def pickle_globals(data: bytes) -> list[str]:
-    """Every `module.name` the pickle would import, read from its opcodes without executing it."""
-    import pickletools
-
-    found: list[str] = []
-    strings: list[str] = []
-    for opcode, argument, _ in pickletools.genops(data):
-        if opcode.name in STRING_OPCODES:
-            strings.append(str(argument))
-        elif opcode.name in ("GLOBAL", "INST"):
-            module, name = str(argument).split(" ", 1)
-            found.append(f"{module}.{name}")
-        elif opcode.name == "STACK_GLOBAL" and len(strings) >= 2:
-            found.append(f"{strings[-2]}.{strings[-1]}")
-    return found
-
-
-def pickles_in(path: Path, name: str) -> Iterator[tuple[str, bytes]]:
-    """(where, bytes) of each pickle stream in a raw pickle or a PyTorch zip archive; `name` is the
-    file's name in the repository (`path` may be a DVC cache object, which has none)."""
-    with path.open("rb") as handle:
-        head = handle.read(4)
-    if head == ZIP_MAGIC:
-        import zipfile
-
-        with zipfile.ZipFile(path) as archive:
-            for member in archive.namelist():
-                if member.endswith(".pkl"):
-                    yield f"{name}:{member}", archive.read(member)
-    elif head[:1] == b"\x80" or name.endswith((".pkl", ".pickle")):
-        yield name, path.read_bytes()
-
-
-def check_pickle(display: str, path: Path) -> Iterator[Finding]:
-    for where, stream in pickles_in(path, PurePosixPath(display).name):
-        try:
-            names = pickle_globals(stream)
-        except (ValueError, struct.error, EOFError) as exc:
-            yield UNSAFE_PICKLE.finding(display, f"{where} is not a readable pickle ({exc}); it cannot be shown to be safe")
-            continue
-        unsafe = sorted(set(names) - SAFE_GLOBALS)
-        if unsafe:
-            yield UNSAFE_PICKLE.finding(
-                display, f"{where} imports {', '.join(unsafe)} when loaded, so loading it runs that code; ship safetensors instead"
-            )
+def check_pickle(display: str, path: Path, allowed: Mapping[str, str] = MappingProxyType({})) -> Iterator[Finding]:
+    """GC701 for every pickle stream in the file, found by content (checkpoint_files): a global
+    outside SAFE_GLOBALS and the policy's `serialization.allow_globals`, or a stream that cannot be
+    shown safe, is a finding naming the file, the archive member and the opcode."""
+    for found in pickles_in_file(path, display):
+        unsafe = sorted({item.dotted for item in found.imports} - SAFE_GLOBALS - set(allowed))
+        opcodes = sorted({f"{item.opcode} at byte {item.offset}" for item in found.imports if item.dotted in unsafe})
+        imports = f"imports {', '.join(unsafe)} when loaded ({', '.join(opcodes[:5])}), so loading it runs that code" if unsafe else ""
+        if found.problem:
+            also = f"; before that it {imports}" if imports else ""
+            yield UNSAFE_PICKLE.finding(display, f"{found.where} cannot be shown safe to load: {found.problem}{also}; {CONVERT}")
+        elif unsafe:
+            yield UNSAFE_PICKLE.finding(display, f"{found.where} {imports}; {CONVERT}, {ALLOW}")
 
 
 def check_safetensors(display: str, path: Path) -> Iterator[Finding]:

@@ -17,6 +17,7 @@ from gitckpt.checks.remote import check_remote, pointer_md5s
 from gitckpt.config import Config
 from gitckpt.digests import DigestReader
 from gitckpt.errors import GitckptError, UsageError
+from gitckpt.hashing import content_digest
 from gitckpt.inventory import CardFacts, Inventory, Progress, load_inventory
 from gitckpt.pointer import POINTER_SUFFIX, is_pointer_path
 from gitckpt.repo import Repository, list_staged_paths
@@ -99,17 +100,21 @@ def verify_data(
         total = sum(reader.size_of(card.data_relpath or "") for card in verifiable if (repo.root / (card.data_relpath or "")).exists())
         by_bytes = (lambda count: progress(count, total)) if progress else None
         findings = list(check_data(inventory, reader, verifiable, by_bytes))
-        return findings + _contents(repo, cache, verifiable, findings)
+        return findings + _contents(repo, inventory, cache, verifiable, findings)
 
 
-def _contents(repo: Repository, cache: Cache, cards: list[CardFacts], digest_findings: list[Finding]) -> list[Finding]:
+def _contents(
+    repo: Repository, inventory: Inventory, cache: Cache, cards: list[CardFacts], digest_findings: list[Finding]
+) -> list[Finding]:
     """Content checks of bytes that match their card, cached by the bytes' sha256."""
     unverified = {finding.path for finding in digest_findings}
     present = [card for card in cards if card.path not in unverified and card.sha256 and (repo.root / str(card.data_relpath)).exists()]
-    keys = {card.path: f"contents:{rules_fingerprint()}:{card.data_relpath}:{card.sha256}" for card in present}
+    allowed = inventory.config.allowed_globals
+    policy = content_digest(repr(sorted(allowed.items())).encode())
+    keys = {card.path: f"contents:{rules_fingerprint()}:{policy}:{card.data_relpath}:{card.sha256}" for card in present}
     cached = cache.get_results(keys.values())
     fresh = {
-        keys[card.path]: [f.to_json() for f in content_findings(work_tree_files(repo.root, str(card.data_relpath)), card.path)]
+        keys[card.path]: [f.to_json() for f in content_findings(work_tree_files(repo.root, str(card.data_relpath)), card.path, allowed)]
         for card in present
         if keys[card.path] not in cached
     }
