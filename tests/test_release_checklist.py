@@ -203,3 +203,30 @@ def test_the_release_record_lists_what_was_off(registry: Path, cli: Cli) -> None
     assert record["checks"]["off"] == ["GC402", "GC602"] and "GC602" not in record["checks"]["run"]
     assert "GC701" in record["checks"]["run"]
     assert json.loads(cli("checks", "--json", cwd=registry).out)[0]["severity"]
+
+
+def test_a_global_the_policy_allows_with_a_reason_passes_and_the_release_lists_it(registry: Path, cli: Cli) -> None:
+    replace_model_bytes(registry, cli, "clf.pt", torch_style_zip("collections.OrderedDict", "mylab.layers.ScaledDot"))
+    (finding,) = [f for f in data_findings(registry, cli) if f["check"] == "GC701"]
+    assert "mylab.layers.ScaledDot" in str(finding["message"]) and "serialization.allow_globals" in str(finding["message"])
+    (registry / ".gitckpt").mkdir(exist_ok=True)
+    (registry / ".gitckpt/config.yaml").write_text(
+        "schema_version: 1\nserialization:\n  allow_globals:\n"
+        "    - global: mylab.layers.ScaledDot\n      reason: our own layer, reviewed; it only stores attributes\n"
+    )
+    assert [f for f in data_findings(registry, cli) if f["check"] == "GC701"] == []
+    for item in ITEMS:
+        assert cli("checklist", "clf", "--confirm", item, "--note", "reviewed", cwd=registry).code == 0
+    commit_all(registry, "allow our own layer")
+    assert cli("tag", "clf", "--allow-unpushed", cwd=registry).code == 0
+    record = json.loads(cli("show", "clf@v0.1.0", "--json", cwd=registry).out)
+    assert record["checks"]["allowed_globals"] == [
+        {"global": "mylab.layers.ScaledDot", "reason": "our own layer, reviewed; it only stores attributes"}
+    ]
+
+
+def test_an_allowance_without_a_reason_is_refused(registry: Path, cli: Cli) -> None:
+    (registry / ".gitckpt").mkdir(exist_ok=True)
+    (registry / ".gitckpt/config.yaml").write_text("schema_version: 1\nserialization:\n  allow_globals:\n    - global: os.system\n")
+    result = cli("check", cwd=registry)
+    assert result.code == 1 and ".gitckpt/config.yaml:4" in result.err and "reason" in result.err
