@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import ast
 import io
+import lzma
 import pickletools
 import re
 import struct
 import tarfile
 import zipfile
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -40,6 +42,20 @@ MAX_NESTING = 4
 NESTED_ARCHIVE_LIMIT = 512 * 1024 * 1024
 NPY_HEADER_LIMIT = 64 * 1024
 SNIFF = 512
+
+
+# What reading a damaged, encrypted or oddly compressed archive member raises.
+UNREADABLE_MEMBER = (
+    zipfile.BadZipFile,
+    tarfile.TarError,
+    OSError,
+    ValueError,
+    EOFError,
+    RuntimeError,
+    NotImplementedError,
+    zlib.error,
+    lzma.LZMAError,
+)
 
 
 @dataclass(frozen=True)
@@ -156,7 +172,7 @@ def _member(opened: Callable[[], IO[bytes] | None], size: int, where: str, depth
             return
         with member:
             yield from _pickles(member, size, where, named_as_pickle=_named_as_pickle(where), depth=depth + 1)
-    except (zipfile.BadZipFile, tarfile.TarError, OSError, ValueError, EOFError) as error:
+    except UNREADABLE_MEMBER as error:
         yield Found(where, problem=f"cannot be read from the archive ({error})")
 
 
