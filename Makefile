@@ -30,6 +30,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/registry.py
 	$(BIN)/python benchmarks/provenance.py
 	$(BIN)/python benchmarks/search.py
+	$(BIN)/python benchmarks/serialization.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check gitckpt tests testing benchmarks demo

@@ -12,10 +12,11 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from gitckpt.checklist import ITEMS
-from testing.repos import commit_all, git
+from testing.repos import commit_all, environ_path_with_venv, git, run
 from tests.conftest import CliResult
 
 Cli = Callable[..., CliResult]
@@ -127,6 +128,41 @@ def test_header_nested_deeper_than_the_limit(registry: Path, cli: Cli) -> None:
     assert result.code == 1
     (finding,) = [f for f in json.loads(result.out)["findings"] if f["check"] == "GC702"]
     assert finding["message"] == "models/clf.safetensors: clf.safetensors: header refused: JSON is nested deeper than 64 levels"
+
+
+def git_ckpt_check_data(repo: Path) -> tuple[int, list[dict[str, object]]]:
+    """`git ckpt check --data --json` as a user runs it: git finds the git-ckpt script on PATH."""
+    completed = run(["git", "ckpt", "check", "--data", "--json"], repo, check=False, env={"PATH": environ_path_with_venv()})
+    assert "Traceback" not in completed.stderr, completed.stderr
+    return completed.returncode, [f for f in json.loads(completed.stdout)["findings"] if f["check"] == "GC702"]
+
+
+def test_git_ckpt_check_data_passes_a_file_the_library_wrote(registry: Path, cli: Cli, tmp_path: Path) -> None:
+    from safetensors.numpy import save_file
+
+    weights = tmp_path / "clf.safetensors"
+    save_file({"w": np.ones((4, 3), np.float32), "b": np.zeros(0, np.float16)}, weights, metadata={"format": "np"})
+    replace_model_bytes(registry, cli, "clf.safetensors", weights.read_bytes())
+    commit_all(registry, "safetensors checkpoint")
+    assert git_ckpt_check_data(registry) == (0, [])
+
+
+def test_git_ckpt_check_data_refuses_bytes_after_the_last_tensor(registry: Path, cli: Cli, tmp_path: Path) -> None:
+    """A file the library wrote, with a payload appended: the library refuses to open it, and so
+    does the check, naming the tensor the stray bytes follow."""
+    from safetensors import SafetensorError, safe_open
+    from safetensors.numpy import save_file
+
+    weights = tmp_path / "clf.safetensors"
+    save_file({"w": np.ones((4, 3), np.float32)}, weights)
+    weights.write_bytes(weights.read_bytes() + b"#!/bin/sh\n")
+    with pytest.raises(SafetensorError, match="incomplete metadata"), safe_open(str(weights), framework="np"):
+        pass
+    replace_model_bytes(registry, cli, "clf.safetensors", weights.read_bytes())
+    commit_all(registry, "safetensors checkpoint")
+    code, (finding,) = git_ckpt_check_data(registry)
+    assert code == 1 and finding["path"] == MODEL_CARD
+    assert finding["message"] == "models/clf.safetensors: clf.safetensors: data bytes 48–58 after the last tensor, 'w', belong to no tensor"
 
 
 def test_aws_key_in_a_card_is_found_and_masked(registry: Path, cli: Cli) -> None:

@@ -5,15 +5,13 @@ checked against an allowlist; safetensors headers are validated without reading 
 
 from __future__ import annotations
 
-import struct
 from collections.abc import Iterator, Mapping
 from pathlib import Path, PurePosixPath
 from types import MappingProxyType
 
 from gitckpt.checkpoint_files import pickles_in_file
 from gitckpt.checks.base import Check, Finding
-from gitckpt.errors import InputError
-from gitckpt.strict_json import load_json
+from gitckpt.safetensors_file import safetensors_problem
 
 UNSAFE_PICKLE = Check(
     id="GC701",
@@ -68,24 +66,6 @@ SAFE_GLOBALS = frozenset(
     }
     | {f"numpy.dtypes.{kind}DType" for kind in ("Float32", "Float64", "Float16", "Int64", "Int32", "Int16", "Int8", "UInt8", "Bool")}
 )
-DTYPE_SIZES = {
-    "BOOL": 1,
-    "U8": 1,
-    "I8": 1,
-    "F8_E4M3": 1,
-    "F8_E5M2": 1,
-    "I16": 2,
-    "U16": 2,
-    "F16": 2,
-    "BF16": 2,
-    "I32": 4,
-    "U32": 4,
-    "F32": 4,
-    "I64": 8,
-    "U64": 8,
-    "F64": 8,
-}
-HEADER_LIMIT = 100 * 1024 * 1024
 
 
 def check_pickle(display: str, path: Path, allowed: Mapping[str, str] = MappingProxyType({})) -> Iterator[Finding]:
@@ -107,52 +87,3 @@ def check_safetensors(display: str, path: Path) -> Iterator[Finding]:
     problem = safetensors_problem(path)
     if problem:
         yield SAFETENSORS_INVALID.finding(display, f"{PurePosixPath(display).name}: {problem}")
-
-
-def safetensors_problem(path: Path) -> str | None:
-    """Why the header is not valid, or None: size bound, JSON, dtypes, shapes, in-bounds and
-    non-overlapping offsets that exactly cover each tensor's bytes."""
-    size = path.stat().st_size
-    with path.open("rb") as handle:
-        prefix = handle.read(8)
-        if len(prefix) < 8:
-            return "shorter than the 8-byte header length"
-        (length,) = struct.unpack("<Q", prefix)
-        if length > HEADER_LIMIT or 8 + length > size:
-            return f"header length {length:,} is larger than the file or the {HEADER_LIMIT:,}-byte bound"
-        try:
-            header = load_json(handle.read(length), path.name, max_bytes=HEADER_LIMIT)
-        except InputError as error:
-            return f"header refused: {error.message}"
-    if not isinstance(header, dict):
-        return "header is not a JSON object"
-    return _tensor_problem(header, size - 8 - length)
-
-
-def _tensor_problem(header: dict[str, object], data_size: int) -> str | None:
-    spans = []
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        if not isinstance(info, dict):
-            return f"tensor {name!r} is not described by an object"
-        dtype, shape, offsets = info.get("dtype"), info.get("shape"), info.get("data_offsets")
-        if dtype not in DTYPE_SIZES:
-            return f"tensor {name!r} has unknown dtype {dtype!r}"
-        if not isinstance(shape, list) or not all(isinstance(dim, int) and dim >= 0 for dim in shape):
-            return f"tensor {name!r} has an invalid shape {shape!r}"
-        if not isinstance(offsets, list) or len(offsets) != 2 or not all(isinstance(value, int) for value in offsets):
-            return f"tensor {name!r} has invalid data_offsets {offsets!r}"
-        begin, end = offsets
-        if not 0 <= begin <= end <= data_size:
-            return f"tensor {name!r} lies outside the data ({begin}–{end} of {data_size} bytes): the file is truncated or corrupt"
-        count = 1
-        for dim in shape:
-            count *= dim
-        if end - begin != count * DTYPE_SIZES[str(dtype)]:
-            return f"tensor {name!r} spans {end - begin} bytes but {dtype}{shape} needs {count * DTYPE_SIZES[str(dtype)]}"
-        spans.append((begin, end, name))
-    for (_, previous_end, previous), (begin, _, name) in zip(sorted(spans), sorted(spans)[1:], strict=False):
-        if begin < previous_end:
-            return f"tensors {previous!r} and {name!r} overlap"
-    return None
