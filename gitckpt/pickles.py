@@ -30,6 +30,16 @@ _MARK = object()  # a MARK on the simulated stack
 _VALUE = object()  # any value the simulation does not need to know
 
 
+def _stack_effect(opcode: pickletools.OpcodeInfo) -> tuple[int, bool, int]:
+    """(values popped above the mark, whether a MARK and what is above it is popped first, values pushed)."""
+    before = list(opcode.stack_before)
+    takes_mark = pickletools.markobject in before
+    return len(before[: before.index(pickletools.markobject)] if takes_mark else before), takes_mark, len(opcode.stack_after)
+
+
+STACK_EFFECTS = {opcode.name: _stack_effect(opcode) for opcode in pickletools.opcodes}
+
+
 class Readable(Protocol):
     def read(self, count: int = -1, /) -> bytes: ...
 
@@ -104,25 +114,30 @@ def read_stream(handle: Readable) -> Stream:
 
 class _Bounded:
     """A binary handle that never reads past `size`: a length an opcode claims cannot make a read
-    allocate more than the bytes that are there."""
+    allocate more than the bytes that are there. It counts what it reads instead of asking."""
 
     def __init__(self, handle: Readable, size: int) -> None:
         self.handle = handle
         self.size = size
+        self.position = handle.tell()
 
     def remaining(self) -> int:
-        return self.size - self.handle.tell()
+        return self.size - self.position
 
-    def read(self, count: int = -1) -> bytes:
-        left = max(self.remaining(), 0)
-        return self.handle.read(left if count < 0 else min(count, left))
+    def read(self, count: int = -1, /) -> bytes:
+        left = self.size - self.position
+        data = self.handle.read(left if count < 0 or count > left else count) if left > 0 else b""
+        self.position += len(data)
+        return data
 
     def readline(self, limit: int = -1, /) -> bytes:
-        left = max(self.remaining(), 0)
-        return self.handle.readline(left if limit < 0 else min(limit, left))
+        left = self.size - self.position
+        data = self.handle.readline(left if limit < 0 or limit > left else limit) if left > 0 else b""
+        self.position += len(data)
+        return data
 
     def tell(self) -> int:
-        return self.handle.tell()
+        return self.position
 
 
 class _Machine:
@@ -171,14 +186,13 @@ class _Machine:
 
     def _generic(self, opcode: pickletools.OpcodeInfo, at: int) -> None:
         """Any other opcode, by the stack effect pickletools documents for it."""
-        before = list(opcode.stack_before)
-        if pickletools.markobject in before:
-            before = before[: before.index(pickletools.markobject)]
+        pops, takes_mark, pushes = STACK_EFFECTS[opcode.name]
+        if takes_mark:
             self._pop_mark(opcode.name, at)
-        for _ in before:
+        for _ in range(pops):
             if self._pop(opcode.name, at) is _MARK:
                 raise UnsafeStream(f"{opcode.name} at offset {at} takes a MARK as a value")
-        self.stack.extend(_VALUE for _ in opcode.stack_after)
+        self.stack.extend([_VALUE] * pushes)
 
     def _pop_mark(self, name: str, at: int) -> None:
         while self._pop(name, at) is not _MARK:
