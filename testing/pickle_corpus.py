@@ -7,6 +7,7 @@ arrays) that a check must let through. Nothing in this module unpickles anything
 
 from __future__ import annotations
 
+import gzip
 import io
 import pickle
 import struct
@@ -49,6 +50,7 @@ ZIP = "zip members, each by its content"
 TAR = "legacy torch tar: each member's streams"
 NPY = "npy header, then the object array's pickle"
 JOBLIB = "joblib: raw array bytes inline after the wrapper's BUILD"
+COMPRESSED = "gzip or zlib, by its magic (as joblib.load does), then pickle streams"
 
 TORCH_MAGIC = 0x1950A86A20F9469CFC6C
 TORCH_PROTOCOL = 1001
@@ -271,6 +273,16 @@ def truncated(call: Call) -> bytes:
     return proto(2) + reduce_call(call)
 
 
+def protocol1_truncated(call: Call) -> bytes:
+    """PROTO 1, the call, and no STOP."""
+    return proto(1) + reduce_call(call)
+
+
+def protocol0_unknown_opcode(call: Call) -> bytes:
+    """A protocol-0 call, then a byte that is no opcode instead of STOP: the call has run by then."""
+    return global_(call.module, call.name) + MARK + unicode0(call.argument) + TUPLE + REDUCE + b"\xff"
+
+
 def memo_after_pop(call: Call) -> bytes:
     """BINPUT right after a POP memoizes the real top of the stack, not the string just popped."""
     module = text(call.module) + text("junk") + POP + binput(0) + POP
@@ -454,9 +466,25 @@ def npy(descr: str, shape: tuple[int, ...], body: bytes) -> bytes:
     return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode("latin-1") + body
 
 
-def object_npy(pickled: bytes) -> bytes:
+def object_npy(pickled: bytes, descr: str = "|O") -> bytes:
     """An object array: numpy.load(allow_pickle=True) unpickles whatever follows the header."""
-    return npy("|O", (1,), pickled)
+    return npy(descr, (1,), pickled)
+
+
+def v7_tar(archive: bytes) -> bytes:
+    """The tar in the pre-POSIX (v7) layout: no "ustar" magic, which Python's tarfile, and so
+    PyTorch's legacy loader, still reads."""
+    blocks = bytearray(archive)
+    offset = 0
+    while any(blocks[offset : offset + 512]):
+        header = blocks[offset : offset + 512]
+        size = int(bytes(header[124:136]).strip(b"\0 ") or b"0", 8)
+        header[257:265] = bytes(8)  # magic and version
+        header[148:156] = b" " * 8  # the checksum is computed with its own field as spaces
+        header[148:156] = b"%06o\0 " % sum(header)
+        blocks[offset : offset + 512] = header
+        offset += 512 + -(-size // 512) * 512
+    return bytes(blocks)
 
 
 def joblib_style(call: Call) -> bytes:
@@ -573,6 +601,14 @@ def _truncated_zip(call: Call) -> bytes:
     return archive[: len(archive) // 2]
 
 
+def _v7_legacy_tar(call: Call) -> bytes:
+    return v7_tar(legacy_tar({"pickle": trojaned_state_dict(call)}))
+
+
+def _object_npy_spelled_out(call: Call) -> bytes:
+    return object_npy(pickle_protocol3(call), descr="object")
+
+
 def _bad_crc_zip(call: Call) -> bytes:
     data_pkl = memo_decoy(call)
     return with_bad_crc(torch_zip(data_pkl), data_pkl)
@@ -649,6 +685,18 @@ ATTACKS = (
     Attack("object-arrays.npz", _npz, os_system, "os.system", ZIP, ("weights.npy",)),
     # joblib: the payload follows the array's raw bytes
     Attack("model.joblib", joblib_style, os_system, None, JOBLIB),
+    # Names torch.load is used on but that do not say pickle (it reads any non-zip, non-tar file as
+    # a legacy pickle): a stream that runs its call and then breaks, so it never decodes to STOP
+    Attack("pytorch_model.bin", protocol0_unknown_opcode, os_system, "os.system"),
+    Attack("model.ckpt", protocol1_truncated, posix_system, "posix.system"),
+    # the legacy tar layout without the "ustar" magic, under a name torch.load is used on
+    Attack("v7-tar.ckpt", _v7_legacy_tar, os_system, "os.system", TAR, ("pickle",)),
+    # an object array whose dtype is spelled "object", not "|O"
+    Attack("object-spelled-out.npy", _object_npy_spelled_out, os_system, "os.system", NPY),
+    # compressed, as joblib.dump writes for these suffixes and joblib.load reads by the magic; a
+    # finding may name the call or refuse the compressed stream
+    Attack("model.joblib.gz", _wrap(gzip.compress, plain), os_system, None, COMPRESSED),
+    Attack("model.pkl.z", _wrap(zlib.compress, plain), os_system, None, COMPRESSED),
 )
 
 # Objects the standard pickler writes without any global (bytes would need _codecs.encode below protocol 3).

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import contextlib
 import copyreg
+import gzip
 import io
 import json
 import math
 import pickle
 import tarfile
 import zipfile
+import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -27,6 +29,7 @@ from gitckpt.checks.serialization import check_pickle
 from testing.pickle_corpus import (
     ATTACKS,
     BENIGN,
+    COMPRESSED,
     EXT_CODES,
     JOBLIB,
     LEGACY,
@@ -54,9 +57,12 @@ ONLY_GITCKPT = {
     "e-legacy-tar-storages.pt": "the legacy tar layout, as above",
     "g-duplicate-malicious-first.pt": "duplicate member names: picklescan opens members by name, so it reads the last one twice; "
     "fickling's scan_zip_archive keys its results by name, so the last member's verdict replaces the first's",
+    "v7-tar.ckpt": "the legacy tar layout, as above",
     "h-nested.zip": "neither looks inside a zip inside a zip",
     "i-truncated-zip.pt": "a zip cut short: picklescan raises BadZipFile (a scan error to its CLI, not a finding); fickling finds "
     "no pickle in it and rates that SUSPICIOUS",
+    "model.joblib.gz": "compressed: neither decompresses; picklescan reports bytes it cannot parse as clean, fickling as SUSPICIOUS",
+    "model.pkl.z": "compressed, as above",
     "ext1.pkl": "EXT codes: picklescan does not resolve them and reports no global; fickling's analysis crashes (AttributeError), "
     "which its graceful mode reports as LIKELY_UNSAFE",
     "ext2.pkl": "EXT codes, as above",
@@ -198,6 +204,10 @@ def load_zip(data: bytes, calls: list[str]) -> None:
                 load_streams(member, calls)
 
 
+def load_compressed(data: bytes, calls: list[str]) -> None:
+    load_streams(gzip.decompress(data) if data.startswith(b"\x1f\x8b") else zlib.decompress(data), calls)
+
+
 def load_tar(data: bytes, calls: list[str]) -> None:
     with tarfile.open(fileobj=io.BytesIO(data)) as archive:
         for member in archive.getmembers():
@@ -213,6 +223,7 @@ LOADERS: dict[str, Callable[[bytes, list[str]], None]] = {
     TAR: load_tar,
     NPY: load_npy,
     JOBLIB: lambda data, calls: JoblibProbe(io.BytesIO(data), calls).load(),
+    COMPRESSED: load_compressed,
 }
 
 
@@ -282,6 +293,9 @@ CLI_ATTACKS = [
     "nonliteral-persid.pt",
     "object-array.npy",
     "object-arrays.npz",
+    "pytorch_model.bin",
+    "v7-tar.ckpt",
+    "model.joblib.gz",
 ]
 
 
