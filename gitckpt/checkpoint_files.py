@@ -8,6 +8,8 @@ Each pickle found is simulated by `pickles.read_streams`; nothing is ever loaded
 from __future__ import annotations
 
 import ast
+import bz2
+import gzip
 import io
 import lzma
 import pickletools
@@ -21,7 +23,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import IO
+from typing import IO, cast
 
 from gitckpt.pickles import Import, Stream, read_streams
 
@@ -40,8 +42,10 @@ STREAM_OPENERS = frozenset(ord(opcode.code) for opcode in pickletools.opcodes if
 TORCH_STORAGE = re.compile(r"(^|/)data/\d+$")  # raw tensor bytes in a PyTorch zip, never unpickled
 MAX_NESTING = 4
 NESTED_ARCHIVE_LIMIT = 512 * 1024 * 1024
+DECOMPRESSED_LIMIT = 4 * 1024 * 1024 * 1024  # past this a compressed pickle is not followed: a stream cut there is refused
 NPY_HEADER_LIMIT = 64 * 1024
 SNIFF = 512
+PLAIN_DTYPE = re.compile(r"[<>|=]?(b1|[biuf]\d{1,2}|c\d{1,2}|[SUV]\d+|[mM]8(\[\w+\])?|\?)")
 
 
 # What reading a damaged, encrypted or oddly compressed archive member raises.
@@ -90,14 +94,58 @@ def _pickles(handle: IO[bytes], size: int, where: str, *, named_as_pickle: bool,
         yield from _zip(handle, size, where, depth)
     elif head.startswith(NPY_MAGIC):
         yield from _npy(handle, size, where)
-    elif head[TAR_MAGIC_OFFSET : TAR_MAGIC_OFFSET + len(TAR_MAGIC)] == TAR_MAGIC:
+    elif _is_tar(head):
         yield from _tar(handle, size, where, depth)
+    elif (opener := _decompressor(head)) is not None:
+        yield from _compressed(handle, opener, where, depth)
     elif head[:1] == b"\x80" and head[2:14] == b"\x8a\n" + LEGACY_TORCH_MAGIC:
         yield from _streams(handle, size, where, limit=LEGACY_TORCH_STREAMS)
     elif named_as_pickle or (head[:1] == b"\x80" and head[1:2] in PROTOCOLS):
         yield from _streams(handle, size, where)
     elif head[:1] and head[0] in STREAM_OPENERS:
         yield from _if_pickle(handle, size, where)
+
+
+def _is_tar(head: bytes) -> bool:
+    """A tar header block, POSIX or the older v7 layout without the `ustar` magic (tarfile and so
+    PyTorch's legacy loader read both): the block's checksum must hold."""
+    try:
+        tarfile.TarInfo.frombuf(head[: tarfile.BLOCKSIZE], tarfile.ENCODING, "surrogateescape")
+    except tarfile.HeaderError:
+        return False
+    return True
+
+
+def _decompressor(head: bytes) -> Callable[[IO[bytes]], IO[bytes]] | None:
+    """How to read a compressed file (joblib and others load gzip, bz2, xz and zlib files by their
+    magic bytes), or None."""
+    if head.startswith(b"\x1f\x8b"):
+        return lambda raw: cast(IO[bytes], gzip.GzipFile(fileobj=raw))
+    if head.startswith(b"BZh"):
+        return lambda raw: cast(IO[bytes], bz2.BZ2File(raw))
+    if head.startswith((b"\xfd7zXZ\x00", b"\x5d\x00\x00")):
+        return lambda raw: cast(IO[bytes], lzma.LZMAFile(raw))
+    if len(head) >= 2 and head[0] == 0x78 and (head[0] << 8 | head[1]) % 31 == 0:
+        return _inflated
+    return None
+
+
+def _inflated(raw: IO[bytes]) -> IO[bytes]:
+    """A zlib stream, inflated into memory up to the bound (the standard library has no zlib file)."""
+    inflater = zlib.decompressobj()
+    data = inflater.decompress(raw.read(DECOMPRESSED_LIMIT), DECOMPRESSED_LIMIT + 1)
+    return io.BytesIO(data)
+
+
+def _compressed(handle: IO[bytes], opener: Callable[[IO[bytes]], IO[bytes]], where: str, depth: int) -> Iterator[Found]:
+    if depth >= MAX_NESTING:
+        yield Found(where, problem=f"archives are nested more than {MAX_NESTING} deep; gitckpt stops following them")
+        return
+    try:
+        with opener(handle) as inner:
+            yield from _pickles(inner, DECOMPRESSED_LIMIT, f"{where} (decompressed)", named_as_pickle=True, depth=depth + 1)
+    except UNREADABLE_MEMBER as error:
+        yield Found(where, problem=f"does not decompress ({error})")
 
 
 def _streams(handle: IO[bytes], size: int, where: str, *, limit: int | None = None) -> Iterator[Found]:
@@ -115,7 +163,7 @@ def _if_pickle(handle: IO[bytes], size: int, where: str) -> Iterator[Found]:
     first stream decodes to the end (text that merely starts with such a byte does not)."""
     streams = read_streams(handle, size)
     first = next(streams, None)
-    if first is None or not first.complete:
+    if first is None or not (first.complete or first.ran_imports_before_breaking):
         return
     yield _found(where, first)
     for stream in streams:
@@ -146,6 +194,16 @@ def _tar(handle: IO[bytes], size: int, where: str, depth: int) -> Iterator[Found
                     yield from _member(partial(archive.extractfile, member), member.size, f"{where}:{member.name}", depth)
     except (tarfile.TarError, OSError, ValueError, EOFError) as error:
         yield Found(where, problem=f"is not a readable tar archive ({error}); a loader may still read parts of it")
+
+
+def _plain_array(descr: object) -> bool:
+    """A dtype NumPy stores as raw bytes (numbers, strings, bytes, dates), structured ones field by
+    field; anything else (`O`, `object`, what NumPy may read as such) is taken to hold a pickle."""
+    if isinstance(descr, str):
+        return PLAIN_DTYPE.fullmatch(descr) is not None
+    if isinstance(descr, list):
+        return all(isinstance(field, tuple) and len(field) >= 2 and _plain_array(field[1]) for field in descr)
+    return False
 
 
 def _duplicates(where: str, names: list[str]) -> Iterator[Found]:
@@ -189,10 +247,9 @@ def _npy(handle: IO[bytes], size: int, where: str) -> Iterator[Found]:
         yield Found(where, problem=f".npy header of {length:,} bytes is over the {NPY_HEADER_LIMIT:,}-byte bound")
         return
     try:
-        header = ast.literal_eval(handle.read(length).decode("latin-1"))
-        descr = str(header["descr"])
+        descr = ast.literal_eval(handle.read(length).decode("latin-1"))["descr"]
     except (ValueError, SyntaxError, KeyError, TypeError, MemoryError, RecursionError) as error:
         yield Found(where, problem=f"is not a readable .npy file ({type(error).__name__})")
         return
-    if "O" in descr:
+    if not _plain_array(descr):
         yield from _streams(handle, size, where)

@@ -16,6 +16,7 @@ and took 6-7x the time and 10x the memory of this simulator on 1.2M opcodes.
 
 from __future__ import annotations
 
+import _compat_pickle
 import pickletools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -75,8 +76,15 @@ class Stream:
 
     start: int
     imports: list[Import] = field(default_factory=list)
-    problem: str | None = None
+    problem: str | None = None  # the first thing that makes it unsafe, or the reason it does not decode
     complete: bool = False
+    simulated: bool = True  # the machine ran every opcode it decoded without a problem
+
+    @property
+    def ran_imports_before_breaking(self) -> bool:
+        """An unpickler runs opcodes until one fails: a stream that imports, simulates cleanly and
+        only then stops decoding has done its work before the error (text does not get that far)."""
+        return not self.complete and self.simulated and bool(self.imports)
 
 
 def read_streams(handle: Readable, size: int, *, limit: int | None = None) -> Iterator[Stream]:
@@ -105,7 +113,7 @@ def read_stream(handle: Readable) -> Stream:
             try:
                 machine.step(opcode, argument, offset)
             except UnsafeStream as error:
-                stream.problem, machine = str(error), None
+                stream.problem, stream.simulated, machine = str(error), False, None
         stream.complete = True
     except (ValueError, UnicodeDecodeError) as error:  # what genops raises on bytes that are no pickle
         stream.problem = stream.problem or f"not a readable pickle from offset {stream.start}: {error}"
@@ -147,6 +155,7 @@ class _Machine:
         self.stream = stream
         self.stack: list[object] = []
         self.memo: dict[int, object] = {}
+        self.protocol = 0  # until a PROTO opcode says otherwise
 
     def step(self, opcode: pickletools.OpcodeInfo, argument: object, offset: int | None) -> None:
         name, at = opcode.name, offset or 0
@@ -168,6 +177,8 @@ class _Machine:
             self.stack.append(self.memo[key])
         elif name == "DUP":
             self.stack.append(self._top(name, at))
+        elif name == "PROTO":
+            self.protocol = int(str(argument))
         else:
             self._generic(opcode, at)
 
@@ -179,10 +190,21 @@ class _Machine:
                 raise UnsafeStream(f"STACK_GLOBAL at offset {at} imports by operands that are not literal strings")
         else:
             module, _, attribute = str(argument).partition(" ")
-        self.stream.imports.append(Import(str(module), str(attribute), name, at))
+        module, attribute = self._as_unpickled(str(module), str(attribute))
+        self.stream.imports.append(Import(module, attribute, name, at))
         if name == "INST":
             self._pop_mark(name, at)
         self.stack.append(_VALUE)
+
+    def _as_unpickled(self, module: str, attribute: str) -> tuple[str, str]:
+        """The name the unpickler imports: below protocol 3 it maps Python 2 names (`__builtin__`,
+        `copy_reg`, …) to Python 3's, as `pickle.Unpickler.find_class` does."""
+        if self.protocol >= 3:
+            return module, attribute
+        if (module, attribute) in _compat_pickle.NAME_MAPPING:
+            mapped: tuple[str, str] = _compat_pickle.NAME_MAPPING[(module, attribute)]
+            return mapped
+        return _compat_pickle.IMPORT_MAPPING.get(module, module), attribute
 
     def _generic(self, opcode: pickletools.OpcodeInfo, at: int) -> None:
         """Any other opcode, by the stack effect pickletools documents for it."""
