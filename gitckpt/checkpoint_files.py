@@ -45,6 +45,7 @@ NESTED_ARCHIVE_LIMIT = 512 * 1024 * 1024
 DECOMPRESSED_LIMIT = 4 * 1024 * 1024 * 1024  # past this a compressed pickle is not followed: a stream cut there is refused
 NPY_HEADER_LIMIT = 64 * 1024
 SNIFF = 512
+LZ4_MAGIC = b"\x04\x22\x4d\x18"
 PLAIN_DTYPE = re.compile(r"[<>|=]?(b1|[biuf]\d{1,2}|c\d{1,2}|[SUV]\d+|[mM]8(\[\w+\])?|\?)")
 
 
@@ -98,6 +99,8 @@ def _pickles(handle: IO[bytes], size: int, where: str, *, named_as_pickle: bool,
         yield from _tar(handle, size, where, depth)
     elif (opener := _decompressor(head)) is not None:
         yield from _compressed(handle, opener, where, depth)
+    elif head.startswith(LZ4_MAGIC):
+        yield Found(where, problem="is LZ4-compressed (joblib loads such files), which gitckpt cannot open to look inside")
     elif head[:1] == b"\x80" and head[2:14] == b"\x8a\n" + LEGACY_TORCH_MAGIC:
         yield from _streams(handle, size, where, limit=LEGACY_TORCH_STREAMS)
     elif named_as_pickle or (head[:1] == b"\x80" and head[1:2] in PROTOCOLS):

@@ -373,3 +373,11 @@ def test_gitckpt_flags_whatever_picklescan_or_fickling_flags(relpath: str, corpu
 def test_what_only_gitckpt_flags(corpus: dict[str, Path]) -> None:
     only = [relpath for relpath, path in corpus.items() if gc701(relpath, path) and not picklescan_flags(path) and not fickling_flags(path)]
     assert sorted(only) == sorted(ONLY_GITCKPT)
+
+
+def test_an_lz4_compressed_file_cannot_be_shown_safe(tmp_path: Path) -> None:
+    """joblib loads LZ4 frames when the lz4 package is installed; gitckpt cannot look inside one."""
+    compressed = tmp_path / "model.joblib.lz4"
+    compressed.write_bytes(b"\x04\x22\x4d\x18" + bytes(range(64)))
+    (finding,) = check_pickle(compressed.name, compressed)
+    assert finding.check == "GC701" and "LZ4-compressed" in finding.message
