@@ -313,10 +313,11 @@ def _card_problems(repo: Repository, releases: list[Event]) -> dict[str, str]:
     from gitckpt.card import parse_card
     from gitckpt.files import CARD_SIZE_LIMIT, decode_text
 
+    problems = {event.tag: "its record names a card path with a line break" for event in releases if _line_break_in_card_path(event)}
+    releases = [event for event in releases if event.tag not in problems]
     records = [event.record or {} for event in releases]
     found = read_objects(repo, [f"{event.commit}:{record['card']['path']}" for event, record in zip(releases, records, strict=True)])
     names: dict[str, str | None] = {}
-    problems = {}
     for event, record, blob in zip(releases, records, found, strict=True):
         path = record["card"]["path"]
         if blob is None or blob[0] != record["card"]["blob"]:
@@ -333,6 +334,11 @@ def _card_problems(repo: Repository, releases: list[Event]) -> dict[str, str]:
         if names[blob[0]] != event.artifact:
             problems[event.tag] = f"the card its record names ({path}) is named {names[blob[0]]!r}, not {event.artifact!r}"
     return problems
+
+
+def _line_break_in_card_path(event: Event) -> bool:
+    path = str((event.record or {})["card"]["path"])
+    return "\n" in path or "\r" in path
 
 
 def read_registry(repo: Repository, trust: TrustRoot | None = None) -> Registry:

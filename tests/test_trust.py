@@ -363,3 +363,14 @@ def test_a_key_in_git_s_revocation_file_stops_verifying_even_after_a_cached_verd
     git(trusted, "config", "gpg.ssh.revocationFile", str(revoked))
     report = verify(cli, trusted, "clf@v0.1.0")
     assert report["ok"] is False and "the signature does not verify" in problems(report)
+
+
+def test_a_record_whose_card_path_breaks_a_line_is_ignored_not_fatal(trusted: Path, cli: Cli) -> None:
+    released(cli, trusted, "clf")
+    message = message_of(trusted, "clf@v0.1.0").replace('"path": "models/clf.card.md"', '"path": "models/clf.card.md\\nHEAD:x"')
+    git(trusted, "tag", "-d", "clf@v0.1.0")
+    git(trusted, "tag", "-a", "-m", message, "clf@v0.1.0")
+    result = cli("ls", "--json", cwd=trusted)
+    assert result.code == 0
+    notes = {row["name"]: row["notes"] for row in json.loads(result.out)}
+    assert notes["clf"] == ["clf@v0.1.0 is ignored: its record names a card path with a line break"]
