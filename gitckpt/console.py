@@ -210,3 +210,19 @@ def _section(title: str, headers: Sequence[str], rows: Sequence[Sequence[object]
     print(f"\n{title}")
     if rows:
         print_table(headers, rows)
+
+
+def print_created(created: Any, as_json: bool) -> None:
+    if as_json:
+        print_json(
+            {
+                "tag": created.tag,
+                "commit": created.commit,
+                "pushed": created.pushed,
+                "record": created.record,
+                "trust": created.trust.to_json(),
+            }
+        )
+        return
+    print(f"Created {created.tag} on {created.commit[:12]}" + (" and pushed it." if created.pushed else "."))
+    print(f"  judged by the {created.trust.describe()}")

@@ -3,6 +3,7 @@ card, and stage pointer, card and .gitignore in git."""
 
 from __future__ import annotations
 
+import argparse
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -10,16 +11,17 @@ from pathlib import Path
 from typing import Any
 
 from gitckpt import storage
+from gitckpt.arguments import subparser
 from gitckpt.cache import Cache
 from gitckpt.card import BYTES_FIELD, card_path_for, update_front_matter
-from gitckpt.commands.card_new import checked_name, read_pointer_out, refuse_existing_card, snapshot_time_of, suggest_name, write_scaffold
 from gitckpt.digests import DigestReader, TreeDigests, bytes_block_values
-from gitckpt.errors import GitckptError, UsageError
+from gitckpt.errors import EXIT_OK, GitckptError, UsageError
 from gitckpt.files import CARD_SIZE_LIMIT, PathGuard, atomic_write, read_text
 from gitckpt.hashing import ByteProgress, FileDigests, shifted
 from gitckpt.inventory import CardFacts, load_inventory
 from gitckpt.pointer import POINTER_SUFFIX
 from gitckpt.repo import Repository, git
+from gitckpt.scaffold import checked_name, read_pointer_out, refuse_existing_card, snapshot_time_of, suggest_name, write_scaffold
 from gitckpt.storage import KnownDigest
 from gitckpt.strict_yaml import FieldPath
 
@@ -157,3 +159,44 @@ def _stage(repo: Repository, plans: Sequence[AddPlan]) -> None:
         if (repo.root / ignore).exists():
             paths.add(ignore.as_posix())
     git(["add", "--", *sorted(paths)], repo.root)
+
+
+ADD_EPILOG = """\
+Tracks each path with DVC (pointer, cache, .gitignore), computes md5 and sha256 in one read,
+writes the card (pre-filled, as `card new` does) or updates the bytes block of the existing card,
+and stages pointer, card and .gitignore in git. A path DVC already tracks is re-added. A directory
+(e.g. a sharded checkpoint) gets per-file digests and a root digest. Nothing is written until
+every path has been read, so an interrupted add changes nothing.
+
+Examples:
+  git ckpt add models/resnet50.safetensors --kind model
+  git ckpt add data/cifar10-train.tar --kind dataset --name cifar10-train
+  git ckpt add checkpoints/llama-ft/ --kind model --remote storage   # and push the bytes
+  git ckpt add models/resnet50.safetensors                            # new bytes for an existing card
+"""
+
+
+def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = subparser(commands, "add", "track data with DVC and write or update its card", ADD_EPILOG)
+    parser.add_argument("paths", nargs="+", metavar="PATH", type=Path, help="files or directories to track")
+    parser.add_argument("--kind", choices=("model", "dataset", "eval"), help="what a new artifact is (required when it has no card yet)")
+    parser.add_argument("--name", help="artifact name for a new card (default: from the file name)")
+    parser.add_argument("--remote", metavar="NAME", help="also push the bytes to this DVC remote")
+    parser.add_argument("--json", action="store_true", help="print what was added as JSON")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from gitckpt.console import print_json, progress_bar
+    from gitckpt.repo import find_repository
+
+    with progress_bar("Hashing", unit_bytes=True) as progress:
+        added = add(find_repository(), args.paths, kind=args.kind, name=args.name, remote=args.remote, progress=progress)
+    if args.json:
+        print_json([vars(item) for item in added])
+        return EXIT_OK
+    for item in added:
+        action = "created" if item.created else ("updated" if item.bytes_changed else "unchanged")
+        print(f"{item.data}: {item.kind} {item.name!r}, {item.size:,} bytes, sha256 {item.sha256[:16]}…; card {item.card} {action}")
+    print("Staged in git. Fill in any <FILL …> in new cards, then `git ckpt check` and commit.")
+    return EXIT_OK

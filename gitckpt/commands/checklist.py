@@ -3,11 +3,13 @@ confirmation of an item (their git identity and the time are recorded in the car
 
 from __future__ import annotations
 
+import argparse
 import datetime
 
+from gitckpt.arguments import subparser
 from gitckpt.card import parse_card, update_front_matter
 from gitckpt.checklist import CHECKLIST_FIELD, ITEMS, ItemState, checklist_state
-from gitckpt.errors import GitckptError, UsageError
+from gitckpt.errors import EXIT_OK, GitckptError, UsageError
 from gitckpt.files import CARD_SIZE_LIMIT, atomic_write, read_text
 from gitckpt.inventory import CardFacts, load_inventory
 from gitckpt.repo import Repository, identity
@@ -41,3 +43,53 @@ def confirm(repo: Repository, name: str, item: str, note: str | None) -> ItemSta
 
 def _text(repo: Repository, path: str) -> str:
     return read_text(repo.root / path, CARD_SIZE_LIMIT, path)
+
+
+CHECKLIST_EPILOG = """\
+Shows the model's responsible-release checklist, or confirms one item: your git identity and the
+time are recorded in the card (commit the change). `git ckpt tag` refuses to release a model while
+any item is unconfirmed. Items:
+{items}
+
+Examples:
+  git ckpt checklist resnet50
+  git ckpt checklist resnet50 --confirm licenses_aligned --note "Legal review LEGAL-42"
+"""
+
+
+def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    from gitckpt.checklist import ITEMS
+
+    items = "\n".join(f"  {item:<36} {description}" for item, description in ITEMS.items())
+    parser = subparser(
+        commands, "checklist", "show or confirm a model's responsible-release checklist", CHECKLIST_EPILOG.format(items=items)
+    )
+    parser.add_argument("name", metavar="NAME", help="the model")
+    parser.add_argument("--confirm", metavar="ITEM", help="confirm this item")
+    parser.add_argument("--note", help="with --confirm, a note (e.g. where the review is recorded)")
+    parser.add_argument("--json", action="store_true", help="print the checklist as JSON")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from gitckpt.console import print_json, print_table
+    from gitckpt.repo import find_repository
+
+    repo = find_repository()
+    if args.confirm:
+        state = confirm(repo, args.name, args.confirm, args.note)
+        print_json(asdict(state)) if args.json else print(
+            f"Confirmed {state.item} as {state.confirmed_by} at {state.confirmed_at}; commit the card."
+        )
+        return EXIT_OK
+    states = show(repo, args.name)
+    if args.json:
+        print_json([{**asdict(state), "confirmed": state.confirmed} for state in states])
+        return EXIT_OK
+    print_table(
+        ("item", "state", "by", "at"),
+        [[s.item, "confirmed" if s.confirmed else "OPEN", s.confirmed_by or "", s.confirmed_at or ""] for s in states],
+    )
+    return EXIT_OK

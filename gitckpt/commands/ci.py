@@ -3,14 +3,18 @@ report, GitHub annotations and job summary when run in GitHub Actions; exit 1 on
 
 from __future__ import annotations
 
+import argparse
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from gitckpt.arguments import add_trust_ref, subparser
 from gitckpt.checks import RatedFinding, rate
 from gitckpt.checks.policy import check_policy_changes
 from gitckpt.commands.check import CheckOptions, check
 from gitckpt.commands.diff import card_diff
+from gitckpt.errors import EXIT_FINDINGS, EXIT_OK
 from gitckpt.files import atomic_write
 from gitckpt.repo import Repository, changed_paths
 from gitckpt.review import CardDiff
@@ -71,3 +75,45 @@ def _escape(message: str) -> str:
 def _property(value: str) -> str:
     """A workflow command's property value: `,` would end it and `:` could end the properties."""
     return _escape(value).replace(":", "%3A").replace(",", "%2C")
+
+
+CI_EPILOG = """\
+Runs every check on the work tree and reviews the card changes against BASE (default: the merge
+base with the default branch). Writes the Markdown report to --report, and in GitHub Actions
+prints annotations on the offending lines and appends the report to $GITHUB_STEP_SUMMARY.
+Exit 1 when any check or review change is an error. Templates: hooks/github-actions.yml and
+hooks/gitlab-ci.yml.
+
+Examples:
+  git ckpt ci --base origin/main --report gitckpt-review.md
+"""
+
+
+def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = subparser(commands, "ci", "run every check and the card review for a pull request", CI_EPILOG)
+    parser.add_argument("--base", metavar="REF", help="the target branch or commit (default: merge base with the default branch)")
+    parser.add_argument("--report", metavar="FILE", type=Path, help="write the Markdown report here")
+    parser.add_argument("--json", action="store_true", help="print the result as JSON instead of the Markdown report")
+    add_trust_ref(parser)
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import os
+
+    from gitckpt.console import print_json
+    from gitckpt.repo import find_repository
+    from gitckpt.review_report import to_json
+
+    report = ci(find_repository(), args.base, args.report)
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        for line in github_annotations(report):
+            print(line)
+    if args.json:
+        findings = [{**item.finding.to_json(), "severity": item.severity} for item in report.findings]
+        print_json(
+            {"ok": report.errors == 0, "base": report.base, "errors": report.errors, "findings": findings, "cards": to_json(report.diffs)}
+        )
+    else:
+        sys.stdout.write(report.markdown)
+    return EXIT_FINDINGS if report.errors else EXIT_OK

@@ -3,15 +3,17 @@ Hugging Face model card as a gitckpt card to complete)."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import platform
+import sys
 from pathlib import Path
 
+from gitckpt.arguments import subparser
 from gitckpt.card import Card, parse_card, update_front_matter
 from gitckpt.checks import run_checks
 from gitckpt.checks.sensitive import refuse_credentials
-from gitckpt.commands.card_new import checked_name, render_template
-from gitckpt.errors import GitckptError
+from gitckpt.errors import EXIT_OK, GitckptError
 from gitckpt.export.croissant import to_croissant
 from gitckpt.export.cyclonedx import to_cyclonedx
 from gitckpt.export.huggingface import Export, from_hugging_face, to_hugging_face
@@ -21,6 +23,7 @@ from gitckpt.inventory import Inventory, load_inventory
 from gitckpt.registry import read_registry
 from gitckpt.release import parse_release_reference
 from gitckpt.repo import Repository
+from gitckpt.scaffold import checked_name, render_template
 from gitckpt.strict_yaml import FieldPath
 
 FORMATS = ("hf", "cyclonedx", "spdx", "croissant", "json")
@@ -106,3 +109,53 @@ def import_card(source: Path, name: str, output: Path | None) -> Path:
     updates: dict[FieldPath, object] = {(key,): value for key, value in facts.items()}
     atomic_write(target, update_front_matter(card_text, str(target), updates))
     return target
+
+
+EXPORT_EPILOG = """\
+Writes the card (as in the work tree, or as released with NAME@vX.Y.Z) in another format, and says
+which of the card's facts the format has no field for. A card that fails its checks is not exported,
+nor one that holds a credential (GC601, at any severity), nor one whose export would include a
+dataset card that holds one: the error names each file and line. Such a card is refused, never
+redacted; remove the credential (and rotate it: it stays in git history) and export again.
+  hf    a Hugging Face Hub README.md: license (Hub id, or other + license_name/license_link),
+        datasets, base_model and base_model_relation, tags, pipeline_tag, model-index with every
+        evaluation, and the sections of the Hub's model-card template
+  cyclonedx  a CycloneDX 1.6 JSON ML-BOM: the model (hashes, license, modelCard with parameters,
+        datasets, metrics with confidence intervals, considerations) and its datasets
+  spdx  an SPDX 3.0.1 JSON-LD document: an AIPackage with its licenses, and a DatasetPackage per
+        dataset, linked by trainedOn / testedOn relationships
+  croissant  (dataset cards) Croissant 1.1 JSON-LD with the responsible-AI fields the card holds
+  json  the card's front matter as JSON
+
+Examples:
+  git ckpt export resnet50 --format hf -o hub/README.md
+  git ckpt export resnet50@v1.2.0 --format cyclonedx -o resnet50.cdx.json
+  git ckpt export resnet50@v1.2.0 --format json
+"""
+
+
+def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+
+    parser = subparser(commands, "export", "write a card in another standard's format", EXPORT_EPILOG)
+    parser.add_argument("reference", metavar="NAME[@vX.Y.Z]", help="the artifact, or one of its releases")
+    parser.add_argument("--format", required=True, metavar="|".join(FORMATS), help="the target format")
+    parser.add_argument("-o", "--output", type=Path, help="write here instead of standard output")
+    parser.add_argument("--json", action="store_true", help="print where it was written and what could not be expressed, as JSON")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from gitckpt.console import error, print_json
+    from gitckpt.files import atomic_write
+    from gitckpt.repo import find_repository
+
+    result = export(find_repository(), args.reference, args.format)
+    if args.output:
+        atomic_write(args.output, result.text)
+    if args.json:
+        print_json({"output": str(args.output) if args.output else None, "unexpressed": result.unexpressed})
+    elif not args.output:
+        sys.stdout.write(result.text)
+    for fact in result.unexpressed:
+        error(f"not expressible in {args.format}: {fact}")
+    return EXIT_OK

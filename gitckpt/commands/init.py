@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -9,8 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from gitckpt import PACKAGE_DIR
+from gitckpt.arguments import subparser
 from gitckpt.config import CONFIG_PATH, DEFAULT_CONFIG_TEXT
-from gitckpt.errors import GitckptError, InputError
+from gitckpt.errors import EXIT_OK, GitckptError, InputError
 from gitckpt.files import atomic_write, read_text
 from gitckpt.repo import Repository, git_path, no_git_env
 from gitckpt.strict_yaml import dump_for_editing, load_for_editing
@@ -115,3 +117,37 @@ def _install_git_hook(repo: Repository, hook: str, result: InitResult) -> None:
 
 def _display(repo: Repository, path: Path) -> str:
     return path.relative_to(repo.root).as_posix() if path.is_relative_to(repo.root) else str(path)
+
+
+INIT_EPILOG = """\
+Sets the repository up: runs `dvc init` if DVC is missing, writes .gitckpt/config.yaml
+(the policy, with commented defaults), and adds gitckpt's hook to .pre-commit-config.yaml
+(merged into an existing file; your comments and order survive). Running it twice changes nothing.
+
+Examples:
+  git ckpt init                 # then: pre-commit install
+  git ckpt init --git-hooks     # plain git hooks, for teams without the pre-commit framework
+"""
+
+
+def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = subparser(commands, "init", "set this repository up for gitckpt (DVC, policy, hooks)", INIT_EPILOG)
+    parser.add_argument("--git-hooks", action="store_true", help="install plain git hooks instead of a pre-commit framework hook")
+    parser.add_argument("--json", action="store_true", help="print what was changed as JSON")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from gitckpt.console import print_json
+    from gitckpt.repo import find_repository
+
+    result = init(find_repository(), git_hooks=args.git_hooks)
+    if args.json:
+        print_json({"changed": result.changed, "unchanged": result.unchanged})
+        return EXIT_OK
+    for item in result.changed:
+        print(f"  set up  {item}")
+    for item in result.unchanged:
+        print(f"  kept    {item}")
+    print("gitckpt is ready." if result.changed else "Nothing to do: this repository is already set up for gitckpt.")
+    return EXIT_OK

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
 from dataclasses import dataclass
 from pathlib import Path
 
+from gitckpt.arguments import add_trust_ref, subparser
+from gitckpt.errors import EXIT_OK
 from gitckpt.inventory import Progress
 from gitckpt.repo import Repository
 from gitckpt.site.model import read_site_model
@@ -33,3 +36,44 @@ def build_site(
     model = read_site_model(repo, revision, progress, trust_ref)
     written = write_site(model, target, title or f"{repo.root.name} registry")
     return SiteResult(output=target, index=target / "index.html", artifacts=len(model.artifacts), files=len(written))
+
+
+SITE_EPILOG = """\
+Writes the registry as a static site: an index you can search and filter, a page per artifact
+(its card, releases and stages, provenance log, lineage graph, and each metric across releases
+with confidence intervals) and an audit page. Plain HTML, CSS and a little JavaScript that make no
+request of their own: open index.html from disk, or publish the directory with GitHub or GitLab
+Pages. The output directory is replaced whole, so it must be new, empty, or an earlier site.
+While any card at REV holds a credential (GC601, at any severity) no site is built and nothing is
+written: the error names each file and line. Cards are refused, never redacted, as by `export`;
+remove the credential (and rotate it: it stays in git history), commit, and build again.
+
+Examples:
+  git ckpt site                      # writes _site/ at the top of the repository
+  git ckpt site -o public            # GitLab Pages publishes public/
+  git ckpt site --rev v2-release -o /tmp/registry --title "Vision group registry"
+"""
+
+
+def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = subparser(commands, "site", "write the registry as a static site", SITE_EPILOG)
+    parser.add_argument("-o", "--output", type=Path, help="the directory to write (default: _site at the top of the repository)")
+    parser.add_argument("--rev", default="HEAD", help="the commit whose cards are shown (default HEAD); tags are always all read")
+    parser.add_argument("--title", help="the site's title (default: the repository's directory name + ' registry')")
+    parser.add_argument("--json", action="store_true", help="print where the site was written, as JSON")
+    add_trust_ref(parser)
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from gitckpt.console import print_json, progress_bar
+    from gitckpt.repo import find_repository
+
+    with progress_bar("Reading artifacts") as progress:
+        result = build_site(find_repository(), args.output, args.rev, args.title, progress, args.trust_ref)
+    if args.json:
+        print_json({"output": str(result.output), "index": str(result.index), "artifacts": result.artifacts, "files": result.files})
+        return EXIT_OK
+    print(f"Wrote {result.files} files for {result.artifacts} artifacts to {result.output}")
+    print(f"Open {result.index.as_uri()} or serve the directory with any static web host.")
+    return EXIT_OK

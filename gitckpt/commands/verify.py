@@ -4,15 +4,17 @@ policy allows; a release's record matches the card and pointer at the tagged com
 
 from __future__ import annotations
 
+import argparse
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gitckpt.arguments import add_trust_ref, subparser
 from gitckpt.attestation import released_files, verify_signature
 from gitckpt.cache import Cache
 from gitckpt.config import Config
 from gitckpt.digests import DigestReader, TreeDigests
-from gitckpt.errors import GitckptError, UsageError
+from gitckpt.errors import EXIT_FINDINGS, EXIT_OK, GitckptError, UsageError
 from gitckpt.files import PathGuard
 from gitckpt.hashing import FileDigests
 from gitckpt.inventory import load_inventory
@@ -264,3 +266,64 @@ def _check_subject(repo: Repository, guard: PathGuard, reader: DigestReader, rel
         result.verified.append(f"subject {relpath} matches sha256 {actual[:16]}…")
     else:
         result.problems.append(f"subject {relpath} has sha256 {actual}, the attestation says {expected}")
+
+
+VERIFY_EPILOG = """\
+Verifies a release: the tag's SSH signature is valid and by a principal in .gitckpt/allowed_signers
+whom release.signers allows to release the artifact; the record matches the card and pointer at the
+tagged commit; with --data, the bytes (from the work tree, or fetched from the DVC remote) match the
+recorded digests. Exit 1 when anything does not verify.
+
+With --attestation FILE (made by `git ckpt attest --sign`): the statement is a valid in-toto
+Statement, FILE.sig is by an allowed principal, and every subject's sha256 matches the bytes.
+
+Examples:
+  git ckpt verify resnet50@v1.2.0
+  git ckpt verify resnet50@v1.2.0 --data --json
+  git ckpt verify --attestation resnet50-v1.2.0.intoto.json
+"""
+
+
+def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = subparser(commands, "verify", "verify a registry tag's signature, binding, record and (optionally) bytes", VERIFY_EPILOG)
+    parser.add_argument(
+        "reference", nargs="?", metavar="TAG", help="the release (NAME@vX.Y.Z), stage move (NAME#STAGE[#N]) or other registry tag"
+    )
+    parser.add_argument("--attestation", metavar="FILE", type=Path, help="verify this attestation (and FILE.sig) instead of a tag")
+    parser.add_argument("--data", action="store_true", help="also verify the bytes against the recorded digests")
+    parser.add_argument("--json", action="store_true", help="print the verification as JSON")
+    add_trust_ref(parser)
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from gitckpt.console import print_json
+    from gitckpt.errors import UsageError
+    from gitckpt.repo import find_repository
+
+    if (args.reference is None) == (args.attestation is None):
+        raise UsageError("name a release (NAME@vX.Y.Z) or an --attestation FILE, not both")
+    repo = find_repository()
+    if args.attestation:
+        result = verify_attestation(repo, args.attestation, trust_ref=args.trust_ref)
+    else:
+        result = verify(repo, args.reference, data=args.data, trust_ref=args.trust_ref)
+    if args.json:
+        print_json(
+            {
+                "tag": result.tag,
+                "ok": result.ok,
+                "principal": result.principal,
+                "verified": result.verified,
+                "problems": result.problems,
+                "trust": result.trust,
+            }
+        )
+    else:
+        print(result.trust)
+        for line in result.verified:
+            print(f"  ok    {line}")
+        for line in result.problems:
+            print(f"  FAIL  {line}")
+        print(f"{result.tag}: {'verified' if result.ok else 'NOT verified'}")
+    return EXIT_OK if result.ok else EXIT_FINDINGS

@@ -1,4 +1,4 @@
-"""`git ckpt push` and `git ckpt pull`: move artifacts' bytes to and from the DVC remote, by name."""
+"""Moving artifacts' bytes to and from the DVC remote, by name (`git ckpt push` and `pull`)."""
 
 from __future__ import annotations
 

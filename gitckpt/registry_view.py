@@ -1,5 +1,5 @@
-"""`git ckpt ls`, `show` and `history`: the registry read from tags in one pass (plus the
-cards in the work tree, for artifacts not yet released)."""
+"""What `git ckpt ls`, `show` and `history` report: the registry read from tags in one pass (plus
+the cards in the work tree, for artifacts not yet released), as plain data; no printing."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`git ckpt eval record` and `git ckpt eval run`: evaluation results taken from the DVC stage
+"""Evaluation runs (`git ckpt eval record`, `eval run`): results taken from the DVC stage
 that produced them, with their intervals, bound to the checkpoint and data the stage consumed."""
 
 from __future__ import annotations

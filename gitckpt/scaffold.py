@@ -1,4 +1,5 @@
-"""`git ckpt card new`: scaffold a card from a DVC pointer, pre-filled with what is known."""
+"""Card scaffolding (`git ckpt card new`, `add`, `import-card`): a card from a DVC pointer,
+pre-filled with what is known."""
 
 from __future__ import annotations
 

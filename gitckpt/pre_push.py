@@ -1,4 +1,4 @@
-"""`git ckpt hook pre-push`: refuse to push a release tag whose bytes the DVC remote lacks.
+"""What `git ckpt hook pre-push` checks: a release tag whose bytes the DVC remote lacks is not pushed.
 
 git runs the pre-push hook with the remote's name and URL, and one line per ref on standard
 input: `<local ref> <local sha> <remote ref> <remote sha>`.

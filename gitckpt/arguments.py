@@ -1,0 +1,68 @@
+"""The argparse pieces several commands share: a subparser with examples, --trust-ref, whole
+numbers, the tag options and the shared help texts."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def subparser(commands: argparse._SubParsersAction, name: str, summary: str, epilog: str) -> argparse.ArgumentParser:  # type: ignore[type-arg]
+    return commands.add_parser(  # type: ignore[no-any-return]
+        name, help=summary, description=summary, epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+
+
+def add_trust_ref(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--trust-ref",
+        metavar="REF",
+        help="read the policy and allowed signers from REF's committed .gitckpt/ (default: the default branch; see SECURITY.md)",
+    )
+
+
+def positive(text: str) -> int:
+    """An argparse type: a whole number, 1 or more (a usage error, exit 2, otherwise)."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number, 1 or more; got {text!r}")
+    return int(text)
+
+
+def add_tag_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-m", "--message", default="", help="what this release is; first line becomes the summary")
+    parser.add_argument("--sign", action="store_true", help="sign the tag with your SSH key (git config user.signingkey)")
+    parser.add_argument("--push", metavar="GIT_REMOTE", help="push the tag to this git remote (e.g. origin)")
+    parser.add_argument("--json", action="store_true", help="print the tag and its record as JSON")
+
+
+def add_transfer(commands: argparse._SubParsersAction, name: str, summary: str, handler: Any) -> None:  # type: ignore[type-arg]
+    parser = subparser(commands, name, summary, PUSH_EPILOG)
+    parser.add_argument("names", nargs="*", metavar="NAME", help="artifact names (default: every artifact)")
+    parser.add_argument("-r", "--remote", metavar="REMOTE", help="DVC remote to use (default: the configured default)")
+    parser.add_argument("--json", action="store_true", help="print the number of files moved as JSON")
+    parser.set_defaults(handler=handler)
+
+
+PUSH_EPILOG = """\
+Moves the bytes of the named artifacts (all artifacts when none is named) through DVC.
+
+Examples:
+  git ckpt push                      # every artifact, to the default DVC remote
+  git ckpt push resnet50 cifar10-train -r team-s3
+  git ckpt pull resnet50             # bytes into the DVC cache and the work tree
+"""
+
+
+REGISTRY_EPILOG = """\
+Reads every tag in one pass (including tags GTO wrote; lightweight tags are listed with a note
+that they carry no record) and the cards in the work tree.
+
+Examples:
+  git ckpt ls
+  git ckpt ls --kind model --stage prod --json
+  git ckpt show resnet50
+  git ckpt show resnet50@v1.2.0 --json     # the release record
+  git ckpt show resnet50@latest
+  git ckpt show resnet50#prod
+  git ckpt history resnet50
+"""

@@ -1,0 +1,42 @@
+"""`git ckpt deprecate`: its help, its arguments and its output."""
+
+from __future__ import annotations
+
+import argparse
+
+from gitckpt.arguments import add_trust_ref, subparser
+from gitckpt.console import print_created
+from gitckpt.errors import EXIT_OK
+
+DEPRECATE_EPILOG = """\
+Tags NAME@deprecated. `git ckpt check` then warns about cards that link to the artifact (GC402)
+and, after the sunset date, fails them (GC403).
+
+Examples:
+  git ckpt deprecate resnet50 --sunset 2026-06-30 --reason "superseded by resnet50-v2; label noise in v1 data"
+"""
+
+
+def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = subparser(commands, "deprecate", "mark an artifact deprecated (NAME@deprecated)", DEPRECATE_EPILOG)
+    parser.add_argument("name", metavar="NAME", help="the artifact")
+    parser.add_argument("--sunset", metavar="YYYY-MM-DD", help="after this date, cards linking to it fail check")
+    parser.add_argument("--reason", default="", help="why it is deprecated and what to use instead")
+    parser.add_argument("--sign", action="store_true", help="sign the tag with your SSH key")
+    parser.add_argument("--push", metavar="GIT_REMOTE", help="push the tag to this git remote")
+    parser.add_argument("--json", action="store_true", help="print the tag and its record as JSON")
+    add_trust_ref(parser)
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from gitckpt.release import deprecate
+    from gitckpt.repo import find_repository
+
+    print_created(
+        deprecate(
+            find_repository(), args.name, sunset=args.sunset, reason=args.reason, sign=args.sign, push=args.push, trust_ref=args.trust_ref
+        ),
+        args.json,
+    )
+    return EXIT_OK

@@ -1,0 +1,137 @@
+"""`git ckpt eval`: its help, its arguments and its output."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from gitckpt.arguments import positive, subparser
+from gitckpt.errors import EXIT_FINDINGS, EXIT_OK
+
+EVAL_CONFIRM_EPILOG = """\
+When a checkpoint's bytes change, the results recorded for the old bytes are flagged (GC206)
+until the evaluation is re-run or a person confirms they still hold. Confirming re-binds each
+stale result to the current checkpoint and records who confirmed it, when, why, and which
+bytes were actually measured, in the model card and in eval cards that measured the model.
+
+Examples:
+  git ckpt eval confirm resnet50 --reason "Only the optimizer state was stripped; weights are identical."
+"""
+
+
+EVAL_RECORD_EPILOG = """\
+Reads the stage's metrics file (DVC `metrics:` output) and dvc.lock, computes an interval for each
+metric (a seeded bootstrap over --samples; else Wilson for a proportion with a known `n` in the
+metrics; else a noassertion saying why), checks the stage ran on the checkpoint the model card
+describes, and writes the eval card's results and pipeline and the model card's evaluation entries.
+
+Examples:
+  dvc repro evaluate
+  git ckpt eval record resnet50-eval --stage evaluate --samples evals/samples.jsonl
+"""
+
+
+EVAL_RUN_EPILOG = """\
+Re-runs the recorded stage through DVC (`dvc repro --force`) and reports, per metric, whether the
+new value reproduces (inside the recorded interval, or equal when none was recorded). The cards are
+left as they are unless --record is given. Exit 1 when something does not reproduce.
+
+With --seeds N the stage runs N times with seeds 0..N-1 (the DVC parameter `seed` from
+params.yaml, which is restored afterwards) and the spread of each metric is reported (and, with
+--record, written to the eval card as a sensitivity analysis).
+
+Examples:
+  git ckpt eval run resnet50-eval
+  git ckpt eval run resnet50-eval --record
+  git ckpt eval run resnet50-eval --seeds 5 --record
+"""
+
+
+def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    group = subparser(commands, "eval", "work with evaluation results", 'Examples:\n  git ckpt eval confirm resnet50 --reason "..."\n')
+    eval_commands = group.add_subparsers(title="eval commands", metavar="EVAL_COMMAND", required=True, help="what to do with results")
+    confirm = subparser(eval_commands, "confirm", "re-confirm results recorded for earlier bytes of a model", EVAL_CONFIRM_EPILOG)
+    confirm.add_argument("name", metavar="NAME", help="the model artifact")
+    confirm.add_argument("--reason", required=True, help="why the results still hold for the current bytes")
+    confirm.add_argument("--json", action="store_true", help="print the confirmed entries as JSON")
+    confirm.set_defaults(handler=run_confirm)
+    record = subparser(eval_commands, "record", "record results from the DVC stage that produced them", EVAL_RECORD_EPILOG)
+    record.add_argument("name", metavar="NAME", help="the eval card")
+    record.add_argument("--stage", required=True, help="the dvc.yaml stage whose metrics file holds the results")
+    record.add_argument("--samples", type=Path, help="per-sample results (JSON lines) to bootstrap intervals from")
+    record.add_argument("--dataset", metavar="DATASET", help="the dataset card evaluated (default: the eval card's dataset)")
+    record.add_argument("--split", metavar="SPLIT", help="the split evaluated (default: the eval card's split)")
+    record.add_argument("--json", action="store_true", help="print the recorded results as JSON")
+    record.set_defaults(handler=run_record)
+    rerun = subparser(eval_commands, "run", "re-run the recorded stage and check the results reproduce", EVAL_RUN_EPILOG)
+    rerun.add_argument("name", metavar="NAME", help="the eval card")
+    rerun.add_argument("--record", action="store_true", help="record the new results (or, with --seeds, the spread) in the cards")
+    rerun.add_argument(
+        "--seeds", type=positive, metavar="N", help="run the stage with seeds 0..N-1 (DVC parameter `seed`) and report the spread"
+    )
+    rerun.add_argument("--json", action="store_true", help="print the comparison as JSON")
+    rerun.set_defaults(handler=run_run)
+
+
+def run_record(args: argparse.Namespace) -> int:
+    from gitckpt.console import print_json
+    from gitckpt.eval_runs import record
+    from gitckpt.repo import find_repository
+
+    recorded = record(find_repository(), args.name, args.stage, samples=args.samples, dataset=args.dataset, split=args.split)
+    rows = [
+        {"metric": item.metric, "value": item.value, "n": item.n, "interval": item.interval.to_card() if item.interval else None}
+        for item in recorded.results
+    ]
+    if args.json:
+        print_json({"eval_card": recorded.eval_card, "model_card": recorded.model_card, "results": rows})
+        return EXIT_OK
+    for row in rows:
+        interval: Any = row["interval"]
+        where = f"[{interval['low']}, {interval['high']}] ({interval['method']})" if interval else "no interval"
+        print(f"  {row['metric']} = {row['value']} (n={row['n']}) {where}")
+    print(f"Recorded in {recorded.eval_card} and {recorded.model_card}; review and commit them.")
+    return EXIT_OK
+
+
+def run_run(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from gitckpt.console import print_json
+    from gitckpt.eval_runs import run
+    from gitckpt.repo import find_repository
+
+    if args.seeds:
+        from gitckpt.eval_runs import seed_sensitivity
+
+        spreads = seed_sensitivity(find_repository(), args.name, args.seeds, record_after=args.record)
+        if args.json:
+            print_json([asdict(spread) for spread in spreads])
+        for spread in [] if args.json else spreads:
+            summary = f"min {spread.minimum}, max {spread.maximum}, mean {spread.mean:.6g}, stdev {spread.stdev:.6g}"
+            print(f"  {spread.metric}: {spread.seeds} seeds, {summary}")
+        return EXIT_OK
+    comparisons = run(find_repository(), args.name, record_after=args.record)
+    if args.json:
+        print_json([asdict(item) for item in comparisons])
+    else:
+        for item in comparisons:
+            verdict = "reproduced" if item.reproduced else "NOT REPRODUCED"
+            print(f"  {verdict}  {item.metric}: recorded {item.recorded}, now {item.now} ({item.why})")
+    return EXIT_OK if all(item.reproduced for item in comparisons) else EXIT_FINDINGS
+
+
+def run_confirm(args: argparse.Namespace) -> int:
+    from gitckpt.console import print_json
+    from gitckpt.eval_confirm import confirm
+    from gitckpt.repo import find_repository
+
+    confirmed = confirm(find_repository(), args.name, args.reason)
+    if args.json:
+        print_json([vars(item) for item in confirmed])
+        return EXIT_OK
+    for item in confirmed:
+        print(f"{item.card}: {item.field} re-bound (measured on {item.measured_sha256[:16]}…)")
+    print("Review the change and commit it.")
+    return EXIT_OK

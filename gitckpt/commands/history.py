@@ -1,0 +1,47 @@
+"""`git ckpt history`: its help, its arguments and its output."""
+
+from __future__ import annotations
+
+import argparse
+
+from gitckpt.arguments import REGISTRY_EPILOG, add_trust_ref, subparser
+from gitckpt.errors import EXIT_OK
+
+
+def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = subparser(commands, "history", "list registry events: releases, stage changes, deprecations", REGISTRY_EPILOG)
+    parser.add_argument("name", nargs="?", metavar="NAME", help="only this artifact's events")
+    parser.add_argument(
+        "--all", action="store_true", help="also list the tags that do not count (unbound, badly signed, refused by policy) and why"
+    )
+    parser.add_argument("--json", action="store_true", help="print the events as JSON")
+    add_trust_ref(parser)
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from gitckpt.console import print_json, print_table
+    from gitckpt.registry_view import history
+    from gitckpt.repo import find_repository
+
+    events = history(find_repository(), args.name, include_rejected=args.all, trust_ref=args.trust_ref)
+    if args.json:
+        print_json(events)
+        return EXIT_OK
+    rows = [
+        [
+            e["created"],
+            e["artifact"],
+            e["action"],
+            f"v{e['version']}" if e["version"] else "",
+            e["stage"] or "",
+            e["author"],
+            e["tag"],
+            e["signature"]["description"] if e["counts"] else f"IGNORED: {e['rejected']}",
+        ]
+        for e in events
+    ]
+    print_table(("when", "artifact", "event", "version", "stage", "by", "tag", "signature"), rows)
+    if events:
+        print(f"signatures checked against the {events[0]['trust']}")
+    return EXIT_OK

@@ -1,0 +1,48 @@
+"""`git ckpt promote`: its help, its arguments and its output."""
+
+from __future__ import annotations
+
+import argparse
+
+from gitckpt.arguments import add_tag_options, add_trust_ref, subparser
+from gitckpt.console import print_created
+from gitckpt.errors import EXIT_OK
+
+PROMOTE_EPILOG = """\
+Stages are tags in GTO's grammar: NAME#STAGE#N to enter a stage, NAME#STAGE!#N to leave it, on the
+release's commit. Allowed stages and their order are in .gitckpt/config.yaml (stages.allowed); with
+stages.enforce_order, a version must have held the previous stage first.
+
+Examples:
+  git ckpt promote resnet50@v1.2.0 staging
+  git ckpt promote resnet50@v1.2.0 prod --sign --push origin
+  git ckpt demote resnet50@v1.2.0 prod
+"""
+
+
+def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    for name, summary in (("promote", "put a release into a stage"), ("demote", "take a release out of a stage")):
+        parser = subparser(commands, name, summary, PROMOTE_EPILOG)
+        parser.add_argument("reference", metavar="NAME@vX.Y.Z", help="the release")
+        parser.add_argument("stage", metavar="STAGE", help="the stage, one of stages.allowed")
+        add_tag_options(parser)
+        add_trust_ref(parser)
+        parser.set_defaults(handler=run, demote=name == "demote")
+
+
+def run(args: argparse.Namespace) -> int:
+    from gitckpt.release import promote
+    from gitckpt.repo import find_repository
+
+    created = promote(
+        find_repository(),
+        args.reference,
+        args.stage,
+        demote=args.demote,
+        sign=args.sign,
+        push=args.push,
+        message=args.message,
+        trust_ref=args.trust_ref,
+    )
+    print_created(created, args.json)
+    return EXIT_OK
