@@ -353,7 +353,7 @@ def _refuse_second_version_at(state: ArtifactState, commit: str, tag: str) -> No
 
 
 def _require_in_remote(repo: Repository, inventory: Inventory, card: CardFacts) -> bool:
-    from gitckpt.commands.check import verify_remote
+    from gitckpt.checking import verify_remote
 
     findings = verify_remote(repo, inventory, [card], None)
     if findings:

@@ -10,14 +10,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gitckpt.arguments import add_trust_ref, subparser
+from gitckpt.checking import CheckOptions, check
 from gitckpt.checks import RatedFinding, rate
 from gitckpt.checks.policy import check_policy_changes
-from gitckpt.commands.check import CheckOptions, check
-from gitckpt.commands.diff import card_diff
 from gitckpt.errors import EXIT_FINDINGS, EXIT_OK
 from gitckpt.files import atomic_write
 from gitckpt.repo import Repository, changed_paths
-from gitckpt.review import CardDiff
+from gitckpt.review import CardDiff, card_diff
 from gitckpt.review_report import to_markdown
 from gitckpt.trust import policy_at
 

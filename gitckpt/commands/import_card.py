@@ -29,8 +29,8 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
 
 
 def run(args: argparse.Namespace) -> int:
-    from gitckpt.commands.export import import_card
     from gitckpt.console import print_json
+    from gitckpt.export import import_card
 
     target = import_card(args.source, args.name, args.output)
     print_json({"card": str(target)}) if args.json else print(f"Wrote {target}; `git ckpt check` lists the fields left to fill in.")

@@ -6,7 +6,7 @@ import argparse
 from dataclasses import dataclass
 
 from gitckpt.arguments import subparser
-from gitckpt.commands.check import CheckOptions, check
+from gitckpt.checking import CheckOptions, check
 from gitckpt.errors import EXIT_OK
 from gitckpt.inventory import Progress
 from gitckpt.pointer import POINTER_SUFFIX
