@@ -1,5 +1,5 @@
-"""`git ckpt export` (a card in another standard's format) and `git ckpt import-card` (a
-Hugging Face model card as a gitckpt card to complete)."""
+"""`git ckpt export`: its help, its arguments and its output (the exporters are the gitckpt.export
+package)."""
 
 from __future__ import annotations
 
