@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from gitckpt.card import parse_card
-from gitckpt.commands.add import add
 from gitckpt.hashing import TreeEntry, root_digest
 from gitckpt.pointer import parse_pointer
 from gitckpt.repo import find_repository
+from gitckpt.tracking import add
 from testing.repos import commit_all, git
 from tests.conftest import MODEL, CliResult
 from tests.test_bad_input import snapshot

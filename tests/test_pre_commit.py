@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from gitckpt.commands.init import HOOK_FILES_PATTERN, pre_commit_hook_entry
+from gitckpt.repository_setup import HOOK_FILES_PATTERN, pre_commit_hook_entry
 from testing.cards import dataset_fields, write_card
 from testing.repos import clean_env, git, make_repo, track
 from tests.conftest import CliResult

@@ -1,0 +1,159 @@
+"""Tracking data (`git ckpt add`): track it with DVC, digest it once for md5 and sha256, write or update its
+card, and stage pointer, card and .gitignore in git."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gitckpt import storage
+from gitckpt.cache import Cache
+from gitckpt.card import BYTES_FIELD, card_path_for, update_front_matter
+from gitckpt.digests import DigestReader, TreeDigests, bytes_block_values
+from gitckpt.errors import GitckptError, UsageError
+from gitckpt.files import CARD_SIZE_LIMIT, PathGuard, atomic_write, read_text
+from gitckpt.hashing import ByteProgress, FileDigests, shifted
+from gitckpt.inventory import CardFacts, load_inventory
+from gitckpt.pointer import POINTER_SUFFIX
+from gitckpt.repo import Repository, git
+from gitckpt.scaffold import checked_name, read_pointer_out, refuse_existing_card, snapshot_time_of, suggest_name, write_scaffold
+from gitckpt.storage import KnownDigest
+from gitckpt.strict_yaml import FieldPath
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class AddPlan:
+    """What adding one path will do, decided before anything is written."""
+
+    data: str
+    card: str
+    name: str
+    kind: str
+    existing: CardFacts | None
+
+
+@dataclass(frozen=True)
+class AddedArtifact:
+    name: str
+    kind: str
+    data: str
+    card: str
+    created: bool
+    sha256: str
+    size: int
+    bytes_changed: bool
+
+
+def add(
+    repo: Repository,
+    paths: Sequence[Path],
+    *,
+    kind: str | None,
+    name: str | None,
+    remote: str | None = None,
+    progress: Progress | None = None,
+) -> list[AddedArtifact]:
+    if name and len(paths) > 1:
+        raise UsageError("--name names a single artifact; add the paths one at a time to name each")
+    targets = [checked_target(repo, path) for path in paths]
+    owners = {card.data_relpath: card for card in load_inventory(repo).cards.values() if card.data_relpath}
+    plans = [_plan(target, owners.get(target), kind, name) for target in targets]
+    for plan in plans:
+        if plan.existing is None:
+            refuse_existing_card(repo, plan.card)
+    measured = _measure(repo, targets, progress)
+    storage.track(repo.root, [repo.root / target for target in targets], _known_md5s(repo, measured))
+    added = [_write_card(repo, plan, measured[plan.data]) for plan in plans]
+    _stage(repo, plans)
+    if remote:
+        storage.push(repo.root, [repo.root / target for target in targets], remote)
+    return added
+
+
+def checked_target(repo: Repository, path: Path) -> str:
+    """The path relative to the root, refused (with why) when gitckpt must not track it."""
+    absolute = Path(os.path.normpath(Path.cwd() / path))
+    if not absolute.is_relative_to(repo.root):
+        raise GitckptError(f"{path} is outside the repository {repo.root}; move or copy it inside first")
+    relpath = absolute.relative_to(repo.root).as_posix()
+    if relpath == ".":
+        raise UsageError("refusing to add the whole repository; name the files or directories to track")
+    reason = PathGuard(repo.root).problem("", relpath)
+    if reason:
+        raise GitckptError(f"{path}: {reason}")
+    if absolute.is_symlink():
+        raise GitckptError(f"{path} is a symlink; add the file it points to instead")
+    if not absolute.exists():
+        raise GitckptError(f"{path} does not exist")
+    if git(["ls-files", "-z", "--", relpath], repo.root):
+        raise GitckptError(
+            f"{relpath} is committed to git as a plain file, so DVC cannot track it.\n"
+            f"Move it out of git's index first (`git rm -r --cached {relpath}` and commit), then run `git ckpt add {relpath}`."
+        )
+    return relpath
+
+
+def _plan(target: str, existing: CardFacts | None, kind: str | None, name: str | None) -> AddPlan:
+    if existing is not None:
+        if kind and kind != existing.kind:
+            raise UsageError(f"{target} is described by {existing.path} as a {existing.kind}; drop --kind or fix the card")
+        if name and name != existing.name:
+            raise UsageError(f"{target} is described by {existing.path} as {existing.name!r}; rename it there, not with --name")
+        return AddPlan(data=target, card=existing.path, name=existing.name or "", kind=existing.kind or "model", existing=existing)
+    if not kind:
+        raise UsageError(f"{target} has no card yet: say what it is with --kind model|dataset|eval")
+    chosen = checked_name(name or suggest_name(target))
+    return AddPlan(data=target, card=card_path_for(target, chosen), name=chosen, kind=kind, existing=None)
+
+
+def _measure(repo: Repository, targets: Sequence[str], progress: Progress | None) -> dict[str, FileDigests | TreeDigests]:
+    """Digest every target before anything is written: an interrupted add changes nothing."""
+    with Cache(repo.state_dir) as cache:
+        reader = DigestReader(repo.root, cache)
+        total = sum(reader.size_of(target) for target in targets)
+        overall: ByteProgress | None = (lambda count: progress(count, total)) if progress else None
+        measured: dict[str, FileDigests | TreeDigests] = {}
+        done = 0
+        for target in targets:
+            measured[target] = reader.measure(target, shifted(overall, done))
+            done += measured[target].size
+        return measured
+
+
+def _known_md5s(repo: Repository, measured: dict[str, FileDigests | TreeDigests]) -> list[KnownDigest]:
+    known: list[KnownDigest] = []
+    for target, digests in measured.items():
+        if isinstance(digests, TreeDigests):
+            known.extend(KnownDigest(repo.root / target / inner, md5) for inner, md5 in digests.md5s.items())
+        else:
+            known.append(KnownDigest(repo.root / target, digests.md5))
+    return known
+
+
+def _write_card(repo: Repository, plan: AddPlan, digests: FileDigests | TreeDigests) -> AddedArtifact:
+    out = read_pointer_out(repo, plan.data)
+    if plan.existing is None:
+        write_scaffold(repo, plan.kind, plan.name, plan.data, out, digests)
+    else:
+        card_path = repo.root / plan.card
+        text = read_text(card_path, CARD_SIZE_LIMIT, plan.card)
+        block = BYTES_FIELD[plan.kind]
+        updates: dict[FieldPath, Any] = {(block, key): value for key, value in {"md5": out.md5, **bytes_block_values(digests)}.items()}
+        updates[("snapshot_time",)] = snapshot_time_of(repo.root / plan.data)
+        atomic_write(card_path, update_front_matter(text, plan.card, updates))
+    changed = plan.existing is None or plan.existing.sha256 != digests.sha256
+    return AddedArtifact(plan.name, plan.kind, plan.data, plan.card, plan.existing is None, digests.sha256, digests.size, changed)
+
+
+def _stage(repo: Repository, plans: Sequence[AddPlan]) -> None:
+    paths = {f"{plan.data}{POINTER_SUFFIX}" for plan in plans} | {plan.card for plan in plans}
+    for plan in plans:
+        ignore = Path(plan.data).parent / ".gitignore"
+        if (repo.root / ignore).exists():
+            paths.add(ignore.as_posix())
+    git(["add", "--", *sorted(paths)], repo.root)
