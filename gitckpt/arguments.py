@@ -55,7 +55,11 @@ Examples:
 
 REGISTRY_EPILOG = """\
 Reads every tag in one pass (including tags GTO wrote; lightweight tags are listed with a note
-that they carry no record) and the cards in the work tree.
+that they carry no record) and the cards in the work tree. Only tags bound to their record count,
+judged by the trusted policy (the default branch's .gitckpt/, or --trust-ref): under
+release.require_signature an unsigned or unauthorized tag has no effect; a bad signature never
+counts. A signature shows as verified (principal), signed by a key not in the trusted allowed
+signers, bad signature, or unsigned. `history --all` also lists the tags that do not count, and why.
 
 Examples:
   git ckpt ls
@@ -65,4 +69,5 @@ Examples:
   git ckpt show resnet50@latest
   git ckpt show resnet50#prod
   git ckpt history resnet50
+  git ckpt history --all --json            # with the tags the registry ignores
 """

@@ -10,17 +10,28 @@ from gitckpt.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 from gitckpt.verification import verify, verify_attestation
 
 VERIFY_EPILOG = """\
-Verifies a release: the tag's SSH signature is valid and by a principal in .gitckpt/allowed_signers
-whom release.signers allows to release the artifact; the record matches the card and pointer at the
-tagged commit; with --data, the bytes (from the work tree, or fetched from the DVC remote) match the
-recorded digests. Exit 1 when anything does not verify.
+Verifies a registry tag (a release NAME@vX.Y.Z, a withdrawal NAME@vX.Y.Z!, a stage move
+NAME#STAGE#N or NAME#STAGE!#N, the latest move of NAME#STAGE, or NAME@deprecated) against the
+trusted revision: the policy and allowed signers committed on the default branch (or --trust-ref,
+git config gitckpt.trustRef, release.trust_ref), never the tagged commit or the work tree.
+- the tag object, read by its id, carries a signature by a principal in the trusted allowed signers
+  whom release.signers allows to release the artifact (and move that stage);
+- the tag is bound: the tag object's own name is the ref's, and its record names this artifact,
+  version or stage, and commit; a tag the registry ignores says why;
+- for a release, the record matches the card (which carries the artifact's name) and pointer at
+  the tagged commit; with --data, the bytes (from the work tree, or fetched from the DVC remote)
+  match the recorded digests.
+Exit 1 when anything does not verify. See SECURITY.md.
 
-With --attestation FILE (made by `git ckpt attest --sign`): the statement is a valid in-toto
-Statement, FILE.sig is by an allowed principal, and every subject's sha256 matches the bytes.
+With --attestation FILE (made by `git ckpt attest --sign`): FILE.sig is by a trusted principal
+allowed to release the artifact; the statement names a release that counts; its subjects are
+exactly that release's recorded files (paths inside the repository), and each matches the bytes.
 
 Examples:
   git ckpt verify resnet50@v1.2.0
   git ckpt verify resnet50@v1.2.0 --data --json
+  git ckpt verify resnet50#prod
+  git ckpt verify resnet50@v1.2.0 --trust-ref origin/main
   git ckpt verify --attestation resnet50-v1.2.0.intoto.json
 """
 
