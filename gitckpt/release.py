@@ -19,7 +19,7 @@ from gitckpt.inventory import CardFacts, Inventory, OutFacts, load_inventory
 from gitckpt.pointer import POINTER_SUFFIX
 from gitckpt.records import render_message, validated
 from gitckpt.registry import ArtifactState, Registry, read_registry
-from gitckpt.repo import Repository, git, head_commit
+from gitckpt.repo import Repository, create_tag, git, head_commit, push_tag
 from gitckpt.signing import check_signer_may_sign
 from gitckpt.sources import RevisionSource
 from gitckpt.tags import NAME_RE, Version, deprecation_tag, parse_tag_name, stage_tag, version_tag
@@ -438,35 +438,12 @@ class Tagging:
 
 
 def _create(repo: Repository, trust: TrustRoot, tagging: Tagging) -> Created:
-    """Create the annotated (optionally signed) tag through git, then push it if asked."""
-    from git import GitCommandError
-    from git import Repo as GitRepo
-
+    """Create the annotated (optionally signed) tag, then push it if asked."""
     record = validated(tagging.record)
-    message = render_message(tagging.summary, record, tagging.note)
-    git_repo = GitRepo(repo.root)
-    try:
-        if tagging.sign:
-            git_repo.git.execute(["git", "-c", "gpg.format=ssh", "tag", "-s", "-m", message, tagging.tag, tagging.commit])
-        else:
-            git_repo.git.tag("-a", "-m", message, tagging.tag, tagging.commit)
-    except GitCommandError as exc:
-        raise GitckptError(f"git could not create {tagging.tag}: {str(exc.stderr).strip()}") from exc
-    pushed = _push(git_repo, tagging.tag, tagging.push) if tagging.push else None
-    return Created(tag=tagging.tag, commit=tagging.commit, record=record, trust=trust, pushed=pushed)
-
-
-def _push(git_repo: Any, tag: str, remote: str) -> bool:
-    from git import GitCommandError
-
-    try:
-        git_repo.git.push(remote, f"refs/tags/{tag}")
-    except GitCommandError as exc:
-        raise GitckptError(
-            f"{tag} was created locally but NOT pushed to {remote!r}: {str(exc.stderr).strip()}\n"
-            f"Push it when the remote is reachable: git push {remote} refs/tags/{tag}"
-        ) from exc
-    return True
+    create_tag(repo, tagging.tag, tagging.commit, render_message(tagging.summary, record, tagging.note), sign=tagging.sign)
+    if tagging.push:
+        push_tag(repo, tagging.push, tagging.tag)
+    return Created(tag=tagging.tag, commit=tagging.commit, record=record, trust=trust, pushed=True if tagging.push else None)
 
 
 def _refuse_out_of_order(stages: Sequence[str], enforce: bool, held: Sequence[str], reference: str, stage: str) -> None:

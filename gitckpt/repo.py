@@ -82,6 +82,49 @@ def read_objects(repo: Repository, names: Sequence[str]) -> list[tuple[str, byte
     return found
 
 
+def create_tag(repo: Repository, tag: str, commit: str, message: str, *, sign: bool) -> None:
+    """An annotated tag on `commit`, SSH-signed with the user's key when `sign` (GitPython runs
+    `git tag`: libgit2 cannot sign)."""
+    from git import GitCommandError
+    from git import Repo as GitRepo
+
+    try:
+        git_repo = GitRepo(repo.root)
+        if sign:
+            git_repo.git.execute(["git", "-c", "gpg.format=ssh", "tag", "-s", "-m", message, tag, commit])
+        else:
+            git_repo.git.tag("-a", "-m", message, tag, commit)
+    except GitCommandError as exc:
+        raise GitckptError(f"git could not create {tag}: {str(exc.stderr).strip()}") from exc
+
+
+def push_tag(repo: Repository, remote: str, tag: str) -> None:
+    from git import GitCommandError
+    from git import Repo as GitRepo
+
+    try:
+        GitRepo(repo.root).git.push(remote, f"refs/tags/{tag}")
+    except GitCommandError as exc:
+        raise GitckptError(
+            f"{tag} was created locally but NOT pushed to {remote!r}: {str(exc.stderr).strip()}\n"
+            f"Push it when the remote is reachable: git push {remote} refs/tags/{tag}"
+        ) from exc
+
+
+def verify_tag(repo: Repository, oid: str, allowed_signers: Path) -> tuple[int, str]:
+    """`git verify-tag` of a tag object by its id (a name could resolve to another ref first),
+    against `allowed_signers`: its exit status and its words, untranslated so they can be read."""
+    completed = subprocess.run(
+        ["git", "-c", "gpg.format=ssh", "-c", f"gpg.ssh.allowedSignersFile={allowed_signers}", "verify-tag", oid],
+        cwd=repo.root,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "LC_ALL": "C", "LANGUAGE": "C"},
+    )
+    return completed.returncode, completed.stderr + completed.stdout
+
+
 def default_branch(repo: Repository) -> str | None:
     """The default branch's ref: the remote's HEAD when there is one, else main or master."""
     return next((ref for ref in DEFAULT_BRANCHES if git(["rev-parse", "--verify", "--quiet", ref], repo.root, check=False).strip()), None)

@@ -3,9 +3,7 @@ trusted allowed signers (git's format) and `release.signers` in the trusted conf
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -15,7 +13,7 @@ from pathlib import Path
 from gitckpt.cache import Cache
 from gitckpt.config import Config
 from gitckpt.errors import GitckptError
-from gitckpt.repo import Repository, git
+from gitckpt.repo import Repository, git, verify_tag
 from gitckpt.trust import TrustRoot
 
 GOOD_SIGNATURE = re.compile(r'Good "git" signature for (?P<principal>\S+) with')
@@ -129,18 +127,9 @@ def tag_signatures(repo: Repository, trust: TrustRoot, signed_objects: Iterable[
 
 
 def _verify_tag_object(repo: Repository, signers: Path, oid: str) -> Signature:
-    """`git verify-tag` of the object by its id (a name could resolve to another ref first)."""
-    completed = subprocess.run(
-        ["git", "-c", "gpg.format=ssh", "-c", f"gpg.ssh.allowedSignersFile={signers}", "verify-tag", oid],
-        cwd=repo.root,
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "LC_ALL": "C", "LANGUAGE": "C"},  # the messages below are read, so untranslated
-    )
-    output = completed.stderr + completed.stdout
+    returncode, output = verify_tag(repo, oid, signers)
     match = GOOD_SIGNATURE.search(output)
-    if completed.returncode == 0 and match:
+    if returncode == 0 and match:
         return Signature(VERIFIED, match["principal"])
     if "no signature found" in output:
         return NOT_SIGNED
