@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime
 import re
-import subprocess
 from collections import OrderedDict
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -20,8 +19,9 @@ from gitckpt.errors import GitckptError, InputError
 from gitckpt.files import decode_text
 from gitckpt.pointer import POINTER_SUFFIX
 from gitckpt.registry import ArtifactState, Registry, read_registry
-from gitckpt.repo import DEFAULT_BRANCHES, Repository
+from gitckpt.repo import DEFAULT_BRANCHES, Repository, commit_signatures
 from gitckpt.review import semantic_changes
+from gitckpt.trust import TrustRoot, trust_root
 
 TRAILER_KEYS = ("Reviewed-by", "Signed-off-by", "Co-authored-by", "Approved-by", "Acked-by", "Tested-by")
 TRAILER = re.compile(rf"^({'|'.join(TRAILER_KEYS)}):\s*(.+)$", re.IGNORECASE | re.MULTILINE)
@@ -131,7 +131,7 @@ def artifact_logs(
     line = _first_parent_line(git_repo)
     states = registry or read_registry(repo)
     for name, artifact in followed.items():
-        _add_signatures(repo, artifact.entries)
+        _add_signatures(repo, states.trust or trust_root(repo), artifact.entries)
         _add_merges(git_repo, line, artifact.entries)
         _add_tags(git_repo, states.artifact(name), artifact.entries)
     return {name: artifact.entries for name, artifact in followed.items()}
@@ -383,26 +383,17 @@ def _describe_change(entry: LogEntry, old: Card | None, new: Card | None) -> Non
             entry.fields_changed.append(change.field)
 
 
-def _add_signatures(repo: Repository, entries: list[LogEntry]) -> None:
-    """Verify the signed commits in one `git log` (SSH signatures against allowed_signers)."""
+def _add_signatures(repo: Repository, trust: TrustRoot, entries: list[LogEntry]) -> None:
+    """Verify the signed commits in one `git log`, against the trusted allowed signers."""
     signed = [entry for entry in entries if entry.signature == "signed"]
     if not signed:
         return
-    signers = repo.root / ".gitckpt/allowed_signers"
-    config = ["-c", f"gpg.ssh.allowedSignersFile={signers}"] if signers.is_file() else []
-    output = subprocess.run(
-        ["git", *config, "log", "--no-walk=unsorted", "--format=%H %G? %GS", *(entry.commit for entry in signed)],
-        cwd=repo.root,
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout
-    status = {line.split(" ", 1)[0]: line.split(" ", 2)[1:] for line in output.splitlines() if line}
+    status = commit_signatures(repo, [entry.commit for entry in signed], trust.signers_file(repo))
     for entry in signed:
-        code, *who = status.get(entry.commit, ["N"])
+        code, who = status.get(entry.commit, ("N", ""))
         entry.signature = {
-            "G": f"good signature by {' '.join(who)}",
-            "U": "good signature, signer not in allowed_signers",
+            "G": f"good signature by {who}",
+            "U": "good signature, signer not in the trusted allowed signers",
             "B": "BAD signature",
         }.get(code, "signed, not verifiable here")
 

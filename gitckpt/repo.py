@@ -125,6 +125,22 @@ def verify_tag(repo: Repository, oid: str, allowed_signers: Path) -> tuple[int, 
     return completed.returncode, completed.stderr + completed.stdout
 
 
+def commit_signatures(repo: Repository, commits: Sequence[str], allowed_signers: Path) -> dict[str, tuple[str, str]]:
+    """Each commit's signature status (git's %G? letter) and signer, from one `git log`, against
+    `allowed_signers`."""
+    output = git(
+        ["-c", f"gpg.ssh.allowedSignersFile={allowed_signers}", "log", "--no-walk=unsorted", "--format=%H %G? %GS", *commits],
+        repo.root,
+        check=False,
+    )
+    found = {}
+    for line in output.splitlines():
+        commit, _, rest = line.partition(" ")
+        code, _, signer = rest.partition(" ")
+        found[commit] = (code, signer)
+    return found
+
+
 def default_branch(repo: Repository) -> str | None:
     """The default branch's ref: the remote's HEAD when there is one, else main or master."""
     return next((ref for ref in DEFAULT_BRANCHES if git(["rev-parse", "--verify", "--quiet", ref], repo.root, check=False).strip()), None)

@@ -374,3 +374,14 @@ def test_a_record_whose_card_path_breaks_a_line_is_ignored_not_fatal(trusted: Pa
     assert result.code == 0
     notes = {row["name"]: row["notes"] for row in json.loads(result.out)}
     assert notes["clf"] == ["clf@v0.1.0 is ignored: its record names a card path with a line break"]
+
+
+def test_log_judges_commit_signatures_by_the_trusted_signers_not_the_work_tree(trusted: Path, cli: Cli, tmp_path: Path) -> None:
+    eve = make_key(tmp_path, "eve")
+    allow(trusted, "eve@example.org", eve)  # in the work tree only, never committed on main
+    card = trusted / "models/clf.card.md"
+    card.write_text(card.read_text().replace("Prose for reviewers.", "Prose for reviewers, signed by Eve."))
+    git(trusted, "add", "models/clf.card.md")
+    git(trusted, "-c", "gpg.format=ssh", "-c", f"user.signingkey={eve}", "commit", "-q", "-S", "-m", "eve's change")
+    (newest, *_) = json.loads(cli("log", "clf", "--json", cwd=trusted).out)
+    assert newest["signature"] == "good signature, signer not in the trusted allowed signers"
