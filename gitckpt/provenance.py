@@ -466,7 +466,7 @@ def lineage(repo: Repository, reference: str, *, depth: int | None = None, depen
     """What `reference` (NAME or NAME@vX.Y.Z) links to, transitively; or, with `dependents`,
     everything that links to it. Cycles are reported, never followed."""
     from gitckpt.inventory import load_inventory
-    from gitckpt.release import parse_release_reference
+    from gitckpt.tags import parse_release_reference
 
     registry = read_registry(repo)
     revision = None

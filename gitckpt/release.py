@@ -22,7 +22,7 @@ from gitckpt.registry import ArtifactState, Registry, read_registry
 from gitckpt.repo import Repository, create_tag, git, head_commit, push_tag
 from gitckpt.signing import check_signer_may_sign
 from gitckpt.sources import RevisionSource
-from gitckpt.tags import NAME_RE, Version, deprecation_tag, parse_tag_name, stage_tag, version_tag
+from gitckpt.tags import NAME_RE, Version, deprecation_tag, parse_release_reference, stage_tag, version_tag
 from gitckpt.trust import TrustRoot, trust_root
 
 if TYPE_CHECKING:
@@ -196,14 +196,6 @@ def _refuse_unsigned(repo: Repository, trust: TrustRoot, sign: bool, name: str, 
         raise GitckptError(
             f"the trusted release policy requires signed tags (release.require_signature; {trust.describe()}): run again with --sign"
         )
-
-
-def parse_release_reference(reference: str) -> tuple[str, str]:
-    """`name@vX.Y.Z` → (name, X.Y.Z), or a usage error saying what was expected."""
-    parsed = parse_tag_name(reference)
-    if parsed is None or parsed.version is None or parsed.action != "register":
-        raise GitckptError(f"expected NAME@vX.Y.Z (e.g. resnet50@v1.2.0), got {reference!r}")
-    return parsed.artifact, parsed.version
 
 
 def _card_named(inventory: Inventory, name: str, where: str) -> CardFacts:

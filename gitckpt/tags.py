@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from functools import total_ordering
 
+from gitckpt.errors import GitckptError
+
 NAME = r"[a-z0-9]([a-z0-9-/]*[a-z0-9])?"
 SEMVER = (
     r"(?P<major>0|[1-9]\d*)\.(?P<minor>0|[1-9]\d*)\.(?P<patch>0|[1-9]\d*)"
@@ -52,6 +54,14 @@ def parse_tag_name(tag: str) -> TagName | None:
         action = UNASSIGN if match["unassign"] else ASSIGN
         return TagName(match["artifact"], action, stage=match["stage"], counter=counter)
     return TagName(match["artifact"], WITHDRAW if match["withdrawn"] else REGISTER, version=match["version"], counter=counter)
+
+
+def parse_release_reference(reference: str) -> tuple[str, str]:
+    """`name@vX.Y.Z` → (name, X.Y.Z), or a usage error saying what was expected."""
+    parsed = parse_tag_name(reference)
+    if parsed is None or parsed.version is None or parsed.action != "register":
+        raise GitckptError(f"expected NAME@vX.Y.Z (e.g. resnet50@v1.2.0), got {reference!r}")
+    return parsed.artifact, parsed.version
 
 
 def version_tag(artifact: str, version: str) -> str:

@@ -37,8 +37,8 @@ def run(args: argparse.Namespace) -> int:
     from gitckpt.errors import GitckptError
     from gitckpt.files import atomic_write
     from gitckpt.registry import read_registry
-    from gitckpt.release import parse_release_reference
     from gitckpt.repo import find_repository
+    from gitckpt.tags import parse_release_reference
 
     repo = find_repository()
     name, version = parse_release_reference(args.reference)

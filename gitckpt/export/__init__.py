@@ -18,10 +18,10 @@ from gitckpt.export.spdx import to_spdx
 from gitckpt.files import CARD_SIZE_LIMIT, atomic_write, decode_text, read_text
 from gitckpt.inventory import Inventory, load_inventory
 from gitckpt.registry import read_registry
-from gitckpt.release import parse_release_reference
 from gitckpt.repo import Repository
 from gitckpt.scaffold import checked_name, render_template
 from gitckpt.strict_yaml import FieldPath
+from gitckpt.tags import parse_release_reference
 
 FORMATS = ("hf", "cyclonedx", "spdx", "croissant", "json")
 
