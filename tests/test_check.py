@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from testing.cards import dataset_fields, write_card
-from testing.repos import track
+from testing.repos import run, track
 from tests.conftest import DATASET, MODEL, CliResult
 
 Cli = Callable[..., CliResult]
@@ -254,3 +255,17 @@ def test_every_check_has_an_id_of_its_own() -> None:
     from gitckpt.checks import ALL_CHECKS, CHECKS
 
     assert len(ALL_CHECKS) == len(CHECKS), sorted(check.id for check in CHECKS)
+
+
+HEAVY_PACKAGES = (
+    "dvc", "pygit2", "git", "jinja2", "jsonschema", "ruamel", "detect_secrets", "cyclonedx", "mlcroissant",
+    "huggingface_hub", "in_toto_attestation", "rich", "numpy", "zipfile", "tarfile", "pickletools",
+)  # fmt: skip
+
+
+def test_a_warm_check_on_a_clean_tree_imports_no_heavy_package(registry: Path) -> None:
+    """`git ckpt check` is a pre-commit hook: once the cards are cached it loads none of these."""
+    probe = "import json, sys\nfrom gitckpt.cli import main\nmain(['check'])\nprint(json.dumps(sorted(sys.modules)))"
+    run([sys.executable, "-c", probe], registry)  # the first run fills the cache
+    loaded = set(json.loads(run([sys.executable, "-c", probe], registry).stdout.splitlines()[-1]))
+    assert sorted(name for name in HEAVY_PACKAGES if name in loaded) == []

@@ -9,7 +9,6 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path, PurePosixPath
 from types import MappingProxyType
 
-from gitckpt.checkpoint_files import pickles_in_file
 from gitckpt.checks.base import Check, Finding
 from gitckpt.safetensors_file import safetensors_problem
 
@@ -72,6 +71,8 @@ def check_pickle(display: str, path: Path, allowed: Mapping[str, str] = MappingP
     """GC701 for every pickle stream in the file, found by content (checkpoint_files): a global
     outside SAFE_GLOBALS and the policy's `serialization.allow_globals`, or a stream that cannot be
     shown safe, is a finding naming the file, the archive member and the opcode."""
+    from gitckpt.checkpoint_files import pickles_in_file  # archive and compression modules: only when data is read
+
     for found in pickles_in_file(path, display):
         unsafe = sorted({item.dotted for item in found.imports} - SAFE_GLOBALS - set(allowed))
         opcodes = sorted({f"{item.opcode} at byte {item.offset}" for item in found.imports if item.dotted in unsafe})
