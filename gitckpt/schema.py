@@ -35,7 +35,8 @@ def schema_files() -> list[str]:
 
 @cache
 def load_schema(filename: str) -> dict[str, Any]:
-    return json.loads((SCHEMA_DIR / filename).read_text(encoding="utf-8"))
+    schema: dict[str, Any] = json.loads((SCHEMA_DIR / filename).read_text(encoding="utf-8"))
+    return schema
 
 
 @cache

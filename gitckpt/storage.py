@@ -70,7 +70,8 @@ def pull(root: Path, targets: Sequence[Path], remote: str | None) -> int:
 
 def default_remote(root: Path) -> str | None:
     with open_dvc(root) as repo:
-        return repo.config["core"].get("remote")
+        remote = repo.config["core"].get("remote")
+        return str(remote) if remote else None
 
 
 def remote_holdings(root: Path, md5s: Sequence[str], remote: str | None) -> dict[str, bool] | None:
@@ -129,7 +130,8 @@ def directory_md5(md5s: Mapping[str, str]) -> str:
     from dvc_data.hashfile.hash_info import HashInfo
     from dvc_data.hashfile.tree import Tree
 
-    tree = Tree()
+    tree_class: Any = Tree  # dvc-data does not annotate its constructor
+    tree = tree_class()
     for relpath, md5 in md5s.items():
         tree.add(tuple(relpath.split("/")), None, HashInfo("md5", md5))
     tree.digest()
