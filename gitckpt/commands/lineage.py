@@ -33,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
     from gitckpt.console import print_json
-    from gitckpt.provenance import lineage, render_lineage
+    from gitckpt.lineage import lineage, render_lineage
     from gitckpt.repo import find_repository
 
     graph = lineage(find_repository(), args.reference, depth=args.depth, dependents=args.dependents)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from gitckpt.provenance import Lineage
+from gitckpt.lineage import Lineage
 from gitckpt.site.model import MetricSeries
 
 NODE_WIDTH, NODE_HEIGHT, COLUMN_GAP, ROW_GAP, MARGIN = 210, 46, 70, 18, 10

@@ -12,7 +12,8 @@ from gitckpt.audit import AuditReport, audit_inventory
 from gitckpt.card import Card, is_finite_number, mapping, metric_entries
 from gitckpt.checks.sensitive import refuse_credentials
 from gitckpt.inventory import CardFacts, load_inventory
-from gitckpt.provenance import CardReader, Lineage, LogEntry, Neighbours, artifact_logs, build_lineage, reverse_links, upstream_links
+from gitckpt.lineage import Lineage, Neighbours, build_lineage, reverse_links, upstream_links
+from gitckpt.provenance import CardReader, LogEntry, artifact_logs
 from gitckpt.registry import ArtifactState, Registry, Release, read_registry
 from gitckpt.repo import Repository, resolve_commit
 from gitckpt.sources import RevisionSource

@@ -1,0 +1,199 @@
+"""The graph of what an artifact was built from, or what uses it (`git ckpt lineage`, and the
+site's lineage pictures): the links cards declare, followed breadth-first, cycles reported and
+never followed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from gitckpt.card import parse_card
+from gitckpt.errors import GitckptError, InputError
+from gitckpt.files import decode_text
+from gitckpt.registry import read_registry
+from gitckpt.repo import Repository
+
+RELATIONS = {
+    "training_data": "trained on",
+    "base_model": "derived from",
+    "evaluation": "evaluated with",
+    "sources": "built from",
+    "model": "evaluates",
+    "dataset": "evaluated on",
+}
+
+
+@dataclass
+class Lineage:
+    root: str
+    nodes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    edges: list[dict[str, str]] = field(default_factory=list)
+    cycles: list[list[str]] = field(default_factory=list)
+
+
+def lineage(repo: Repository, reference: str, *, depth: int | None = None, dependents: bool = False) -> Lineage:
+    """What `reference` (NAME or NAME@vX.Y.Z) links to, transitively; or, with `dependents`,
+    everything that links to it. Cycles are reported, never followed."""
+    from gitckpt.inventory import load_inventory
+    from gitckpt.tags import parse_release_reference
+
+    registry = read_registry(repo)
+    revision = None
+    name = reference
+    if "@" in reference:
+        name, version = parse_release_reference(reference)
+        state = registry.artifact(name)
+        release = state.releases.get(version) if state else None
+        if release is None:
+            raise GitckptError(f"there is no release {reference}")
+        revision = release.event.commit
+    inventory = load_inventory(repo, revision=revision)
+    cards = {card.name: card for card in inventory.cards.values() if card.name}
+    if name not in cards:
+        raise GitckptError(f"there is no card named {name!r}" + (f" at {reference}" if revision else ""))
+    data = _card_data(inventory, [card.path for card in cards.values()])
+    return build_lineage(name, cards, data, registry, depth=depth, dependents=dependents)
+
+
+Neighbours = dict[str, list[tuple[str, str]]]  # artifact -> (link field, linked artifact)
+
+
+def build_lineage(
+    name: str,
+    cards: dict[str, Any],
+    data: dict[str, dict[str, Any]],
+    registry: Any,
+    *,
+    depth: int | None = None,
+    dependents: bool = False,
+    neighbours: Neighbours | None = None,
+) -> Lineage:
+    """The graph of `name` from cards already read (CardFacts by name, front matter by card
+    path); a caller drawing many graphs also passes `upstream_links` or `reverse_links` of the
+    cards, so that both are computed once."""
+    graph = Lineage(root=name)
+    if neighbours is None:
+        neighbours = reverse_links(cards) if dependents else upstream_links(cards)
+    _visit(graph, name, [], neighbours, depth, dependents)
+    for node in list(graph.nodes):
+        graph.nodes[node] = _node(node, cards, data, registry)
+    if not dependents:
+        _add_external(graph, cards, data)
+    return graph
+
+
+def _card_data(inventory: Any, paths: list[str]) -> dict[str, dict[str, Any]]:
+    found = {}
+    for path, content in inventory.source.read(paths, lambda _: 1024 * 1024).items():
+        if isinstance(content, bytes):
+            try:
+                found[path] = parse_card(decode_text(content, path), path).data
+            except InputError:
+                continue
+    return found
+
+
+def upstream_links(cards: dict[str, Any]) -> Neighbours:
+    """What each artifact was built from. An eval card's `model` link points back at the model
+    whose card already links the eval log, so it is not followed upstream (no false cycle)."""
+    return {
+        name: [(link.field, link.target) for link in card.links if not (card.kind == "eval" and link.field.startswith("model"))]
+        for name, card in cards.items()
+    }
+
+
+def reverse_links(cards: dict[str, Any]) -> Neighbours:
+    reverse: dict[str, list[tuple[str, str]]] = {}
+    for name, card in cards.items():
+        for link in card.links:
+            reverse.setdefault(link.target, []).append((link.field, name))
+    return reverse
+
+
+def _visit(
+    graph: Lineage, name: str, path: list[str], neighbours: dict[str, list[tuple[str, str]]], depth: int | None, dependents: bool
+) -> None:
+    graph.nodes.setdefault(name, {})
+    if depth is not None and len(path) >= depth:
+        return
+    for field_path, other in neighbours.get(name, []):
+        relation = RELATIONS.get(field_path.split(".")[0].split("[")[0], "links to")
+        edge = {"from": other, "to": name, "relation": relation} if dependents else {"from": name, "to": other, "relation": relation}
+        if edge not in graph.edges:
+            graph.edges.append(edge)
+        if other in path or other == name:
+            cycle = [*path[path.index(other) :], name, other] if other in path else [name, other]
+            if cycle not in graph.cycles:
+                graph.cycles.append(cycle)
+            continue
+        if other not in graph.nodes:
+            _visit(graph, other, [*path, name], neighbours, depth, dependents)
+
+
+def _node(name: str, cards: dict[str, Any], data: dict[str, dict[str, Any]], registry: Any) -> dict[str, Any]:
+    card = cards.get(name)
+    state = registry.artifact(name)
+    latest = state.latest if state else None
+    facts = data.get(card.path, {}) if card else {}
+    return {
+        "name": name,
+        "kind": card.kind if card else "missing",
+        "card": card.path if card else None,
+        "version": latest.version if latest else None,
+        "license": facts.get("license"),
+        "deprecated": bool(state and state.deprecation),
+    }
+
+
+def _add_external(graph: Lineage, cards: dict[str, Any], data: dict[str, dict[str, Any]]) -> None:
+    """Code commits and links by URI: leaves of the graph, with what pins them."""
+    for name in [node for node in graph.nodes if node in cards]:
+        facts = data.get(cards[name].path, {})
+        commit = (facts.get("environment") or {}).get("code_commit") if isinstance(facts.get("environment"), dict) else None
+        if isinstance(commit, str):
+            node = f"commit:{commit[:12]}"
+            graph.nodes[node] = {"name": node, "kind": "code", "commit": commit}
+            graph.edges.append({"from": name, "to": node, "relation": "built by code"})
+        for key in ("training_data", "sources"):
+            for entry in facts.get(key) or []:
+                if isinstance(entry, dict) and entry.get("uri"):
+                    node = str(entry["uri"])
+                    graph.nodes[node] = {
+                        "name": node,
+                        "kind": "external",
+                        "pinned_by": entry.get("sha256") or entry.get("revision"),
+                        "license": entry.get("license"),
+                    }
+                    graph.edges.append({"from": name, "to": node, "relation": RELATIONS[key]})
+
+
+def render_lineage(graph: Lineage, style: str) -> str:
+    if style == "mermaid":
+        ids = {name: f"n{index}" for index, name in enumerate(graph.nodes)}
+        lines = ["```mermaid", "graph LR"]
+        lines += [f'  {ids[name]}["{_label(node)}"]' for name, node in graph.nodes.items()]
+        lines += [
+            f"  {ids[edge['from']]} -->|{edge['relation']}| {ids[edge['to']]}"
+            for edge in graph.edges
+            if edge["from"] in ids and edge["to"] in ids
+        ]
+        return "\n".join([*lines, "```"]) + "\n"
+    if style == "dot":
+        lines = ["digraph lineage {", "  rankdir=LR;"]
+        lines += [f'  "{name}" [label="{_label(node)}"];' for name, node in graph.nodes.items()]
+        lines += [f'  "{edge["from"]}" -> "{edge["to"]}" [label="{edge["relation"]}"];' for edge in graph.edges]
+        return "\n".join([*lines, "}"]) + "\n"
+    lines = [_label(graph.nodes[graph.root])]
+    lines += [f"  {edge['from']} —{edge['relation']}→ {_label(graph.nodes.get(edge['to'], {'name': edge['to']}))}" for edge in graph.edges]
+    lines += [f"  CYCLE: {' → '.join(cycle)}" for cycle in graph.cycles]
+    return "\n".join(lines) + "\n"
+
+
+def _label(node: dict[str, Any]) -> str:
+    details = [str(node[key]) for key in ("kind", "license") if node.get(key)]
+    if node.get("version"):
+        details.insert(1, f"v{node['version']}")
+    if node.get("deprecated"):
+        details.append("deprecated")
+    text = f"{node['name']} ({', '.join(details)})" if details else str(node["name"])
+    return text.replace('"', "'")
