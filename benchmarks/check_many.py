@@ -20,7 +20,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from testing.cards import dataset_fields, eval_fields, model_fields, write_card
 from testing.repos import commit_all, make_repo, track
-from testing.timing import benchmark_arguments, benchmark_repo, command_seconds, median_command_seconds
+from testing.timing import (
+    benchmark_arguments,
+    benchmark_repo,
+    command_seconds,
+    median_command_seconds,
+)
 
 BUDGET_SECONDS = 0.5
 
@@ -36,7 +41,9 @@ def build(repo: Path, artifacts: int) -> None:
     )
     outs = track(repo, {path: artifact_bytes(name) for _, path, name in plan})
     for kind, path, name in plan:
-        write_card(repo, kind, name, path, outs[path], fields_for(kind, int(name[1:]), datasets, models))
+        write_card(
+            repo, kind, name, path, outs[path], fields_for(kind, int(name[1:]), datasets, models)
+        )
     commit_all(repo, f"{artifacts} artifacts")
 
 
@@ -51,15 +58,22 @@ def fields_for(kind: str, number: int, datasets: int, models: int) -> dict[str, 
     if kind == "model":
         return model_fields(f"d{number % datasets:04}")
     model = f"m{number % models:04}"
-    return eval_fields(model, f"d{number % datasets:04}", hashlib.sha256(artifact_bytes(model)).hexdigest())
+    return eval_fields(
+        model, f"d{number % datasets:04}", hashlib.sha256(artifact_bytes(model)).hexdigest()
+    )
 
 
 def main() -> int:
     parser = benchmark_arguments(__doc__)
-    parser.add_argument("--artifacts", type=int, default=1000, help="number of artifacts to generate")
+    parser.add_argument(
+        "--artifacts", type=int, default=1000, help="number of artifacts to generate"
+    )
     args = parser.parse_args()
     with benchmark_repo(
-        args.keep, "gitckpt-bench-", f"{args.artifacts} artifacts", lambda repo: build(make_repo(repo), args.artifacts)
+        args.keep,
+        "gitckpt-bench-",
+        f"{args.artifacts} artifacts",
+        lambda repo: build(make_repo(repo), args.artifacts),
     ) as repo:
         check = [sys.executable, "-m", "gitckpt", "check", "--all"]
         dvc_status = [sys.executable, "-m", "dvc", "status"]
@@ -68,7 +82,9 @@ def main() -> int:
         warm = median_command_seconds(check, repo, args.runs)
         dvc = median_command_seconds(dvc_status, repo, args.runs)
         print(f"git ckpt check --all, cold:  {cold:7.3f} s")
-        print(f"git ckpt check --all, warm:  {warm:7.3f} s  (median of {args.runs}; budget {BUDGET_SECONDS} s)")
+        print(
+            f"git ckpt check --all, warm:  {warm:7.3f} s  (median of {args.runs}; budget {BUDGET_SECONDS} s)"
+        )
         print(f"dvc status:                  {dvc:7.3f} s  (median of {args.runs})")
         print(f"ratio warm check / dvc status: {warm / dvc:.3f}×  (budget ≤ 1.0×)")
         print(f"ratio cold / warm check:       {cold / warm:.1f}×")

@@ -50,7 +50,9 @@ def add_once(workdir: Path, source: Path, tool: str, attempt: int) -> float:
     repo = make_repo(workdir / f"{tool}-{attempt}")
     shutil.copyfile(source, repo / "weights.dat")
     command = (
-        ["git", "ckpt", "add", "weights.dat", "--kind", "model"] if tool == "gitckpt" else [str(BIN / "dvc"), "add", "-q", "weights.dat"]
+        ["git", "ckpt", "add", "weights.dat", "--kind", "model"]
+        if tool == "gitckpt"
+        else [str(BIN / "dvc"), "add", "-q", "weights.dat"]
     )
     elapsed = command_seconds(command, repo)
     shutil.rmtree(repo)
@@ -61,7 +63,9 @@ def complete_card(repo: Path, md5: str, size: int) -> None:
     """Replace the scaffold with a complete card, so the check measures a clean artifact."""
     fields = model_fields("unused")
     external = {"uri": "generated://benchmark", "revision": "1"}
-    fields["training_data"] = [{**external, "license": "CC0-1.0", "summary": "Random bytes.", "role": "train"}]
+    fields["training_data"] = [
+        {**external, "license": "CC0-1.0", "summary": "Random bytes.", "role": "train"}
+    ]
     fields["evaluation"][0]["dataset"] = {**external, "split": "test"}
     write_card(repo, "model", "weights", "weights.dat", {"md5": md5, "size": size}, fields)
 
@@ -78,16 +82,22 @@ def in_process_check(repo: Path, runs: int) -> tuple[float, float]:
 
 
 def speedup(label: str, cold: float, warm: float, budget: str) -> None:
-    print(f"{label:<46} {cold:8.3f} s vs {warm:8.3f} s   warm is {cold / warm:6.1f}× faster{budget}")
+    print(
+        f"{label:<46} {cold:8.3f} s vs {warm:8.3f} s   warm is {cold / warm:6.1f}× faster{budget}"
+    )
 
 
 def report(label: str, ours: float, theirs: float, budget: str) -> None:
-    print(f"{label:<46} {ours:8.3f} s vs {theirs:8.3f} s   ratio {ours / theirs:6.3f}×   (budget {budget})")
+    print(
+        f"{label:<46} {ours:8.3f} s vs {theirs:8.3f} s   ratio {ours / theirs:6.3f}×   (budget {budget})"
+    )
 
 
 def main() -> int:
     parser = benchmark_arguments(__doc__, runs=3, runs_help="runs per measurement")
-    parser.add_argument("--size-mib", type=int, default=2048, help="size of the generated checkpoint")
+    parser.add_argument(
+        "--size-mib", type=int, default=2048, help="size of the generated checkpoint"
+    )
     args = parser.parse_args()
     workdir = args.keep or Path(tempfile.mkdtemp(prefix="gitckpt-hash-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
@@ -97,14 +107,23 @@ def main() -> int:
         generate(source, args.size_mib)
     source.read_bytes() if args.size_mib <= 4096 else None  # into the page cache
 
-    ours, md5sum = interleaved_medians(lambda: digest_file(source), lambda: run_command(["md5sum", str(source)], workdir), args.runs)
+    ours, md5sum = interleaved_medians(
+        lambda: digest_file(source),
+        lambda: run_command(["md5sum", str(source)], workdir),
+        args.runs,
+    )
     report("md5+sha256 one pass vs md5sum", ours, md5sum, "≤ 1.1×")
 
     gitckpt_add, dvc_add = [], []
     for attempt in range(args.runs):
         dvc_add.append(add_once(workdir, source, "dvc", attempt))
         gitckpt_add.append(add_once(workdir, source, "gitckpt", attempt))
-    report("git ckpt add vs dvc add", statistics.median(gitckpt_add), statistics.median(dvc_add), "≤ 1.0×")
+    report(
+        "git ckpt add vs dvc add",
+        statistics.median(gitckpt_add),
+        statistics.median(dvc_add),
+        "≤ 1.0×",
+    )
 
     shutil.rmtree(workdir / "check", ignore_errors=True)
     repo = make_repo(workdir / "check")

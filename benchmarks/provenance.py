@@ -24,7 +24,9 @@ BUDGET_SECONDS = 1.0
 
 def card_text(name: str, revision: int) -> bytes:
     out = {"md5": "0" * 32, "size": 1}
-    front_matter = card_front_matter("dataset", name, f"data/{name}/part.csv", out, dataset_fields(), b"x")
+    front_matter = card_front_matter(
+        "dataset", name, f"data/{name}/part.csv", out, dataset_fields(), b"x"
+    )
     front_matter["version"] = f"1.0.{revision}"
     return render_card(front_matter, f"Revision {revision} of {name}.").encode()
 
@@ -46,14 +48,22 @@ def fast_import_stream(commits: int, artifacts: int) -> bytes:
 
 def build(repo: Path, commits: int, artifacts: int) -> None:
     make_repo(repo, with_dvc=False)
-    subprocess.run(["git", "fast-import", "--quiet"], cwd=repo, input=fast_import_stream(commits, artifacts), check=True, env=clean_env())
+    subprocess.run(
+        ["git", "fast-import", "--quiet"],
+        cwd=repo,
+        input=fast_import_stream(commits, artifacts),
+        check=True,
+        env=clean_env(),
+    )
     subprocess.run(["git", "checkout", "-q", "-f", "main"], cwd=repo, check=True, env=clean_env())
 
 
 def main() -> int:
     parser = benchmark_arguments(__doc__)
     parser.add_argument("--commits", type=int, default=10_000, help="commits to generate")
-    parser.add_argument("--artifacts", type=int, default=100, help="artifacts the commits touch in turn")
+    parser.add_argument(
+        "--artifacts", type=int, default=100, help="artifacts the commits touch in turn"
+    )
     args = parser.parse_args()
     with benchmark_repo(
         args.keep,
@@ -66,11 +76,20 @@ def main() -> int:
         log = [sys.executable, "-m", "gitckpt", "log", name, "--json"]
         run_command(log, repo)  # warm the card cache once, as any earlier command would
         ours = median_command_seconds(log, repo, args.runs)
-        git_log = median_command_seconds(["git", "log", "--follow", "--format=%H %an %s", "--", card], repo, args.runs)
-        count = len(
-            subprocess.run(["git", "log", "--follow", "--format=%H", "--", card], cwd=repo, capture_output=True, text=True).stdout.split()
+        git_log = median_command_seconds(
+            ["git", "log", "--follow", "--format=%H %an %s", "--", card], repo, args.runs
         )
-        print(f"git ckpt log {name}:           {ours:7.3f} s   (budget {BUDGET_SECONDS} s; {count} commits listed)")
+        count = len(
+            subprocess.run(
+                ["git", "log", "--follow", "--format=%H", "--", card],
+                cwd=repo,
+                capture_output=True,
+                text=True,
+            ).stdout.split()
+        )
+        print(
+            f"git ckpt log {name}:           {ours:7.3f} s   (budget {BUDGET_SECONDS} s; {count} commits listed)"
+        )
         print(f"git log --follow -- {card}: {git_log:7.3f} s")
         print(f"ratio git ckpt log / git log --follow: {ours / git_log:.2f}×")
         return 0 if ours <= BUDGET_SECONDS else 1

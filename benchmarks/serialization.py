@@ -52,12 +52,40 @@ def data_pkl(tensors: int, numel: int) -> bytes:
     OrderedDict whose values are `_rebuild_tensor_v2(storage, offset, size, stride,
     requires_grad, hooks)` calls, each storage a persistent id ('storage', torch.FloatStorage,
     key, 'cpu', numel) that torch resolves to the member archive/data/<key>."""
-    parts = [b"\x80\x02", global_("collections", "OrderedDict"), b")R", b"("]  # PROTO 2; OrderedDict(); MARK for SETITEMS
+    parts = [
+        b"\x80\x02",
+        global_("collections", "OrderedDict"),
+        b")R",
+        b"(",
+    ]  # PROTO 2; OrderedDict(); MARK for SETITEMS
     for key in range(tensors):
-        storage = b"(" + text("storage") + global_("torch", "FloatStorage") + text(str(key)) + text("cpu") + integer(numel) + b"tQ"
+        storage = (
+            b"("
+            + text("storage")
+            + global_("torch", "FloatStorage")
+            + text(str(key))
+            + text("cpu")
+            + integer(numel)
+            + b"tQ"
+        )
         hooks = global_("collections", "OrderedDict") + b")R"
-        arguments = b"(" + storage + b"K\x00" + integer(numel) + b"\x85" + b"K\x01\x85" + b"\x89" + hooks + b"t"
-        parts += [text(f"layers.{key}.weight"), global_("torch._utils", "_rebuild_tensor_v2"), arguments, b"R"]
+        arguments = (
+            b"("
+            + storage
+            + b"K\x00"
+            + integer(numel)
+            + b"\x85"
+            + b"K\x01\x85"
+            + b"\x89"
+            + hooks
+            + b"t"
+        )
+        parts += [
+            text(f"layers.{key}.weight"),
+            global_("torch._utils", "_rebuild_tensor_v2"),
+            arguments,
+            b"R",
+        ]
     return b"".join([*parts, b"u", b"."])  # SETITEMS, STOP
 
 
@@ -91,7 +119,9 @@ def build_safetensors(path: Path, total: int, tensors: int) -> None:
     each = total // tensors
     buffer = np.frombuffer(storage_block(each), dtype=np.uint8)
     specs = {
-        f"layers.{key}.weight": TensorSpec(dtype="float32", shape=[each // 4], data_ptr=buffer.ctypes.data, data_len=each)
+        f"layers.{key}.weight": TensorSpec(
+            dtype="float32", shape=[each // 4], data_ptr=buffer.ctypes.data, data_len=each
+        )
         for key in range(tensors)
     }
     serialize_file(specs, str(path), metadata={"format": "pt"})
@@ -118,7 +148,9 @@ def pickle_members_size(path: Path) -> int:
 
 
 def report(label: str, ours: float, theirs: float, reference: str) -> None:
-    print(f"{label:<34} {ours * 1000:9.2f} ms vs {theirs * 1000:9.2f} ms {reference:<26} ratio {ours / theirs:6.3f}×")
+    print(
+        f"{label:<34} {ours * 1000:9.2f} ms vs {theirs * 1000:9.2f} ms {reference:<26} ratio {ours / theirs:6.3f}×"
+    )
 
 
 def reads(label: str, read: int, size: int) -> str:
@@ -127,8 +159,12 @@ def reads(label: str, read: int, size: int) -> str:
 
 def main() -> int:
     parser = benchmark_arguments(__doc__, runs=5, runs_help="runs per measurement")
-    parser.add_argument("--size-mib", type=int, default=2048, help="size of each generated checkpoint")
-    parser.add_argument("--tensors", type=int, default=256, help="tensors (storages) in each checkpoint")
+    parser.add_argument(
+        "--size-mib", type=int, default=2048, help="size of each generated checkpoint"
+    )
+    parser.add_argument(
+        "--tensors", type=int, default=256, help="tensors (storages) in each checkpoint"
+    )
     args = parser.parse_args()
     workdir = args.keep or Path(tempfile.mkdtemp(prefix="gitckpt-serialization-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
@@ -157,22 +193,32 @@ def main() -> int:
             return list(opened.keys())
 
     findings, scanned = gitckpt_pickle(), picklescan()
-    print(f"{torch_zip.name}: {torch_zip.stat().st_size:,} bytes, data.pkl {pickle_members_size(torch_zip):,} bytes")
-    print(f"  GC701 findings: {len(findings)}; picklescan: {scanned.issues_count} dangerous globals in {scanned.scanned_files} pickles")
+    print(
+        f"{torch_zip.name}: {torch_zip.stat().st_size:,} bytes, data.pkl {pickle_members_size(torch_zip):,} bytes"
+    )
+    print(
+        f"  GC701 findings: {len(findings)}; picklescan: {scanned.issues_count} dangerous globals in {scanned.scanned_files} pickles"
+    )
     ours, theirs = interleaved_medians(gitckpt_pickle, picklescan, args.runs)
     report("GC701 check_pickle", ours, theirs, "picklescan scan_file_path")
     zip_size = torch_zip.stat().st_size
     ours_read = bytes_read(gitckpt_pickle)
-    print(f"  read: {reads('GC701', ours_read, zip_size)}; {reads('picklescan', bytes_read(picklescan), zip_size)}")
+    print(
+        f"  read: {reads('GC701', ours_read, zip_size)}; {reads('picklescan', bytes_read(picklescan), zip_size)}"
+    )
 
     st_size = safetensors.stat().st_size
     with safetensors.open("rb") as handle:
         (header_length,) = struct.unpack("<Q", handle.read(8))
-    print(f"{safetensors.name}: {st_size:,} bytes, header {header_length:,} bytes; GC702 problem: {gitckpt_safetensors()}")
+    print(
+        f"{safetensors.name}: {st_size:,} bytes, header {header_length:,} bytes; GC702 problem: {gitckpt_safetensors()}"
+    )
     ours, theirs = interleaved_medians(gitckpt_safetensors, library_open, args.runs)
     report("GC702 safetensors_problem", ours, theirs, "safetensors.safe_open")
     st_read = bytes_read(gitckpt_safetensors)
-    print(f"  read: {reads('GC702', st_read, st_size)}; the library maps the file instead of reading it")
+    print(
+        f"  read: {reads('GC702', st_read, st_size)}; the library maps the file instead of reading it"
+    )
     if not args.keep:
         shutil.rmtree(workdir)
     within = ours_read <= READ_BUDGET * zip_size and st_read <= READ_BUDGET * st_size

@@ -49,7 +49,9 @@ def step(title: str) -> None:
 def sh(repo: Path, *args: str, ok: bool = True, show: int = 40) -> subprocess.CompletedProcess[str]:
     """Run a command in the demo repository, echo it and (up to `show` lines of) its output."""
     print(f"$ {' '.join(args)}", flush=True)
-    completed = subprocess.run(list(args), cwd=repo, capture_output=True, text=True, env=ENV, check=False)
+    completed = subprocess.run(
+        list(args), cwd=repo, capture_output=True, text=True, env=ENV, check=False
+    )
     lines = (completed.stdout + completed.stderr).rstrip().splitlines()
     for line in lines[:show]:
         print(f"  {line}")
@@ -70,7 +72,9 @@ def make_points(rng: random.Random, count: int) -> list[tuple[float, float, int]
     return points
 
 
-def train(points: list[tuple[float, float, int]], epochs: int, learning_rate: float, rng: random.Random) -> list[float]:
+def train(
+    points: list[tuple[float, float, int]], epochs: int, learning_rate: float, rng: random.Random
+) -> list[float]:
     weights = [0.0, 0.0, 0.0]
     order = list(range(len(points)))
     for _ in range(epochs):
@@ -78,7 +82,11 @@ def train(points: list[tuple[float, float, int]], epochs: int, learning_rate: fl
         for index in order:
             x1, x2, label = points[index]
             error = predict(weights, x1, x2) - label
-            weights = [weights[0] - learning_rate * error * x1, weights[1] - learning_rate * error * x2, weights[2] - learning_rate * error]
+            weights = [
+                weights[0] - learning_rate * error * x1,
+                weights[1] - learning_rate * error * x2,
+                weights[2] - learning_rate * error,
+            ]
     return weights
 
 
@@ -89,7 +97,9 @@ def predict(weights: list[float], x1: float, x2: float) -> float:
 def wilson_interval(successes: int, total: int, z: float = 1.959964) -> tuple[float, float]:
     phat = successes / total
     centre = (phat + z * z / (2 * total)) / (1 + z * z / total)
-    half = z * math.sqrt(phat * (1 - phat) / total + z * z / (4 * total * total)) / (1 + z * z / total)
+    half = (
+        z * math.sqrt(phat * (1 - phat) / total + z * z / (4 * total * total)) / (1 + z * z / total)
+    )
     return round(centre - half, 4), round(centre + half, 4)
 
 
@@ -105,7 +115,9 @@ def safetensors_bytes(weights: list[float]) -> bytes:
     return struct.pack("<Q", len(encoded)) + encoded + struct.pack("<3f", *weights)
 
 
-def seeded_points() -> tuple[random.Random, list[tuple[float, float, int]], list[tuple[float, float, int]]]:
+def seeded_points() -> tuple[
+    random.Random, list[tuple[float, float, int]], list[tuple[float, float, int]]
+]:
     """The same train and test points on every run, and the generator, ready to train with."""
     rng = random.Random(SEED)
     return rng, make_points(rng, 2000), make_points(rng, 500)
@@ -122,19 +134,33 @@ def generate_project(repo: Path) -> dict[str, Any]:
 
 
 def train_model(
-    repo: Path, rng: random.Random, train_points: list[tuple[float, float, int]], test_points: list[tuple[float, float, int]], epochs: int
+    repo: Path,
+    rng: random.Random,
+    train_points: list[tuple[float, float, int]],
+    test_points: list[tuple[float, float, int]],
+    epochs: int,
 ) -> dict[str, Any]:
     """Train, write the checkpoint and the per-example evaluation log; the test accuracy and its interval."""
     weights = train(train_points, epochs=epochs, learning_rate=0.05, rng=rng)
     (repo / "models").mkdir(exist_ok=True)
     (repo / "models/blobs-linear.safetensors").write_bytes(safetensors_bytes(weights))
-    results = [(index, int(predict(weights, x1, x2) >= 0.5) == label) for index, (x1, x2, label) in enumerate(test_points)]
+    results = [
+        (index, int(predict(weights, x1, x2) >= 0.5) == label)
+        for index, (x1, x2, label) in enumerate(test_points)
+    ]
     (repo / "evals").mkdir(exist_ok=True)
     with (repo / "evals/blobs-linear-test.jsonl").open("w") as handle:
-        handle.writelines(json.dumps({"id": index, "correct": correct}) + "\n" for index, correct in results)
+        handle.writelines(
+            json.dumps({"id": index, "correct": correct}) + "\n" for index, correct in results
+        )
     correct = sum(1 for _, ok in results if ok)
     low, high = wilson_interval(correct, len(results))
-    return {"accuracy": round(correct / len(results), 4), "n": len(results), "low": low, "high": high}
+    return {
+        "accuracy": round(correct / len(results), 4),
+        "n": len(results),
+        "low": low,
+        "high": high,
+    }
 
 
 def fill_card(path: Path, facts: dict[str, Any], body: str) -> None:
@@ -162,7 +188,10 @@ REDISTRIBUTION = {
     "use_restrictions": [],
     "export_controls": "none known",
 }
-CONTRIBUTORS = [{"name": "Ada Researcher", "roles": ["trained", "evaluated"]}, {"name": "Grace Reviewer", "roles": ["reviewed"]}]
+CONTRIBUTORS = [
+    {"name": "Ada Researcher", "roles": ["trained", "evaluated"]},
+    {"name": "Grace Reviewer", "roles": ["reviewed"]},
+]
 CONTACT = "blob-lab@example.org"
 LOCKFILE = "sha256:5f3c1b2a9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d9c8b7a6f5e4d3c2b"
 
@@ -179,9 +208,15 @@ def dataset_facts() -> dict[str, Any]:
             }
         ],
         "collection": f"Generated by demo/tour.py with random.Random({SEED}); no real-world collection.",
-        "preprocessing": ["Rounded coordinates to 5 decimal places.", "Train and test drawn independently from the same generator."],
+        "preprocessing": [
+            "Rounded coordinates to 5 decimal places.",
+            "Train and test drawn independently from the same generator.",
+        ],
         "splits": {"train": 2000, "test": 500},
-        "personal_data": {"contains": False, "handling": "Synthetic: no record describes a person."},
+        "personal_data": {
+            "contains": False,
+            "handling": "Synthetic: no record describes a person.",
+        },
         "license": "CC-BY-4.0",
         "redistribution": REDISTRIBUTION,
         "intended_use": ["Teaching and testing ML release tooling."],
@@ -207,12 +242,26 @@ def dataset_facts() -> dict[str, Any]:
 def model_facts(metrics: dict[str, Any], checkpoint_sha256: str) -> dict[str, Any]:
     return {
         "description": "Logistic regression separating the two blobs of the blobs dataset; a stand-in for a real checkpoint.",
-        "architecture": {"family": "logistic-regression", "parameters": 3, "details": "2 weights and a bias, float32"},
+        "architecture": {
+            "family": "logistic-regression",
+            "parameters": 3,
+            "details": "2 weights and a bias, float32",
+        },
         "base_model": None,
-        "hyperparameters": {"optimizer": "sgd", "learning_rate": 0.05, "epochs": 5, "batch_size": 1},
+        "hyperparameters": {
+            "optimizer": "sgd",
+            "learning_rate": 0.05,
+            "epochs": 5,
+            "batch_size": 1,
+        },
         "seeds": {"data": SEED, "training": SEED},
         "training_data": [
-            {"artifact": "blobs", "license": "CC-BY-4.0", "summary": "The train split of the blobs dataset.", "role": "train"}
+            {
+                "artifact": "blobs",
+                "license": "CC-BY-4.0",
+                "summary": "The train split of the blobs dataset.",
+                "role": "train",
+            }
         ],
         "preprocessing": ["None: raw coordinates."],
         "compute": {
@@ -245,7 +294,12 @@ def model_facts(metrics: dict[str, Any], checkpoint_sha256: str) -> dict[str, An
                 "metric": "accuracy",
                 "value": metrics["accuracy"],
                 "n": metrics["n"],
-                "confidence_interval": {"low": metrics["low"], "high": metrics["high"], "level": 0.95, "method": "wilson"},
+                "confidence_interval": {
+                    "low": metrics["low"],
+                    "high": metrics["high"],
+                    "level": 0.95,
+                    "method": "wilson",
+                },
                 "log": {"artifact": "blobs-linear-test"},
                 "checkpoint_sha256": checkpoint_sha256,
             }
@@ -268,7 +322,12 @@ def eval_facts(metrics: dict[str, Any], checkpoint_sha256: str) -> dict[str, Any
                 "metric": "accuracy",
                 "value": metrics["accuracy"],
                 "n": metrics["n"],
-                "confidence_interval": {"low": metrics["low"], "high": metrics["high"], "level": 0.95, "method": "wilson"},
+                "confidence_interval": {
+                    "low": metrics["low"],
+                    "high": metrics["high"],
+                    "level": 0.95,
+                    "method": "wilson",
+                },
             }
         ],
         "limitations": [
@@ -303,7 +362,10 @@ def edit_card(path: Path, old: str, new: str) -> None:
 def sign_as_ada(repo: Path) -> Path:
     """A fresh SSH key for the demo's researcher, configured for this repository only."""
     key = repo.parent / f"{repo.name}-ada-key"
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "ada@example.org", "-f", str(key)], check=True)
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "ada@example.org", "-f", str(key)],
+        check=True,
+    )
     subprocess.run(["git", "config", "user.signingkey", str(key)], cwd=repo, check=True, env=ENV)
     public = key.with_name(key.name + ".pub").read_text().strip()
     (repo / ".gitckpt/allowed_signers").write_text(f"ada@example.org {public}\n")
@@ -314,7 +376,9 @@ def demo_directory() -> Path:
     if os.environ.get("DEMO_DIR"):
         path = Path(os.environ["DEMO_DIR"]).resolve()
         if path.exists() and any(path.iterdir()):
-            raise SystemExit(f"demo: DEMO_DIR {path} exists and is not empty; choose another or remove it")
+            raise SystemExit(
+                f"demo: DEMO_DIR {path} exists and is not empty; choose another or remove it"
+            )
         path.mkdir(parents=True, exist_ok=True)
         return path
     return Path(tempfile.mkdtemp(prefix="gitckpt-demo-"))
@@ -330,13 +394,17 @@ def main() -> int:
     sh(repo, "git", "add", "train.py", "evaluate.py")
     sh(repo, "git", "commit", "-q", "-m", "Training and evaluation code")
     metrics = generate_project(repo)
-    print(f"  train.py generated data/blobs.csv, trained models/blobs-linear.safetensors (test accuracy {metrics['accuracy']})")
+    print(
+        f"  train.py generated data/blobs.csv, trained models/blobs-linear.safetensors (test accuracy {metrics['accuracy']})"
+    )
 
     step("2. Set the repository up for gitckpt: DVC, policy, pre-commit hook")
     sh(repo, "git", "ckpt", "init")
     sh(repo, "pre-commit", "install")
 
-    step("3. Track each artifact: DVC pointer, md5 and sha256 in one read, a pre-filled card, all staged")
+    step(
+        "3. Track each artifact: DVC pointer, md5 and sha256 in one read, a pre-filled card, all staged"
+    )
     sh(repo, "git", "ckpt", "add", "data/blobs.csv", "--kind", "dataset", "--name", "blobs")
     sh(repo, "git", "ckpt", "add", "models/blobs-linear.safetensors", "--kind", "model")
     sh(repo, "git", "ckpt", "add", "evals/blobs-linear-test.jsonl", "--kind", "eval")
@@ -362,13 +430,28 @@ def main() -> int:
 
     step("5. Commit before the cards are filled in: the hook refuses")
     sh(repo, "git", "add", "-A")
-    refused = sh(repo, "git", "commit", "-q", "-m", "Add blobs dataset, model and evaluation", ok=False, show=16)
+    refused = sh(
+        repo,
+        "git",
+        "commit",
+        "-q",
+        "-m",
+        "Add blobs dataset, model and evaluation",
+        ok=False,
+        show=16,
+    )
     if refused.returncode == 0:
-        raise SystemExit("demo: the incomplete cards were committed; the hook should have refused them")
+        raise SystemExit(
+            "demo: the incomplete cards were committed; the hook should have refused them"
+        )
 
     step("6. Fill in the cards (what a researcher writes), then check")
     checkpoint_sha256 = card_field(repo / "models/blobs-linear.card.md", "checkpoint", "sha256")
-    fill_card(repo / "data/blobs.card.md", dataset_facts(), "# blobs\n\nA synthetic two-blob dataset for tooling demos.\n")
+    fill_card(
+        repo / "data/blobs.card.md",
+        dataset_facts(),
+        "# blobs\n\nA synthetic two-blob dataset for tooling demos.\n",
+    )
     fill_card(
         repo / "models/blobs-linear.card.md",
         model_facts(metrics, checkpoint_sha256),
@@ -380,8 +463,21 @@ def main() -> int:
         eval_facts(metrics, checkpoint_sha256),
         "# blobs-linear-test\n\nOne JSON line per test point.\n",
     )
-    print("  The results are recorded from the stage, not typed: values, bootstrap intervals, the bytes the stage ran on")
-    sh(repo, "git", "ckpt", "eval", "record", "blobs-linear-test", "--stage", "evaluate", "--samples", "evals/samples.jsonl")
+    print(
+        "  The results are recorded from the stage, not typed: values, bootstrap intervals, the bytes the stage ran on"
+    )
+    sh(
+        repo,
+        "git",
+        "ckpt",
+        "eval",
+        "record",
+        "blobs-linear-test",
+        "--stage",
+        "evaluate",
+        "--samples",
+        "evals/samples.jsonl",
+    )
     sh(repo, "git", "ckpt", "check")
 
     step("7. Commit again: the hook accepts")
@@ -405,28 +501,89 @@ def main() -> int:
     key = sign_as_ada(repo)
     sh(repo, "git", "add", ".gitckpt/allowed_signers")
     sh(repo, "git", "commit", "-q", "-m", "Allow Ada to sign releases")
-    refused = sh(repo, "git", "ckpt", "tag", "blobs-linear", "--sign", "-m", "First release of the blobs classifier", ok=False)
+    refused = sh(
+        repo,
+        "git",
+        "ckpt",
+        "tag",
+        "blobs-linear",
+        "--sign",
+        "-m",
+        "First release of the blobs classifier",
+        ok=False,
+    )
     if refused.returncode == 0:
         raise SystemExit("demo: the release gate should have refused the unconfirmed checklist")
     sh(repo, "git", "ckpt", "checklist", "blobs-linear")
     for item in CHECKLIST_ITEMS:
-        sh(repo, "git", "ckpt", "checklist", "blobs-linear", "--confirm", item, "--note", "reviewed for the demo release")
+        sh(
+            repo,
+            "git",
+            "ckpt",
+            "checklist",
+            "blobs-linear",
+            "--confirm",
+            item,
+            "--note",
+            "reviewed for the demo release",
+        )
     sh(repo, "git", "commit", "-q", "-am", "Confirm the release checklist")
-    sh(repo, "git", "ckpt", "tag", "blobs-linear", "--sign", "-m", "First release of the blobs classifier")
+    sh(
+        repo,
+        "git",
+        "ckpt",
+        "tag",
+        "blobs-linear",
+        "--sign",
+        "-m",
+        "First release of the blobs classifier",
+    )
     sh(repo, "git", "ckpt", "promote", "blobs-linear@v0.1.0", "dev", "--sign")
     sh(repo, "git", "ckpt", "verify", "blobs-linear@v0.1.0", "--data")
     sh(repo, "git", "ckpt", "show", "blobs-linear@v0.1.0")
     sh(repo, "git", "ckpt", "ls")
-    sh(repo, "git", "ckpt", "search", "--kind", "model", "--stage", "dev", "--metric", "accuracy>=0.5")
+    sh(
+        repo,
+        "git",
+        "ckpt",
+        "search",
+        "--kind",
+        "model",
+        "--stage",
+        "dev",
+        "--metric",
+        "accuracy>=0.5",
+    )
     sh(repo, "git", "ckpt", "search", "logistic OR gaussian")
-    print("  The registry's metadata quality: honest gaps by field, stale cards, deprecated links, unsigned releases")
+    print(
+        "  The registry's metadata quality: honest gaps by field, stale cards, deprecated links, unsigned releases"
+    )
     sh(repo, "git", "ckpt", "audit")
     step("11. Provenance: who changed the model's card and bytes, and what it was built from")
     sh(repo, "git", "ckpt", "log", "blobs-linear")
     sh(repo, "git", "ckpt", "lineage", "blobs-linear")
     sh(repo, "git", "ckpt", "lineage", "blobs-linear", "--format", "mermaid")
-    sh(repo, "git", "ckpt", "attest", "blobs-linear@v0.1.0", "--sign", "-o", str(repo.parent / f"{repo.name}-blobs-linear.intoto.json"))
-    sh(repo, "git", "ckpt", "export", "blobs-linear@v0.1.0", "--format", "hf", "-o", str(repo.parent / f"{repo.name}-hub" / "README.md"))
+    sh(
+        repo,
+        "git",
+        "ckpt",
+        "attest",
+        "blobs-linear@v0.1.0",
+        "--sign",
+        "-o",
+        str(repo.parent / f"{repo.name}-blobs-linear.intoto.json"),
+    )
+    sh(
+        repo,
+        "git",
+        "ckpt",
+        "export",
+        "blobs-linear@v0.1.0",
+        "--format",
+        "hf",
+        "-o",
+        str(repo.parent / f"{repo.name}-hub" / "README.md"),
+    )
     sh(
         repo,
         "git",
@@ -442,31 +599,61 @@ def main() -> int:
     step("12. A pull request changes the model card: the review a reviewer sees")
     sh(repo, "git", "checkout", "-q", "-b", "relicense-model")
     edit_card(repo / "models/blobs-linear.card.md", "license: Apache-2.0", "license: CC-BY-NC-4.0")
-    edit_card(repo / "models/blobs-linear.card.md", "- Any decision about real data or people.", "- Any decision about people.")
+    edit_card(
+        repo / "models/blobs-linear.card.md",
+        "- Any decision about real data or people.",
+        "- Any decision about people.",
+    )
     sh(repo, "git", "commit", "-q", "-am", "Relicense the classifier for non-commercial use")
     sh(repo, "git", "ckpt", "diff", "main", "--format", "markdown", show=60)
     sh(repo, "git", "checkout", "-q", "main")
 
     step("13. A second release: the model trained for 20 epochs, its evaluation re-recorded")
     metrics = train_model(repo, *seeded_points(), epochs=20)
-    print(f"  train.py retrained models/blobs-linear.safetensors (test accuracy {metrics['accuracy']})")
+    print(
+        f"  train.py retrained models/blobs-linear.safetensors (test accuracy {metrics['accuracy']})"
+    )
     sh(repo, "git", "ckpt", "add", "models/blobs-linear.safetensors")
     sh(repo, "git", "ckpt", "add", "evals/blobs-linear-test.jsonl")
     sh(repo, "dvc", "repro", "-q", "evaluate")
-    sh(repo, "git", "ckpt", "eval", "record", "blobs-linear-test", "--stage", "evaluate", "--samples", "evals/samples.jsonl")
+    sh(
+        repo,
+        "git",
+        "ckpt",
+        "eval",
+        "record",
+        "blobs-linear-test",
+        "--stage",
+        "evaluate",
+        "--samples",
+        "evals/samples.jsonl",
+    )
     edit_card(repo / "models/blobs-linear.card.md", "epochs: 5", "epochs: 20")
     sh(repo, "git", "add", "-A")
     sh(repo, "git", "commit", "-q", "-m", "Train the classifier for 20 epochs")
     sh(repo, "git", "ckpt", "diff", "blobs-linear@v0.1.0", show=30)
     sh(repo, "git", "ckpt", "push")
-    sh(repo, "git", "ckpt", "tag", "blobs-linear", "--sign", "--bump", "minor", "-m", "Trained for 20 epochs")
+    sh(
+        repo,
+        "git",
+        "ckpt",
+        "tag",
+        "blobs-linear",
+        "--sign",
+        "--bump",
+        "minor",
+        "-m",
+        "Trained for 20 epochs",
+    )
     sh(repo, "git", "ckpt", "promote", "blobs-linear@v0.2.0", "dev", "--sign")
     sh(repo, "git", "ckpt", "history", "blobs-linear")
 
     step("14. The registry as a static site, for GitHub or GitLab Pages")
     site = repo.parent / f"{repo.name}-site"
     sh(repo, "git", "ckpt", "site", "-o", str(site), "--title", "Demo lab registry")
-    print(f"\nThe demo repository is at {repo} (signing key {key}): try `cd {repo} && git ckpt history`.")
+    print(
+        f"\nThe demo repository is at {repo} (signing key {key}): try `cd {repo} && git ckpt history`."
+    )
     print(f"Open the registry site: {(site / 'index.html').as_uri()}")
     return 0
 

@@ -4,12 +4,24 @@ numbers, the tag options and the shared help texts."""
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import Any, TypeAlias
+
+#: What `register(commands)` receives: the `git ckpt` subcommand table.
+Subcommands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
-def subparser(commands: argparse._SubParsersAction, name: str, summary: str, epilog: str) -> argparse.ArgumentParser:  # type: ignore[type-arg]
-    return commands.add_parser(  # type: ignore[no-any-return]
-        name, help=summary, description=summary, epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter
+def subparser(
+    commands: Subcommands,
+    name: str,
+    summary: str,
+    epilog: str,
+) -> argparse.ArgumentParser:
+    return commands.add_parser(
+        name,
+        help=summary,
+        description=summary,
+        epilog=epilog,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
 
 
@@ -29,17 +41,39 @@ def positive(text: str) -> int:
 
 
 def add_tag_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("-m", "--message", default="", help="what this release is; first line becomes the summary")
-    parser.add_argument("--sign", action="store_true", help="sign the tag with your SSH key (git config user.signingkey)")
-    parser.add_argument("--push", metavar="GIT_REMOTE", help="push the tag to this git remote (e.g. origin)")
+    parser.add_argument(
+        "-m", "--message", default="", help="what this release is; first line becomes the summary"
+    )
+    parser.add_argument(
+        "--sign",
+        action="store_true",
+        help="sign the tag with your SSH key (git config user.signingkey)",
+    )
+    parser.add_argument(
+        "--push", metavar="GIT_REMOTE", help="push the tag to this git remote (e.g. origin)"
+    )
     parser.add_argument("--json", action="store_true", help="print the tag and its record as JSON")
 
 
-def add_transfer(commands: argparse._SubParsersAction, name: str, summary: str, handler: Any) -> None:  # type: ignore[type-arg]
+def add_transfer(
+    commands: Subcommands,
+    name: str,
+    summary: str,
+    handler: Any,
+) -> None:
     parser = subparser(commands, name, summary, PUSH_EPILOG)
-    parser.add_argument("names", nargs="*", metavar="NAME", help="artifact names (default: every artifact)")
-    parser.add_argument("-r", "--remote", metavar="REMOTE", help="DVC remote to use (default: the configured default)")
-    parser.add_argument("--json", action="store_true", help="print the number of files moved as JSON")
+    parser.add_argument(
+        "names", nargs="*", metavar="NAME", help="artifact names (default: every artifact)"
+    )
+    parser.add_argument(
+        "-r",
+        "--remote",
+        metavar="REMOTE",
+        help="DVC remote to use (default: the configured default)",
+    )
+    parser.add_argument(
+        "--json", action="store_true", help="print the number of files moved as JSON"
+    )
     parser.set_defaults(handler=handler)
 
 

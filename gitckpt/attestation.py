@@ -37,19 +37,41 @@ def build_statement(repo: Repository, release: Release) -> dict[str, Any]:
     card_path = record["card"]["path"]
     card = _released_card(source, card_path)
     cards = _cards_by_name(source)
-    subjects = [ResourceDescriptor(name=name, digest={"sha256": sha256}).pb for name, sha256 in _subjects(record, card)]
+    subjects = [
+        ResourceDescriptor(name=name, digest={"sha256": sha256}).pb
+        for name, sha256 in _subjects(record, card)
+    ]
     provenance = provenance_pb2.Provenance()
     definition = provenance.build_definition
     definition.build_type = BUILD_TYPE
     definition.external_parameters.update(
-        _json({key: card.get(key) for key in ("architecture", "hyperparameters", "seeds", "preprocessing", "base_model")})
+        _json(
+            {
+                key: card.get(key)
+                for key in (
+                    "architecture",
+                    "hyperparameters",
+                    "seeds",
+                    "preprocessing",
+                    "base_model",
+                )
+            }
+        )
     )
-    definition.internal_parameters.update(_json({"compute": card.get("compute"), "environment": card.get("environment")}))
+    definition.internal_parameters.update(
+        _json({"compute": card.get("compute"), "environment": card.get("environment")})
+    )
     for name, uri, digest in _dependencies(repo, card, cards):
-        definition.resolved_dependencies.append(ResourceDescriptor(name=name, uri=uri, digest=digest).pb)
-    provenance.run_details.builder.id = f"{BUILD_TYPE}#{(card.get('compute') or {}).get('hardware', 'unspecified')}"
+        definition.resolved_dependencies.append(
+            ResourceDescriptor(name=name, uri=uri, digest=digest).pb
+        )
+    provenance.run_details.builder.id = (
+        f"{BUILD_TYPE}#{(card.get('compute') or {}).get('hardware', 'unspecified')}"
+    )
     provenance.run_details.metadata.invocation_id = release.event.tag
-    provenance.run_details.byproducts.append(ResourceDescriptor(name=card_path, digest={"gitBlob": record["card"]["blob"]}).pb)
+    provenance.run_details.byproducts.append(
+        ResourceDescriptor(name=card_path, digest={"gitBlob": record["card"]["blob"]}).pb
+    )
     predicate = json_format.MessageToDict(provenance)
     statement = Statement(subjects, PREDICATE_TYPE, predicate)
     statement.validate()
@@ -61,7 +83,12 @@ def released_files(repo: Repository, release: Release) -> list[tuple[str, str]]:
     record = release.event.record or {}
     if "bytes" not in record:
         raise GitckptError(f"{release.event.tag} carries no gitckpt release record")
-    return _subjects(record, _released_card(RevisionSource(repo, release.event.commit, resolved=True), record["card"]["path"]))
+    return _subjects(
+        record,
+        _released_card(
+            RevisionSource(repo, release.event.commit, resolved=True), record["card"]["path"]
+        ),
+    )
 
 
 def _released_card(source: RevisionSource, card_path: str) -> dict[str, Any]:
@@ -98,10 +125,15 @@ def _subjects(record: dict[str, Any], card: dict[str, Any]) -> list[tuple[str, s
     return [(path, record["bytes"]["sha256"])]
 
 
-def _dependencies(repo: Repository, card: dict[str, Any], cards: dict[str, dict[str, Any]]) -> list[tuple[str, str, dict[str, str]]]:
+def _dependencies(
+    repo: Repository, card: dict[str, Any], cards: dict[str, dict[str, Any]]
+) -> list[tuple[str, str, dict[str, str]]]:
     """Datasets, base model and code commit, each pinned by a digest."""
     found: list[tuple[str, str, dict[str, str]]] = []
-    links = [*(card.get("training_data") or []), *([card["base_model"]] if isinstance(card.get("base_model"), dict) else [])]
+    links = [
+        *(card.get("training_data") or []),
+        *([card["base_model"]] if isinstance(card.get("base_model"), dict) else []),
+    ]
     for link in links:
         if not isinstance(link, dict):
             continue
@@ -109,10 +141,18 @@ def _dependencies(repo: Repository, card: dict[str, Any], cards: dict[str, dict[
             target = str(link["artifact"]).split("@")[0]
             linked = cards.get(target, {})
             block = linked.get(BYTES_FIELD.get(str(linked.get("kind")), "data")) or {}
-            digest = {"sha256": block["sha256"]} if isinstance(block, dict) and block.get("sha256") else {}
+            digest = (
+                {"sha256": block["sha256"]}
+                if isinstance(block, dict) and block.get("sha256")
+                else {}
+            )
             found.append((target, f"gitckpt:{link['artifact']}", digest))
         elif link.get("uri"):
-            digest = {"sha256": link["sha256"]} if link.get("sha256") else {"revision": str(link.get("revision"))}
+            digest = (
+                {"sha256": link["sha256"]}
+                if link.get("sha256")
+                else {"revision": str(link.get("revision"))}
+            )
             found.append((str(link["uri"]), str(link["uri"]), digest))
     commit = (card.get("environment") or {}).get("code_commit")
     if isinstance(commit, str):
@@ -128,7 +168,10 @@ def sign_file(repo: Repository, path: Path) -> Path:
     signature = path.with_name(path.name + ".sig")
     signature.unlink(missing_ok=True)
     completed = subprocess.run(
-        ["ssh-keygen", "-Y", "sign", "-f", str(private), "-n", NAMESPACE, str(path)], capture_output=True, text=True, check=False
+        ["ssh-keygen", "-Y", "sign", "-f", str(private), "-n", NAMESPACE, str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if completed.returncode != 0:
         raise GitckptError(f"ssh-keygen could not sign {path}: {completed.stderr.strip()}")
@@ -142,19 +185,42 @@ def verify_signature(repo: Repository, trust: TrustRoot, path: Path) -> str:
         raise GitckptError(f"{path} is not signed (no {signature.name} beside it)")
     signers = trust.signers_file(repo)
     found = subprocess.run(
-        ["ssh-keygen", "-Y", "find-principals", "-f", str(signers), "-s", str(signature)], capture_output=True, text=True, check=False
+        ["ssh-keygen", "-Y", "find-principals", "-f", str(signers), "-s", str(signature)],
+        capture_output=True,
+        text=True,
+        check=False,
     )
-    principal = found.stdout.strip().splitlines()[0] if found.returncode == 0 and found.stdout.strip() else None
+    principal = (
+        found.stdout.strip().splitlines()[0]
+        if found.returncode == 0 and found.stdout.strip()
+        else None
+    )
     if principal is None:
-        raise GitckptError(f"{signature.name} was not made by a key in the trusted allowed signers ({trust.signers_from})")
+        raise GitckptError(
+            f"{signature.name} was not made by a key in the trusted allowed signers ({trust.signers_from})"
+        )
     with path.open("rb") as data:
         checked = subprocess.run(
-            ["ssh-keygen", "-Y", "verify", "-f", str(signers), "-I", principal, "-n", NAMESPACE, "-s", str(signature)],
+            [
+                "ssh-keygen",
+                "-Y",
+                "verify",
+                "-f",
+                str(signers),
+                "-I",
+                principal,
+                "-n",
+                NAMESPACE,
+                "-s",
+                str(signature),
+            ],
             stdin=data,
             capture_output=True,
             text=True,
             check=False,
         )
     if checked.returncode != 0:
-        raise GitckptError(f"{signature.name} does not verify: {(checked.stderr or checked.stdout).strip()}")
+        raise GitckptError(
+            f"{signature.name} does not verify: {(checked.stderr or checked.stdout).strip()}"
+        )
     return principal

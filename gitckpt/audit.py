@@ -46,7 +46,11 @@ class GapGroup:
     gaps: tuple[Gap, ...]
 
     def to_json(self) -> dict[str, Any]:
-        return {"field": self.field, "count": len(self.gaps), "artifacts": [asdict(gap) for gap in self.gaps]}
+        return {
+            "field": self.field,
+            "count": len(self.gaps),
+            "artifacts": [asdict(gap) for gap in self.gaps],
+        }
 
 
 @dataclass(frozen=True)
@@ -154,7 +158,13 @@ class AuditReport:
         }
 
 
-def audit(repo: Repository, revision: str = "HEAD", stale_days: int | None = None, *, trust_ref: str | None = None) -> AuditReport:
+def audit(
+    repo: Repository,
+    revision: str = "HEAD",
+    stale_days: int | None = None,
+    *,
+    trust_ref: str | None = None,
+) -> AuditReport:
     """The audit of the cards committed at `revision`; `stale_days` defaults to the policy's
     `audit.stale_days` at that revision."""
     if stale_days is not None and stale_days < 0:
@@ -163,7 +173,9 @@ def audit(repo: Repository, revision: str = "HEAD", stale_days: int | None = Non
     return audit_inventory(inventory, read_registry(repo, trust_root(repo, trust_ref)), stale_days)
 
 
-def audit_inventory(inventory: Inventory, registry: Registry, stale_days: int | None = None) -> AuditReport:
+def audit_inventory(
+    inventory: Inventory, registry: Registry, stale_days: int | None = None
+) -> AuditReport:
     """The audit of cards already read at one commit, and of the registry: for a caller (the
     site) that has read both for its own use."""
     commit = inventory.source.revision
@@ -178,8 +190,12 @@ def audit_inventory(inventory: Inventory, registry: Registry, stale_days: int | 
         noassertion=_gaps(inventory),
         stale_cards=_stale_cards(inventory.repo, commit, inventory, days),
         deprecated_linked=_deprecated_linked(inventory),
-        unsigned_releases=tuple(event for event in unverified if event.action == REGISTER and event.ignored is None),
-        unverified_events=tuple(event for event in unverified if event.action != REGISTER and event.ignored is None),
+        unsigned_releases=tuple(
+            event for event in unverified if event.action == REGISTER and event.ignored is None
+        ),
+        unverified_events=tuple(
+            event for event in unverified if event.action != REGISTER and event.ignored is None
+        ),
         ignored_events=tuple(event for event in unverified if event.ignored is not None),
         trust=registry.trust.describe() if registry.trust else "",
         uncarded_inputs=_uncarded_inputs(inventory),
@@ -190,17 +206,32 @@ def _gaps(inventory: Inventory) -> tuple[GapGroup, ...]:
     groups: dict[str, list[Gap]] = {}
     for card in sorted(inventory.cards.values(), key=lambda card: card.path):
         for gap in card.gaps:
-            groups.setdefault(_LIST_INDEX.sub("[]", gap.field), []).append(Gap(card.name, card.path, gap.line, gap.field, gap.reason))
-    return tuple(GapGroup(field, tuple(gaps)) for field, gaps in sorted(groups.items(), key=lambda item: (-len(item[1]), item[0])))
+            groups.setdefault(_LIST_INDEX.sub("[]", gap.field), []).append(
+                Gap(card.name, card.path, gap.line, gap.field, gap.reason)
+            )
+    return tuple(
+        GapGroup(field, tuple(gaps))
+        for field, gaps in sorted(groups.items(), key=lambda item: (-len(item[1]), item[0]))
+    )
 
 
-def _stale_cards(repo: Repository, commit: str, inventory: Inventory, days: int) -> tuple[StaleCard, ...]:
-    pairs = {card.path: pointer for card in inventory.cards.values() if (pointer := _pointer_of(card, inventory))}
+def _stale_cards(
+    repo: Repository, commit: str, inventory: Inventory, days: int
+) -> tuple[StaleCard, ...]:
+    pairs = {
+        card.path: pointer
+        for card in inventory.cards.values()
+        if (pointer := _pointer_of(card, inventory))
+    }
     changes = last_changes(repo, commit, [*pairs, *pairs.values()])
     stale = []
     for card_path, pointer in sorted(pairs.items()):
         card_change, pointer_change = changes.get(card_path), changes.get(pointer)
-        if card_change and pointer_change and pointer_change.time - card_change.time > days * SECONDS_PER_DAY:
+        if (
+            card_change
+            and pointer_change
+            and pointer_change.time - card_change.time > days * SECONDS_PER_DAY
+        ):
             name = inventory.cards[card_path].name or card_path
             stale.append(_stale_card(name, card_path, card_change, pointer, pointer_change))
     return tuple(stale)
@@ -211,7 +242,9 @@ def _pointer_of(card: CardFacts, inventory: Inventory) -> str | None:
     return pointer if pointer in inventory.pointers else None
 
 
-def _stale_card(name: str, card_path: str, card_change: LastChange, pointer: str, pointer_change: LastChange) -> StaleCard:
+def _stale_card(
+    name: str, card_path: str, card_change: LastChange, pointer: str, pointer_change: LastChange
+) -> StaleCard:
     return StaleCard(
         artifact=name,
         card=card_path,
@@ -229,9 +262,17 @@ def _deprecated_linked(inventory: Inventory) -> tuple[DeprecatedLinked, ...]:
     linking: dict[str, list[LinkingCard]] = {}
     for card, link, deprecation in deprecated_links(inventory):
         if card.name and card.name not in inventory.deprecations:
-            linking.setdefault(deprecation.artifact, []).append(LinkingCard(card.name, card.path, link.field, link.line))
+            linking.setdefault(deprecation.artifact, []).append(
+                LinkingCard(card.name, card.path, link.field, link.line)
+            )
     return tuple(
-        DeprecatedLinked(name, found.tag, found.sunset, found.reason, tuple(sorted(linking[name], key=lambda item: (item.card, item.line))))
+        DeprecatedLinked(
+            name,
+            found.tag,
+            found.sunset,
+            found.reason,
+            tuple(sorted(linking[name], key=lambda item: (item.card, item.line))),
+        )
         for name, found in sorted(inventory.deprecations.items())
         if name in linking
     )
@@ -244,7 +285,12 @@ def _uncarded_inputs(inventory: Inventory) -> tuple[UncardedInput, ...]:
     for card in sorted(inventory.cards.values(), key=lambda card: card.path):
         for entry in card.upstream:
             if entry["target"] not in carded:
-                use = InputUse(card.name or card.path, card.path, _without_license(entry["field"]), entry["line"])
+                use = InputUse(
+                    card.name or card.path,
+                    card.path,
+                    _without_license(entry["field"]),
+                    entry["line"],
+                )
                 uses.setdefault(entry["name"], []).append(use)
     return tuple(UncardedInput(name, tuple(found)) for name, found in sorted(uses.items()))
 
@@ -256,9 +302,17 @@ def _without_license(field: str) -> str:
 
 def _unverified_events(registry: Registry) -> list[UnverifiedEvent]:
     """Every registry event whose signature is not verified, and every event that does not count."""
-    counted = [(event, None) for name in sorted(registry.artifacts) for event in registry.artifacts[name].events]
+    counted = [
+        (event, None)
+        for name in sorted(registry.artifacts)
+        for event in registry.artifacts[name].events
+    ]
     rows = [*counted, *((item.event, item.reason) for item in registry.rejected)]
-    return [_unverified(registry, event, reason) for event, reason in rows if reason or not registry.signature(event).verified]
+    return [
+        _unverified(registry, event, reason)
+        for event, reason in rows
+        if reason or not registry.signature(event).verified
+    ]
 
 
 def _unverified(registry: Registry, event: Event, reason: str | None) -> UnverifiedEvent:

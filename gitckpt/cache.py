@@ -82,7 +82,9 @@ class Cache:
             for start in range(0, len(wanted), _BATCH):
                 batch = wanted[start : start + _BATCH]
                 marks = ",".join("?" * len(batch))
-                for key, payload in self._connection.execute(f"SELECT key, payload FROM results WHERE key IN ({marks})", batch):
+                for key, payload in self._connection.execute(
+                    f"SELECT key, payload FROM results WHERE key IN ({marks})", batch
+                ):
                     found[key] = json.loads(payload)
         except (sqlite3.DatabaseError, ValueError):
             return {}
@@ -98,7 +100,8 @@ class Cache:
             return None
         try:
             row = self._connection.execute(
-                "SELECT size, mtime_ns, ctime_ns, inode, md5, sha256, hashed_at_ns FROM digests WHERE path = ?", (relpath,)
+                "SELECT size, mtime_ns, ctime_ns, inode, md5, sha256, hashed_at_ns FROM digests WHERE path = ?",
+                (relpath,),
             ).fetchone()
         except sqlite3.DatabaseError:
             return None
@@ -106,7 +109,9 @@ class Cache:
             return None
         return FileDigests(md5=row[4], sha256=row[5], size=row[0])
 
-    def put_digests(self, relpath: str, stat: os.stat_result, digests: FileDigests, hashed_at_ns: int) -> None:
+    def put_digests(
+        self, relpath: str, stat: os.stat_result, digests: FileDigests, hashed_at_ns: int
+    ) -> None:
         """Remember digests computed from a file whose stat was `stat` when hashing started at `hashed_at_ns`."""
         row = (relpath, *stat_key(stat), digests.md5, digests.sha256, hashed_at_ns)
         self._write("INSERT OR REPLACE INTO digests VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [row])

@@ -14,7 +14,13 @@ from typing import Any
 
 from gitckpt.errors import InputError
 from gitckpt.schema import NOASSERTION_KEY
-from gitckpt.strict_yaml import FieldPath, YamlDocument, dump_for_editing, load_for_editing, load_yaml
+from gitckpt.strict_yaml import (
+    FieldPath,
+    YamlDocument,
+    dump_for_editing,
+    load_for_editing,
+    load_yaml,
+)
 
 CARD_SUFFIX = ".card.md"
 KINDS = ("model", "dataset", "eval")
@@ -71,13 +77,27 @@ def parse_card(text: str, display: str) -> Card:
             path=display,
             line=1,
         )
-    closing = next((index for index in range(1, len(lines)) if lines[index].rstrip() in FRONT_MATTER_CLOSERS), None)
+    closing = next(
+        (index for index in range(1, len(lines)) if lines[index].rstrip() in FRONT_MATTER_CLOSERS),
+        None,
+    )
     if closing is None:
-        raise InputError("front matter opened on line 1 is never closed: add a line `---` after the last field", path=display, line=1)
+        raise InputError(
+            "front matter opened on line 1 is never closed: add a line `---` after the last field",
+            path=display,
+            line=1,
+        )
     document = load_yaml("\n".join(lines[1:closing]), display, first_line=2)
     if not isinstance(document.data, dict):
-        raise InputError("front matter must be a mapping of field names to values", path=display, line=2)
-    return Card(path=display, front_matter=document, body="\n".join(lines[closing + 1 :]), body_first_line=closing + 2)
+        raise InputError(
+            "front matter must be a mapping of field names to values", path=display, line=2
+        )
+    return Card(
+        path=display,
+        front_matter=document,
+        body="\n".join(lines[closing + 1 :]),
+        body_first_line=closing + 2,
+    )
 
 
 def iter_placeholders(card: Card) -> Iterator[tuple[FieldPath, int, str]]:
@@ -96,7 +116,12 @@ def iter_links(card: Card) -> Iterator[Link]:
     """Every `artifact:` link the card declares (datasets, base model, eval logs, …)."""
     for field, value in iter_strings(card.data, ()):
         if field and field[-1] == LINK_KEY and not PLACEHOLDER.search(value):
-            yield Link(field=field, target=value.split("@", 1)[0], line=card.line_of(field), release=value if "@" in value else None)
+            yield Link(
+                field=field,
+                target=value.split("@", 1)[0],
+                line=card.line_of(field),
+                release=value if "@" in value else None,
+            )
 
 
 def iter_noassertions(node: Any, path: FieldPath = ()) -> Iterator[tuple[FieldPath, str]]:
@@ -154,7 +179,11 @@ def metric_entries(data: dict[str, Any]) -> Iterator[dict[str, Any]]:
     """A model card's `evaluation` entries and an eval card's `results` that name a metric and
     give it a finite number (honest gaps, `.nan` and malformed entries are left to `check`)."""
     for entry in [*(data.get("evaluation") or []), *(data.get("results") or [])]:
-        if isinstance(entry, dict) and isinstance(entry.get("metric"), str) and is_finite_number(entry.get("value")):
+        if (
+            isinstance(entry, dict)
+            and isinstance(entry.get("metric"), str)
+            and is_finite_number(entry.get("value"))
+        ):
             yield entry
 
 

@@ -54,8 +54,15 @@ class CheckReport:
     def to_json(self) -> dict[str, Any]:
         return {
             "ok": self.errors == 0,
-            "summary": {"errors": self.errors, "warnings": self.warnings, "cards": self.cards, "pointers": self.pointers},
-            "findings": [{**item.finding.to_json(), "severity": item.severity} for item in self.findings],
+            "summary": {
+                "errors": self.errors,
+                "warnings": self.warnings,
+                "cards": self.cards,
+                "pointers": self.pointers,
+            },
+            "findings": [
+                {**item.finding.to_json(), "severity": item.severity} for item in self.findings
+            ],
         }
 
 
@@ -66,14 +73,24 @@ def check(repo: Repository, options: CheckOptions, progress: Progress | None = N
         inventory.config = options.policy
     requested = [_relative(repo, path) for path in options.paths]
     if options.staged:
-        requested += [path for path in list_staged_paths(repo) if is_card_path(path) or is_pointer_path(path)]
+        requested += [
+            path for path in list_staged_paths(repo) if is_card_path(path) or is_pointer_path(path)
+        ]
     whole_tree = not options.paths and not options.staged
-    scope = set(inventory.cards) | set(inventory.pointers) if whole_tree else _scope(inventory, requested)
+    scope = (
+        set(inventory.cards) | set(inventory.pointers)
+        if whole_tree
+        else _scope(inventory, requested)
+    )
     cards = [card for path, card in inventory.cards.items() if path in scope]
     findings = run_checks(inventory, _optional_findings(repo, inventory, cards, options, progress))
     shipped = tuple(f"{card.data_relpath}/" for card in cards if card.data_relpath)
     return CheckReport(
-        [item for item in findings if item.finding.path in scope or item.finding.path.startswith(shipped)],
+        [
+            item
+            for item in findings
+            if item.finding.path in scope or item.finding.path.startswith(shipped)
+        ],
         len(cards),
         sum(1 for path in scope if path in inventory.pointers),
         inventory,
@@ -81,41 +98,74 @@ def check(repo: Repository, options: CheckOptions, progress: Progress | None = N
 
 
 def _optional_findings(
-    repo: Repository, inventory: Inventory, cards: list[CardFacts], options: CheckOptions, progress: Progress | None
+    repo: Repository,
+    inventory: Inventory,
+    cards: list[CardFacts],
+    options: CheckOptions,
+    progress: Progress | None,
 ) -> list[Finding]:
     findings: list[Finding] = []
     if options.data:
-        findings += verify_data(repo, inventory, cards, use_cache=options.use_cache, progress=progress)
+        findings += verify_data(
+            repo, inventory, cards, use_cache=options.use_cache, progress=progress
+        )
     if options.remote:
         findings += verify_remote(repo, inventory, cards, options.remote_name)
     return findings
 
 
 def verify_data(
-    repo: Repository, inventory: Inventory, cards: Iterable[CardFacts], *, use_cache: bool, progress: Progress | None
+    repo: Repository,
+    inventory: Inventory,
+    cards: Iterable[CardFacts],
+    *,
+    use_cache: bool,
+    progress: Progress | None,
 ) -> list[Finding]:
     """Hash the data of `cards` (through the stat cache unless told not to) and compare."""
     verifiable = verifiable_cards(inventory, cards)
     with Cache(repo.state_dir) as cache:
         reader = DigestReader(repo.root, cache if use_cache else None)
-        total = sum(reader.size_of(card.data_relpath or "") for card in verifiable if (repo.root / (card.data_relpath or "")).exists())
+        total = sum(
+            reader.size_of(card.data_relpath or "")
+            for card in verifiable
+            if (repo.root / (card.data_relpath or "")).exists()
+        )
         by_bytes = (lambda count: progress(count, total)) if progress else None
         findings = list(check_data(inventory, reader, verifiable, by_bytes))
         return findings + _contents(repo, inventory, cache, verifiable, findings)
 
 
 def _contents(
-    repo: Repository, inventory: Inventory, cache: Cache, cards: list[CardFacts], digest_findings: list[Finding]
+    repo: Repository,
+    inventory: Inventory,
+    cache: Cache,
+    cards: list[CardFacts],
+    digest_findings: list[Finding],
 ) -> list[Finding]:
     """Content checks of bytes that match their card, cached by the bytes' sha256."""
     unverified = {finding.path for finding in digest_findings}
-    present = [card for card in cards if card.path not in unverified and card.sha256 and (repo.root / str(card.data_relpath)).exists()]
+    present = [
+        card
+        for card in cards
+        if card.path not in unverified
+        and card.sha256
+        and (repo.root / str(card.data_relpath)).exists()
+    ]
     allowed = inventory.config.allowed_globals
     policy = content_digest(repr(sorted(allowed.items())).encode())
-    keys = {card.path: f"contents:{rules_fingerprint()}:{policy}:{card.data_relpath}:{card.sha256}" for card in present}
+    keys = {
+        card.path: f"contents:{rules_fingerprint()}:{policy}:{card.data_relpath}:{card.sha256}"
+        for card in present
+    }
     cached = cache.get_results(keys.values())
     fresh = {
-        keys[card.path]: [f.to_json() for f in content_findings(work_tree_files(repo.root, str(card.data_relpath)), card.path, allowed)]
+        keys[card.path]: [
+            f.to_json()
+            for f in content_findings(
+                work_tree_files(repo.root, str(card.data_relpath)), card.path, allowed
+            )
+        ]
         for card in present
         if keys[card.path] not in cached
     }
@@ -123,18 +173,28 @@ def _contents(
     return [
         Finding.from_json(item)
         for card in present
-        for item in (cached[keys[card.path]] if keys[card.path] in cached else fresh[keys[card.path]])
+        for item in (
+            cached[keys[card.path]] if keys[card.path] in cached else fresh[keys[card.path]]
+        )
     ]
 
 
-def verify_remote(repo: Repository, inventory: Inventory, cards: Iterable[CardFacts], remote: str | None) -> list[Finding]:
+def verify_remote(
+    repo: Repository, inventory: Inventory, cards: Iterable[CardFacts], remote: str | None
+) -> list[Finding]:
     from gitckpt import storage
 
     md5s = pointer_md5s(inventory, cards)
     holdings = storage.remote_holdings(repo.root, sorted(set(md5s.values())), remote)
     if holdings is None:
-        raise GitckptError("no DVC remote is configured: add one with `dvc remote add -d NAME URL` (a directory or s3://bucket/path)")
-    return list(check_remote(inventory, md5s, holdings, remote or storage.default_remote(repo.root) or "default"))
+        raise GitckptError(
+            "no DVC remote is configured: add one with `dvc remote add -d NAME URL` (a directory or s3://bucket/path)"
+        )
+    return list(
+        check_remote(
+            inventory, md5s, holdings, remote or storage.default_remote(repo.root) or "default"
+        )
+    )
 
 
 def _relative(repo: Repository, path: Path) -> str:

@@ -39,5 +39,13 @@ def checklist_state(card_data: dict[str, Any]) -> list[ItemState]:
         entry = recorded.get(item)
         if not isinstance(entry, dict):
             entry = {}
-        states.append(ItemState(item, description, entry.get("confirmed_by"), entry.get("confirmed_at"), entry.get("note")))
+        states.append(
+            ItemState(
+                item,
+                description,
+                entry.get("confirmed_by"),
+                entry.get("confirmed_at"),
+                entry.get("note"),
+            )
+        )
     return states

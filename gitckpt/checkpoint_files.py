@@ -38,11 +38,17 @@ LEGACY_TORCH_MAGIC = (0x1950A86A20F9469CFC6C).to_bytes(10, "little")
 LEGACY_TORCH_STREAMS = 5
 PROTOCOLS = (b"\x02", b"\x03", b"\x04", b"\x05")
 # Opcodes a stream can start with: a file that starts with one is a pickle when it decodes to its STOP.
-STREAM_OPENERS = frozenset(ord(opcode.code) for opcode in pickletools.opcodes if not opcode.stack_before and opcode.name != "STOP")
+STREAM_OPENERS = frozenset(
+    ord(opcode.code)
+    for opcode in pickletools.opcodes
+    if not opcode.stack_before and opcode.name != "STOP"
+)
 TORCH_STORAGE = re.compile(r"(^|/)data/\d+$")  # raw tensor bytes in a PyTorch zip, never unpickled
 MAX_NESTING = 4
 NESTED_ARCHIVE_LIMIT = 512 * 1024 * 1024
-DECOMPRESSED_LIMIT = 4 * 1024 * 1024 * 1024  # past this a compressed pickle is not followed: a stream cut there is refused
+DECOMPRESSED_LIMIT = (
+    4 * 1024 * 1024 * 1024
+)  # past this a compressed pickle is not followed: a stream cut there is refused
 NPY_HEADER_LIMIT = 64 * 1024
 SNIFF = 512
 LZ4_MAGIC = b"\x04\x22\x4d\x18"
@@ -78,7 +84,13 @@ def pickles_in_file(path: Path, display: str) -> Iterator[Found]:
     object, which has no name of its own)."""
     try:
         with path.open("rb") as handle:
-            yield from _pickles(handle, path.stat().st_size, display, named_as_pickle=_named_as_pickle(display), depth=0)
+            yield from _pickles(
+                handle,
+                path.stat().st_size,
+                display,
+                named_as_pickle=_named_as_pickle(display),
+                depth=0,
+            )
     except OSError as error:
         yield Found(display, problem=f"cannot be read: {error.strerror}")
 
@@ -87,7 +99,9 @@ def _named_as_pickle(name: str) -> bool:
     return name.lower().endswith(PICKLE_SUFFIXES)
 
 
-def _pickles(handle: IO[bytes], size: int, where: str, *, named_as_pickle: bool, depth: int) -> Iterator[Found]:
+def _pickles(
+    handle: IO[bytes], size: int, where: str, *, named_as_pickle: bool, depth: int
+) -> Iterator[Found]:
     start = handle.tell()
     head = handle.read(SNIFF)
     handle.seek(start)
@@ -100,7 +114,10 @@ def _pickles(handle: IO[bytes], size: int, where: str, *, named_as_pickle: bool,
     elif (opener := _decompressor(head)) is not None:
         yield from _compressed(handle, opener, where, depth)
     elif head.startswith(LZ4_MAGIC):
-        yield Found(where, problem="is LZ4-compressed (joblib loads such files), which gitckpt cannot open to look inside")
+        yield Found(
+            where,
+            problem="is LZ4-compressed (joblib loads such files), which gitckpt cannot open to look inside",
+        )
     elif head[:1] == b"\x80" and head[2:14] == b"\x8a\n" + LEGACY_TORCH_MAGIC:
         yield from _streams(handle, size, where, limit=LEGACY_TORCH_STREAMS)
     elif named_as_pickle or (head[:1] == b"\x80" and head[1:2] in PROTOCOLS):
@@ -140,18 +157,31 @@ def _inflated(raw: IO[bytes]) -> IO[bytes]:
     return io.BytesIO(data)
 
 
-def _compressed(handle: IO[bytes], opener: Callable[[IO[bytes]], IO[bytes]], where: str, depth: int) -> Iterator[Found]:
+def _compressed(
+    handle: IO[bytes], opener: Callable[[IO[bytes]], IO[bytes]], where: str, depth: int
+) -> Iterator[Found]:
     if depth >= MAX_NESTING:
-        yield Found(where, problem=f"archives are nested more than {MAX_NESTING} deep; gitckpt stops following them")
+        yield Found(
+            where,
+            problem=f"archives are nested more than {MAX_NESTING} deep; gitckpt stops following them",
+        )
         return
     try:
         with opener(handle) as inner:
-            yield from _pickles(inner, DECOMPRESSED_LIMIT, f"{where} (decompressed)", named_as_pickle=True, depth=depth + 1)
+            yield from _pickles(
+                inner,
+                DECOMPRESSED_LIMIT,
+                f"{where} (decompressed)",
+                named_as_pickle=True,
+                depth=depth + 1,
+            )
     except UNREADABLE_MEMBER as error:
         yield Found(where, problem=f"does not decompress ({error})")
 
 
-def _streams(handle: IO[bytes], size: int, where: str, *, limit: int | None = None) -> Iterator[Found]:
+def _streams(
+    handle: IO[bytes], size: int, where: str, *, limit: int | None = None
+) -> Iterator[Found]:
     for stream in read_streams(handle, size, limit=limit):
         yield _found(where, stream)
 
@@ -177,26 +207,44 @@ def _zip(handle: IO[bytes], size: int, where: str, depth: int) -> Iterator[Found
     try:
         archive = zipfile.ZipFile(_in_memory(handle, size) if depth else handle)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
-        yield Found(where, problem=f"is not a readable zip archive ({error}); a loader may still read parts of it")
+        yield Found(
+            where,
+            problem=f"is not a readable zip archive ({error}); a loader may still read parts of it",
+        )
         return
     with archive:
         members = archive.infolist()
         yield from _duplicates(where, [member.filename for member in members])
         for member in members:
             if not member.is_dir() and not TORCH_STORAGE.search(member.filename):
-                yield from _member(partial(archive.open, member), member.file_size, f"{where}:{member.filename}", depth)
+                yield from _member(
+                    partial(archive.open, member),
+                    member.file_size,
+                    f"{where}:{member.filename}",
+                    depth,
+                )
 
 
 def _tar(handle: IO[bytes], size: int, where: str, depth: int) -> Iterator[Found]:
     try:
-        with tarfile.open(fileobj=_in_memory(handle, size) if depth else handle, mode="r:") as archive:
+        with tarfile.open(
+            fileobj=_in_memory(handle, size) if depth else handle, mode="r:"
+        ) as archive:
             members = archive.getmembers()
             yield from _duplicates(where, [member.name for member in members])
             for member in members:
                 if member.isfile():
-                    yield from _member(partial(archive.extractfile, member), member.size, f"{where}:{member.name}", depth)
+                    yield from _member(
+                        partial(archive.extractfile, member),
+                        member.size,
+                        f"{where}:{member.name}",
+                        depth,
+                    )
     except (tarfile.TarError, OSError, ValueError, EOFError) as error:
-        yield Found(where, problem=f"is not a readable tar archive ({error}); a loader may still read parts of it")
+        yield Found(
+            where,
+            problem=f"is not a readable tar archive ({error}); a loader may still read parts of it",
+        )
 
 
 def _plain_array(descr: object) -> bool:
@@ -205,34 +253,49 @@ def _plain_array(descr: object) -> bool:
     if isinstance(descr, str):
         return PLAIN_DTYPE.fullmatch(descr) is not None
     if isinstance(descr, list):
-        return all(isinstance(field, tuple) and len(field) >= 2 and _plain_array(field[1]) for field in descr)
+        return all(
+            isinstance(field, tuple) and len(field) >= 2 and _plain_array(field[1])
+            for field in descr
+        )
     return False
 
 
 def _duplicates(where: str, names: list[str]) -> Iterator[Found]:
     for name, count in Counter(names).items():
         if count > 1:
-            yield Found(f"{where}:{name}", problem=f"the archive holds {count} members named {name}; loaders disagree on which one counts")
+            yield Found(
+                f"{where}:{name}",
+                problem=f"the archive holds {count} members named {name}; loaders disagree on which one counts",
+            )
 
 
 def _in_memory(handle: IO[bytes], size: int) -> IO[bytes]:
     """An archive inside an archive, read into memory (a member cannot seek cheaply), up to a bound."""
     if size > NESTED_ARCHIVE_LIMIT:
-        raise ValueError(f"a nested archive of {size:,} bytes is over the {NESTED_ARCHIVE_LIMIT:,}-byte bound to follow")
+        raise ValueError(
+            f"a nested archive of {size:,} bytes is over the {NESTED_ARCHIVE_LIMIT:,}-byte bound to follow"
+        )
     return io.BytesIO(handle.read(NESTED_ARCHIVE_LIMIT + 1))
 
 
-def _member(opened: Callable[[], IO[bytes] | None], size: int, where: str, depth: int) -> Iterator[Found]:
+def _member(
+    opened: Callable[[], IO[bytes] | None], size: int, where: str, depth: int
+) -> Iterator[Found]:
     """A member of an archive, scanned by its content like a file."""
     if depth >= MAX_NESTING:
-        yield Found(where, problem=f"archives are nested more than {MAX_NESTING} deep; gitckpt stops following them")
+        yield Found(
+            where,
+            problem=f"archives are nested more than {MAX_NESTING} deep; gitckpt stops following them",
+        )
         return
     try:
         member = opened()
         if member is None:
             return
         with member:
-            yield from _pickles(member, size, where, named_as_pickle=_named_as_pickle(where), depth=depth + 1)
+            yield from _pickles(
+                member, size, where, named_as_pickle=_named_as_pickle(where), depth=depth + 1
+            )
     except UNREADABLE_MEMBER as error:
         yield Found(where, problem=f"cannot be read from the archive ({error})")
 
@@ -247,7 +310,10 @@ def _npy(handle: IO[bytes], size: int, where: str) -> Iterator[Found]:
         return
     (length,) = struct.unpack("<H" if len(length_bytes) == 2 else "<I", length_bytes)
     if length > NPY_HEADER_LIMIT:
-        yield Found(where, problem=f".npy header of {length:,} bytes is over the {NPY_HEADER_LIMIT:,}-byte bound")
+        yield Found(
+            where,
+            problem=f".npy header of {length:,} bytes is over the {NPY_HEADER_LIMIT:,}-byte bound",
+        )
         return
     try:
         descr = ast.literal_eval(handle.read(length).decode("latin-1"))["descr"]

@@ -27,7 +27,9 @@ class CiReport:
 
     @property
     def errors(self) -> int:
-        review_errors = sum(1 for diff in self.diffs for change in diff.changes if change.severity == "error")
+        review_errors = sum(
+            1 for diff in self.diffs for change in diff.changes if change.severity == "error"
+        )
         return review_errors + sum(1 for item in self.findings if item.severity == "error")
 
 
@@ -36,8 +38,12 @@ def ci(repo: Repository, base: str | None, report_path: Path | None) -> CiReport
     `.gitckpt/` itself is an error (GC901) that only a reviewed merge can carry."""
     base_commit, _, diffs = card_diff(repo, base)
     policy = policy_at(repo, base_commit)
-    findings = check(repo, CheckOptions(policy=policy)).findings + rate(check_policy_changes(changed_paths(repo, base_commit)), {})
-    markdown = to_markdown(diffs, findings, title=f"gitckpt review against {base_commit[:12]} (judged by its policy)")
+    findings = check(repo, CheckOptions(policy=policy)).findings + rate(
+        check_policy_changes(changed_paths(repo, base_commit)), {}
+    )
+    markdown = to_markdown(
+        diffs, findings, title=f"gitckpt review against {base_commit[:12]} (judged by its policy)"
+    )
     if report_path is not None:
         atomic_write(report_path, markdown)
     summary = os.environ.get("GITHUB_STEP_SUMMARY")

@@ -22,9 +22,18 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         epilog="Run `git ckpt COMMAND -h` for a command's options and examples. (`git ckpt --help` asks git for a man page; use -h.)",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=f"gitckpt {__version__}", help="show gitckpt's version and exit")
-    commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True, help="the command to run")
-    for module in dict.fromkeys(module for name, module in COMMANDS.items() if only is None or name == only):
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"gitckpt {__version__}",
+        help="show gitckpt's version and exit",
+    )
+    commands = parser.add_subparsers(
+        title="commands", metavar="COMMAND", required=True, help="the command to run"
+    )
+    for module in dict.fromkeys(
+        module for name, module in COMMANDS.items() if only is None or name == only
+    ):
         importlib.import_module(f"gitckpt.commands.{module}").register(commands)
     return parser
 
@@ -97,9 +106,13 @@ def _report_internal_error() -> int:
 
     from gitckpt.console import error
 
-    with tempfile.NamedTemporaryFile("w", prefix="gitckpt-crash-", suffix=".log", delete=False) as log:
+    with tempfile.NamedTemporaryFile(
+        "w", prefix="gitckpt-crash-", suffix=".log", delete=False
+    ) as log:
         traceback.print_exc(file=log)
-    error(f"internal error (a bug in gitckpt): {sys.exc_info()[1]!r}; the full traceback is in {log.name}")
+    error(
+        f"internal error (a bug in gitckpt): {sys.exc_info()[1]!r}; the full traceback is in {log.name}"
+    )
     return EXIT_INTERNAL
 
 

@@ -35,7 +35,9 @@ def in_work_tree(reader: DigestReader, relpath: str) -> HeldBytes | None:
     measured = reader.measure(relpath)
     if isinstance(measured, TreeDigests):
         files = tuple((f"{relpath}/{entry.path}", path / entry.path) for entry in measured.files)
-        return HeldBytes(md5=storage.directory_md5(measured.md5s), sha256=measured.sha256, files=files)
+        return HeldBytes(
+            md5=storage.directory_md5(measured.md5s), sha256=measured.sha256, files=files
+        )
     return HeldBytes(md5=measured.md5, sha256=measured.sha256, files=((relpath, path),))
 
 
@@ -48,7 +50,9 @@ def in_dvc_cache(root: Path, relpath: str, md5: str) -> HeldBytes | None:
             return None
         measured = tree_digests((inner, digest_file(path)) for inner, path in objects)
         files = tuple((f"{relpath}/{inner}", path) for inner, path in objects)
-        return HeldBytes(md5=storage.directory_md5(measured.md5s), sha256=measured.sha256, files=files)
+        return HeldBytes(
+            md5=storage.directory_md5(measured.md5s), sha256=measured.sha256, files=files
+        )
     path = storage.local_object(root, md5)
     if path is None:
         return None

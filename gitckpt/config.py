@@ -90,11 +90,16 @@ class Config:
     review: dict[str, str] = field(default_factory=dict)
     stale_days: int = DEFAULT_STALE_DAYS
     trust_ref: str | None = None
-    allowed_globals: dict[str, str] = field(default_factory=dict)  # pickle global -> why it is harmless
+    allowed_globals: dict[str, str] = field(
+        default_factory=dict
+    )  # pickle global -> why it is harmless
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Config:
-        signers = tuple(Signer(item["principal"], tuple(item["artifacts"]), tuple(item["stages"])) for item in data.get("signers", ()))
+        signers = tuple(
+            Signer(item["principal"], tuple(item["artifacts"]), tuple(item["stages"]))
+            for item in data.get("signers", ())
+        )
         return cls(**{**data, "stages": tuple(data["stages"]), "signers": signers})
 
     def name_matches(self, name: str) -> bool:
@@ -108,7 +113,11 @@ class Config:
     def parse_name(self, name: str) -> dict[str, str]:
         """The named groups' values in `name` (empty when it does not match the pattern)."""
         match = re.fullmatch(self.naming_pattern, name)
-        return {key: value for key, value in match.groupdict().items() if value is not None} if match else {}
+        return (
+            {key: value for key, value in match.groupdict().items() if value is not None}
+            if match
+            else {}
+        )
 
 
 def cached_config(data: bytes, cache: Cache) -> Config:
@@ -127,7 +136,10 @@ def cached_config(data: bytes, cache: Cache) -> Config:
 
 def parse_config(text: str, display: str = CONFIG_PATH) -> Config:
     """The policy, validated against its schema; InputError names the line and field."""
-    from gitckpt.schema import CONFIG_SCHEMA, load_mapping  # not needed by readers of a cached Config (search)
+    from gitckpt.schema import (
+        CONFIG_SCHEMA,
+        load_mapping,
+    )  # not needed by readers of a cached Config (search)
 
     document = load_mapping(text, display, CONFIG_SCHEMA, "config must be a mapping of settings")
     data: Any = document.data
@@ -161,9 +173,16 @@ def parse_config(text: str, display: str = CONFIG_PATH) -> Config:
         stale_days=int(data.get("audit", {}).get("stale_days", DEFAULT_STALE_DAYS)),
         require_signature=bool(release.get("require_signature", False)),
         trust_ref=release.get("trust_ref"),
-        allowed_globals={item["global"]: item["reason"] for item in (data.get("serialization") or {}).get("allow_globals", [])},
+        allowed_globals={
+            item["global"]: item["reason"]
+            for item in (data.get("serialization") or {}).get("allow_globals", [])
+        },
         signers=tuple(
-            Signer(item["principal"], tuple(item.get("artifacts", ["*"])), tuple(item.get("stages", ["*"])))
+            Signer(
+                item["principal"],
+                tuple(item.get("artifacts", ["*"])),
+                tuple(item.get("stages", ["*"])),
+            )
             for item in release.get("signers", [])
         ),
     )

@@ -33,11 +33,23 @@ def progress_bar(description: str, *, unit_bytes: bool = False) -> Iterator[Prog
     if not sys.stderr.isatty():
         yield None
         return
-    from rich.progress import BarColumn, DownloadColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        MofNCompleteColumn,
+        TextColumn,
+        TimeRemainingColumn,
+    )
     from rich.progress import Progress as RichProgress
 
     counter = DownloadColumn() if unit_bytes else MofNCompleteColumn()
-    bar = RichProgress(TextColumn("{task.description}"), BarColumn(), counter, TimeRemainingColumn(), transient=True)
+    bar = RichProgress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        counter,
+        TimeRemainingColumn(),
+        transient=True,
+    )
     started = time.monotonic()
     task: list[Any] = []
 
@@ -69,9 +81,13 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> Non
             table.add_row(*row)
         Console(soft_wrap=True).print(table)
         return
-    widths = [max([len(str(header)), *(len(row[index]) for row in cells)]) for index, header in enumerate(headers)]
+    widths = [
+        max([len(str(header)), *(len(row[index]) for row in cells)])
+        for index, header in enumerate(headers)
+    ]
     lines = [
-        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in [list(map(str, headers)), *cells]
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in [list(map(str, headers)), *cells]
     ]
     sys.stdout.write("\n".join(lines) + "\n")
 
@@ -79,7 +95,9 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> Non
 def print_release(view: dict[str, Any]) -> None:
     """One release: what it is, where it came from, what was checked."""
     record = view.get("record") or {}
-    print(f"{view['tag']}  ({view['signature']['description']}, by {view['author']}, {view['created']})")
+    print(
+        f"{view['tag']}  ({view['signature']['description']}, by {view['author']}, {view['created']})"
+    )
     print(f"  commit   {view['commit']}")
     if view["current_stages"]:
         print(f"  stages   {', '.join(view['current_stages'])}")
@@ -87,19 +105,25 @@ def print_release(view: dict[str, Any]) -> None:
         print("  no gitckpt record (a tag made by another tool)")
         return
     data = record.get("bytes", {})
-    print(f"  card     {record.get('card', {}).get('path')} (blob {record.get('card', {}).get('blob', '')[:12]})")
+    print(
+        f"  card     {record.get('card', {}).get('path')} (blob {record.get('card', {}).get('blob', '')[:12]})"
+    )
     print(f"  bytes    {data.get('path')}  {data.get('size', 0):,} bytes")
     print(f"           sha256 {data.get('sha256')}")
     print(f"           md5    {data.get('md5')}")
     for link in record.get("links", []):
-        print(f"  link     {link['field']} → {link['artifact']} ({link.get('release') or 'unreleased'})")
+        print(
+            f"  link     {link['field']} → {link['artifact']} ({link.get('release') or 'unreleased'})"
+        )
     checks = record.get("checks", {})
     print(
         f"  checks   {checks.get('result')}: {len(checks.get('run', []))} run"
         + (f", off: {', '.join(checks['off'])}" if checks.get("off") else "")
     )
     if record.get("allow_unpushed"):
-        print("  NOTE     released with --allow-unpushed: the bytes were not confirmed in the DVC remote")
+        print(
+            "  NOTE     released with --allow-unpushed: the bytes were not confirmed in the DVC remote"
+        )
 
 
 def print_check_report(report: CheckReport) -> None:
@@ -111,7 +135,9 @@ def print_check_report(report: CheckReport) -> None:
             current = finding.path
             print(finding.path)
         field = f"{finding.field}: " if finding.field else ""
-        print(f"  {finding.path}:{finding.line}: {item.severity} {finding.check} {field}{finding.message}")
+        print(
+            f"  {finding.path}:{finding.line}: {item.severity} {finding.check} {field}{finding.message}"
+        )
     _print_fixes(report)
     print(_summary(report))
 
@@ -162,7 +188,10 @@ def print_audit_report(report: AuditReport) -> None:
     _section(
         f"stale cards (bytes changed over {_count(report.stale_days, 'day')} after the card): {len(report.stale_cards)}",
         ("artifact", "card changed", "bytes changed", "days behind", "card"),
-        [[s.artifact, s.card_changed, s.pointer_changed, s.days_behind, s.card] for s in report.stale_cards],
+        [
+            [s.artifact, s.card_changed, s.pointer_changed, s.days_behind, s.card]
+            for s in report.stale_cards
+        ],
     )
     _section(
         f"deprecated artifacts still linked: {len(report.deprecated_linked)}",
@@ -182,12 +211,18 @@ def print_audit_report(report: AuditReport) -> None:
     _section(
         f"releases without a signature: {len(report.unsigned_releases)} (verified against the trust root)",
         ("tag", "created", "by", "signature"),
-        [[r.tag, r.created, r.author or "?", "lightweight" if r.lightweight else r.signature] for r in report.unsigned_releases],
+        [
+            [r.tag, r.created, r.author or "?", "lightweight" if r.lightweight else r.signature]
+            for r in report.unsigned_releases
+        ],
     )
     _section(
         f"stage moves, withdrawals and deprecations without a verified signature: {len(report.unverified_events)}",
         ("tag", "created", "by", "signature"),
-        [[r.tag, r.created, r.author or "?", "lightweight" if r.lightweight else r.signature] for r in report.unverified_events],
+        [
+            [r.tag, r.created, r.author or "?", "lightweight" if r.lightweight else r.signature]
+            for r in report.unverified_events
+        ],
     )
     _section(
         f"tags the registry ignores: {len(report.ignored_events)}",
@@ -224,5 +259,8 @@ def print_created(created: Any, as_json: bool) -> None:
             }
         )
         return
-    print(f"Created {created.tag} on {created.commit[:12]}" + (" and pushed it." if created.pushed else "."))
+    print(
+        f"Created {created.tag} on {created.commit[:12]}"
+        + (" and pushed it." if created.pushed else ".")
+    )
     print(f"  judged by the {created.trust.describe()}")

@@ -11,7 +11,15 @@ from pathlib import Path
 from typing import Any
 
 from gitckpt.cache import Cache, stat_key
-from gitckpt.hashing import ByteProgress, FileDigests, TreeEntry, digest_file, root_digest, shifted, tree_files
+from gitckpt.hashing import (
+    ByteProgress,
+    FileDigests,
+    TreeEntry,
+    digest_file,
+    root_digest,
+    shifted,
+    tree_files,
+)
 
 
 @dataclass(frozen=True)
@@ -59,7 +67,9 @@ class DigestReader:
 
         return tree_digests(measured())
 
-    def measure(self, relpath: str, progress: ByteProgress | None = None) -> FileDigests | TreeDigests:
+    def measure(
+        self, relpath: str, progress: ByteProgress | None = None
+    ) -> FileDigests | TreeDigests:
         """Digests of a file, or of a directory and each file in it."""
         if (self.root / relpath).is_dir():
             return self.tree(relpath, progress)
@@ -79,12 +89,20 @@ def tree_digests(files: Iterable[tuple[str, FileDigests]]) -> TreeDigests:
     for inner, digests in files:
         entries.append(TreeEntry(path=inner, sha256=digests.sha256, size=digests.size))
         md5s[inner] = digests.md5
-    return TreeDigests(sha256=root_digest(entries), size=sum(entry.size for entry in entries), files=tuple(entries), md5s=md5s)
+    return TreeDigests(
+        sha256=root_digest(entries),
+        size=sum(entry.size for entry in entries),
+        files=tuple(entries),
+        md5s=md5s,
+    )
 
 
 def bytes_block_values(digests: FileDigests | TreeDigests) -> dict[str, Any]:
     """What a card's bytes block records of measured data (md5 comes from the pointer)."""
     values: dict[str, Any] = {"sha256": digests.sha256, "size": digests.size}
     if isinstance(digests, TreeDigests):
-        values["files"] = [{"path": entry.path, "sha256": entry.sha256, "size": entry.size} for entry in digests.files]
+        values["files"] = [
+            {"path": entry.path, "sha256": entry.sha256, "size": entry.size}
+            for entry in digests.files
+        ]
     return values

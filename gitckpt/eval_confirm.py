@@ -26,7 +26,9 @@ class Confirmed:
 def confirm(repo: Repository, name: str, reason: str) -> list[Confirmed]:
     """Re-bind the stale results of model `name` (in its card and in eval cards measuring it)."""
     if len(reason.strip()) < 10:
-        raise UsageError("--reason must say, in at least a short sentence, why the results still hold")
+        raise UsageError(
+            "--reason must say, in at least a short sentence, why the results still hold"
+        )
     cards = load_inventory(repo).cards.values()
     model = next((card for card in cards if card.name == name), None)
     if model is None or model.kind != "model" or not model.sha256:
@@ -38,33 +40,62 @@ def confirm(repo: Repository, name: str, reason: str) -> list[Confirmed]:
     }
     confirmed = _confirm_model_card(repo, model, statement)
     for card in cards:
-        if card.kind == "eval" and card.model_link == name and card.model_sha256 not in (None, model.sha256):
-            confirmed += _rebind(repo, card.path, {("model",): str(card.model_sha256)}, "sha256", model.sha256, statement)
+        if (
+            card.kind == "eval"
+            and card.model_link == name
+            and card.model_sha256 not in (None, model.sha256)
+        ):
+            confirmed += _rebind(
+                repo,
+                card.path,
+                {("model",): str(card.model_sha256)},
+                "sha256",
+                model.sha256,
+                statement,
+            )
     if not confirmed:
-        raise GitckptError(f"every result for {name!r} already names its current checkpoint; nothing to confirm")
+        raise GitckptError(
+            f"every result for {name!r} already names its current checkpoint; nothing to confirm"
+        )
     return confirmed
 
 
-def _confirm_model_card(repo: Repository, model: CardFacts, statement: dict[str, str]) -> list[Confirmed]:
+def _confirm_model_card(
+    repo: Repository, model: CardFacts, statement: dict[str, str]
+) -> list[Confirmed]:
     data = parse_card(_read(repo, model.path), model.path).data
     stale: dict[FieldPath, str] = {
         ("evaluation", index): str(entry["checkpoint_sha256"])
         for index, entry in enumerate(data.get("evaluation") or [])
         if isinstance(entry, dict) and entry.get("checkpoint_sha256") not in (None, model.sha256)
     }
-    return _rebind(repo, model.path, stale, "checkpoint_sha256", str(model.sha256), statement) if stale else []
+    return (
+        _rebind(repo, model.path, stale, "checkpoint_sha256", str(model.sha256), statement)
+        if stale
+        else []
+    )
 
 
 def _rebind(
-    repo: Repository, card_path: str, stale: dict[FieldPath, str], key: str, current: str, statement: dict[str, str]
+    repo: Repository,
+    card_path: str,
+    stale: dict[FieldPath, str],
+    key: str,
+    current: str,
+    statement: dict[str, str],
 ) -> list[Confirmed]:
     """Point each stale entry at the current bytes and record the confirmation beside it."""
     updates: dict[FieldPath, Any] = {}
     for entry, measured in stale.items():
         updates[(*entry, key)] = current
         updates[(*entry, "reconfirmed")] = {**statement, "measured_sha256": measured}
-    atomic_write(repo.root / card_path, update_front_matter(_read(repo, card_path), card_path, updates))
-    return [Confirmed(card_path, format_field_path((*entry, key)), measured) for entry, measured in stale.items()]
+    atomic_write(
+        repo.root / card_path, update_front_matter(_read(repo, card_path), card_path, updates)
+    )
+    return [
+        Confirmed(card_path, format_field_path((*entry, key)), measured)
+        for entry, measured in stale.items()
+    ]
 
 
 def _read(repo: Repository, card_path: str) -> str:

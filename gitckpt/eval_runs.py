@@ -28,20 +28,32 @@ class Recorded:
 
 
 def record(
-    repo: Repository, name: str, stage_name: str, *, samples: Path | None = None, dataset: str | None = None, split: str | None = None
+    repo: Repository,
+    name: str,
+    stage_name: str,
+    *,
+    samples: Path | None = None,
+    dataset: str | None = None,
+    split: str | None = None,
 ) -> Recorded:
     """Results of `stage_name` into eval card `name` (and its model's card); `dataset` and `split`
     say what was evaluated when the eval card does not (or should say otherwise)."""
     inventory = load_inventory(repo)
     card, model = _eval_and_model(inventory, name)
-    if dataset and dataset not in {other.name for other in inventory.cards.values() if other.kind == "dataset"}:
+    if dataset and dataset not in {
+        other.name for other in inventory.cards.values() if other.kind == "dataset"
+    }:
         raise UsageError(f"--dataset {dataset!r} is not a dataset card in this repository")
     stage = read_stage(repo.root, stage_name)
     _require_bytes_consumed(inventory, stage, model)
     metrics = read_metrics(repo.root, stage.metrics[0])
     relative_samples = _relative(repo, samples) if samples else None
-    measured = measure(metrics, read_samples(repo.root, relative_samples) if relative_samples else {})
-    eval_data = parse_card(read_text(repo.root / card.path, CARD_SIZE_LIMIT, card.path), card.path).data
+    measured = measure(
+        metrics, read_samples(repo.root, relative_samples) if relative_samples else {}
+    )
+    eval_data = parse_card(
+        read_text(repo.root / card.path, CARD_SIZE_LIMIT, card.path), card.path
+    ).data
     pipeline = {
         "stage": stage.name,
         "command": stage.command,
@@ -60,7 +72,9 @@ def record(
     if split:
         updates[("dataset", "split")] = eval_data.setdefault("dataset", {})["split"] = split
     _write(repo, card.path, updates)
-    _write(repo, model.path, {("evaluation",): _model_entries(repo, model, eval_data, name, measured)})
+    _write(
+        repo, model.path, {("evaluation",): _model_entries(repo, model, eval_data, name, measured)}
+    )
     return Recorded(card.path, model.path, measured)
 
 
@@ -68,16 +82,27 @@ def _eval_and_model(inventory: Inventory, name: str) -> tuple[CardFacts, CardFac
     card = next((card for card in inventory.cards.values() if card.name == name), None)
     if card is None or card.kind != "eval":
         raise UsageError(f"{name!r} is not an eval card in this repository")
-    model = next((other for other in inventory.cards.values() if other.name == card.model_link), None)
+    model = next(
+        (other for other in inventory.cards.values() if other.name == card.model_link), None
+    )
     if model is None or model.kind != "model" or not model.sha256:
-        raise GitckptError(f"{card.path} must link the evaluated model (model.artifact) to a model card with a checkpoint sha256")
+        raise GitckptError(
+            f"{card.path} must link the evaluated model (model.artifact) to a model card with a checkpoint sha256"
+        )
     return card, model
 
 
 def _require_bytes_consumed(inventory: Inventory, stage: Stage, model: CardFacts) -> None:
     """The stage must have run on the checkpoint the model card describes (per dvc.lock)."""
     pointer = inventory.pointers.get(f"{model.data_relpath}{POINTER_SUFFIX}")
-    current = next((out.md5 for out in pointer.outs if pointer.out_relpath(out) == model.data_relpath), None) if pointer else None
+    current = (
+        next(
+            (out.md5 for out in pointer.outs if pointer.out_relpath(out) == model.data_relpath),
+            None,
+        )
+        if pointer
+        else None
+    )
     ran_on = stage.locked.get(str(model.data_relpath))
     if ran_on is None:
         raise GitckptError(
@@ -98,15 +123,28 @@ def _relative(repo: Repository, path: Path) -> str:
 
 
 def _result(item: Measured) -> dict[str, Any]:
-    interval: Any = item.interval.to_card() if item.interval else {"noassertion": item.why_no_interval}
-    return {"metric": item.metric, "value": item.value, "n": item.n or 1, "confidence_interval": interval}
+    interval: Any = (
+        item.interval.to_card() if item.interval else {"noassertion": item.why_no_interval}
+    )
+    return {
+        "metric": item.metric,
+        "value": item.value,
+        "n": item.n or 1,
+        "confidence_interval": interval,
+    }
 
 
 def _model_entries(
-    repo: Repository, model: CardFacts, eval_data: dict[str, Any], eval_name: str, measured: list[Measured]
+    repo: Repository,
+    model: CardFacts,
+    eval_data: dict[str, Any],
+    eval_name: str,
+    measured: list[Measured],
 ) -> list[dict[str, Any]]:
     """The model card's evaluation list with this eval's results replaced or added."""
-    data = parse_card(read_text(repo.root / model.path, CARD_SIZE_LIMIT, model.path), model.path).data
+    data = parse_card(
+        read_text(repo.root / model.path, CARD_SIZE_LIMIT, model.path), model.path
+    ).data
     entries = [dict(entry) for entry in data.get("evaluation") or [] if isinstance(entry, dict)]
     dataset = eval_data.get("dataset") if isinstance(eval_data.get("dataset"), dict) else {}
     for item in measured:
@@ -127,7 +165,10 @@ def _model_entries(
 
 
 def _write(repo: Repository, path: str, updates: dict[FieldPath, Any]) -> None:
-    atomic_write(repo.root / path, update_front_matter(read_text(repo.root / path, CARD_SIZE_LIMIT, path), path, updates))
+    atomic_write(
+        repo.root / path,
+        update_front_matter(read_text(repo.root / path, CARD_SIZE_LIMIT, path), path, updates),
+    )
 
 
 @dataclass(frozen=True)
@@ -139,7 +180,9 @@ class Reproduction:
     why: str
 
 
-def run(repo: Repository, name: str, *, record_after: bool = False, tolerance: float = 1e-9) -> list[Reproduction]:
+def run(
+    repo: Repository, name: str, *, record_after: bool = False, tolerance: float = 1e-9
+) -> list[Reproduction]:
     """Re-run the recorded stage (forced) and compare its metrics with the card's; with
     `record_after`, record the new results in the cards."""
     card = _recorded_pipeline(repo, name)
@@ -148,7 +191,11 @@ def run(repo: Repository, name: str, *, record_after: bool = False, tolerance: f
     samples = _pipeline_path(repo, card, "samples") if pipeline.get("samples") else None
     _repro(repo, str(pipeline["stage"]))
     now = read_metrics(repo.root, metrics)
-    comparisons = [_compare(result, now, tolerance) for result in card.data.get("results") or [] if isinstance(result, dict)]
+    comparisons = [
+        _compare(result, now, tolerance)
+        for result in card.data.get("results") or []
+        if isinstance(result, dict)
+    ]
     if record_after:
         record(repo, name, str(pipeline["stage"]), samples=repo.root / samples if samples else None)
     return comparisons
@@ -157,14 +204,28 @@ def run(repo: Repository, name: str, *, record_after: bool = False, tolerance: f
 def _compare(result: dict[str, Any], now: dict[str, float], tolerance: float) -> Reproduction:
     metric, recorded = str(result.get("metric")), float(result.get("value", 0))
     if metric not in now:
-        return Reproduction(metric, recorded, float("nan"), False, "the stage no longer reports this metric")
+        return Reproduction(
+            metric, recorded, float("nan"), False, "the stage no longer reports this metric"
+        )
     value = now[metric]
     interval = result.get("confidence_interval")
     if isinstance(interval, dict) and "low" in interval:
         inside = float(interval["low"]) <= value <= float(interval["high"])
-        return Reproduction(metric, recorded, value, inside, "inside the recorded interval" if inside else "outside the recorded interval")
+        return Reproduction(
+            metric,
+            recorded,
+            value,
+            inside,
+            "inside the recorded interval" if inside else "outside the recorded interval",
+        )
     close = abs(value - recorded) <= tolerance
-    return Reproduction(metric, recorded, value, close, "equal within tolerance" if close else "differs, and no interval was recorded")
+    return Reproduction(
+        metric,
+        recorded,
+        value,
+        close,
+        "equal within tolerance" if close else "differs, and no interval was recorded",
+    )
 
 
 @dataclass(frozen=True)
@@ -177,10 +238,18 @@ class Spread:
     stdev: float
 
     def to_card(self) -> dict[str, Any]:
-        return {"seeds": self.seeds, "min": self.minimum, "max": self.maximum, "mean": self.mean, "stdev": self.stdev}
+        return {
+            "seeds": self.seeds,
+            "min": self.minimum,
+            "max": self.maximum,
+            "mean": self.mean,
+            "stdev": self.stdev,
+        }
 
 
-def seed_sensitivity(repo: Repository, name: str, seeds: int, *, record_after: bool = False) -> list[Spread]:
+def seed_sensitivity(
+    repo: Repository, name: str, seeds: int, *, record_after: bool = False
+) -> list[Spread]:
     """Run the recorded stage with seeds 0…N-1 (the DVC parameter `seed` in params.yaml), and
     report each metric's spread; params.yaml and the stage's outputs are restored afterwards."""
     import statistics
@@ -205,7 +274,14 @@ def seed_sensitivity(repo: Repository, name: str, seeds: int, *, record_after: b
         atomic_write(params_path, original)
         _repro(repo, stage.name)
     spreads = [
-        Spread(metric, len(found), min(found), max(found), statistics.fmean(found), statistics.stdev(found) if len(found) > 1 else 0.0)
+        Spread(
+            metric,
+            len(found),
+            min(found),
+            max(found),
+            statistics.fmean(found),
+            statistics.stdev(found) if len(found) > 1 else 0.0,
+        )
         for metric, found in values.items()
         if metric != "n"
     ]
@@ -223,7 +299,9 @@ def _recorded_pipeline(repo: Repository, name: str) -> Card:
     facts, _ = _eval_and_model(load_inventory(repo), name)
     card = parse_card(read_text(repo.root / facts.path, CARD_SIZE_LIMIT, facts.path), facts.path)
     if not isinstance(card.data.get("pipeline"), dict):
-        raise GitckptError(f"{card.path} records no pipeline: record it first with `git ckpt eval record {name} --stage STAGE`")
+        raise GitckptError(
+            f"{card.path} records no pipeline: record it first with `git ckpt eval record {name} --stage STAGE`"
+        )
     return card
 
 
@@ -233,7 +311,12 @@ def _pipeline_path(repo: Repository, card: Card, key: str) -> str:
     value = str(card.data["pipeline"].get(key))
     reason = PathGuard(repo.root).problem("", value)
     if reason:
-        raise InputError(f"{reason}: {value!r}", path=card.path, line=card.line_of(("pipeline", key)), field=f"pipeline.{key}")
+        raise InputError(
+            f"{reason}: {value!r}",
+            path=card.path,
+            line=card.line_of(("pipeline", key)),
+            field=f"pipeline.{key}",
+        )
     return value
 
 
@@ -256,4 +339,6 @@ def _repro(repo: Repository, stage: str) -> None:
         check=False,
     )
     if completed.returncode != 0:
-        raise GitckptError(f"`dvc repro {stage}` failed:\n{(completed.stderr or completed.stdout).strip()[-2000:]}")
+        raise GitckptError(
+            f"`dvc repro {stage}` failed:\n{(completed.stderr or completed.stdout).strip()[-2000:]}"
+        )

@@ -44,7 +44,9 @@ def _load(root: Path, relpath: str) -> dict[str, Any]:
     from gitckpt.schema import load_mapping
 
     if not (root / relpath).is_file():
-        raise GitckptError(f"{relpath} not found: the evaluation must come from a DVC pipeline (dvc stage add …, dvc repro)")
+        raise GitckptError(
+            f"{relpath} not found: the evaluation must come from a DVC pipeline (dvc stage add …, dvc repro)"
+        )
     text = read_inside(root, relpath, PIPELINE_SIZE_LIMIT)
     return dict(load_mapping(text, relpath, PIPELINE_SCHEMA, "a mapping with `stages:`").data)
 
@@ -55,18 +57,38 @@ def read_stage(root: Path, name: str) -> Stage:
     if name not in stages:
         raise GitckptError(f"dvc.yaml has no stage {name!r}; stages: {', '.join(stages) or 'none'}")
     stage = stages[name]
-    metrics = tuple(next(iter(item)) if isinstance(item, dict) else str(item) for item in stage.get("metrics") or [])
+    metrics = tuple(
+        next(iter(item)) if isinstance(item, dict) else str(item)
+        for item in stage.get("metrics") or []
+    )
     if not metrics:
         raise GitckptError(f"stage {name!r} declares no metrics file (`metrics:` in dvc.yaml)")
-    lock = (_load(root, "dvc.lock").get("stages") or {}).get(name) if (root / "dvc.lock").is_file() else None
+    lock = (
+        (_load(root, "dvc.lock").get("stages") or {}).get(name)
+        if (root / "dvc.lock").is_file()
+        else None
+    )
     if lock is None:
-        raise GitckptError(f"stage {name!r} has not run yet (no entry in dvc.lock): run `dvc repro {name}` first")
+        raise GitckptError(
+            f"stage {name!r} has not run yet (no entry in dvc.lock): run `dvc repro {name}` first"
+        )
     locked = {str(dep["path"]): str(dep.get("md5", "")) for dep in lock.get("deps") or []}
     command = stage.get("cmd")
     deps = tuple(map(str, stage.get("deps") or []))
     listed = stage.get("params")
-    params = tuple(entry for entry in listed if isinstance(entry, str)) if isinstance(listed, list) else ()
-    return Stage(name, " && ".join(command) if isinstance(command, list) else str(command), deps, metrics, locked, params)
+    params = (
+        tuple(entry for entry in listed if isinstance(entry, str))
+        if isinstance(listed, list)
+        else ()
+    )
+    return Stage(
+        name,
+        " && ".join(command) if isinstance(command, list) else str(command),
+        deps,
+        metrics,
+        locked,
+        params,
+    )
 
 
 def read_metrics(root: Path, relpath: str) -> dict[str, float]:
@@ -78,7 +100,11 @@ def read_metrics(root: Path, relpath: str) -> dict[str, float]:
 
 def parse_metrics(text: str, display: str) -> dict[str, float]:
     """The metrics file `display` (JSON when its name ends in .json, else YAML) holding `text`."""
-    data = load_json(text, display, max_bytes=METRICS_SIZE_LIMIT) if display.endswith(".json") else load_yaml(text, display).data
+    data = (
+        load_json(text, display, max_bytes=METRICS_SIZE_LIMIT)
+        if display.endswith(".json")
+        else load_yaml(text, display).data
+    )
     flat: dict[str, float] = {}
 
     def walk(node: Any, prefix: str) -> None:
@@ -95,7 +121,9 @@ def parse_metrics(text: str, display: str) -> dict[str, float]:
 def read_samples(root: Path, relpath: str) -> dict[str, list[float]]:
     """Per-sample results (JSON lines) in the repository: each numeric or boolean field becomes a column."""
     columns: dict[str, list[float]] = {}
-    for number, line in enumerate(read_inside(root, relpath, SAMPLES_SIZE_LIMIT).splitlines(), start=1):
+    for number, line in enumerate(
+        read_inside(root, relpath, SAMPLES_SIZE_LIMIT).splitlines(), start=1
+    ):
         if line.strip():
             for key, value in _sample(line, relpath, number).items():
                 if isinstance(value, (int, float)):
@@ -109,11 +137,17 @@ def _sample(line: str, display: str, number: int) -> dict[str, Any]:
     except InputError as error:
         raise InputError(error.message, path=display, line=number) from error
     if not isinstance(row, dict):
-        raise InputError("each line must be a JSON object holding one sample's results", path=display, line=number)
+        raise InputError(
+            "each line must be a JSON object holding one sample's results",
+            path=display,
+            line=number,
+        )
     return row
 
 
-def measure(metrics: dict[str, float], samples: dict[str, list[float]], *, seed: int = 0) -> list[Measured]:
+def measure(
+    metrics: dict[str, float], samples: dict[str, list[float]], *, seed: int = 0
+) -> list[Measured]:
     """Each metric with its interval: a seeded bootstrap over the per-sample column of the same
     name; else Wilson for a proportion with a known `n`; else no interval, and why."""
     n_total = int(metrics["n"]) if "n" in metrics else None
@@ -127,7 +161,15 @@ def measure(metrics: dict[str, float], samples: dict[str, list[float]], *, seed:
         elif n_total and 0.0 <= value <= 1.0:
             measured.append(Measured(name, value, n_total, wilson(round(value * n_total), n_total)))
         else:
-            measured.append(Measured(name, value, n_total, None, "no per-sample results and not a proportion with a known n"))
+            measured.append(
+                Measured(
+                    name,
+                    value,
+                    n_total,
+                    None,
+                    "no per-sample results and not a proportion with a known n",
+                )
+            )
     return measured
 
 
@@ -145,23 +187,43 @@ class Comparison:
     verdict: str
 
 
-def compare_to_baseline(results: list[dict[str, Any]], baseline: list[dict[str, Any]]) -> list[Comparison]:
+def compare_to_baseline(
+    results: list[dict[str, Any]], baseline: list[dict[str, Any]]
+) -> list[Comparison]:
     by_metric = {str(entry.get("metric")): entry for entry in baseline if isinstance(entry, dict)}
     comparisons = []
     for entry in results:
         other = by_metric.get(str(entry.get("metric")))
-        if other is None or not isinstance(entry.get("value"), (int, float)) or not isinstance(other.get("value"), (int, float)):
+        if (
+            other is None
+            or not isinstance(entry.get("value"), (int, float))
+            or not isinstance(other.get("value"), (int, float))
+        ):
             continue
         value, base = float(entry["value"]), float(other["value"])
         mine, theirs = entry.get("confidence_interval"), other.get("confidence_interval")
         low: float | None = None
         high: float | None = None
-        if isinstance(mine, dict) and "low" in mine and isinstance(theirs, dict) and "low" in theirs:
-            low, high = float(mine["low"]) - float(theirs["high"]), float(mine["high"]) - float(theirs["low"])
-            verdict = "within noise" if low <= 0 <= high else ("better, outside noise" if value > base else "worse, outside noise")
+        if (
+            isinstance(mine, dict)
+            and "low" in mine
+            and isinstance(theirs, dict)
+            and "low" in theirs
+        ):
+            low, high = (
+                float(mine["low"]) - float(theirs["high"]),
+                float(mine["high"]) - float(theirs["low"]),
+            )
+            verdict = (
+                "within noise"
+                if low <= 0 <= high
+                else ("better, outside noise" if value > base else "worse, outside noise")
+            )
         else:
             verdict = "no intervals to judge noise"
-        comparisons.append(Comparison(str(entry.get("metric")), value, base, value - base, low, high, verdict))
+        comparisons.append(
+            Comparison(str(entry.get("metric")), value, base, value - base, low, high, verdict)
+        )
     return comparisons
 
 

@@ -22,14 +22,22 @@ def read_limited(path: Path, limit: int, display: str) -> bytes:
         with open(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb") as handle:
             status = os.fstat(handle.fileno())
             if not stat.S_ISREG(status.st_mode):
-                raise InputError("not a regular file (a directory, device or pipe); name a file", path=display)
+                raise InputError(
+                    "not a regular file (a directory, device or pipe); name a file", path=display
+                )
             if status.st_size > limit:
-                raise InputError(f"file is {status.st_size:,} bytes, over the {limit:,}-byte limit for this kind of file", path=display)
+                raise InputError(
+                    f"file is {status.st_size:,} bytes, over the {limit:,}-byte limit for this kind of file",
+                    path=display,
+                )
             data = handle.read(limit + 1)
     except OSError as exc:
         raise InputError(f"cannot read the file: {exc.strerror}", path=display) from exc
     if len(data) > limit:
-        raise InputError(f"file grew past the {limit:,}-byte limit for this kind of file while it was read", path=display)
+        raise InputError(
+            f"file grew past the {limit:,}-byte limit for this kind of file while it was read",
+            path=display,
+        )
     return data
 
 
@@ -37,7 +45,9 @@ def decode_text(data: bytes, display: str) -> str:
     """Strict UTF-8 text; binary and non-UTF-8 files are refused with the offending line."""
     if b"\0" in data:
         line = data[: data.index(b"\0")].count(b"\n") + 1
-        raise InputError("file is binary (contains a NUL byte), expected UTF-8 text", path=display, line=line)
+        raise InputError(
+            "file is binary (contains a NUL byte), expected UTF-8 text", path=display, line=line
+        )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -81,7 +91,9 @@ def atomic_write(path: Path, text: str) -> None:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp_name, path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~current_umask())
+        os.chmod(
+            tmp_name, path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~current_umask()
+        )
         os.replace(tmp_name, path)
     except BaseException as exc:
         Path(tmp_name).unlink(missing_ok=True)
@@ -142,7 +154,9 @@ class PathGuard:
         full = os.path.join(self.root, relpath)
         if self._known_symlinks is not None:
             return "path is a symlink" if relpath in self._known_symlinks else None
-        if os.path.islink(full) and not Path(os.path.realpath(full)).is_relative_to(os.path.realpath(self.root)):
+        if os.path.islink(full) and not Path(os.path.realpath(full)).is_relative_to(
+            os.path.realpath(self.root)
+        ):
             return "path is a symlink that points outside the repository"
         return None
 

@@ -41,7 +41,10 @@ def digest_file(path: Path, progress: ByteProgress | None = None) -> FileDigests
     buffers = (bytearray(CHUNK_SIZE), bytearray(CHUNK_SIZE))
     size = 0
     pending: Future[None] | None = None
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256") as pool, open(path, "rb", buffering=0) as handle:
+    with (
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256") as pool,
+        open(path, "rb", buffering=0) as handle,
+    ):
         turn = 0
         while count := handle.readinto(buffers[turn % 2]):
             chunk = memoryview(buffers[turn % 2])[:count]
@@ -89,5 +92,7 @@ def root_digest(entries: list[TreeEntry]) -> str:
     removed, renamed or changed file changes it (the scheme OpenSSF model signing uses)."""
     import hashlib
 
-    manifest = "".join(f"{entry.sha256}  {entry.path}\n" for entry in sorted(entries, key=lambda entry: entry.path))
+    manifest = "".join(
+        f"{entry.sha256}  {entry.path}\n" for entry in sorted(entries, key=lambda entry: entry.path)
+    )
     return hashlib.sha256(manifest.encode()).hexdigest()

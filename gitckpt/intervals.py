@@ -18,7 +18,12 @@ class Interval:
     method: str
 
     def to_card(self) -> dict[str, object]:
-        return {"low": round(self.low, 6), "high": round(self.high, 6), "level": self.level, "method": self.method}
+        return {
+            "low": round(self.low, 6),
+            "high": round(self.high, 6),
+            "level": self.level,
+            "method": self.method,
+        }
 
     def contains(self, value: float) -> bool:
         return self.low <= value <= self.high
@@ -42,13 +47,17 @@ def wilson(successes: int, n: int, level: float = 0.95) -> Interval:
     return Interval(low, high, level, "wilson")
 
 
-def bootstrap(values: Sequence[float], *, resamples: int = 1000, level: float = 0.95, seed: int = 0) -> Interval:
+def bootstrap(
+    values: Sequence[float], *, resamples: int = 1000, level: float = 0.95, seed: int = 0
+) -> Interval:
     """Percentile bootstrap of the mean of per-sample `values`, reproducible from `seed`."""
     if not values:
         raise ValueError("a bootstrap needs at least one per-sample value")
     rng = random.Random(seed)
     size = len(values)
-    means = sorted(sum(values[rng.randrange(size)] for _ in range(size)) / size for _ in range(resamples))
+    means = sorted(
+        sum(values[rng.randrange(size)] for _ in range(size)) / size for _ in range(resamples)
+    )
     tail = (1 - level) / 2
     low = means[max(0, math.floor(tail * resamples))]
     high = means[min(resamples - 1, math.ceil((1 - tail) * resamples) - 1)]

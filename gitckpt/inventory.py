@@ -127,7 +127,9 @@ def relative_to_file(file_relpath: str, value: str) -> str:
     return posixpath.normpath(posixpath.join(posixpath.dirname(file_relpath), value))
 
 
-def load_inventory(repo: Repository, progress: Progress | None = None, revision: str | None = None) -> Inventory:
+def load_inventory(
+    repo: Repository, progress: Progress | None = None, revision: str | None = None
+) -> Inventory:
     """Read every card and pointer of the work tree (or of the commit `revision`), from the
     cache where the bytes are known."""
     source: Source = RevisionSource(repo, revision) if revision else WorkTreeSource(repo)
@@ -158,24 +160,39 @@ def _load_config(source: Source, cache: Cache) -> Config:
     return cached_config(data, cache)
 
 
-def _read_files(source: Source, cache: Cache, paths: list[str], inventory: Inventory, progress: Progress | None) -> None:
+def _read_files(
+    source: Source, cache: Cache, paths: list[str], inventory: Inventory, progress: Progress | None
+) -> None:
     contents: dict[str, tuple[str, bytes | Finding]] = {}
     for relpath, read in source.read(paths, _size_limit).items():
         if isinstance(read, InputError):
             check = UNREADABLE if is_card_path(relpath) else POINTER_FORMAT
             contents[relpath] = ("", check.finding(relpath, read.message, line=read.line))
         else:
-            contents[relpath] = (_content_key("card" if is_card_path(relpath) else "pointer", relpath, read), read)
+            contents[relpath] = (
+                _content_key("card" if is_card_path(relpath) else "pointer", relpath, read),
+                read,
+            )
     cached = cache.get_results(key for key, _ in contents.values() if key)
-    missing = [(relpath, content) for relpath, (key, content) in contents.items() if key and key not in cached]
+    missing = [
+        (relpath, content)
+        for relpath, (key, content) in contents.items()
+        if key and key not in cached
+    ]
     fresh: dict[str, Any] = {}
-    for done, ((relpath, _), json_facts) in enumerate(zip(missing, _read_all_facts(missing), strict=True), start=1):
+    for done, ((relpath, _), json_facts) in enumerate(
+        zip(missing, _read_all_facts(missing), strict=True), start=1
+    ):
         fresh[contents[relpath][0]] = json_facts
         if progress:
             progress(done, len(missing))
     cache.put_results(fresh)
     for relpath, (key, content) in contents.items():
-        facts = _facts_from_json(relpath, cached.get(key) or fresh[key]) if key else _read_facts(relpath, content)
+        facts = (
+            _facts_from_json(relpath, cached.get(key) or fresh[key])
+            if key
+            else _read_facts(relpath, content)
+        )
         if isinstance(facts, CardFacts):
             inventory.cards[relpath] = facts
         else:
@@ -258,13 +275,23 @@ def _extract_card_facts(card: Card, findings: tuple[Finding, ...]) -> CardFacts:
         model_sha256=_text(model.get("sha256")),
         model_sha256_line=card.line_of(("model", "sha256")),
         license=_text(data.get("license")),
-        license_traits=tuple(sorted(traits(data["license"]))) if isinstance(data.get("license"), str) else (),
+        license_traits=tuple(sorted(traits(data["license"])))
+        if isinstance(data.get("license"), str)
+        else (),
         license_exception=isinstance(data.get("license_exception"), dict),
-        redistribution_allowed=redistribution.get("allowed") if isinstance(redistribution.get("allowed"), bool) else None,
+        redistribution_allowed=redistribution.get("allowed")
+        if isinstance(redistribution.get("allowed"), bool)
+        else None,
         upstream=tuple(upstream_entries(card)),
         pipeline=_pipeline_facts(card),
-        links=tuple(LinkFacts(format_field_path(link.field), link.target, link.line, link.release) for link in iter_links(card)),
-        gaps=tuple(GapFacts(format_field_path(path), reason, card.line_of(path)) for path, reason in iter_noassertions(data)),
+        links=tuple(
+            LinkFacts(format_field_path(link.field), link.target, link.line, link.release)
+            for link in iter_links(card)
+        ),
+        gaps=tuple(
+            GapFacts(format_field_path(path), reason, card.line_of(path))
+            for path, reason in iter_noassertions(data)
+        ),
         findings=findings,
     )
 
@@ -282,7 +309,11 @@ def _pipeline_facts(card: Card) -> dict[str, Any] | None:
         for index, entry in enumerate(card.data.get("results") or [])
         if isinstance(entry, dict)
     ]
-    deps = {str(dep.get("path")): str(dep.get("md5")) for dep in pipeline.get("deps") or [] if isinstance(dep, dict)}
+    deps = {
+        str(dep.get("path")): str(dep.get("md5"))
+        for dep in pipeline.get("deps") or []
+        if isinstance(dep, dict)
+    }
     return {
         "stage": pipeline.get("stage"),
         "metrics": pipeline.get("metrics"),
@@ -304,7 +335,9 @@ def _logged_evaluations(card: Card) -> dict[str, Any] | None:
             card.line_of(("evaluation", index, "value")),
         ]
         for index, entry in enumerate(card.data.get("evaluation") or [])
-        if isinstance(entry, dict) and isinstance(entry.get("log"), dict) and entry["log"].get("artifact")
+        if isinstance(entry, dict)
+        and isinstance(entry.get("log"), dict)
+        and entry["log"].get("artifact")
     ]
     return {"logged": logged} if logged else None
 
@@ -317,7 +350,9 @@ def pointer_facts(relpath: str, content: bytes | Finding) -> PointerFacts:
     loaded = load_pointer(content, relpath) if isinstance(content, bytes) else content
     if isinstance(loaded, Finding):
         return PointerFacts(path=relpath, findings=(loaded,))
-    return PointerFacts(path=relpath, outs=tuple(OutFacts(out.path, out.md5, out.size, out.line) for out in loaded))
+    return PointerFacts(
+        path=relpath, outs=tuple(OutFacts(out.path, out.md5, out.size, out.line) for out in loaded)
+    )
 
 
 def _facts_to_json(facts: CardFacts | PointerFacts) -> dict[str, Any]:

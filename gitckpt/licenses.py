@@ -29,7 +29,10 @@ def _table() -> dict[str, Any]:
 
 
 def rules() -> list[Rule]:
-    return [Rule(item["id"], item["trait"], tuple(item["upstream"]), item["requires"], item["explain"]) for item in _table()["rules"]]
+    return [
+        Rule(item["id"], item["trait"], tuple(item["upstream"]), item["requires"], item["explain"])
+        for item in _table()["rules"]
+    ]
 
 
 def normalize(expression: str) -> str:
@@ -52,7 +55,11 @@ def problem(expression: str, *, has_link: bool) -> str | None:
         _licensing().parse(spdx, validate=False)
     except ExpressionError as exc:
         return f"{expression!r} is not an SPDX license expression ({exc})"
-    unknown = [str(key) for key in _licensing().validate(spdx).invalid_symbols if str(key) not in _table()["traits"]]
+    unknown = [
+        str(key)
+        for key in _licensing().validate(spdx).invalid_symbols
+        if str(key) not in _table()["traits"]
+    ]
     refs = [key for key in unknown if key.startswith(LICENSE_REF)]
     if refs and not has_link:
         return f"{', '.join(refs)} is a custom license: add `license_link` with where its text can be read"

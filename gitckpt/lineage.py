@@ -31,7 +31,9 @@ class Lineage:
     cycles: list[list[str]] = field(default_factory=list)
 
 
-def lineage(repo: Repository, reference: str, *, depth: int | None = None, dependents: bool = False) -> Lineage:
+def lineage(
+    repo: Repository, reference: str, *, depth: int | None = None, dependents: bool = False
+) -> Lineage:
     """What `reference` (NAME or NAME@vX.Y.Z) links to, transitively; or, with `dependents`,
     everything that links to it. Cycles are reported, never followed."""
     from gitckpt.inventory import load_inventory
@@ -50,7 +52,9 @@ def lineage(repo: Repository, reference: str, *, depth: int | None = None, depen
     inventory = load_inventory(repo, revision=revision)
     cards = {card.name: card for card in inventory.cards.values() if card.name}
     if name not in cards:
-        raise GitckptError(f"there is no card named {name!r}" + (f" at {reference}" if revision else ""))
+        raise GitckptError(
+            f"there is no card named {name!r}" + (f" at {reference}" if revision else "")
+        )
     data = _card_data(inventory, [card.path for card in cards.values()])
     return build_lineage(name, cards, data, registry, depth=depth, dependents=dependents)
 
@@ -97,7 +101,11 @@ def upstream_links(cards: dict[str, Any]) -> Neighbours:
     """What each artifact was built from. An eval card's `model` link points back at the model
     whose card already links the eval log, so it is not followed upstream (no false cycle)."""
     return {
-        name: [(link.field, link.target) for link in card.links if not (card.kind == "eval" and link.field.startswith("model"))]
+        name: [
+            (link.field, link.target)
+            for link in card.links
+            if not (card.kind == "eval" and link.field.startswith("model"))
+        ]
         for name, card in cards.items()
     }
 
@@ -111,14 +119,23 @@ def reverse_links(cards: dict[str, Any]) -> Neighbours:
 
 
 def _visit(
-    graph: Lineage, name: str, path: list[str], neighbours: dict[str, list[tuple[str, str]]], depth: int | None, dependents: bool
+    graph: Lineage,
+    name: str,
+    path: list[str],
+    neighbours: dict[str, list[tuple[str, str]]],
+    depth: int | None,
+    dependents: bool,
 ) -> None:
     graph.nodes.setdefault(name, {})
     if depth is not None and len(path) >= depth:
         return
     for field_path, other in neighbours.get(name, []):
         relation = RELATIONS.get(field_path.split(".")[0].split("[")[0], "links to")
-        edge = {"from": other, "to": name, "relation": relation} if dependents else {"from": name, "to": other, "relation": relation}
+        edge = (
+            {"from": other, "to": name, "relation": relation}
+            if dependents
+            else {"from": name, "to": other, "relation": relation}
+        )
         if edge not in graph.edges:
             graph.edges.append(edge)
         if other in path or other == name:
@@ -130,7 +147,9 @@ def _visit(
             _visit(graph, other, [*path, name], neighbours, depth, dependents)
 
 
-def _node(name: str, cards: dict[str, Any], data: dict[str, dict[str, Any]], registry: Any) -> dict[str, Any]:
+def _node(
+    name: str, cards: dict[str, Any], data: dict[str, dict[str, Any]], registry: Any
+) -> dict[str, Any]:
     card = cards.get(name)
     state = registry.artifact(name)
     latest = state.latest if state else None
@@ -149,7 +168,11 @@ def _add_external(graph: Lineage, cards: dict[str, Any], data: dict[str, dict[st
     """Code commits and links by URI: leaves of the graph, with what pins them."""
     for name in [node for node in graph.nodes if node in cards]:
         facts = data.get(cards[name].path, {})
-        commit = (facts.get("environment") or {}).get("code_commit") if isinstance(facts.get("environment"), dict) else None
+        commit = (
+            (facts.get("environment") or {}).get("code_commit")
+            if isinstance(facts.get("environment"), dict)
+            else None
+        )
         if isinstance(commit, str):
             node = f"commit:{commit[:12]}"
             graph.nodes[node] = {"name": node, "kind": "code", "commit": commit}
@@ -181,10 +204,16 @@ def render_lineage(graph: Lineage, style: str) -> str:
     if style == "dot":
         lines = ["digraph lineage {", "  rankdir=LR;"]
         lines += [f'  "{name}" [label="{_label(node)}"];' for name, node in graph.nodes.items()]
-        lines += [f'  "{edge["from"]}" -> "{edge["to"]}" [label="{edge["relation"]}"];' for edge in graph.edges]
+        lines += [
+            f'  "{edge["from"]}" -> "{edge["to"]}" [label="{edge["relation"]}"];'
+            for edge in graph.edges
+        ]
         return "\n".join([*lines, "}"]) + "\n"
     lines = [_label(graph.nodes[graph.root])]
-    lines += [f"  {edge['from']} —{edge['relation']}→ {_label(graph.nodes.get(edge['to'], {'name': edge['to']}))}" for edge in graph.edges]
+    lines += [
+        f"  {edge['from']} —{edge['relation']}→ {_label(graph.nodes.get(edge['to'], {'name': edge['to']}))}"
+        for edge in graph.edges
+    ]
     lines += [f"  CYCLE: {' → '.join(cycle)}" for cycle in graph.cycles]
     return "\n".join(lines) + "\n"
 

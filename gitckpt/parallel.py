@@ -17,7 +17,9 @@ def available_cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def map_in_processes(function: Callable[[Item], Result], items: list[Item], *, parallel_from: int, preload: str) -> Iterator[Result]:
+def map_in_processes(
+    function: Callable[[Item], Result], items: list[Item], *, parallel_from: int, preload: str
+) -> Iterator[Result]:
     """`map(function, items)` in order; from `parallel_from` items on, in a forkserver pool (no
     fork of a process that may run threads) whose server imports the `preload` module once.
     `function` must be a module-level function of that module."""

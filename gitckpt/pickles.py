@@ -22,7 +22,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO, Protocol, cast
 
-STRING_OPCODES = frozenset({"SHORT_BINUNICODE", "BINUNICODE", "BINUNICODE8", "UNICODE", "STRING", "BINSTRING", "SHORT_BINSTRING"})
+STRING_OPCODES = frozenset(
+    {
+        "SHORT_BINUNICODE",
+        "BINUNICODE",
+        "BINUNICODE8",
+        "UNICODE",
+        "STRING",
+        "BINSTRING",
+        "SHORT_BINSTRING",
+    }
+)
 IMPORT_OPCODES = frozenset({"GLOBAL", "INST", "STACK_GLOBAL"})
 EXTENSION_OPCODES = frozenset({"EXT1", "EXT2", "EXT4"})
 MEMO_PUTS = frozenset({"PUT", "BINPUT", "LONG_BINPUT"})
@@ -35,7 +45,11 @@ def _stack_effect(opcode: pickletools.OpcodeInfo) -> tuple[int, bool, int]:
     """(values popped above the mark, whether a MARK and what is above it is popped first, values pushed)."""
     before = list(opcode.stack_before)
     takes_mark = pickletools.markobject in before
-    return len(before[: before.index(pickletools.markobject)] if takes_mark else before), takes_mark, len(opcode.stack_after)
+    return (
+        len(before[: before.index(pickletools.markobject)] if takes_mark else before),
+        takes_mark,
+        len(opcode.stack_after),
+    )
 
 
 STACK_EFFECTS = {opcode.name: _stack_effect(opcode) for opcode in pickletools.opcodes}
@@ -76,7 +90,9 @@ class Stream:
 
     start: int
     imports: list[Import] = field(default_factory=list)
-    problem: str | None = None  # the first thing that makes it unsafe, or the reason it does not decode
+    problem: str | None = (
+        None  # the first thing that makes it unsafe, or the reason it does not decode
+    )
     complete: bool = False
     simulated: bool = True  # the machine ran every opcode it decoded without a problem
 
@@ -115,8 +131,13 @@ def read_stream(handle: Readable) -> Stream:
             except UnsafeStream as error:
                 stream.problem, stream.simulated, machine = str(error), False, None
         stream.complete = True
-    except (ValueError, UnicodeDecodeError) as error:  # what genops raises on bytes that are no pickle
-        stream.problem = stream.problem or f"not a readable pickle from offset {stream.start}: {error}"
+    except (
+        ValueError,
+        UnicodeDecodeError,
+    ) as error:  # what genops raises on bytes that are no pickle
+        stream.problem = (
+            stream.problem or f"not a readable pickle from offset {stream.start}: {error}"
+        )
     return stream
 
 
@@ -140,7 +161,9 @@ class _Bounded:
 
     def readline(self, limit: int = -1, /) -> bytes:
         left = self.size - self.position
-        data = self.handle.readline(left if limit < 0 or limit > left else limit) if left > 0 else b""
+        data = (
+            self.handle.readline(left if limit < 0 or limit > left else limit) if left > 0 else b""
+        )
         self.position += len(data)
         return data
 
@@ -166,14 +189,18 @@ class _Machine:
         elif name in IMPORT_OPCODES:
             self._import(name, argument, at)
         elif name in EXTENSION_OPCODES:
-            raise UnsafeStream(f"{name} {argument} at offset {at} imports through the copyreg extension registry")
+            raise UnsafeStream(
+                f"{name} {argument} at offset {at} imports through the copyreg extension registry"
+            )
         elif name in MEMO_PUTS or name == "MEMOIZE":
             key = len(self.memo) if name == "MEMOIZE" else int(str(argument))
             self.memo[key] = self._top(name, at)
         elif name in MEMO_GETS:
             key = int(str(argument))
             if key not in self.memo:
-                raise UnsafeStream(f"{name} {key} at offset {at} fetches a memo entry that was never stored")
+                raise UnsafeStream(
+                    f"{name} {key} at offset {at} fetches a memo entry that was never stored"
+                )
             self.stack.append(self.memo[key])
         elif name == "DUP":
             self.stack.append(self._top(name, at))
@@ -187,7 +214,9 @@ class _Machine:
             attribute = self._pop(name, at)
             module = self._pop(name, at)
             if not (isinstance(module, Literal) and isinstance(attribute, Literal)):
-                raise UnsafeStream(f"STACK_GLOBAL at offset {at} imports by operands that are not literal strings")
+                raise UnsafeStream(
+                    f"STACK_GLOBAL at offset {at} imports by operands that are not literal strings"
+                )
         else:
             module, _, attribute = str(argument).partition(" ")
         module, attribute = self._as_unpickled(str(module), str(attribute))

@@ -43,7 +43,9 @@ def parse_pointer(text: str, display: str) -> list[PointerOut]:
     """The outputs of a pointer file, or InputError naming the line and field."""
     document = load_yaml(text, display)
     if not isinstance(document.data, dict):
-        raise InputError("a DVC pointer must be a YAML mapping with an `outs` list", path=display, line=1)
+        raise InputError(
+            "a DVC pointer must be a YAML mapping with an `outs` list", path=display, line=1
+        )
     outs = document.data.get("outs")
     if not isinstance(outs, list) or not outs:
         raise InputError(
@@ -58,13 +60,23 @@ def parse_pointer(text: str, display: str) -> list[PointerOut]:
 def _parse_out(document: YamlDocument, index: int, out: Any, display: str) -> PointerOut:
     where = ("outs", index)
     if not isinstance(out, dict):
-        raise InputError("each entry of `outs` must be a mapping", path=display, line=document.line_of(where), field=f"outs[{index}]")
+        raise InputError(
+            "each entry of `outs` must be a mapping",
+            path=display,
+            line=document.line_of(where),
+            field=f"outs[{index}]",
+        )
     path = out.get("path")
     md5 = out.get("md5")
     size = out.get("size")
 
     def fail(key: str, message: str) -> InputError:
-        return InputError(message, path=display, line=document.line_of((*where, key)), field=f"outs[{index}].{key}")
+        return InputError(
+            message,
+            path=display,
+            line=document.line_of((*where, key)),
+            field=f"outs[{index}].{key}",
+        )
 
     if not isinstance(path, str):
         raise fail("path", "`path` must be a string naming the tracked data")
@@ -72,7 +84,10 @@ def _parse_out(document: YamlDocument, index: int, out: Any, display: str) -> Po
     if reason:
         raise fail("path", f"{reason}: {path!r}")
     if not isinstance(md5, str) or not MD5_PATTERN.match(md5):
-        raise fail("md5", f"`md5` must be 32 lowercase hex digits (with `.dir` for a directory), got {md5!r}")
+        raise fail(
+            "md5",
+            f"`md5` must be 32 lowercase hex digits (with `.dir` for a directory), got {md5!r}",
+        )
     if isinstance(size, bool) or not isinstance(size, int) or size < 0:
         raise fail("size", f"`size` must be a non-negative whole number of bytes, got {size!r}")
     return PointerOut(path=path, md5=md5, size=size, line=document.line_of(where))

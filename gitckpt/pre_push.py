@@ -20,8 +20,16 @@ def unpushed_releases(repo: Repository, ref_lines: Iterable[str]) -> list[str]:
     """Problems with the release tags being pushed; empty when every one's bytes are in the remote."""
     from gitckpt import storage
 
-    pushed = [line.split()[0][len(TAG_PREFIX) :] for line in ref_lines if line.startswith(TAG_PREFIX) and line.split()[1:2] != [DELETED]]
-    releases = [(tag, parsed) for tag in pushed if (parsed := parse_tag_name(tag)) is not None and parsed.action == REGISTER]
+    pushed = [
+        line.split()[0][len(TAG_PREFIX) :]
+        for line in ref_lines
+        if line.startswith(TAG_PREFIX) and line.split()[1:2] != [DELETED]
+    ]
+    releases = [
+        (tag, parsed)
+        for tag in pushed
+        if (parsed := parse_tag_name(tag)) is not None and parsed.action == REGISTER
+    ]
     if not releases:
         return []
     registry = read_registry(repo)
@@ -37,7 +45,9 @@ def unpushed_releases(repo: Repository, ref_lines: Iterable[str]) -> list[str]:
             )
         else:
             wanted[tag] = record["bytes"]["md5"]
-    holdings = storage.remote_holdings(repo.root, sorted(set(wanted.values())), None) if wanted else {}
+    holdings = (
+        storage.remote_holdings(repo.root, sorted(set(wanted.values())), None) if wanted else {}
+    )
     if holdings is None:
         return [
             *problems,

@@ -24,7 +24,14 @@ from gitckpt.repo import DEFAULT_BRANCHES, Repository, commit_signatures
 from gitckpt.review import semantic_changes
 from gitckpt.trust import TrustRoot, trust_root
 
-TRAILER_KEYS = ("Reviewed-by", "Signed-off-by", "Co-authored-by", "Approved-by", "Acked-by", "Tested-by")
+TRAILER_KEYS = (
+    "Reviewed-by",
+    "Signed-off-by",
+    "Co-authored-by",
+    "Approved-by",
+    "Acked-by",
+    "Tested-by",
+)
 TRAILER = re.compile(rf"^({'|'.join(TRAILER_KEYS)}):\s*(.+)$", re.IGNORECASE | re.MULTILINE)
 CANONICAL_TRAILER = {key.lower(): key for key in TRAILER_KEYS}
 
@@ -40,7 +47,10 @@ def summarize_fields(fields: list[str]) -> list[str]:
     groups: dict[str, list[str]] = {}
     for name in fields:
         groups.setdefault(re.split(r"[.\[]", name, maxsplit=1)[0], []).append(name)
-    return [members[0] if len(members) == 1 else f"{block} ({len(members)} fields)" for block, members in groups.items()]
+    return [
+        members[0] if len(members) == 1 else f"{block} ({len(members)} fields)"
+        for block, members in groups.items()
+    ]
 
 
 @dataclass
@@ -80,10 +90,19 @@ def artifact_log(
     if card_path is None:
         from gitckpt.inventory import load_inventory
 
-        card_path = next((card.path for card in load_inventory(repo, revision=revision).cards.values() if card.name == name), None)
+        card_path = next(
+            (
+                card.path
+                for card in load_inventory(repo, revision=revision).cards.values()
+                if card.name == name
+            ),
+            None,
+        )
     if card_path is None:
         raise GitckptError(f"there is no committed card named {name!r}")
-    return artifact_logs(repo, {name: card_path}, revision=revision, registry=registry, reader=reader)[name]
+    return artifact_logs(
+        repo, {name: card_path}, revision=revision, registry=registry, reader=reader
+    )[name]
 
 
 @dataclass
@@ -112,11 +131,15 @@ def artifact_logs(
     cards = reader or CardReader(pygit2.Repository(str(repo.root)))
     git_repo = cards.git_repo
     head = git_repo.revparse_single(revision).peel(pygit2.Commit)
-    followed = {name: _Followed(_tracked_paths(cards, head.tree, path)) for name, path in card_paths.items()}
+    followed = {
+        name: _Followed(_tracked_paths(cards, head.tree, path)) for name, path in card_paths.items()
+    }
     watched = _Watched()
     for name, artifact in followed.items():
         watched.add(name, artifact.paths)
-    for commit in git_repo.walk(head.id, pygit2.enums.SortMode.TOPOLOGICAL | pygit2.enums.SortMode.TIME):
+    for commit in git_repo.walk(
+        head.id, pygit2.enums.SortMode.TOPOLOGICAL | pygit2.enums.SortMode.TIME
+    ):
         if not watched.owners:
             break
         parent_tree = commit.parents[0].tree if commit.parents else None
@@ -149,12 +172,18 @@ def _follow(cards: CardReader, artifact: _Followed, commit: Any, parent_tree: An
         if parent_tree is not None and cards.blob_id(parent_tree, artifact.paths[0]) is None
         else None
     )
-    _describe_change(entry, cards.at(parent_tree, renamed or artifact.paths[0]), cards.at(commit.tree, artifact.paths[0]))
+    _describe_change(
+        entry,
+        cards.at(parent_tree, renamed or artifact.paths[0]),
+        cards.at(commit.tree, artifact.paths[0]),
+    )
     if renamed:
         entry.renamed_from = renamed
         artifact.paths = _tracked_paths(cards, parent_tree, renamed)
     artifact.entries.append(entry)
-    artifact.ended = parent_tree is None or all(cards.blob_id(parent_tree, path) is None for path in artifact.paths)
+    artifact.ended = parent_tree is None or all(
+        cards.blob_id(parent_tree, path) is None for path in artifact.paths
+    )
 
 
 @dataclass
@@ -200,7 +229,9 @@ def last_changes(repo: Repository, revision: str, paths: Collection[str]) -> dic
     wanted = {path: blob for path in paths if (blob := _blob(start.tree, path)) is not None}
     children = _children(wanted)
     found: dict[str, LastChange] = {}
-    for commit in git_repo.walk(start.id, pygit2.enums.SortMode.TOPOLOGICAL | pygit2.enums.SortMode.TIME):
+    for commit in git_repo.walk(
+        start.id, pygit2.enums.SortMode.TOPOLOGICAL | pygit2.enums.SortMode.TIME
+    ):
         if not wanted:
             break
         parents: list[Any] = [parent.tree for parent in commit.parents] or [None]
@@ -237,10 +268,14 @@ def _forget(children: dict[str, set[str]], path: str) -> None:
 def _changed_blobs(old: Any, new: Any, children: dict[str, set[str]]) -> dict[str, str]:
     """The wanted paths whose entry in tree `new` differs from tree `old` and exists in `new`,
     with their new ids."""
-    return {path: oid for path, oid in _changed_entries(old, new, children).items() if oid is not None}
+    return {
+        path: oid for path, oid in _changed_entries(old, new, children).items() if oid is not None
+    }
 
 
-def _changed_entries(old: Any, new: Any, children: dict[str, set[str]], directory: str = "") -> dict[str, str | None]:
+def _changed_entries(
+    old: Any, new: Any, children: dict[str, set[str]], directory: str = ""
+) -> dict[str, str | None]:
     """The wanted paths whose entry differs between tree `old` (None: a root commit) and tree
     `new`, with the id in `new` (None: gone). Only the wanted names are looked up, and a subtree
     with the same id in both is skipped unread: a commit that touched no card or pointer costs
@@ -248,7 +283,9 @@ def _changed_entries(old: Any, new: Any, children: dict[str, set[str]], director
     changed: dict[str, str | None] = {}
     for name in children.get(directory, ()):
         after, before = _tree_entry(new, name), _tree_entry(old, name)
-        if (after is None and before is None) or (after is not None and before is not None and before.id == after.id):
+        if (after is None and before is None) or (
+            after is not None and before is not None and before.id == after.id
+        ):
             continue
         path = f"{directory}/{name}" if directory else name
         if path not in children:
@@ -273,7 +310,8 @@ def _same_as_a_parent(cards: CardReader, commit: Any, paths: list[str]) -> bool:
     """A merge that took the files from one of its parents changed nothing itself (git log's
     history simplification); the commits on the merged branch are listed instead."""
     return len(commit.parents) > 1 and any(
-        all(cards.blob_id(commit.tree, path) == cards.blob_id(parent.tree, path) for path in paths) for parent in commit.parents
+        all(cards.blob_id(commit.tree, path) == cards.blob_id(parent.tree, path) for path in paths)
+        for parent in commit.parents
     )
 
 
@@ -298,7 +336,9 @@ def _blob(tree: Any, path: str) -> str | None:
         return None
 
 
-FOLDERS_KEPT = 4096  # folders a CardReader keeps loaded (a walk or a site build revisits recent ones)
+FOLDERS_KEPT = (
+    4096  # folders a CardReader keeps loaded (a walk or a site build revisits recent ones)
+)
 
 
 class CardReader:
@@ -308,7 +348,9 @@ class CardReader:
     def __init__(self, git_repo: Any) -> None:
         self.git_repo = git_repo
         self._parsed: dict[str, Card | None] = {}
-        self._folders: OrderedDict[tuple[Any, str], Any] = OrderedDict()  # (tree id, folder) -> its tree
+        self._folders: OrderedDict[tuple[Any, str], Any] = (
+            OrderedDict()
+        )  # (tree id, folder) -> its tree
 
     def at(self, tree: Any, path: str) -> Card | None:
         blob_id = self.blob_id(tree, path)
@@ -331,7 +373,9 @@ class CardReader:
             self._folders.move_to_end(key)
             return self._folders[key]
         entry = _tree_entry(tree, folder)
-        found = self._folders[key] = entry if entry is not None and entry.type_str == "tree" else None
+        found = self._folders[key] = (
+            entry if entry is not None and entry.type_str == "tree" else None
+        )
         if len(self._folders) > FOLDERS_KEPT:
             self._folders.popitem(last=False)
         return found
@@ -339,7 +383,9 @@ class CardReader:
     def blob(self, blob_id: str, display: str) -> Card | None:
         if blob_id not in self._parsed:
             try:
-                self._parsed[blob_id] = parse_card(decode_text(self.git_repo[blob_id].data, display), display)
+                self._parsed[blob_id] = parse_card(
+                    decode_text(self.git_repo[blob_id].data, display), display
+                )
             except (InputError, KeyError, ValueError):
                 self._parsed[blob_id] = None
         return self._parsed[blob_id]
@@ -349,7 +395,14 @@ def _rename_source(parent_tree: Any, tree: Any, path: str) -> str | None:
     """Where the card lived before this commit, by git's rename detection (run only here)."""
     diff = parent_tree.diff_to_tree(tree)
     diff.find_similar()
-    return next((delta.old_file.path for delta in diff.deltas if delta.new_file.path == path and delta.old_file.path != path), None)
+    return next(
+        (
+            delta.old_file.path
+            for delta in diff.deltas
+            if delta.new_file.path == path and delta.old_file.path != path
+        ),
+        None,
+    )
 
 
 def _entry(commit: Any, card_path: str) -> LogEntry:
@@ -423,7 +476,14 @@ def _add_merges(git_repo: Any, line: list[Any], entries: list[LogEntry]) -> None
     for entry in entries:
         if entry.commit in on_line:
             continue
-        merged = next((commit for commit in line if len(commit.parents) > 1 and git_repo.descendant_of(commit.id, entry.commit)), None)
+        merged = next(
+            (
+                commit
+                for commit in line
+                if len(commit.parents) > 1 and git_repo.descendant_of(commit.id, entry.commit)
+            ),
+            None,
+        )
         entry.merged_by = str(merged.id) if merged is not None else None
 
 
@@ -433,7 +493,14 @@ def _add_tags(git_repo: Any, state: ArtifactState | None, entries: list[LogEntry
     if state is None:
         return
     for event in state.events:
-        entry = next((entry for entry in entries if entry.commit == event.commit or _contains(git_repo, event.commit, entry.commit)), None)
+        entry = next(
+            (
+                entry
+                for entry in entries
+                if entry.commit == event.commit or _contains(git_repo, event.commit, entry.commit)
+            ),
+            None,
+        )
         if entry is not None:
             entry.tags.append(event.tag)
 

@@ -32,7 +32,9 @@ STAGE_ACTION = {ASSIGN: "promote", UNASSIGN: "demote"}
 
 def render_message(summary: str, record: dict[str, Any], note: str = "") -> str:
     if RECORD_MARKER in summary or RECORD_MARKER in note:
-        raise UsageError(f"the message may not contain {RECORD_MARKER!r}: gitckpt writes the record itself, after your text")
+        raise UsageError(
+            f"the message may not contain {RECORD_MARKER!r}: gitckpt writes the record itself, after your text"
+        )
     parts = [summary.strip()]
     if note.strip():
         parts.append(note.strip())
@@ -48,9 +50,14 @@ def parse_record(message: str, display: str = "tag message") -> dict[str, Any] |
     if not markers:
         return None
     if len(markers) > 1:
-        raise InputError(f"the message holds {len(markers)} {RECORD_MARKER} lines; a record must be the only one", path=display)
+        raise InputError(
+            f"the message holds {len(markers)} {RECORD_MARKER} lines; a record must be the only one",
+            path=display,
+        )
     if markers[0] == 0:
-        raise InputError(f"{RECORD_MARKER} stands where the summary line belongs", path=display, line=1)
+        raise InputError(
+            f"{RECORD_MARKER} stands where the summary line belongs", path=display, line=1
+        )
     text = "\n".join(lines[markers[0] + 1 :])
     record = load_json(text, display, max_bytes=RECORD_SIZE_LIMIT, max_depth=RECORD_DEPTH_LIMIT)
     if not isinstance(record, dict):
@@ -71,16 +78,21 @@ def schema_problems(record: dict[str, Any]) -> str:
     from gitckpt.schema import validate
 
     return "; ".join(
-        f"{'.'.join(map(str, problem.field)) or 'record'}: {problem.message}" for problem in validate(record, TAG_MESSAGE_SCHEMA)
+        f"{'.'.join(map(str, problem.field)) or 'record'}: {problem.message}"
+        for problem in validate(record, TAG_MESSAGE_SCHEMA)
     )
 
 
-def binding_problem(tag: str, name: TagName, header: str | None, commit: str, record: dict[str, Any] | None) -> str | None:
+def binding_problem(
+    tag: str, name: TagName, header: str | None, commit: str, record: dict[str, Any] | None
+) -> str | None:
     """Why the tag's event must not count, or None when it is bound: the tag object carries the
     ref's name, and its record (when it has one) validates and names this artifact, action,
     version or stage, and commit. `header` is None for a lightweight tag (no object to name)."""
     if header is not None and header != tag:
-        return f"the tag object is named {header!r}, not {tag!r} (a tag re-pointed under another name)"
+        return (
+            f"the tag object is named {header!r}, not {tag!r} (a tag re-pointed under another name)"
+        )
     if record is None:
         return None
     problems = schema_problems(record)

@@ -25,7 +25,16 @@ from gitckpt.errors import InputError
 from gitckpt.records import binding_problem, parse_record
 from gitckpt.repo import Repository, git, read_objects
 from gitckpt.signing import BAD, NOT_SIGNED, Signature, allowed, tag_signatures
-from gitckpt.tags import ASSIGN, DEPRECATE, PHASE, REGISTER, UNASSIGN, WITHDRAW, Version, parse_tag_name
+from gitckpt.tags import (
+    ASSIGN,
+    DEPRECATE,
+    PHASE,
+    REGISTER,
+    UNASSIGN,
+    WITHDRAW,
+    Version,
+    parse_tag_name,
+)
 from gitckpt.trust import TrustRoot, trust_root
 
 FIELDS = (
@@ -69,7 +78,9 @@ class Event:
 
     def to_json(self) -> dict[str, Any]:
         hidden = ("record", "tag_object", "problem")
-        return {key: value for key, value in vars(self).items() if key not in hidden} | {"has_record": self.record is not None}
+        return {key: value for key, value in vars(self).items() if key not in hidden} | {
+            "has_record": self.record is not None
+        }
 
 
 @dataclass(frozen=True)
@@ -102,11 +113,17 @@ class ArtifactState:
     @property
     def latest(self) -> Release | None:
         live = [release for release in self.releases.values() if not release.withdrawn]
-        return max(live, key=lambda release: Version.parse(release.version) or Version(0, 0, 0), default=None)
+        return max(
+            live,
+            key=lambda release: Version.parse(release.version) or Version(0, 0, 0),
+            default=None,
+        )
 
     def version_at(self, commit: str) -> str | None:
         """The newest version released at `commit` (how GTO ties a stage tag to a version)."""
-        versions = [release.version for release in self.releases.values() if release.event.commit == commit]
+        versions = [
+            release.version for release in self.releases.values() if release.event.commit == commit
+        ]
         return max(versions, key=lambda text: Version.parse(text) or Version(0, 0, 0), default=None)
 
     def next_counter(self) -> int:
@@ -154,7 +171,9 @@ def read_tag_events(repo: Repository, tags: Iterable[str]) -> dict[str, Event]:
     return {event.tag: event for event in events}
 
 
-def _read_events(repo: Repository, patterns: list[str], wanted: set[str] | None = None) -> tuple[list[Event], int]:
+def _read_events(
+    repo: Repository, patterns: list[str], wanted: set[str] | None = None
+) -> tuple[list[Event], int]:
     """The events of the tags matching `patterns` (and in `wanted`, when given), bound to their tags."""
     events, headers, ignored = [], {}, 0
     for tag, row in _tag_rows(repo, patterns):
@@ -217,7 +236,11 @@ def tag_refs_fingerprint(repo: Repository) -> str | None:
 def _common_dir(git_dir: Path) -> Path:
     """Where refs live: a linked worktree's git directory names the main one in `commondir`."""
     pointer = git_dir / "commondir"
-    return (git_dir / pointer.read_text(encoding="utf-8").strip()).resolve() if pointer.is_file() else git_dir
+    return (
+        (git_dir / pointer.read_text(encoding="utf-8").strip()).resolve()
+        if pointer.is_file()
+        else git_dir
+    )
 
 
 def _stat_row(path: Path) -> tuple[str, int, int, int, int]:
@@ -231,7 +254,9 @@ def _stat_row(path: Path) -> tuple[str, int, int, int, int]:
 def read_tag_refs(repo: Repository) -> dict[str, str]:
     """Every tag's name and the id of the object it points to, without reading any tag object."""
     refs = {}
-    for line in git(["for-each-ref", "--format=%(objectname) %(refname:strip=2)", "refs/tags"], repo.root).splitlines():
+    for line in git(
+        ["for-each-ref", "--format=%(objectname) %(refname:strip=2)", "refs/tags"], repo.root
+    ).splitlines():
         oid, name = line.split(" ", 1)
         refs[name] = oid
     return refs
@@ -240,7 +265,13 @@ def read_tag_refs(repo: Repository) -> dict[str, str]:
 def event_order(event: Event) -> tuple[int, bool, int, int, str]:
     """The order events apply in: releases, withdrawals, stage moves by their counter (never by
     the tagger date, which whoever makes the tag writes), deprecations."""
-    return (PHASE[event.action], event.counter is None, event.counter or 0, event.created, event.tag)
+    return (
+        PHASE[event.action],
+        event.counter is None,
+        event.counter or 0,
+        event.created,
+        event.tag,
+    )
 
 
 def _event(tag: str, row: list[str]) -> Event | None:
@@ -282,17 +313,34 @@ def _bind(repo: Repository, events: list[Event], headers: dict[str, str | None])
     from gitckpt.schema import rules_fingerprint
 
     fingerprint = rules_fingerprint()
-    keys = {event.tag: f"binding:{fingerprint}:{event.tag_object or event.commit}:{event.tag}" for event in events if not event.problem}
+    keys = {
+        event.tag: f"binding:{fingerprint}:{event.tag_object or event.commit}:{event.tag}"
+        for event in events
+        if not event.problem
+    }
     with Cache(repo.state_dir) as cache:
         verdicts = cache.get_results(keys.values())
-        unjudged = [event for event in events if event.tag in keys and keys[event.tag] not in verdicts]
+        unjudged = [
+            event for event in events if event.tag in keys and keys[event.tag] not in verdicts
+        ]
         problems = {event.tag: _binding_problem(event, headers[event.tag]) for event in unjudged}
-        problems.update(_card_problems(repo, [event for event in unjudged if problems[event.tag] is None and _is_release_record(event)]))
+        problems.update(
+            _card_problems(
+                repo,
+                [
+                    event
+                    for event in unjudged
+                    if problems[event.tag] is None and _is_release_record(event)
+                ],
+            )
+        )
         fresh = {keys[tag]: {"problem": problem} for tag, problem in problems.items()}
         cache.put_results(fresh)
     verdicts.update(fresh)
     return [
-        replace(event, problem=problem) if (problem := verdicts.get(keys.get(event.tag, ""), {}).get("problem")) else event
+        replace(event, problem=problem)
+        if (problem := verdicts.get(keys.get(event.tag, ""), {}).get("problem"))
+        else event
         for event in events
     ]
 
@@ -313,10 +361,20 @@ def _card_problems(repo: Repository, releases: list[Event]) -> dict[str, str]:
     from gitckpt.card import parse_card
     from gitckpt.files import CARD_SIZE_LIMIT, decode_text
 
-    problems = {event.tag: "its record names a card path with a line break" for event in releases if _line_break_in_card_path(event)}
+    problems = {
+        event.tag: "its record names a card path with a line break"
+        for event in releases
+        if _line_break_in_card_path(event)
+    }
     releases = [event for event in releases if event.tag not in problems]
     records = [event.record or {} for event in releases]
-    found = read_objects(repo, [f"{event.commit}:{record['card']['path']}" for event, record in zip(releases, records, strict=True)])
+    found = read_objects(
+        repo,
+        [
+            f"{event.commit}:{record['card']['path']}"
+            for event, record in zip(releases, records, strict=True)
+        ],
+    )
     names: dict[str, str | None] = {}
     for event, record, blob in zip(releases, records, found, strict=True):
         path = record["card"]["path"]
@@ -327,12 +385,18 @@ def _card_problems(repo: Repository, releases: list[Event]) -> dict[str, str]:
             continue
         if blob[0] not in names:
             try:
-                data = parse_card(decode_text(blob[1], path), path).data if len(blob[1]) <= CARD_SIZE_LIMIT else {}
+                data = (
+                    parse_card(decode_text(blob[1], path), path).data
+                    if len(blob[1]) <= CARD_SIZE_LIMIT
+                    else {}
+                )
             except InputError:
                 data = {}
             names[blob[0]] = data.get("name") if isinstance(data, dict) else None
         if names[blob[0]] != event.artifact:
-            problems[event.tag] = f"the card its record names ({path}) is named {names[blob[0]]!r}, not {event.artifact!r}"
+            problems[event.tag] = (
+                f"the card its record names ({path}) is named {names[blob[0]]!r}, not {event.artifact!r}"
+            )
     return problems
 
 
@@ -348,11 +412,15 @@ def read_registry(repo: Repository, trust: TrustRoot | None = None) -> Registry:
     return judge(repo, trust or trust_root(repo), events, ignored)
 
 
-def judge(repo: Repository, trust: TrustRoot, events: Iterable[Event], ignored_tags: int = 0) -> Registry:
+def judge(
+    repo: Repository, trust: TrustRoot, events: Iterable[Event], ignored_tags: int = 0
+) -> Registry:
     """The state after the events that count: bound to their tags, not carrying a bad signature,
     and (under release.require_signature) signed by a trusted principal the policy allows."""
     events = list(events)
-    signatures = tag_signatures(repo, trust, (event.tag_object for event in events if event.has_signature))
+    signatures = tag_signatures(
+        repo, trust, (event.tag_object for event in events if event.has_signature)
+    )
     by_tag = {event.tag: signatures.get(event.tag_object, NOT_SIGNED) for event in events}
     rejected, counted = [], []
     for event in events:
@@ -363,7 +431,9 @@ def judge(repo: Repository, trust: TrustRoot, events: Iterable[Event], ignored_t
             counted.append(event)
     registry = registry_from_events(counted, ignored_tags)
     registry.rejected = rejected + registry.rejected
-    registry.signatures = {tag: signature for tag, signature in by_tag.items() if signature is not NOT_SIGNED}
+    registry.signatures = {
+        tag: signature for tag, signature in by_tag.items() if signature is not NOT_SIGNED
+    }
     registry.trust = trust
     return registry
 
@@ -377,8 +447,14 @@ def _policy_problem(config: Config, event: Event, signature: Signature) -> str |
         return f"{signature.describe()}, and the trusted policy requires verified signatures (release.require_signature)"
     assert signature.principal is not None
     if not allowed(config, signature.principal, event.artifact, event.stage):
-        what = f"move {event.artifact} in stage {event.stage}" if event.stage else f"release {event.artifact}"
-        return f"signed by {signature.principal}, who may not {what} under the trusted release.signers"
+        what = (
+            f"move {event.artifact} in stage {event.stage}"
+            if event.stage
+            else f"release {event.artifact}"
+        )
+        return (
+            f"signed by {signature.principal}, who may not {what} under the trusted release.signers"
+        )
     return None
 
 
@@ -446,5 +522,7 @@ def read_deprecations(repo: Repository, tag_names: list[str]) -> dict[str, Depre
     for event in events.values():
         if event.action == DEPRECATE and event.problem is None:
             record = event.record or {}
-            found[event.artifact] = Deprecation(event.artifact, event.tag, record.get("sunset"), record.get("reason"))
+            found[event.artifact] = Deprecation(
+                event.artifact, event.tag, record.get("sunset"), record.get("reason")
+            )
     return found

@@ -7,14 +7,27 @@ from typing import Any
 
 from gitckpt.errors import GitckptError, UsageError
 from gitckpt.inventory import load_inventory
-from gitckpt.registry import ArtifactState, Event, Registry, Rejected, Release, event_order, iso, read_registry
+from gitckpt.registry import (
+    ArtifactState,
+    Event,
+    Registry,
+    Rejected,
+    Release,
+    event_order,
+    iso,
+    read_registry,
+)
 from gitckpt.repo import Repository
 from gitckpt.tags import NAME_RE, parse_tag_name
 from gitckpt.trust import trust_root
 
 
 def list_artifacts(
-    repo: Repository, *, kind: str | None = None, stage: str | None = None, trust_ref: str | None = None
+    repo: Repository,
+    *,
+    kind: str | None = None,
+    stage: str | None = None,
+    trust_ref: str | None = None,
 ) -> list[dict[str, Any]]:
     registry = read_registry(repo, trust_root(repo, trust_ref))
     kinds = {card.name: card.kind for card in load_inventory(repo).cards.values() if card.name}
@@ -42,7 +55,11 @@ def _row(state: ArtifactState, card_kind: str | None, rejected: list[Rejected]) 
 
 
 def _notes(state: ArtifactState, rejected: list[Rejected]) -> list[str]:
-    lightweight = [f"{event.tag} is a lightweight tag: it carries no record" for event in state.events if not event.annotated]
+    lightweight = [
+        f"{event.tag} is a lightweight tag: it carries no record"
+        for event in state.events
+        if not event.annotated
+    ]
     return lightweight + [f"{item.event.tag} is ignored: {item.reason}" for item in rejected]
 
 
@@ -76,18 +93,30 @@ def baseline_view(repo: Repository, name: str) -> dict[str, Any]:
     from gitckpt.evaluation import compare_to_baseline
     from gitckpt.files import CARD_SIZE_LIMIT, read_text
 
-    cards = {card.name: card for card in load_inventory(repo).cards.values() if card.name and card.kind == "eval"}
+    cards = {
+        card.name: card
+        for card in load_inventory(repo).cards.values()
+        if card.name and card.kind == "eval"
+    }
     card = cards.get(name)
     if card is None:
         return {}
     data = parse_card(read_text(repo.root / card.path, CARD_SIZE_LIMIT, card.path), card.path).data
-    baseline_name = (data.get("baseline") or {}).get("artifact") if isinstance(data.get("baseline"), dict) else None
+    baseline_name = (
+        (data.get("baseline") or {}).get("artifact")
+        if isinstance(data.get("baseline"), dict)
+        else None
+    )
     baseline = cards.get(str(baseline_name))
     if baseline is None:
         return {}
-    other = parse_card(read_text(repo.root / baseline.path, CARD_SIZE_LIMIT, baseline.path), baseline.path).data
+    other = parse_card(
+        read_text(repo.root / baseline.path, CARD_SIZE_LIMIT, baseline.path), baseline.path
+    ).data
     comparisons = compare_to_baseline(data.get("results") or [], other.get("results") or [])
-    return {"baseline": {"artifact": baseline_name, "comparisons": [vars(item) for item in comparisons]}}
+    return {
+        "baseline": {"artifact": baseline_name, "comparisons": [vars(item) for item in comparisons]}
+    }
 
 
 def _split_reference(reference: str) -> tuple[str, str | None]:
@@ -99,7 +128,9 @@ def _split_reference(reference: str) -> tuple[str, str | None]:
     else:
         name, selector = reference, None
     if not NAME_RE.match(name):
-        raise UsageError(f"expected NAME, NAME@vX.Y.Z, NAME@latest or NAME#STAGE; got {reference!r}")
+        raise UsageError(
+            f"expected NAME, NAME@vX.Y.Z, NAME@latest or NAME#STAGE; got {reference!r}"
+        )
     return name, selector
 
 
@@ -137,7 +168,11 @@ def _trust(registry: Registry) -> dict[str, str]:
 def _by_version(state: ArtifactState) -> list[Release]:
     from gitckpt.tags import Version
 
-    return sorted(state.releases.values(), key=lambda release: Version.parse(release.version) or Version(0, 0, 0), reverse=True)
+    return sorted(
+        state.releases.values(),
+        key=lambda release: Version.parse(release.version) or Version(0, 0, 0),
+        reverse=True,
+    )
 
 
 def _release_summary(registry: Registry, release: Release) -> dict[str, Any]:
@@ -172,21 +207,41 @@ def _deprecation(event: Event | None) -> dict[str, Any] | None:
     if event is None:
         return None
     record = event.record or {}
-    return {"tag": event.tag, "created": iso(event.created), "sunset": record.get("sunset"), "reason": record.get("reason")}
+    return {
+        "tag": event.tag,
+        "created": iso(event.created),
+        "sunset": record.get("sunset"),
+        "reason": record.get("reason"),
+    }
 
 
 def history(
-    repo: Repository, name: str | None = None, *, include_rejected: bool = False, trust_ref: str | None = None
+    repo: Repository,
+    name: str | None = None,
+    *,
+    include_rejected: bool = False,
+    trust_ref: str | None = None,
 ) -> list[dict[str, Any]]:
     """The events that count, oldest first; with `include_rejected`, also those that do not, with why."""
     registry = read_registry(repo, trust_root(repo, trust_ref))
     rejected = registry.rejected_for(name) if name else registry.rejected
     if name is not None and registry.artifact(name) is None and not rejected:
         raise GitckptError(f"no releases, stages or deprecation recorded for {name!r}")
-    states = [registry.artifacts[name]] if name and name in registry.artifacts else [] if name else list(registry.artifacts.values())
-    rows: list[tuple[Event, str | None]] = [(event, None) for state in states for event in state.events]
+    states = (
+        [registry.artifacts[name]]
+        if name and name in registry.artifacts
+        else []
+        if name
+        else list(registry.artifacts.values())
+    )
+    rows: list[tuple[Event, str | None]] = [
+        (event, None) for state in states for event in state.events
+    ]
     rows += [(item.event, item.reason) for item in rejected] if include_rejected else []
-    return [_history_row(registry, event, reason) for event, reason in sorted(rows, key=lambda row: (row[0].created, event_order(row[0])))]
+    return [
+        _history_row(registry, event, reason)
+        for event, reason in sorted(rows, key=lambda row: (row[0].created, event_order(row[0])))
+    ]
 
 
 def _history_row(registry: Registry, event: Event, rejected: str | None) -> dict[str, Any]:

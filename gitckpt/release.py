@@ -22,7 +22,14 @@ from gitckpt.registry import ArtifactState, Registry, read_registry
 from gitckpt.repo import Repository, create_tag, git, head_commit, push_tag
 from gitckpt.signing import check_signer_may_sign
 from gitckpt.sources import RevisionSource
-from gitckpt.tags import NAME_RE, Version, deprecation_tag, parse_release_reference, stage_tag, version_tag
+from gitckpt.tags import (
+    NAME_RE,
+    Version,
+    deprecation_tag,
+    parse_release_reference,
+    stage_tag,
+    version_tag,
+)
 from gitckpt.trust import TrustRoot, trust_root
 
 if TYPE_CHECKING:
@@ -80,11 +87,25 @@ def tag_release(repo: Repository, name: str, options: TagOptions) -> Created:
     in_remote = None if options.allow_unpushed else _require_in_remote(repo, inventory, card)
     _refuse_unsigned(repo, trust, options.sign, name)
     record = _release_record(
-        inventory, registry, card, str(version), commit, findings, in_remote, options.allow_unpushed, released is not None
+        inventory,
+        registry,
+        card,
+        str(version),
+        commit,
+        findings,
+        in_remote,
+        options.allow_unpushed,
+        released is not None,
     )
-    summary = f"{name} v{version}: {options.message.splitlines()[0]}" if options.message.strip() else f"Release {name} v{version}"
+    summary = (
+        f"{name} v{version}: {options.message.splitlines()[0]}"
+        if options.message.strip()
+        else f"Release {name} v{version}"
+    )
     note = "\n".join(options.message.splitlines()[1:])
-    return _create(repo, trust, Tagging(tag, commit, summary, record, options.sign, options.push, note))
+    return _create(
+        repo, trust, Tagging(tag, commit, summary, record, options.sign, options.push, note)
+    )
 
 
 def promote(
@@ -109,9 +130,13 @@ def promote(
     state = read_registry(repo, trust).artifact(name)
     release = state.releases.get(version) if state else None
     if state is None or release is None or release.withdrawn:
-        raise GitckptError(f"{reference} is not a release; `git ckpt show {name}` lists the released versions")
+        raise GitckptError(
+            f"{reference} is not a release; `git ckpt show {name}` lists the released versions"
+        )
     if demote and state.stages.get(stage) != version:
-        raise GitckptError(f"{reference} is not in stage {stage!r} (it holds {state.stages.get(stage) or 'nothing'}); nothing to demote")
+        raise GitckptError(
+            f"{reference} is not in stage {stage!r} (it holds {state.stages.get(stage) or 'nothing'}); nothing to demote"
+        )
     if not demote:
         _refuse_out_of_order(config.stages, config.enforce_order, release.stages, reference, stage)
     _refuse_unsigned(repo, trust, sign, name, stage)
@@ -129,8 +154,9 @@ def promote(
         "created": now(),
         "gitckpt_version": __version__,
     }
-    summary = f"{'Demote' if demote else 'Promote'} {name} v{version} {'from' if demote else 'to'} {stage}" + (
-        f": {message}" if message else ""
+    summary = (
+        f"{'Demote' if demote else 'Promote'} {name} v{version} {'from' if demote else 'to'} {stage}"
+        + (f": {message}" if message else "")
     )
     return _create(repo, trust, Tagging(tag, release.event.commit, summary, record, sign, push))
 
@@ -175,7 +201,11 @@ def deprecate(
         record["sunset"] = sunset
     if reason:
         record["reason"] = reason
-    summary = f"Deprecate {name}" + (f" (sunset {sunset})" if sunset else "") + (f": {reason}" if reason else "")
+    summary = (
+        f"Deprecate {name}"
+        + (f" (sunset {sunset})" if sunset else "")
+        + (f": {reason}" if reason else "")
+    )
     return _create(repo, trust, Tagging(tag, commit, summary, record, sign, push))
 
 
@@ -187,7 +217,9 @@ def trusted_inventory(repo: Repository, trust: TrustRoot, commit: str) -> Invent
     return inventory
 
 
-def _refuse_unsigned(repo: Repository, trust: TrustRoot, sign: bool, name: str, stage: str | None = None) -> None:
+def _refuse_unsigned(
+    repo: Repository, trust: TrustRoot, sign: bool, name: str, stage: str | None = None
+) -> None:
     """With --sign, the key must belong to a principal the trusted policy allows; without it, the
     trusted policy must not require signatures."""
     if sign:
@@ -200,10 +232,14 @@ def _refuse_unsigned(repo: Repository, trust: TrustRoot, sign: bool, name: str, 
 
 def _card_named(inventory: Inventory, name: str, where: str) -> CardFacts:
     if not NAME_RE.match(name):
-        raise GitckptError(f"{name!r} is not a valid artifact name (lowercase letters, digits, '-' and '/')")
+        raise GitckptError(
+            f"{name!r} is not a valid artifact name (lowercase letters, digits, '-' and '/')"
+        )
     card = next((card for card in inventory.cards.values() if card.name == name), None)
     if card is None:
-        raise GitckptError(f"there is no card named {name!r} {where}; commit its card first (`git ckpt add` writes one)")
+        raise GitckptError(
+            f"there is no card named {name!r} {where}; commit its card first (`git ckpt add` writes one)"
+        )
     return card
 
 
@@ -229,14 +265,19 @@ def _release_findings(inventory: Inventory, card: CardFacts) -> list[RatedFindin
 def _refuse_failing(card: CardFacts, commit: str, findings: Sequence[RatedFinding]) -> None:
     errors = [item for item in findings if item.severity == "error"]
     if errors:
-        listing = "\n".join(f"  {item.finding.path}:{item.finding.line}: {item.finding.check} {item.finding.message}" for item in errors)
+        listing = "\n".join(
+            f"  {item.finding.path}:{item.finding.line}: {item.finding.check} {item.finding.message}"
+            for item in errors
+        )
         raise GitckptError(
             f"{card.name} cannot be released from {commit[:12]}: the committed cards fail checks:\n{listing}\n"
             "Fix them, commit, and tag again."
         )
 
 
-def _released_files(repo: Repository, inventory: Inventory, card: CardFacts, commit: str) -> tuple[tuple[str, Path], ...] | None:
+def _released_files(
+    repo: Repository, inventory: Inventory, card: CardFacts, commit: str
+) -> tuple[tuple[str, Path], ...] | None:
     """The committed bytes, for the gate to look inside: the work tree's copy when it has the
     pointer's md5 and the card's sha256, else the local DVC cache's object with that md5. None when
     this machine holds neither (the release goes ahead, and its record lists no content checks).
@@ -275,7 +316,9 @@ def _released_files(repo: Repository, inventory: Inventory, card: CardFacts, com
     return cached.files if cached is not None else None
 
 
-def _not_committed(card: CardFacts, commit: str, what: str, held: HeldBytes, md5: str, advice: str) -> GitckptError:
+def _not_committed(
+    card: CardFacts, commit: str, what: str, held: HeldBytes, md5: str, advice: str
+) -> GitckptError:
     return GitckptError(
         f"{card.name} cannot be released from {commit[:12]}: {what} is not the committed version\n"
         f"  it has:    md5 {held.md5}, sha256 {held.sha256}\n"
@@ -288,13 +331,18 @@ def _committed_out(inventory: Inventory, card: CardFacts) -> OutFacts:
     return next(out for out in pointer.outs if pointer.out_relpath(out) == card.data_relpath)
 
 
-def _content_findings(inventory: Inventory, card: CardFacts, files: tuple[tuple[str, Path], ...]) -> list[RatedFinding]:
+def _content_findings(
+    inventory: Inventory, card: CardFacts, files: tuple[tuple[str, Path], ...]
+) -> list[RatedFinding]:
     """The release gate looks inside the committed bytes: unsafe pickles, malformed safetensors,
     secrets in shipped files."""
     from gitckpt.checks import rate
     from gitckpt.checks.data import content_findings
 
-    return rate(content_findings(files, card.path, inventory.config.allowed_globals), inventory.config.severities)
+    return rate(
+        content_findings(files, card.path, inventory.config.allowed_globals),
+        inventory.config.severities,
+    )
 
 
 def _refuse_unconfirmed_checklist(inventory: Inventory, card: CardFacts) -> None:
@@ -306,7 +354,11 @@ def _refuse_unconfirmed_checklist(inventory: Inventory, card: CardFacts) -> None
         return
     content = inventory.source.read([card.path], lambda _: CARD_SIZE_LIMIT)[card.path]
     assert isinstance(content, bytes)
-    missing = [state for state in checklist_state(parse_card(decode_text(content, card.path), card.path).data) if not state.confirmed]
+    missing = [
+        state
+        for state in checklist_state(parse_card(decode_text(content, card.path), card.path).data)
+        if not state.confirmed
+    ]
     if missing:
         listing = "\n".join(f"  {state.item}: {state.description}" for state in missing)
         raise GitckptError(
@@ -321,7 +373,9 @@ def _next_version(state: ArtifactState, options: TagOptions) -> Version:
     if options.version:
         version = Version.parse(options.version)
         if version is None:
-            raise GitckptError(f"--version must be a semantic version X.Y.Z, got {options.version!r}")
+            raise GitckptError(
+                f"--version must be a semantic version X.Y.Z, got {options.version!r}"
+            )
         if latest_version is not None and not version > latest_version:
             raise GitckptError(
                 f"v{version} is not greater than the latest release v{latest_version}; choose a greater version or use --bump"
@@ -331,7 +385,9 @@ def _next_version(state: ArtifactState, options: TagOptions) -> Version:
 
 
 def _refuse_existing(repo: Repository, tag: str) -> None:
-    if git(["rev-parse", "--verify", "--quiet", f"refs/tags/{tag}"], repo.root, check=False).strip():
+    if git(
+        ["rev-parse", "--verify", "--quiet", f"refs/tags/{tag}"], repo.root, check=False
+    ).strip():
         raise GitckptError(f"tag {tag} already exists; tags are never moved or overwritten")
 
 
@@ -370,9 +426,16 @@ def _release_record(
     assert isinstance(inventory.source, RevisionSource)
     out = _committed_out(inventory, card)
     cards_by_name = {other.name: other for other in inventory.cards.values() if other.name}
-    off = sorted(check_id for check_id, severity in inventory.config.severities.items() if severity == "off")
-    asked = ({NOT_PUSHED.id} if in_remote else set()) | ({UNSAFE_PICKLE.id, SAFETENSORS_INVALID.id} if contents_checked else set())
-    warnings = [f"{item.finding.check} {item.finding.path}:{item.finding.line} {item.finding.message}" for item in findings]
+    off = sorted(
+        check_id for check_id, severity in inventory.config.severities.items() if severity == "off"
+    )
+    asked = ({NOT_PUSHED.id} if in_remote else set()) | (
+        {UNSAFE_PICKLE.id, SAFETENSORS_INVALID.id} if contents_checked else set()
+    )
+    warnings = [
+        f"{item.finding.check} {item.finding.path}:{item.finding.line} {item.finding.message}"
+        for item in findings
+    ]
     return validated(
         {
             "schema_version": 1,
@@ -382,17 +445,28 @@ def _release_record(
             "version": version,
             "commit": commit,
             "card": {"path": card.path, "blob": inventory.source.blob_id(card.path)},
-            "bytes": {"path": card.data_relpath, "md5": out.md5, "sha256": card.sha256, "size": out.size},
-            "links": [_link_record(link.field, link.target, cards_by_name, registry) for link in card.links],
+            "bytes": {
+                "path": card.data_relpath,
+                "md5": out.md5,
+                "sha256": card.sha256,
+                "size": out.size,
+            },
+            "links": [
+                _link_record(link.field, link.target, cards_by_name, registry)
+                for link in card.links
+            ],
             "checks": {
                 "result": "passed-with-warnings" if warnings else "passed",
                 "run": sorted(
-                    check_id for check_id in ALL_CHECKS if check_id not in off and (check_id not in ON_REQUEST or check_id in asked)
+                    check_id
+                    for check_id in ALL_CHECKS
+                    if check_id not in off and (check_id not in ON_REQUEST or check_id in asked)
                 ),
                 "off": off,
                 "warnings": warnings,
                 "allowed_globals": [
-                    {"global": name, "reason": reason} for name, reason in sorted(inventory.config.allowed_globals.items())
+                    {"global": name, "reason": reason}
+                    for name, reason in sorted(inventory.config.allowed_globals.items())
                 ],
             },
             "data_in_remote": in_remote,
@@ -403,7 +477,9 @@ def _release_record(
     )
 
 
-def _link_record(field: str, target: str, cards: dict[str, CardFacts], registry: Registry) -> dict[str, Any]:
+def _link_record(
+    field: str, target: str, cards: dict[str, CardFacts], registry: Registry
+) -> dict[str, Any]:
     state = registry.artifact(target)
     latest = state.latest if state else None
     linked = cards.get(target)
@@ -432,13 +508,27 @@ class Tagging:
 def _create(repo: Repository, trust: TrustRoot, tagging: Tagging) -> Created:
     """Create the annotated (optionally signed) tag, then push it if asked."""
     record = validated(tagging.record)
-    create_tag(repo, tagging.tag, tagging.commit, render_message(tagging.summary, record, tagging.note), sign=tagging.sign)
+    create_tag(
+        repo,
+        tagging.tag,
+        tagging.commit,
+        render_message(tagging.summary, record, tagging.note),
+        sign=tagging.sign,
+    )
     if tagging.push:
         push_tag(repo, tagging.push, tagging.tag)
-    return Created(tag=tagging.tag, commit=tagging.commit, record=record, trust=trust, pushed=True if tagging.push else None)
+    return Created(
+        tag=tagging.tag,
+        commit=tagging.commit,
+        record=record,
+        trust=trust,
+        pushed=True if tagging.push else None,
+    )
 
 
-def _refuse_out_of_order(stages: Sequence[str], enforce: bool, held: Sequence[str], reference: str, stage: str) -> None:
+def _refuse_out_of_order(
+    stages: Sequence[str], enforce: bool, held: Sequence[str], reference: str, stage: str
+) -> None:
     position = list(stages).index(stage)
     if not enforce or position == 0:
         return

@@ -38,18 +38,23 @@ def no_git_env(env: dict[str, str] | None = None) -> dict[str, str]:
     return {
         key: value
         for key, value in source.items()
-        if not key.startswith("GIT_") or key in ("GIT_EXEC_PATH", "GIT_SSH_COMMAND", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_NOSYSTEM")
+        if not key.startswith("GIT_")
+        or key in ("GIT_EXEC_PATH", "GIT_SSH_COMMAND", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_NOSYSTEM")
     }
 
 
 def git(args: Sequence[str], cwd: Path, *, check: bool = True) -> str:
     """Run git and return its standard output; a failure becomes a GitckptError with git's words."""
     try:
-        completed = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
+        completed = subprocess.run(
+            ["git", *args], cwd=cwd, capture_output=True, text=True, check=False
+        )
     except FileNotFoundError as exc:
         raise GitckptError("git is not installed or not on PATH") from exc
     if check and completed.returncode != 0:
-        raise GitckptError(f"git {' '.join(args)} failed: {completed.stderr.strip() or completed.stdout.strip()}")
+        raise GitckptError(
+            f"git {' '.join(args)} failed: {completed.stderr.strip() or completed.stdout.strip()}"
+        )
     return completed.stdout
 
 
@@ -91,7 +96,9 @@ def create_tag(repo: Repository, tag: str, commit: str, message: str, *, sign: b
     try:
         git_repo = GitRepo(repo.root)
         if sign:
-            git_repo.git.execute(["git", "-c", "gpg.format=ssh", "tag", "-s", "-m", message, tag, commit])
+            git_repo.git.execute(
+                ["git", "-c", "gpg.format=ssh", "tag", "-s", "-m", message, tag, commit]
+            )
         else:
             git_repo.git.tag("-a", "-m", message, tag, commit)
     except GitCommandError as exc:
@@ -115,7 +122,15 @@ def verify_tag(repo: Repository, oid: str, allowed_signers: Path) -> tuple[int, 
     """`git verify-tag` of a tag object by its id (a name could resolve to another ref first),
     against `allowed_signers`: its exit status and its words, untranslated so they can be read."""
     completed = subprocess.run(
-        ["git", "-c", "gpg.format=ssh", "-c", f"gpg.ssh.allowedSignersFile={allowed_signers}", "verify-tag", oid],
+        [
+            "git",
+            "-c",
+            "gpg.format=ssh",
+            "-c",
+            f"gpg.ssh.allowedSignersFile={allowed_signers}",
+            "verify-tag",
+            oid,
+        ],
         cwd=repo.root,
         capture_output=True,
         text=True,
@@ -125,11 +140,20 @@ def verify_tag(repo: Repository, oid: str, allowed_signers: Path) -> tuple[int, 
     return completed.returncode, completed.stderr + completed.stdout
 
 
-def commit_signatures(repo: Repository, commits: Sequence[str], allowed_signers: Path) -> dict[str, tuple[str, str]]:
+def commit_signatures(
+    repo: Repository, commits: Sequence[str], allowed_signers: Path
+) -> dict[str, tuple[str, str]]:
     """Each commit's signature status (git's %G? letter) and signer, from one `git log`, against
     `allowed_signers`."""
     output = git(
-        ["-c", f"gpg.ssh.allowedSignersFile={allowed_signers}", "log", "--no-walk=unsorted", "--format=%H %G? %GS", *commits],
+        [
+            "-c",
+            f"gpg.ssh.allowedSignersFile={allowed_signers}",
+            "log",
+            "--no-walk=unsorted",
+            "--format=%H %G? %GS",
+            *commits,
+        ],
         repo.root,
         check=False,
     )
@@ -143,7 +167,14 @@ def commit_signatures(repo: Repository, commits: Sequence[str], allowed_signers:
 
 def default_branch(repo: Repository) -> str | None:
     """The default branch's ref: the remote's HEAD when there is one, else main or master."""
-    return next((ref for ref in DEFAULT_BRANCHES if git(["rev-parse", "--verify", "--quiet", ref], repo.root, check=False).strip()), None)
+    return next(
+        (
+            ref
+            for ref in DEFAULT_BRANCHES
+            if git(["rev-parse", "--verify", "--quiet", ref], repo.root, check=False).strip()
+        ),
+        None,
+    )
 
 
 def find_repository(start: Path | None = None) -> Repository:
@@ -166,7 +197,9 @@ def find_repository(start: Path | None = None) -> Repository:
 
 def list_work_tree_files(repo: Repository) -> list[str]:
     """Tracked files plus untracked files git does not ignore, relative to the root."""
-    output = git(["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--deduplicate"], repo.root)
+    output = git(
+        ["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--deduplicate"], repo.root
+    )
     return [path for path in output.split("\0") if path]
 
 
@@ -201,7 +234,12 @@ def identity(repo: Repository) -> str:
 
 def commit_id(repo: Repository, revision: str) -> str | None:
     """The full id of the commit `revision` names (a tag is peeled), or None if it names none."""
-    return git(["rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}"], repo.root, check=False).strip() or None
+    return (
+        git(
+            ["rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}"], repo.root, check=False
+        ).strip()
+        or None
+    )
 
 
 def resolve_commit(repo: Repository, revision: str, command: str) -> str:
@@ -211,5 +249,7 @@ def resolve_commit(repo: Repository, revision: str, command: str) -> str:
     if commit:
         return commit
     if revision == "HEAD":
-        raise UsageError(f"nothing is committed yet: {command} reads the cards of a commit (commit your cards first)")
+        raise UsageError(
+            f"nothing is committed yet: {command} reads the cards of a commit (commit your cards first)"
+        )
     raise UsageError(f"--rev {revision!r} is not a commit in this repository")

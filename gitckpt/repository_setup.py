@@ -45,10 +45,16 @@ def _ensure_dvc(repo: Repository, result: InitResult) -> None:
         result.unchanged.append(".dvc/ (DVC already set up)")
         return
     completed = subprocess.run(
-        [sys.executable, "-m", "dvc", "init", "--quiet"], cwd=repo.root, capture_output=True, text=True, env=no_git_env()
+        [sys.executable, "-m", "dvc", "init", "--quiet"],
+        cwd=repo.root,
+        capture_output=True,
+        text=True,
+        env=no_git_env(),
     )
     if completed.returncode != 0:
-        raise GitckptError(f"`dvc init` failed:\n{completed.stderr.strip() or completed.stdout.strip()}")
+        raise GitckptError(
+            f"`dvc init` failed:\n{completed.stderr.strip() or completed.stdout.strip()}"
+        )
     result.changed.append(".dvc/ (ran `dvc init`)")
 
 
@@ -82,21 +88,37 @@ def _ensure_pre_commit_hook(repo: Repository, result: InitResult) -> None:
         yaml, data = load_for_editing(text)
     except MarkedYAMLError as exc:
         line = (exc.problem_mark.line + 1) if exc.problem_mark else 1
-        raise InputError(f"invalid YAML: {exc.problem}; fix it, then run `git ckpt init` again", path=PRE_COMMIT_CONFIG, line=line) from exc
+        raise InputError(
+            f"invalid YAML: {exc.problem}; fix it, then run `git ckpt init` again",
+            path=PRE_COMMIT_CONFIG,
+            line=line,
+        ) from exc
     data = {} if data is None else data
     if not isinstance(data, dict) or not isinstance(data.setdefault("repos", []), list):
-        raise InputError("expected a mapping with a `repos` list", path=PRE_COMMIT_CONFIG, line=1, field="repos")
-    if any(hook.get("id") == HOOK_ID for repo_entry in data["repos"] for hook in repo_entry.get("hooks", [])):
+        raise InputError(
+            "expected a mapping with a `repos` list", path=PRE_COMMIT_CONFIG, line=1, field="repos"
+        )
+    if any(
+        hook.get("id") == HOOK_ID
+        for repo_entry in data["repos"]
+        for hook in repo_entry.get("hooks", [])
+    ):
         result.unchanged.append(f"{PRE_COMMIT_CONFIG} (hook {HOOK_ID} present)")
         return
     data["repos"].append({"repo": "local", "hooks": [pre_commit_hook_entry()]})
     atomic_write(path, dump_for_editing(yaml, data))
-    result.changed.append(f"{PRE_COMMIT_CONFIG} (added hook {HOOK_ID}; run `pre-commit install` to activate it)")
+    result.changed.append(
+        f"{PRE_COMMIT_CONFIG} (added hook {HOOK_ID}; run `pre-commit install` to activate it)"
+    )
 
 
 def _install_git_hook(repo: Repository, hook: str, result: InitResult) -> None:
     target = git_path(repo, f"hooks/{hook}")
-    script = (PACKAGE_DIR / "hooks" / hook).read_text(encoding="utf-8").replace("@PYTHON@", sys.executable)
+    script = (
+        (PACKAGE_DIR / "hooks" / hook)
+        .read_text(encoding="utf-8")
+        .replace("@PYTHON@", sys.executable)
+    )
     if target.exists():
         current = target.read_text(encoding="utf-8", errors="replace")
         if HOOK_MARKER not in current:

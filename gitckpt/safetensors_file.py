@@ -45,7 +45,14 @@ def safetensors_problem(path: Path) -> str | None:
     try:
         header, data_size = _read_header(path)
         _check_metadata(header.get("__metadata__"))
-        _check_tiling([_tensor_span(name, info, data_size) for name, info in header.items() if name != "__metadata__"], data_size)
+        _check_tiling(
+            [
+                _tensor_span(name, info, data_size)
+                for name, info in header.items()
+                if name != "__metadata__"
+            ],
+            data_size,
+        )
     except InputError as error:
         return error.message
     return None
@@ -60,10 +67,14 @@ def _read_header(path: Path) -> tuple[dict[str, object], int]:
             raise InputError("shorter than the 8-byte header length")
         (length,) = struct.unpack("<Q", prefix)
         if length > HEADER_LIMIT or 8 + length > size:
-            raise InputError(f"header length {length:,} is larger than the file or the {HEADER_LIMIT:,}-byte bound")
+            raise InputError(
+                f"header length {length:,} is larger than the file or the {HEADER_LIMIT:,}-byte bound"
+            )
         raw = handle.read(length)
     try:
-        text = raw.decode("utf-8")  # strictly: json.loads would also take UTF-16 or a byte-order mark, the library does not
+        text = raw.decode(
+            "utf-8"
+        )  # strictly: json.loads would also take UTF-16 or a byte-order mark, the library does not
     except UnicodeDecodeError as exc:
         raise InputError(f"header is not UTF-8 text (byte {exc.start}: {exc.reason})") from exc
     try:
@@ -71,8 +82,12 @@ def _read_header(path: Path) -> tuple[dict[str, object], int]:
         json.dumps(header, ensure_ascii=False).encode("utf-8")
     except InputError as error:
         raise InputError(f"header refused: {error.message}") from error
-    except UnicodeEncodeError as exc:  # a lone \ud800-style escape: JSON text, but not a string the library can read
-        raise InputError("header holds an unpaired UTF-16 surrogate escape, which is not text") from exc
+    except (
+        UnicodeEncodeError
+    ) as exc:  # a lone \ud800-style escape: JSON text, but not a string the library can read
+        raise InputError(
+            "header holds an unpaired UTF-16 surrogate escape, which is not text"
+        ) from exc
     if not isinstance(header, dict):
         raise InputError("header is not a JSON object")
     return header, size - 8 - length
@@ -86,7 +101,9 @@ def _check_metadata(metadata: object) -> None:
         raise InputError(f"__metadata__ must map names to strings, not {json.dumps(metadata)[:80]}")
     for key, value in metadata.items():
         if not isinstance(value, str):
-            raise InputError(f"__metadata__[{key!r}] must be a string, not {json.dumps(value)[:80]}")
+            raise InputError(
+                f"__metadata__[{key!r}] must be a string, not {json.dumps(value)[:80]}"
+            )
 
 
 def _tensor_span(name: str, info: object, data_size: int) -> Span:
@@ -95,21 +112,33 @@ def _tensor_span(name: str, info: object, data_size: int) -> Span:
         raise InputError(f"tensor {name!r} is not described by an object")
     dtype, shape, offsets = info.get("dtype"), info.get("shape"), info.get("data_offsets")
     if not isinstance(dtype, str) or dtype not in DTYPE_BITS:
-        raise InputError(f"tensor {name!r} has unknown dtype {dtype!r} (the safetensors library knows {', '.join(DTYPE_BITS)})")
+        raise InputError(
+            f"tensor {name!r} has unknown dtype {dtype!r} (the safetensors library knows {', '.join(DTYPE_BITS)})"
+        )
     if not isinstance(shape, list) or not all(_is_size(dim) for dim in shape):
         raise InputError(f"tensor {name!r} has an invalid shape {shape!r}")
-    if not isinstance(offsets, list) or len(offsets) != 2 or not all(_is_size(value) for value in offsets):
+    if (
+        not isinstance(offsets, list)
+        or len(offsets) != 2
+        or not all(_is_size(value) for value in offsets)
+    ):
         raise InputError(f"tensor {name!r} has invalid data_offsets {offsets!r}")
     begin, end = offsets
     if end < begin:
         raise InputError(f"tensor {name!r} has data_offsets {offsets!r} that end before they begin")
     if end > data_size:
-        raise InputError(f"tensor {name!r} lies outside the data ({begin}–{end} of {data_size} bytes): the file is truncated or corrupt")
+        raise InputError(
+            f"tensor {name!r} lies outside the data ({begin}–{end} of {data_size} bytes): the file is truncated or corrupt"
+        )
     bits = _bit_count(name, dtype, shape)
     if bits % 8:
-        raise InputError(f"tensor {name!r}: {dtype}{shape} is {bits:,} bits, which does not end on a byte boundary")
+        raise InputError(
+            f"tensor {name!r}: {dtype}{shape} is {bits:,} bits, which does not end on a byte boundary"
+        )
     if end - begin != bits // 8:
-        raise InputError(f"tensor {name!r} spans {end - begin} bytes but {dtype}{shape} needs {bits // 8}")
+        raise InputError(
+            f"tensor {name!r} spans {end - begin} bytes but {dtype}{shape} needs {bits // 8}"
+        )
     return begin, end, name
 
 
@@ -120,7 +149,9 @@ def _bit_count(name: str, dtype: str, shape: list[int]) -> int:
     for factor in [*shape, DTYPE_BITS[dtype]]:
         bits *= factor
         if bits > USIZE_MAX:
-            raise InputError(f"tensor {name!r}: {dtype}{shape} has more elements or bits than 64 bits can count")
+            raise InputError(
+                f"tensor {name!r}: {dtype}{shape} has more elements or bits than 64 bits can count"
+            )
     return bits
 
 
@@ -136,10 +167,18 @@ def _check_tiling(spans: list[Span], data_size: int) -> None:
     for begin, end, name in sorted(spans):
         if begin > position:
             after = "the header" if previous is None else f"tensor {previous!r}"
-            raise InputError(f"data bytes {position}–{begin} between {after} and tensor {name!r} belong to no tensor")
+            raise InputError(
+                f"data bytes {position}–{begin} between {after} and tensor {name!r} belong to no tensor"
+            )
         if begin < position:
-            raise InputError(f"tensors {previous!r} and {name!r} overlap (bytes {begin}–{position})")
+            raise InputError(
+                f"tensors {previous!r} and {name!r} overlap (bytes {begin}–{position})"
+            )
         position, previous = end, name
     if position < data_size:
-        after = "the header, which describes no tensor," if previous is None else f"the last tensor, {previous!r},"
+        after = (
+            "the header, which describes no tensor,"
+            if previous is None
+            else f"the last tensor, {previous!r},"
+        )
         raise InputError(f"data bytes {position}–{data_size} after {after} belong to no tensor")

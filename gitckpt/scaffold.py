@@ -86,7 +86,11 @@ def create_card(repo: Repository, data_path: Path, kind: str, name: str | None) 
 def data_relpath_of(repo: Repository, data_path: Path) -> str:
     """The data's path relative to the root, whether given as the data or as its pointer."""
     absolute = data_path if data_path.is_absolute() else Path.cwd() / data_path
-    absolute = Path(str(absolute).removesuffix(POINTER_SUFFIX)) if absolute.name.endswith(POINTER_SUFFIX) else absolute
+    absolute = (
+        Path(str(absolute).removesuffix(POINTER_SUFFIX))
+        if absolute.name.endswith(POINTER_SUFFIX)
+        else absolute
+    )
     try:
         return absolute.parent.resolve().joinpath(absolute.name).relative_to(repo.root).as_posix()
     except ValueError as exc:
@@ -100,7 +104,9 @@ def read_pointer_out(repo: Repository, data_relpath: str) -> PointerOut:
         raise GitckptError(
             f"there is no DVC pointer {pointer_relpath}.\nTrack the data first (`git ckpt add {data_relpath}` or `dvc add {data_relpath}`)."
         )
-    outs = parse_pointer(read_text(pointer_path, POINTER_SIZE_LIMIT, pointer_relpath), pointer_relpath)
+    outs = parse_pointer(
+        read_text(pointer_path, POINTER_SIZE_LIMIT, pointer_relpath), pointer_relpath
+    )
     name = PurePosixPath(data_relpath).name
     out = next((out for out in outs if out.path == name), None)
     if out is None:
@@ -116,16 +122,22 @@ def suggest_name(data_relpath: str) -> str:
 
 def checked_name(name: str) -> str:
     if not re.fullmatch(GTO_NAME_PATTERN, name):
-        raise UsageError(f"{name!r} is not a valid artifact name: use lowercase letters, digits, '-' and '/', e.g. --name resnet50-cifar10")
+        raise UsageError(
+            f"{name!r} is not a valid artifact name: use lowercase letters, digits, '-' and '/', e.g. --name resnet50-cifar10"
+        )
     return name
 
 
 def refuse_existing_card(repo: Repository, card_relpath: str) -> None:
     if (repo.root / card_relpath).exists():
-        raise GitckptError(f"{card_relpath} already exists; gitckpt never overwrites a card. Edit it, or pick another --name.")
+        raise GitckptError(
+            f"{card_relpath} already exists; gitckpt never overwrites a card. Edit it, or pick another --name."
+        )
 
 
-def _measure_if_present(repo: Repository, data_relpath: str, out: PointerOut) -> FileDigests | TreeDigests | None:
+def _measure_if_present(
+    repo: Repository, data_relpath: str, out: PointerOut
+) -> FileDigests | TreeDigests | None:
     if not (repo.root / data_relpath).exists():
         return None
     with Cache(repo.state_dir) as cache:
@@ -139,7 +151,12 @@ def _measure_if_present(repo: Repository, data_relpath: str, out: PointerOut) ->
 
 
 def write_scaffold(
-    repo: Repository, kind: str, name: str, data_relpath: str, out: PointerOut, digests: FileDigests | TreeDigests | None
+    repo: Repository,
+    kind: str,
+    name: str,
+    data_relpath: str,
+    out: PointerOut,
+    digests: FileDigests | TreeDigests | None,
 ) -> str:
     """Write the card scaffold; returns its path relative to the root."""
     data_path = repo.root / data_relpath
@@ -149,27 +166,42 @@ def write_scaffold(
         "md5": out.md5,
         "sha256": digests.sha256 if digests else SHA256_PLACEHOLDER,
         "size": out.size,
-        "format": "directory" if out.is_directory else FORMATS.get(data_path.suffix.lower(), "<FILL: file format>"),
+        "format": "directory"
+        if out.is_directory
+        else FORMATS.get(data_path.suffix.lower(), "<FILL: file format>"),
         "snapshot_time": snapshot_time_of(data_path),
-        "code_commit": head_commit(repo) or "<FILL: git commit of the code that produced the bytes>",
+        "code_commit": head_commit(repo)
+        or "<FILL: git commit of the code that produced the bytes>",
         "python": platform.python_version(),
     }
     text = render_template(kind, name, values)
     card_relpath = card_path_for(data_relpath, name)
     if isinstance(digests, TreeDigests):
-        text = update_front_matter(text, card_relpath, {(BYTES_FIELD[kind], "files"): bytes_block_values(digests)["files"]})
+        text = update_front_matter(
+            text, card_relpath, {(BYTES_FIELD[kind], "files"): bytes_block_values(digests)["files"]}
+        )
     atomic_write(repo.root / card_relpath, text)
     return card_relpath
 
 
 def render_template(kind: str, name: str, values: dict[str, object]) -> str:
     """The card scaffold of `kind` with the known values filled in (every other field a <FILL …>)."""
-    template = Template((PACKAGE_DIR / "templates" / f"{kind}.card-template.md").read_text(encoding="utf-8"))
-    return template.substitute({key: json.dumps(value) for key, value in values.items()}, frameworks=_frameworks_yaml(), name=name)
+    template = Template(
+        (PACKAGE_DIR / "templates" / f"{kind}.card-template.md").read_text(encoding="utf-8")
+    )
+    return template.substitute(
+        {key: json.dumps(value) for key, value in values.items()},
+        frameworks=_frameworks_yaml(),
+        name=name,
+    )
 
 
 def snapshot_time_of(data_path: Path) -> str:
-    when = data_path.stat().st_mtime if data_path.exists() else datetime.datetime.now(datetime.UTC).timestamp()
+    when = (
+        data_path.stat().st_mtime
+        if data_path.exists()
+        else datetime.datetime.now(datetime.UTC).timestamp()
+    )
     return datetime.datetime.fromtimestamp(when, datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -180,4 +212,6 @@ def _frameworks_yaml() -> str:
             installed[package] = metadata.version(package)
         except metadata.PackageNotFoundError:
             continue
-    return json.dumps(installed) if installed else '"<FILL: framework versions, e.g. {torch: 2.3.0}>"'
+    return (
+        json.dumps(installed) if installed else '"<FILL: framework versions, e.g. {torch: 2.3.0}>"'
+    )

@@ -46,7 +46,9 @@ def rules_fingerprint() -> str:
     parts += [path.read_bytes() for path in sorted((PACKAGE_DIR / "rules").glob("*.yaml"))]
     for source in sorted(PACKAGE_DIR.rglob("*.py")):
         stat = source.stat()
-        parts.append(f"{source.relative_to(PACKAGE_DIR)}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+        parts.append(
+            f"{source.relative_to(PACKAGE_DIR)}:{stat.st_size}:{stat.st_mtime_ns}".encode()
+        )
     return content_digest(b"\0".join(parts))[:16]
 
 
@@ -55,7 +57,10 @@ def _validator(filename: str) -> Any:
     from jsonschema import Draft202012Validator
     from referencing import Registry, Resource
 
-    resources = [(load_schema(name)["$id"], Resource.from_contents(load_schema(name))) for name in schema_files()]
+    resources = [
+        (load_schema(name)["$id"], Resource.from_contents(load_schema(name)))
+        for name in schema_files()
+    ]
     registry: Registry = Registry().with_resources(resources)
     return Draft202012Validator(load_schema(filename), registry=registry)
 
@@ -79,17 +84,28 @@ def _explain(error: Any, outer_schema: Any = None) -> list[SchemaProblem]:
         missing = error.message.split("'")[1]
         described = _describe(error.schema.get("properties", {}).get(missing, {}))
         return [SchemaProblem((*field, missing), f"required field is missing{described}")]
-    if error.validator == "additionalProperties" and error.schema.get("additionalProperties") is False:
+    if (
+        error.validator == "additionalProperties"
+        and error.schema.get("additionalProperties") is False
+    ):
         return [SchemaProblem(field, f"unknown field: {error.message.split('(')[-1].rstrip(')')}")]
     same_field = outer_schema is not None and not _description_of(error.schema)
-    return [SchemaProblem(field, _expected(error) + _describe(outer_schema if same_field else error.schema))]
+    return [
+        SchemaProblem(
+            field, _expected(error) + _describe(outer_schema if same_field else error.schema)
+        )
+    ]
 
 
 def _intended_branch(error: Any) -> int:
     """A mapping holding `noassertion` meant the honest-gap branch; otherwise the branch with
     the fewest, deepest errors is what the user was writing."""
     for index, option in enumerate(error.validator_value):
-        if isinstance(error.instance, dict) and NOASSERTION_KEY in error.instance and "noassertion" in option.get("$ref", ""):
+        if (
+            isinstance(error.instance, dict)
+            and NOASSERTION_KEY in error.instance
+            and "noassertion" in option.get("$ref", "")
+        ):
             return index
     scores: dict[int, tuple[int, int]] = {}
     for sub in error.context:
@@ -98,13 +114,19 @@ def _intended_branch(error: Any) -> int:
         scores[index] = (max(depth, len(sub.absolute_path)), count + 1)
     if isinstance(error.instance, dict) and NOASSERTION_KEY not in error.instance:
         scores = {
-            index: score for index, score in scores.items() if "noassertion" not in error.validator_value[index].get("$ref", "")
+            index: score
+            for index, score in scores.items()
+            if "noassertion" not in error.validator_value[index].get("$ref", "")
         } or scores
     return max(scores, key=lambda index: (scores[index][0], -scores[index][1], -index))
 
 
 def _expected(error: Any) -> str:
-    shown = json.dumps(error.instance)[:60] if not isinstance(error.instance, (dict, list)) else type(error.instance).__name__
+    shown = (
+        json.dumps(error.instance)[:60]
+        if not isinstance(error.instance, (dict, list))
+        else type(error.instance).__name__
+    )
     expected = error.validator_value
     match error.validator:
         case "type":
@@ -161,5 +183,10 @@ def load_mapping(text: str, display: str, schema: str, expected: str) -> YamlDoc
     problems = validate(data, schema)
     if problems:
         first = problems[0]
-        raise InputError(first.message, path=display, line=document.line_of(first.field), field=format_field_path(first.field))
+        raise InputError(
+            first.message,
+            path=display,
+            line=document.line_of(first.field),
+            field=format_field_path(first.field),
+        )
     return YamlDocument(data, document.lines)

@@ -38,7 +38,9 @@ def public_key_of(key: str) -> str:
     path = Path(key).expanduser()
     public = path if path.suffix == ".pub" else path.with_name(path.name + ".pub")
     if not public.is_file():
-        raise GitckptError(f"cannot read the public key of user.signingkey ({public}); gitckpt needs it to check the release policy")
+        raise GitckptError(
+            f"cannot read the public key of user.signingkey ({public}); gitckpt needs it to check the release policy"
+        )
     return " ".join(public.read_text().split()[:2])
 
 
@@ -56,14 +58,18 @@ def allowed(config: Config, principal: str, artifact: str, stage: str | None = N
     if not config.signers:
         return True
     for signer in config.signers:
-        if signer.principal != principal or not any(fnmatchcase(artifact, pattern) for pattern in signer.artifacts):
+        if signer.principal != principal or not any(
+            fnmatchcase(artifact, pattern) for pattern in signer.artifacts
+        ):
             continue
         if stage is None or any(fnmatchcase(stage, pattern) for pattern in signer.stages):
             return True
     return False
 
 
-def check_signer_may_sign(repo: Repository, trust: TrustRoot, artifact: str, stage: str | None = None) -> str:
+def check_signer_may_sign(
+    repo: Repository, trust: TrustRoot, artifact: str, stage: str | None = None
+) -> str:
     """Before signing: the configured key belongs to a principal the trusted policy allows. Returns it."""
     public_key = public_key_of(signing_key(repo))
     principals = principals_for(trust.allowed_signers, public_key)
@@ -72,10 +78,14 @@ def check_signer_may_sign(repo: Repository, trust: TrustRoot, artifact: str, sta
             f"your signing key is not in the trusted allowed signers ({trust.signers_from}); "
             f"ask a maintainer to add `<you@example.org> {public_key}` there and merge it"
         )
-    permitted = [principal for principal in principals if allowed(trust.config, principal, artifact, stage)]
+    permitted = [
+        principal for principal in principals if allowed(trust.config, principal, artifact, stage)
+    ]
     if not permitted:
         what = f"{artifact} to {stage}" if stage else artifact
-        raise GitckptError(f"{', '.join(principals)} may not sign {what} under release.signers in the trusted policy ({trust.describe()})")
+        raise GitckptError(
+            f"{', '.join(principals)} may not sign {what} under release.signers in the trusted policy ({trust.describe()})"
+        )
     return permitted[0]
 
 
@@ -108,7 +118,9 @@ _CACHE_FORMAT = 1
 _WORKERS = 4  # each check is a git and two ssh-keygen processes; the cores are shared with them
 
 
-def tag_signatures(repo: Repository, trust: TrustRoot, signed_objects: Iterable[str]) -> dict[str, Signature]:
+def tag_signatures(
+    repo: Repository, trust: TrustRoot, signed_objects: Iterable[str]
+) -> dict[str, Signature]:
     """The signature of each signed tag object (by id), checked against the trusted allowed
     signers: remembered by object id and signers digest, so each is checked once."""
     wanted = sorted(set(signed_objects))
@@ -120,7 +132,13 @@ def tag_signatures(repo: Repository, trust: TrustRoot, signed_objects: Iterable[
         if missing:
             signers = trust.signers_file(repo)
             with ThreadPoolExecutor(max_workers=_WORKERS) as pool:
-                fresh = dict(zip(missing, pool.map(lambda oid: _verify_tag_object(repo, signers, oid), missing), strict=True))
+                fresh = dict(
+                    zip(
+                        missing,
+                        pool.map(lambda oid: _verify_tag_object(repo, signers, oid), missing),
+                        strict=True,
+                    )
+                )
             cache.put_results({keys[oid]: vars(signature) for oid, signature in fresh.items()})
             found.update(fresh)
     return found

@@ -52,7 +52,9 @@ class RevisionSource:
     @cached_property
     def _entries(self) -> dict[str, tuple[str, str, int]]:
         entries = {}
-        for line in git(["ls-tree", "-r", "-z", "-l", "--full-tree", self.revision], self.repo.root).split("\0"):
+        for line in git(
+            ["ls-tree", "-r", "-z", "-l", "--full-tree", self.revision], self.repo.root
+        ).split("\0"):
             if line:
                 meta, path = line.split("\t", 1)
                 mode, kind, oid, size = meta.split()
@@ -62,7 +64,9 @@ class RevisionSource:
 
     @cached_property
     def symlinks(self) -> frozenset[str]:
-        return frozenset(path for path, (mode, _, _) in self._entries.items() if mode == SYMLINK_MODE)
+        return frozenset(
+            path for path, (mode, _, _) in self._entries.items() if mode == SYMLINK_MODE
+        )
 
     def files(self) -> list[str]:
         return list(self._entries)
@@ -80,11 +84,18 @@ class RevisionSource:
             _, oid, size = self._entries[relpath]
             if size > limit_of(relpath):
                 found[relpath] = InputError(
-                    f"file is {size:,} bytes, over the {limit_of(relpath):,}-byte limit for this kind of file", path=relpath
+                    f"file is {size:,} bytes, over the {limit_of(relpath):,}-byte limit for this kind of file",
+                    path=relpath,
                 )
             else:
                 wanted.append((relpath, oid))
-        found.update(zip((relpath for relpath, _ in wanted), self._cat([oid for _, oid in wanted]), strict=True))
+        found.update(
+            zip(
+                (relpath for relpath, _ in wanted),
+                self._cat([oid for _, oid in wanted]),
+                strict=True,
+            )
+        )
         return found
 
     def _cat(self, oids: Sequence[str]) -> list[bytes]:

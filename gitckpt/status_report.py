@@ -23,7 +23,9 @@ class ArtifactStatus:
     remote_state: str
 
 
-def status(repo: Repository, *, remote: bool = True, progress: Progress | None = None) -> list[ArtifactStatus]:
+def status(
+    repo: Repository, *, remote: bool = True, progress: Progress | None = None
+) -> list[ArtifactStatus]:
     """Card state (complete / incomplete / out of sync), data state (matches / modified /
     missing) and remote state (in remote / not pushed / no remote) of every artifact."""
     from gitckpt import storage
@@ -45,7 +47,11 @@ def status(repo: Repository, *, remote: bool = True, progress: Progress | None =
                 name=card.name or "?",
                 kind=card.kind or "?",
                 card=card.path,
-                card_state="incomplete" if found & INCOMPLETE else "out of sync" if found & OUT_OF_SYNC else "complete",
+                card_state="incomplete"
+                if found & INCOMPLETE
+                else "out of sync"
+                if found & OUT_OF_SYNC
+                else "complete",
                 data_state=_data_state(tracked, found),
                 remote_state=_remote_state(tracked, has_remote, found),
             )

@@ -36,7 +36,9 @@ def open_dvc(root: Path) -> Iterator[Any]:
 
     dvc_logger = logging.getLogger("dvc")
     level = dvc_logger.level
-    dvc_logger.setLevel(logging.WARNING)  # DVC's advice to `git add` its files: gitckpt stages them itself
+    dvc_logger.setLevel(
+        logging.WARNING
+    )  # DVC's advice to `git add` its files: gitckpt stages them itself
     try:
         with Repo(str(root)) as repo, contextlib.redirect_stdout(io.StringIO()):
             yield repo
@@ -53,7 +55,9 @@ def track(root: Path, targets: Sequence[Path], known: Sequence[KnownDigest]) -> 
     from dvc_data.hashfile.hash_info import HashInfo
 
     with open_dvc(root) as repo:
-        repo.state.save_many(((str(item.path), HashInfo("md5", item.md5), None) for item in known), repo.fs)
+        repo.state.save_many(
+            ((str(item.path), HashInfo("md5", item.md5), None) for item in known), repo.fs
+        )
         repo.add([str(target) for target in targets])
 
 
@@ -101,7 +105,9 @@ def cached_object(root: Path, md5: str, remote: str | None) -> Path:
         if not path.exists():
             repo.cloud.pull([HashInfo("md5", md5)], remote=remote)
     if not path.exists():
-        raise GitckptError(f"the bytes with md5 {md5} are neither in the DVC cache nor in the remote")
+        raise GitckptError(
+            f"the bytes with md5 {md5} are neither in the DVC cache nor in the remote"
+        )
     return path
 
 
@@ -120,7 +126,10 @@ def local_directory(root: Path, md5: str) -> list[tuple[str, Path]] | None:
         listing = _object_path(repo, md5)
         if not listing.is_file():
             return None
-        files = [(relpath, _object_path(repo, file_md5)) for relpath, file_md5 in _listing_entries(listing)]
+        files = [
+            (relpath, _object_path(repo, file_md5))
+            for relpath, file_md5 in _listing_entries(listing)
+        ]
     return files if all(path.is_file() for _, path in files) else None
 
 
@@ -148,15 +157,28 @@ def _listing_entries(listing: Path) -> list[tuple[str, str]]:
     from gitckpt.strict_json import load_json
 
     with listing.open("rb") as handle:
-        entries = load_json(handle.read(LISTING_SIZE_LIMIT + 1), str(listing), max_bytes=LISTING_SIZE_LIMIT, max_depth=2)
+        entries = load_json(
+            handle.read(LISTING_SIZE_LIMIT + 1),
+            str(listing),
+            max_bytes=LISTING_SIZE_LIMIT,
+            max_depth=2,
+        )
     if not isinstance(entries, list):
         raise InputError("a DVC directory listing must be a JSON list", path=str(listing))
     found = []
     for number, entry in enumerate(entries, start=1):
         relpath = entry.get("relpath") if isinstance(entry, dict) else None
         md5 = entry.get("md5") if isinstance(entry, dict) else None
-        if not isinstance(relpath, str) or not isinstance(md5, str) or not FILE_MD5.fullmatch(md5) or not _inside(relpath):
-            raise InputError(f"entry {number} is not {{relpath, md5}} with a relative path and a file md5", path=str(listing))
+        if (
+            not isinstance(relpath, str)
+            or not isinstance(md5, str)
+            or not FILE_MD5.fullmatch(md5)
+            or not _inside(relpath)
+        ):
+            raise InputError(
+                f"entry {number} is not {{relpath, md5}} with a relative path and a file md5",
+                path=str(listing),
+            )
         found.append((relpath, md5))
     return found
 

@@ -13,20 +13,36 @@ MAX_DEPTH = 64
 MAX_INTEGER_DIGITS = 32  # a sha256 as an integer has 78; sizes and counts need far fewer
 
 
-def load_json(text: str | bytes, display: str, *, max_bytes: int, max_depth: int = MAX_DEPTH) -> Any:
+def load_json(
+    text: str | bytes, display: str, *, max_bytes: int, max_depth: int = MAX_DEPTH
+) -> Any:
     """The value `text` holds, or an InputError saying which limit it broke and where."""
     if len(text) > max_bytes:
-        raise InputError(f"JSON is {len(text):,} bytes, over the {max_bytes:,}-byte limit", path=display)
+        raise InputError(
+            f"JSON is {len(text):,} bytes, over the {max_bytes:,}-byte limit", path=display
+        )
     try:
-        value = json.loads(text, parse_int=lambda digits: _integer(digits, display), parse_constant=lambda name: _constant(name, display))
+        value = json.loads(
+            text,
+            parse_int=lambda digits: _integer(digits, display),
+            parse_constant=lambda name: _constant(name, display),
+        )
     except RecursionError as exc:
         raise InputError(f"JSON is nested deeper than {max_depth} levels", path=display) from exc
     except json.JSONDecodeError as exc:
-        raise InputError(f"invalid JSON: {exc.msg} (column {exc.colno})", path=display, line=exc.lineno) from exc
+        raise InputError(
+            f"invalid JSON: {exc.msg} (column {exc.colno})", path=display, line=exc.lineno
+        ) from exc
     except (ValueError, UnicodeDecodeError) as exc:
         raise InputError(f"invalid JSON: {exc}", path=display) from exc
-    openings = text.count("[") + text.count("{") if isinstance(text, str) else text.count(b"[") + text.count(b"{")
-    if openings > max_depth and nesting_depth(value, max_depth) > max_depth:  # fewer brackets cannot nest deeper
+    openings = (
+        text.count("[") + text.count("{")
+        if isinstance(text, str)
+        else text.count(b"[") + text.count(b"{")
+    )
+    if (
+        openings > max_depth and nesting_depth(value, max_depth) > max_depth
+    ):  # fewer brackets cannot nest deeper
         raise InputError(f"JSON is nested deeper than {max_depth} levels", path=display)
     return value
 
@@ -49,7 +65,10 @@ def nesting_depth(value: Any, stop_after: int) -> int:
 
 def _integer(digits: str, display: str) -> int:
     if len(digits.lstrip("-")) > MAX_INTEGER_DIGITS:
-        raise InputError(f"JSON holds an integer of {len(digits):,} digits (at most {MAX_INTEGER_DIGITS} are accepted)", path=display)
+        raise InputError(
+            f"JSON holds an integer of {len(digits):,} digits (at most {MAX_INTEGER_DIGITS} are accepted)",
+            path=display,
+        )
     return int(digits)
 
 

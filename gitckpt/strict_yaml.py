@@ -59,7 +59,9 @@ def load_yaml(text: str, display: str, first_line: int = 1) -> YamlDocument:
     except YAMLError as exc:
         raise InputError(f"invalid YAML: {exc}", path=display, line=first_line) from exc
     lines: dict[FieldPath, int] = {}
-    data = None if root is None else _to_plain(yaml.constructor, root, (), lines, first_line, display)
+    data = (
+        None if root is None else _to_plain(yaml.constructor, root, (), lines, first_line, display)
+    )
     return YamlDocument(data, lines)
 
 
@@ -84,7 +86,12 @@ def _refuse_unsafe_events(yaml: Any, text: str, display: str, first_line: int) -
         ScalarEvent,
     )
 
-    depth, in_mapping, top_field, key_next = 0, False, "", True  # the top-level field we are in, to name it
+    depth, in_mapping, top_field, key_next = (
+        0,
+        False,
+        "",
+        True,
+    )  # the top-level field we are in, to name it
     for event in yaml.parse(text):
         if isinstance(event, AliasEvent) or getattr(event, "anchor", None):
             raise InputError(
@@ -94,21 +101,36 @@ def _refuse_unsafe_events(yaml: Any, text: str, display: str, first_line: int) -
             )
         if getattr(event, "tag", None) is not None and not isinstance(event, DocumentStartEvent):
             line = first_line + event.start_mark.line
-            raise InputError(f"explicit YAML tags ({event.tag}) are not allowed; quote the value instead", path=display, line=line)
+            raise InputError(
+                f"explicit YAML tags ({event.tag}) are not allowed; quote the value instead",
+                path=display,
+                line=line,
+            )
         if depth == 1 and in_mapping and isinstance(event, ScalarEvent | CollectionStartEvent):
-            top_field = str(event.value) if key_next and isinstance(event, ScalarEvent) else top_field
+            top_field = (
+                str(event.value) if key_next and isinstance(event, ScalarEvent) else top_field
+            )
             key_next = not key_next
         if isinstance(event, CollectionStartEvent):
             in_mapping = in_mapping or (depth == 0 and isinstance(event, MappingStartEvent))
             depth += 1
             if depth > MAX_DEPTH:
                 message = f"YAML is nested deeper than {MAX_DEPTH} levels (lists and mappings inside one another); flatten it"
-                raise InputError(message, path=display, line=first_line + event.start_mark.line, field=top_field)
+                raise InputError(
+                    message, path=display, line=first_line + event.start_mark.line, field=top_field
+                )
         elif isinstance(event, CollectionEndEvent):
             depth -= 1
 
 
-def _to_plain(constructor: Any, node: Any, path: FieldPath, lines: dict[FieldPath, int], first_line: int, display: str) -> Any:
+def _to_plain(
+    constructor: Any,
+    node: Any,
+    path: FieldPath,
+    lines: dict[FieldPath, int],
+    first_line: int,
+    display: str,
+) -> Any:
     """Composed nodes to dict/list/str/int/float/bool/None, recording each field's line."""
     from ruamel.yaml.nodes import MappingNode, SequenceNode
 
@@ -118,7 +140,9 @@ def _to_plain(constructor: Any, node: Any, path: FieldPath, lines: dict[FieldPat
             key = str(_scalar(constructor, key_node, path, first_line, display))
             line = first_line + key_node.start_mark.line
             if key in result:
-                raise InputError(f'duplicate key "{key}": each field may appear once', path=display, line=line)
+                raise InputError(
+                    f'duplicate key "{key}": each field may appear once', path=display, line=line
+                )
             child = (*path, key)
             lines[child] = line
             result[key] = _to_plain(constructor, value_node, child, lines, first_line, display)
@@ -174,7 +198,11 @@ def load_for_editing(text: str) -> tuple[Any, Any]:
     yaml.width = 4096
     yaml.preserve_quotes = True
     # ruamel guesses nothing (None) for a file with no nested block: use the common defaults
-    yaml.indent(mapping=_mapping_indent(text), sequence=max(sequence_indent or 2, (dash_offset or 0) + 2), offset=dash_offset or 0)
+    yaml.indent(
+        mapping=_mapping_indent(text),
+        sequence=max(sequence_indent or 2, (dash_offset or 0) + 2),
+        offset=dash_offset or 0,
+    )
     return yaml, yaml.load(text)
 
 

@@ -27,7 +27,13 @@ TAG = re.compile(
 NAME_RE = re.compile(rf"^{NAME}$")
 VERSION_RE = re.compile(rf"^v?(?P<version>{SEMVER})$")
 
-REGISTER, WITHDRAW, ASSIGN, UNASSIGN, DEPRECATE = "register", "withdraw", "assign", "unassign", "deprecate"
+REGISTER, WITHDRAW, ASSIGN, UNASSIGN, DEPRECATE = (
+    "register",
+    "withdraw",
+    "assign",
+    "unassign",
+    "deprecate",
+)
 # Within one second (a tag's time resolution) releases come before stage moves, which come
 # before a deprecation; stage moves among themselves follow their counter.
 PHASE = {REGISTER: 0, WITHDRAW: 0, ASSIGN: 1, UNASSIGN: 1, DEPRECATE: 2}
@@ -53,7 +59,12 @@ def parse_tag_name(tag: str) -> TagName | None:
     if match["stage"]:
         action = UNASSIGN if match["unassign"] else ASSIGN
         return TagName(match["artifact"], action, stage=match["stage"], counter=counter)
-    return TagName(match["artifact"], WITHDRAW if match["withdrawn"] else REGISTER, version=match["version"], counter=counter)
+    return TagName(
+        match["artifact"],
+        WITHDRAW if match["withdrawn"] else REGISTER,
+        version=match["version"],
+        counter=counter,
+    )
 
 
 def parse_release_reference(reference: str) -> tuple[str, str]:
@@ -91,7 +102,9 @@ class Version:
         match = VERSION_RE.match(text)
         if match is None:
             return None
-        return cls(int(match["major"]), int(match["minor"]), int(match["patch"]), match["prerelease"] or "")
+        return cls(
+            int(match["major"]), int(match["minor"]), int(match["patch"]), match["prerelease"] or ""
+        )
 
     def bump(self, part: str) -> Version:
         if part == "major":
@@ -102,7 +115,12 @@ class Version:
 
     def _key(self) -> tuple[int, int, int, int, tuple[tuple[int, int | str], ...]]:
         identifiers = (
-            tuple((0, int(part)) if part.isdigit() else (1, part) for part in self.prerelease.split(".")) if self.prerelease else ()
+            tuple(
+                (0, int(part)) if part.isdigit() else (1, part)
+                for part in self.prerelease.split(".")
+            )
+            if self.prerelease
+            else ()
         )
         return (self.major, self.minor, self.patch, 0 if self.prerelease else 1, identifiers)
 

@@ -19,7 +19,14 @@ from gitckpt.hashing import ByteProgress, FileDigests, shifted
 from gitckpt.inventory import CardFacts, load_inventory
 from gitckpt.pointer import POINTER_SUFFIX
 from gitckpt.repo import Repository, git
-from gitckpt.scaffold import checked_name, read_pointer_out, refuse_existing_card, snapshot_time_of, suggest_name, write_scaffold
+from gitckpt.scaffold import (
+    checked_name,
+    read_pointer_out,
+    refuse_existing_card,
+    snapshot_time_of,
+    suggest_name,
+    write_scaffold,
+)
 from gitckpt.storage import KnownDigest
 from gitckpt.strict_yaml import FieldPath
 
@@ -61,13 +68,17 @@ def add(
     if name and len(paths) > 1:
         raise UsageError("--name names a single artifact; add the paths one at a time to name each")
     targets = [checked_target(repo, path) for path in paths]
-    owners = {card.data_relpath: card for card in load_inventory(repo).cards.values() if card.data_relpath}
+    owners = {
+        card.data_relpath: card for card in load_inventory(repo).cards.values() if card.data_relpath
+    }
     plans = [_plan(target, owners.get(target), kind, name) for target in targets]
     for plan in plans:
         if plan.existing is None:
             refuse_existing_card(repo, plan.card)
     measured = _measure(repo, targets, progress)
-    storage.track(repo.root, [repo.root / target for target in targets], _known_md5s(repo, measured))
+    storage.track(
+        repo.root, [repo.root / target for target in targets], _known_md5s(repo, measured)
+    )
     added = [_write_card(repo, plan, measured[plan.data]) for plan in plans]
     _stage(repo, plans)
     if remote:
@@ -79,10 +90,14 @@ def checked_target(repo: Repository, path: Path) -> str:
     """The path relative to the root, refused (with why) when gitckpt must not track it."""
     absolute = Path(os.path.normpath(Path.cwd() / path))
     if not absolute.is_relative_to(repo.root):
-        raise GitckptError(f"{path} is outside the repository {repo.root}; move or copy it inside first")
+        raise GitckptError(
+            f"{path} is outside the repository {repo.root}; move or copy it inside first"
+        )
     relpath = absolute.relative_to(repo.root).as_posix()
     if relpath == ".":
-        raise UsageError("refusing to add the whole repository; name the files or directories to track")
+        raise UsageError(
+            "refusing to add the whole repository; name the files or directories to track"
+        )
     reason = PathGuard(repo.root).problem("", relpath)
     if reason:
         raise GitckptError(f"{path}: {reason}")
@@ -101,17 +116,31 @@ def checked_target(repo: Repository, path: Path) -> str:
 def _plan(target: str, existing: CardFacts | None, kind: str | None, name: str | None) -> AddPlan:
     if existing is not None:
         if kind and kind != existing.kind:
-            raise UsageError(f"{target} is described by {existing.path} as a {existing.kind}; drop --kind or fix the card")
+            raise UsageError(
+                f"{target} is described by {existing.path} as a {existing.kind}; drop --kind or fix the card"
+            )
         if name and name != existing.name:
-            raise UsageError(f"{target} is described by {existing.path} as {existing.name!r}; rename it there, not with --name")
-        return AddPlan(data=target, card=existing.path, name=existing.name or "", kind=existing.kind or "model", existing=existing)
+            raise UsageError(
+                f"{target} is described by {existing.path} as {existing.name!r}; rename it there, not with --name"
+            )
+        return AddPlan(
+            data=target,
+            card=existing.path,
+            name=existing.name or "",
+            kind=existing.kind or "model",
+            existing=existing,
+        )
     if not kind:
         raise UsageError(f"{target} has no card yet: say what it is with --kind model|dataset|eval")
     chosen = checked_name(name or suggest_name(target))
-    return AddPlan(data=target, card=card_path_for(target, chosen), name=chosen, kind=kind, existing=None)
+    return AddPlan(
+        data=target, card=card_path_for(target, chosen), name=chosen, kind=kind, existing=None
+    )
 
 
-def _measure(repo: Repository, targets: Sequence[str], progress: Progress | None) -> dict[str, FileDigests | TreeDigests]:
+def _measure(
+    repo: Repository, targets: Sequence[str], progress: Progress | None
+) -> dict[str, FileDigests | TreeDigests]:
     """Digest every target before anything is written: an interrupted add changes nothing."""
     with Cache(repo.state_dir) as cache:
         reader = DigestReader(repo.root, cache)
@@ -125,17 +154,23 @@ def _measure(repo: Repository, targets: Sequence[str], progress: Progress | None
         return measured
 
 
-def _known_md5s(repo: Repository, measured: dict[str, FileDigests | TreeDigests]) -> list[KnownDigest]:
+def _known_md5s(
+    repo: Repository, measured: dict[str, FileDigests | TreeDigests]
+) -> list[KnownDigest]:
     known: list[KnownDigest] = []
     for target, digests in measured.items():
         if isinstance(digests, TreeDigests):
-            known.extend(KnownDigest(repo.root / target / inner, md5) for inner, md5 in digests.md5s.items())
+            known.extend(
+                KnownDigest(repo.root / target / inner, md5) for inner, md5 in digests.md5s.items()
+            )
         else:
             known.append(KnownDigest(repo.root / target, digests.md5))
     return known
 
 
-def _write_card(repo: Repository, plan: AddPlan, digests: FileDigests | TreeDigests) -> AddedArtifact:
+def _write_card(
+    repo: Repository, plan: AddPlan, digests: FileDigests | TreeDigests
+) -> AddedArtifact:
     out = read_pointer_out(repo, plan.data)
     if plan.existing is None:
         write_scaffold(repo, plan.kind, plan.name, plan.data, out, digests)
@@ -143,11 +178,23 @@ def _write_card(repo: Repository, plan: AddPlan, digests: FileDigests | TreeDige
         card_path = repo.root / plan.card
         text = read_text(card_path, CARD_SIZE_LIMIT, plan.card)
         block = BYTES_FIELD[plan.kind]
-        updates: dict[FieldPath, Any] = {(block, key): value for key, value in {"md5": out.md5, **bytes_block_values(digests)}.items()}
+        updates: dict[FieldPath, Any] = {
+            (block, key): value
+            for key, value in {"md5": out.md5, **bytes_block_values(digests)}.items()
+        }
         updates[("snapshot_time",)] = snapshot_time_of(repo.root / plan.data)
         atomic_write(card_path, update_front_matter(text, plan.card, updates))
     changed = plan.existing is None or plan.existing.sha256 != digests.sha256
-    return AddedArtifact(plan.name, plan.kind, plan.data, plan.card, plan.existing is None, digests.sha256, digests.size, changed)
+    return AddedArtifact(
+        plan.name,
+        plan.kind,
+        plan.data,
+        plan.card,
+        plan.existing is None,
+        digests.sha256,
+        digests.size,
+        changed,
+    )
 
 
 def _stage(repo: Repository, plans: Sequence[AddPlan]) -> None:

@@ -12,11 +12,17 @@ from gitckpt.repo import Repository
 
 def data_paths_for(repo: Repository, names: Sequence[str]) -> list[Path]:
     """The data paths of the named artifacts (all artifacts when no name is given)."""
-    cards = {card.name: card for card in load_inventory(repo).cards.values() if card.name and card.data_relpath}
+    cards = {
+        card.name: card
+        for card in load_inventory(repo).cards.values()
+        if card.name and card.data_relpath
+    }
     unknown = [name for name in names if name not in cards]
     if unknown:
         known = ", ".join(sorted(cards)) or "none yet"
-        raise UsageError(f"no artifact named {', '.join(map(repr, unknown))}; known artifacts: {known}")
+        raise UsageError(
+            f"no artifact named {', '.join(map(repr, unknown))}; known artifacts: {known}"
+        )
     chosen = [cards[name] for name in names] if names else list(cards.values())
     return [repo.root / str(card.data_relpath) for card in chosen]
 

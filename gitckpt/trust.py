@@ -69,7 +69,10 @@ def trust_root(repo: Repository, trust_ref: str | None = None) -> TrustRoot:
     settings = _git_settings(repo)
     named = trust_ref or settings.get(TRUST_REF_CONFIG)
     if named:
-        ref, revision = named, _revision(repo, named, "--trust-ref" if trust_ref else TRUST_REF_CONFIG)
+        ref, revision = (
+            named,
+            _revision(repo, named, "--trust-ref" if trust_ref else TRUST_REF_CONFIG),
+        )
     else:
         ref, revision = _default_branch(repo)
     config, signers = _policy_at(repo, revision)
@@ -77,12 +80,25 @@ def trust_root(repo: Repository, trust_ref: str | None = None) -> TrustRoot:
         ref = config.trust_ref
         revision = _revision(repo, ref, f"release.trust_ref in {CONFIG_PATH}")
         config, signers = _policy_at(repo, revision)
-    signers_from = f"{ALLOWED_SIGNERS} at {ref.removeprefix('refs/heads/').removeprefix('refs/remotes/')}"
+    signers_from = (
+        f"{ALLOWED_SIGNERS} at {ref.removeprefix('refs/heads/').removeprefix('refs/remotes/')}"
+    )
     if settings.get(SIGNERS_FILE_CONFIG):
         signers = _read_local_file(settings[SIGNERS_FILE_CONFIG])
         signers_from = f"{settings[SIGNERS_FILE_CONFIG]} (git config gitckpt.allowedSignersFile)"
-    revoked = _read_local_file(settings[REVOCATION_FILE_CONFIG]) if settings.get(REVOCATION_FILE_CONFIG) else ""
-    return TrustRoot(ref=ref, revision=revision, config=config, allowed_signers=signers, signers_from=signers_from, revoked_keys=revoked)
+    revoked = (
+        _read_local_file(settings[REVOCATION_FILE_CONFIG])
+        if settings.get(REVOCATION_FILE_CONFIG)
+        else ""
+    )
+    return TrustRoot(
+        ref=ref,
+        revision=revision,
+        config=config,
+        allowed_signers=signers,
+        signers_from=signers_from,
+        revoked_keys=revoked,
+    )
 
 
 def _read_local_file(name: str) -> str:
@@ -91,13 +107,22 @@ def _read_local_file(name: str) -> str:
 
 
 def _git_settings(repo: Repository) -> dict[str, str]:
-    output = git(["config", "--get-regexp", r"^(gitckpt\.|gpg\.ssh\.revocationfile$)"], repo.root, check=False)
-    return {key.lower(): value for key, _, value in (line.partition(" ") for line in output.splitlines())}
+    output = git(
+        ["config", "--get-regexp", r"^(gitckpt\.|gpg\.ssh\.revocationfile$)"],
+        repo.root,
+        check=False,
+    )
+    return {
+        key.lower(): value
+        for key, _, value in (line.partition(" ") for line in output.splitlines())
+    }
 
 
 def _default_branch(repo: Repository) -> tuple[str, str]:
     """The default branch's ref and commit, from one for-each-ref."""
-    output = git(["for-each-ref", "--format=%(refname) %(objectname)", *DEFAULT_BRANCHES], repo.root)
+    output = git(
+        ["for-each-ref", "--format=%(refname) %(objectname)", *DEFAULT_BRANCHES], repo.root
+    )
     present = dict(line.split(" ", 1) for line in output.splitlines() if line)
     branch = next((ref for ref in DEFAULT_BRANCHES if ref in present), None)
     if branch is None:
@@ -112,7 +137,9 @@ def _default_branch(repo: Repository) -> tuple[str, str]:
 def _revision(repo: Repository, ref: str, named_by: str) -> str:
     commit = commit_id(repo, ref)
     if commit is None:
-        raise UsageError(f"the trusted revision {ref!r} ({named_by}) is not a commit in this repository; fetch it or name another")
+        raise UsageError(
+            f"the trusted revision {ref!r} ({named_by}) is not a commit in this repository; fetch it or name another"
+        )
     return commit
 
 
@@ -124,11 +151,19 @@ def policy_at(repo: Repository, revision: str) -> Config:
 
 def _policy_at(repo: Repository, revision: str) -> tuple[Config, str]:
     """The config and allowed signers committed at `revision` (defaults and none when absent)."""
-    config_blob, signers_blob = read_objects(repo, [f"{revision}:{CONFIG_PATH}", f"{revision}:{ALLOWED_SIGNERS}"])
+    config_blob, signers_blob = read_objects(
+        repo, [f"{revision}:{CONFIG_PATH}", f"{revision}:{ALLOWED_SIGNERS}"]
+    )
     try:
         with Cache(repo.state_dir) as cache:
             config = cached_config(config_blob[1], cache) if config_blob else Config()
     except InputError as error:
-        raise GitckptError(f"the trusted policy at {revision[:12]} cannot be read: {error}") from error
-    signers = decode_text(signers_blob[1], ALLOWED_SIGNERS) if signers_blob and len(signers_blob[1]) <= CARD_SIZE_LIMIT else ""
+        raise GitckptError(
+            f"the trusted policy at {revision[:12]} cannot be read: {error}"
+        ) from error
+    signers = (
+        decode_text(signers_blob[1], ALLOWED_SIGNERS)
+        if signers_blob and len(signers_blob[1]) <= CARD_SIZE_LIMIT
+        else ""
+    )
     return config, signers

@@ -37,7 +37,9 @@ class Verification:
         return not self.problems
 
 
-def verify(repo: Repository, reference: str, *, data: bool = False, trust_ref: str | None = None) -> Verification:
+def verify(
+    repo: Repository, reference: str, *, data: bool = False, trust_ref: str | None = None
+) -> Verification:
     """A registry event (release, withdrawal, stage move or deprecation) against the trust root:
     bound to its tag, signed by a trusted principal the policy allows, counted by the registry,
     and for a release, its record equal to the card and pointer at the tagged commit."""
@@ -45,7 +47,9 @@ def verify(repo: Repository, reference: str, *, data: bool = False, trust_ref: s
     registry = read_registry(repo, trust)
     event = _event_named(registry, reference)
     result = Verification(tag=event.tag, trust=trust.describe())
-    rejection = next((item.reason for item in registry.rejected if item.event.tag == event.tag), None)
+    rejection = next(
+        (item.reason for item in registry.rejected if item.event.tag == event.tag), None
+    )
     if rejection:
         result.problems.append(f"{event.tag} does not count in the registry: {rejection}")
     _check_signature(registry.signature(event), trust.config, event, result)
@@ -55,7 +59,9 @@ def verify(repo: Repository, reference: str, *, data: bool = False, trust_ref: s
         _check_stage_target(registry, event, result)
         return result
     if event.record is None:
-        result.problems.append(f"{event.tag} carries no gitckpt record (a lightweight tag, or made by another tool)")
+        result.problems.append(
+            f"{event.tag} carries no gitckpt record (a lightweight tag, or made by another tool)"
+        )
         return result
     inventory = load_inventory(repo, revision=event.commit)
     _check_record(inventory, event.artifact, event.record, result)
@@ -72,7 +78,10 @@ def _event_named(registry: Registry, reference: str) -> Event:
             f"expected a registry tag (NAME@vX.Y.Z, NAME@vX.Y.Z!, NAME#STAGE[#N], NAME#STAGE!#N, NAME@deprecated), got {reference!r}"
         )
     state = registry.artifact(parsed.artifact)
-    events = [*(state.events if state else []), *(item.event for item in registry.rejected_for(parsed.artifact))]
+    events = [
+        *(state.events if state else []),
+        *(item.event for item in registry.rejected_for(parsed.artifact)),
+    ]
     exact = next((event for event in events if event.tag == reference), None)
     if exact is not None:
         return exact
@@ -80,23 +89,37 @@ def _event_named(registry: Registry, reference: str) -> Event:
         moves = [event for event in events if event.stage == parsed.stage]
         if moves:
             return max(moves, key=event_order)
-    raise GitckptError(f"there is no registry tag {reference}; `git ckpt history {parsed.artifact} --all` lists them")
+    raise GitckptError(
+        f"there is no registry tag {reference}; `git ckpt history {parsed.artifact} --all` lists them"
+    )
 
 
-def _check_signature(signature: Signature, config: Config, event: Event, result: Verification) -> None:
-    what = f"move {event.artifact} in stage {event.stage}" if event.stage else f"release {event.artifact}"
+def _check_signature(
+    signature: Signature, config: Config, event: Event, result: Verification
+) -> None:
+    what = (
+        f"move {event.artifact} in stage {event.stage}"
+        if event.stage
+        else f"release {event.artifact}"
+    )
     if signature.status == UNSIGNED:
         result.problems.append(f"{event.tag} is not signed")
     elif signature.status == UNKNOWN_KEY:
-        result.problems.append(f"{event.tag} does not carry a valid signature by a key in the trusted allowed signers")
+        result.problems.append(
+            f"{event.tag} does not carry a valid signature by a key in the trusted allowed signers"
+        )
     elif signature.status == BAD:
-        result.problems.append(f"{event.tag} does not carry a valid signature: the signature does not verify")
+        result.problems.append(
+            f"{event.tag} does not carry a valid signature: the signature does not verify"
+        )
     elif signature.principal and allowed(config, signature.principal, event.artifact, event.stage):
         result.principal = signature.principal
         result.verified.append(f"signed by {signature.principal}, who may {what}")
     else:
         result.principal = signature.principal
-        result.problems.append(f"signed by {signature.principal}, who may not {what} under the trusted release.signers")
+        result.problems.append(
+            f"signed by {signature.principal}, who may not {what} under the trusted release.signers"
+        )
 
 
 def _check_stage_target(registry: Registry, event: Event, result: Verification) -> None:
@@ -107,38 +130,66 @@ def _check_stage_target(registry: Registry, event: Event, result: Verification) 
     version = event.version or (state.version_at(event.commit) if state else None)
     release = state.releases.get(version) if state and version else None
     if release is None:
-        result.problems.append(f"{event.tag} names no release of {event.artifact} that counts in the registry")
+        result.problems.append(
+            f"{event.tag} names no release of {event.artifact} that counts in the registry"
+        )
     else:
-        result.verified.append(f"{event.tag} is about {release.event.tag}, a release that counts in the registry")
+        result.verified.append(
+            f"{event.tag} is about {release.event.tag}, a release that counts in the registry"
+        )
 
 
-def _check_record(inventory: Any, artifact: str, record: dict[str, Any], result: Verification) -> None:
+def _check_record(
+    inventory: Any, artifact: str, record: dict[str, Any], result: Verification
+) -> None:
     """The record against the card and pointer as committed at the tagged commit."""
     card_path = record["card"]["path"]
     card = inventory.cards.get(card_path)
     if card is None:
-        result.problems.append(f"the record names card {card_path}, which is not in the tagged commit")
+        result.problems.append(
+            f"the record names card {card_path}, which is not in the tagged commit"
+        )
         return
     blob = inventory.source.blob_id(card_path)
     expected = record["bytes"]
     pointer = inventory.pointers.get(f"{expected['path']}{POINTER_SUFFIX}")
-    out = next((out for out in pointer.outs if pointer.out_relpath(out) == expected["path"]), None) if pointer else None
+    out = (
+        next((out for out in pointer.outs if pointer.out_relpath(out) == expected["path"]), None)
+        if pointer
+        else None
+    )
     mismatches = [
-        f"card {card_path} is named {card.name!r}, not {artifact!r}" if card.name != artifact else "",
-        f"card blob {blob} ≠ recorded {record['card']['blob']}" if blob != record["card"]["blob"] else "",
-        f"card sha256 {card.sha256} ≠ recorded {expected['sha256']}" if card.sha256 != expected["sha256"] else "",
+        f"card {card_path} is named {card.name!r}, not {artifact!r}"
+        if card.name != artifact
+        else "",
+        f"card blob {blob} ≠ recorded {record['card']['blob']}"
+        if blob != record["card"]["blob"]
+        else "",
+        f"card sha256 {card.sha256} ≠ recorded {expected['sha256']}"
+        if card.sha256 != expected["sha256"]
+        else "",
         "no pointer for the recorded bytes" if out is None else "",
-        f"pointer md5 {out.md5} ≠ recorded {expected['md5']}" if out is not None and out.md5 != expected["md5"] else "",
-        f"pointer size {out.size} ≠ recorded {expected['size']}" if out is not None and out.size != expected["size"] else "",
+        f"pointer md5 {out.md5} ≠ recorded {expected['md5']}"
+        if out is not None and out.md5 != expected["md5"]
+        else "",
+        f"pointer size {out.size} ≠ recorded {expected['size']}"
+        if out is not None and out.size != expected["size"]
+        else "",
     ]
     problems = [problem for problem in mismatches if problem]
     if problems:
-        result.problems.extend(f"record disagrees with the tagged commit: {problem}" for problem in problems)
+        result.problems.extend(
+            f"record disagrees with the tagged commit: {problem}" for problem in problems
+        )
     else:
-        result.verified.append(f"record matches {card_path} and its pointer at {record['commit'][:12]}")
+        result.verified.append(
+            f"record matches {card_path} and its pointer at {record['commit'][:12]}"
+        )
 
 
-def _check_bytes(repo: Repository, inventory: Any, record: dict[str, Any], result: Verification) -> None:
+def _check_bytes(
+    repo: Repository, inventory: Any, record: dict[str, Any], result: Verification
+) -> None:
     """Hash the released bytes: from the work tree when it holds that version, else from the
     DVC cache (fetched from the remote if need be)."""
     expected = record["bytes"]
@@ -151,27 +202,37 @@ def _check_bytes(repo: Repository, inventory: Any, record: dict[str, Any], resul
     if measured.sha256 == expected["sha256"] and md5_ok:
         result.verified.append(f"bytes of {expected['path']} match the recorded sha256 and md5")
     else:
-        result.problems.append(f"bytes of {expected['path']} have sha256 {measured.sha256}, the release recorded {expected['sha256']}")
+        result.problems.append(
+            f"bytes of {expected['path']} have sha256 {measured.sha256}, the release recorded {expected['sha256']}"
+        )
 
 
-def _measure_released_bytes(repo: Repository, expected: dict[str, Any]) -> FileDigests | TreeDigests:
+def _measure_released_bytes(
+    repo: Repository, expected: dict[str, Any]
+) -> FileDigests | TreeDigests:
     current = load_inventory(repo).pointers.get(f"{expected['path']}{POINTER_SUFFIX}")
     in_work_tree = (
-        current is not None and any(out.md5 == expected["md5"] for out in current.outs) and (repo.root / expected["path"]).exists()
+        current is not None
+        and any(out.md5 == expected["md5"] for out in current.outs)
+        and (repo.root / expected["path"]).exists()
     )
     with Cache(repo.state_dir) as cache:
         reader = DigestReader(repo.root, cache)
         if in_work_tree:
             return reader.measure(expected["path"])
         if expected["md5"].endswith(".dir"):
-            raise GitckptError(f"{expected['path']} (a directory) is not in the work tree at the released version: check it out first")
+            raise GitckptError(
+                f"{expected['path']} (a directory) is not in the work tree at the released version: check it out first"
+            )
         from gitckpt import storage
         from gitckpt.hashing import digest_file
 
         return digest_file(storage.cached_object(repo.root, expected["md5"], None))
 
 
-def verify_attestation(repo: Repository, path: Path, *, trust_ref: str | None = None) -> Verification:
+def verify_attestation(
+    repo: Repository, path: Path, *, trust_ref: str | None = None
+) -> Verification:
     """An attestation file: a valid in-toto statement about a release that counts in the
     registry, signed by a trusted principal allowed to release that artifact, whose subjects are
     exactly the release's recorded files and digests, and match the bytes in the work tree."""
@@ -183,7 +244,12 @@ def verify_attestation(repo: Repository, path: Path, *, trust_ref: str | None = 
     except GitckptError as error:
         result.problems.append(str(error))
         return result
-    tag = str(statement.get("predicate", {}).get("runDetails", {}).get("metadata", {}).get("invocationId", ""))
+    tag = str(
+        statement.get("predicate", {})
+        .get("runDetails", {})
+        .get("metadata", {})
+        .get("invocationId", "")
+    )
     release = _attested_release(repo, trust, tag, result)
     if release is None:
         return result
@@ -191,13 +257,18 @@ def verify_attestation(repo: Repository, path: Path, *, trust_ref: str | None = 
     if allowed(trust.config, result.principal, name):
         result.verified.append(f"signed by {result.principal}, who may release {name}")
     else:
-        result.problems.append(f"signed by {result.principal}, who may not release {name} under the trusted release.signers")
+        result.problems.append(
+            f"signed by {result.principal}, who may not release {name} under the trusted release.signers"
+        )
     subjects = [
-        (str(subject.get("name", "")), str(subject.get("digest", {}).get("sha256", ""))) for subject in statement.get("subject", [])
+        (str(subject.get("name", "")), str(subject.get("digest", {}).get("sha256", "")))
+        for subject in statement.get("subject", [])
     ]
     recorded = released_files(repo, release)
     if sorted(subjects) != sorted(recorded):
-        result.problems.append(f"the subjects are not the files {tag} recorded: {_subject_difference(subjects, recorded)}")
+        result.problems.append(
+            f"the subjects are not the files {tag} recorded: {_subject_difference(subjects, recorded)}"
+        )
         return result
     guard = PathGuard(repo.root)
     with Cache(repo.state_dir) as cache:
@@ -207,18 +278,27 @@ def verify_attestation(repo: Repository, path: Path, *, trust_ref: str | None = 
     return result
 
 
-def _attested_release(repo: Repository, trust: TrustRoot, tag: str, result: Verification) -> Release | None:
+def _attested_release(
+    repo: Repository, trust: TrustRoot, tag: str, result: Verification
+) -> Release | None:
     """The release the statement names (runDetails.metadata.invocationId), if it counts."""
     parsed = parse_tag_name(tag)
     if parsed is None or parsed.action != REGISTER or parsed.version is None:
-        result.problems.append(f"the attestation names {tag!r}, which is not a release tag (NAME@vX.Y.Z)")
+        result.problems.append(
+            f"the attestation names {tag!r}, which is not a release tag (NAME@vX.Y.Z)"
+        )
         return None
     registry = read_registry(repo, trust)
     state = registry.artifact(parsed.artifact)
     release = state.releases.get(parsed.version) if state else None
     if release is None or release.withdrawn or release.event.record is None:
-        rejection = next((item.reason for item in registry.rejected if item.event.tag == tag), "there is no such release with a record")
-        result.problems.append(f"the attestation names {tag}, which does not count in the registry: {rejection}")
+        rejection = next(
+            (item.reason for item in registry.rejected if item.event.tag == tag),
+            "there is no such release with a record",
+        )
+        result.problems.append(
+            f"the attestation names {tag}, which does not count in the registry: {rejection}"
+        )
         return None
     result.verified.append(f"the attestation is about {tag}, a release that counts in the registry")
     return release
@@ -251,16 +331,27 @@ def _load_statement(path: Path) -> dict[str, Any]:
     return dict(data)
 
 
-def _check_subject(repo: Repository, guard: PathGuard, reader: DigestReader, relpath: str, expected: str, result: Verification) -> None:
+def _check_subject(
+    repo: Repository,
+    guard: PathGuard,
+    reader: DigestReader,
+    relpath: str,
+    expected: str,
+    result: Verification,
+) -> None:
     unsafe = guard.problem("", relpath)
     if unsafe:
         result.problems.append(f"subject {relpath!r} is refused: {unsafe}")
         return
     if not (repo.root / relpath).is_file():
-        result.problems.append(f"subject {relpath} is not in the work tree (`git ckpt pull` it first)")
+        result.problems.append(
+            f"subject {relpath} is not in the work tree (`git ckpt pull` it first)"
+        )
         return
     actual = reader.file(relpath).sha256
     if actual == expected:
         result.verified.append(f"subject {relpath} matches sha256 {actual[:16]}…")
     else:
-        result.problems.append(f"subject {relpath} has sha256 {actual}, the attestation says {expected}")
+        result.problems.append(
+            f"subject {relpath} has sha256 {actual}, the attestation says {expected}"
+        )

@@ -50,7 +50,9 @@ def serve_directory(root: Path) -> Iterator[str]:
 def _executable(name: str) -> str:
     path = shutil.which(name) or shutil.which(name, path="/usr/bin")
     if path is None:
-        raise RuntimeError(f"{name} is not installed: `make test` installs Debian's chromium and chromium-driver")
+        raise RuntimeError(
+            f"{name} is not installed: `make test` installs Debian's chromium and chromium-driver"
+        )
     return path
 
 
@@ -67,7 +69,9 @@ def headless_chromium() -> Iterator[Any]:
     profile = tempfile.mkdtemp(prefix="gitckpt-chromium-")
     options.add_argument(f"--user-data-dir={profile}")
     options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
-    driver = webdriver.Chrome(service=Service(executable_path=_executable("chromedriver")), options=options)
+    driver = webdriver.Chrome(
+        service=Service(executable_path=_executable("chromedriver")), options=options
+    )
     try:
         yield driver
     finally:

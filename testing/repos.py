@@ -29,10 +29,16 @@ def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-def run(args: list[str], cwd: Path, *, check: bool = True, env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    completed = subprocess.run(args, cwd=cwd, capture_output=True, text=True, env=clean_env(env), check=False)
+def run(
+    args: list[str], cwd: Path, *, check: bool = True, env: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    completed = subprocess.run(
+        args, cwd=cwd, capture_output=True, text=True, env=clean_env(env), check=False
+    )
     if check and completed.returncode != 0:
-        raise AssertionError(f"{' '.join(args)} failed ({completed.returncode}):\n{completed.stdout}\n{completed.stderr}")
+        raise AssertionError(
+            f"{' '.join(args)} failed ({completed.returncode}):\n{completed.stdout}\n{completed.stderr}"
+        )
     return completed
 
 
@@ -44,7 +50,9 @@ def dvc(repo: Path, *args: str) -> str:
     return run([sys.executable, "-m", "dvc", *args], repo).stdout
 
 
-def gitckpt(repo: Path, *args: str, check: bool = False, env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def gitckpt(
+    repo: Path, *args: str, check: bool = False, env: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return run([sys.executable, "-m", "gitckpt", *args], repo, check=check, env=env)
 
 

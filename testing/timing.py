@@ -32,9 +32,13 @@ def median_seconds(action: Callable[[], object], runs: int) -> float:
 def run_command(command: list[str], cwd: Path) -> None:
     """Run with a clean environment and this interpreter's bin first on PATH; stop the benchmark on failure."""
     env = {**clean_env(), "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
-    completed = subprocess.run(command, cwd=cwd, capture_output=True, text=True, env=env, check=False)
+    completed = subprocess.run(
+        command, cwd=cwd, capture_output=True, text=True, env=env, check=False
+    )
     if completed.returncode != 0:
-        raise SystemExit(f"{' '.join(command)} failed ({completed.returncode}):\n{completed.stdout[-2000:]}\n{completed.stderr[-2000:]}")
+        raise SystemExit(
+            f"{' '.join(command)} failed ({completed.returncode}):\n{completed.stdout[-2000:]}\n{completed.stderr[-2000:]}"
+        )
 
 
 def command_seconds(command: list[str], cwd: Path) -> float:
@@ -45,7 +49,9 @@ def median_command_seconds(command: list[str], cwd: Path, runs: int) -> float:
     return median_seconds(lambda: run_command(command, cwd), runs)
 
 
-def interleaved_medians(first: Callable[[], object], second: Callable[[], object], runs: int) -> tuple[float, float]:
+def interleaved_medians(
+    first: Callable[[], object], second: Callable[[], object], runs: int
+) -> tuple[float, float]:
     """Median times of two actions run alternately, so drift in the machine's speed (other
     tenants, frequency scaling) falls on both alike."""
     times: tuple[list[float], list[float]] = ([], [])
@@ -56,7 +62,9 @@ def interleaved_medians(first: Callable[[], object], second: Callable[[], object
 
 
 @contextlib.contextmanager
-def benchmark_repo(keep: Path | None, prefix: str, what: str, build: Callable[[Path], object]) -> Iterator[Path]:
+def benchmark_repo(
+    keep: Path | None, prefix: str, what: str, build: Callable[[Path], object]
+) -> Iterator[Path]:
     """`<keep or a new temporary directory>/repo`, built by `build` unless it exists (so a second
     run with --keep reuses it); a temporary directory is removed afterwards, even on failure."""
     workdir = keep or Path(tempfile.mkdtemp(prefix=prefix))
@@ -71,10 +79,16 @@ def benchmark_repo(keep: Path | None, prefix: str, what: str, build: Callable[[P
             shutil.rmtree(workdir, ignore_errors=True)
 
 
-def benchmark_arguments(description: str | None, *, runs: int = 5, runs_help: str = "timed runs per command") -> argparse.ArgumentParser:
+def benchmark_arguments(
+    description: str | None, *, runs: int = 5, runs_help: str = "timed runs per command"
+) -> argparse.ArgumentParser:
     """A benchmark's command line with the options every benchmark has: --runs (the median of
     that many is reported) and --keep DIR (build there, and reuse what an earlier run built)."""
-    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=description, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=runs, help=f"{runs_help} (median reported)")
-    parser.add_argument("--keep", type=Path, help="work here and keep what was built, for the next run to reuse")
+    parser.add_argument(
+        "--keep", type=Path, help="work here and keep what was built, for the next run to reuse"
+    )
     return parser

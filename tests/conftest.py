@@ -15,7 +15,9 @@ from testing.repos import IDENTITY, commit_all, make_repo, track
 
 
 @pytest.fixture(autouse=True)
-def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+def _isolated_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     """A fixed git identity and no inherited GIT_* variables, whatever machine runs the tests."""
     for key in list(os.environ):
         if key.startswith("GIT_") and key not in ("GIT_EXEC_PATH",):
@@ -33,7 +35,9 @@ class CliResult:
 
 
 @pytest.fixture
-def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
+def cli(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Callable[..., CliResult]:
     """Run `git ckpt ARGS` in-process in directory `cwd`."""
 
     def run(*args: str, cwd: Path) -> CliResult:
@@ -74,8 +78,17 @@ def _registry_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     repo = make_repo(tmp_path_factory.mktemp("template") / "registry")
     outs = track(repo, {DATASET: DATASET_BYTES, MODEL: MODEL_BYTES, EVAL_LOG: EVAL_LOG_BYTES})
     write_card(repo, "dataset", "points", DATASET, outs[DATASET], dataset_fields())
-    write_card(repo, "model", "clf", MODEL, outs[MODEL], model_fields("points", eval_log="clf-eval"))
-    write_card(repo, "eval", "clf-eval", EVAL_LOG, outs[EVAL_LOG], eval_fields("clf", "points", hashlib.sha256(MODEL_BYTES).hexdigest()))
+    write_card(
+        repo, "model", "clf", MODEL, outs[MODEL], model_fields("points", eval_log="clf-eval")
+    )
+    write_card(
+        repo,
+        "eval",
+        "clf-eval",
+        EVAL_LOG,
+        outs[EVAL_LOG],
+        eval_fields("clf", "points", hashlib.sha256(MODEL_BYTES).hexdigest()),
+    )
     commit_all(repo, "add dataset, model and eval")
     return repo
 

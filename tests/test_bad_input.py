@@ -31,7 +31,11 @@ def snapshot(repo: Path) -> dict[str, str]:
         if path.is_symlink():
             state[relative] = os.readlink(path)
         else:
-            state[relative] = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "not a regular file"
+            state[relative] = (
+                hashlib.sha256(path.read_bytes()).hexdigest()
+                if path.is_file()
+                else "not a regular file"
+            )
     return state
 
 
@@ -40,7 +44,9 @@ def check_refuses(repo: Path, cli: Cli, path: str, line: int, text: str) -> dict
     result = cli("check", "--json", cwd=repo)
     assert result.code == 1, result.out
     assert snapshot(repo) == before
-    matching = [f for f in json.loads(result.out)["findings"] if f["path"] == path and text in f["message"]]
+    matching = [
+        f for f in json.loads(result.out)["findings"] if f["path"] == path and text in f["message"]
+    ]
     assert matching, json.loads(result.out)["findings"]
     assert matching[0]["line"] == line
     human = cli("check", cwd=repo)
@@ -123,7 +129,9 @@ def test_pointer_over_64_kibibytes(registry: Path, cli: Cli) -> None:
 def set_pointer_field(repo: Path, key: str, value: str) -> int:
     pointer = repo / POINTER
     lines = pointer.read_text().splitlines()
-    number = next(index for index, line in enumerate(lines) if line.strip().lstrip("- ").startswith(f"{key}:"))
+    number = next(
+        index for index, line in enumerate(lines) if line.strip().lstrip("- ").startswith(f"{key}:")
+    )
     prefix = lines[number][: lines[number].index(key)]
     lines[number] = f"{prefix}{key}: {value}"
     pointer.write_text("\n".join(lines) + "\n")
@@ -141,7 +149,9 @@ def test_pointer_path_that_leaves_the_repository(registry: Path, cli: Cli) -> No
     assert finding["check"] == "GC205"
 
 
-def test_pointer_path_through_a_symlinked_directory(registry: Path, cli: Cli, tmp_path: Path) -> None:
+def test_pointer_path_through_a_symlinked_directory(
+    registry: Path, cli: Cli, tmp_path: Path
+) -> None:
     outside = tmp_path / "outside"
     outside.mkdir()
     (outside / "clf.bin").write_bytes(b"elsewhere")
@@ -161,7 +171,11 @@ def test_card_digest_of_the_wrong_alphabet(registry: Path, cli: Cli) -> None:
     text = card.read_text()
     sha_line = next(line for line in text.splitlines() if line.strip().startswith("sha256:"))
     card.write_text(text.replace(sha_line, "  sha256: " + "g" * 64))
-    line = next(number for number, line in enumerate(card.read_text().splitlines(), start=1) if line.strip().startswith("sha256:"))
+    line = next(
+        number
+        for number, line in enumerate(card.read_text().splitlines(), start=1)
+        if line.strip().startswith("sha256:")
+    )
     finding = check_refuses(registry, cli, CARD, line, "does not have the expected form")
     assert finding["field"] == "checkpoint.sha256"
 
@@ -169,7 +183,11 @@ def test_card_digest_of_the_wrong_alphabet(registry: Path, cli: Cli) -> None:
 def test_card_data_path_that_leaves_the_repository(registry: Path, cli: Cli) -> None:
     card = registry / CARD
     card.write_text(card.read_text().replace("path: clf.bin", "path: ../../elsewhere.bin"))
-    line = next(number for number, line in enumerate(card.read_text().splitlines(), start=1) if "elsewhere.bin" in line)
+    line = next(
+        number
+        for number, line in enumerate(card.read_text().splitlines(), start=1)
+        if "elsewhere.bin" in line
+    )
     check_refuses(registry, cli, CARD, line, "path leaves the repository")
 
 
@@ -180,14 +198,22 @@ def test_malformed_pointer_structure(registry: Path, cli: Cli, content: str) -> 
     result = cli("check", "--json", cwd=registry)
     assert result.code == 1
     assert snapshot(registry) == before
-    assert any(f["path"] == POINTER and f["check"] == "GC201" for f in json.loads(result.out)["findings"])
+    assert any(
+        f["path"] == POINTER and f["check"] == "GC201" for f in json.loads(result.out)["findings"]
+    )
 
 
 def line_of(repo: Path, path: str, text: str) -> int:
-    return next(number for number, line in enumerate((repo / path).read_text().splitlines(), start=1) if text in line)
+    return next(
+        number
+        for number, line in enumerate((repo / path).read_text().splitlines(), start=1)
+        if text in line
+    )
 
 
-def bounded_cli(repo: Path, *args: str, memory: int = 1024**3, seconds: int = 30) -> subprocess.CompletedProcess[str]:
+def bounded_cli(
+    repo: Path, *args: str, memory: int = 1024**3, seconds: int = 30
+) -> subprocess.CompletedProcess[str]:
     """`git ckpt ARGS` in a child process held to `memory` bytes of address space and `seconds`:
     when a refusal regresses into a memory bomb or a hang, the test fails fast instead of
     exhausting the machine it shares."""
@@ -209,12 +235,18 @@ def bounded_cli(repo: Path, *args: str, memory: int = 1024**3, seconds: int = 30
     return completed
 
 
-def bounded_check_refuses(repo: Path, path: str, line: int, field: str, text: str) -> dict[str, object]:
+def bounded_check_refuses(
+    repo: Path, path: str, line: int, field: str, text: str
+) -> dict[str, object]:
     before = snapshot(repo)
     result = bounded_cli(repo, "check", "--json")
     assert result.returncode == 1, result.stderr
     assert snapshot(repo) == before
-    matching = [f for f in json.loads(result.stdout)["findings"] if f["path"] == path and text in f["message"]]
+    matching = [
+        f
+        for f in json.loads(result.stdout)["findings"]
+        if f["path"] == path and text in f["message"]
+    ]
     assert matching, result.stdout
     assert (matching[0]["line"], matching[0]["field"]) == (line, field)
     return matching[0]  # type: ignore[no-any-return]
@@ -230,7 +262,9 @@ def test_card_that_is_a_fifo(registry: Path) -> None:
 def test_card_nested_deeper_than_the_limit(registry: Path, cli: Cli) -> None:
     card = registry / CARD
     card.write_text(card.read_text().replace("name: clf\n", f"name: {'[' * 5000}{']' * 5000}\n"))
-    finding = check_refuses(registry, cli, CARD, line_of(registry, CARD, "name: ["), "nested deeper than 64 levels")
+    finding = check_refuses(
+        registry, cli, CARD, line_of(registry, CARD, "name: ["), "nested deeper than 64 levels"
+    )
     assert finding["field"] == "name"
 
 
@@ -239,13 +273,17 @@ def test_card_nested_deeper_than_the_limit(registry: Path, cli: Cli) -> None:
     [(CARD, "  size:", "GC102", "checkpoint.size"), (POINTER, "  size:", "GC201", "outs[0].size")],
     ids=["card", "pointer"],
 )
-def test_integer_of_five_thousand_digits(registry: Path, cli: Cli, path: str, key: str, check: str, field: str) -> None:
+def test_integer_of_five_thousand_digits(
+    registry: Path, cli: Cli, path: str, key: str, check: str, field: str
+) -> None:
     file = registry / path
     line = line_of(registry, path, key)
     lines = file.read_text().splitlines()
     lines[line - 1] = f"{key} {'9' * 5000}"
     file.write_text("\n".join(lines) + "\n")
-    finding = check_refuses(registry, cli, path, line, "integer of 5,000 digits (at most 32 are accepted)")
+    finding = check_refuses(
+        registry, cli, path, line, "integer of 5,000 digits (at most 32 are accepted)"
+    )
     assert (finding["check"], finding["field"]) == (check, field)
 
 
@@ -255,7 +293,10 @@ def test_integer_of_five_thousand_digits_in_the_config(registry: Path, cli: Cli)
     before = snapshot(registry)
     result = cli("check", cwd=registry)
     assert result.code == 1 and snapshot(registry) == before
-    assert ".gitckpt/config.yaml:2: [audit.stale_days] integer of 5,000 digits (at most 32 are accepted)" in result.err
+    assert (
+        ".gitckpt/config.yaml:2: [audit.stale_days] integer of 5,000 digits (at most 32 are accepted)"
+        in result.err
+    )
 
 
 EVAL_CARD = "evals/clf-eval.card.md"
@@ -272,10 +313,17 @@ def record_pipeline(repo: Path, metrics: str, samples: str = "samples.jsonl") ->
 def test_metrics_file_with_an_alias_bomb(registry: Path) -> None:
     keys = "abcdefghi"
     levels = [f"l0: &l0 {{{', '.join(f'{key}: 1' for key in keys)}}}"]
-    levels += [f"l{depth}: &l{depth} {{{', '.join(f'{key}: *l{depth - 1}' for key in keys)}}}" for depth in range(1, 9)]
-    (registry / "metrics.yaml").write_text("\n".join(levels) + "\n")  # 9**9 metrics once the aliases are expanded
+    levels += [
+        f"l{depth}: &l{depth} {{{', '.join(f'{key}: *l{depth - 1}' for key in keys)}}}"
+        for depth in range(1, 9)
+    ]
+    (registry / "metrics.yaml").write_text(
+        "\n".join(levels) + "\n"
+    )  # 9**9 metrics once the aliases are expanded
     line = record_pipeline(registry, "metrics.yaml")
-    finding = bounded_check_refuses(registry, EVAL_CARD, line, "pipeline.metrics", "metrics.yaml:1: YAML anchors and aliases")
+    finding = bounded_check_refuses(
+        registry, EVAL_CARD, line, "pipeline.metrics", "metrics.yaml:1: YAML anchors and aliases"
+    )
     assert finding["check"] == "GC801"
 
 
@@ -289,7 +337,9 @@ def test_metrics_file_with_an_alias_bomb(registry: Path) -> None:
     ],
     ids=["device", "outside", "etc-passwd", "symlink-outside"],
 )
-def test_metrics_file_named_outside_the_repository(registry: Path, metrics: str, reason: str) -> None:
+def test_metrics_file_named_outside_the_repository(
+    registry: Path, metrics: str, reason: str
+) -> None:
     outside = registry.parent / "outside-metrics.json"
     outside.write_text('{"accuracy": 0.84}\n')  # what the card says: read, it would pass
     (registry / "linked-metrics.json").symlink_to(outside)
@@ -301,25 +351,39 @@ def test_metrics_file_named_outside_the_repository(registry: Path, metrics: str,
 def test_metrics_file_that_is_a_fifo(registry: Path) -> None:
     os.mkfifo(registry / "metrics.json")
     line = record_pipeline(registry, "metrics.json")
-    bounded_check_refuses(registry, EVAL_CARD, line, "pipeline.metrics", "metrics.json: not a regular file")
+    bounded_check_refuses(
+        registry, EVAL_CARD, line, "pipeline.metrics", "metrics.json: not a regular file"
+    )
 
 
 def test_metrics_file_over_the_size_limit(registry: Path, cli: Cli) -> None:
     (registry / "metrics.json").write_text('{"accuracy": 0.84}' + " " * 1024 * 1024)
     line = record_pipeline(registry, "metrics.json")
-    finding = check_refuses(registry, cli, EVAL_CARD, line, "metrics.json: file is 1,048,594 bytes, over the 1,048,576-byte limit")
+    finding = check_refuses(
+        registry,
+        cli,
+        EVAL_CARD,
+        line,
+        "metrics.json: file is 1,048,594 bytes, over the 1,048,576-byte limit",
+    )
     assert finding["field"] == "pipeline.metrics"
 
 
 def test_metrics_file_nested_deeper_than_the_limit(registry: Path, cli: Cli) -> None:
-    (registry / "metrics.json").write_text('{"accuracy": 0.84, "deep": ' + "[" * 5000 + "]" * 5000 + "}")
+    (registry / "metrics.json").write_text(
+        '{"accuracy": 0.84, "deep": ' + "[" * 5000 + "]" * 5000 + "}"
+    )
     line = record_pipeline(registry, "metrics.json")
-    finding = check_refuses(registry, cli, EVAL_CARD, line, "metrics.json: JSON is nested deeper than 64 levels")
+    finding = check_refuses(
+        registry, cli, EVAL_CARD, line, "metrics.json: JSON is nested deeper than 64 levels"
+    )
     assert finding["field"] == "pipeline.metrics"
 
 
 @pytest.mark.parametrize("key", ["metrics", "samples"])
-def test_eval_run_refuses_a_file_outside_before_running_anything(registry: Path, cli: Cli, key: str) -> None:
+def test_eval_run_refuses_a_file_outside_before_running_anything(
+    registry: Path, cli: Cli, key: str
+) -> None:
     paths = {"metrics": "metrics.json", "samples": "samples.jsonl", key: "/dev/zero"}
     line = record_pipeline(registry, paths["metrics"], paths["samples"]) + (key == "samples")
     before = snapshot(registry)
@@ -353,7 +417,11 @@ def test_pipeline_files_with_aliases(registry: Path, cli: Cli, file: str, line: 
     (registry / "dvc.yaml").write_text(DVC_YAML)
     (registry / "dvc.lock").write_text(DVC_LOCK)
     aliased = registry / file
-    aliased.write_text(aliased.read_text().replace("cmd: python evaluate.py", "cmd: &cmd python evaluate.py\n    desc: *cmd"))
+    aliased.write_text(
+        aliased.read_text().replace(
+            "cmd: python evaluate.py", "cmd: &cmd python evaluate.py\n    desc: *cmd"
+        )
+    )
     before = snapshot(registry)
     result = cli("eval", "record", "clf-eval", "--stage", "evaluate", cwd=registry)
     assert result.code == 1 and snapshot(registry) == before
@@ -378,7 +446,9 @@ def test_pipeline_files_with_aliases(registry: Path, cli: Cli, file: str, line: 
     ],
     ids=["stage-not-a-mapping", "dependency-not-a-mapping"],
 )
-def test_pipeline_files_of_the_wrong_shape(registry: Path, cli: Cli, file: str, old: str, new: str, where: str) -> None:
+def test_pipeline_files_of_the_wrong_shape(
+    registry: Path, cli: Cli, file: str, old: str, new: str, where: str
+) -> None:
     (registry / "dvc.yaml").write_text(DVC_YAML)
     (registry / "dvc.lock").write_text(DVC_LOCK)
     target = registry / file
@@ -396,15 +466,22 @@ def test_attestation_nested_deeper_than_the_limit(registry: Path, cli: Cli, tmp_
     before = snapshot(registry)
     result = cli("verify", "--attestation", str(attestation), "--json", cwd=registry)
     assert result.code == 1 and snapshot(registry) == before
-    assert json.loads(result.out)["problems"] == [f"{attestation}: JSON is nested deeper than 64 levels"]
+    assert json.loads(result.out)["problems"] == [
+        f"{attestation}: JSON is nested deeper than 64 levels"
+    ]
 
 
 @pytest.mark.parametrize(
     ("file", "reason"),
-    [("/dev/zero", "not a regular file"), ("big.intoto.json", "file is 67,108,864 bytes, over the 4,194,304-byte limit")],
+    [
+        ("/dev/zero", "not a regular file"),
+        ("big.intoto.json", "file is 67,108,864 bytes, over the 4,194,304-byte limit"),
+    ],
     ids=["never-ends", "too-big"],
 )
-def test_attestation_that_never_ends_or_is_too_big(registry: Path, tmp_path: Path, file: str, reason: str) -> None:
+def test_attestation_that_never_ends_or_is_too_big(
+    registry: Path, tmp_path: Path, file: str, reason: str
+) -> None:
     path = tmp_path / file
     if file == "big.intoto.json":
         with path.open("wb") as handle:

@@ -62,7 +62,10 @@ def test_every_required_field_is_present_in_each_scaffold(repo: Path, cli: Cli) 
 
 def test_name_option_and_card_placement(repo: Path, cli: Cli) -> None:
     result = scaffold(repo, cli, "--kind", "model", "--name", "projx-resnet50", "--json")
-    assert json.loads(result.out) == {"card": "models/projx-resnet50.card.md", "name": "projx-resnet50"}
+    assert json.loads(result.out) == {
+        "card": "models/projx-resnet50.card.md",
+        "name": "projx-resnet50",
+    }
 
 
 def test_refuses_to_overwrite_an_existing_card(repo: Path, cli: Cli) -> None:

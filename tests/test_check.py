@@ -29,7 +29,11 @@ def edit(path: Path, old: str, new: str) -> None:
 
 
 def line_of(path: Path, needle: str) -> int:
-    return next(number for number, line in enumerate(path.read_text().splitlines(), start=1) if needle in line)
+    return next(
+        number
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if needle in line
+    )
 
 
 def test_complete_registry_is_clean(registry: Path, cli: Cli) -> None:
@@ -53,36 +57,51 @@ def test_json_output_has_summary_and_findings(registry: Path, cli: Cli) -> None:
     assert finding["severity"] == "error"
 
 
-def test_missing_required_field_names_the_field_and_what_it_is_for(registry: Path, cli: Cli) -> None:
+def test_missing_required_field_names_the_field_and_what_it_is_for(
+    registry: Path, cli: Cli
+) -> None:
     card = registry / "models/clf.card.md"
     text = card.read_text()
     card.write_text(re.sub(r"\nout_of_scope:\n- Any real decision.", "", text))
     result = cli("check", cwd=registry)
     assert result.code == 1
-    assert "out_of_scope: required field is missing (Uses the model is not suitable or not allowed for.)" in result.out
+    assert (
+        "out_of_scope: required field is missing (Uses the model is not suitable or not allowed for.)"
+        in result.out
+    )
     assert "GC103" in result.out and "How to fix:" in result.out
 
 
 def test_noassertion_is_an_accepted_gap_but_needs_a_reason(registry: Path, cli: Cli) -> None:
     card = registry / "models/clf.card.md"
-    edit(card, "  accelerator_hours: 0", '  accelerator_hours: {noassertion: "cluster logs were lost"}')
+    edit(
+        card,
+        "  accelerator_hours: 0",
+        '  accelerator_hours: {noassertion: "cluster logs were lost"}',
+    )
     assert cli("check", cwd=registry).code == 0
     edit(card, '{noassertion: "cluster logs were lost"}', '{noassertion: "?"}')
     result = cli("check", "--json", cwd=registry)
-    assert [(f["check"], f["field"]) for f in findings(result)] == [("GC103", "compute.accelerator_hours.noassertion")]
+    assert [(f["check"], f["field"]) for f in findings(result)] == [
+        ("GC103", "compute.accelerator_hours.noassertion")
+    ]
 
 
 def test_pointer_without_card(registry: Path, cli: Cli) -> None:
     track(registry, {"models/orphan.bin": b"orphan bytes"})
     result = cli("check", "--json", cwd=registry)
-    assert [(f["check"], f["path"]) for f in findings(result)] == [("GC202", "models/orphan.bin.dvc")]
+    assert [(f["check"], f["path"]) for f in findings(result)] == [
+        ("GC202", "models/orphan.bin.dvc")
+    ]
     assert "git ckpt card new models/orphan.bin" in findings(result)[0]["message"]  # type: ignore[operator]
 
 
 def test_card_without_pointer(registry: Path, cli: Cli) -> None:
     (registry / "data/points.csv.dvc").unlink()
     result = cli("check", "--json", cwd=registry)
-    assert [(f["check"], f["path"], f["field"]) for f in findings(result)] == [("GC203", "data/points.card.md", "data.path")]
+    assert [(f["check"], f["path"], f["field"]) for f in findings(result)] == [
+        ("GC203", "data/points.card.md", "data.path")
+    ]
 
 
 def test_md5_and_size_must_match_the_pointer(registry: Path, cli: Cli) -> None:
@@ -97,7 +116,14 @@ def test_md5_and_size_must_match_the_pointer(registry: Path, cli: Cli) -> None:
 
 def test_duplicate_names_in_two_directories(registry: Path, cli: Cli) -> None:
     outs = track(registry, {"other/points.csv": b"a,b\n1,2\n"})
-    write_card(registry, "dataset", "points", "other/points.csv", outs["other/points.csv"], dataset_fields())
+    write_card(
+        registry,
+        "dataset",
+        "points",
+        "other/points.csv",
+        outs["other/points.csv"],
+        dataset_fields(),
+    )
     result = cli("check", "--json", cwd=registry)
     assert sorted((f["check"], f["path"]) for f in findings(result)) == [
         ("GC301", "data/points.card.md"),
@@ -107,10 +133,14 @@ def test_duplicate_names_in_two_directories(registry: Path, cli: Cli) -> None:
 
 def test_naming_pattern_from_config(registry: Path, cli: Cli) -> None:
     (registry / ".gitckpt").mkdir()
-    (registry / ".gitckpt/config.yaml").write_text("schema_version: 1\nnaming:\n  pattern: 'clf.*|points'\n")
+    (registry / ".gitckpt/config.yaml").write_text(
+        "schema_version: 1\nnaming:\n  pattern: 'clf.*|points'\n"
+    )
     result = cli("check", "--json", cwd=registry)
     assert result.code == 0
-    (registry / ".gitckpt/config.yaml").write_text("schema_version: 1\nnaming:\n  pattern: 'projx-.*'\n")
+    (registry / ".gitckpt/config.yaml").write_text(
+        "schema_version: 1\nnaming:\n  pattern: 'projx-.*'\n"
+    )
     result = cli("check", "--json", cwd=registry)
     assert {(f["check"], f["field"]) for f in findings(result)} == {("GC302", "name")}
     assert len(findings(result)) == 3
@@ -131,7 +161,9 @@ def test_invalid_config_is_an_error_naming_its_line(registry: Path, cli: Cli) ->
     (registry / ".gitckpt/config.yaml").write_text("schema_version: 1\nchecks:\n  GC202: maybe\n")
     result = cli("check", cwd=registry)
     assert result.code == 1
-    assert ".gitckpt/config.yaml:3: [checks.GC202] expected one of error, warning, off" in result.err
+    assert (
+        ".gitckpt/config.yaml:3: [checks.GC202] expected one of error, warning, off" in result.err
+    )
 
 
 def test_unresolved_link(registry: Path, cli: Cli) -> None:
@@ -149,7 +181,9 @@ def test_link_by_uri_with_digest_needs_no_card(registry: Path, cli: Cli) -> None
     assert cli("check", cwd=registry).code == 0
 
 
-def test_paths_limit_the_report_to_those_files_and_their_counterparts(registry: Path, cli: Cli) -> None:
+def test_paths_limit_the_report_to_those_files_and_their_counterparts(
+    registry: Path, cli: Cli
+) -> None:
     edit(registry / "models/clf.card.md", "license: Apache-2.0", "license: 42")
     edit(registry / "data/points.card.md", "license: CC-BY-4.0", "license: 43")
     only_data = cli("check", "--json", "data/points.card.md", cwd=registry)
@@ -220,10 +254,16 @@ def test_cached_entries_are_keyed_by_content_not_trusted_blindly(registry: Path,
 
 @pytest.mark.parametrize("kind", ["model", "dataset", "eval"])
 def test_kind_decides_the_schema(registry: Path, cli: Cli, kind: str) -> None:
-    card = {"model": "models/clf.card.md", "dataset": "data/points.card.md", "eval": "evals/clf-eval.card.md"}[kind]
+    card = {
+        "model": "models/clf.card.md",
+        "dataset": "data/points.card.md",
+        "eval": "evals/clf-eval.card.md",
+    }[kind]
     edit(registry / card, f"kind: {kind}", "kind: checkpoint")
     result = cli("check", "--json", cwd=registry)
-    assert ("GC103", card, "kind") in [(f["check"], f["path"], f["field"]) for f in findings(result)]
+    assert ("GC103", card, "kind") in [
+        (f["check"], f["path"], f["field"]) for f in findings(result)
+    ]
 
 
 def test_dataset_card_path_is_relative_to_the_card(registry: Path, cli: Cli) -> None:
@@ -244,11 +284,15 @@ def test_many_uncached_files_are_read_by_several_processes_with_the_same_finding
     serial = cli("check", "--all", "--json", cwd=registry)
     assert serial.code == 1 and len(findings(serial)) >= 2
     cache.unlink()
-    monkeypatch.setattr(gitckpt.inventory, "PARALLEL_FROM", 2)  # 3 cards, 3 pointers: read by a process pool
+    monkeypatch.setattr(
+        gitckpt.inventory, "PARALLEL_FROM", 2
+    )  # 3 cards, 3 pointers: read by a process pool
     parallel = cli("check", "--all", "--json", cwd=registry)
     assert (parallel.code, parallel.out) == (serial.code, serial.out)
     monkeypatch.setattr(gitckpt.inventory, "PARALLEL_FROM", 10**9)
-    assert cli("check", "--all", "--json", cwd=registry).out == serial.out  # read back from the cache the pool filled
+    assert (
+        cli("check", "--all", "--json", cwd=registry).out == serial.out
+    )  # read back from the cache the pool filled
 
 
 def test_every_check_has_an_id_of_its_own() -> None:

@@ -25,14 +25,22 @@ def iter_parsers(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentP
 
 
 def leaf_commands() -> list[argparse.ArgumentParser]:
-    return [p for p in iter_parsers(build_parser()) if not any(isinstance(a, argparse._SubParsersAction) for a in p._actions)]
+    return [
+        p
+        for p in iter_parsers(build_parser())
+        if not any(isinstance(a, argparse._SubParsersAction) for a in p._actions)
+    ]
 
 
-@pytest.mark.parametrize("parser", list(iter_parsers(build_parser())), ids=lambda parser: parser.prog)
+@pytest.mark.parametrize(
+    "parser", list(iter_parsers(build_parser())), ids=lambda parser: parser.prog
+)
 def test_every_command_and_option_has_help(parser: argparse.ArgumentParser) -> None:
     assert parser.description, f"{parser.prog} has no description"
     for action in parser._actions:
-        assert action.help, f"{parser.prog}: {action.option_strings or action.dest} has no help text"
+        assert action.help, (
+            f"{parser.prog}: {action.option_strings or action.dest} has no help text"
+        )
 
 
 @pytest.mark.parametrize("parser", leaf_commands(), ids=lambda parser: parser.prog)
@@ -50,11 +58,20 @@ def test_unknown_command_is_a_usage_error(cli: Cli, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "args", [("lineage", "clf", "--depth", "-1"), ("lineage", "clf", "--depth", "0"), ("eval", "run", "clf", "--seeds", "two")]
+    "args",
+    [
+        ("lineage", "clf", "--depth", "-1"),
+        ("lineage", "clf", "--depth", "0"),
+        ("eval", "run", "clf", "--seeds", "two"),
+    ],
 )
-def test_counts_must_be_whole_numbers_from_one(cli: Cli, tmp_path: Path, args: tuple[str, ...]) -> None:
+def test_counts_must_be_whole_numbers_from_one(
+    cli: Cli, tmp_path: Path, args: tuple[str, ...]
+) -> None:
     result = cli(*args, cwd=tmp_path)
-    assert result.code == 2 and f"expected a whole number, 1 or more; got {args[-1]!r}" in result.err
+    assert (
+        result.code == 2 and f"expected a whole number, 1 or more; got {args[-1]!r}" in result.err
+    )
 
 
 def test_git_ckpt_runs_as_a_git_subcommand(tmp_path: Path) -> None:
@@ -65,7 +82,9 @@ def test_git_ckpt_runs_as_a_git_subcommand(tmp_path: Path) -> None:
 
     repo = make_repo(tmp_path / "repo", with_dvc=False)
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-    completed = subprocess.run(["git", "ckpt", "check"], cwd=repo, capture_output=True, text=True, env=env, check=False)
+    completed = subprocess.run(
+        ["git", "ckpt", "check"], cwd=repo, capture_output=True, text=True, env=env, check=False
+    )
     assert completed.returncode == 0, completed.stderr
     assert "OK: 0 cards, 0 pointers checked" in completed.stdout
 
@@ -75,7 +94,9 @@ def test_module_entry_point(tmp_path: Path) -> None:
     assert result.stdout.strip() == f"gitckpt {__version__}"
 
 
-def test_internal_errors_print_one_line_and_keep_the_traceback(cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_internal_errors_print_one_line_and_keep_the_traceback(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import gitckpt.commands.check as check_module
 
     def explode(*args: object, **kwargs: object) -> None:
@@ -100,7 +121,11 @@ def test_a_closed_pipe_ends_quietly(registry: Path) -> None:
     card = registry / "models/clf.card.md"
     card.write_text(card.read_text().replace("license: Apache-2.0", "license: 42"))
     process = subprocess.Popen(
-        [sys.executable, "-m", "gitckpt", "check"], cwd=registry, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=clean_env()
+        [sys.executable, "-m", "gitckpt", "check"],
+        cwd=registry,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=clean_env(),
     )
     assert process.stdout is not None and process.stderr is not None
     process.stdout.close()

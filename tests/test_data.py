@@ -43,7 +43,9 @@ def findings(result: CliResult) -> list[tuple[str, str]]:
     return [(f["check"], f["path"]) for f in json.loads(result.out)["findings"]]
 
 
-def test_clean_data_passes_and_is_not_rehashed_when_warm(registry: Path, cli: Cli, hashed: list[str]) -> None:
+def test_clean_data_passes_and_is_not_rehashed_when_warm(
+    registry: Path, cli: Cli, hashed: list[str]
+) -> None:
     age(registry, DATASET, MODEL, EVAL_LOG)
     assert cli("check", "--data", cwd=registry).code == 0
     assert sorted(hashed) == ["clf-eval.jsonl", "clf.bin", "points.csv"]
@@ -64,7 +66,10 @@ def test_modified_bytes_are_caught(registry: Path, cli: Cli) -> None:
     (registry / MODEL).write_bytes(b"someone overwrote the weights")
     result = cli("check", "--data", "--json", cwd=registry)
     assert result.code == 1
-    assert sorted(findings(result)) == [("GC207", "models/clf.bin.dvc"), ("GC207", "models/clf.card.md")]
+    assert sorted(findings(result)) == [
+        ("GC207", "models/clf.bin.dvc"),
+        ("GC207", "models/clf.card.md"),
+    ]
 
 
 def test_change_in_place_with_size_and_mtime_restored_is_caught(registry: Path, cli: Cli) -> None:
@@ -93,10 +98,14 @@ def test_an_entry_hashed_within_the_timestamp_granularity_is_never_trusted(tmp_p
         cache.put_digests("w.bin", stat, wrong, hashed_at_ns=stat.st_mtime_ns + RACY_WINDOW_NS // 2)
         assert cache.get_digests("w.bin", stat) is None, "racy entry must be re-hashed"
         cache.put_digests("w.bin", stat, wrong, hashed_at_ns=stat.st_mtime_ns + 2 * RACY_WINDOW_NS)
-        assert cache.get_digests("w.bin", stat) == wrong, "an entry hashed well after the write is trusted"
+        assert cache.get_digests("w.bin", stat) == wrong, (
+            "an entry hashed well after the write is trusted"
+        )
 
 
-def test_a_freshly_written_file_is_rehashed_on_the_next_check(registry: Path, cli: Cli, hashed: list[str]) -> None:
+def test_a_freshly_written_file_is_rehashed_on_the_next_check(
+    registry: Path, cli: Cli, hashed: list[str]
+) -> None:
     (registry / MODEL).write_bytes(registry.joinpath(MODEL).read_bytes())
     cli("check", "--data", "--json", cwd=registry)
     hashed.clear()
@@ -129,7 +138,9 @@ def test_digest_file_matches_hashlib_across_chunk_boundaries(tmp_path: Path) -> 
         path.write_bytes(content)
         seen: list[int] = []
         digests = digest_file(path, seen.append)
-        assert digests == FileDigests(hashlib.md5(content).hexdigest(), hashlib.sha256(content).hexdigest(), size)
+        assert digests == FileDigests(
+            hashlib.md5(content).hexdigest(), hashlib.sha256(content).hexdigest(), size
+        )
         assert seen == sorted(seen) and (not seen or seen[-1] == size)
 
 
@@ -139,7 +150,10 @@ def test_status_rows(registry: Path, cli: Cli) -> None:
     card = registry / "evals/clf-eval.card.md"
     card.write_text(card.read_text().replace("task: classification", "task: '<FILL: task>'"))
     rows = {row["name"]: row for row in json.loads(cli("status", "--json", cwd=registry).out)}
-    assert {name: (row["card_state"], row["data_state"], row["remote_state"]) for name, row in rows.items()} == {
+    assert {
+        name: (row["card_state"], row["data_state"], row["remote_state"])
+        for name, row in rows.items()
+    } == {
         "clf": ("complete", "modified", "no remote"),
         "clf-eval": ("incomplete", "matches", "no remote"),
         "points": ("complete", "missing", "no remote"),

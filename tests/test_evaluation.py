@@ -34,7 +34,18 @@ def add_evaluate_stage(repo: Path, *options: str) -> None:
     """`dvc stage add` the evaluation of the model on the dataset (options such as `-p seed`)."""
     dependencies = ("-d", "evaluate.py", "-d", "data/points.csv", "-d", MODEL)
     outputs = ("-M", "metrics.json", "-O", "samples.jsonl")
-    dvc(repo, "stage", "add", "-q", "-n", "evaluate", *options, *dependencies, *outputs, "python evaluate.py")
+    dvc(
+        repo,
+        "stage",
+        "add",
+        "-q",
+        "-n",
+        "evaluate",
+        *options,
+        *dependencies,
+        *outputs,
+        "python evaluate.py",
+    )
 
 
 @pytest.fixture
@@ -48,7 +59,17 @@ def pipeline(registry: Path) -> Path:
 
 
 def recorded(repo: Path, cli: Cli) -> dict[str, object]:
-    result = cli("eval", "record", "clf-eval", "--stage", "evaluate", "--samples", "samples.jsonl", "--json", cwd=repo)
+    result = cli(
+        "eval",
+        "record",
+        "clf-eval",
+        "--stage",
+        "evaluate",
+        "--samples",
+        "samples.jsonl",
+        "--json",
+        cwd=repo,
+    )
     assert result.code == 0, result.err
     return json.loads(result.out)  # type: ignore[no-any-return]
 
@@ -57,12 +78,23 @@ def test_record_takes_results_and_intervals_from_the_stage(pipeline: Path, cli: 
     report = recorded(pipeline, cli)
     metrics = json.loads((pipeline / "metrics.json").read_text())
     (result,) = report["results"]  # type: ignore[misc]
-    assert result["metric"] == "accuracy" and result["value"] == metrics["accuracy"] and result["n"] == metrics["n"]
+    assert (
+        result["metric"] == "accuracy"
+        and result["value"] == metrics["accuracy"]
+        and result["n"] == metrics["n"]
+    )
     assert result["interval"]["method"] == "bootstrap-percentile (1000 resamples, seed 0)"
     assert result["interval"]["low"] <= metrics["accuracy"] <= result["interval"]["high"]
     eval_card = parse_card((pipeline / EVAL_CARD).read_text(), "eval").data
-    assert eval_card["pipeline"]["stage"] == "evaluate" and eval_card["pipeline"]["command"] == "python evaluate.py"
-    assert {dep["path"] for dep in eval_card["pipeline"]["deps"]} == {"evaluate.py", "data/points.csv", MODEL}
+    assert (
+        eval_card["pipeline"]["stage"] == "evaluate"
+        and eval_card["pipeline"]["command"] == "python evaluate.py"
+    )
+    assert {dep["path"] for dep in eval_card["pipeline"]["deps"]} == {
+        "evaluate.py",
+        "data/points.csv",
+        MODEL,
+    }
     model_card = parse_card((pipeline / MODEL_CARD).read_text(), "model").data
     (entry,) = model_card["evaluation"]
     assert entry["value"] == metrics["accuracy"] and entry["log"] == {"artifact": "clf-eval"}
@@ -93,10 +125,16 @@ def test_a_hand_edited_number_in_the_model_card_is_caught_too(pipeline: Path, cl
     card.write_text(card.read_text().replace(f"value: {value}", "value: 0.97", 1))
     findings = json.loads(cli("check", "--json", cwd=pipeline).out)["findings"]
     (finding,) = [f for f in findings if f["check"] == "GC801"]
-    assert finding["path"] == MODEL_CARD and "0.97 here" in finding["message"] and "clf-eval's stage" in finding["message"]
+    assert (
+        finding["path"] == MODEL_CARD
+        and "0.97 here" in finding["message"]
+        and "clf-eval's stage" in finding["message"]
+    )
 
 
-def test_rerun_reproduces_and_drift_is_reported_without_touching_the_card(pipeline: Path, cli: Cli) -> None:
+def test_rerun_reproduces_and_drift_is_reported_without_touching_the_card(
+    pipeline: Path, cli: Cli
+) -> None:
     recorded(pipeline, cli)
     commit_all(pipeline, "recorded")
     again = cli("eval", "run", "clf-eval", "--json", cwd=pipeline)
@@ -107,10 +145,14 @@ def test_rerun_reproduces_and_drift_is_reported_without_touching_the_card(pipeli
     drift = cli("eval", "run", "clf-eval", cwd=pipeline)
     assert drift.code == 1 and "NOT REPRODUCED" in drift.out
     assert (pipeline / EVAL_CARD).read_text() == before
-    assert "GC801" in cli("check", cwd=pipeline).out, "the metrics file no longer says what the card says"
+    assert "GC801" in cli("check", cwd=pipeline).out, (
+        "the metrics file no longer says what the card says"
+    )
 
 
-def test_new_checkpoint_makes_results_stale_and_record_refuses_old_runs(pipeline: Path, cli: Cli) -> None:
+def test_new_checkpoint_makes_results_stale_and_record_refuses_old_runs(
+    pipeline: Path, cli: Cli
+) -> None:
     recorded(pipeline, cli)
     (pipeline / MODEL).write_bytes(b"\x01retrained")
     assert cli("add", MODEL, cwd=pipeline).code == 0
@@ -127,7 +169,16 @@ def test_per_sample_results_nested_deeper_than_the_limit(pipeline: Path, cli: Cl
     samples = pipeline / "samples.jsonl"
     samples.write_text(samples.read_text() + '{"accuracy": ' + "[" * 5000 + "]" * 5000 + "}\n")
     before = (pipeline / EVAL_CARD).read_text()
-    result = cli("eval", "record", "clf-eval", "--stage", "evaluate", "--samples", "samples.jsonl", cwd=pipeline)
+    result = cli(
+        "eval",
+        "record",
+        "clf-eval",
+        "--stage",
+        "evaluate",
+        "--samples",
+        "samples.jsonl",
+        cwd=pipeline,
+    )
     assert result.code == 1 and (pipeline / EVAL_CARD).read_text() == before
     assert "samples.jsonl:201: JSON is nested deeper than 64 levels" in result.err
 
@@ -138,13 +189,39 @@ def test_unknown_stage_and_wrong_card(pipeline: Path, cli: Cli) -> None:
 
 
 def test_dataset_and_split_options_say_what_was_evaluated(pipeline: Path, cli: Cli) -> None:
-    result = cli("eval", "record", "clf-eval", "--stage", "evaluate", "--dataset", "points", "--split", "validation", cwd=pipeline)
+    result = cli(
+        "eval",
+        "record",
+        "clf-eval",
+        "--stage",
+        "evaluate",
+        "--dataset",
+        "points",
+        "--split",
+        "validation",
+        cwd=pipeline,
+    )
     assert result.code == 0, result.err
     eval_card = parse_card((pipeline / EVAL_CARD).read_text(), "eval").data
     assert eval_card["dataset"] == {"artifact": "points", "split": "validation"}
-    splits = [entry["dataset"]["split"] for entry in parse_card((pipeline / MODEL_CARD).read_text(), "model").data["evaluation"]]
+    splits = [
+        entry["dataset"]["split"]
+        for entry in parse_card((pipeline / MODEL_CARD).read_text(), "model").data["evaluation"]
+    ]
     assert splits == ["test", "validation"], "a result on another split is added, not overwritten"
-    assert cli("eval", "record", "clf-eval", "--stage", "evaluate", "--dataset", "imagenet", cwd=pipeline).code == 2
+    assert (
+        cli(
+            "eval",
+            "record",
+            "clf-eval",
+            "--stage",
+            "evaluate",
+            "--dataset",
+            "imagenet",
+            cwd=pipeline,
+        ).code
+        == 2
+    )
 
 
 SEEDED = SCRIPT.replace(
@@ -163,9 +240,18 @@ def test_seeds_report_the_spread_and_restore_the_parameter(registry: Path, cli: 
     result = cli("eval", "run", "clf-eval", "--seeds", "4", "--record", "--json", cwd=registry)
     assert result.code == 0, result.err
     (spread,) = json.loads(result.out)
-    assert spread["metric"] == "accuracy" and spread["seeds"] == 4 and spread["minimum"] < spread["maximum"] and spread["stdev"] > 0
-    assert (registry / "params.yaml").read_text() == "seed: 42\n" and (registry / "metrics.json").read_text() == before
-    sensitivity = parse_card((registry / EVAL_CARD).read_text(), "eval").data["results"][0]["seed_sensitivity"]
+    assert (
+        spread["metric"] == "accuracy"
+        and spread["seeds"] == 4
+        and spread["minimum"] < spread["maximum"]
+        and spread["stdev"] > 0
+    )
+    assert (registry / "params.yaml").read_text() == "seed: 42\n" and (
+        registry / "metrics.json"
+    ).read_text() == before
+    sensitivity = parse_card((registry / EVAL_CARD).read_text(), "eval").data["results"][0][
+        "seed_sensitivity"
+    ]
     assert sensitivity["seeds"] == 4 and sensitivity["min"] == spread["minimum"]
     assert cli("check", cwd=registry).code == 0
 
@@ -176,13 +262,19 @@ def test_seeds_need_a_seed_parameter(pipeline: Path, cli: Cli) -> None:
     assert result.code == 1 and "params: [seed]" in result.err
 
 
-def baseline_repo(registry: Path, cli: Cli, baseline_value: float, baseline_interval: tuple[float, float]) -> Path:
+def baseline_repo(
+    registry: Path, cli: Cli, baseline_value: float, baseline_interval: tuple[float, float]
+) -> Path:
     """A second eval card for a baseline on the same dataset and split; clf-eval names it."""
     from testing.cards import eval_fields, write_card
     from testing.repos import track
 
     outs = track(registry, {"evals/base-eval.jsonl": b'{"id": 1}\n'})
-    fields = eval_fields("clf", "points", parse_card((registry / MODEL_CARD).read_text(), "m").data["checkpoint"]["sha256"])
+    fields = eval_fields(
+        "clf",
+        "points",
+        parse_card((registry / MODEL_CARD).read_text(), "m").data["checkpoint"]["sha256"],
+    )
     low, high = baseline_interval
     fields["results"] = [
         {
@@ -192,27 +284,47 @@ def baseline_repo(registry: Path, cli: Cli, baseline_value: float, baseline_inte
             "confidence_interval": {"low": low, "high": high, "level": 0.95, "method": "wilson"},
         }
     ]
-    write_card(registry, "eval", "base-eval", "evals/base-eval.jsonl", outs["evals/base-eval.jsonl"], fields)
+    write_card(
+        registry,
+        "eval",
+        "base-eval",
+        "evals/base-eval.jsonl",
+        outs["evals/base-eval.jsonl"],
+        fields,
+    )
     card = registry / EVAL_CARD
-    card.write_text(card.read_text().replace("task: classification", "task: classification\nbaseline:\n  artifact: base-eval", 1))
+    card.write_text(
+        card.read_text().replace(
+            "task: classification", "task: classification\nbaseline:\n  artifact: base-eval", 1
+        )
+    )
     return registry
 
 
 @pytest.mark.parametrize(
-    ("baseline", "interval", "verdict"), [(0.80, (0.76, 0.84), "within noise"), (0.70, (0.66, 0.74), "better, outside noise")]
+    ("baseline", "interval", "verdict"),
+    [(0.80, (0.76, 0.84), "within noise"), (0.70, (0.66, 0.74), "better, outside noise")],
 )
 def test_baseline_difference_is_shown_with_its_interval(
     registry: Path, cli: Cli, baseline: float, interval: tuple[float, float], verdict: str
 ) -> None:
     repo = baseline_repo(registry, cli, baseline, interval)
     assert cli("check", cwd=repo).code == 0
-    (comparison,) = json.loads(cli("show", "clf-eval", "--json", cwd=repo).out)["baseline"]["comparisons"]
-    assert comparison["verdict"] == verdict and comparison["difference"] == pytest.approx(0.84 - baseline)
-    assert comparison["low"] == pytest.approx(0.81 - interval[1]) and comparison["high"] == pytest.approx(0.87 - interval[0])
+    (comparison,) = json.loads(cli("show", "clf-eval", "--json", cwd=repo).out)["baseline"][
+        "comparisons"
+    ]
+    assert comparison["verdict"] == verdict and comparison["difference"] == pytest.approx(
+        0.84 - baseline
+    )
+    assert comparison["low"] == pytest.approx(0.81 - interval[1]) and comparison[
+        "high"
+    ] == pytest.approx(0.87 - interval[0])
     assert verdict in cli("show", "clf-eval", cwd=repo).out
     commit_all(repo, "baseline")
     card = repo / EVAL_CARD
-    card.write_text(card.read_text().replace("Accuracy of the test classifier", "Accuracy, re-described,"))
+    card.write_text(
+        card.read_text().replace("Accuracy of the test classifier", "Accuracy, re-described,")
+    )
     review = json.loads(cli("diff", "--format", "json", cwd=repo).out)
     (change,) = [c for c in review[0]["changes"] if c["kind"] == "baseline-comparison"]
     assert "against base-eval" in change["summary"] and verdict in change["summary"]

@@ -18,14 +18,18 @@ Cli = Callable[..., CliResult]
 MODEL_CARD = "models/clf.card.md"
 
 
-def export_hf(repo: Path, cli: Cli, tmp_path: Path, reference: str = "clf") -> tuple[Path, dict[str, object]]:
+def export_hf(
+    repo: Path, cli: Cli, tmp_path: Path, reference: str = "clf"
+) -> tuple[Path, dict[str, object]]:
     output = tmp_path / "hub" / "README.md"
     result = cli("export", reference, "--format", "hf", "-o", str(output), "--json", cwd=repo)
     assert result.code == 0, result.err
     return output, json.loads(result.out)
 
 
-def test_hugging_face_card_loads_and_its_results_read_back(registry: Path, cli: Cli, tmp_path: Path) -> None:
+def test_hugging_face_card_loads_and_its_results_read_back(
+    registry: Path, cli: Cli, tmp_path: Path
+) -> None:
     output, report = export_hf(registry, cli, tmp_path)
     hub = ModelCard.load(output)
     assert hub.data.license == "apache-2.0" and hub.data.datasets == ["points"]
@@ -33,7 +37,13 @@ def test_hugging_face_card_loads_and_its_results_read_back(registry: Path, cli: 
     name, results = model_index_to_eval_results(hub.data.to_dict()["model-index"])
     assert name == "clf"
     (result,) = results
-    assert (result.task_type, result.dataset_name, result.dataset_split, result.metric_type, result.metric_value) == (
+    assert (
+        result.task_type,
+        result.dataset_name,
+        result.dataset_split,
+        result.metric_type,
+        result.metric_value,
+    ) == (
         "classification",
         "points",
         "test",
@@ -44,10 +54,15 @@ def test_hugging_face_card_loads_and_its_results_read_back(registry: Path, cli: 
     assert "evaluation confidence intervals and n" in report["unexpressed"]  # type: ignore[operator]
 
 
-def test_a_license_the_hub_does_not_know_becomes_other_with_a_link(registry: Path, cli: Cli, tmp_path: Path) -> None:
+def test_a_license_the_hub_does_not_know_becomes_other_with_a_link(
+    registry: Path, cli: Cli, tmp_path: Path
+) -> None:
     card = registry / MODEL_CARD
     card.write_text(
-        card.read_text().replace("license: Apache-2.0", "license: LicenseRef-acme-research\nlicense_link: https://example.org/acme")
+        card.read_text().replace(
+            "license: Apache-2.0",
+            "license: LicenseRef-acme-research\nlicense_link: https://example.org/acme",
+        )
     )
     output, _ = export_hf(registry, cli, tmp_path)
     hub = ModelCard.load(output)
@@ -61,13 +76,20 @@ def test_a_license_the_hub_does_not_know_becomes_other_with_a_link(registry: Pat
 def test_round_trip_keeps_what_the_hub_can_carry(registry: Path, cli: Cli, tmp_path: Path) -> None:
     output, _ = export_hf(registry, cli, tmp_path)
     imported = tmp_path / "imported.card.md"
-    result = cli("import-card", str(output), "--name", "clf-from-hub", "-o", str(imported), cwd=tmp_path)
+    result = cli(
+        "import-card", str(output), "--name", "clf-from-hub", "-o", str(imported), cwd=tmp_path
+    )
     assert result.code == 0, result.err
     card = parse_card(imported.read_text(), "imported").data
     assert card["name"] == "clf-from-hub" and card["license"] == "Apache-2.0"
     assert [entry["uri"] for entry in card["training_data"]] == ["hf://datasets/points"]
     (evaluation,) = card["evaluation"]
-    assert (evaluation["task"], evaluation["metric"], evaluation["value"], evaluation["dataset"]["split"]) == (
+    assert (
+        evaluation["task"],
+        evaluation["metric"],
+        evaluation["value"],
+        evaluation["dataset"]["split"],
+    ) == (
         "classification",
         "accuracy",
         0.84,
@@ -76,12 +98,38 @@ def test_round_trip_keeps_what_the_hub_can_carry(registry: Path, cli: Cli, tmp_p
     assert "<FILL" in str(evaluation["n"]) and "<FILL" in str(card["checkpoint"]["sha256"])
 
 
-def test_imported_card_lists_what_is_left_to_fill_in(registry: Path, cli: Cli, tmp_path: Path) -> None:
+def test_imported_card_lists_what_is_left_to_fill_in(
+    registry: Path, cli: Cli, tmp_path: Path
+) -> None:
     output, _ = export_hf(registry, cli, tmp_path)
-    assert cli("import-card", str(output), "--name", "from-hub", "-o", str(registry / "models/from-hub.card.md"), cwd=registry).code == 0
-    findings = json.loads(cli("check", "--json", "models/from-hub.card.md", cwd=registry).out)["findings"]
+    assert (
+        cli(
+            "import-card",
+            str(output),
+            "--name",
+            "from-hub",
+            "-o",
+            str(registry / "models/from-hub.card.md"),
+            cwd=registry,
+        ).code
+        == 0
+    )
+    findings = json.loads(cli("check", "--json", "models/from-hub.card.md", cwd=registry).out)[
+        "findings"
+    ]
     assert {f["check"] for f in findings} >= {"GC104"}
-    assert cli("import-card", str(output), "--name", "from-hub", "-o", str(registry / "models/from-hub.card.md"), cwd=registry).code == 1
+    assert (
+        cli(
+            "import-card",
+            str(output),
+            "--name",
+            "from-hub",
+            "-o",
+            str(registry / "models/from-hub.card.md"),
+            cwd=registry,
+        ).code
+        == 1
+    )
 
 
 def test_json_export_is_the_front_matter(registry: Path, cli: Cli) -> None:
@@ -89,20 +137,37 @@ def test_json_export_is_the_front_matter(registry: Path, cli: Cli) -> None:
     assert json.loads(result.out) == parse_card((registry / MODEL_CARD).read_text(), "card").data
 
 
-def test_an_output_path_that_cannot_be_written_is_an_error_naming_it(registry: Path, cli: Cli, tmp_path: Path) -> None:
+def test_an_output_path_that_cannot_be_written_is_an_error_naming_it(
+    registry: Path, cli: Cli, tmp_path: Path
+) -> None:
     in_the_way = tmp_path / "notes.txt"
     in_the_way.write_text("a file where a folder would go")
-    result = cli("export", "clf", "--format", "json", "-o", str(in_the_way / "clf.json"), cwd=registry)
-    assert result.code == 1 and f"{in_the_way}/clf.json: cannot write there" in result.err and str(in_the_way) in result.err
+    result = cli(
+        "export", "clf", "--format", "json", "-o", str(in_the_way / "clf.json"), cwd=registry
+    )
+    assert (
+        result.code == 1
+        and f"{in_the_way}/clf.json: cannot write there" in result.err
+        and str(in_the_way) in result.err
+    )
     previous_umask = os.umask(0o022)
     try:
-        assert cli("export", "clf", "--format", "json", "-o", str(tmp_path / "clf.json"), cwd=registry).code == 0
+        assert (
+            cli(
+                "export", "clf", "--format", "json", "-o", str(tmp_path / "clf.json"), cwd=registry
+            ).code
+            == 0
+        )
     finally:
         os.umask(previous_umask)
-    assert (tmp_path / "clf.json").stat().st_mode & 0o777 == 0o644  # a new file: the umask's, not mkstemp's 0600
+    assert (
+        tmp_path / "clf.json"
+    ).stat().st_mode & 0o777 == 0o644  # a new file: the umask's, not mkstemp's 0600
 
 
-def test_export_of_a_release_reads_the_released_card(registry: Path, cli: Cli, tmp_path: Path) -> None:
+def test_export_of_a_release_reads_the_released_card(
+    registry: Path, cli: Cli, tmp_path: Path
+) -> None:
     assert cli("tag", "clf", "--allow-unpushed", cwd=registry).code == 0
     card = registry / MODEL_CARD
     card.write_text(card.read_text().replace("license: Apache-2.0", "license: MIT"))
@@ -127,13 +192,17 @@ def test_unknown_format_and_non_model_cards(registry: Path, cli: Cli) -> None:
 
 def test_malformed_model_index_is_a_clear_error(tmp_path: Path, cli: Cli) -> None:
     readme = tmp_path / "README.md"
-    readme.write_text("---\nlicense: mit\nmodel-index:\n- name: x\n  results:\n  - task: 7\n---\n# x\n")
+    readme.write_text(
+        "---\nlicense: mit\nmodel-index:\n- name: x\n  results:\n  - task: 7\n---\n# x\n"
+    )
     result = cli("import-card", str(readme), "--name", "x", cwd=tmp_path)
     assert result.code == 1 and "README.md" in result.err
     assert not (tmp_path / "x.card.md").exists()
 
 
-def test_cyclonedx_bom_validates_and_carries_the_model_card(registry: Path, cli: Cli, tmp_path: Path) -> None:
+def test_cyclonedx_bom_validates_and_carries_the_model_card(
+    registry: Path, cli: Cli, tmp_path: Path
+) -> None:
     from cyclonedx.schema import SchemaVersion
     from cyclonedx.validation.json import JsonStrictValidator
 
@@ -146,18 +215,29 @@ def test_cyclonedx_bom_validates_and_carries_the_model_card(registry: Path, cli:
     assert bom["specVersion"] == "1.6"
     components = {component["bom-ref"]: component for component in bom["components"]}
     model = components["model"]
-    assert model["type"] == "machine-learning-model" and model["licenses"] == [{"expression": "Apache-2.0"}]
+    assert model["type"] == "machine-learning-model" and model["licenses"] == [
+        {"expression": "Apache-2.0"}
+    ]
     assert {item["alg"] for item in model["hashes"]} == {"SHA-256", "MD5"}
     (metric,) = model["modelCard"]["quantitativeAnalysis"]["performanceMetrics"]
     interval = {"lowerBound": "0.81", "upperBound": "0.87"}
-    assert metric == {"type": "accuracy", "value": "0.84", "slice": "points/test", "confidenceInterval": interval}
+    assert metric == {
+        "type": "accuracy",
+        "value": "0.84",
+        "slice": "points/test",
+        "confidenceInterval": interval,
+    }
     (dataset_ref,) = model["modelCard"]["modelParameters"]["datasets"]
-    assert components[dataset_ref["ref"]]["type"] == "data" and components[dataset_ref["ref"]]["licenses"] == [{"expression": "CC-BY-4.0"}]
+    assert components[dataset_ref["ref"]]["type"] == "data" and components[dataset_ref["ref"]][
+        "licenses"
+    ] == [{"expression": "CC-BY-4.0"}]
     assert {"ref": "model", "dependsOn": [dataset_ref["ref"]]} in bom["dependencies"]
     assert "release_checklist" in result.err
 
 
-def test_spdx_document_reads_back_with_the_spdx_bindings(registry: Path, cli: Cli, tmp_path: Path) -> None:
+def test_spdx_document_reads_back_with_the_spdx_bindings(
+    registry: Path, cli: Cli, tmp_path: Path
+) -> None:
     from spdx_python_model import v3_0_1 as spdx
 
     output = tmp_path / "clf.spdx.jsonld"
@@ -169,10 +249,14 @@ def test_spdx_document_reads_back_with_the_spdx_bindings(registry: Path, cli: Cl
     (model,) = list(objects.foreach_type(spdx.ai_AIPackage))
     assert model.name == "clf" and model.software_packageVersion == "1.0.0"
     assert [digest.hashValue for digest in model.verifiedUsing] == [
-        json.loads(cli("export", "clf", "--format", "json", cwd=registry).out)["checkpoint"]["sha256"]
+        json.loads(cli("export", "clf", "--format", "json", cwd=registry).out)["checkpoint"][
+            "sha256"
+        ]
     ]
     relationships = list(objects.foreach_type(spdx.Relationship))
-    trained = [rel for rel in relationships if rel.relationshipType == spdx.RelationshipType.trainedOn]
+    trained = [
+        rel for rel in relationships if rel.relationshipType == spdx.RelationshipType.trainedOn
+    ]
     assert [target.name for rel in trained for target in rel.to] == ["points"]
     assert any(rel.relationshipType == spdx.RelationshipType.testedOn for rel in relationships)
     licenses = {
@@ -186,19 +270,30 @@ def test_spdx_document_reads_back_with_the_spdx_bindings(registry: Path, cli: Cl
     assert document.rootElement[0] is model
 
 
-def test_croissant_validates_with_mlcroissant_and_carries_rai_fields(registry: Path, cli: Cli, tmp_path: Path) -> None:
+def test_croissant_validates_with_mlcroissant_and_carries_rai_fields(
+    registry: Path, cli: Cli, tmp_path: Path
+) -> None:
     import mlcroissant as mlc
 
     output = tmp_path / "points.croissant.json"
     result = cli("export", "points", "--format", "croissant", "-o", str(output), cwd=registry)
     assert result.code == 0, result.err
     dataset = mlc.Dataset(jsonld=output)
-    assert dataset.metadata.name == "points" and dataset.metadata.license == ["https://spdx.org/licenses/CC-BY-4.0.html"]
+    assert dataset.metadata.name == "points" and dataset.metadata.license == [
+        "https://spdx.org/licenses/CC-BY-4.0.html"
+    ]
     document = json.loads(output.read_text())
     assert document["conformsTo"] == "http://mlcommons.org/croissant/1.1"
     assert document["rai:dataCollection"] == "Generated by a seeded random generator."
     limitations = document["rai:dataLimitations"]
-    assert "Trained on synthetic data only." in (limitations if isinstance(limitations, str) else " ".join(limitations))
+    assert "Trained on synthetic data only." in (
+        limitations if isinstance(limitations, str) else " ".join(limitations)
+    )
     (file_object,) = document["distribution"]
-    assert file_object["sha256"] == json.loads(cli("export", "points", "--format", "json", cwd=registry).out)["data"]["sha256"]
+    assert (
+        file_object["sha256"]
+        == json.loads(cli("export", "points", "--format", "json", cwd=registry).out)["data"][
+            "sha256"
+        ]
+    )
     assert cli("export", "clf", "--format", "croissant", cwd=registry).code == 1

@@ -18,11 +18,15 @@ GTO = str(Path(sys.executable).parent / "gto")
 
 
 def gto(repo: Path, *args: str) -> str:
-    completed = subprocess.run([GTO, *args], cwd=repo, capture_output=True, text=True, env=clean_env(), check=True)
+    completed = subprocess.run(
+        [GTO, *args], cwd=repo, capture_output=True, text=True, env=clean_env(), check=True
+    )
     return completed.stdout
 
 
-def test_gto_reads_a_registry_released_with_gitckpt(registry: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_gto_reads_a_registry_released_with_gitckpt(
+    registry: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Each step a minute apart, as in real use: tag times have one-second resolution, and GTO
     orders events by time alone."""
     steps = iter(range(1_750_000_000, 1_760_000_000, 60))
@@ -37,7 +41,10 @@ def test_gto_reads_a_registry_released_with_gitckpt(registry: Path, cli: Cli, mo
     git(registry, "commit", "--allow-empty", "-q", "-m", "retrain")
     assert at_next_minute("tag", "clf", "--bump", "minor", "--allow-unpushed") == 0
     assert at_next_minute("promote", "clf@v0.2.0", "dev") == 0
-    assert json.loads(cli("show", "clf", "--json", cwd=registry).out)["stages"] == {"dev": "0.2.0", "staging": "0.1.0"}
+    assert json.loads(cli("show", "clf", "--json", cwd=registry).out)["stages"] == {
+        "dev": "0.2.0",
+        "staging": "0.1.0",
+    }
     shown = json.loads(gto(registry, "show", "--json"))
     assert shown["clf"]["version"] == "v0.2.0"
     assert shown["clf"]["stage"] == {"dev": "v0.2.0", "staging": "v0.1.0"}
@@ -55,8 +62,15 @@ def test_gitckpt_reads_a_registry_built_with_gto(tmp_path: Path, cli: Cli) -> No
     gto(repo, "assign", "segmenter", "--version", "v1.1.0", "--stage", "dev")
     gto(repo, "deprecate", "segmenter")
     (row,) = json.loads(cli("ls", "--json", cwd=repo).out)
-    assert (row["name"], row["latest"], row["stages"], row["deprecated"]) == ("segmenter", "1.1.0", {"dev": "1.1.0", "prod": "1.0.0"}, True)
-    actions = [event["action"] for event in json.loads(cli("history", "segmenter", "--json", cwd=repo).out)]
+    assert (row["name"], row["latest"], row["stages"], row["deprecated"]) == (
+        "segmenter",
+        "1.1.0",
+        {"dev": "1.1.0", "prod": "1.0.0"},
+        True,
+    )
+    actions = [
+        event["action"] for event in json.loads(cli("history", "segmenter", "--json", cwd=repo).out)
+    ]
     # GTO's tags have one-second timestamps: events within a second may list in either order
     assert sorted(actions) == ["assign", "assign", "deprecate", "register", "register"]
     assert actions[0] == "register" and actions[-1] == "deprecate"

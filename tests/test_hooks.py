@@ -21,10 +21,19 @@ HOOKS = Path(__file__).resolve().parent.parent / "hooks"
 
 def push(repo: Path, *refs: str) -> subprocess.CompletedProcess[str]:
     env = {**clean_env(), "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-    return subprocess.run(["git", "push", "origin", *refs], cwd=repo, capture_output=True, text=True, env=env, check=False)
+    return subprocess.run(
+        ["git", "push", "origin", *refs],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
 
 
-def test_pre_push_refuses_a_release_whose_bytes_are_not_in_the_remote(registry: Path, cli: Cli, tmp_path: Path) -> None:
+def test_pre_push_refuses_a_release_whose_bytes_are_not_in_the_remote(
+    registry: Path, cli: Cli, tmp_path: Path
+) -> None:
     bare = tmp_path / "origin.git"
     subprocess.run(["git", "init", "-q", "--bare", str(bare)], check=True)
     git(registry, "remote", "add", "origin", str(bare))
@@ -36,11 +45,17 @@ def test_pre_push_refuses_a_release_whose_bytes_are_not_in_the_remote(registry: 
     refused = push(registry, "main", "clf@v0.1.0")
     assert refused.returncode != 0
     assert "clf@v0.1.0: its bytes" in refused.stderr and "git ckpt push" in refused.stderr
-    assert "clf@v0.1.0" not in subprocess.run(["git", "tag"], cwd=bare, capture_output=True, text=True).stdout
+    assert (
+        "clf@v0.1.0"
+        not in subprocess.run(["git", "tag"], cwd=bare, capture_output=True, text=True).stdout
+    )
     assert cli("push", "clf", cwd=registry).code == 0
     accepted = push(registry, "main", "clf@v0.1.0")
     assert accepted.returncode == 0, accepted.stderr
-    assert "clf@v0.1.0" in subprocess.run(["git", "tag"], cwd=bare, capture_output=True, text=True).stdout
+    assert (
+        "clf@v0.1.0"
+        in subprocess.run(["git", "tag"], cwd=bare, capture_output=True, text=True).stdout
+    )
 
 
 def test_pre_push_lets_branches_through(registry: Path, cli: Cli, tmp_path: Path) -> None:
@@ -54,7 +69,9 @@ def test_pre_push_lets_branches_through(registry: Path, cli: Cli, tmp_path: Path
 def ckpt_commands(template: str, command: str) -> list[str]:
     """The arguments of each `git ckpt COMMAND …` line in a CI template (COMMAND included)."""
     text = (HOOKS / template).read_text()
-    return [line.split("git ckpt ", 1)[1] for line in text.splitlines() if f"git ckpt {command}" in line]
+    return [
+        line.split("git ckpt ", 1)[1] for line in text.splitlines() if f"git ckpt {command}" in line
+    ]
 
 
 def test_ci_templates_are_valid_and_call_real_options() -> None:
@@ -78,7 +95,11 @@ def test_pages_templates_are_valid_and_publish_what_site_writes() -> None:
     gitlab = YAML(typ="safe").load((HOOKS / "gitlab-pages.yml").read_text())
     assert gitlab["pages"]["variables"]["GIT_DEPTH"] == "0"
     published = {
-        "github-pages.yml": next(step["with"]["path"] for step in build if "upload-pages-artifact" in step.get("uses", "")),
+        "github-pages.yml": next(
+            step["with"]["path"]
+            for step in build
+            if "upload-pages-artifact" in step.get("uses", "")
+        ),
         "gitlab-pages.yml": gitlab["pages"]["artifacts"]["paths"][0],
     }
     site_parser = build_parser("site")
@@ -87,5 +108,6 @@ def test_pages_templates_are_valid_and_publish_what_site_writes() -> None:
         args = site_parser.parse_args(shlex.split(command))
         assert str(args.output) == directory, template
     (gitlab_site,) = ckpt_commands("gitlab-pages.yml", "site")
-    assert site_parser.parse_args(shlex.split(gitlab_site)).trust_ref == "origin/$CI_DEFAULT_BRANCH"  # a detached checkout has no main
-
+    assert (
+        site_parser.parse_args(shlex.split(gitlab_site)).trust_ref == "origin/$CI_DEFAULT_BRANCH"
+    )  # a detached checkout has no main

@@ -51,8 +51,14 @@ def test_init_sets_up_dvc_config_and_pre_commit(tmp_path: Path, cli: Cli) -> Non
     assert len(json.loads(result.out)["changed"]) == 3
     assert (repo / ".dvc/config").is_file()
     assert parse_config((repo / CONFIG_PATH).read_text()) == Config()
-    assert "# A regular expression every artifact name must match" in (repo / CONFIG_PATH).read_text()
-    validate = subprocess.run([sys.executable, "-m", "pre_commit", "validate-config", ".pre-commit-config.yaml"], cwd=repo, env=clean_env())
+    assert (
+        "# A regular expression every artifact name must match" in (repo / CONFIG_PATH).read_text()
+    )
+    validate = subprocess.run(
+        [sys.executable, "-m", "pre_commit", "validate-config", ".pre-commit-config.yaml"],
+        cwd=repo,
+        env=clean_env(),
+    )
     assert validate.returncode == 0
     assert "id: gitckpt-check" in (repo / ".pre-commit-config.yaml").read_text()
 
@@ -109,10 +115,19 @@ def test_git_hooks_refuse_to_overwrite_a_foreign_hook(repo: Path, cli: Cli) -> N
 def commit(repo: Path) -> subprocess.CompletedProcess[str]:
     git(repo, "add", "-A")
     env = {**clean_env(), "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-    return subprocess.run(["git", "commit", "-m", "add data"], cwd=repo, capture_output=True, text=True, env=env, check=False)
+    return subprocess.run(
+        ["git", "commit", "-m", "add data"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
 
 
-def test_plain_git_hook_refuses_an_incomplete_card_and_accepts_a_complete_one(repo: Path, cli: Cli) -> None:
+def test_plain_git_hook_refuses_an_incomplete_card_and_accepts_a_complete_one(
+    repo: Path, cli: Cli
+) -> None:
     assert cli("init", "--git-hooks", cwd=repo).code == 0
     outs = track(repo, {"data/points.csv": b"x,y\n1,2\n"})
     assert cli("card", "new", "data/points.csv", "--kind", "dataset", cwd=repo).code == 0
@@ -120,7 +135,9 @@ def test_plain_git_hook_refuses_an_incomplete_card_and_accepts_a_complete_one(re
     assert refused.returncode != 0
     assert "GC104" in refused.stdout + refused.stderr
     assert git(repo, "rev-list", "--all").strip() == ""
-    write_card(repo, "dataset", "points", "data/points.csv", outs["data/points.csv"], dataset_fields())
+    write_card(
+        repo, "dataset", "points", "data/points.csv", outs["data/points.csv"], dataset_fields()
+    )
     accepted = commit(repo)
     assert accepted.returncode == 0, accepted.stdout + accepted.stderr
     assert "data/points.card.md" in git(repo, "show", "--name-only", "HEAD")

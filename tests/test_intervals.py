@@ -15,7 +15,9 @@ def test_wilson_matches_the_formula_worked_by_hand() -> None:
     centre = (0.81 + z * z / 200) / (1 + z * z / 100)
     half = z * math.sqrt(0.81 * 0.19 / 100 + z * z / 40000) / (1 + z * z / 100)
     interval = wilson(81, 100)
-    assert interval.low == pytest.approx(centre - half, abs=1e-12) and interval.high == pytest.approx(centre + half, abs=1e-12)
+    assert interval.low == pytest.approx(
+        centre - half, abs=1e-12
+    ) and interval.high == pytest.approx(centre + half, abs=1e-12)
     assert (round(interval.low, 4), round(interval.high, 4)) == (0.7222, 0.8749)
     assert interval.method == "wilson" and interval.level == 0.95
 

@@ -24,7 +24,11 @@ def set_line(repo: Path, path: str, old: str, new: str) -> None:
 
 
 def findings(repo: Path, cli: Cli, check: str) -> list[dict[str, object]]:
-    return [f for f in json.loads(cli("check", "--json", cwd=repo).out)["findings"] if f["check"] == check]
+    return [
+        f
+        for f in json.loads(cli("check", "--json", cwd=repo).out)["findings"]
+        if f["check"] == check
+    ]
 
 
 def with_base_model(repo: Path, license_id: str, model_license: str) -> None:
@@ -33,7 +37,9 @@ def with_base_model(repo: Path, license_id: str, model_license: str) -> None:
     fields = model_fields("points")
     write_card(repo, "model", "base", "models/base.bin", outs["models/base.bin"], fields)
     set_line(repo, "models/base.card.md", "license: Apache-2.0", f"license: {license_id}")
-    set_line(repo, MODEL_CARD, "base_model:\n", "base_model:\n  artifact: base\n  relation: finetune\n")
+    set_line(
+        repo, MODEL_CARD, "base_model:\n", "base_model:\n  artifact: base\n  relation: finetune\n"
+    )
     set_line(repo, MODEL_CARD, "license: Apache-2.0", f"license: {model_license}")
 
 
@@ -45,14 +51,18 @@ def test_noncommercial_dataset_under_a_permissive_model(registry: Path, cli: Cli
     set_line(registry, "data/points.card.md", "license: CC-BY-4.0", "license: CC-BY-NC-4.0")
     (finding,) = findings(registry, cli, "GC502")
     assert finding["path"] == MODEL_CARD and finding["field"] == "training_data[0].license"
-    assert rule("noncommercial") in str(finding["message"]) and "CC-BY-NC-4.0" in str(finding["message"])
+    assert rule("noncommercial") in str(finding["message"]) and "CC-BY-NC-4.0" in str(
+        finding["message"]
+    )
 
 
 def test_noncommercial_is_fine_with_a_recorded_exception(registry: Path, cli: Cli) -> None:
     set_line(registry, "data/points.card.md", "license: CC-BY-4.0", "license: CC-BY-NC-4.0")
     card = registry / MODEL_CARD
     exception = "license_exception:\n  reason: Owner granted a commercial licence in writing (LEGAL-42).\n  approved_by: Legal"
-    card.write_text(card.read_text().replace("license: Apache-2.0", f"license: Apache-2.0\n{exception}"))
+    card.write_text(
+        card.read_text().replace("license: Apache-2.0", f"license: Apache-2.0\n{exception}")
+    )
     assert findings(registry, cli, "GC502") == []
     assert cli("check", cwd=registry).code == 0
 
@@ -117,7 +127,9 @@ RULE_TESTS = {
 
 
 def test_every_rule_in_the_table_has_a_test() -> None:
-    assert {item.id for item in rules()} == set(RULE_TESTS), "add a test (and an entry in RULE_TESTS) for each rule"
+    assert {item.id for item in rules()} == set(RULE_TESTS), (
+        "add a test (and an entry in RULE_TESTS) for each rule"
+    )
 
 
 def test_hugging_face_ids_are_accepted(registry: Path, cli: Cli) -> None:
@@ -127,7 +139,11 @@ def test_hugging_face_ids_are_accepted(registry: Path, cli: Cli) -> None:
 
 @pytest.mark.parametrize(
     ("value", "message"),
-    [("Apache 2", "unknown license id"), ("MIT AND", "not an SPDX license expression"), ("LicenseRef-acme", "license_link")],
+    [
+        ("Apache 2", "unknown license id"),
+        ("MIT AND", "not an SPDX license expression"),
+        ("LicenseRef-acme", "license_link"),
+    ],
 )
 def test_invalid_license_expressions(registry: Path, cli: Cli, value: str, message: str) -> None:
     set_line(registry, MODEL_CARD, "license: Apache-2.0", f"license: '{value}'")
@@ -137,13 +153,20 @@ def test_invalid_license_expressions(registry: Path, cli: Cli, value: str, messa
 
 def test_license_ref_with_a_link_is_fine(registry: Path, cli: Cli) -> None:
     set_line(
-        registry, MODEL_CARD, "license: Apache-2.0", "license: LicenseRef-acme-research\nlicense_link: https://example.org/acme-license"
+        registry,
+        MODEL_CARD,
+        "license: Apache-2.0",
+        "license: LicenseRef-acme-research\nlicense_link: https://example.org/acme-license",
     )
     assert findings(registry, cli, "GC501") == []
 
 
 def test_redistribution_must_be_allowed_upstream(registry: Path, cli: Cli) -> None:
     card = registry / "data/points.card.md"
-    card.write_text(card.read_text().replace("redistribution:\n  allowed: true", "redistribution:\n  allowed: false", 1))
+    card.write_text(
+        card.read_text().replace(
+            "redistribution:\n  allowed: true", "redistribution:\n  allowed: false", 1
+        )
+    )
     (finding,) = findings(registry, cli, "GC503")
     assert finding["path"] == MODEL_CARD and "may not be redistributed" in str(finding["message"])

@@ -86,7 +86,9 @@ def corpus(tmp_path: Path, markers: Path) -> dict[str, Path]:
 
 
 def gc701(relpath: str, path: Path) -> list[Finding]:
-    return [finding for finding in check_pickle(f"models/{relpath}", path) if finding.check == "GC701"]
+    return [
+        finding for finding in check_pickle(f"models/{relpath}", path) if finding.check == "GC701"
+    ]
 
 
 def expected_fragments(attack: Attack) -> list[str]:
@@ -103,7 +105,10 @@ def test_every_attack_is_a_gc701_finding(attack: Attack, corpus: dict[str, Path]
     assert findings, f"{attack.relpath} was not flagged"
     assert {finding.path for finding in findings} == {f"models/{attack.relpath}"}
     fragments = expected_fragments(attack)
-    assert any(all(part in finding.message for part in fragments) for finding in findings), (fragments, findings)
+    assert any(all(part in finding.message for part in fragments) for finding in findings), (
+        fragments,
+        findings,
+    )
 
 
 @pytest.mark.parametrize("benign", BENIGN, ids=[benign.relpath for benign in BENIGN])
@@ -205,7 +210,9 @@ def load_zip(data: bytes, calls: list[str]) -> None:
 
 
 def load_compressed(data: bytes, calls: list[str]) -> None:
-    load_streams(gzip.decompress(data) if data.startswith(b"\x1f\x8b") else zlib.decompress(data), calls)
+    load_streams(
+        gzip.decompress(data) if data.startswith(b"\x1f\x8b") else zlib.decompress(data), calls
+    )
 
 
 def load_tar(data: bytes, calls: list[str]) -> None:
@@ -267,7 +274,9 @@ def test_object_arrays_are_what_numpy_refuses_without_allow_pickle(corpus: dict[
 def data_check(repo: Path, cli: Cli) -> tuple[int, list[dict[str, Any]]]:
     result = cli("check", "--data", "--json", cwd=repo)
     assert result.code in (0, 1), f"exit {result.code}: {result.err}"
-    findings = [finding for finding in json.loads(result.out)["findings"] if finding["check"] == "GC701"]
+    findings = [
+        finding for finding in json.loads(result.out)["findings"] if finding["check"] == "GC701"
+    ]
     return result.code, findings
 
 
@@ -308,20 +317,35 @@ def test_cli_refuses_the_attack(registry: Path, cli: Cli, markers: Path, relpath
     assert (code, missing_from(findings, f"models/{name}", attack)) == (1, None), findings
 
 
-def test_cli_refuses_attacks_found_by_content_in_a_directory(registry: Path, cli: Cli, markers: Path) -> None:
+def test_cli_refuses_attacks_found_by_content_in_a_directory(
+    registry: Path, cli: Cli, markers: Path
+) -> None:
     """(f): an upper-case suffix and no suffix at all, beside an ordinary config file."""
     upper, bare = BY_NAME["f-directory/MODEL.PKL"], BY_NAME["f-directory/weights"]
-    files = {"config.json": b'{"layers": 2}\n', "MODEL.PKL": upper.content(markers), "weights": bare.content(markers)}
+    files = {
+        "config.json": b'{"layers": 2}\n',
+        "MODEL.PKL": upper.content(markers),
+        "weights": bare.content(markers),
+    }
     make_model_a_directory(registry, cli, files)
     code, findings = data_check(registry, cli)
-    problems = [missing_from(findings, f"models/clf/{name}", attack) for name, attack in (("MODEL.PKL", upper), ("weights", bare))]
+    problems = [
+        missing_from(findings, f"models/clf/{name}", attack)
+        for name, attack in (("MODEL.PKL", upper), ("weights", bare))
+    ]
     assert (code, problems) == (1, [None, None]), findings
 
 
 def test_cli_refuses_every_attack_in_a_directory(registry: Path, cli: Cli, markers: Path) -> None:
-    make_model_a_directory(registry, cli, {attack.relpath: attack.content(markers) for attack in ATTACKS})
+    make_model_a_directory(
+        registry, cli, {attack.relpath: attack.content(markers) for attack in ATTACKS}
+    )
     code, findings = data_check(registry, cli)
-    problems = [problem for attack in ATTACKS if (problem := missing_from(findings, f"models/clf/{attack.relpath}", attack))]
+    problems = [
+        problem
+        for attack in ATTACKS
+        if (problem := missing_from(findings, f"models/clf/{attack.relpath}", attack))
+    ]
     assert (code, problems) == (1, [])
 
 
@@ -364,14 +388,26 @@ ALL_FILES = [attack.relpath for attack in ATTACKS] + [benign.relpath for benign 
 
 
 @pytest.mark.parametrize("relpath", ALL_FILES)
-def test_gitckpt_flags_whatever_picklescan_or_fickling_flags(relpath: str, corpus: dict[str, Path]) -> None:
+def test_gitckpt_flags_whatever_picklescan_or_fickling_flags(
+    relpath: str, corpus: dict[str, Path]
+) -> None:
     path = corpus[relpath]
-    flagged_by = [tool for tool, flags in (("picklescan", picklescan_flags), ("fickling", fickling_flags)) if flags(path)]
-    assert not flagged_by or gc701(relpath, path), f"{relpath} is flagged by {flagged_by}, not by gitckpt"
+    flagged_by = [
+        tool
+        for tool, flags in (("picklescan", picklescan_flags), ("fickling", fickling_flags))
+        if flags(path)
+    ]
+    assert not flagged_by or gc701(relpath, path), (
+        f"{relpath} is flagged by {flagged_by}, not by gitckpt"
+    )
 
 
 def test_what_only_gitckpt_flags(corpus: dict[str, Path]) -> None:
-    only = [relpath for relpath, path in corpus.items() if gc701(relpath, path) and not picklescan_flags(path) and not fickling_flags(path)]
+    only = [
+        relpath
+        for relpath, path in corpus.items()
+        if gc701(relpath, path) and not picklescan_flags(path) and not fickling_flags(path)
+    ]
     assert sorted(only) == sorted(ONLY_GITCKPT)
 
 

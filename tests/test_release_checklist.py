@@ -46,21 +46,36 @@ def replace_model_bytes(repo: Path, cli: Cli, name: str, content: bytes) -> None
     (repo / "models/clf.bin.dvc").unlink()
     (repo / "models" / name).write_bytes(content)
     assert cli("add", f"models/{name}", cwd=repo).code == 0
-    assert cli("eval", "confirm", "clf", "--reason", "Same weights, other serialization format.", cwd=repo).code in (0, 1)
+    assert cli(
+        "eval", "confirm", "clf", "--reason", "Same weights, other serialization format.", cwd=repo
+    ).code in (0, 1)
 
 
 @pytest.mark.parametrize("protocol", [2, 4])
-def test_pickle_that_would_run_code_is_caught_without_running_it(registry: Path, cli: Cli, tmp_path: Path, protocol: int) -> None:
+def test_pickle_that_would_run_code_is_caught_without_running_it(
+    registry: Path, cli: Cli, tmp_path: Path, protocol: int
+) -> None:
     marker = tmp_path / "pwned"
     replace_model_bytes(registry, cli, "clf.pt", pickle.dumps(RunsCode(marker), protocol=protocol))
     findings = [f for f in data_findings(registry, cli) if f["check"] == "GC701"]
-    assert len(findings) == 1 and "system" in str(findings[0]["message"]) and "ship safetensors instead" in str(findings[0]["message"])
+    assert (
+        len(findings) == 1
+        and "system" in str(findings[0]["message"])
+        and "ship safetensors instead" in str(findings[0]["message"])
+    )
     assert not marker.exists(), "the pickle must never be loaded"
 
 
 def torch_style_zip(*globals_: str) -> bytes:
     """A PyTorch-format archive: archive/data.pkl referencing the given globals."""
-    stream = b"\x80\x02" + b"".join(f"c{name.rsplit('.', 1)[0]}\n{name.rsplit('.', 1)[1]}\n".encode() + b")R" for name in globals_) + b"."
+    stream = (
+        b"\x80\x02"
+        + b"".join(
+            f"c{name.rsplit('.', 1)[0]}\n{name.rsplit('.', 1)[1]}\n".encode() + b")R"
+            for name in globals_
+        )
+        + b"."
+    )
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("archive/data.pkl", stream)
@@ -71,20 +86,30 @@ def torch_style_zip(*globals_: str) -> bytes:
 
 def test_pytorch_zip_with_only_tensor_globals_passes(registry: Path, cli: Cli) -> None:
     replace_model_bytes(
-        registry, cli, "clf.pt", torch_style_zip("collections.OrderedDict", "torch._utils._rebuild_tensor_v2", "torch.FloatStorage")
+        registry,
+        cli,
+        "clf.pt",
+        torch_style_zip(
+            "collections.OrderedDict", "torch._utils._rebuild_tensor_v2", "torch.FloatStorage"
+        ),
     )
     assert [f for f in data_findings(registry, cli) if f["check"] == "GC701"] == []
 
 
 def test_pytorch_zip_with_a_dangerous_global_fails(registry: Path, cli: Cli) -> None:
-    replace_model_bytes(registry, cli, "clf.pt", torch_style_zip("collections.OrderedDict", "builtins.eval"))
+    replace_model_bytes(
+        registry, cli, "clf.pt", torch_style_zip("collections.OrderedDict", "builtins.eval")
+    )
     (finding,) = [f for f in data_findings(registry, cli) if f["check"] == "GC701"]
     assert "builtins.eval" in str(finding["message"]) and "data.pkl" in str(finding["message"])
 
 
 def safetensors(tensors: dict[str, tuple[str, list[int], list[int]]], data: bytes) -> bytes:
     header = json.dumps(
-        {name: {"dtype": dtype, "shape": shape, "data_offsets": offsets} for name, (dtype, shape, offsets) in tensors.items()}
+        {
+            name: {"dtype": dtype, "shape": shape, "data_offsets": offsets}
+            for name, (dtype, shape, offsets) in tensors.items()
+        }
     ).encode()
     return struct.pack("<Q", len(header)) + header + data
 
@@ -108,7 +133,11 @@ def test_valid_safetensors_passes(registry: Path, cli: Cli) -> None:
     ids=["truncated", "overlapping", "bad-dtype", "wrong-size"],
 )
 def test_broken_safetensors_are_rejected(
-    registry: Path, cli: Cli, tensors: dict[str, tuple[str, list[int], list[int]]], data: bytes, message: str
+    registry: Path,
+    cli: Cli,
+    tensors: dict[str, tuple[str, list[int], list[int]]],
+    data: bytes,
+    message: str,
 ) -> None:
     replace_model_bytes(registry, cli, "clf.safetensors", safetensors(tensors, data))
     (finding,) = [f for f in data_findings(registry, cli) if f["check"] == "GC702"]
@@ -127,27 +156,45 @@ def test_header_nested_deeper_than_the_limit(registry: Path, cli: Cli) -> None:
     result = cli("check", "--data", "--json", cwd=registry)
     assert result.code == 1
     (finding,) = [f for f in json.loads(result.out)["findings"] if f["check"] == "GC702"]
-    assert finding["message"] == "models/clf.safetensors: clf.safetensors: header refused: JSON is nested deeper than 64 levels"
+    assert (
+        finding["message"]
+        == "models/clf.safetensors: clf.safetensors: header refused: JSON is nested deeper than 64 levels"
+    )
 
 
 def git_ckpt_check_data(repo: Path) -> tuple[int, list[dict[str, object]]]:
     """`git ckpt check --data --json` as a user runs it: git finds the git-ckpt script on PATH."""
-    completed = run(["git", "ckpt", "check", "--data", "--json"], repo, check=False, env={"PATH": environ_path_with_venv()})
+    completed = run(
+        ["git", "ckpt", "check", "--data", "--json"],
+        repo,
+        check=False,
+        env={"PATH": environ_path_with_venv()},
+    )
     assert "Traceback" not in completed.stderr, completed.stderr
-    return completed.returncode, [f for f in json.loads(completed.stdout)["findings"] if f["check"] == "GC702"]
+    return completed.returncode, [
+        f for f in json.loads(completed.stdout)["findings"] if f["check"] == "GC702"
+    ]
 
 
-def test_git_ckpt_check_data_passes_a_file_the_library_wrote(registry: Path, cli: Cli, tmp_path: Path) -> None:
+def test_git_ckpt_check_data_passes_a_file_the_library_wrote(
+    registry: Path, cli: Cli, tmp_path: Path
+) -> None:
     from safetensors.numpy import save_file
 
     weights = tmp_path / "clf.safetensors"
-    save_file({"w": np.ones((4, 3), np.float32), "b": np.zeros(0, np.float16)}, weights, metadata={"format": "np"})
+    save_file(
+        {"w": np.ones((4, 3), np.float32), "b": np.zeros(0, np.float16)},
+        weights,
+        metadata={"format": "np"},
+    )
     replace_model_bytes(registry, cli, "clf.safetensors", weights.read_bytes())
     commit_all(registry, "safetensors checkpoint")
     assert git_ckpt_check_data(registry) == (0, [])
 
 
-def test_git_ckpt_check_data_refuses_bytes_after_the_last_tensor(registry: Path, cli: Cli, tmp_path: Path) -> None:
+def test_git_ckpt_check_data_refuses_bytes_after_the_last_tensor(
+    registry: Path, cli: Cli, tmp_path: Path
+) -> None:
     """A file the library wrote, with a payload appended: the library refuses to open it, and so
     does the check, naming the tensor the stray bytes follow."""
     from safetensors import SafetensorError, safe_open
@@ -156,20 +203,34 @@ def test_git_ckpt_check_data_refuses_bytes_after_the_last_tensor(registry: Path,
     weights = tmp_path / "clf.safetensors"
     save_file({"w": np.ones((4, 3), np.float32)}, weights)
     weights.write_bytes(weights.read_bytes() + b"#!/bin/sh\n")
-    with pytest.raises(SafetensorError, match="incomplete metadata"), safe_open(str(weights), framework="np"):
+    with (
+        pytest.raises(SafetensorError, match="incomplete metadata"),
+        safe_open(str(weights), framework="np"),
+    ):
         pass
     replace_model_bytes(registry, cli, "clf.safetensors", weights.read_bytes())
     commit_all(registry, "safetensors checkpoint")
     code, (finding,) = git_ckpt_check_data(registry)
     assert code == 1 and finding["path"] == MODEL_CARD
-    assert finding["message"] == "models/clf.safetensors: clf.safetensors: data bytes 48–58 after the last tensor, 'w', belong to no tensor"
+    assert (
+        finding["message"]
+        == "models/clf.safetensors: clf.safetensors: data bytes 48–58 after the last tensor, 'w', belong to no tensor"
+    )
 
 
 def test_aws_key_in_a_card_is_found_and_masked(registry: Path, cli: Cli) -> None:
     card = registry / MODEL_CARD
-    card.write_text(card.read_text().replace("Prose for reviewers.", f"Upload with key {AWS_KEY} to the bucket."))
+    card.write_text(
+        card.read_text().replace(
+            "Prose for reviewers.", f"Upload with key {AWS_KEY} to the bucket."
+        )
+    )
     result = cli("check", cwd=registry)
-    assert result.code == 1 and "GC601" in result.out and "AWS Access Key: AKIA…(20 characters)" in result.out
+    assert (
+        result.code == 1
+        and "GC601" in result.out
+        and "AWS Access Key: AKIA…(20 characters)" in result.out
+    )
     assert AWS_KEY not in result.out and AWS_KEY not in cli("check", "--json", cwd=registry).out
 
 
@@ -195,20 +256,35 @@ def test_release_gate_refuses_unconfirmed_checklist_then_passes(registry: Path, 
     commit_all(registry, "reopen two checklist items")
     refused = cli("tag", "clf", "--allow-unpushed", cwd=registry)
     assert refused.code == 1
-    assert "licenses_aligned" in refused.err and "export_controls_stated" in refused.err and "--confirm" in refused.err
+    assert (
+        "licenses_aligned" in refused.err
+        and "export_controls_stated" in refused.err
+        and "--confirm" in refused.err
+    )
     assert git(registry, "tag").strip() == ""
-    state = {row["item"]: row["confirmed"] for row in json.loads(cli("checklist", "clf", "--json", cwd=registry).out)}
-    assert state == {item: item not in ("licenses_aligned", "export_controls_stated") for item in ITEMS}
+    state = {
+        row["item"]: row["confirmed"]
+        for row in json.loads(cli("checklist", "clf", "--json", cwd=registry).out)
+    }
+    assert state == {
+        item: item not in ("licenses_aligned", "export_controls_stated") for item in ITEMS
+    }
     for item in ("licenses_aligned", "export_controls_stated"):
-        assert cli("checklist", "clf", "--confirm", item, "--note", "reviewed", cwd=registry).code == 0
+        assert (
+            cli("checklist", "clf", "--confirm", item, "--note", "reviewed", cwd=registry).code == 0
+        )
     confirmed = json.loads(cli("checklist", "clf", "--json", cwd=registry).out)
     assert all(row["confirmed"] for row in confirmed)
-    assert {row["confirmed_by"] for row in confirmed if row["item"] == "licenses_aligned"} == {"Ada Researcher <ada@example.org>"}
+    assert {row["confirmed_by"] for row in confirmed if row["item"] == "licenses_aligned"} == {
+        "Ada Researcher <ada@example.org>"
+    }
     commit_all(registry, "checklist confirmed")
     assert cli("tag", "clf", "--allow-unpushed", cwd=registry).code == 0
 
 
-def test_release_gate_refuses_a_code_running_pickle(registry: Path, cli: Cli, tmp_path: Path) -> None:
+def test_release_gate_refuses_a_code_running_pickle(
+    registry: Path, cli: Cli, tmp_path: Path
+) -> None:
     replace_model_bytes(registry, cli, "clf.pt", pickle.dumps(RunsCode(tmp_path / "pwned")))
     commit_all(registry, "pickle checkpoint")
     refused = cli("tag", "clf", "--allow-unpushed", cwd=registry)
@@ -220,7 +296,9 @@ def test_unknown_checklist_item(registry: Path, cli: Cli) -> None:
     assert cli("checklist", "points", cwd=registry).code == 2
 
 
-def test_checks_are_listed_and_mandatory_ones_cannot_be_turned_off(registry: Path, cli: Cli) -> None:
+def test_checks_are_listed_and_mandatory_ones_cannot_be_turned_off(
+    registry: Path, cli: Cli
+) -> None:
     rows = {row["id"]: row for row in json.loads(cli("checks", "--json", cwd=registry).out)}
     assert {"GC101", "GC502", "GC601", "GC701", "GC702"} <= set(rows)
     assert all(row["rationale"] and row["fix"] for row in rows.values())
@@ -233,7 +311,9 @@ def test_checks_are_listed_and_mandatory_ones_cannot_be_turned_off(registry: Pat
 
 def test_the_release_record_lists_what_was_off(registry: Path, cli: Cli) -> None:
     (registry / ".gitckpt").mkdir()
-    (registry / ".gitckpt/config.yaml").write_text("schema_version: 1\nchecks:\n  GC602: 'off'\n  GC402: 'off'\n")
+    (registry / ".gitckpt/config.yaml").write_text(
+        "schema_version: 1\nchecks:\n  GC602: 'off'\n  GC402: 'off'\n"
+    )
     commit_all(registry, "policy")
     record = json.loads(cli("tag", "clf", "--allow-unpushed", "--json", cwd=registry).out)["record"]
     assert record["checks"]["off"] == ["GC402", "GC602"] and "GC602" not in record["checks"]["run"]
@@ -241,10 +321,19 @@ def test_the_release_record_lists_what_was_off(registry: Path, cli: Cli) -> None
     assert json.loads(cli("checks", "--json", cwd=registry).out)[0]["severity"]
 
 
-def test_a_global_the_policy_allows_with_a_reason_passes_and_the_release_lists_it(registry: Path, cli: Cli) -> None:
-    replace_model_bytes(registry, cli, "clf.pt", torch_style_zip("collections.OrderedDict", "mylab.layers.ScaledDot"))
+def test_a_global_the_policy_allows_with_a_reason_passes_and_the_release_lists_it(
+    registry: Path, cli: Cli
+) -> None:
+    replace_model_bytes(
+        registry,
+        cli,
+        "clf.pt",
+        torch_style_zip("collections.OrderedDict", "mylab.layers.ScaledDot"),
+    )
     (finding,) = [f for f in data_findings(registry, cli) if f["check"] == "GC701"]
-    assert "mylab.layers.ScaledDot" in str(finding["message"]) and "serialization.allow_globals" in str(finding["message"])
+    assert "mylab.layers.ScaledDot" in str(
+        finding["message"]
+    ) and "serialization.allow_globals" in str(finding["message"])
     (registry / ".gitckpt").mkdir(exist_ok=True)
     (registry / ".gitckpt/config.yaml").write_text(
         "schema_version: 1\nserialization:\n  allow_globals:\n"
@@ -252,17 +341,24 @@ def test_a_global_the_policy_allows_with_a_reason_passes_and_the_release_lists_i
     )
     assert [f for f in data_findings(registry, cli) if f["check"] == "GC701"] == []
     for item in ITEMS:
-        assert cli("checklist", "clf", "--confirm", item, "--note", "reviewed", cwd=registry).code == 0
+        assert (
+            cli("checklist", "clf", "--confirm", item, "--note", "reviewed", cwd=registry).code == 0
+        )
     commit_all(registry, "allow our own layer")
     assert cli("tag", "clf", "--allow-unpushed", cwd=registry).code == 0
     record = json.loads(cli("show", "clf@v0.1.0", "--json", cwd=registry).out)
     assert record["checks"]["allowed_globals"] == [
-        {"global": "mylab.layers.ScaledDot", "reason": "our own layer, reviewed; it only stores attributes"}
+        {
+            "global": "mylab.layers.ScaledDot",
+            "reason": "our own layer, reviewed; it only stores attributes",
+        }
     ]
 
 
 def test_an_allowance_without_a_reason_is_refused(registry: Path, cli: Cli) -> None:
     (registry / ".gitckpt").mkdir(exist_ok=True)
-    (registry / ".gitckpt/config.yaml").write_text("schema_version: 1\nserialization:\n  allow_globals:\n    - global: os.system\n")
+    (registry / ".gitckpt/config.yaml").write_text(
+        "schema_version: 1\nserialization:\n  allow_globals:\n    - global: os.system\n"
+    )
     result = cli("check", cwd=registry)
     assert result.code == 1 and ".gitckpt/config.yaml:4" in result.err and "reason" in result.err

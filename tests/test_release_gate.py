@@ -28,7 +28,9 @@ def tags(repo: Path) -> list[str]:
 def commit_data(repo: Path, cli: Cli, relpath: str, message: str) -> None:
     """Record the data now at `relpath` (pointer and card through `git ckpt add`) and commit it."""
     assert cli("add", relpath, cwd=repo).code == 0
-    assert cli("eval", "confirm", "clf", "--reason", "Same model, new bytes for this test.", cwd=repo).code in (0, 1)
+    assert cli(
+        "eval", "confirm", "clf", "--reason", "Same model, new bytes for this test.", cwd=repo
+    ).code in (0, 1)
     commit_all(repo, message)
 
 
@@ -43,7 +45,9 @@ def released_record(repo: Path, tag: str) -> dict[str, Any]:
     return record
 
 
-def test_a_stale_work_tree_is_not_what_the_gate_looks_inside(registry: Path, cli: Cli, tmp_path: Path) -> None:
+def test_a_stale_work_tree_is_not_what_the_gate_looks_inside(
+    registry: Path, cli: Cli, tmp_path: Path
+) -> None:
     """v1 was a pickle that runs code; v2 replaced it and is committed; the work tree still holds v1.
     The gate judges the committed v2 (from the DVC cache), not the stale copy."""
     stale = pickle.dumps(RunsCode(tmp_path / "pwned"))
@@ -64,7 +68,9 @@ def test_a_stale_work_tree_is_not_what_the_gate_looks_inside(registry: Path, cli
     assert (registry / MODEL).read_bytes() == stale, "the work tree is left as it was"
     assert not (tmp_path / "pwned").exists()
 
-    dvc(registry, "checkout", MODEL)  # the refusal's advice; the committed bytes are now judged in place, no cache needed
+    dvc(
+        registry, "checkout", MODEL
+    )  # the refusal's advice; the committed bytes are now judged in place, no cache needed
     shutil.rmtree(registry / ".dvc/cache")
     git(registry, "commit", "--allow-empty", "-q", "-m", "next release")
     again = cli("tag", "clf", "--allow-unpushed", "--json", cwd=registry)
@@ -72,7 +78,9 @@ def test_a_stale_work_tree_is_not_what_the_gate_looks_inside(registry: Path, cli
     assert set(json.loads(again.out)["record"]["checks"]["run"]) >= CONTENT_CHECKS
 
 
-def test_a_committed_code_running_pickle_is_caught_behind_a_harmless_work_tree(registry: Path, cli: Cli, tmp_path: Path) -> None:
+def test_a_committed_code_running_pickle_is_caught_behind_a_harmless_work_tree(
+    registry: Path, cli: Cli, tmp_path: Path
+) -> None:
     (registry / MODEL).write_bytes(pickle.dumps(RunsCode(tmp_path / "pwned")))
     commit_data(registry, cli, MODEL, "v2: a pickle that runs code")
     (registry / MODEL).write_bytes(MODEL_BYTES)
@@ -84,7 +92,9 @@ def test_a_committed_code_running_pickle_is_caught_behind_a_harmless_work_tree(r
     assert not (tmp_path / "pwned").exists(), "the pickle must never be loaded"
 
 
-def test_a_stale_work_tree_without_the_committed_bytes_is_refused_until_they_are_pulled(registry: Path, cli: Cli, tmp_path: Path) -> None:
+def test_a_stale_work_tree_without_the_committed_bytes_is_refused_until_they_are_pulled(
+    registry: Path, cli: Cli, tmp_path: Path
+) -> None:
     dvc(registry, "remote", "add", "-d", "storage", str(tmp_path / "remote"))
     committed = b"weights, version 2" * 100
     (registry / MODEL).write_bytes(committed)
@@ -97,7 +107,10 @@ def test_a_stale_work_tree_without_the_committed_bytes_is_refused_until_they_are
     refused = cli("tag", "clf", cwd=registry)
     assert refused.code == 1
     assert "models/clf.bin in the work tree is not the committed version" in refused.err
-    assert hashlib.md5(MODEL_BYTES).hexdigest() in refused.err and hashlib.md5(committed).hexdigest() in refused.err
+    assert (
+        hashlib.md5(MODEL_BYTES).hexdigest() in refused.err
+        and hashlib.md5(committed).hexdigest() in refused.err
+    )
     assert "git ckpt pull clf" in refused.err and "dvc checkout models/clf.bin" in refused.err
     assert tags(registry) == []
     assert (registry / MODEL).read_bytes() == MODEL_BYTES
@@ -106,7 +119,10 @@ def test_a_stale_work_tree_without_the_committed_bytes_is_refused_until_they_are
     released = cli("tag", "clf", "--json", cwd=registry)
     assert released.code == 0, released.err
     record = json.loads(released.out)["record"]
-    assert record["bytes"]["md5"] == hashlib.md5(committed).hexdigest() and set(record["checks"]["run"]) >= CONTENT_CHECKS
+    assert (
+        record["bytes"]["md5"] == hashlib.md5(committed).hexdigest()
+        and set(record["checks"]["run"]) >= CONTENT_CHECKS
+    )
 
 
 def test_a_damaged_dvc_cache_copy_is_refused(registry: Path, cli: Cli) -> None:
@@ -119,7 +135,10 @@ def test_a_damaged_dvc_cache_copy_is_refused(registry: Path, cli: Cli) -> None:
     damaged.write_bytes(b"other bytes under the committed name")
 
     refused = cli("tag", "clf", "--allow-unpushed", cwd=registry)
-    assert refused.code == 1 and "the DVC cache's copy of models/clf.bin is not the committed version" in refused.err
+    assert (
+        refused.code == 1
+        and "the DVC cache's copy of models/clf.bin is not the committed version" in refused.err
+    )
     assert hashlib.sha256(b"other bytes under the committed name").hexdigest() in refused.err
     assert tags(registry) == []
 
@@ -168,14 +187,21 @@ def test_a_directory_is_judged_as_committed(registry: Path, cli: Cli, tmp_path: 
     assert honest.code == 0, honest.err
     assert set(json.loads(honest.out)["record"]["checks"]["run"]) >= CONTENT_CHECKS
 
-    write_directory(registry / "models/clf", {**v1, "shards/extra.bin": pickle.dumps(RunsCode(tmp_path / "pwned"))})
+    write_directory(
+        registry / "models/clf",
+        {**v1, "shards/extra.bin": pickle.dumps(RunsCode(tmp_path / "pwned"))},
+    )
     commit_data(registry, cli, "models/clf", "v2 adds a shard")
     (pointer,) = parse_pointer((registry / "models/clf.dvc").read_text(), "models/clf.dvc")
     committed_md5 = pointer.md5
     write_directory(registry / "models/clf", v1)
     assert git(registry, "status", "--porcelain") == ""
     refused = cli("tag", "clf", "--allow-unpushed", cwd=registry)
-    assert refused.code == 1 and "GC701" in refused.err and "models/clf/shards/extra.bin" in refused.err
+    assert (
+        refused.code == 1
+        and "GC701" in refused.err
+        and "models/clf/shards/extra.bin" in refused.err
+    )
 
     listing = cache_object(registry, committed_md5)
     listing.chmod(0o644)

@@ -35,7 +35,11 @@ def s3_endpoint() -> Iterator[str]:
     server.start()
     endpoint = f"http://127.0.0.1:{port}"
     boto3.client(
-        "s3", endpoint_url=endpoint, aws_access_key_id="test", aws_secret_access_key="test", region_name="us-east-1"
+        "s3",
+        endpoint_url=endpoint,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+        region_name="us-east-1",
     ).create_bucket(Bucket=BUCKET)
     yield endpoint
     server.stop()
@@ -43,7 +47,11 @@ def s3_endpoint() -> Iterator[str]:
 
 @pytest.fixture
 def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    for key, value in {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": "us-east-1"}.items():
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
         monkeypatch.setenv(key, value)
 
 
@@ -74,20 +82,31 @@ def test_push_delete_pull_and_verify(remote_repo: Path, cli: Cli) -> None:
     repo = remote_repo
     before = cli("check", "--remote", "--json", cwd=repo)
     assert before.code == 1
-    assert errors(before) == [("GC209", "data/points.card.md"), ("GC209", "evals/clf-eval.card.md"), ("GC209", "models/clf.card.md")]
-    assert {row["remote_state"] for row in json.loads(cli("status", "--json", cwd=repo).out)} == {"not pushed"}
+    assert errors(before) == [
+        ("GC209", "data/points.card.md"),
+        ("GC209", "evals/clf-eval.card.md"),
+        ("GC209", "models/clf.card.md"),
+    ]
+    assert {row["remote_state"] for row in json.loads(cli("status", "--json", cwd=repo).out)} == {
+        "not pushed"
+    }
 
     pushed = cli("push", "--json", cwd=repo)
     assert pushed.code == 0, pushed.err
     assert json.loads(pushed.out)["pushed"] == 3
     assert cli("check", "--remote", cwd=repo).code == 0
-    assert {row["remote_state"] for row in json.loads(cli("status", "--json", cwd=repo).out)} == {"in remote"}
+    assert {row["remote_state"] for row in json.loads(cli("status", "--json", cwd=repo).out)} == {
+        "in remote"
+    }
 
     originals = {path: (repo / path).read_bytes() for path in (DATASET, MODEL, EVAL_LOG)}
     shutil.rmtree(repo / ".dvc/cache")
     for path in originals:
         (repo / path).unlink()
-    assert {row["data_state"] for row in json.loads(cli("status", "--no-remote", "--json", cwd=repo).out)} == {"missing"}
+    assert {
+        row["data_state"]
+        for row in json.loads(cli("status", "--no-remote", "--json", cwd=repo).out)
+    } == {"missing"}
 
     pulled = cli("pull", "--json", cwd=repo)
     assert pulled.code == 0, pulled.err
@@ -98,7 +117,10 @@ def test_push_delete_pull_and_verify(remote_repo: Path, cli: Cli) -> None:
 def test_push_and_pull_by_name(remote_repo: Path, cli: Cli) -> None:
     repo = remote_repo
     assert cli("push", "clf", cwd=repo).code == 0
-    assert errors(cli("check", "--remote", "--json", cwd=repo)) == [("GC209", "data/points.card.md"), ("GC209", "evals/clf-eval.card.md")]
+    assert errors(cli("check", "--remote", "--json", cwd=repo)) == [
+        ("GC209", "data/points.card.md"),
+        ("GC209", "evals/clf-eval.card.md"),
+    ]
     (repo / MODEL).unlink()
     shutil.rmtree(repo / ".dvc/cache")
     assert cli("pull", "clf", cwd=repo).code == 0

@@ -32,7 +32,11 @@ def edit(repo: Path, path: str, old: str, new: str) -> None:
 
 
 def changes(result: CliResult) -> list[tuple[str, str, str]]:
-    return [(card["name"], change["kind"], change["severity"]) for card in json.loads(result.out) for change in card["changes"]]
+    return [
+        (card["name"], change["kind"], change["severity"])
+        for card in json.loads(result.out)
+        for change in card["changes"]
+    ]
 
 
 def test_removed_limitation_is_an_error(registry: Path, cli: Cli) -> None:
@@ -60,7 +64,9 @@ def test_license_change_is_an_error(registry: Path, cli: Cli) -> None:
     assert review == [("clf", "license-changed", "error")]
 
 
-def test_an_eval_cards_results_are_named_by_the_task_and_dataset_the_card_states(registry: Path, cli: Cli) -> None:
+def test_an_eval_cards_results_are_named_by_the_task_and_dataset_the_card_states(
+    registry: Path, cli: Cli
+) -> None:
     repo = on_branch(registry)
     edit(repo, "evals/clf-eval.card.md", "value: 0.84", "value: 0.85")
     commit_all(repo, "re-run the evaluation")
@@ -85,7 +91,9 @@ def test_metric_change_within_the_interval_is_noise(registry: Path, cli: Cli) ->
     repo = on_branch(registry)
     edit(repo, MODEL_CARD, "value: 0.84", "value: 0.83")
     commit_all(repo, "re-ran")
-    assert changes(cli("diff", "main", "--format", "json", cwd=repo)) == [("clf", "metric-change-within-noise", "info")]
+    assert changes(cli("diff", "main", "--format", "json", cwd=repo)) == [
+        ("clf", "metric-change-within-noise", "info")
+    ]
 
 
 def test_prose_only_edit(registry: Path, cli: Cli) -> None:
@@ -102,9 +110,9 @@ def test_renamed_card_is_paired_by_name(registry: Path, cli: Cli) -> None:
     git(repo, "mv", "data/points.card.md", "data/points-dataset.card.md")
     commit_all(repo, "rename the card")
     result = json.loads(cli("diff", "main", "--format", "json", cwd=repo).out)
-    assert [(card["name"], card["status"], card["old_path"], card["new_path"]) for card in result] == [
-        ("points", "renamed", "data/points.card.md", "data/points-dataset.card.md")
-    ]
+    assert [
+        (card["name"], card["status"], card["old_path"], card["new_path"]) for card in result
+    ] == [("points", "renamed", "data/points.card.md", "data/points-dataset.card.md")]
 
 
 def test_new_checkpoint_without_new_evaluation_is_flagged(registry: Path, cli: Cli) -> None:
@@ -113,10 +121,16 @@ def test_new_checkpoint_without_new_evaluation_is_flagged(registry: Path, cli: C
     assert cli("add", MODEL, cwd=repo).code == 0
     commit_all(repo, "retrain")
     review = changes(cli("diff", "main", "--format", "json", cwd=repo))
-    assert ("clf", "bytes-changed", "info") in review and ("clf", "evaluation-not-rerun", "error") in review
+    assert ("clf", "bytes-changed", "info") in review and (
+        "clf",
+        "evaluation-not-rerun",
+        "error",
+    ) in review
 
 
-def test_work_tree_is_the_default_head_and_added_and_deleted_cards(registry: Path, cli: Cli) -> None:
+def test_work_tree_is_the_default_head_and_added_and_deleted_cards(
+    registry: Path, cli: Cli
+) -> None:
     repo = on_branch(registry)
     (repo / "evals/clf-eval.card.md").unlink()
     outs = track(repo, {"data/extra.csv": b"a,b\n"})
@@ -124,18 +138,26 @@ def test_work_tree_is_the_default_head_and_added_and_deleted_cards(registry: Pat
 
     write_card(repo, "dataset", "extra", "data/extra.csv", outs["data/extra.csv"], dataset_fields())
     review = changes(cli("diff", "--format", "json", cwd=repo))
-    assert ("clf-eval", "card-deleted", "warning") in review and ("extra", "card-added", "info") in review
+    assert ("clf-eval", "card-deleted", "warning") in review and (
+        "extra",
+        "card-added",
+        "info",
+    ) in review
 
 
 def test_review_severities_come_from_the_config(registry: Path, cli: Cli) -> None:
     (registry / ".gitckpt").mkdir()
-    (registry / ".gitckpt/config.yaml").write_text("schema_version: 1\nreview:\n  license-changed: warning\n  prose-changed: 'off'\n")
+    (registry / ".gitckpt/config.yaml").write_text(
+        "schema_version: 1\nreview:\n  license-changed: warning\n  prose-changed: 'off'\n"
+    )
     commit_all(registry, "review policy")  # on main: the base the pull request is judged by
     repo = on_branch(registry)
     edit(repo, MODEL_CARD, "license: Apache-2.0", "license: MIT")
     edit(repo, MODEL_CARD, "Prose for reviewers.", "Other prose.")
     commit_all(repo, "relicense")
-    assert changes(cli("diff", "main", "--format", "json", cwd=repo)) == [("clf", "license-changed", "warning")]
+    assert changes(cli("diff", "main", "--format", "json", cwd=repo)) == [
+        ("clf", "license-changed", "warning")
+    ]
 
 
 def golden_scenario(repo: Path) -> None:
@@ -185,7 +207,9 @@ def test_every_markdown_table_row_has_the_header_column_count(registry: Path, cl
 
 def _row_cells(tokens: list, start: int, section: str) -> int:  # type: ignore[type-arg]
     position = next(i for i in range(start, len(tokens)) if tokens[i].type == section)
-    return _cells_from(tokens, next(i for i in range(position, len(tokens)) if tokens[i].type == "tr_open")).__len__()
+    return _cells_from(
+        tokens, next(i for i in range(position, len(tokens)) if tokens[i].type == "tr_open")
+    ).__len__()
 
 
 def _cells_from(tokens: list, tr_open: int) -> list[str]:  # type: ignore[type-arg]
@@ -215,7 +239,10 @@ def test_ci_fails_on_errors_and_writes_report_summary_and_annotations(
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
     result = cli("ci", "--base", "main", "--report", str(tmp_path / "report.md"), cwd=repo)
     assert result.code == 1
-    assert "::error file=models/clf.card.md,title=license-changed::license: Apache-2.0 → CC-BY-NC-4.0" in result.out
+    assert (
+        "::error file=models/clf.card.md,title=license-changed::license: Apache-2.0 → CC-BY-NC-4.0"
+        in result.out
+    )
     assert (tmp_path / "report.md").read_text() in summary.read_text()
     assert "license-changed" in (tmp_path / "report.md").read_text()
 
@@ -228,7 +255,9 @@ def test_ci_passes_a_clean_pull_request(registry: Path, cli: Cli) -> None:
     assert result.code == 0 and json.loads(result.out)["ok"] is True
 
 
-def test_check_findings_are_in_the_ci_report_with_annotations(registry: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_check_findings_are_in_the_ci_report_with_annotations(
+    registry: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
     repo = on_branch(registry)
     edit(repo, MODEL_CARD, "license: Apache-2.0", "license: 42")
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
@@ -243,11 +272,17 @@ def test_unknown_base_is_a_usage_error(registry: Path, cli: Cli) -> None:
     assert result.code == 2 and "'no-such-branch' is not a revision" in result.err
 
 
-def test_shallow_clone_without_the_base_says_how_to_fetch_it(registry: Path, cli: Cli, tmp_path: Path) -> None:
+def test_shallow_clone_without_the_base_says_how_to_fetch_it(
+    registry: Path, cli: Cli, tmp_path: Path
+) -> None:
     git(registry, "commit", "--allow-empty", "-q", "-m", "second")
     base = git(registry, "rev-parse", "HEAD~1").strip()
     clone = tmp_path / "shallow"
-    subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{registry}", str(clone)], check=True, capture_output=True)
+    subprocess.run(
+        ["git", "clone", "-q", "--depth", "1", f"file://{registry}", str(clone)],
+        check=True,
+        capture_output=True,
+    )
     result = cli("diff", base, cwd=clone)
     assert result.code == 2
     assert "shallow clone" in result.err and "git fetch --unshallow" in result.err
@@ -260,5 +295,8 @@ def test_a_card_invalid_on_one_side_is_reported_not_a_traceback(registry: Path, 
     result = cli("diff", "main", "--format", "json", cwd=repo)
     assert result.code == 0
     (card,) = json.loads(result.out)
-    assert card["changes"][0]["kind"] == "card-invalid" and "head side" in card["changes"][0]["summary"]
+    assert (
+        card["changes"][0]["kind"] == "card-invalid"
+        and "head side" in card["changes"][0]["summary"]
+    )
     assert cli("ci", "--base", "main", cwd=repo).code == 1

@@ -50,34 +50,108 @@ REFUSED = {
         12,
         "data bytes 4–8 between tensor 'a' and tensor 'b'",
     ),
-    "gap-before-the-first": ({"a": tensor("F32", [1], 4, 8)}, 8, "data bytes 0–4 between the header and tensor 'a'"),
-    "trailing-bytes": ({"a": TWO_FLOATS}, 9, "data bytes 8–9 after the last tensor, 'a', belong to no tensor"),
-    "bytes-but-no-tensor": ({"__metadata__": {"k": "v"}}, 4, "data bytes 0–4 after the header, which describes no tensor"),
-    "overlap": ({"a": TWO_FLOATS, "b": tensor("F32", [2], 4, 12)}, 12, "tensors 'a' and 'b' overlap (bytes 4–8)"),
-    "empty-tensor-inside-another": ({"a": TWO_FLOATS, "b": tensor("F32", [0], 4, 4)}, 8, "tensors 'a' and 'b' overlap"),
-    "offsets-past-the-end": ({"a": TWO_FLOATS}, 4, "tensor 'a' lies outside the data (0–8 of 4 bytes)"),
-    "offsets-backwards": ({"a": tensor("U8", [0], 1, 0)}, 1, "tensor 'a' has data_offsets [1, 0] that end before they begin"),
-    "length-mismatch": ({"a": tensor("F32", [3], 0, 8)}, 8, "tensor 'a' spans 8 bytes but F32[3] needs 12"),
-    "half-a-byte": ({"a": tensor("F4", [3], 0, 2)}, 2, "tensor 'a': F4[3] is 12 bits, which does not end on a byte boundary"),
-    "element-count-overflows": ({"a": tensor("U8", [2**63, 2**63, 0], 0, 0)}, 0, "tensor 'a': U8[9223372036854775808"),
-    "dimension-beyond-64-bits": ({"a": tensor("U8", [0, 2**64], 0, 0)}, 0, "tensor 'a' has an invalid shape [0, 18446744073709551616]"),
-    "boolean-dimension": ({"a": tensor("U8", [True], 0, 1)}, 1, "tensor 'a' has an invalid shape [True]"),
-    "float-offset": ({"a": tensor("U8", [1], 0, 1.0)}, 1, "tensor 'a' has invalid data_offsets [0, 1.0]"),
+    "gap-before-the-first": (
+        {"a": tensor("F32", [1], 4, 8)},
+        8,
+        "data bytes 0–4 between the header and tensor 'a'",
+    ),
+    "trailing-bytes": (
+        {"a": TWO_FLOATS},
+        9,
+        "data bytes 8–9 after the last tensor, 'a', belong to no tensor",
+    ),
+    "bytes-but-no-tensor": (
+        {"__metadata__": {"k": "v"}},
+        4,
+        "data bytes 0–4 after the header, which describes no tensor",
+    ),
+    "overlap": (
+        {"a": TWO_FLOATS, "b": tensor("F32", [2], 4, 12)},
+        12,
+        "tensors 'a' and 'b' overlap (bytes 4–8)",
+    ),
+    "empty-tensor-inside-another": (
+        {"a": TWO_FLOATS, "b": tensor("F32", [0], 4, 4)},
+        8,
+        "tensors 'a' and 'b' overlap",
+    ),
+    "offsets-past-the-end": (
+        {"a": TWO_FLOATS},
+        4,
+        "tensor 'a' lies outside the data (0–8 of 4 bytes)",
+    ),
+    "offsets-backwards": (
+        {"a": tensor("U8", [0], 1, 0)},
+        1,
+        "tensor 'a' has data_offsets [1, 0] that end before they begin",
+    ),
+    "length-mismatch": (
+        {"a": tensor("F32", [3], 0, 8)},
+        8,
+        "tensor 'a' spans 8 bytes but F32[3] needs 12",
+    ),
+    "half-a-byte": (
+        {"a": tensor("F4", [3], 0, 2)},
+        2,
+        "tensor 'a': F4[3] is 12 bits, which does not end on a byte boundary",
+    ),
+    "element-count-overflows": (
+        {"a": tensor("U8", [2**63, 2**63, 0], 0, 0)},
+        0,
+        "tensor 'a': U8[9223372036854775808",
+    ),
+    "dimension-beyond-64-bits": (
+        {"a": tensor("U8", [0, 2**64], 0, 0)},
+        0,
+        "tensor 'a' has an invalid shape [0, 18446744073709551616]",
+    ),
+    "boolean-dimension": (
+        {"a": tensor("U8", [True], 0, 1)},
+        1,
+        "tensor 'a' has an invalid shape [True]",
+    ),
+    "float-offset": (
+        {"a": tensor("U8", [1], 0, 1.0)},
+        1,
+        "tensor 'a' has invalid data_offsets [0, 1.0]",
+    ),
     "unknown-dtype": ({"a": tensor("F33", [1], 0, 4)}, 4, "tensor 'a' has unknown dtype 'F33'"),
     "dtype-not-a-string": ({"a": tensor([], [1], 0, 1)}, 1, "tensor 'a' has unknown dtype []"),
     "tensor-not-an-object": ({"a": 5}, 0, "tensor 'a' is not described by an object"),
-    "metadata-value-not-a-string": ({"__metadata__": {"epoch": 3}, "a": TWO_FLOATS}, 8, "__metadata__['epoch'] must be a string, not 3"),
-    "metadata-nested": ({"__metadata__": {"cfg": {"lr": "1"}}, "a": TWO_FLOATS}, 8, "__metadata__['cfg'] must be a string"),
-    "metadata-not-a-mapping": ({"__metadata__": ["x"], "a": TWO_FLOATS}, 8, "__metadata__ must map names to strings"),
+    "metadata-value-not-a-string": (
+        {"__metadata__": {"epoch": 3}, "a": TWO_FLOATS},
+        8,
+        "__metadata__['epoch'] must be a string, not 3",
+    ),
+    "metadata-nested": (
+        {"__metadata__": {"cfg": {"lr": "1"}}, "a": TWO_FLOATS},
+        8,
+        "__metadata__['cfg'] must be a string",
+    ),
+    "metadata-not-a-mapping": (
+        {"__metadata__": ["x"], "a": TWO_FLOATS},
+        8,
+        "__metadata__ must map names to strings",
+    ),
     "header-utf16": (json.dumps({"a": TWO_FLOATS}).encode("utf-16"), 8, "header is not UTF-8 text"),
-    "header-byte-order-mark": (b"\xef\xbb\xbf" + json.dumps({"a": TWO_FLOATS}).encode(), 8, "header refused: invalid JSON"),
-    "header-lone-surrogate": (b'{"__metadata__": {"k": "\\ud800"}, "a": ' + json.dumps(TWO_FLOATS).encode() + b"}", 8, "surrogate"),
+    "header-byte-order-mark": (
+        b"\xef\xbb\xbf" + json.dumps({"a": TWO_FLOATS}).encode(),
+        8,
+        "header refused: invalid JSON",
+    ),
+    "header-lone-surrogate": (
+        b'{"__metadata__": {"k": "\\ud800"}, "a": ' + json.dumps(TWO_FLOATS).encode() + b"}",
+        8,
+        "surrogate",
+    ),
     "header-not-an-object": (b"[]", 0, "header is not a JSON object"),
 }
 
 
 @pytest.mark.parametrize(("header", "data_size", "message"), REFUSED.values(), ids=REFUSED.keys())
-def test_what_the_library_refuses_is_refused(tmp_path: Path, header: Header, data_size: int, message: str) -> None:
+def test_what_the_library_refuses_is_refused(
+    tmp_path: Path, header: Header, data_size: int, message: str
+) -> None:
     path = write(tmp_path / "model.safetensors", header, b"\0" * data_size)
     library_refusal(path)
     problem = safetensors_problem(path)
@@ -86,7 +160,9 @@ def test_what_the_library_refuses_is_refused(tmp_path: Path, header: Header, dat
 
 def test_the_dtype_list_is_the_librarys(tmp_path: Path) -> None:
     """The library names every dtype it knows when it meets one it does not."""
-    refusal = library_refusal(write(tmp_path / "odd.safetensors", {"a": tensor("F33", [1], 0, 1)}, b"\0"))
+    refusal = library_refusal(
+        write(tmp_path / "odd.safetensors", {"a": tensor("F33", [1], 0, 1)}, b"\0")
+    )
     assert set(re.findall(r"`(\w+)`", refusal.split("expected one of", 1)[1])) == set(DTYPE_BITS)
 
 
@@ -95,11 +171,20 @@ def test_each_dtype_needs_exactly_its_width(tmp_path: Path, dtype: str) -> None:
     """Eight elements of each dtype fill exactly bits bytes: the library and GC702 take that
     length, and both refuse one byte more."""
     length = DTYPE_BITS[dtype]
-    exact = write(tmp_path / "exact.safetensors", {"t": tensor(dtype, [8], 0, length)}, b"\0" * length)
+    exact = write(
+        tmp_path / "exact.safetensors", {"t": tensor(dtype, [8], 0, length)}, b"\0" * length
+    )
     assert library_names(exact) == ["t"] and safetensors_problem(exact) is None
-    longer = write(tmp_path / "longer.safetensors", {"t": tensor(dtype, [8], 0, length + 1)}, b"\0" * (length + 1))
+    longer = write(
+        tmp_path / "longer.safetensors",
+        {"t": tensor(dtype, [8], 0, length + 1)},
+        b"\0" * (length + 1),
+    )
     library_refusal(longer)
-    assert f"tensor 't' spans {length + 1} bytes but {dtype}[8] needs {length}" == safetensors_problem(longer)
+    assert (
+        f"tensor 't' spans {length + 1} bytes but {dtype}[8] needs {length}"
+        == safetensors_problem(longer)
+    )
 
 
 def test_files_the_library_writes_pass(tmp_path: Path) -> None:
@@ -131,7 +216,8 @@ def test_low_precision_files_the_library_writes_pass(tmp_path: Path) -> None:
         ("fp4", "float4_e2m1fn_x2", 3, 3),
     ]
     specs = {
-        name: TensorSpec(dtype=dtype, shape=[count], data_ptr=buffer.ctypes.data, data_len=size) for name, dtype, count, size in layout
+        name: TensorSpec(dtype=dtype, shape=[count], data_ptr=buffer.ctypes.data, data_len=size)
+        for name, dtype, count, size in layout
     }
     path = tmp_path / "low.safetensors"
     path.write_bytes(bytes(serialize(specs, metadata={"quantized": "yes"})))

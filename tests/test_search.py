@@ -68,8 +68,14 @@ def test_facets_narrow_the_registry_and_say_why(registry: Path, cli: Cli) -> Non
 def test_metric_filters_compare_reported_values(registry: Path, cli: Cli) -> None:
     assert set(found(cli, registry, "--metric", "accuracy>=0.84")) == {"clf", "clf-eval"}
     assert set(found(cli, registry, "--metric", "accuracy>0.84")) == set()
-    assert set(found(cli, registry, "--metric", "accuracy>=0.8", "--metric", "accuracy<0.9", "--kind", "eval")) == {"clf-eval"}
-    assert found(cli, registry, "--metric", "accuracy >= 0.5", "--kind", "model")["clf"]["reasons"] == [
+    assert set(
+        found(
+            cli, registry, "--metric", "accuracy>=0.8", "--metric", "accuracy<0.9", "--kind", "eval"
+        )
+    ) == {"clf-eval"}
+    assert found(cli, registry, "--metric", "accuracy >= 0.5", "--kind", "model")["clf"][
+        "reasons"
+    ] == [
         "kind is model",
         "accuracy = 0.84 (accuracy >= 0.5)",
     ]
@@ -79,7 +85,11 @@ def test_full_text_ranks_matches_and_shows_a_snippet(registry: Path, cli: Cli) -
     hits = found(cli, registry, "classifier")
     assert set(hits) == {"clf", "clf-eval"}
     assert "[classifier]" in str(hits["clf"]["snippet"])
-    assert set(found(cli, registry, "reviewers")) == {"points", "clf", "clf-eval"}  # the prose, not only the front matter
+    assert set(found(cli, registry, "reviewers")) == {
+        "points",
+        "clf",
+        "clf-eval",
+    }  # the prose, not only the front matter
     assert "\n" not in str(found(cli, registry, "reviewers")["clf"]["snippet"])
     assert set(found(cli, registry, '"synthetic data"')) == {"clf"}
     assert set(found(cli, registry, "classifier NOT accuracy")) == {"clf"}
@@ -89,12 +99,16 @@ def test_version_facet_matches_the_latest_release_or_its_series(registry: Path, 
     assert cli("tag", "clf", "--version", "1.2.0", "--allow-unpushed", cwd=registry).code == 0
     assert cli("tag", "points", "--version", "0.1.0", "--allow-unpushed", cwd=registry).code == 0
     assert set(found(cli, registry, "--version", "1")) == {"clf"}
-    assert found(cli, registry, "--version", "v1.2")["clf"]["reasons"] == ["latest release v1.2.0 is in 1.2"]
+    assert found(cli, registry, "--version", "v1.2")["clf"]["reasons"] == [
+        "latest release v1.2.0 is in 1.2"
+    ]
     assert set(found(cli, registry, "--version", "1.20")) == set()
     assert set(found(cli, registry, "--version", "0.1.0")) == {"points"}
     rewrite_card(registry, "A small classifier", "A retrained classifier")
     assert cli("tag", "clf", "--version", "2.0.0", "--allow-unpushed", cwd=registry).code == 0
-    assert set(found(cli, registry, "--version", "1")) == set()  # the latest release, not any release
+    assert (
+        set(found(cli, registry, "--version", "1")) == set()
+    )  # the latest release, not any release
     bad = cli("search", "--version", "1.x", cwd=registry)
     assert bad.code == 2 and "expected X, X.Y or X.Y.Z" in bad.err
 
@@ -128,11 +142,15 @@ def test_a_cold_index_parsed_by_several_processes_finds_the_same(
     query = ("classifier", "--metric", "accuracy>=0.8")
     serial = found(cli, registry, *query)
     (registry / ".git" / "gitckpt" / "search.sqlite").unlink()
-    monkeypatch.setattr(gitckpt.search.index, "PARALLEL_FROM", 2)  # 3 cards: parsed by a process pool
+    monkeypatch.setattr(
+        gitckpt.search.index, "PARALLEL_FROM", 2
+    )  # 3 cards: parsed by a process pool
     assert found(cli, registry, *query) == serial and set(serial) == {"clf", "clf-eval"}
 
 
-def test_a_warm_search_reads_no_tag_object_and_a_new_tag_only_itself(registry: Path, cli: Cli) -> None:
+def test_a_warm_search_reads_no_tag_object_and_a_new_tag_only_itself(
+    registry: Path, cli: Cli
+) -> None:
     assert cli("tag", "clf", "--allow-unpushed", cwd=registry).code == 0
     assert found(cli, registry)["clf"]["latest"] == "0.1.0"
     assert tags_read(registry) == 0
@@ -168,7 +186,9 @@ def test_unchanged_tag_files_are_not_even_listed_and_any_change_is_seen(
             without_git.setenv("PATH", "")  # listing the tags would need git: it is not run at all
             assert index.sync_tags(repo, trust) == 0
     assert cli("promote", "clf@v0.1.0", "staging", cwd=registry).code == 0
-    age_tag_ref_files(registry)  # a new ref file, even dated like the others, changes the fingerprint
+    age_tag_ref_files(
+        registry
+    )  # a new ref file, even dated like the others, changes the fingerprint
     assert tag_refs_fingerprint(repo) not in (None, fingerprint)
     with SearchIndex(repo) as index:
         assert index.sync_tags(repo, trust) == 1
@@ -182,10 +202,14 @@ def test_a_deleted_or_moved_tag_is_reflected(registry: Path, cli: Cli) -> None:
     release_to_dev(cli, registry)
     assert set(found(cli, registry, "--stage", "dev")) == {"clf"}
     rewrite_card(registry, "A small classifier", "A tiny perceptron")
-    git(registry, "tag", "-f", "-a", "-m", "moved to the new commit", "clf@v0.1.0")  # same name, new object
+    git(
+        registry, "tag", "-f", "-a", "-m", "moved to the new commit", "clf@v0.1.0"
+    )  # same name, new object
     assert tags_read(registry) == 1
     hits = found(cli, registry)
-    assert hits["clf"]["latest"] == "0.1.0" and hits["clf"]["stages"] == {}  # dev was assigned on the old commit
+    assert (
+        hits["clf"]["latest"] == "0.1.0" and hits["clf"]["stages"] == {}
+    )  # dev was assigned on the old commit
     git(registry, "tag", "-d", "clf@v0.1.0")
     assert found(cli, registry)["clf"]["latest"] is None
 
@@ -198,14 +222,19 @@ def test_rev_searches_the_registry_as_it_was(registry: Path, cli: Cli) -> None:
     assert set(found(cli, registry, "small", "--rev", before)) == {"clf"}
 
 
-def test_the_index_keeps_the_file_lists_of_the_last_commits_searched(registry: Path, cli: Cli) -> None:
+def test_the_index_keeps_the_file_lists_of_the_last_commits_searched(
+    registry: Path, cli: Cli
+) -> None:
     first = git(registry, "rev-parse", "HEAD").strip()
     for number in range(KEPT_REVISIONS + 1):
         git(registry, "commit", "-q", "--allow-empty", "-m", f"experiment {number}")
         assert set(found(cli, registry, "classifier")) == {"clf", "clf-eval"}
     with sqlite3.connect(registry / ".git" / "gitckpt" / "search.sqlite") as connection:
         assert connection.execute("SELECT count(*) FROM revisions").fetchone()[0] == KEPT_REVISIONS
-        assert connection.execute("SELECT count(DISTINCT commit_id) FROM revision_files").fetchone()[0] == KEPT_REVISIONS
+        assert (
+            connection.execute("SELECT count(DISTINCT commit_id) FROM revision_files").fetchone()[0]
+            == KEPT_REVISIONS
+        )
     assert set(found(cli, registry, "classifier", "--rev", first)) == {"clf", "clf-eval"}
 
 
@@ -225,7 +254,10 @@ def test_deprecated_filters_on_the_registry_state(registry: Path, cli: Cli) -> N
     assert set(found(cli, registry, "--deprecated")) == {"points"}
     assert found(cli, registry, "--deprecated")["points"]["reasons"] == ["deprecated"]
     assert set(found(cli, registry, "--no-deprecated")) == {"clf", "clf-eval"}
-    assert found(cli, registry, "--no-deprecated", "--kind", "eval")["clf-eval"]["reasons"] == ["kind is eval", "not deprecated"]
+    assert found(cli, registry, "--no-deprecated", "--kind", "eval")["clf-eval"]["reasons"] == [
+        "kind is eval",
+        "not deprecated",
+    ]
 
 
 def test_commercial_keeps_only_licenses_known_to_permit_it(registry: Path, cli: Cli) -> None:
@@ -244,8 +276,13 @@ def test_fields_are_the_named_groups_of_the_naming_pattern(registry: Path, cli: 
     commit_all(registry, "name artifacts by family and role")
     hits = found(cli, registry, "--field", "family=clf")
     assert set(hits) == {"clf", "clf-eval"}
-    assert hits["clf"]["fields"] == {"family": "clf"} and hits["clf-eval"]["fields"] == {"family": "clf", "role": "eval"}
-    assert set(found(cli, registry, "--field", "family=clf", "--field", "role=eval")) == {"clf-eval"}
+    assert hits["clf"]["fields"] == {"family": "clf"} and hits["clf-eval"]["fields"] == {
+        "family": "clf",
+        "role": "eval",
+    }
+    assert set(found(cli, registry, "--field", "family=clf", "--field", "role=eval")) == {
+        "clf-eval"
+    }
     assert found(cli, registry, "--field", "role=eval")["clf-eval"]["reasons"] == ["role is eval"]
     unknown = cli("search", "--field", "project=projx", cwd=registry)
     assert unknown.code == 2 and "known fields: family, role" in unknown.err and unknown.out == ""
@@ -274,7 +311,10 @@ def test_bad_filters_are_usage_errors_that_change_nothing(registry: Path, cli: C
         (("--rev", "no-such-rev"), "'no-such-rev' is not a commit"),
         (("--field", "family"), "--field 'family': expected NAME=VALUE"),
         (("--field", "=clf"), "expected NAME=VALUE"),
-        (("--field", "family=clf"), "known fields: none: naming.pattern in .gitckpt/config.yaml has no named groups"),
+        (
+            ("--field", "family=clf"),
+            "known fields: none: naming.pattern in .gitckpt/config.yaml has no named groups",
+        ),
         (("--deprecated", "--no-deprecated", "--stage"), "--stage: expected one argument"),
     ):
         result = cli("search", *args, cwd=registry)

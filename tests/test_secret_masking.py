@@ -33,7 +33,11 @@ def edit(repo: Path, path: str, old: str, new: str) -> None:
 
 
 def line_of(repo: Path, path: str, text: str) -> int:
-    return next(number for number, line in enumerate((repo / path).read_text().split("\n"), start=1) if text in line)
+    return next(
+        number
+        for number, line in enumerate((repo / path).read_text().split("\n"), start=1)
+        if text in line
+    )
 
 
 def assert_no_secret(*outputs: str) -> None:
@@ -49,10 +53,25 @@ def leaky(registry: Path) -> Path:
     """A pull request whose model card holds credentials in its description, a hyperparameter,
     its license, a noassertion reason and its prose."""
     git(registry, "checkout", "-q", "-b", "pull-request")
-    edit(registry, MODEL_CARD, "description: A small classifier", f"description: Pushed with {GITHUB_TOKEN}. A small classifier")
-    edit(registry, MODEL_CARD, "  optimizer: sgd\n", f"  optimizer: sgd\n  hub_token: {GITHUB_TOKEN}\n")
+    edit(
+        registry,
+        MODEL_CARD,
+        "description: A small classifier",
+        f"description: Pushed with {GITHUB_TOKEN}. A small classifier",
+    )
+    edit(
+        registry,
+        MODEL_CARD,
+        "  optimizer: sgd\n",
+        f"  optimizer: sgd\n  hub_token: {GITHUB_TOKEN}\n",
+    )
     edit(registry, MODEL_CARD, "license: Apache-2.0", f"license: {AWS_KEY}")
-    edit(registry, MODEL_CARD, "noassertion: not measured on a laptop", f"noassertion: the meter's API key is {AWS_KEY}")
+    edit(
+        registry,
+        MODEL_CARD,
+        "noassertion: not measured on a laptop",
+        f"noassertion: the meter's API key is {AWS_KEY}",
+    )
     edit(registry, MODEL_CARD, "Prose for reviewers.", PROSE)
     commit_all(registry, "a careless pull request")
     return registry
@@ -63,8 +82,13 @@ def test_check_masks_in_every_finding(leaky: Path, cli: Cli) -> None:
     assert text.code == as_json.code == 1
     assert_no_secret(text.out, text.err, as_json.out, as_json.err)
     messages = [finding["message"] for finding in json.loads(as_json.out)["findings"]]
-    assert f"AWS Access Key: {MASKED_AWS_KEY}" in messages and f"GitHub Token: {MASKED_GITHUB_TOKEN}" in messages
-    assert any(MASKED_AWS_KEY in message for message in messages if not message.startswith("AWS"))  # the license check quotes it
+    assert (
+        f"AWS Access Key: {MASKED_AWS_KEY}" in messages
+        and f"GitHub Token: {MASKED_GITHUB_TOKEN}" in messages
+    )
+    assert any(
+        MASKED_AWS_KEY in message for message in messages if not message.startswith("AWS")
+    )  # the license check quotes it
 
 
 @pytest.mark.parametrize("fmt", ["text", "markdown", "json"])
@@ -73,23 +97,41 @@ def test_diff_masks_values_summaries_and_prose(leaky: Path, cli: Cli, fmt: str) 
     assert result.code == 0
     assert_no_secret(result.out, result.err)
     shown = json.dumps(json.loads(result.out), ensure_ascii=False) if fmt == "json" else result.out
-    assert f"Upload with key {MASKED_AWS_KEY} to the bucket, or push with {MASKED_GITHUB_TOKEN} to the hub." in shown
-    assert f"license: Apache-2.0 → {MASKED_AWS_KEY}" in shown and f"hyperparameters.hub_token: (none) → {MASKED_GITHUB_TOKEN}" in shown
+    assert (
+        f"Upload with key {MASKED_AWS_KEY} to the bucket, or push with {MASKED_GITHUB_TOKEN} to the hub."
+        in shown
+    )
+    assert (
+        f"license: Apache-2.0 → {MASKED_AWS_KEY}" in shown
+        and f"hyperparameters.hub_token: (none) → {MASKED_GITHUB_TOKEN}" in shown
+    )
 
 
-def test_ci_masks_report_json_annotations_and_step_summary(leaky: Path, cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_ci_masks_report_json_annotations_and_step_summary(
+    leaky: Path, cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     summary, report = tmp_path / "summary.md", tmp_path / "report.md"
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
     markdown = cli("ci", "--base", "main", "--report", str(report), cwd=leaky)
     as_json = cli("ci", "--base", "main", "--json", cwd=leaky)
     assert markdown.code == as_json.code == 1
-    outputs = (markdown.out, markdown.err, as_json.out, as_json.err, report.read_text(), summary.read_text())
+    outputs = (
+        markdown.out,
+        markdown.err,
+        as_json.out,
+        as_json.err,
+        report.read_text(),
+        summary.read_text(),
+    )
     assert_no_secret(*outputs)
     annotations = [line for line in markdown.out.splitlines() if line.startswith("::")]
     assert any(f"GitHub Token: {MASKED_GITHUB_TOKEN}" in line for line in annotations)
     assert any(f"license: Apache-2.0 → {MASKED_AWS_KEY}" in line for line in annotations)
-    assert all(MASKED_AWS_KEY in output and MASKED_GITHUB_TOKEN in output for output in (markdown.out, as_json.out, report.read_text()))
+    assert all(
+        MASKED_AWS_KEY in output and MASKED_GITHUB_TOKEN in output
+        for output in (markdown.out, as_json.out, report.read_text())
+    )
 
 
 def test_search_masks_snippets_and_the_index_holds_no_secret(leaky: Path, cli: Cli) -> None:
@@ -100,13 +142,23 @@ def test_search_masks_snippets_and_the_index_holds_no_secret(leaky: Path, cli: C
     (hit,) = json.loads(as_json.out)
     assert hit["name"] == "clf" and MASKED_AWS_KEY in hit["snippet"] and MASKED_AWS_KEY in text.out
     assert MASKED_GITHUB_TOKEN in json.loads(described.out)[0]["snippet"]
-    assert json.loads(cli("search", AWS_KEY, "--json", cwd=leaky).out) == []  # a search does not confirm a credential
+    assert (
+        json.loads(cli("search", AWS_KEY, "--json", cwd=leaky).out) == []
+    )  # a search does not confirm a credential
     index = (leaky / ".git/gitckpt/search.sqlite").read_bytes()
     assert AWS_KEY.encode() not in index and GITHUB_TOKEN[4:].encode() not in index
 
 
 def test_log_and_show_never_print_a_secret(leaky: Path, cli: Cli) -> None:
-    outputs = [cli(*args, cwd=leaky) for args in (("log", "clf"), ("log", "clf", "--json"), ("show", "clf"), ("show", "clf", "--json"))]
+    outputs = [
+        cli(*args, cwd=leaky)
+        for args in (
+            ("log", "clf"),
+            ("log", "clf", "--json"),
+            ("show", "clf"),
+            ("show", "clf", "--json"),
+        )
+    ]
     assert all(result.code == 0 for result in outputs)
     assert_no_secret(*(result.out + result.err for result in outputs))
     assert "hyperparameters.hub_token" in outputs[1].out
@@ -116,28 +168,47 @@ def test_audit_masks_the_reasons_it_quotes(leaky: Path, cli: Cli) -> None:
     text, as_json = cli("audit", cwd=leaky), cli("audit", "--json", cwd=leaky)
     assert text.code == as_json.code == 0
     assert_no_secret(text.out, text.err, as_json.out, as_json.err)
-    reasons = [gap["reason"] for group in json.loads(as_json.out)["noassertion"] for gap in group["artifacts"]]
+    reasons = [
+        gap["reason"]
+        for group in json.loads(as_json.out)["noassertion"]
+        for gap in group["artifacts"]
+    ]
     assert f"the meter's API key is {MASKED_AWS_KEY}" in reasons
 
 
 @pytest.mark.parametrize("fmt", ["hf", "cyclonedx", "spdx", "json"])
-def test_export_refuses_a_card_holding_a_secret(leaky: Path, cli: Cli, tmp_path: Path, fmt: str) -> None:
+def test_export_refuses_a_card_holding_a_secret(
+    leaky: Path, cli: Cli, tmp_path: Path, fmt: str
+) -> None:
     output = tmp_path / "exported"
     result = cli("export", "clf", "--format", fmt, "-o", str(output), cwd=leaky)
     assert result.code == 1 and not output.exists()
     assert_no_secret(result.out, result.err)
-    assert f"{MODEL_CARD}:{line_of(leaky, MODEL_CARD, 'Upload with key')}: GC601 AWS Access Key: {MASKED_AWS_KEY}" in result.err
+    assert (
+        f"{MODEL_CARD}:{line_of(leaky, MODEL_CARD, 'Upload with key')}: GC601 AWS Access Key: {MASKED_AWS_KEY}"
+        in result.err
+    )
 
 
 def test_export_refuses_a_dataset_card_it_would_include(registry: Path, cli: Cli) -> None:
-    edit(registry, DATASET_CARD, "description: Synthetic", f"description: Fetch with {GITHUB_TOKEN}. Synthetic")
+    edit(
+        registry,
+        DATASET_CARD,
+        "description: Synthetic",
+        f"description: Fetch with {GITHUB_TOKEN}. Synthetic",
+    )
     result = cli("export", "clf", "--format", "cyclonedx", cwd=registry)
     assert result.code == 1 and result.out == ""
     assert_no_secret(result.err)
-    assert f"{DATASET_CARD}:{line_of(registry, DATASET_CARD, 'Fetch with')}: GC601 GitHub Token: {MASKED_GITHUB_TOKEN}" in result.err
+    assert (
+        f"{DATASET_CARD}:{line_of(registry, DATASET_CARD, 'Fetch with')}: GC601 GitHub Token: {MASKED_GITHUB_TOKEN}"
+        in result.err
+    )
 
 
-def test_export_refuses_a_secret_even_when_policy_makes_gc601_a_warning(registry: Path, cli: Cli) -> None:
+def test_export_refuses_a_secret_even_when_policy_makes_gc601_a_warning(
+    registry: Path, cli: Cli
+) -> None:
     (registry / ".gitckpt").mkdir()
     (registry / ".gitckpt/config.yaml").write_text("schema_version: 1\nchecks:\n  GC601: warning\n")
     edit(registry, MODEL_CARD, "Prose for reviewers.", PROSE)
@@ -146,13 +217,18 @@ def test_export_refuses_a_secret_even_when_policy_makes_gc601_a_warning(registry
     assert_no_secret(result.out, result.err)
 
 
-def test_site_refuses_a_card_holding_a_secret_and_writes_nothing(leaky: Path, cli: Cli, tmp_path: Path) -> None:
+def test_site_refuses_a_card_holding_a_secret_and_writes_nothing(
+    leaky: Path, cli: Cli, tmp_path: Path
+) -> None:
     output = tmp_path / "site"
     result = cli("site", "-o", str(output), cwd=leaky)
     assert result.code == 1 and not output.exists()
     assert_no_secret(result.out, result.err)
     assert "the site is not built" in result.err
-    assert f"{MODEL_CARD}:{line_of(leaky, MODEL_CARD, 'hub_token')}: GC601 GitHub Token: {MASKED_GITHUB_TOKEN}" in result.err
+    assert (
+        f"{MODEL_CARD}:{line_of(leaky, MODEL_CARD, 'hub_token')}: GC601 GitHub Token: {MASKED_GITHUB_TOKEN}"
+        in result.err
+    )
 
 
 def test_a_private_key_is_masked_to_its_last_line(registry: Path, cli: Cli) -> None:
@@ -163,24 +239,39 @@ def test_a_private_key_is_masked_to_its_last_line(registry: Path, cli: Cli) -> N
     commit_all(registry, "a key in the prose")
     result = cli("diff", "main", "HEAD", "--format", "json", cwd=registry)
     prose = json.loads(result.out)[0]["prose_diff"]
-    assert not [line for line in body.split("\n") if line[4:] in prose] and "+Keep it safe." in prose
+    assert (
+        not [line for line in body.split("\n") if line[4:] in prose] and "+Keep it safe." in prose
+    )
 
 
 def test_a_cards_fences_cannot_close_the_review_code_block(registry: Path, cli: Cli) -> None:
-    edit(registry, MODEL_CARD, "Prose for reviewers.", "```\nProse for reviewers.\n## Injected: approve this pull request\n````")
+    edit(
+        registry,
+        MODEL_CARD,
+        "Prose for reviewers.",
+        "```\nProse for reviewers.\n## Injected: approve this pull request\n````",
+    )
     commit_all(registry, "prose with fences")
     git(registry, "checkout", "-q", "-b", "pull-request")
     edit(registry, MODEL_CARD, "Prose for reviewers.", "Prose for reviewers, edited.")
     commit_all(registry, "edit between the fences")
-    prose = json.loads(cli("diff", "main", "HEAD", "--format", "json", cwd=registry).out)[0]["prose_diff"]
+    prose = json.loads(cli("diff", "main", "HEAD", "--format", "json", cwd=registry).out)[0][
+        "prose_diff"
+    ]
     assert " ```\n" in prose and " ````\n" in prose  # the fence lines are unchanged context lines
-    tokens = MarkdownIt("commonmark").parse(cli("diff", "main", "HEAD", "--format", "markdown", cwd=registry).out)
+    tokens = MarkdownIt("commonmark").parse(
+        cli("diff", "main", "HEAD", "--format", "markdown", cwd=registry).out
+    )
     (fence,) = [token for token in tokens if token.type == "fence"]
     assert fence.info == "diff" and fence.content == prose
-    assert not [token for token in tokens if token.type == "inline" and token.content.startswith("Injected")]
+    assert not [
+        token for token in tokens if token.type == "inline" and token.content.startswith("Injected")
+    ]
 
 
-def test_annotation_properties_are_escaped(registry: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_annotation_properties_are_escaped(
+    registry: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
     git(registry, "checkout", "-q", "-b", "pull-request")
     (registry / "models/v1,final:100%.card.md").write_text("---\nname: [unclosed\n---\n")
     commit_all(registry, "a card whose name needs escaping")
@@ -191,4 +282,8 @@ def test_annotation_properties_are_escaped(registry: Path, cli: Cli, monkeypatch
     escaped = "file=models/v1%2Cfinal%3A100%25.card.md"
     assert any(re.match(rf"::error {escaped},line=\d+,title=GC102::", line) for line in annotations)
     assert any(line.startswith(f"::error {escaped},title=card-invalid::") for line in annotations)
-    assert not [line for line in annotations if "v1,final" in line.split("::")[1] or "100%." in line.split("::")[1]]
+    assert not [
+        line
+        for line in annotations
+        if "v1,final" in line.split("::")[1] or "100%." in line.split("::")[1]
+    ]

@@ -17,7 +17,9 @@ Cli = Callable[..., CliResult]
 
 def make_key(directory: Path, name: str) -> Path:
     key = directory / name
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", str(key)], check=True)
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", str(key)], check=True
+    )
     return key
 
 
@@ -47,8 +49,15 @@ def test_signed_release_verifies(signed_repo: Path, cli: Cli) -> None:
     assert "-----BEGIN SSH SIGNATURE-----" in git(signed_repo, "cat-file", "-p", "clf@v0.1.0")
     result = cli("verify", "clf@v0.1.0", "--data", cwd=signed_repo)
     assert result.code == 0, result.out
-    assert "signed by ada@example.org" in result.out and "record matches" in result.out and "bytes of models/clf.bin match" in result.out
-    assert json.loads(cli("show", "clf", "--json", cwd=signed_repo).out)["releases"][0]["signed"] is True
+    assert (
+        "signed by ada@example.org" in result.out
+        and "record matches" in result.out
+        and "bytes of models/clf.bin match" in result.out
+    )
+    assert (
+        json.loads(cli("show", "clf", "--json", cwd=signed_repo).out)["releases"][0]["signed"]
+        is True
+    )
 
 
 def test_unsigned_tag_is_rejected(signed_repo: Path, cli: Cli) -> None:
@@ -57,20 +66,49 @@ def test_unsigned_tag_is_rejected(signed_repo: Path, cli: Cli) -> None:
     assert result.code == 1 and "clf@v0.1.0 is not signed" in result.out
 
 
-def test_signature_by_a_key_not_in_allowed_signers_is_rejected(signed_repo: Path, cli: Cli, tmp_path: Path) -> None:
+def test_signature_by_a_key_not_in_allowed_signers_is_rejected(
+    signed_repo: Path, cli: Cli, tmp_path: Path
+) -> None:
     mallory = make_key(tmp_path, "mallory")
-    git(signed_repo, "-c", "gpg.format=ssh", "-c", f"user.signingkey={mallory}", "tag", "-s", "-m", "release", "clf@v0.1.0")
+    git(
+        signed_repo,
+        "-c",
+        "gpg.format=ssh",
+        "-c",
+        f"user.signingkey={mallory}",
+        "tag",
+        "-s",
+        "-m",
+        "release",
+        "clf@v0.1.0",
+    )
     report = verify(signed_repo, cli, "clf@v0.1.0")
     assert report["ok"] is False
-    assert any("valid signature" in problem or "no gitckpt record" in problem for problem in report["problems"])  # type: ignore[union-attr]
+    assert any(
+        "valid signature" in problem or "no gitckpt record" in problem
+        for problem in report["problems"]
+    )  # type: ignore[union-attr]
 
 
-def test_signature_by_an_unlisted_key_over_a_real_record_is_rejected(signed_repo: Path, cli: Cli, tmp_path: Path) -> None:
+def test_signature_by_an_unlisted_key_over_a_real_record_is_rejected(
+    signed_repo: Path, cli: Cli, tmp_path: Path
+) -> None:
     assert cli("tag", "clf", "--allow-unpushed", cwd=signed_repo).code == 0
     message = git(signed_repo, "for-each-ref", "--format=%(contents)", "refs/tags/clf@v0.1.0")
     git(signed_repo, "tag", "-d", "clf@v0.1.0")
     mallory = make_key(tmp_path, "mallory")
-    git(signed_repo, "-c", "gpg.format=ssh", "-c", f"user.signingkey={mallory}", "tag", "-s", "-m", message, "clf@v0.1.0")
+    git(
+        signed_repo,
+        "-c",
+        "gpg.format=ssh",
+        "-c",
+        f"user.signingkey={mallory}",
+        "tag",
+        "-s",
+        "-m",
+        message,
+        "clf@v0.1.0",
+    )
     report = verify(signed_repo, cli, "clf@v0.1.0")
     assert report["ok"] is False
     assert any("does not carry a valid signature" in problem for problem in report["problems"])  # type: ignore[union-attr]
@@ -78,14 +116,24 @@ def test_signature_by_an_unlisted_key_over_a_real_record_is_rejected(signed_repo
 
 def test_a_record_that_disagrees_with_the_tree_is_rejected(signed_repo: Path, cli: Cli) -> None:
     assert cli("tag", "clf", "--sign", "--allow-unpushed", cwd=signed_repo).code == 0
-    message = git(signed_repo, "for-each-ref", "--format=%(contents:subject)%0a%0a%(contents:body)", "refs/tags/clf@v0.1.0")
-    recorded = json.loads(cli("show", "clf@v0.1.0", "--json", cwd=signed_repo).out)["bytes"]["sha256"]
+    message = git(
+        signed_repo,
+        "for-each-ref",
+        "--format=%(contents:subject)%0a%0a%(contents:body)",
+        "refs/tags/clf@v0.1.0",
+    )
+    recorded = json.loads(cli("show", "clf@v0.1.0", "--json", cwd=signed_repo).out)["bytes"][
+        "sha256"
+    ]
     forged = message.replace(recorded, "f" * 64)
     git(signed_repo, "tag", "-d", "clf@v0.1.0")
     git(signed_repo, "-c", "gpg.format=ssh", "tag", "-s", "-m", forged, "clf@v0.1.0")
     report = verify(signed_repo, cli, "clf@v0.1.0")
     assert report["ok"] is False
-    assert any("record disagrees with the tagged commit: card sha256" in problem for problem in report["problems"])  # type: ignore[union-attr]
+    assert any(
+        "record disagrees with the tagged commit: card sha256" in problem
+        for problem in report["problems"]
+    )  # type: ignore[union-attr]
 
 
 def test_modified_bytes_fail_verify_data(signed_repo: Path, cli: Cli) -> None:

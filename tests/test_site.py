@@ -32,7 +32,9 @@ class PageParts(HTMLParser):
         values = dict(attrs)
         if tag == "a" and values.get("href"):
             self.links.append(str(values["href"]))
-        if tag in ("script", "img", "link", "iframe", "source", "video", "audio") and (values.get("src") or values.get("href")):
+        if tag in ("script", "img", "link", "iframe", "source", "video", "audio") and (
+            values.get("src") or values.get("href")
+        ):
             self.sources.append(str(values.get("src") or values.get("href")))
 
     def handle_data(self, data: str) -> None:
@@ -55,7 +57,11 @@ def release_two_versions(repo: Path, cli: Cli) -> None:
     assert cli("promote", "clf@v0.1.0", "dev", cwd=repo).code == 0
     card = repo / MODEL_CARD
     text = card.read_text(encoding="utf-8")
-    for old, new in (("value: 0.84", "value: 0.9"), ("low: 0.81", "low: 0.88"), ("high: 0.87", "high: 0.92")):
+    for old, new in (
+        ("value: 0.84", "value: 0.9"),
+        ("low: 0.81", "low: 0.88"),
+        ("high: 0.87", "high: 0.92"),
+    ):
         text = text.replace(old, new)
     card.write_text(text, encoding="utf-8")
     commit_all(repo, "report the re-run evaluation")
@@ -67,7 +73,18 @@ def release_two_versions(repo: Path, cli: Cli) -> None:
 @pytest.fixture
 def site(registry: Path, cli: Cli) -> Path:
     release_two_versions(registry, cli)
-    assert cli("deprecate", "clf-eval", "--sunset", "2099-01-01", "--reason", "superseded by a larger test set", cwd=registry).code == 0
+    assert (
+        cli(
+            "deprecate",
+            "clf-eval",
+            "--sunset",
+            "2099-01-01",
+            "--reason",
+            "superseded by a larger test set",
+            cwd=registry,
+        ).code
+        == 0
+    )
     result = cli("site", "-o", "public", "--json", cwd=registry)
     assert result.code == 0, result.err
     return Path(json.loads(result.out)["output"])
@@ -77,7 +94,9 @@ def test_index_lists_every_artifact_with_its_state(site: Path) -> None:
     index = page(site / "index.html")
     assert {"a/points.html", "a/clf.html", "a/clf-eval.html"} <= set(index.links)
     text = text_of(site / "index.html")
-    assert "3 artifacts" in text and "v0.2.0" in text and "dev v0.2.0" in text and "CC-BY-4.0" in text
+    assert (
+        "3 artifacts" in text and "v0.2.0" in text and "dev v0.2.0" in text and "CC-BY-4.0" in text
+    )
 
 
 def test_artifact_page_shows_card_releases_provenance_and_lineage(site: Path) -> None:
@@ -91,7 +110,10 @@ def test_artifact_page_shows_card_releases_provenance_and_lineage(site: Path) ->
 
 
 def test_a_deprecated_artifact_says_so_with_its_sunset_and_reason(site: Path) -> None:
-    assert "Deprecated (clf-eval@deprecated), sunset 2099-01-01: superseded by a larger test set" in text_of(site / "a" / "clf-eval.html")
+    assert (
+        "Deprecated (clf-eval@deprecated), sunset 2099-01-01: superseded by a larger test set"
+        in text_of(site / "a" / "clf-eval.html")
+    )
     assert "clf-eval deprecated" in text_of(site / "index.html")
 
 
@@ -107,7 +129,9 @@ def test_metric_chart_plots_each_release_with_its_interval(site: Path) -> None:
     html = (site / "a" / "clf.html").read_text(encoding="utf-8")
     chart = html[html.index('<figure class="chart">') : html.index("</figure>")]
     assert "accuracy on points" in chart
-    assert "v0.1.0: 0.84 [0.81, 0.87] at 95%" in chart and "v0.2.0: 0.9 [0.88, 0.92] at 95%" in chart
+    assert (
+        "v0.1.0: 0.84 [0.81, 0.87] at 95%" in chart and "v0.2.0: 0.9 [0.88, 0.92] at 95%" in chart
+    )
     assert len(re.findall(r"<circle ", chart)) == 2
     assert len(re.findall(r'class="whisker"', chart)) == 6
 
@@ -121,13 +145,19 @@ def test_the_site_loads_nothing_from_elsewhere(site: Path) -> None:
 def test_card_html_and_remote_images_are_not_passed_through(registry: Path, cli: Cli) -> None:
     card = registry / MODEL_CARD
     prose = "\n<script>alert(1)</script>\n\n![plot](https://example.org/plot.png)\n"
-    text = card.read_text(encoding="utf-8").replace("standardise features", "standardise <em>features</em>")
+    text = card.read_text(encoding="utf-8").replace(
+        "standardise features", "standardise <em>features</em>"
+    )
     card.write_text(text + prose, encoding="utf-8")
     commit_all(registry, "prose with html and a remote image")
     assert cli("site", "-o", "out", cwd=registry).code == 0
     html = (registry / "out" / "a" / "clf.html").read_text(encoding="utf-8")
-    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    assert "<em>features</em>" not in html and "standardise &lt;em&gt;features&lt;/em&gt;" in html  # front matter too
+    assert (
+        "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    )
+    assert (
+        "<em>features</em>" not in html and "standardise &lt;em&gt;features&lt;/em&gt;" in html
+    )  # front matter too
     assert "https://example.org/plot.png" in page(registry / "out" / "a" / "clf.html").links
     assert "https://example.org/plot.png" not in page(registry / "out" / "a" / "clf.html").sources
 
@@ -146,7 +176,9 @@ def test_a_directory_that_is_not_a_site_is_never_overwritten(registry: Path, cli
         assert cli("site", "-o", "fresh", cwd=registry).code == 0  # an earlier site is replaced
     finally:
         os.umask(previous_umask)
-    assert (registry / "fresh").stat().st_mode & 0o777 == 0o755  # not mkdtemp's 0700: a web server's user reads it
+    assert (
+        registry / "fresh"
+    ).stat().st_mode & 0o777 == 0o755  # not mkdtemp's 0700: a web server's user reads it
     result = cli("site", "-o", "notes/todo.txt/site", cwd=registry)
     assert result.code == 1 and "notes/todo.txt/site: cannot write there" in result.err
     assert not [path for path in registry.iterdir() if path.name.startswith(".fresh")]
@@ -159,7 +191,9 @@ def visible_artifacts(driver: object) -> set[str]:
     return {row.find_element(By.CSS_SELECTOR, "td a").text for row in rows if row.is_displayed()}
 
 
-def test_a_reader_searches_the_index_and_follows_lineage_in_chromium(site: Path, tmp_path: Path) -> None:
+def test_a_reader_searches_the_index_and_follows_lineage_in_chromium(
+    site: Path, tmp_path: Path
+) -> None:
     from io import BytesIO
 
     from PIL import Image
@@ -211,13 +245,18 @@ def test_page_names_are_unique_file_names() -> None:
     assert all(re.fullmatch(r"[a-z0-9~-]+", slug) for slug in slugs)
 
 
-def test_an_unknown_revision_is_refused_and_nothing_is_written(registry: Path, cli: Cli, tmp_path: Path) -> None:
+def test_an_unknown_revision_is_refused_and_nothing_is_written(
+    registry: Path, cli: Cli, tmp_path: Path
+) -> None:
     result = cli("site", "--rev", "no-such-branch", "-o", "out", cwd=registry)
     assert result.code == 2 and "--rev 'no-such-branch' is not a commit" in result.err
     assert not (registry / "out").exists()
     empty = make_repo(tmp_path / "empty", with_dvc=False)
     result = cli("site", cwd=empty)
-    assert result.code == 2 and "nothing is committed yet: site reads the cards of a commit" in result.err
+    assert (
+        result.code == 2
+        and "nothing is committed yet: site reads the cards of a commit" in result.err
+    )
 
 
 def test_a_chart_leaves_out_what_is_not_a_finite_number() -> None:
@@ -225,19 +264,34 @@ def test_a_chart_leaves_out_what_is_not_a_finite_number() -> None:
     from gitckpt.site.model import MetricPoint, MetricSeries, add_metric_points
 
     series: dict[tuple[str, str | None], MetricSeries] = {}
-    add_metric_points(series, "v1.0.0", {"evaluation": [{"metric": "loss", "value": float("nan")}, {"metric": "f1", "value": 0.5}]})
+    add_metric_points(
+        series,
+        "v1.0.0",
+        {"evaluation": [{"metric": "loss", "value": float("nan")}, {"metric": "f1", "value": 0.5}]},
+    )
     unbounded_below = {"low": float("-inf"), "high": 0.7}
-    add_metric_points(series, "v1.1.0", {"evaluation": [{"metric": "f1", "value": 0.6, "confidence_interval": unbounded_below}]})
+    add_metric_points(
+        series,
+        "v1.1.0",
+        {"evaluation": [{"metric": "f1", "value": 0.6, "confidence_interval": unbounded_below}]},
+    )
     assert list(series) == [("f1", None)]
-    assert series[("f1", None)].points == [MetricPoint("v1.0.0", 0.5, None, None, None), MetricPoint("v1.1.0", 0.6, None, 0.7, None)]
+    assert series[("f1", None)].points == [
+        MetricPoint("v1.0.0", 0.5, None, None, None),
+        MetricPoint("v1.1.0", 0.6, None, 0.7, None),
+    ]
     chart = metric_chart(series[("f1", None)])
     assert all(0 <= point.y <= chart.height for point in chart.points)
 
 
-def test_a_release_without_a_record_is_charted_from_the_card_at_its_commit(registry: Path, cli: Cli) -> None:
+def test_a_release_without_a_record_is_charted_from_the_card_at_its_commit(
+    registry: Path, cli: Cli
+) -> None:
     from testing.repos import git
 
-    git(registry, "tag", "-a", "clf@v1.0.0", "-m", "released by GTO")  # GTO's message: no gitckpt record
+    git(
+        registry, "tag", "-a", "clf@v1.0.0", "-m", "released by GTO"
+    )  # GTO's message: no gitckpt record
     assert cli("site", "-o", "out", cwd=registry).code == 0
     html = (registry / "out" / "a" / "clf.html").read_text(encoding="utf-8")
     assert "v1.0.0: 0.84 [0.81, 0.87] at 95%" in html

@@ -13,7 +13,12 @@ from gitckpt.checks.card_schema import SCHEMA
 from gitckpt.checks.data import DATA_MISSING, DATA_MODIFIED
 from gitckpt.checks.deprecation import LINK_DEPRECATED, LINK_SUNSET, check_deprecated_links
 from gitckpt.checks.evaluation_binding import STALE_EVALUATION, check_eval_cards
-from gitckpt.checks.license import LICENSE_INCOMPATIBLE, LICENSE_INVALID, REDISTRIBUTION_CONFLICT, check_license_compatibility
+from gitckpt.checks.license import (
+    LICENSE_INCOMPATIBLE,
+    LICENSE_INVALID,
+    REDISTRIBUTION_CONFLICT,
+    check_license_compatibility,
+)
 from gitckpt.checks.links import RELEASE_UNRESOLVED, UNRESOLVED_LINK, check_links
 from gitckpt.checks.naming import DUPLICATE_NAME, NAME_PATTERN, check_naming
 from gitckpt.checks.pipeline import NOT_FROM_PIPELINE, OTHER_BYTES, check_pipelines
@@ -23,7 +28,13 @@ from gitckpt.checks.policy import POLICY_CHANGED
 from gitckpt.checks.remote import NOT_PUSHED
 from gitckpt.checks.sensitive import PERSONAL_DATA, SECRET
 from gitckpt.checks.serialization import SAFETENSORS_INVALID, UNSAFE_PICKLE
-from gitckpt.checks.sync import CARD_WITHOUT_POINTER, MISMATCH, POINTER_WITHOUT_CARD, UNSAFE_PATH, check_sync
+from gitckpt.checks.sync import (
+    CARD_WITHOUT_POINTER,
+    MISMATCH,
+    POINTER_WITHOUT_CARD,
+    UNSAFE_PATH,
+    check_sync,
+)
 
 if TYPE_CHECKING:
     from gitckpt.inventory import Inventory
@@ -61,7 +72,14 @@ CHECKS: tuple[Check, ...] = (
 )
 ALL_CHECKS: dict[str, Check] = {check.id: check for check in CHECKS}
 ON_REQUEST = frozenset(
-    {DATA_MODIFIED.id, DATA_MISSING.id, NOT_PUSHED.id, UNSAFE_PICKLE.id, SAFETENSORS_INVALID.id, POLICY_CHANGED.id}
+    {
+        DATA_MODIFIED.id,
+        DATA_MISSING.id,
+        NOT_PUSHED.id,
+        UNSAFE_PICKLE.id,
+        SAFETENSORS_INVALID.id,
+        POLICY_CHANGED.id,
+    }
 )  # run by check --data / --remote, or by ci (GC901), only
 REPOSITORY_CHECKS: tuple[Callable[[Inventory], Iterator[Finding]], ...] = (
     check_sync,
@@ -83,10 +101,17 @@ class RatedFinding:
 def run_checks(inventory: Inventory, extra: Iterable[Finding] = ()) -> list[RatedFinding]:
     """Every finding in the inventory (plus `extra` ones from optional checks) with its severity
     under the repository's policy; `off` ones dropped."""
-    findings = [*inventory.findings(), *(finding for check in REPOSITORY_CHECKS for finding in check(inventory)), *extra]
+    findings = [
+        *inventory.findings(),
+        *(finding for check in REPOSITORY_CHECKS for finding in check(inventory)),
+        *extra,
+    ]
     return rate(findings, inventory.config.severities)
 
 
 def rate(findings: Iterable[Finding], overrides: dict[str, str]) -> list[RatedFinding]:
-    rated = [RatedFinding(finding, overrides.get(finding.check, ALL_CHECKS[finding.check].severity)) for finding in sorted(set(findings))]
+    rated = [
+        RatedFinding(finding, overrides.get(finding.check, ALL_CHECKS[finding.check].severity))
+        for finding in sorted(set(findings))
+    ]
     return [item for item in rated if item.severity != "off"]

@@ -23,12 +23,22 @@ def check_card_schema(card: Card) -> Iterator[Finding]:
     kind = card.data.get("kind")
     if kind not in KINDS:
         line = card.line_of(("kind",)) or 2
-        yield SCHEMA.finding(card.path, f"`kind` must be one of {', '.join(KINDS)}; got {kind!r}", line=line, field="kind")
+        yield SCHEMA.finding(
+            card.path,
+            f"`kind` must be one of {', '.join(KINDS)}; got {kind!r}",
+            line=line,
+            field="kind",
+        )
         return
     for problem in validate(card.data, CARD_SCHEMAS[kind]):
         if _is_placeholder(card, problem.field):
             continue
-        yield SCHEMA.finding(card.path, problem.message, line=card.line_of(problem.field), field=format_field_path(problem.field))
+        yield SCHEMA.finding(
+            card.path,
+            problem.message,
+            line=card.line_of(problem.field),
+            field=format_field_path(problem.field),
+        )
 
 
 def _is_placeholder(card: Card, field: FieldPath) -> bool:

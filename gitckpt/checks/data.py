@@ -34,17 +34,26 @@ DATA_MISSING = Check(
 
 def verifiable_cards(inventory: Inventory, cards: Iterable[CardFacts]) -> list[CardFacts]:
     """Cards whose data path is known and whose pointer exists (other checks report the rest)."""
-    return [card for card in cards if card.data_relpath and f"{card.data_relpath}{POINTER_SUFFIX}" in inventory.pointers]
+    return [
+        card
+        for card in cards
+        if card.data_relpath and f"{card.data_relpath}{POINTER_SUFFIX}" in inventory.pointers
+    ]
 
 
 def check_data(
-    inventory: Inventory, reader: DigestReader, cards: Iterable[CardFacts], progress: ByteProgress | None = None
+    inventory: Inventory,
+    reader: DigestReader,
+    cards: Iterable[CardFacts],
+    progress: ByteProgress | None = None,
 ) -> Iterator[Finding]:
     done = 0
     for card in cards:
         relpath = card.data_relpath or ""
         if not (reader.root / relpath).exists():
-            yield DATA_MISSING.finding(card.path, f"{relpath} is not in the work tree", line=card.data_path_line)
+            yield DATA_MISSING.finding(
+                card.path, f"{relpath} is not in the work tree", line=card.data_path_line
+            )
             continue
         measured = reader.measure(relpath, shifted(progress, done))
         done += measured.size
@@ -62,13 +71,22 @@ def check_data(
 def _pointer_mismatch(inventory: Inventory, relpath: str, measured: object) -> Iterator[Finding]:
     pointer = inventory.pointers[f"{relpath}{POINTER_SUFFIX}"]
     for out in pointer.outs:
-        if isinstance(measured, FileDigests) and pointer.out_relpath(out) == relpath and out.md5 != measured.md5:
+        if (
+            isinstance(measured, FileDigests)
+            and pointer.out_relpath(out) == relpath
+            and out.md5 != measured.md5
+        ):
             yield DATA_MODIFIED.finding(
-                pointer.path, f"{relpath} has md5 {measured.md5}, but the pointer records {out.md5}", line=out.line, field="md5"
+                pointer.path,
+                f"{relpath} has md5 {measured.md5}, but the pointer records {out.md5}",
+                line=out.line,
+                field="md5",
             )
 
 
-def content_findings(files: Iterable[tuple[str, Path]], card_path: str, allowed_globals: Mapping[str, str]) -> list[Finding]:
+def content_findings(
+    files: Iterable[tuple[str, Path]], card_path: str, allowed_globals: Mapping[str, str]
+) -> list[Finding]:
     """What loading or reading the shipped bytes would expose: unsafe pickles (found by content in
     any file, whatever its name), malformed safetensors, secrets and personal data in small text
     files. Each file is judged by its path in the repository and read from where its bytes are
@@ -82,7 +100,9 @@ def content_findings(files: Iterable[tuple[str, Path]], card_path: str, allowed_
         if suffix == ".safetensors":
             findings += [_on_card(finding, card_path) for finding in check_safetensors(shown, path)]
             continue
-        findings += [_on_card(finding, card_path) for finding in check_pickle(shown, path, allowed_globals)]
+        findings += [
+            _on_card(finding, card_path) for finding in check_pickle(shown, path, allowed_globals)
+        ]
         if suffix in TEXT_SUFFIXES and path.stat().st_size <= TEXT_SIZE_LIMIT:
             text = path.read_text(encoding="utf-8", errors="replace")
             findings += list(scan_text(shown, text))
@@ -93,11 +113,18 @@ def work_tree_files(root: Path, relpath: str) -> list[tuple[str, Path]]:
     """Each file of the data at `relpath` in the work tree (a file, or every file of a directory),
     by its path in the repository, for `content_findings`."""
     target = root / relpath
-    return [(path.relative_to(root).as_posix(), path) for path in ([target] if target.is_file() else tree_files(target))]
+    return [
+        (path.relative_to(root).as_posix(), path)
+        for path in ([target] if target.is_file() else tree_files(target))
+    ]
 
 
 def _on_card(finding: Finding, card_path: str) -> Finding:
     """Findings about binary bytes are reported on the card, which is where they are fixed."""
     return Finding(
-        path=card_path, line=finding.line, check=finding.check, field=finding.field, message=f"{finding.path}: {finding.message}"
+        path=card_path,
+        line=finding.line,
+        check=finding.check,
+        field=finding.field,
+        message=f"{finding.path}: {finding.message}",
     )

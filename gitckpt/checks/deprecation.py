@@ -50,5 +50,8 @@ def check_deprecated_links(inventory: Inventory) -> Iterator[Finding]:
         else:
             until = f", sunset {deprecation.sunset}" if deprecation.sunset else ""
             yield LINK_DEPRECATED.finding(
-                card.path, f"links to {link.target!r}, which is deprecated{until}{why}", line=link.line, field=link.field
+                card.path,
+                f"links to {link.target!r}, which is deprecated{until}{why}",
+                line=link.line,
+                field=link.field,
             )

@@ -47,10 +47,17 @@ def check_model_evaluations(card: Card) -> Iterator[Finding]:
 
 def check_eval_cards(inventory: Inventory) -> Iterator[Finding]:
     """Across cards: an eval card's model.sha256 equals that model card's checkpoint.sha256."""
-    models = {card.name: card for card in inventory.cards.values() if card.kind == "model" and card.name}
+    models = {
+        card.name: card for card in inventory.cards.values() if card.kind == "model" and card.name
+    }
     for card in inventory.cards.values():
         model = models.get(card.model_link or "")
-        if card.kind != "eval" or model is None or model.sha256 is None or card.model_sha256 in (None, model.sha256):
+        if (
+            card.kind != "eval"
+            or model is None
+            or model.sha256 is None
+            or card.model_sha256 in (None, model.sha256)
+        ):
             continue
         yield STALE_EVALUATION.finding(
             card.path,

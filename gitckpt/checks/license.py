@@ -47,7 +47,9 @@ def check_license_expressions(card: Card) -> Iterator[Finding]:
             continue
         reason = problem(value, has_link=has_link)
         if reason:
-            yield LICENSE_INVALID.finding(card.path, reason, line=card.line_of(field), field=format_field_path(field))
+            yield LICENSE_INVALID.finding(
+                card.path, reason, line=card.line_of(field), field=format_field_path(field)
+            )
 
 
 def license_fields(data: dict[str, Any]) -> Iterator[tuple[FieldPath, str]]:
@@ -69,7 +71,13 @@ def upstream_entries(card: Card) -> list[dict[str, Any]]:
     found = []
     for role in UPSTREAM_FIELDS.get(card.kind or "", ()):
         value = card.data.get(role)
-        entries = [(None, value)] if isinstance(value, dict) else list(enumerate(value)) if isinstance(value, list) else []
+        entries = (
+            [(None, value)]
+            if isinstance(value, dict)
+            else list(enumerate(value))
+            if isinstance(value, list)
+            else []
+        )
         for index, entry in entries:
             if not isinstance(entry, dict):
                 continue
@@ -101,9 +109,15 @@ def check_license_compatibility(inventory: Inventory) -> Iterator[Finding]:
             linked = cards.get(entry["target"]) if entry["target"] else None
             upstream_traits = set(entry["traits"]) | set(linked.license_traits if linked else ())
             upstream_license = (linked.license if linked else None) or entry["license"] or "?"
-            if upstream_traits and not card.license_exception:  # the rules table is read only when a trait needs it
+            if (
+                upstream_traits and not card.license_exception
+            ):  # the rules table is read only when a trait needs it
                 yield from _rule_findings(card, entry, upstream_traits, upstream_license, rules())
-            if linked is not None and linked.redistribution_allowed is False and card.redistribution_allowed:
+            if (
+                linked is not None
+                and linked.redistribution_allowed is False
+                and card.redistribution_allowed
+            ):
                 yield REDISTRIBUTION_CONFLICT.finding(
                     card.path,
                     f"{entry['name']} may not be redistributed ({linked.path}), but this card allows redistribution",
@@ -113,7 +127,11 @@ def check_license_compatibility(inventory: Inventory) -> Iterator[Finding]:
 
 
 def _rule_findings(
-    card: CardFacts, entry: dict[str, Any], upstream_traits: set[str], upstream_license: str, all_rules: list[Any]
+    card: CardFacts,
+    entry: dict[str, Any],
+    upstream_traits: set[str],
+    upstream_license: str,
+    all_rules: list[Any],
 ) -> Iterator[Finding]:
     for rule in all_rules:
         if rule.trait not in upstream_traits or entry["role"] not in rule.upstream:

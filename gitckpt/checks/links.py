@@ -34,7 +34,10 @@ def check_links(inventory: Inventory) -> Iterator[Finding]:
         for link in card.links:
             if link.release and link.target in names and link.release not in inventory.release_tags:
                 yield RELEASE_UNRESOLVED.finding(
-                    card.path, f"links to release {link.release}, which does not exist", line=link.line, field=link.field
+                    card.path,
+                    f"links to release {link.release}, which does not exist",
+                    line=link.line,
+                    field=link.field,
                 )
             if link.target not in names:
                 yield UNRESOLVED_LINK.finding(

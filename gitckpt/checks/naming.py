@@ -46,5 +46,8 @@ def check_naming(inventory: Inventory) -> Iterator[Finding]:
             for card in cards:
                 others = ", ".join(other.path for other in cards if other is not card)
                 yield DUPLICATE_NAME.finding(
-                    card.path, f"name {name!r} is also used by {others}; rename one", line=card.name_line, field="name"
+                    card.path,
+                    f"name {name!r} is also used by {others}; rename one",
+                    line=card.name_line,
+                    field="name",
                 )

@@ -33,8 +33,14 @@ OTHER_BYTES = Check(
 
 def check_pipelines(inventory: Inventory) -> Iterator[Finding]:
     guard = PathGuard(inventory.repo.root, inventory.source.symlinks)
-    models = {card.name: card for card in inventory.cards.values() if card.kind == "model" and card.name}
-    evals = {card.name: card for card in inventory.cards.values() if card.kind == "eval" and card.pipeline}
+    models = {
+        card.name: card for card in inventory.cards.values() if card.kind == "model" and card.name
+    }
+    evals = {
+        card.name: card
+        for card in inventory.cards.values()
+        if card.kind == "eval" and card.pipeline
+    }
     for card in inventory.cards.values():
         if card.pipeline is None:
             continue
@@ -67,7 +73,11 @@ def _produced(inventory: Inventory, guard: PathGuard, path: str) -> dict[str, fl
 
 
 def _mismatch(value: object, actual: float | None) -> bool:
-    return actual is None or not isinstance(value, (int, float)) or not math.isclose(float(value), actual, rel_tol=1e-9, abs_tol=1e-12)
+    return (
+        actual is None
+        or not isinstance(value, (int, float))
+        or not math.isclose(float(value), actual, rel_tol=1e-9, abs_tol=1e-12)
+    )
 
 
 def _numbers(inventory: Inventory, guard: PathGuard, card: CardFacts) -> Iterator[Finding]:
@@ -75,16 +85,23 @@ def _numbers(inventory: Inventory, guard: PathGuard, card: CardFacts) -> Iterato
     path = str(card.pipeline.get("metrics"))
     produced = _produced(inventory, guard, path)
     if isinstance(produced, str):
-        yield NOT_FROM_PIPELINE.finding(card.path, produced, line=card.pipeline["metrics_line"], field="pipeline.metrics")
+        yield NOT_FROM_PIPELINE.finding(
+            card.path, produced, line=card.pipeline["metrics_line"], field="pipeline.metrics"
+        )
         return
     for metric, value, line in card.pipeline["results"]:
         if _mismatch(value, produced.get(metric)):
             yield NOT_FROM_PIPELINE.finding(
-                card.path, f"{metric} is {value} in the card but {produced.get(metric)} in {path}", line=line, field="results"
+                card.path,
+                f"{metric} is {value} in the card but {produced.get(metric)} in {path}",
+                line=line,
+                field="results",
             )
 
 
-def _logged_numbers(inventory: Inventory, guard: PathGuard, card: CardFacts, evals: dict[str | None, CardFacts]) -> Iterator[Finding]:
+def _logged_numbers(
+    inventory: Inventory, guard: PathGuard, card: CardFacts, evals: dict[str | None, CardFacts]
+) -> Iterator[Finding]:
     """A model card's number for a result its eval card recorded from a pipeline."""
     assert card.pipeline is not None
     for eval_name, metric, value, line in card.pipeline["logged"]:
@@ -93,7 +110,9 @@ def _logged_numbers(inventory: Inventory, guard: PathGuard, card: CardFacts, eva
             continue
         path = str(source.pipeline.get("metrics"))
         produced = _produced(inventory, guard, path)
-        found = produced.get(metric) if isinstance(produced, dict) else None  # why not: a finding on the eval card
+        found = (
+            produced.get(metric) if isinstance(produced, dict) else None
+        )  # why not: a finding on the eval card
         if _mismatch(value, found):
             message = f"{metric} is {value} here but {found} in {path} ({eval_name}'s stage)"
             yield NOT_FROM_PIPELINE.finding(card.path, message, line=line, field="evaluation")
@@ -103,7 +122,14 @@ def _consumed(inventory: Inventory, card: CardFacts, model: CardFacts) -> Iterat
     assert card.pipeline is not None
     ran_on = card.pipeline["deps"].get(str(model.data_relpath))
     pointer = inventory.pointers.get(f"{model.data_relpath}{POINTER_SUFFIX}")
-    current = next((out.md5 for out in pointer.outs if pointer.out_relpath(out) == model.data_relpath), None) if pointer else None
+    current = (
+        next(
+            (out.md5 for out in pointer.outs if pointer.out_relpath(out) == model.data_relpath),
+            None,
+        )
+        if pointer
+        else None
+    )
     if ran_on is not None and current is not None and ran_on != current:
         yield OTHER_BYTES.finding(
             card.path,

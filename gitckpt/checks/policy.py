@@ -24,5 +24,6 @@ def check_policy_changes(changed_paths: Sequence[str]) -> Iterator[Finding]:
     for path in changed_paths:
         if path.startswith(POLICY_DIR):
             yield POLICY_CHANGED.finding(
-                path, "changes the trusted policy; CI judged this pull request by the base revision's policy, not this one"
+                path,
+                "changes the trusted policy; CI judged this pull request by the base revision's policy, not this one",
             )

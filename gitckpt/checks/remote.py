@@ -27,17 +27,28 @@ def pointer_md5s(inventory: Inventory, cards: Iterable[CardFacts]) -> dict[str, 
     found = {}
     for card in cards:
         pointer = inventory.pointers.get(f"{card.data_relpath}{POINTER_SUFFIX}")
-        out = next((out for out in pointer.outs if pointer.out_relpath(out) == card.data_relpath), None) if pointer else None
+        out = (
+            next(
+                (out for out in pointer.outs if pointer.out_relpath(out) == card.data_relpath), None
+            )
+            if pointer
+            else None
+        )
         if out is not None:
             found[card.path] = out.md5
     return found
 
 
-def check_remote(inventory: Inventory, md5s: dict[str, str], holdings: dict[str, bool], remote: str) -> Iterator[Finding]:
+def check_remote(
+    inventory: Inventory, md5s: dict[str, str], holdings: dict[str, bool], remote: str
+) -> Iterator[Finding]:
     for card_path, md5 in md5s.items():
         if not holdings.get(md5, False):
             card = inventory.cards[card_path]
             block = BYTES_FIELD.get(card.kind or "", "checkpoint")
             yield NOT_PUSHED.finding(
-                card_path, f"{card.data_relpath} (md5 {md5}) is not in the DVC remote {remote!r}", line=card.md5_line, field=f"{block}.md5"
+                card_path,
+                f"{card.data_relpath} (md5 {md5}) is not in the DVC remote {remote!r}",
+                line=card.md5_line,
+                field=f"{block}.md5",
             )

@@ -48,7 +48,9 @@ SECRET_PLUGINS = (
     "TelegramBotTokenDetector",
     "TwilioKeyDetector",
 )
-EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}(?![\w-])")  # `name@v1.2.0` is a release, not an address
+EMAIL = re.compile(
+    r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}(?![\w-])"
+)  # `name@v1.2.0` is a release, not an address
 PHONE = re.compile(r"(?<![\w.+])\+\d{1,3}[ .-]?\(?\d{1,4}\)?(?:[ .-]?\d{2,4}){2,4}(?![\w.])")
 # Every pattern detector above needs a long token, a key header or URL credentials; lines with
 # none of them, or that none of the detectors' own patterns match, are skipped (detect-secrets'
@@ -60,7 +62,21 @@ TOKEN_START = string.ascii_letters + string.digits + "_+/-"
 TOKEN_REST = re.compile(r"[A-Za-z0-9_+/=.-]*[A-Za-z0-9_+/=-]")
 PRIVATE_KEY = "Private Key"  # PrivateKeyDetector's type: it reports the BEGIN line, the key runs to its END line
 PRIVATE_KEY_END = re.compile(r"END [A-Z0-9 ]*PRIVATE KEY[A-Z ]*-*|Private-MAC: \S*")
-TEXT_SUFFIXES = (".json", ".jsonl", ".txt", ".yaml", ".yml", ".md", ".csv", ".tsv", ".cfg", ".ini", ".toml", ".log", ".py")
+TEXT_SUFFIXES = (
+    ".json",
+    ".jsonl",
+    ".txt",
+    ".yaml",
+    ".yml",
+    ".md",
+    ".csv",
+    ".tsv",
+    ".cfg",
+    ".ini",
+    ".toml",
+    ".log",
+    ".py",
+)
 TEXT_SIZE_LIMIT = 1024 * 1024
 
 
@@ -79,7 +95,9 @@ def mask_secrets(text: str) -> str:
         spans.setdefault(index, []).append((start, end))
         if kind == PRIVATE_KEY and not PRIVATE_KEY_END.search(lines[index], start):
             for body in _key_body(lines, index):
-                spans.setdefault(body, []).append((len(lines[body]) - len(lines[body].lstrip()), len(lines[body])))
+                spans.setdefault(body, []).append(
+                    (len(lines[body]) - len(lines[body].lstrip()), len(lines[body]))
+                )
     for index, found in spans.items():
         for start, end in reversed(_merged(found)):
             lines[index] = lines[index][:start] + mask(lines[index][start:end]) + lines[index][end:]
@@ -122,7 +140,9 @@ def _patterns() -> tuple[re.Pattern[str], ...]:
 
 
 def _may_hold_secret(line: str) -> bool:
-    return MAY_HOLD_SECRET.search(line) is not None and any(pattern.search(line) for pattern in _patterns())
+    return MAY_HOLD_SECRET.search(line) is not None and any(
+        pattern.search(line) for pattern in _patterns()
+    )
 
 
 def _credentials(lines: list[str]) -> Iterator[tuple[int, str, int, int]]:
@@ -135,7 +155,11 @@ def _credentials(lines: list[str]) -> Iterator[tuple[int, str, int, int]]:
     from detect_secrets.settings import transient_settings
 
     with transient_settings(_settings()):
-        found = [(index, secret.type, str(secret.secret_value)) for index in suspects for secret in scan_line(lines[index])]
+        found = [
+            (index, secret.type, str(secret.secret_value))
+            for index in suspects
+            for secret in scan_line(lines[index])
+        ]
     for index, kind, value in found:
         for part in re.finditer(re.escape(value), lines[index]):
             yield index, kind, *_whole(lines[index], kind, part.start(), part.end())
@@ -151,14 +175,21 @@ def _whole(line: str, kind: str, start: int, end: int) -> tuple[int, int]:
     return start, rest.end() if rest else end
 
 
-def scan_text(path: str, text: str, allowed_emails: frozenset[str] = frozenset()) -> Iterator[Finding]:
+def scan_text(
+    path: str, text: str, allowed_emails: frozenset[str] = frozenset()
+) -> Iterator[Finding]:
     """Findings for a text file's lines (`path` as it should be reported)."""
     lines = text.split("\n")
-    found = (SECRET.finding(path, f"{kind}: {mask(lines[i][start:end])}", line=i + 1) for i, kind, start, end in _credentials(lines))
+    found = (
+        SECRET.finding(path, f"{kind}: {mask(lines[i][start:end])}", line=i + 1)
+        for i, kind, start, end in _credentials(lines)
+    )
     yield from dict.fromkeys(found)  # a credential written twice on a line is one finding
     for number, line in enumerate(lines, start=1):
         for address in EMAIL.findall(line):
-            if address.lower() not in allowed_emails and not address.lower().endswith(("@example.org", "@example.com")):
+            if address.lower() not in allowed_emails and not address.lower().endswith(
+                ("@example.org", "@example.com")
+            ):
                 yield PERSONAL_DATA.finding(path, f"e-mail address {mask(address)}", line=number)
         for phone in PHONE.findall(line):
             yield PERSONAL_DATA.finding(path, f"phone number {mask(phone)}", line=number)
@@ -173,9 +204,14 @@ def refuse_credentials(findings: Iterable[Finding], paths: Collection[str], refu
     """Stop an export or a site that would publish a card in `paths` holding a credential, naming
     each file and line. Whatever severity the policy gives GC601, a published card never carries
     one: it is refused, not redacted, so nothing is published that reads differently from the card."""
-    found = [finding for finding in findings if finding.check == SECRET.id and finding.path in paths]
+    found = [
+        finding for finding in findings if finding.check == SECRET.id and finding.path in paths
+    ]
     if found:
-        listing = "\n".join(f"  {finding.path}:{finding.line}: {finding.check} {finding.message}" for finding in found)
+        listing = "\n".join(
+            f"  {finding.path}:{finding.line}: {finding.check} {finding.message}"
+            for finding in found
+        )
         raise GitckptError(
             f"{refused}: a card it would publish holds a credential (GC601).\n{listing}\n"
             "Remove each one (and rotate it: it stays in git history), commit, and run again."

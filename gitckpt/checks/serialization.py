@@ -61,25 +61,68 @@ SAFE_GLOBALS = frozenset(
     }
     | {
         f"torch.{kind}Storage"
-        for kind in ("Float", "Double", "Half", "BFloat16", "Long", "Int", "Short", "Char", "Byte", "Bool", "ComplexFloat", "ComplexDouble")
+        for kind in (
+            "Float",
+            "Double",
+            "Half",
+            "BFloat16",
+            "Long",
+            "Int",
+            "Short",
+            "Char",
+            "Byte",
+            "Bool",
+            "ComplexFloat",
+            "ComplexDouble",
+        )
     }
-    | {f"numpy.dtypes.{kind}DType" for kind in ("Float32", "Float64", "Float16", "Int64", "Int32", "Int16", "Int8", "UInt8", "Bool")}
+    | {
+        f"numpy.dtypes.{kind}DType"
+        for kind in (
+            "Float32",
+            "Float64",
+            "Float16",
+            "Int64",
+            "Int32",
+            "Int16",
+            "Int8",
+            "UInt8",
+            "Bool",
+        )
+    }
 )
 
 
-def check_pickle(display: str, path: Path, allowed: Mapping[str, str] = MappingProxyType({})) -> Iterator[Finding]:
+def check_pickle(
+    display: str, path: Path, allowed: Mapping[str, str] = MappingProxyType({})
+) -> Iterator[Finding]:
     """GC701 for every pickle stream in the file, found by content (checkpoint_files): a global
     outside SAFE_GLOBALS and the policy's `serialization.allow_globals`, or a stream that cannot be
     shown safe, is a finding naming the file, the archive member and the opcode."""
-    from gitckpt.checkpoint_files import pickles_in_file  # archive and compression modules: only when data is read
+    from gitckpt.checkpoint_files import (
+        pickles_in_file,
+    )  # archive and compression modules: only when data is read
 
     for found in pickles_in_file(path, display):
         unsafe = sorted({item.dotted for item in found.imports} - SAFE_GLOBALS - set(allowed))
-        opcodes = sorted({f"{item.opcode} at byte {item.offset}" for item in found.imports if item.dotted in unsafe})
-        imports = f"imports {', '.join(unsafe)} when loaded ({', '.join(opcodes[:5])}), so loading it runs that code" if unsafe else ""
+        opcodes = sorted(
+            {
+                f"{item.opcode} at byte {item.offset}"
+                for item in found.imports
+                if item.dotted in unsafe
+            }
+        )
+        imports = (
+            f"imports {', '.join(unsafe)} when loaded ({', '.join(opcodes[:5])}), so loading it runs that code"
+            if unsafe
+            else ""
+        )
         if found.problem:
             also = f"; before that it {imports}" if imports else ""
-            yield UNSAFE_PICKLE.finding(display, f"{found.where} cannot be shown safe to load: {found.problem}{also}; {CONVERT}")
+            yield UNSAFE_PICKLE.finding(
+                display,
+                f"{found.where} cannot be shown safe to load: {found.problem}{also}; {CONVERT}",
+            )
         elif unsafe:
             yield UNSAFE_PICKLE.finding(display, f"{found.where} {imports}; {CONVERT}, {ALLOW}")
 

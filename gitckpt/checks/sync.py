@@ -59,7 +59,12 @@ def _check_card_data(inventory: Inventory, guard: PathGuard, card: CardFacts) ->
     block = BYTES_FIELD.get(card.kind or "", "checkpoint")
     reason = guard.problem(posixpath.dirname(card.path), card.data_path or "")
     if reason:
-        yield UNSAFE_PATH.finding(card.path, f"{reason}: {card.data_path!r}", line=card.data_path_line, field=f"{block}.path")
+        yield UNSAFE_PATH.finding(
+            card.path,
+            f"{reason}: {card.data_path!r}",
+            line=card.data_path_line,
+            field=f"{block}.path",
+        )
         return
     pointer_path = f"{card.data_relpath}{POINTER_SUFFIX}"
     pointer = inventory.pointers.get(pointer_path)
@@ -75,7 +80,10 @@ def _check_card_data(inventory: Inventory, guard: PathGuard, card: CardFacts) ->
     if out is None:
         if not pointer.findings:
             yield CARD_WITHOUT_POINTER.finding(
-                card.path, f"{pointer_path} does not track {card.data_relpath}", line=card.data_path_line, field=f"{block}.path"
+                card.path,
+                f"{pointer_path} does not track {card.data_relpath}",
+                line=card.data_path_line,
+                field=f"{block}.path",
             )
         return
     if card.md5 is not None and card.md5 != out.md5:
@@ -94,12 +102,16 @@ def _check_card_data(inventory: Inventory, guard: PathGuard, card: CardFacts) ->
         )
 
 
-def _check_pointers(inventory: Inventory, guard: PathGuard, claims: dict[str, list[CardFacts]]) -> Iterator[Finding]:
+def _check_pointers(
+    inventory: Inventory, guard: PathGuard, claims: dict[str, list[CardFacts]]
+) -> Iterator[Finding]:
     for pointer in inventory.pointers.values():
         for out in pointer.outs:
             reason = guard.problem(posixpath.dirname(pointer.path), out.path)
             if reason:
-                yield UNSAFE_PATH.finding(pointer.path, f"{reason}: {out.path!r}", line=out.line, field="outs.path")
+                yield UNSAFE_PATH.finding(
+                    pointer.path, f"{reason}: {out.path!r}", line=out.line, field="outs.path"
+                )
                 continue
             data = pointer.out_relpath(out)
             cards = claims.get(data, [])
@@ -111,4 +123,8 @@ def _check_pointers(inventory: Inventory, guard: PathGuard, claims: dict[str, li
                 )
             elif len(cards) > 1:
                 names = ", ".join(card.path for card in cards)
-                yield MISMATCH.finding(pointer.path, f"{data} is described by several cards ({names}); keep one", line=out.line)
+                yield MISMATCH.finding(
+                    pointer.path,
+                    f"{data} is described by several cards ({names}); keep one",
+                    line=out.line,
+                )

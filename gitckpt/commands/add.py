@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from gitckpt.arguments import subparser
+from gitckpt.arguments import Subcommands, subparser
 from gitckpt.errors import EXIT_OK
 from gitckpt.tracking import add
 
@@ -24,10 +24,18 @@ Examples:
 """
 
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = subparser(commands, "add", "track data with DVC and write or update its card", ADD_EPILOG)
-    parser.add_argument("paths", nargs="+", metavar="PATH", type=Path, help="files or directories to track")
-    parser.add_argument("--kind", choices=("model", "dataset", "eval"), help="what a new artifact is (required when it has no card yet)")
+def register(commands: Subcommands) -> None:
+    parser = subparser(
+        commands, "add", "track data with DVC and write or update its card", ADD_EPILOG
+    )
+    parser.add_argument(
+        "paths", nargs="+", metavar="PATH", type=Path, help="files or directories to track"
+    )
+    parser.add_argument(
+        "--kind",
+        choices=("model", "dataset", "eval"),
+        help="what a new artifact is (required when it has no card yet)",
+    )
     parser.add_argument("--name", help="artifact name for a new card (default: from the file name)")
     parser.add_argument("--remote", metavar="NAME", help="also push the bytes to this DVC remote")
     parser.add_argument("--json", action="store_true", help="print what was added as JSON")
@@ -39,12 +47,21 @@ def run(args: argparse.Namespace) -> int:
     from gitckpt.repo import find_repository
 
     with progress_bar("Hashing", unit_bytes=True) as progress:
-        added = add(find_repository(), args.paths, kind=args.kind, name=args.name, remote=args.remote, progress=progress)
+        added = add(
+            find_repository(),
+            args.paths,
+            kind=args.kind,
+            name=args.name,
+            remote=args.remote,
+            progress=progress,
+        )
     if args.json:
         print_json([vars(item) for item in added])
         return EXIT_OK
     for item in added:
         action = "created" if item.created else ("updated" if item.bytes_changed else "unchanged")
-        print(f"{item.data}: {item.kind} {item.name!r}, {item.size:,} bytes, sha256 {item.sha256[:16]}…; card {item.card} {action}")
+        print(
+            f"{item.data}: {item.kind} {item.name!r}, {item.size:,} bytes, sha256 {item.sha256[:16]}…; card {item.card} {action}"
+        )
     print("Staged in git. Fill in any <FILL …> in new cards, then `git ckpt check` and commit.")
     return EXIT_OK

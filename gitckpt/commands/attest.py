@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from gitckpt.arguments import subparser
+from gitckpt.arguments import Subcommands, subparser
 from gitckpt.errors import EXIT_OK
 
 ATTEST_EPILOG = """\
@@ -20,10 +20,17 @@ Examples:
 """
 
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = subparser(commands, "attest", "write an in-toto / SLSA provenance attestation for a release", ATTEST_EPILOG)
+def register(commands: Subcommands) -> None:
+    parser = subparser(
+        commands,
+        "attest",
+        "write an in-toto / SLSA provenance attestation for a release",
+        ATTEST_EPILOG,
+    )
     parser.add_argument("reference", metavar="NAME@vX.Y.Z", help="the release")
-    parser.add_argument("-o", "--output", type=Path, help="where to write it (default: NAME-vX.Y.Z.intoto.json)")
+    parser.add_argument(
+        "-o", "--output", type=Path, help="where to write it (default: NAME-vX.Y.Z.intoto.json)"
+    )
     parser.add_argument("--sign", action="store_true", help="also write an SSH signature, FILE.sig")
     parser.add_argument("--json", action="store_true", help="print the paths written as JSON")
     parser.set_defaults(handler=run)

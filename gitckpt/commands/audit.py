@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from gitckpt.arguments import add_trust_ref, subparser
+from gitckpt.arguments import Subcommands, add_trust_ref, subparser
 from gitckpt.errors import EXIT_OK
 
 AUDIT_EPILOG = """\
@@ -27,11 +27,24 @@ Examples:
 """
 
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = subparser(commands, "audit", "report metadata gaps, stale cards, deprecated links and unsigned releases", AUDIT_EPILOG)
-    parser.add_argument("--rev", default="HEAD", metavar="REV", help="audit the cards as committed at REV (default HEAD)")
+def register(commands: Subcommands) -> None:
+    parser = subparser(
+        commands,
+        "audit",
+        "report metadata gaps, stale cards, deprecated links and unsigned releases",
+        AUDIT_EPILOG,
+    )
     parser.add_argument(
-        "--stale-days", type=int, metavar="N", help="days a card may lag behind its bytes (default: audit.stale_days, else 90)"
+        "--rev",
+        default="HEAD",
+        metavar="REV",
+        help="audit the cards as committed at REV (default HEAD)",
+    )
+    parser.add_argument(
+        "--stale-days",
+        type=int,
+        metavar="N",
+        help="days a card may lag behind its bytes (default: audit.stale_days, else 90)",
     )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     add_trust_ref(parser)

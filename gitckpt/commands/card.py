@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from gitckpt.arguments import subparser
+from gitckpt.arguments import Subcommands, subparser
 from gitckpt.errors import EXIT_OK
 
 CARD_NEW_EPILOG = """\
@@ -21,16 +21,29 @@ Examples:
 """
 
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(commands: Subcommands) -> None:
     card = subparser(
-        commands, "card", "work with model, dataset and eval cards", "Examples:\n  git ckpt card new models/resnet50.pt --kind model\n"
+        commands,
+        "card",
+        "work with model, dataset and eval cards",
+        "Examples:\n  git ckpt card new models/resnet50.pt --kind model\n",
     )
-    card_commands = card.add_subparsers(title="card commands", metavar="CARD_COMMAND", required=True, help="what to do with cards")
-    new = subparser(card_commands, "new", "scaffold a card for data tracked by a DVC pointer", CARD_NEW_EPILOG)
-    new.add_argument("data_path", metavar="DATA_PATH", type=Path, help="the tracked data (or its .dvc pointer)")
-    new.add_argument("--kind", required=True, choices=("model", "dataset", "eval"), help="what the artifact is")
+    card_commands = card.add_subparsers(
+        title="card commands", metavar="CARD_COMMAND", required=True, help="what to do with cards"
+    )
+    new = subparser(
+        card_commands, "new", "scaffold a card for data tracked by a DVC pointer", CARD_NEW_EPILOG
+    )
+    new.add_argument(
+        "data_path", metavar="DATA_PATH", type=Path, help="the tracked data (or its .dvc pointer)"
+    )
+    new.add_argument(
+        "--kind", required=True, choices=("model", "dataset", "eval"), help="what the artifact is"
+    )
     new.add_argument("--name", help="artifact name (default: from the file name, e.g. resnet50)")
-    new.add_argument("--json", action="store_true", help="print the new card's path and name as JSON")
+    new.add_argument(
+        "--json", action="store_true", help="print the new card's path and name as JSON"
+    )
     new.set_defaults(handler=run_new)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from gitckpt.arguments import subparser
+from gitckpt.arguments import Subcommands, subparser
 from gitckpt.checking import CheckOptions, check
 from gitckpt.errors import EXIT_FINDINGS, EXIT_OK
 
@@ -29,20 +29,53 @@ Examples:
 """
 
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(commands: Subcommands) -> None:
     from gitckpt.checks import ALL_CHECKS
 
-    listing = "\n".join(f"  {check.id}  {check.name:<22} {check.rationale}" for check in ALL_CHECKS.values())
-    parser = subparser(commands, "check", "check cards and pointers: complete, valid and matching", CHECK_EPILOG.format(checks=listing))
-    parser.add_argument("paths", nargs="*", metavar="PATH", type=Path, help="cards, pointers or tracked data to check")
-    parser.add_argument("--all", action="store_true", help="check every card and pointer in the work tree")
-    parser.add_argument("--staged", action="store_true", help="check the cards and pointers staged for the next commit")
-    parser.add_argument("--data", action="store_true", help="also verify the bytes in the work tree against card and pointer digests")
-    parser.add_argument(
-        "--no-cache", action="store_true", help="with --data, re-hash every file instead of trusting the stat cache (for CI)"
+    listing = "\n".join(
+        f"  {check.id}  {check.name:<22} {check.rationale}" for check in ALL_CHECKS.values()
     )
-    parser.add_argument("--remote", action="store_true", help="also verify that the DVC remote holds every artifact's bytes")
-    parser.add_argument("--remote-name", metavar="NAME", help="with --remote, the DVC remote to ask (default: the configured default)")
+    parser = subparser(
+        commands,
+        "check",
+        "check cards and pointers: complete, valid and matching",
+        CHECK_EPILOG.format(checks=listing),
+    )
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        type=Path,
+        help="cards, pointers or tracked data to check",
+    )
+    parser.add_argument(
+        "--all", action="store_true", help="check every card and pointer in the work tree"
+    )
+    parser.add_argument(
+        "--staged",
+        action="store_true",
+        help="check the cards and pointers staged for the next commit",
+    )
+    parser.add_argument(
+        "--data",
+        action="store_true",
+        help="also verify the bytes in the work tree against card and pointer digests",
+    )
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="with --data, re-hash every file instead of trusting the stat cache (for CI)",
+    )
+    parser.add_argument(
+        "--remote",
+        action="store_true",
+        help="also verify that the DVC remote holds every artifact's bytes",
+    )
+    parser.add_argument(
+        "--remote-name",
+        metavar="NAME",
+        help="with --remote, the DVC remote to ask (default: the configured default)",
+    )
     parser.add_argument("--json", action="store_true", help="print the findings as JSON")
     parser.set_defaults(handler=run)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import datetime
 
-from gitckpt.arguments import subparser
+from gitckpt.arguments import Subcommands, subparser
 from gitckpt.card import parse_card, update_front_matter
 from gitckpt.checklist import CHECKLIST_FIELD, ITEMS, ItemState, checklist_state
 from gitckpt.errors import EXIT_OK, GitckptError, UsageError
@@ -20,7 +20,9 @@ def model_card(repo: Repository, name: str) -> CardFacts:
     if card is None:
         raise GitckptError(f"there is no card named {name!r}")
     if card.kind != "model":
-        raise UsageError(f"{name!r} is a {card.kind} card; the release checklist belongs to model cards")
+        raise UsageError(
+            f"{name!r} is a {card.kind} card; the release checklist belongs to model cards"
+        )
     return card
 
 
@@ -33,12 +35,17 @@ def confirm(repo: Repository, name: str, item: str, note: str | None) -> ItemSta
     if item not in ITEMS:
         raise UsageError(f"unknown checklist item {item!r}; items: {', '.join(ITEMS)}")
     card = model_card(repo, name)
-    entry = {"confirmed_by": identity(repo), "confirmed_at": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
+    entry = {
+        "confirmed_by": identity(repo),
+        "confirmed_at": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
     if note:
         entry["note"] = note
     text = update_front_matter(_text(repo, card.path), card.path, {(CHECKLIST_FIELD, item): entry})
     atomic_write(repo.root / card.path, text)
-    return next(state for state in checklist_state(parse_card(text, card.path).data) if state.item == item)
+    return next(
+        state for state in checklist_state(parse_card(text, card.path).data) if state.item == item
+    )
 
 
 def _text(repo: Repository, path: str) -> str:
@@ -57,12 +64,15 @@ Examples:
 """
 
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(commands: Subcommands) -> None:
     from gitckpt.checklist import ITEMS
 
     items = "\n".join(f"  {item:<36} {description}" for item, description in ITEMS.items())
     parser = subparser(
-        commands, "checklist", "show or confirm a model's responsible-release checklist", CHECKLIST_EPILOG.format(items=items)
+        commands,
+        "checklist",
+        "show or confirm a model's responsible-release checklist",
+        CHECKLIST_EPILOG.format(items=items),
     )
     parser.add_argument("name", metavar="NAME", help="the model")
     parser.add_argument("--confirm", metavar="ITEM", help="confirm this item")
@@ -90,6 +100,14 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_OK
     print_table(
         ("item", "state", "by", "at"),
-        [[s.item, "confirmed" if s.confirmed else "OPEN", s.confirmed_by or "", s.confirmed_at or ""] for s in states],
+        [
+            [
+                s.item,
+                "confirmed" if s.confirmed else "OPEN",
+                s.confirmed_by or "",
+                s.confirmed_at or "",
+            ]
+            for s in states
+        ],
     )
     return EXIT_OK

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from gitckpt.arguments import subparser
+from gitckpt.arguments import Subcommands, subparser
 from gitckpt.errors import EXIT_OK
 
 CHECKS_EPILOG = """\
@@ -18,8 +18,10 @@ Examples:
 """
 
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = subparser(commands, "checks", "list every check, its severity and rationale", CHECKS_EPILOG)
+def register(commands: Subcommands) -> None:
+    parser = subparser(
+        commands, "checks", "list every check, its severity and rationale", CHECKS_EPILOG
+    )
     parser.add_argument("--json", action="store_true", help="print the checks as JSON")
     parser.set_defaults(handler=run)
 
@@ -53,6 +55,14 @@ def run(args: argparse.Namespace) -> int:
     else:
         print_table(
             ("id", "name", "severity", "rationale"),
-            [[r["id"], r["name"], f"{r['severity']}{' (mandatory)' if r['mandatory'] else ''}", r["rationale"]] for r in rows],
+            [
+                [
+                    r["id"],
+                    r["name"],
+                    f"{r['severity']}{' (mandatory)' if r['mandatory'] else ''}",
+                    r["rationale"],
+                ]
+                for r in rows
+            ],
         )
     return EXIT_OK

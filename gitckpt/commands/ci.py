@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from gitckpt.arguments import add_trust_ref, subparser
+from gitckpt.arguments import Subcommands, add_trust_ref, subparser
 from gitckpt.ci_review import ci, github_annotations
 from gitckpt.errors import EXIT_FINDINGS, EXIT_OK
 
@@ -23,11 +23,23 @@ Examples:
 """
 
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = subparser(commands, "ci", "run every check and the card review for a pull request", CI_EPILOG)
-    parser.add_argument("--base", metavar="REF", help="the target branch or commit (default: merge base with the default branch)")
-    parser.add_argument("--report", metavar="FILE", type=Path, help="write the Markdown report here")
-    parser.add_argument("--json", action="store_true", help="print the result as JSON instead of the Markdown report")
+def register(commands: Subcommands) -> None:
+    parser = subparser(
+        commands, "ci", "run every check and the card review for a pull request", CI_EPILOG
+    )
+    parser.add_argument(
+        "--base",
+        metavar="REF",
+        help="the target branch or commit (default: merge base with the default branch)",
+    )
+    parser.add_argument(
+        "--report", metavar="FILE", type=Path, help="write the Markdown report here"
+    )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print the result as JSON instead of the Markdown report",
+    )
     add_trust_ref(parser)
     parser.set_defaults(handler=run)
 
@@ -43,9 +55,17 @@ def run(args: argparse.Namespace) -> int:
         for line in github_annotations(report):
             print(line)
     if args.json:
-        findings = [{**item.finding.to_json(), "severity": item.severity} for item in report.findings]
+        findings = [
+            {**item.finding.to_json(), "severity": item.severity} for item in report.findings
+        ]
         print_json(
-            {"ok": report.errors == 0, "base": report.base, "errors": report.errors, "findings": findings, "cards": to_json(report.diffs)}
+            {
+                "ok": report.errors == 0,
+                "base": report.base,
+                "errors": report.errors,
+                "findings": findings,
+                "cards": to_json(report.diffs),
+            }
         )
     else:
         sys.stdout.write(report.markdown)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from gitckpt.arguments import add_trust_ref, subparser
+from gitckpt.arguments import Subcommands, add_trust_ref, subparser
 from gitckpt.console import print_created
 from gitckpt.errors import EXIT_OK
 
@@ -17,10 +17,14 @@ Examples:
 """
 
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = subparser(commands, "deprecate", "mark an artifact deprecated (NAME@deprecated)", DEPRECATE_EPILOG)
+def register(commands: Subcommands) -> None:
+    parser = subparser(
+        commands, "deprecate", "mark an artifact deprecated (NAME@deprecated)", DEPRECATE_EPILOG
+    )
     parser.add_argument("name", metavar="NAME", help="the artifact")
-    parser.add_argument("--sunset", metavar="YYYY-MM-DD", help="after this date, cards linking to it fail check")
+    parser.add_argument(
+        "--sunset", metavar="YYYY-MM-DD", help="after this date, cards linking to it fail check"
+    )
     parser.add_argument("--reason", default="", help="why it is deprecated and what to use instead")
     parser.add_argument("--sign", action="store_true", help="sign the tag with your SSH key")
     parser.add_argument("--push", metavar="GIT_REMOTE", help="push the tag to this git remote")
@@ -35,7 +39,13 @@ def run(args: argparse.Namespace) -> int:
 
     print_created(
         deprecate(
-            find_repository(), args.name, sunset=args.sunset, reason=args.reason, sign=args.sign, push=args.push, trust_ref=args.trust_ref
+            find_repository(),
+            args.name,
+            sunset=args.sunset,
+            reason=args.reason,
+            sign=args.sign,
+            push=args.push,
+            trust_ref=args.trust_ref,
         ),
         args.json,
     )

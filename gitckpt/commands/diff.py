@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from gitckpt.arguments import subparser
+from gitckpt.arguments import Subcommands, subparser
 from gitckpt.errors import EXIT_OK
 from gitckpt.review import card_diff
 
@@ -27,18 +27,28 @@ Examples:
 """
 
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(commands: Subcommands) -> None:
     from gitckpt.review import DEFAULT_SEVERITY
 
     listing = "\n".join(f"  {kind:<27} {severity}" for kind, severity in DEFAULT_SEVERITY.items())
     parser = subparser(
-        commands, "diff", "show what changed in meaning in the cards between two revisions", DIFF_EPILOG.format(severities=listing)
+        commands,
+        "diff",
+        "show what changed in meaning in the cards between two revisions",
+        DIFF_EPILOG.format(severities=listing),
     )
     parser.add_argument(
-        "base", nargs="?", metavar="BASE", help="the revision to compare against (default: merge base with the default branch)"
+        "base",
+        nargs="?",
+        metavar="BASE",
+        help="the revision to compare against (default: merge base with the default branch)",
     )
-    parser.add_argument("head", nargs="?", metavar="HEAD", help="the revision to review (default: the work tree)")
-    parser.add_argument("--format", choices=("text", "markdown", "json"), default="text", help="output format")
+    parser.add_argument(
+        "head", nargs="?", metavar="HEAD", help="the revision to review (default: the work tree)"
+    )
+    parser.add_argument(
+        "--format", choices=("text", "markdown", "json"), default="text", help="output format"
+    )
     parser.set_defaults(handler=run)
 
 

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from gitckpt.arguments import positive, subparser
+from gitckpt.arguments import Subcommands, positive, subparser
 from gitckpt.errors import EXIT_FINDINGS, EXIT_OK
 
 EVAL_CONFIRM_EPILOG = """\
@@ -48,27 +48,68 @@ Examples:
 """
 
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    group = subparser(commands, "eval", "work with evaluation results", 'Examples:\n  git ckpt eval confirm resnet50 --reason "..."\n')
-    eval_commands = group.add_subparsers(title="eval commands", metavar="EVAL_COMMAND", required=True, help="what to do with results")
-    confirm = subparser(eval_commands, "confirm", "re-confirm results recorded for earlier bytes of a model", EVAL_CONFIRM_EPILOG)
+def register(commands: Subcommands) -> None:
+    group = subparser(
+        commands,
+        "eval",
+        "work with evaluation results",
+        'Examples:\n  git ckpt eval confirm resnet50 --reason "..."\n',
+    )
+    eval_commands = group.add_subparsers(
+        title="eval commands", metavar="EVAL_COMMAND", required=True, help="what to do with results"
+    )
+    confirm = subparser(
+        eval_commands,
+        "confirm",
+        "re-confirm results recorded for earlier bytes of a model",
+        EVAL_CONFIRM_EPILOG,
+    )
     confirm.add_argument("name", metavar="NAME", help="the model artifact")
-    confirm.add_argument("--reason", required=True, help="why the results still hold for the current bytes")
+    confirm.add_argument(
+        "--reason", required=True, help="why the results still hold for the current bytes"
+    )
     confirm.add_argument("--json", action="store_true", help="print the confirmed entries as JSON")
     confirm.set_defaults(handler=run_confirm)
-    record = subparser(eval_commands, "record", "record results from the DVC stage that produced them", EVAL_RECORD_EPILOG)
+    record = subparser(
+        eval_commands,
+        "record",
+        "record results from the DVC stage that produced them",
+        EVAL_RECORD_EPILOG,
+    )
     record.add_argument("name", metavar="NAME", help="the eval card")
-    record.add_argument("--stage", required=True, help="the dvc.yaml stage whose metrics file holds the results")
-    record.add_argument("--samples", type=Path, help="per-sample results (JSON lines) to bootstrap intervals from")
-    record.add_argument("--dataset", metavar="DATASET", help="the dataset card evaluated (default: the eval card's dataset)")
-    record.add_argument("--split", metavar="SPLIT", help="the split evaluated (default: the eval card's split)")
+    record.add_argument(
+        "--stage", required=True, help="the dvc.yaml stage whose metrics file holds the results"
+    )
+    record.add_argument(
+        "--samples", type=Path, help="per-sample results (JSON lines) to bootstrap intervals from"
+    )
+    record.add_argument(
+        "--dataset",
+        metavar="DATASET",
+        help="the dataset card evaluated (default: the eval card's dataset)",
+    )
+    record.add_argument(
+        "--split", metavar="SPLIT", help="the split evaluated (default: the eval card's split)"
+    )
     record.add_argument("--json", action="store_true", help="print the recorded results as JSON")
     record.set_defaults(handler=run_record)
-    rerun = subparser(eval_commands, "run", "re-run the recorded stage and check the results reproduce", EVAL_RUN_EPILOG)
+    rerun = subparser(
+        eval_commands,
+        "run",
+        "re-run the recorded stage and check the results reproduce",
+        EVAL_RUN_EPILOG,
+    )
     rerun.add_argument("name", metavar="NAME", help="the eval card")
-    rerun.add_argument("--record", action="store_true", help="record the new results (or, with --seeds, the spread) in the cards")
     rerun.add_argument(
-        "--seeds", type=positive, metavar="N", help="run the stage with seeds 0..N-1 (DVC parameter `seed`) and report the spread"
+        "--record",
+        action="store_true",
+        help="record the new results (or, with --seeds, the spread) in the cards",
+    )
+    rerun.add_argument(
+        "--seeds",
+        type=positive,
+        metavar="N",
+        help="run the stage with seeds 0..N-1 (DVC parameter `seed`) and report the spread",
     )
     rerun.add_argument("--json", action="store_true", help="print the comparison as JSON")
     rerun.set_defaults(handler=run_run)
@@ -79,17 +120,35 @@ def run_record(args: argparse.Namespace) -> int:
     from gitckpt.eval_runs import record
     from gitckpt.repo import find_repository
 
-    recorded = record(find_repository(), args.name, args.stage, samples=args.samples, dataset=args.dataset, split=args.split)
+    recorded = record(
+        find_repository(),
+        args.name,
+        args.stage,
+        samples=args.samples,
+        dataset=args.dataset,
+        split=args.split,
+    )
     rows = [
-        {"metric": item.metric, "value": item.value, "n": item.n, "interval": item.interval.to_card() if item.interval else None}
+        {
+            "metric": item.metric,
+            "value": item.value,
+            "n": item.n,
+            "interval": item.interval.to_card() if item.interval else None,
+        }
         for item in recorded.results
     ]
     if args.json:
-        print_json({"eval_card": recorded.eval_card, "model_card": recorded.model_card, "results": rows})
+        print_json(
+            {"eval_card": recorded.eval_card, "model_card": recorded.model_card, "results": rows}
+        )
         return EXIT_OK
     for row in rows:
         interval: Any = row["interval"]
-        where = f"[{interval['low']}, {interval['high']}] ({interval['method']})" if interval else "no interval"
+        where = (
+            f"[{interval['low']}, {interval['high']}] ({interval['method']})"
+            if interval
+            else "no interval"
+        )
         print(f"  {row['metric']} = {row['value']} (n={row['n']}) {where}")
     print(f"Recorded in {recorded.eval_card} and {recorded.model_card}; review and commit them.")
     return EXIT_OK
@@ -105,7 +164,9 @@ def run_run(args: argparse.Namespace) -> int:
     if args.seeds:
         from gitckpt.eval_runs import seed_sensitivity
 
-        spreads = seed_sensitivity(find_repository(), args.name, args.seeds, record_after=args.record)
+        spreads = seed_sensitivity(
+            find_repository(), args.name, args.seeds, record_after=args.record
+        )
         if args.json:
             print_json([asdict(spread) for spread in spreads])
         for spread in [] if args.json else spreads:
@@ -118,7 +179,9 @@ def run_run(args: argparse.Namespace) -> int:
     else:
         for item in comparisons:
             verdict = "reproduced" if item.reproduced else "NOT REPRODUCED"
-            print(f"  {verdict}  {item.metric}: recorded {item.recorded}, now {item.now} ({item.why})")
+            print(
+                f"  {verdict}  {item.metric}: recorded {item.recorded}, now {item.now} ({item.why})"
+            )
     return EXIT_OK if all(item.reproduced for item in comparisons) else EXIT_FINDINGS
 
 

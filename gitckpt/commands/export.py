@@ -7,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from gitckpt.arguments import subparser
+from gitckpt.arguments import Subcommands, subparser
 from gitckpt.errors import EXIT_OK
 from gitckpt.export import FORMATS, export
 from gitckpt.files import atomic_write
@@ -35,13 +35,23 @@ Examples:
 """
 
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(commands: Subcommands) -> None:
 
-    parser = subparser(commands, "export", "write a card in another standard's format", EXPORT_EPILOG)
-    parser.add_argument("reference", metavar="NAME[@vX.Y.Z]", help="the artifact, or one of its releases")
-    parser.add_argument("--format", required=True, metavar="|".join(FORMATS), help="the target format")
+    parser = subparser(
+        commands, "export", "write a card in another standard's format", EXPORT_EPILOG
+    )
+    parser.add_argument(
+        "reference", metavar="NAME[@vX.Y.Z]", help="the artifact, or one of its releases"
+    )
+    parser.add_argument(
+        "--format", required=True, metavar="|".join(FORMATS), help="the target format"
+    )
     parser.add_argument("-o", "--output", type=Path, help="write here instead of standard output")
-    parser.add_argument("--json", action="store_true", help="print where it was written and what could not be expressed, as JSON")
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print where it was written and what could not be expressed, as JSON",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -53,7 +63,9 @@ def run(args: argparse.Namespace) -> int:
     if args.output:
         atomic_write(args.output, result.text)
     if args.json:
-        print_json({"output": str(args.output) if args.output else None, "unexpressed": result.unexpressed})
+        print_json(
+            {"output": str(args.output) if args.output else None, "unexpressed": result.unexpressed}
+        )
     elif not args.output:
         sys.stdout.write(result.text)
     for fact in result.unexpressed:

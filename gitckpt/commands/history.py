@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import argparse
 
-from gitckpt.arguments import REGISTRY_EPILOG, add_trust_ref, subparser
+from gitckpt.arguments import REGISTRY_EPILOG, Subcommands, add_trust_ref, subparser
 from gitckpt.errors import EXIT_OK
 
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = subparser(commands, "history", "list registry events: releases, stage changes, deprecations", REGISTRY_EPILOG)
+def register(commands: Subcommands) -> None:
+    parser = subparser(
+        commands,
+        "history",
+        "list registry events: releases, stage changes, deprecations",
+        REGISTRY_EPILOG,
+    )
     parser.add_argument("name", nargs="?", metavar="NAME", help="only this artifact's events")
     parser.add_argument(
-        "--all", action="store_true", help="also list the tags that do not count (unbound, badly signed, refused by policy) and why"
+        "--all",
+        action="store_true",
+        help="also list the tags that do not count (unbound, badly signed, refused by policy) and why",
     )
     parser.add_argument("--json", action="store_true", help="print the events as JSON")
     add_trust_ref(parser)
@@ -24,7 +31,9 @@ def run(args: argparse.Namespace) -> int:
     from gitckpt.registry_view import history
     from gitckpt.repo import find_repository
 
-    events = history(find_repository(), args.name, include_rejected=args.all, trust_ref=args.trust_ref)
+    events = history(
+        find_repository(), args.name, include_rejected=args.all, trust_ref=args.trust_ref
+    )
     if args.json:
         print_json(events)
         return EXIT_OK

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from gitckpt.arguments import subparser
+from gitckpt.arguments import Subcommands, subparser
 from gitckpt.errors import EXIT_FINDINGS, EXIT_OK
 
 HOOK_EPILOG = """\
@@ -16,11 +16,16 @@ Examples:
 """
 
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(commands: Subcommands) -> None:
     epilog = HOOK_EPILOG
     group = subparser(commands, "hook", "entry points for git hooks", epilog)
     hooks = group.add_subparsers(title="hooks", metavar="HOOK", required=True, help="which hook")
-    pre_push = subparser(hooks, "pre-push", "refuse to push release tags whose bytes are not in the DVC remote", epilog)
+    pre_push = subparser(
+        hooks,
+        "pre-push",
+        "refuse to push release tags whose bytes are not in the DVC remote",
+        epilog,
+    )
     pre_push.add_argument("remote", nargs="?", help="the git remote's name (given by git)")
     pre_push.add_argument("url", nargs="?", help="the git remote's URL (given by git)")
     pre_push.set_defaults(handler=run_pre_push)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from gitckpt.arguments import subparser
+from gitckpt.arguments import Subcommands, subparser
 from gitckpt.errors import EXIT_OK
 
 IMPORT_EPILOG = """\
@@ -18,12 +18,23 @@ Examples:
 """
 
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = subparser(commands, "import-card", "turn a Hugging Face model card into a gitckpt card", IMPORT_EPILOG)
-    parser.add_argument("source", metavar="README.md", type=Path, help="the Hugging Face model card")
+def register(commands: Subcommands) -> None:
+    parser = subparser(
+        commands, "import-card", "turn a Hugging Face model card into a gitckpt card", IMPORT_EPILOG
+    )
+    parser.add_argument(
+        "source", metavar="README.md", type=Path, help="the Hugging Face model card"
+    )
     parser.add_argument("--name", required=True, help="the artifact name of the new card")
-    parser.add_argument("--kind", choices=("model",), default="model", help="what the artifact is (Hub cards describe models)")
-    parser.add_argument("-o", "--output", type=Path, help="where to write the card (default: NAME.card.md)")
+    parser.add_argument(
+        "--kind",
+        choices=("model",),
+        default="model",
+        help="what the artifact is (Hub cards describe models)",
+    )
+    parser.add_argument(
+        "-o", "--output", type=Path, help="where to write the card (default: NAME.card.md)"
+    )
     parser.add_argument("--json", action="store_true", help="print the new card's path as JSON")
     parser.set_defaults(handler=run)
 
@@ -33,5 +44,7 @@ def run(args: argparse.Namespace) -> int:
     from gitckpt.export import import_card
 
     target = import_card(args.source, args.name, args.output)
-    print_json({"card": str(target)}) if args.json else print(f"Wrote {target}; `git ckpt check` lists the fields left to fill in.")
+    print_json({"card": str(target)}) if args.json else print(
+        f"Wrote {target}; `git ckpt check` lists the fields left to fill in."
+    )
     return EXIT_OK

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from gitckpt.arguments import subparser
+from gitckpt.arguments import Subcommands, subparser
 from gitckpt.errors import EXIT_OK
 from gitckpt.repository_setup import init
 
@@ -19,9 +19,15 @@ Examples:
 """
 
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = subparser(commands, "init", "set this repository up for gitckpt (DVC, policy, hooks)", INIT_EPILOG)
-    parser.add_argument("--git-hooks", action="store_true", help="install plain git hooks instead of a pre-commit framework hook")
+def register(commands: Subcommands) -> None:
+    parser = subparser(
+        commands, "init", "set this repository up for gitckpt (DVC, policy, hooks)", INIT_EPILOG
+    )
+    parser.add_argument(
+        "--git-hooks",
+        action="store_true",
+        help="install plain git hooks instead of a pre-commit framework hook",
+    )
     parser.add_argument("--json", action="store_true", help="print what was changed as JSON")
     parser.set_defaults(handler=run)
 
@@ -38,5 +44,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"  set up  {item}")
     for item in result.unchanged:
         print(f"  kept    {item}")
-    print("gitckpt is ready." if result.changed else "Nothing to do: this repository is already set up for gitckpt.")
+    print(
+        "gitckpt is ready."
+        if result.changed
+        else "Nothing to do: this repository is already set up for gitckpt."
+    )
     return EXIT_OK

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from gitckpt.arguments import positive, subparser
+from gitckpt.arguments import Subcommands, positive, subparser
 from gitckpt.errors import EXIT_OK
 
 LINEAGE_EPILOG = """\
@@ -20,12 +20,23 @@ Examples:
 """
 
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = subparser(commands, "lineage", "the graph of what an artifact was built from (or what uses it)", LINEAGE_EPILOG)
-    parser.add_argument("reference", metavar="NAME[@vX.Y.Z]", help="the artifact, or one of its releases")
+def register(commands: Subcommands) -> None:
+    parser = subparser(
+        commands,
+        "lineage",
+        "the graph of what an artifact was built from (or what uses it)",
+        LINEAGE_EPILOG,
+    )
+    parser.add_argument(
+        "reference", metavar="NAME[@vX.Y.Z]", help="the artifact, or one of its releases"
+    )
     parser.add_argument("--depth", type=positive, help="follow links at most this many steps")
-    parser.add_argument("--dependents", action="store_true", help="the reverse graph: what links to this artifact")
-    parser.add_argument("--format", choices=("text", "json", "dot", "mermaid"), default="text", help="output format")
+    parser.add_argument(
+        "--dependents", action="store_true", help="the reverse graph: what links to this artifact"
+    )
+    parser.add_argument(
+        "--format", choices=("text", "json", "dot", "mermaid"), default="text", help="output format"
+    )
     parser.set_defaults(handler=run)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from gitckpt.arguments import subparser
+from gitckpt.arguments import Subcommands, subparser
 from gitckpt.errors import EXIT_OK
 
 LOG_EPILOG = """\
@@ -19,8 +19,13 @@ Examples:
 """
 
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = subparser(commands, "log", "the provenance trail: every commit that changed an artifact's card or pointer", LOG_EPILOG)
+def register(commands: Subcommands) -> None:
+    parser = subparser(
+        commands,
+        "log",
+        "the provenance trail: every commit that changed an artifact's card or pointer",
+        LOG_EPILOG,
+    )
     parser.add_argument("name", metavar="NAME", help="the artifact")
     parser.add_argument("--json", action="store_true", help="print the entries as JSON")
     parser.set_defaults(handler=run)
@@ -42,7 +47,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"    {entry.summary}")
         if entry.bytes_changed:
             old, new = entry.bytes_changed["old"], entry.bytes_changed["new"]
-            print(f"    bytes: sha256 {str(old.get('sha256'))[:16]}… → {str(new.get('sha256'))[:16]}…")
+            print(
+                f"    bytes: sha256 {str(old.get('sha256'))[:16]}… → {str(new.get('sha256'))[:16]}…"
+            )
         if entry.fields_changed:
             print(f"    fields: {', '.join(summarize_fields(entry.fields_changed))}")
         for key, values in entry.trailers.items():

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import argparse
 
-from gitckpt.arguments import REGISTRY_EPILOG, add_trust_ref, subparser
+from gitckpt.arguments import REGISTRY_EPILOG, Subcommands, add_trust_ref, subparser
 from gitckpt.errors import EXIT_OK
 
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(commands: Subcommands) -> None:
     parser = subparser(commands, "ls", "list the artifacts in the registry", REGISTRY_EPILOG)
-    parser.add_argument("--kind", choices=("model", "dataset", "eval"), help="only artifacts of this kind")
+    parser.add_argument(
+        "--kind", choices=("model", "dataset", "eval"), help="only artifacts of this kind"
+    )
     parser.add_argument("--stage", help="only artifacts with a version in this stage")
     parser.add_argument(
-        "--version", metavar="X[.Y[.Z]]", help="only artifacts whose latest release is this version, or in this major or minor series"
+        "--version",
+        metavar="X[.Y[.Z]]",
+        help="only artifacts whose latest release is this version, or in this major or minor series",
     )
     parser.add_argument("--json", action="store_true", help="print the rows as JSON")
     add_trust_ref(parser)
@@ -25,13 +29,24 @@ def run(args: argparse.Namespace) -> int:
     from gitckpt.registry_view import list_artifacts
     from gitckpt.repo import find_repository
 
-    rows = list_artifacts(find_repository(), kind=args.kind, stage=args.stage, trust_ref=args.trust_ref)
+    rows = list_artifacts(
+        find_repository(), kind=args.kind, stage=args.stage, trust_ref=args.trust_ref
+    )
     if args.json:
         print_json(rows)
         return EXIT_OK
-    stages = [", ".join(f"{stage}: v{version}" for stage, version in row["stages"].items()) for row in rows]
+    stages = [
+        ", ".join(f"{stage}: v{version}" for stage, version in row["stages"].items())
+        for row in rows
+    ]
     table = [
-        [row["name"], row["kind"], f"v{row['latest']}" if row["latest"] else "unreleased", stage, "deprecated" if row["deprecated"] else ""]
+        [
+            row["name"],
+            row["kind"],
+            f"v{row['latest']}" if row["latest"] else "unreleased",
+            stage,
+            "deprecated" if row["deprecated"] else "",
+        ]
         for row, stage in zip(rows, stages, strict=True)
     ]
     print_table(("name", "kind", "latest", "stages", ""), table)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from gitckpt.arguments import add_tag_options, add_trust_ref, subparser
+from gitckpt.arguments import Subcommands, add_tag_options, add_trust_ref, subparser
 from gitckpt.console import print_created
 from gitckpt.errors import EXIT_OK
 
@@ -20,8 +20,11 @@ Examples:
 """
 
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    for name, summary in (("promote", "put a release into a stage"), ("demote", "take a release out of a stage")):
+def register(commands: Subcommands) -> None:
+    for name, summary in (
+        ("promote", "put a release into a stage"),
+        ("demote", "take a release out of a stage"),
+    ):
         parser = subparser(commands, name, summary, PROMOTE_EPILOG)
         parser.add_argument("reference", metavar="NAME@vX.Y.Z", help="the release")
         parser.add_argument("stage", metavar="STAGE", help="the stage, one of stages.allowed")

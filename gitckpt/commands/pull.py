@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 
-from gitckpt.arguments import add_transfer
+from gitckpt.arguments import Subcommands, add_transfer
 from gitckpt.errors import EXIT_OK
 
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(commands: Subcommands) -> None:
     add_transfer(commands, "pull", "pull artifacts' bytes from the DVC remote", run)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from gitckpt.arguments import add_trust_ref, subparser
+from gitckpt.arguments import Subcommands, add_trust_ref, subparser
 from gitckpt.errors import EXIT_OK
 
 SEARCH_EPILOG = """\
@@ -28,28 +28,63 @@ Examples:
 """
 
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = subparser(commands, "search", "find artifacts by facets, metrics and full text", SEARCH_EPILOG)
-    parser.add_argument("query", nargs="?", metavar="QUERY", help="full-text query over card prose and descriptions")
-    parser.add_argument("--kind", choices=("model", "dataset", "eval"), help="only artifacts of this kind")
+def register(commands: Subcommands) -> None:
+    parser = subparser(
+        commands, "search", "find artifacts by facets, metrics and full text", SEARCH_EPILOG
+    )
+    parser.add_argument(
+        "query", nargs="?", metavar="QUERY", help="full-text query over card prose and descriptions"
+    )
+    parser.add_argument(
+        "--kind", choices=("model", "dataset", "eval"), help="only artifacts of this kind"
+    )
     parser.add_argument("--stage", help="only artifacts with a version in this stage")
     parser.add_argument(
-        "--version", metavar="X[.Y[.Z]]", help="only artifacts whose latest release is this version, or in this major or minor series"
-    )
-    parser.add_argument("--license", metavar="EXPR", help="only cards whose license names every SPDX identifier in EXPR")
-    parser.add_argument("--dataset", metavar="NAME", help="only cards trained or evaluated on this dataset")
-    parser.add_argument("--owner", metavar="WHO", help="only cards naming WHO as a contributor or contact")
-    parser.add_argument("--metric", action="append", default=[], metavar="'NAME>=VALUE'", help="a numeric filter on a reported metric")
-    parser.add_argument(
-        "--deprecated", action=argparse.BooleanOptionalAction, help="only deprecated artifacts (--no-deprecated: only the others)"
+        "--version",
+        metavar="X[.Y[.Z]]",
+        help="only artifacts whose latest release is this version, or in this major or minor series",
     )
     parser.add_argument(
-        "--commercial", action="store_true", help="only cards whose license is a known SPDX expression without non-commercial terms"
+        "--license",
+        metavar="EXPR",
+        help="only cards whose license names every SPDX identifier in EXPR",
     )
     parser.add_argument(
-        "--field", action="append", default=[], metavar="NAME=VALUE", help="a named group of naming.pattern must have this value"
+        "--dataset", metavar="NAME", help="only cards trained or evaluated on this dataset"
     )
-    parser.add_argument("--rev", default="HEAD", metavar="REV", help="search the registry as committed at REV (default HEAD)")
+    parser.add_argument(
+        "--owner", metavar="WHO", help="only cards naming WHO as a contributor or contact"
+    )
+    parser.add_argument(
+        "--metric",
+        action="append",
+        default=[],
+        metavar="'NAME>=VALUE'",
+        help="a numeric filter on a reported metric",
+    )
+    parser.add_argument(
+        "--deprecated",
+        action=argparse.BooleanOptionalAction,
+        help="only deprecated artifacts (--no-deprecated: only the others)",
+    )
+    parser.add_argument(
+        "--commercial",
+        action="store_true",
+        help="only cards whose license is a known SPDX expression without non-commercial terms",
+    )
+    parser.add_argument(
+        "--field",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a named group of naming.pattern must have this value",
+    )
+    parser.add_argument(
+        "--rev",
+        default="HEAD",
+        metavar="REV",
+        help="search the registry as committed at REV (default HEAD)",
+    )
     parser.add_argument("--json", action="store_true", help="print the hits as JSON")
     add_trust_ref(parser)
     parser.set_defaults(handler=run)
@@ -58,7 +93,13 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
 def run(args: argparse.Namespace) -> int:
     from gitckpt.console import print_json, print_table, progress_bar
     from gitckpt.repo import find_repository
-    from gitckpt.search import Query, parse_field_filter, parse_metric_filter, parse_version_filter, search
+    from gitckpt.search import (
+        Query,
+        parse_field_filter,
+        parse_metric_filter,
+        parse_version_filter,
+        search,
+    )
 
     query = Query(
         text=args.query,
@@ -82,7 +123,13 @@ def run(args: argparse.Namespace) -> int:
         print("no artifact matches")
         return EXIT_OK
     rows = [
-        [hit.name, hit.kind, f"v{hit.latest}" if hit.latest else "unreleased", ", ".join(hit.stages), "; ".join(hit.reasons)]
+        [
+            hit.name,
+            hit.kind,
+            f"v{hit.latest}" if hit.latest else "unreleased",
+            ", ".join(hit.stages),
+            "; ".join(hit.reasons),
+        ]
         for hit in hits
     ]
     print_table(("name", "kind", "latest", "stages", "why"), rows)

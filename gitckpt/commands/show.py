@@ -5,14 +5,16 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from gitckpt.arguments import REGISTRY_EPILOG, add_trust_ref, subparser
+from gitckpt.arguments import REGISTRY_EPILOG, Subcommands, add_trust_ref, subparser
 from gitckpt.errors import EXIT_OK
 
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(commands: Subcommands) -> None:
     parser = subparser(commands, "show", "show an artifact or one of its releases", REGISTRY_EPILOG)
     parser.add_argument("reference", metavar="NAME[@vX.Y.Z|@latest|#STAGE]", help="what to show")
-    parser.add_argument("--json", action="store_true", help="print as JSON (for a release: its record)")
+    parser.add_argument(
+        "--json", action="store_true", help="print as JSON (for a release: its record)"
+    )
     add_trust_ref(parser)
     parser.set_defaults(handler=run)
 
@@ -30,10 +32,20 @@ def run(args: argparse.Namespace) -> int:
         print_release(view)
         return EXIT_OK
     latest = f"latest v{view['latest']}" if view.get("latest") else "not released yet"
-    print(f"{view['name']}: {latest}, stages {view.get('stages') or 'none'}" + (", DEPRECATED" if view.get("deprecated") else ""))
+    print(
+        f"{view['name']}: {latest}, stages {view.get('stages') or 'none'}"
+        + (", DEPRECATED" if view.get("deprecated") else "")
+    )
     _print_baseline(view)
     rows = [
-        [f"v{r['version']}", r["created"], r["author"], r["commit"][:12], ", ".join(r["stages"]), r["signature"]["description"]]
+        [
+            f"v{r['version']}",
+            r["created"],
+            r["author"],
+            r["commit"][:12],
+            ", ".join(r["stages"]),
+            r["signature"]["description"],
+        ]
         for r in view["releases"]
     ]
     print_table(("version", "created", "by", "commit", "stages held", "signature"), rows)

@@ -6,7 +6,7 @@ import argparse
 from dataclasses import dataclass
 from pathlib import Path
 
-from gitckpt.arguments import add_trust_ref, subparser
+from gitckpt.arguments import Subcommands, add_trust_ref, subparser
 from gitckpt.errors import EXIT_OK
 from gitckpt.inventory import Progress
 from gitckpt.repo import Repository
@@ -35,7 +35,12 @@ def build_site(
     target = (output or repo.root / DEFAULT_OUTPUT).absolute()
     model = read_site_model(repo, revision, progress, trust_ref)
     written = write_site(model, target, title or f"{repo.root.name} registry")
-    return SiteResult(output=target, index=target / "index.html", artifacts=len(model.artifacts), files=len(written))
+    return SiteResult(
+        output=target,
+        index=target / "index.html",
+        artifacts=len(model.artifacts),
+        files=len(written),
+    )
 
 
 SITE_EPILOG = """\
@@ -55,12 +60,25 @@ Examples:
 """
 
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(commands: Subcommands) -> None:
     parser = subparser(commands, "site", "write the registry as a static site", SITE_EPILOG)
-    parser.add_argument("-o", "--output", type=Path, help="the directory to write (default: _site at the top of the repository)")
-    parser.add_argument("--rev", default="HEAD", help="the commit whose cards are shown (default HEAD); tags are always all read")
-    parser.add_argument("--title", help="the site's title (default: the repository's directory name + ' registry')")
-    parser.add_argument("--json", action="store_true", help="print where the site was written, as JSON")
+    parser.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        help="the directory to write (default: _site at the top of the repository)",
+    )
+    parser.add_argument(
+        "--rev",
+        default="HEAD",
+        help="the commit whose cards are shown (default HEAD); tags are always all read",
+    )
+    parser.add_argument(
+        "--title", help="the site's title (default: the repository's directory name + ' registry')"
+    )
+    parser.add_argument(
+        "--json", action="store_true", help="print where the site was written, as JSON"
+    )
     add_trust_ref(parser)
     parser.set_defaults(handler=run)
 
@@ -70,9 +88,18 @@ def run(args: argparse.Namespace) -> int:
     from gitckpt.repo import find_repository
 
     with progress_bar("Reading artifacts") as progress:
-        result = build_site(find_repository(), args.output, args.rev, args.title, progress, args.trust_ref)
+        result = build_site(
+            find_repository(), args.output, args.rev, args.title, progress, args.trust_ref
+        )
     if args.json:
-        print_json({"output": str(result.output), "index": str(result.index), "artifacts": result.artifacts, "files": result.files})
+        print_json(
+            {
+                "output": str(result.output),
+                "index": str(result.index),
+                "artifacts": result.artifacts,
+                "files": result.files,
+            }
+        )
         return EXIT_OK
     print(f"Wrote {result.files} files for {result.artifacts} artifacts to {result.output}")
     print(f"Open {result.index.as_uri()} or serve the directory with any static web host.")

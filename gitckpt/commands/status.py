@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from gitckpt.arguments import subparser
+from gitckpt.arguments import Subcommands, subparser
 from gitckpt.errors import EXIT_OK
 from gitckpt.status_report import status
 
@@ -22,9 +22,13 @@ Examples:
 """
 
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = subparser(commands, "status", "show each artifact's card, data and remote state", STATUS_EPILOG)
-    parser.add_argument("--no-remote", action="store_true", help="do not ask the DVC remote what it holds")
+def register(commands: Subcommands) -> None:
+    parser = subparser(
+        commands, "status", "show each artifact's card, data and remote state", STATUS_EPILOG
+    )
+    parser.add_argument(
+        "--no-remote", action="store_true", help="do not ask the DVC remote what it holds"
+    )
     parser.add_argument("--json", action="store_true", help="print the rows as JSON")
     parser.set_defaults(handler=run)
 
@@ -39,5 +43,8 @@ def run(args: argparse.Namespace) -> int:
         print_json([vars(row) for row in rows])
     else:
         columns = ("name", "kind", "card_state", "data_state", "remote_state")
-        print_table(("name", "kind", "card", "data", "remote"), [[getattr(row, column) for column in columns] for row in rows])
+        print_table(
+            ("name", "kind", "card", "data", "remote"),
+            [[getattr(row, column) for column in columns] for row in rows],
+        )
     return EXIT_OK

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from gitckpt.arguments import add_tag_options, add_trust_ref, subparser
+from gitckpt.arguments import Subcommands, add_tag_options, add_trust_ref, subparser
 from gitckpt.console import print_created
 from gitckpt.errors import EXIT_OK
 
@@ -27,14 +27,28 @@ Examples:
 """
 
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = subparser(commands, "tag", "cut a release: an annotated tag NAME@vX.Y.Z with a release record", TAG_EPILOG)
+def register(commands: Subcommands) -> None:
+    parser = subparser(
+        commands,
+        "tag",
+        "cut a release: an annotated tag NAME@vX.Y.Z with a release record",
+        TAG_EPILOG,
+    )
     parser.add_argument("name", metavar="NAME", help="the artifact to release")
     which = parser.add_mutually_exclusive_group()
     which.add_argument("--version", help="the version to release, X.Y.Z (default: the next patch)")
-    which.add_argument("--bump", choices=("major", "minor", "patch"), default="patch", help="which part of the latest version to increase")
+    which.add_argument(
+        "--bump",
+        choices=("major", "minor", "patch"),
+        default="patch",
+        help="which part of the latest version to increase",
+    )
     add_tag_options(parser)
-    parser.add_argument("--allow-unpushed", action="store_true", help="release even if the bytes are not in the DVC remote (recorded)")
+    parser.add_argument(
+        "--allow-unpushed",
+        action="store_true",
+        help="release even if the bytes are not in the DVC remote (recorded)",
+    )
     add_trust_ref(parser)
     parser.set_defaults(handler=run)
 
@@ -43,6 +57,14 @@ def run(args: argparse.Namespace) -> int:
     from gitckpt.release import TagOptions, tag_release
     from gitckpt.repo import find_repository
 
-    options = TagOptions(args.version, args.bump, args.message, args.sign, args.push, args.allow_unpushed, args.trust_ref)
+    options = TagOptions(
+        args.version,
+        args.bump,
+        args.message,
+        args.sign,
+        args.push,
+        args.allow_unpushed,
+        args.trust_ref,
+    )
     print_created(tag_release(find_repository(), args.name, options), args.json)
     return EXIT_OK

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from gitckpt.arguments import add_trust_ref, subparser
+from gitckpt.arguments import Subcommands, add_trust_ref, subparser
 from gitckpt.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 from gitckpt.verification import verify, verify_attestation
 
@@ -36,13 +36,28 @@ Examples:
 """
 
 
-def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = subparser(commands, "verify", "verify a registry tag's signature, binding, record and (optionally) bytes", VERIFY_EPILOG)
-    parser.add_argument(
-        "reference", nargs="?", metavar="TAG", help="the release (NAME@vX.Y.Z), stage move (NAME#STAGE[#N]) or other registry tag"
+def register(commands: Subcommands) -> None:
+    parser = subparser(
+        commands,
+        "verify",
+        "verify a registry tag's signature, binding, record and (optionally) bytes",
+        VERIFY_EPILOG,
     )
-    parser.add_argument("--attestation", metavar="FILE", type=Path, help="verify this attestation (and FILE.sig) instead of a tag")
-    parser.add_argument("--data", action="store_true", help="also verify the bytes against the recorded digests")
+    parser.add_argument(
+        "reference",
+        nargs="?",
+        metavar="TAG",
+        help="the release (NAME@vX.Y.Z), stage move (NAME#STAGE[#N]) or other registry tag",
+    )
+    parser.add_argument(
+        "--attestation",
+        metavar="FILE",
+        type=Path,
+        help="verify this attestation (and FILE.sig) instead of a tag",
+    )
+    parser.add_argument(
+        "--data", action="store_true", help="also verify the bytes against the recorded digests"
+    )
     parser.add_argument("--json", action="store_true", help="print the verification as JSON")
     add_trust_ref(parser)
     parser.set_defaults(handler=run)

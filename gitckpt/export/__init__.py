@@ -38,12 +38,23 @@ def export(repo: Repository, reference: str, fmt: str) -> Export:
     if facts is None:
         raise GitckptError(f"there is no card named {name!r}")
     targets = {link.target for link in facts.links}
-    datasets = [other.path for other in inventory.cards.values() if other.kind == "dataset" and other.name in targets]
-    refuse_credentials(inventory.findings(), {facts.path, *datasets}, f"{facts.path} is not exported")
-    errors = [item for item in run_checks(inventory) if item.finding.path == facts.path and item.severity == "error"]
+    datasets = [
+        other.path
+        for other in inventory.cards.values()
+        if other.kind == "dataset" and other.name in targets
+    ]
+    refuse_credentials(
+        inventory.findings(), {facts.path, *datasets}, f"{facts.path} is not exported"
+    )
+    errors = [
+        item
+        for item in run_checks(inventory)
+        if item.finding.path == facts.path and item.severity == "error"
+    ]
     if errors:
         listing = "\n".join(
-            f"  {item.finding.path}:{item.finding.line}: {item.finding.check} {item.finding.message}" for item in errors[:10]
+            f"  {item.finding.path}:{item.finding.line}: {item.finding.check} {item.finding.message}"
+            for item in errors[:10]
         )
         raise GitckptError(f"{facts.path} fails its checks, so it is not exported:\n{listing}")
     card = _read_card(inventory, facts.path)
@@ -51,12 +62,19 @@ def export(repo: Repository, reference: str, fmt: str) -> Export:
         return Export(json.dumps(card.data, indent=2) + "\n", [])
     if fmt == "croissant":
         if card.kind != "dataset":
-            raise GitckptError(f"the croissant export is for dataset cards; {name!r} is a {card.kind} card")
+            raise GitckptError(
+                f"the croissant export is for dataset cards; {name!r} is a {card.kind} card"
+            )
         return to_croissant(card.data, name)
     if card.kind != "model":
-        raise GitckptError(f"the {fmt} export is for model cards; {name!r} is a {card.kind} card (use --format json)")
+        raise GitckptError(
+            f"the {fmt} export is for model cards; {name!r} is a {card.kind} card (use --format json)"
+        )
     if fmt in ("cyclonedx", "spdx"):
-        linked = {str(data.get("name")): data for data in (_read_card(inventory, path).data for path in datasets)}
+        linked = {
+            str(data.get("name")): data
+            for data in (_read_card(inventory, path).data for path in datasets)
+        }
         return to_cyclonedx(card.data, linked) if fmt == "cyclonedx" else to_spdx(card.data, linked)
     return to_hugging_face(card.data, card.body)
 
@@ -86,7 +104,9 @@ def import_card(source: Path, name: str, output: Path | None) -> Path:
     try:
         facts = from_hugging_face(text)
     except (ValueError, KeyError, TypeError) as exc:
-        raise GitckptError(f"{source}: not a Hugging Face model card this tool can read ({exc})") from exc
+        raise GitckptError(
+            f"{source}: not a Hugging Face model card this tool can read ({exc})"
+        ) from exc
     target = output or Path(f"{checked_name(name).replace('/', '-')}.card.md")
     if target.exists():
         raise GitckptError(f"{target} already exists; gitckpt never overwrites a card")

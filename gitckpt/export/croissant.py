@@ -25,7 +25,8 @@ def to_croissant(card: dict[str, Any], name: str) -> Export:
 
     data = mapping(card, "data")
     limitations = [
-        f"{item.get('description')} {item.get('failure_mode')} ({item.get('conditions')})" for item in card.get("limitations") or []
+        f"{item.get('description')} {item.get('failure_mode')} ({item.get('conditions')})"
+        for item in card.get("limitations") or []
     ]
     personal = mapping(card, "personal_data")
     file_object = mlc.FileObject(
@@ -45,16 +46,24 @@ def to_croissant(card: dict[str, Any], name: str) -> Export:
         url=f"https://gitckpt.dev/datasets/{name}",
         version=str(card.get("version")),
         date_published=str(card.get("snapshot_time")),
-        creators=[mlc.Person(name=str(person.get("name"))) for person in card.get("contributors") or []],
+        creators=[
+            mlc.Person(name=str(person.get("name"))) for person in card.get("contributors") or []
+        ],
         distribution=[file_object],
         data_collection=str(card.get("collection")),
         data_preprocessing_protocol=[str(step) for step in card.get("preprocessing") or []]
         if isinstance(card.get("preprocessing"), list)
         else None,
         data_limitations=limitations or None,
-        data_biases=[f"{risk.get('description')} Mitigation: {risk.get('mitigation')}" for risk in card.get("risks") or []] or None,
+        data_biases=[
+            f"{risk.get('description')} Mitigation: {risk.get('mitigation')}"
+            for risk in card.get("risks") or []
+        ]
+        or None,
         data_use_cases=[str(item) for item in card.get("intended_use") or []] or None,
-        personal_sensitive_information=[f"contains personal data: {personal.get('contains')}. {personal.get('handling')}"]
+        personal_sensitive_information=[
+            f"contains personal data: {personal.get('contains')}. {personal.get('handling')}"
+        ]
         if personal
         else None,
     )

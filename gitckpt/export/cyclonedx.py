@@ -31,7 +31,11 @@ def to_cyclonedx(card: dict[str, Any], datasets: dict[str, dict[str, Any]]) -> E
     for index, entry in enumerate(card.get("training_data") or []):
         linked = datasets.get(str(entry.get("artifact", "")).split("@")[0], {})
         component = _component(
-            {**linked, "name": entry.get("artifact") or entry.get("uri"), "license": linked.get("license") or entry.get("license")},
+            {
+                **linked,
+                "name": entry.get("artifact") or entry.get("uri"),
+                "license": linked.get("license") or entry.get("license"),
+            },
             "data",
             f"dataset-{index}",
         )
@@ -44,7 +48,13 @@ def to_cyclonedx(card: dict[str, Any], datasets: dict[str, dict[str, Any]]) -> E
             component["modelCard"] = _model_card(card, [ref.bom_ref.value for ref in refs])
     text = json.dumps(document, indent=2) + "\n"
     _validate(text)
-    unexpressed = ["release_checklist", "seeds", "hyperparameters (only as properties)", "evaluation n", "redistribution terms"]
+    unexpressed = [
+        "release_checklist",
+        "seeds",
+        "hyperparameters (only as properties)",
+        "evaluation n",
+        "redistribution terms",
+    ]
     return Export(text, unexpressed)
 
 
@@ -53,18 +63,31 @@ def _component(card: dict[str, Any], kind: str, ref: str) -> Any:
     from cyclonedx.model.component import Component, ComponentType
     from cyclonedx.model.license import LicenseExpression
 
-    block: dict[str, Any] = next((card[key] for key in ("checkpoint", "data") if isinstance(card.get(key), dict)), {})
-    hashes = [HashType(alg=HashAlgorithm.SHA_256, content=block["sha256"])] if block.get("sha256") else []
+    block: dict[str, Any] = next(
+        (card[key] for key in ("checkpoint", "data") if isinstance(card.get(key), dict)), {}
+    )
+    hashes = (
+        [HashType(alg=HashAlgorithm.SHA_256, content=block["sha256"])]
+        if block.get("sha256")
+        else []
+    )
     if block.get("md5") and not str(block["md5"]).endswith(".dir"):
         hashes.append(HashType(alg=HashAlgorithm.MD5, content=block["md5"]))
-    licenses = [LicenseExpression(normalize(str(card["license"])))] if isinstance(card.get("license"), str) else []
+    licenses = (
+        [LicenseExpression(normalize(str(card["license"])))]
+        if isinstance(card.get("license"), str)
+        else []
+    )
     properties = [
-        Property(name=f"gitckpt:hyperparameter:{key}", value=str(value)) for key, value in (card.get("hyperparameters") or {}).items()
+        Property(name=f"gitckpt:hyperparameter:{key}", value=str(value))
+        for key, value in (card.get("hyperparameters") or {}).items()
     ]
     return Component(
         name=str(card.get("name")),
         version=str(card["version"]) if card.get("version") else None,
-        type=ComponentType.MACHINE_LEARNING_MODEL if kind == "machine-learning-model" else ComponentType.DATA,
+        type=ComponentType.MACHINE_LEARNING_MODEL
+        if kind == "machine-learning-model"
+        else ComponentType.DATA,
         bom_ref=ref,
         description=card.get("description"),
         hashes=hashes,
@@ -87,7 +110,10 @@ def _model_card(card: dict[str, Any], dataset_refs: list[str]) -> dict[str, Any]
         }
         interval = entry.get("confidence_interval")
         if isinstance(interval, dict) and "low" in interval:
-            metric["confidenceInterval"] = {"lowerBound": str(interval["low"]), "upperBound": str(interval["high"])}
+            metric["confidenceInterval"] = {
+                "lowerBound": str(interval["low"]),
+                "upperBound": str(interval["high"]),
+            }
         metrics.append(metric)
     return {
         "modelParameters": {
@@ -100,12 +126,20 @@ def _model_card(card: dict[str, Any], dataset_refs: list[str]) -> dict[str, Any]
         "quantitativeAnalysis": {"performanceMetrics": metrics},
         "considerations": {
             "useCases": [str(item) for item in card.get("intended_use") or []],
-            "technicalLimitations": [f"{item.get('description')} {item.get('failure_mode')}" for item in card.get("limitations") or []],
+            "technicalLimitations": [
+                f"{item.get('description')} {item.get('failure_mode')}"
+                for item in card.get("limitations") or []
+            ],
             "ethicalConsiderations": [
-                {"name": str(item.get("description")), "mitigationStrategy": str(item.get("mitigation"))}
+                {
+                    "name": str(item.get("description")),
+                    "mitigationStrategy": str(item.get("mitigation")),
+                }
                 for item in card.get("risks") or []
             ],
-            "environmentalConsiderations": {"properties": [{"name": "hardware", "value": str(compute.get("hardware"))}]},
+            "environmentalConsiderations": {
+                "properties": [{"name": "hardware", "value": str(compute.get("hardware"))}]
+            },
         },
     }
 

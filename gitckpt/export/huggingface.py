@@ -30,7 +30,12 @@ PIPELINE_TAGS = frozenset(
         "tabular-regression",
     }
 )
-HF_RELATIONS = {"finetune": "finetune", "adapter": "adapter", "quantized": "quantized", "merge": "merge"}
+HF_RELATIONS = {
+    "finetune": "finetune",
+    "adapter": "adapter",
+    "quantized": "quantized",
+    "merge": "merge",
+}
 
 
 @dataclass
@@ -70,17 +75,27 @@ def to_hugging_face(card: dict[str, Any], body: str) -> Export:
     if base and base.get("relation") and relation is None:
         unexpressed.append(f"base_model relation {base['relation']!r}")
     tasks = {str(entry.get("task")) for entry in evaluations}
-    metadata: dict[str, Any] = {**license_fields, **({"base_model_relation": relation} if relation else {})}
+    metadata: dict[str, Any] = {
+        **license_fields,
+        **({"base_model_relation": relation} if relation else {}),
+    }
     data = ModelCardData(
         model_name=str(card.get("name")),
         base_model=_ref(base) if base else None,
-        datasets=[_ref(entry) for entry in card.get("training_data") or [] if isinstance(entry, dict)] or None,
+        datasets=[
+            _ref(entry) for entry in card.get("training_data") or [] if isinstance(entry, dict)
+        ]
+        or None,
         eval_results=results or None,
         pipeline_tag=next(iter(sorted(tasks & PIPELINE_TAGS)), None),
         tags=[
             "gitckpt",
             str(card.get("kind")),
-            *([str(card["architecture"]["family"])] if isinstance(card.get("architecture"), dict) else []),
+            *(
+                [str(card["architecture"]["family"])]
+                if isinstance(card.get("architecture"), dict)
+                else []
+            ),
         ],
         **metadata,
     )
@@ -93,7 +108,11 @@ def _license(card: dict[str, Any]) -> dict[str, str]:
     if hub_id:
         return {"license": hub_id}
     link = card.get("license_link") or f"https://spdx.org/licenses/{spdx}.html"
-    return {"license": "other", "license_name": spdx.lower().replace(" ", "-"), "license_link": str(link)}
+    return {
+        "license": "other",
+        "license_name": spdx.lower().replace(" ", "-"),
+        "license_link": str(link),
+    }
 
 
 def _ref(entry: Any) -> str:
@@ -110,13 +129,21 @@ def _body(card: dict[str, Any], prose: str) -> str:
     compute = mapping(card, "compute")
     architecture = mapping(card, "architecture")
     limitations = "\n".join(
-        f"- **{item.get('description')}** {item.get('failure_mode')} ({item.get('conditions')})" for item in card.get("limitations") or []
+        f"- **{item.get('description')}** {item.get('failure_mode')} ({item.get('conditions')})"
+        for item in card.get("limitations") or []
     )
-    risks = "\n".join(f"- {item.get('description')} Mitigation: {item.get('mitigation')}" for item in card.get("risks") or [])
+    risks = "\n".join(
+        f"- {item.get('description')} Mitigation: {item.get('mitigation')}"
+        for item in card.get("risks") or []
+    )
     data = "\n".join(
-        f"- {_ref(item)} ({item.get('license')}, {item.get('role')}): {item.get('summary')}" for item in card.get("training_data") or []
+        f"- {_ref(item)} ({item.get('license')}, {item.get('role')}): {item.get('summary')}"
+        for item in card.get("training_data") or []
     )
-    contributors = ", ".join(f"{person.get('name')} ({', '.join(person.get('roles', []))})" for person in card.get("contributors") or [])
+    contributors = ", ".join(
+        f"{person.get('name')} ({', '.join(person.get('roles', []))})"
+        for person in card.get("contributors") or []
+    )
     return f"""# Model Card for {card.get("name")}
 
 {card.get("description")}
@@ -177,7 +204,11 @@ def from_hugging_face(text: str) -> dict[str, Any]:
     data: Any = hub.data
     facts: dict[str, Any] = {}
     if data.license:
-        facts["license"] = normalize(str(data.license)) if data.license != "other" else f"LicenseRef-{data.license_name or 'other'}"
+        facts["license"] = (
+            normalize(str(data.license))
+            if data.license != "other"
+            else f"LicenseRef-{data.license_name or 'other'}"
+        )
         if data.license_link:
             facts["license_link"] = str(data.license_link)
     datasets = [data.datasets] if isinstance(data.datasets, str) else list(data.datasets or [])
@@ -203,7 +234,10 @@ def from_hugging_face(text: str) -> dict[str, Any]:
 
 
 def _evaluation(result: Any) -> dict[str, Any]:
-    dataset = {"uri": f"hf://datasets/{result.dataset_type}", "split": result.dataset_split or "<FILL: split>"}
+    dataset = {
+        "uri": f"hf://datasets/{result.dataset_type}",
+        "split": result.dataset_split or "<FILL: split>",
+    }
     if result.dataset_revision:
         dataset["revision"] = result.dataset_revision
     return {

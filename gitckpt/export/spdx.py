@@ -19,7 +19,9 @@ PROFILES = ("core", "software", "ai", "dataset", "simpleLicensing")
 def to_spdx(card: dict[str, Any], datasets: dict[str, dict[str, Any]]) -> Export:
     from spdx_python_model import v3_0_1 as spdx
 
-    builder = _Builder(spdx, f"https://gitckpt.dev/spdx/{card.get('name')}/{card.get('version')}", _time(card))
+    builder = _Builder(
+        spdx, f"https://gitckpt.dev/spdx/{card.get('name')}/{card.get('version')}", _time(card)
+    )
     model = builder.element(spdx.ai_AIPackage, "model")
     model.name = str(card.get("name"))
     model.software_packageVersion = str(card.get("version"))
@@ -28,20 +30,36 @@ def to_spdx(card: dict[str, Any], datasets: dict[str, dict[str, Any]]) -> Export
     model.suppliedBy = builder.agent
     _describe_model(spdx, model, card)
     builder.license(model, str(card.get("license") or "NOASSERTION"))
-    trained = [builder.dataset(entry, datasets) for entry in card.get("training_data") or [] if isinstance(entry, dict)]
-    tested = [builder.dataset(entry.get("dataset") or {}, datasets) for entry in card.get("evaluation") or [] if isinstance(entry, dict)]
+    trained = [
+        builder.dataset(entry, datasets)
+        for entry in card.get("training_data") or []
+        if isinstance(entry, dict)
+    ]
+    tested = [
+        builder.dataset(entry.get("dataset") or {}, datasets)
+        for entry in card.get("evaluation") or []
+        if isinstance(entry, dict)
+    ]
     builder.relate(model, spdx.RelationshipType.trainedOn, trained)
     builder.relate(model, spdx.RelationshipType.testedOn, tested)
     document = builder.element(spdx.SpdxDocument, "document")
     document.name = f"{card.get('name')} v{card.get('version')}"
     document.rootElement.append(model)
-    document.profileConformance.extend(getattr(spdx.ProfileIdentifierType, profile) for profile in PROFILES)
+    document.profileConformance.extend(
+        getattr(spdx.ProfileIdentifierType, profile) for profile in PROFILES
+    )
     for element in builder.elements:
         if element is not document:
             document.element.append(element)
     stream = io.BytesIO()
     spdx.JSONLDSerializer().write(builder.objects, stream)
-    unexpressed = ["confidence intervals (metrics carry values only)", "release_checklist", "redistribution terms", "evaluation n", "seeds"]
+    unexpressed = [
+        "confidence intervals (metrics carry values only)",
+        "release_checklist",
+        "redistribution terms",
+        "evaluation n",
+        "seeds",
+    ]
     return Export(stream.getvalue().decode("utf-8"), unexpressed)
 
 
@@ -71,9 +89,14 @@ class _Builder:
         return element
 
     def license(self, subject: Any, expression: str) -> None:
-        license_element = self.element(self.spdx.simplelicensing_LicenseExpression, f"license/{len(self.elements)}")
+        license_element = self.element(
+            self.spdx.simplelicensing_LicenseExpression, f"license/{len(self.elements)}"
+        )
         license_element.simplelicensing_licenseExpression = normalize(expression)
-        for kind in (self.spdx.RelationshipType.hasDeclaredLicense, self.spdx.RelationshipType.hasConcludedLicense):
+        for kind in (
+            self.spdx.RelationshipType.hasDeclaredLicense,
+            self.spdx.RelationshipType.hasConcludedLicense,
+        ):
             self.relate(subject, kind, [license_element])
 
     def relate(self, source: Any, kind: Any, targets: list[Any]) -> None:
@@ -130,7 +153,10 @@ def _describe_model(spdx: Any, model: Any, card: dict[str, Any]) -> None:
         entry.key = f"{evaluation.get('metric')} ({dataset.get('artifact') or dataset.get('uri')}/{dataset.get('split')})"
         entry.value = str(evaluation.get("value"))
         model.ai_metric.append(entry)
-    limitations = [f"{item.get('description')} {item.get('failure_mode')}" for item in card.get("limitations") or []]
+    limitations = [
+        f"{item.get('description')} {item.get('failure_mode')}"
+        for item in card.get("limitations") or []
+    ]
     if limitations:
         model.ai_limitation = " | ".join(limitations)
     if card.get("intended_use"):

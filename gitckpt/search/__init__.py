@@ -21,7 +21,14 @@ from gitckpt.config import CONFIG_PATH, Config
 from gitckpt.errors import UsageError
 from gitckpt.repo import Repository, resolve_commit
 from gitckpt.search.index import Candidate, SearchIndex, card_facts
-from gitckpt.search.query import MetricFilter, Query, parse_field_filter, parse_metric_filter, parse_version_filter, version_in_series
+from gitckpt.search.query import (
+    MetricFilter,
+    Query,
+    parse_field_filter,
+    parse_metric_filter,
+    parse_version_filter,
+    version_in_series,
+)
 from gitckpt.sources import RevisionSource
 from gitckpt.trust import trust_root
 
@@ -61,7 +68,11 @@ class Hit:
 
 
 def search(
-    repo: Repository, query: Query, revision: str = "HEAD", progress: Progress | None = None, trust_ref: str | None = None
+    repo: Repository,
+    query: Query,
+    revision: str = "HEAD",
+    progress: Progress | None = None,
+    trust_ref: str | None = None,
 ) -> list[Hit]:
     """The cards at `revision` that match `query`, with the registry state the trust root
     accepts; `progress` hears of a long (cold) indexing."""
@@ -73,7 +84,9 @@ def search(
         index.add_missing(source, progress)
         index.sync_tags(repo, trust)
         candidates = index.candidates(source, query)
-    hits = [hit for candidate in candidates if (hit := _match(candidate, config, query)) is not None]
+    hits = [
+        hit for candidate in candidates if (hit := _match(candidate, config, query)) is not None
+    ]
     return sorted(hits, key=lambda hit: (hit.rank, hit.name)) if query.text else hits
 
 
@@ -81,8 +94,14 @@ def _check_field_names(query: Query, config: Config) -> None:
     known = config.name_fields
     unknown = [name for name, _ in query.fields if name not in known]
     if unknown:
-        listed = ", ".join(known) if known else f"none: naming.pattern in {CONFIG_PATH} has no named groups"
-        raise UsageError(f"--field {unknown[0]}: not a field of the naming pattern (known fields: {listed})")
+        listed = (
+            ", ".join(known)
+            if known
+            else f"none: naming.pattern in {CONFIG_PATH} has no named groups"
+        )
+        raise UsageError(
+            f"--field {unknown[0]}: not a field of the naming pattern (known fields: {listed})"
+        )
 
 
 def _match(candidate: Candidate, config: Config, query: Query) -> Hit | None:
@@ -97,7 +116,14 @@ def _match(candidate: Candidate, config: Config, query: Query) -> Hit | None:
         deprecated=status.deprecated,
         fields=config.parse_name(card["name"]),
     )
-    checks = (_kind_matches, _stage_matches, _version_matches, _deprecated_matches, _license_matches, _commercial_matches)
+    checks = (
+        _kind_matches,
+        _stage_matches,
+        _version_matches,
+        _deprecated_matches,
+        _license_matches,
+        _commercial_matches,
+    )
     for check in (*checks, _dataset_matches, _owner_matches, _metrics_match, _fields_match):
         reason = check(card, hit, query)
         if reason is None:
@@ -127,7 +153,11 @@ def _stage_matches(card: dict[str, Any], hit: Hit, query: Query) -> list[str] | 
 def _version_matches(card: dict[str, Any], hit: Hit, query: Query) -> list[str] | None:
     if query.version is None:
         return []
-    return [f"latest release v{hit.latest} is in {query.version}"] if version_in_series(hit.latest, query.version) else None
+    return (
+        [f"latest release v{hit.latest} is in {query.version}"]
+        if version_in_series(hit.latest, query.version)
+        else None
+    )
 
 
 def _deprecated_matches(card: dict[str, Any], hit: Hit, query: Query) -> list[str] | None:
@@ -176,7 +206,11 @@ def _owner_matches(card: dict[str, Any], hit: Hit, query: Query) -> list[str] | 
 def _metrics_match(card: dict[str, Any], hit: Hit, query: Query) -> list[str] | None:
     reasons = []
     for wanted in query.metrics:
-        values = [value for metric, value in card["metrics"] if metric == wanted.metric and wanted.accepts(value)]
+        values = [
+            value
+            for metric, value in card["metrics"]
+            if metric == wanted.metric and wanted.accepts(value)
+        ]
         if not values:
             return None
         reasons.append(f"{wanted.metric} = {max(values):g} ({wanted})")

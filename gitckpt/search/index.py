@@ -14,7 +14,14 @@ from gitckpt.config import CONFIG_PATH, Config
 from gitckpt.errors import InputError, UsageError
 from gitckpt.files import CARD_SIZE_LIMIT, decode_text
 from gitckpt.parallel import map_in_processes
-from gitckpt.registry import ArtifactState, Event, judge, read_tag_events, read_tag_refs, tag_refs_fingerprint
+from gitckpt.registry import (
+    ArtifactState,
+    Event,
+    judge,
+    read_tag_events,
+    read_tag_refs,
+    tag_refs_fingerprint,
+)
 from gitckpt.repo import Repository
 from gitckpt.search.query import Query
 from gitckpt.sources import RevisionSource
@@ -25,9 +32,20 @@ if TYPE_CHECKING:  # the inventory imports every check: a search needs none of t
 
 INDEX_FILE = "search.sqlite"
 INDEX_FORMAT = 5  # bump when a table, the card facts or the stored Event fields change: the index is then rebuilt
-_TABLES = ("cards", "prose", "tags", "artifacts", "configs", "listings", "revisions", "revision_files")
+_TABLES = (
+    "cards",
+    "prose",
+    "tags",
+    "artifacts",
+    "configs",
+    "listings",
+    "revisions",
+    "revision_files",
+)
 PARALLEL_FROM = 200  # cards to index from which parsing them is spread over processes
-KEPT_REVISIONS = 4  # commits whose file lists stay in the index (searches of other commits run ls-tree)
+KEPT_REVISIONS = (
+    4  # commits whose file lists stay in the index (searches of other commits run ls-tree)
+)
 _SCHEMA = (
     # The facets SQL narrows on are columns; `facts` (JSON) holds them all for `_match`.
     "CREATE TABLE IF NOT EXISTS cards (oid TEXT PRIMARY KEY, name TEXT, kind TEXT, commercial INTEGER NOT NULL, facts TEXT NOT NULL)",
@@ -57,7 +75,11 @@ class RegistryStatus:
     @classmethod
     def of(cls, state: ArtifactState) -> RegistryStatus:
         latest = state.latest
-        return cls(latest.version if latest else None, dict(sorted(state.stages.items())), state.deprecation is not None)
+        return cls(
+            latest.version if latest else None,
+            dict(sorted(state.stages.items())),
+            state.deprecation is not None,
+        )
 
 
 _UNRELEASED = RegistryStatus()
@@ -110,26 +132,40 @@ class SearchIndex:
         missing = {
             path: oid
             for path, oid in self.connection.execute(
-                "SELECT path, oid FROM revision_files WHERE commit_id = ? AND oid NOT IN (SELECT oid FROM cards)", (source.revision,)
+                "SELECT path, oid FROM revision_files WHERE commit_id = ? AND oid NOT IN (SELECT oid FROM cards)",
+                (source.revision,),
             )
             if is_card_path(path)
         }
         if not missing:
             return 0
         blobs = source.read(list(missing), lambda _: CARD_SIZE_LIMIT)
-        cards = [(path, blob if isinstance(blob := blobs.get(path), bytes) else None) for path in missing]
-        indexed = map_in_processes(_indexed_card, cards, parallel_from=PARALLEL_FROM, preload=__name__)
+        cards = [
+            (path, blob if isinstance(blob := blobs.get(path), bytes) else None) for path in missing
+        ]
+        indexed = map_in_processes(
+            _indexed_card, cards, parallel_from=PARALLEL_FROM, preload=__name__
+        )
         with self.connection:
-            for done, ((path, _), (card, body)) in enumerate(zip(cards, indexed, strict=True), start=1):
+            for done, ((path, _), (card, body)) in enumerate(
+                zip(cards, indexed, strict=True), start=1
+            ):
                 oid = missing[path]
                 facts = {**card, "oid": oid}
                 self.connection.execute(
                     "INSERT OR REPLACE INTO cards VALUES (?, ?, ?, ?, ?)",
-                    (oid, facts["name"], facts.get("kind"), facts.get("commercial", False), json.dumps(facts)),
+                    (
+                        oid,
+                        facts["name"],
+                        facts.get("kind"),
+                        facts.get("commercial", False),
+                        json.dumps(facts),
+                    ),
                 )
                 self.connection.execute("DELETE FROM prose WHERE oid = ?", (oid,))
                 self.connection.execute(
-                    "INSERT INTO prose VALUES (?, ?, ?, ?)", (oid, facts.get("name") or "", facts.get("description") or "", body)
+                    "INSERT INTO prose VALUES (?, ?, ?, ?)",
+                    (oid, facts.get("name") or "", facts.get("description") or "", body),
                 )
                 if progress:
                     progress(done, len(cards))
@@ -140,20 +176,33 @@ class SearchIndex:
         files git keeps tag refs in are unchanged (their stat fingerprint), the tags are not
         even listed."""
         if self._stored_digest("trust") != trust.fingerprint:
-            self._restate(repo, trust, {artifact for (artifact,) in self.connection.execute("SELECT DISTINCT artifact FROM tags")})
+            self._restate(
+                repo,
+                trust,
+                {
+                    artifact
+                    for (artifact,) in self.connection.execute("SELECT DISTINCT artifact FROM tags")
+                },
+            )
             with self.connection:
-                self.connection.execute("INSERT OR REPLACE INTO listings VALUES ('trust', ?)", (trust.fingerprint,))
+                self.connection.execute(
+                    "INSERT OR REPLACE INTO listings VALUES ('trust', ?)", (trust.fingerprint,)
+                )
         fingerprint = tag_refs_fingerprint(repo)
         if fingerprint is not None and self._stored_digest("tag-files") == fingerprint:
             return 0
         read = self.add_new_tags(repo, trust, read_tag_refs(repo))
         if fingerprint is not None:
             with self.connection:
-                self.connection.execute("INSERT OR REPLACE INTO listings VALUES ('tag-files', ?)", (fingerprint,))
+                self.connection.execute(
+                    "INSERT OR REPLACE INTO listings VALUES ('tag-files', ?)", (fingerprint,)
+                )
         return read
 
     def _stored_digest(self, kind: str) -> str | None:
-        row = self.connection.execute("SELECT digest FROM listings WHERE kind = ?", (kind,)).fetchone()
+        row = self.connection.execute(
+            "SELECT digest FROM listings WHERE kind = ?", (kind,)
+        ).fetchone()
         return str(row[0]) if row else None
 
     def add_new_tags(self, repo: Repository, trust: TrustRoot, refs: dict[str, str]) -> int:
@@ -167,10 +216,16 @@ class SearchIndex:
         changed = [name for name, oid in refs.items() if stored.get(name) != oid]
         deleted = [name for name in stored if name not in refs]
         events = read_tag_events(repo, changed)
-        touched = {event.artifact for event in events.values()} | self._artifacts_of(deleted + changed)
+        touched = {event.artifact for event in events.values()} | self._artifacts_of(
+            deleted + changed
+        )
         with self.connection:
-            self.connection.execute("INSERT OR REPLACE INTO listings VALUES ('tags', ?)", (listing,))
-            self.connection.executemany("DELETE FROM tags WHERE name = ?", [(name,) for name in deleted])
+            self.connection.execute(
+                "INSERT OR REPLACE INTO listings VALUES ('tags', ?)", (listing,)
+            )
+            self.connection.executemany(
+                "DELETE FROM tags WHERE name = ?", [(name,) for name in deleted]
+            )
             self.connection.executemany(
                 "INSERT OR REPLACE INTO tags VALUES (?, ?, ?, ?)",
                 [(name, refs[name], *_event_columns(events.get(name))) for name in changed],
@@ -179,14 +234,24 @@ class SearchIndex:
         return len(events)
 
     def _artifacts_of(self, tags: list[str]) -> set[str]:
-        rows = _chunked_select(self.connection, "SELECT artifact FROM tags WHERE artifact IS NOT NULL AND name IN ({})", tags)
+        rows = _chunked_select(
+            self.connection,
+            "SELECT artifact FROM tags WHERE artifact IS NOT NULL AND name IN ({})",
+            tags,
+        )
         return {artifact for (artifact,) in rows}
 
     def _restate(self, repo: Repository, trust: TrustRoot, artifacts: set[str]) -> None:
         """Recompute the status of `artifacts` from their stored events, as the trust root judges them."""
-        events = _chunked_select(self.connection, "SELECT event FROM tags WHERE event IS NOT NULL AND artifact IN ({})", sorted(artifacts))
+        events = _chunked_select(
+            self.connection,
+            "SELECT event FROM tags WHERE event IS NOT NULL AND artifact IN ({})",
+            sorted(artifacts),
+        )
         registry = judge(repo, trust, (Event(**json.loads(event)) for (event,) in events))
-        self.connection.executemany("DELETE FROM artifacts WHERE name = ?", [(name,) for name in artifacts])
+        self.connection.executemany(
+            "DELETE FROM artifacts WHERE name = ?", [(name,) for name in artifacts]
+        )
         rows = [_status_row(state) for state in registry.artifacts.values()]
         self.connection.executemany("INSERT INTO artifacts VALUES (?, ?, ?, ?)", rows)
 
@@ -199,30 +264,46 @@ class SearchIndex:
         statement, parameters = _candidates_statement(source.revision, query)
         rows = self.connection.execute(statement, parameters).fetchall()
         return [
-            Candidate(path, json.loads(facts), _status(latest, stages, deprecated), _text_match(rank, snippet))
+            Candidate(
+                path,
+                json.loads(facts),
+                _status(latest, stages, deprecated),
+                _text_match(rank, snippet),
+            )
             for path, facts, latest, stages, deprecated, rank, snippet in rows
         ]
 
     def _list_files(self, source: RevisionSource) -> None:
         """Store the cards and config of `source` (path -> blob id) unless they are stored: the
         index keeps every blob it has seen, so queries join with the files of one commit."""
-        if self.connection.execute("SELECT 1 FROM revisions WHERE commit_id = ?", (source.revision,)).fetchone():
+        if self.connection.execute(
+            "SELECT 1 FROM revisions WHERE commit_id = ?", (source.revision,)
+        ).fetchone():
             return
         wanted = (path for path in source.files() if is_card_path(path) or path == CONFIG_PATH)
         rows = [(source.revision, oid, path) for path in wanted if (oid := source.blob_id(path))]
         with self.connection:
-            self.connection.executemany("INSERT OR REPLACE INTO revision_files VALUES (?, ?, ?)", rows)
+            self.connection.executemany(
+                "INSERT OR REPLACE INTO revision_files VALUES (?, ?, ?)", rows
+            )
             newest = "(SELECT coalesce(max(stored), 0) + 1 FROM revisions)"
-            self.connection.execute(f"INSERT INTO revisions VALUES (?, {newest})", (source.revision,))
+            self.connection.execute(
+                f"INSERT INTO revisions VALUES (?, {newest})", (source.revision,)
+            )
             old = "SELECT commit_id FROM revisions ORDER BY stored DESC LIMIT -1 OFFSET ?"
-            self.connection.execute(f"DELETE FROM revision_files WHERE commit_id IN ({old})", (KEPT_REVISIONS,))
-            self.connection.execute(f"DELETE FROM revisions WHERE commit_id IN ({old})", (KEPT_REVISIONS,))
+            self.connection.execute(
+                f"DELETE FROM revision_files WHERE commit_id IN ({old})", (KEPT_REVISIONS,)
+            )
+            self.connection.execute(
+                f"DELETE FROM revisions WHERE commit_id IN ({old})", (KEPT_REVISIONS,)
+            )
 
     def config(self, source: RevisionSource) -> Config:
         """The policy committed in `source` (parsed once per blob of the config file)."""
         self._list_files(source)
         row = self.connection.execute(
-            "SELECT oid FROM revision_files WHERE commit_id = ? AND path = ?", (source.revision, CONFIG_PATH)
+            "SELECT oid FROM revision_files WHERE commit_id = ? AND path = ?",
+            (source.revision, CONFIG_PATH),
         ).fetchone()
         oid = row[0] if row else None
         if oid is None:
@@ -232,14 +313,20 @@ class SearchIndex:
             return Config.from_json(json.loads(row[0]))
         config = _parse_committed_config(source)
         with self.connection:
-            self.connection.execute("INSERT OR REPLACE INTO configs VALUES (?, ?)", (oid, json.dumps(asdict(config))))
+            self.connection.execute(
+                "INSERT OR REPLACE INTO configs VALUES (?, ?)", (oid, json.dumps(asdict(config)))
+            )
         return config
 
     def _check_text_syntax(self, text: str) -> None:
         try:
-            self.connection.execute("SELECT 1 FROM prose WHERE prose MATCH ? LIMIT 1", (text,)).fetchall()
+            self.connection.execute(
+                "SELECT 1 FROM prose WHERE prose MATCH ? LIMIT 1", (text,)
+            ).fetchall()
         except sqlite3.OperationalError as error:
-            raise UsageError(f'search query {text!r} is not valid full-text syntax ({error}); quote phrases with balanced "…"') from error
+            raise UsageError(
+                f'search query {text!r} is not valid full-text syntax ({error}); quote phrases with balanced "…"'
+            ) from error
 
 
 def _candidates_statement(commit: str, query: Query) -> tuple[str, list[Any]]:
@@ -248,7 +335,9 @@ def _candidates_statement(commit: str, query: Query) -> tuple[str, list[Any]]:
     registry_join = "LEFT JOIN artifacts ON artifacts.name = cards.name"
     tables = f"revision_files AS current JOIN cards ON cards.oid = current.oid {registry_join}"
     text_columns = "NULL, NULL"
-    conditions: list[tuple[str, list[Any]]] = [("current.commit_id = ? AND cards.name IS NOT NULL", [commit])]
+    conditions: list[tuple[str, list[Any]]] = [
+        ("current.commit_id = ? AND cards.name IS NOT NULL", [commit])
+    ]
     if query.text:
         tables = f"prose JOIN revision_files AS current ON current.oid = prose.oid JOIN cards ON cards.oid = prose.oid {registry_join}"
         text_columns = "bm25(prose), snippet(prose, -1, '[', ']', '…', 12)"
@@ -256,23 +345,41 @@ def _candidates_statement(commit: str, query: Query) -> tuple[str, list[Any]]:
     if query.kind is not None:
         conditions.append(("cards.kind = ?", [query.kind]))
     if query.stage is not None:
-        conditions.append(("EXISTS (SELECT 1 FROM json_each(artifacts.stages) WHERE key = ?)", [query.stage]))
+        conditions.append(
+            ("EXISTS (SELECT 1 FROM json_each(artifacts.stages) WHERE key = ?)", [query.stage])
+        )
     if query.version is not None:
-        conditions.append(("(artifacts.latest = ? OR artifacts.latest LIKE ?)", [query.version, query.version + ".%"]))  # digits and dots
+        conditions.append(
+            (
+                "(artifacts.latest = ? OR artifacts.latest LIKE ?)",
+                [query.version, query.version + ".%"],
+            )
+        )  # digits and dots
     if query.deprecated is not None:
         conditions.append(("coalesce(artifacts.deprecated, 0) = ?", [query.deprecated]))
     if query.commercial:
         conditions.append(("cards.commercial", []))
     if query.dataset is not None:
-        conditions.append(("EXISTS (SELECT 1 FROM json_each(cards.facts, '$.datasets') WHERE value = ?)", [query.dataset]))
+        conditions.append(
+            (
+                "EXISTS (SELECT 1 FROM json_each(cards.facts, '$.datasets') WHERE value = ?)",
+                [query.dataset],
+            )
+        )
     for wanted in query.metrics:
-        sql_comparison = "=" if wanted.comparison == "==" else wanted.comparison  # one of _COMPARISONS: safe to splice
-        reported = f"json_extract(value, '$[0]') = ? AND json_extract(value, '$[1]') {sql_comparison} ?"
+        sql_comparison = (
+            "=" if wanted.comparison == "==" else wanted.comparison
+        )  # one of _COMPARISONS: safe to splice
+        reported = (
+            f"json_extract(value, '$[0]') = ? AND json_extract(value, '$[1]') {sql_comparison} ?"
+        )
         metric = f"EXISTS (SELECT 1 FROM json_each(cards.facts, '$.metrics') WHERE {reported})"
         conditions.append((metric, [wanted.metric, wanted.threshold]))
     where = " AND ".join(condition for condition, _ in conditions)
     columns = f"current.path, cards.facts, artifacts.latest, artifacts.stages, artifacts.deprecated, {text_columns}"
-    return f"SELECT {columns} FROM {tables} WHERE {where} ORDER BY current.path", [value for _, values in conditions for value in values]
+    return f"SELECT {columns} FROM {tables} WHERE {where} ORDER BY current.path", [
+        value for _, values in conditions for value in values
+    ]
 
 
 def _text_match(rank: float | None, snippet: str | None) -> tuple[float, str] | None:
@@ -285,21 +392,31 @@ def _status_row(state: ArtifactState) -> tuple[str, str | None, str, bool]:
 
 
 def _status(latest: str | None, stages: str | None, deprecated: int | None) -> RegistryStatus:
-    return RegistryStatus(latest, json.loads(stages), bool(deprecated)) if stages is not None else _UNRELEASED
+    return (
+        RegistryStatus(latest, json.loads(stages), bool(deprecated))
+        if stages is not None
+        else _UNRELEASED
+    )
 
 
-def _chunked_select(connection: sqlite3.Connection, statement: str, values: list[str]) -> list[tuple[Any, ...]]:
+def _chunked_select(
+    connection: sqlite3.Connection, statement: str, values: list[str]
+) -> list[tuple[Any, ...]]:
     """The rows of `statement` with its `IN ({})` bound to `values`, 500 at a time (SQLite
     limits how many parameters one statement takes)."""
     rows = []
     for start in range(0, len(values), 500):
         chunk = values[start : start + 500]
-        rows.extend(connection.execute(statement.format(",".join("?" * len(chunk))), chunk).fetchall())
+        rows.extend(
+            connection.execute(statement.format(",".join("?" * len(chunk))), chunk).fetchall()
+        )
     return rows
 
 
 def _listing_digest(refs: dict[str, str]) -> str:
-    return hashlib.sha1("\n".join(f"{oid} {name}" for name, oid in refs.items()).encode(), usedforsecurity=False).hexdigest()
+    return hashlib.sha1(
+        "\n".join(f"{oid} {name}" for name, oid in refs.items()).encode(), usedforsecurity=False
+    ).hexdigest()
 
 
 def _event_columns(event: Event | None) -> tuple[str | None, str | None]:
@@ -325,7 +442,9 @@ def card_facts(path: str, blob: bytes) -> tuple[dict[str, Any], str]:
     Both are read from the card with its credentials masked: the index never holds one, so no
     snippet (which may cut a token where no detector would recognise it) or facet shows one, and
     searching for a credential does not confirm that a card holds it."""
-    from gitckpt.checks.sensitive import mask_secrets  # only when indexing: a warm search loads no check
+    from gitckpt.checks.sensitive import (
+        mask_secrets,
+    )  # only when indexing: a warm search loads no check
 
     try:
         card = parse_card(mask_secrets(decode_text(blob, path)), path)
@@ -365,7 +484,11 @@ def _metrics(data: dict[str, Any]) -> list[tuple[str, float]]:
 
 
 def _people(data: dict[str, Any]) -> set[str]:
-    people = {str(entry["name"]) for entry in data.get("contributors") or [] if isinstance(entry, dict) and entry.get("name")}
+    people = {
+        str(entry["name"])
+        for entry in data.get("contributors") or []
+        if isinstance(entry, dict) and entry.get("name")
+    }
     if isinstance(data.get("contact"), str):
         people.add(data["contact"])
     return people

@@ -19,7 +19,9 @@ _COMPARISONS: dict[str, Callable[[float, float], bool]] = {
 }
 _VERSION_FILTER_RE = re.compile(r"^v?(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*)){0,2}$")
 _FIELD_FILTER_RE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.+)$")
-_METRIC_FILTER_RE = re.compile(r"^\s*([A-Za-z0-9_.\-/]+)\s*(>=|<=|==|=|>|<)\s*(-?[0-9]+(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?)\s*$")
+_METRIC_FILTER_RE = re.compile(
+    r"^\s*([A-Za-z0-9_.\-/]+)\s*(>=|<=|==|=|>|<)\s*(-?[0-9]+(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?)\s*$"
+)
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,9 @@ def parse_metric_filter(text: str) -> MetricFilter:
     """`NAME>=VALUE` (also >, <=, <, ==), or a usage error saying what was expected."""
     match = _METRIC_FILTER_RE.match(text)
     if match is None:
-        raise UsageError(f"--metric {text!r}: expected NAME OP VALUE with OP one of >=, >, <=, <, ==; e.g. --metric 'top1_accuracy>=0.9'")
+        raise UsageError(
+            f"--metric {text!r}: expected NAME OP VALUE with OP one of >=, >, <=, <, ==; e.g. --metric 'top1_accuracy>=0.9'"
+        )
     return MetricFilter(match.group(1), match.group(2), float(match.group(3)))
 
 
@@ -62,14 +66,18 @@ def parse_field_filter(text: str) -> tuple[str, str]:
     """`NAME=VALUE` (NAME a named group of naming.pattern), or a usage error saying what was expected."""
     match = _FIELD_FILTER_RE.match(text)
     if match is None:
-        raise UsageError(f"--field {text!r}: expected NAME=VALUE, NAME a named group of naming.pattern; e.g. --field project=projx")
+        raise UsageError(
+            f"--field {text!r}: expected NAME=VALUE, NAME a named group of naming.pattern; e.g. --field project=projx"
+        )
     return match.group(1), match.group(2)
 
 
 def parse_version_filter(text: str) -> str:
     """`X`, `X.Y` or `X.Y.Z` (a leading v allowed), or a usage error saying what was expected."""
     if _VERSION_FILTER_RE.match(text) is None:
-        raise UsageError(f"--version {text!r}: expected X, X.Y or X.Y.Z (a version, or a major or minor series); e.g. --version 2.1")
+        raise UsageError(
+            f"--version {text!r}: expected X, X.Y or X.Y.Z (a version, or a major or minor series); e.g. --version 2.1"
+        )
     return text.removeprefix("v")
 
 

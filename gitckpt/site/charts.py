@@ -74,7 +74,10 @@ def lineage_layout(graph: Lineage, href_of: Callable[[str], str | None]) -> Grap
     rows = max((len(names) for names in columns), default=1)
     return GraphLayout(
         width=2 * MARGIN + len(columns) * NODE_WIDTH + max(len(columns) - 1, 0) * COLUMN_GAP,
-        height=2 * MARGIN + rows * NODE_HEIGHT + (rows - 1) * ROW_GAP + NODE_HEIGHT // 2,  # room for arcs below
+        height=2 * MARGIN
+        + rows * NODE_HEIGHT
+        + (rows - 1) * ROW_GAP
+        + NODE_HEIGHT // 2,  # room for arcs below
         node_width=NODE_WIDTH,
         node_height=NODE_HEIGHT,
         nodes=list(boxes.values()),
@@ -90,7 +93,12 @@ def _columns(graph: Lineage) -> list[list[str]]:
         moved = False
         for edge in graph.edges:
             source, target = edge["from"], edge["to"]
-            if source in depth and target in depth and target != graph.root and depth[target] < depth[source] + 1:
+            if (
+                source in depth
+                and target in depth
+                and target != graph.root
+                and depth[target] < depth[source] + 1
+            ):
                 depth[target] = depth[source] + 1
                 moved = True
         if not moved:
@@ -156,7 +164,12 @@ class ChartLayout:
 
 def metric_chart(series: MetricSeries) -> ChartLayout:
     """One metric across releases: a point per release, a whisker for its interval, a line between."""
-    values = [bound for point in series.points for bound in (point.value, point.low, point.high) if bound is not None]
+    values = [
+        bound
+        for point in series.points
+        for bound in (point.value, point.low, point.high)
+        if bound is not None
+    ]
     low, high = min(values), max(values)
     padding = (high - low) * 0.1 or max(abs(high) * 0.05, 0.05)
     low, high = low - padding, high + padding
@@ -193,7 +206,9 @@ def metric_chart(series: MetricSeries) -> ChartLayout:
     )
 
 
-def _point_text(label: str, value: float, low: float | None, high: float | None, level: float | None) -> str:
+def _point_text(
+    label: str, value: float, low: float | None, high: float | None, level: float | None
+) -> str:
     text = f"{label}: {value:.4g}"
     if low is not None and high is not None:
         text += f" [{low:.4g}, {high:.4g}]" + (f" at {level:.0%}" if level else "")

@@ -56,7 +56,9 @@ class ArtifactPage:
     upstream: Lineage
     dependents: Lineage
     metrics: list[MetricSeries]
-    signatures: dict[str, str] = field(default_factory=dict)  # each release tag's signature, described
+    signatures: dict[str, str] = field(
+        default_factory=dict
+    )  # each release tag's signature, described
 
     @property
     def latest(self) -> Release | None:
@@ -64,7 +66,11 @@ class ArtifactPage:
 
     @property
     def releases(self) -> list[Release]:
-        return sorted(self.state.releases.values(), key=lambda release: _version_key(release.version), reverse=True)
+        return sorted(
+            self.state.releases.values(),
+            key=lambda release: _version_key(release.version),
+            reverse=True,
+        )
 
 
 @dataclass
@@ -85,7 +91,12 @@ def page_slug(name: str) -> str:
     return re.sub(r"[^a-z0-9-]", lambda match: f"~{ord(match.group()):x}", name)
 
 
-def read_site_model(repo: Repository, revision: str = "HEAD", progress: Progress | None = None, trust_ref: str | None = None) -> SiteModel:
+def read_site_model(
+    repo: Repository,
+    revision: str = "HEAD",
+    progress: Progress | None = None,
+    trust_ref: str | None = None,
+) -> SiteModel:
     import pygit2
 
     inventory = load_inventory(repo, revision=resolve_commit(repo, revision, "site"))
@@ -98,8 +109,20 @@ def read_site_model(repo: Repository, revision: str = "HEAD", progress: Progress
     data = {path: card.data for path, card in parsed.items()}
     registry = read_registry(repo, trust_root(repo, trust_ref))
     card_paths = {name: card.path for name, card in cards.items() if card.path in parsed}
-    logs = artifact_logs(repo, card_paths, revision=source.revision, registry=registry, reader=reader)
-    snapshot = _Snapshot(repo, source.revision, registry, cards, data, reader, upstream_links(cards), reverse_links(cards), logs)
+    logs = artifact_logs(
+        repo, card_paths, revision=source.revision, registry=registry, reader=reader
+    )
+    snapshot = _Snapshot(
+        repo,
+        source.revision,
+        registry,
+        cards,
+        data,
+        reader,
+        upstream_links(cards),
+        reverse_links(cards),
+        logs,
+    )
     pages = []
     for done, (_, facts) in enumerate(sorted(cards.items()), start=1):
         if facts.path in parsed:
@@ -109,10 +132,18 @@ def read_site_model(repo: Repository, revision: str = "HEAD", progress: Progress
     built_at = datetime.datetime.now(datetime.UTC).replace(microsecond=0).isoformat()
     assert registry.trust is not None  # read_registry judged it
     audit = audit_inventory(inventory, registry)
-    return SiteModel(commit=source.revision, built_at=built_at, artifacts=pages, audit=audit, trust=registry.trust.describe())
+    return SiteModel(
+        commit=source.revision,
+        built_at=built_at,
+        artifacts=pages,
+        audit=audit,
+        trust=registry.trust.describe(),
+    )
 
 
-def _committed_cards(source: RevisionSource, reader: CardReader, paths: list[str]) -> dict[str, Card]:
+def _committed_cards(
+    source: RevisionSource, reader: CardReader, paths: list[str]
+) -> dict[str, Card]:
     """Each card as committed, by path; a card that does not parse is left out (`check` says why)."""
     found = {}
     for path in paths:
@@ -151,20 +182,36 @@ def _artifact_page(snapshot: _Snapshot, facts: CardFacts, body: str) -> Artifact
         body=body,
         state=state,
         log=snapshot.logs[name],
-        upstream=build_lineage(name, snapshot.cards, snapshot.data, snapshot.registry, neighbours=snapshot.upstream),
+        upstream=build_lineage(
+            name, snapshot.cards, snapshot.data, snapshot.registry, neighbours=snapshot.upstream
+        ),
         dependents=build_lineage(
-            name, snapshot.cards, snapshot.data, snapshot.registry, depth=1, dependents=True, neighbours=snapshot.dependents
+            name,
+            snapshot.cards,
+            snapshot.data,
+            snapshot.registry,
+            depth=1,
+            dependents=True,
+            neighbours=snapshot.dependents,
         ),
         metrics=metric_history(snapshot.reader, state, facts.path, data),
-        signatures={release.event.tag: snapshot.registry.signature(release.event).describe() for release in state.releases.values()},
+        signatures={
+            release.event.tag: snapshot.registry.signature(release.event).describe()
+            for release in state.releases.values()
+        },
     )
 
 
-def metric_history(reader: CardReader, state: ArtifactState, card_path: str, head_data: dict[str, Any]) -> list[MetricSeries]:
+def metric_history(
+    reader: CardReader, state: ArtifactState, card_path: str, head_data: dict[str, Any]
+) -> list[MetricSeries]:
     """Each metric of the card, release by release (oldest first), from the card each release
     recorded; then HEAD's value when the committed card differs from the latest release's."""
     series: dict[tuple[str, str | None], MetricSeries] = {}
-    live = sorted((release for release in state.releases.values() if not release.withdrawn), key=lambda r: _version_key(r.version))
+    live = sorted(
+        (release for release in state.releases.values() if not release.withdrawn),
+        key=lambda r: _version_key(r.version),
+    )
     released = _released_cards(reader, live, card_path)
     for release in live:
         if release.version in released:
@@ -174,13 +221,19 @@ def metric_history(reader: CardReader, state: ArtifactState, card_path: str, hea
     return [entry for entry in series.values() if entry.points]
 
 
-def _released_cards(reader: CardReader, releases: list[Release], card_path: str) -> dict[str, dict[str, Any]]:
+def _released_cards(
+    reader: CardReader, releases: list[Release], card_path: str
+) -> dict[str, dict[str, Any]]:
     """The card each release was cut from: the blob its record names, else the card at its commit."""
     found = {}
     for release in releases:
         recorded = mapping(release.event.record or {}, "card").get("blob")
         display = f"{release.event.tag}:{card_path}"
-        card = reader.blob(recorded, display) if isinstance(recorded, str) else _card_at(reader, release.event.commit, card_path)
+        card = (
+            reader.blob(recorded, display)
+            if isinstance(recorded, str)
+            else _card_at(reader, release.event.commit, card_path)
+        )
         if card is not None:
             found[release.version] = card.data
     return found
@@ -193,7 +246,9 @@ def _card_at(reader: CardReader, commit: str, path: str) -> Card | None:
         return None
 
 
-def add_metric_points(series: dict[tuple[str, str | None], MetricSeries], label: str, data: dict[str, Any]) -> None:
+def add_metric_points(
+    series: dict[tuple[str, str | None], MetricSeries], label: str, data: dict[str, Any]
+) -> None:
     """Add a point labelled `label` to the series of each metric the card reports (by metric and dataset)."""
     for entry in metric_entries(data):
         dataset = mapping(entry, "dataset")

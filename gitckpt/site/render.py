@@ -36,7 +36,9 @@ def write_site(model: SiteModel, out_dir: Path, title: str) -> list[Path]:
         staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     except OSError as exc:
         raise unwritable(out_dir, exc) from exc
-    staging.chmod(0o777 & ~current_umask())  # mkdtemp's 0700 would hide the site from a web server's user
+    staging.chmod(
+        0o777 & ~current_umask()
+    )  # mkdtemp's 0700 would hide the site from a web server's user
     try:
         written = _render_all(model, staging, title)
         _swap_into_place(staging, out_dir)
@@ -71,7 +73,9 @@ def _swap_into_place(staging: Path, out_dir: Path) -> None:
 def _render_all(model: SiteModel, root: Path, title: str) -> list[Path]:
     environment = _environment(model, title)
     names = {page.name for page in model.artifacts}
-    index = environment.get_template("index.html.jinja").render(root="", pages=model.artifacts, **_choices(model))
+    index = environment.get_template("index.html.jinja").render(
+        root="", pages=model.artifacts, **_choices(model)
+    )
     written = [_write(root / "index.html", index)]
     markdown = _markdown()
     for page in model.artifacts:
@@ -89,9 +93,16 @@ def _render_all(model: SiteModel, root: Path, title: str) -> list[Path]:
     )
     written.append(_write(root / "audit.html", audit_page))
     for asset in ASSETS:
-        written.append(_write(root / "assets" / asset, resources.files("gitckpt.site").joinpath("assets", asset).read_text("utf-8")))
+        written.append(
+            _write(
+                root / "assets" / asset,
+                resources.files("gitckpt.site").joinpath("assets", asset).read_text("utf-8"),
+            )
+        )
     written.append(_write(root / ".nojekyll", ""))  # GitHub Pages: serve the files as they are
-    written.append(_write(root / SITE_MARKER, f"written by gitckpt {__version__} from {model.commit}\n"))
+    written.append(
+        _write(root / SITE_MARKER, f"written by gitckpt {__version__} from {model.commit}\n")
+    )
     return written
 
 
@@ -115,7 +126,9 @@ def _environment(model: SiteModel, title: str) -> Any:
         facts=facts_html,
         summarize_fields=summarize_fields,
         bytes_field=lambda kind: BYTES_FIELD.get(kind, ""),
-        date=lambda seconds: datetime.datetime.fromtimestamp(seconds, datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        date=lambda seconds: datetime.datetime.fromtimestamp(seconds, datetime.UTC).strftime(
+            "%Y-%m-%d %H:%M UTC"
+        ),
     )
     return environment
 
@@ -136,7 +149,17 @@ def search_text(page: ArtifactPage) -> str:
     """What the index page's search box looks in, lower-cased: names, facts people search for, prose."""
     data = page.data
     words: list[str] = [page.name, page.kind, *page.state.stages]
-    for key in ("description", "license", "architecture", "contact", "intended_use", "training_data", "contributors", "dataset", "model"):
+    for key in (
+        "description",
+        "license",
+        "architecture",
+        "contact",
+        "intended_use",
+        "training_data",
+        "contributors",
+        "dataset",
+        "model",
+    ):
         words.extend(text for _, text in iter_strings(data.get(key)))
     words.append(page.body)
     return " ".join(" ".join(words).split()).lower()[:SEARCH_TEXT_CHARACTERS]
@@ -153,7 +176,14 @@ def _facts_html(value: object) -> str:
     if isinstance(value, dict):
         if set(value) == {"noassertion"}:
             return f'<span class="gap" title="noassertion">unknown: {escape(str(value["noassertion"]))}</span>'
-        return "<dl>" + "".join(f"<dt>{escape(str(key))}</dt><dd>{_facts_html(item)}</dd>" for key, item in value.items()) + "</dl>"
+        return (
+            "<dl>"
+            + "".join(
+                f"<dt>{escape(str(key))}</dt><dd>{_facts_html(item)}</dd>"
+                for key, item in value.items()
+            )
+            + "</dl>"
+        )
     if isinstance(value, list):
         items = "".join(f"<li>{_facts_html(item)}</li>" for item in value)
         return f"<ol>{items}</ol>" if value else '<span class="none">none</span>'
