@@ -18,7 +18,8 @@ from typing import Any
 
 from gitckpt.checks.deprecation import deprecated_links
 from gitckpt.errors import UsageError
-from gitckpt.inventory import CardFacts, Inventory, load_inventory
+from gitckpt.facts import CardFacts, Inventory
+from gitckpt.inventory import load_inventory
 from gitckpt.pointer import POINTER_SUFFIX
 from gitckpt.provenance import LastChange, last_changes
 from gitckpt.registry import Event, Registry, iso, read_registry

@@ -12,14 +12,14 @@ from typing import Any
 from gitckpt.cache import Cache
 from gitckpt.card import is_card_path
 from gitckpt.checks import RatedFinding, run_checks
-from gitckpt.checks.base import Finding
 from gitckpt.checks.data import check_data, content_findings, verifiable_cards, work_tree_files
 from gitckpt.checks.remote import check_remote, pointer_md5s
 from gitckpt.config import Config
 from gitckpt.digests import DigestReader
 from gitckpt.errors import GitckptError, UsageError
+from gitckpt.facts import CardFacts, Finding, Inventory, Progress
 from gitckpt.hashing import content_digest
-from gitckpt.inventory import CardFacts, Inventory, Progress, load_inventory
+from gitckpt.inventory import load_inventory
 from gitckpt.pointer import POINTER_SUFFIX, is_pointer_path
 from gitckpt.repo import Repository, list_staged_paths
 from gitckpt.schema import rules_fingerprint

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # importing the inventory (and its checks) would cost every read command 0.1 s
     from gitckpt.audit import AuditReport
     from gitckpt.checking import CheckReport
-    from gitckpt.inventory import Progress
+    from gitckpt.facts import Progress
 
 PROGRESS_AFTER_SECONDS = 1.0
 RICH_TABLE_MAX_ROWS = 300

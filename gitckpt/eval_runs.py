@@ -12,8 +12,9 @@ from typing import Any
 from gitckpt.card import Card, parse_card, update_front_matter
 from gitckpt.errors import GitckptError, InputError, UsageError
 from gitckpt.evaluation import Measured, Stage, measure, read_metrics, read_samples, read_stage
+from gitckpt.facts import CardFacts, Inventory
 from gitckpt.files import CARD_SIZE_LIMIT, PathGuard, atomic_write, read_text
-from gitckpt.inventory import CardFacts, Inventory, load_inventory
+from gitckpt.inventory import load_inventory
 from gitckpt.pointer import POINTER_SUFFIX
 from gitckpt.repo import Repository, no_git_env
 from gitckpt.review import evaluation_key

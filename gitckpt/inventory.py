@@ -1,4 +1,5 @@
-"""Every card and pointer in the work tree, reduced to the facts the checks need.
+"""The loader: every card and pointer in the work tree, read into the facts the checks need
+(`facts.py`), with the per-file checks run as each file is read.
 
 Reading is the expensive part (YAML parsing, schema validation), so the facts and the
 per-file findings are cached by content digest; a warm run only hashes small files.
@@ -6,14 +7,12 @@ per-file findings are cached by content digest; a warm run only hashes small fil
 
 from __future__ import annotations
 
-import posixpath
-from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterator
+from dataclasses import asdict
 from typing import Any
 
 from gitckpt.cache import Cache
 from gitckpt.card import BYTES_FIELD, Card, is_card_path, iter_links, iter_noassertions
-from gitckpt.checks.base import Finding
 from gitckpt.checks.card_format import UNREADABLE, load_card
 from gitckpt.checks.card_schema import check_card_schema
 from gitckpt.checks.evaluation_binding import check_model_evaluations
@@ -23,108 +22,29 @@ from gitckpt.checks.pointer_format import POINTER_FORMAT, load_pointer
 from gitckpt.checks.sensitive import SECRET, mask_secrets, scan_card_text
 from gitckpt.config import CONFIG_PATH, Config, cached_config
 from gitckpt.errors import InputError
+from gitckpt.facts import (
+    CardFacts,
+    Finding,
+    GapFacts,
+    Inventory,
+    LinkFacts,
+    OutFacts,
+    PointerFacts,
+    Progress,
+)
 from gitckpt.files import CARD_SIZE_LIMIT, POINTER_SIZE_LIMIT
 from gitckpt.hashing import content_digest
 from gitckpt.parallel import map_in_processes
 from gitckpt.pointer import is_pointer_path
-from gitckpt.registry import Deprecation, read_deprecations, read_tag_names
+from gitckpt.registry import read_deprecations, read_tag_names
 from gitckpt.repo import Repository
 from gitckpt.schema import rules_fingerprint
 from gitckpt.sources import RevisionSource, Source, WorkTreeSource
 from gitckpt.strict_yaml import format_field_path
 
-Progress = Callable[[int, int], None]
-
-
-@dataclass(frozen=True)
-class LinkFacts:
-    field: str
-    target: str
-    line: int
-    release: str | None = None
-
-
-@dataclass(frozen=True)
-class GapFacts:
-    """A front-matter field holding `{noassertion: "<reason>"}`."""
-
-    field: str
-    reason: str
-    line: int
-
-
-@dataclass(frozen=True)
-class CardFacts:
-    path: str
-    name: str | None = None
-    name_line: int = 0
-    kind: str | None = None
-    data_path: str | None = None
-    data_path_line: int = 0
-    md5: str | None = None
-    md5_line: int = 0
-    size: int | None = None
-    size_line: int = 0
-    sha256: str | None = None
-    sha256_line: int = 0
-    model_link: str | None = None
-    model_sha256: str | None = None
-    model_sha256_line: int = 0
-    license: str | None = None
-    license_traits: tuple[str, ...] = ()
-    license_exception: bool = False
-    redistribution_allowed: bool | None = None
-    upstream: tuple[dict[str, Any], ...] = ()
-    pipeline: dict[str, Any] | None = None
-    links: tuple[LinkFacts, ...] = ()
-    gaps: tuple[GapFacts, ...] = ()
-    findings: tuple[Finding, ...] = ()
-
-    @property
-    def data_relpath(self) -> str | None:
-        """The data path relative to the repository root, as a pointer would name it."""
-        return None if self.data_path is None else relative_to_file(self.path, self.data_path)
-
-
-@dataclass(frozen=True)
-class OutFacts:
-    path: str
-    md5: str
-    size: int
-    line: int
-
-
-@dataclass(frozen=True)
-class PointerFacts:
-    path: str
-    outs: tuple[OutFacts, ...] = ()
-    findings: tuple[Finding, ...] = ()
-
-    def out_relpath(self, out: OutFacts) -> str:
-        return relative_to_file(self.path, out.path)
-
-
-@dataclass
-class Inventory:
-    repo: Repository
-    config: Config
-    source: Source
-    cards: dict[str, CardFacts] = field(default_factory=dict)
-    pointers: dict[str, PointerFacts] = field(default_factory=dict)
-    deprecations: dict[str, Deprecation] = field(default_factory=dict)
-    release_tags: frozenset[str] = frozenset()
-
-    def findings(self) -> list[Finding]:
-        facts: list[CardFacts | PointerFacts] = [*self.cards.values(), *self.pointers.values()]
-        return [finding for item in facts for finding in item.findings]
-
-
-PARALLEL_FROM = 200  # uncached cards and pointers from which reading them is spread over processes
-
-
-def relative_to_file(file_relpath: str, value: str) -> str:
-    """`value`, written in the file `file_relpath`, as a path relative to the repository root."""
-    return posixpath.normpath(posixpath.join(posixpath.dirname(file_relpath), value))
+PARALLEL_READ_FROM = (
+    200  # uncached cards and pointers from which reading them is spread over processes
+)
 
 
 def load_inventory(
@@ -203,7 +123,7 @@ def _read_all_facts(files: list[tuple[str, bytes | Finding]]) -> Iterator[dict[s
     """The facts (as JSON) of files not in the cache, in order. Many of them (a fresh clone, or
     the first run after an upgrade) are read by one process per core: parsing and validating a
     card costs ~10 ms, so a thousand cards take seconds."""
-    return map_in_processes(_facts_json, files, parallel_from=PARALLEL_FROM, preload=__name__)
+    return map_in_processes(_facts_json, files, parallel_from=PARALLEL_READ_FROM, preload=__name__)
 
 
 def _facts_json(file: tuple[str, bytes | Finding]) -> dict[str, Any]:
@@ -216,11 +136,11 @@ def _size_limit(relpath: str) -> int:
 
 def _read_facts(relpath: str, content: bytes | Finding) -> CardFacts | PointerFacts:
     if is_card_path(relpath):
-        return card_facts(relpath, content)
-    return pointer_facts(relpath, content)
+        return _card_facts(relpath, content)
+    return _pointer_facts(relpath, content)
 
 
-def card_facts(relpath: str, content: bytes | Finding) -> CardFacts:
+def _card_facts(relpath: str, content: bytes | Finding) -> CardFacts:
     loaded = load_card(content, relpath) if isinstance(content, bytes) else content
     if isinstance(loaded, Finding):
         return CardFacts(path=relpath, findings=(loaded,))
@@ -346,7 +266,7 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def pointer_facts(relpath: str, content: bytes | Finding) -> PointerFacts:
+def _pointer_facts(relpath: str, content: bytes | Finding) -> PointerFacts:
     loaded = load_pointer(content, relpath) if isinstance(content, bytes) else content
     if isinstance(loaded, Finding):
         return PointerFacts(path=relpath, findings=(loaded,))

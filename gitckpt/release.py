@@ -15,7 +15,8 @@ from gitckpt.checks import ALL_CHECKS, ON_REQUEST, RatedFinding, run_checks
 from gitckpt.checks.remote import NOT_PUSHED
 from gitckpt.checks.serialization import SAFETENSORS_INVALID, UNSAFE_PICKLE
 from gitckpt.errors import GitckptError, UsageError
-from gitckpt.inventory import CardFacts, Inventory, OutFacts, load_inventory
+from gitckpt.facts import CardFacts, Inventory, OutFacts
+from gitckpt.inventory import load_inventory
 from gitckpt.pointer import POINTER_SUFFIX
 from gitckpt.records import render_message, validated
 from gitckpt.registry import ArtifactState, Registry, read_registry

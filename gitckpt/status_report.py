@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gitckpt.checking import CheckOptions, check
-from gitckpt.inventory import Progress
+from gitckpt.facts import Progress
 from gitckpt.pointer import POINTER_SUFFIX
 from gitckpt.repo import Repository
 

@@ -4,7 +4,7 @@ card, and stage pointer, card and .gitignore in git."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,9 +14,10 @@ from gitckpt.cache import Cache
 from gitckpt.card import BYTES_FIELD, card_path_for, update_front_matter
 from gitckpt.digests import DigestReader, TreeDigests, bytes_block_values
 from gitckpt.errors import GitckptError, UsageError
+from gitckpt.facts import CardFacts, Progress
 from gitckpt.files import CARD_SIZE_LIMIT, PathGuard, atomic_write, read_text
 from gitckpt.hashing import ByteProgress, FileDigests, shifted
-from gitckpt.inventory import CardFacts, load_inventory
+from gitckpt.inventory import load_inventory
 from gitckpt.pointer import POINTER_SUFFIX
 from gitckpt.repo import Repository, git
 from gitckpt.scaffold import (
@@ -29,8 +30,6 @@ from gitckpt.scaffold import (
 )
 from gitckpt.storage import KnownDigest
 from gitckpt.strict_yaml import FieldPath
-
-Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)

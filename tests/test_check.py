@@ -285,11 +285,11 @@ def test_many_uncached_files_are_read_by_several_processes_with_the_same_finding
     assert serial.code == 1 and len(findings(serial)) >= 2
     cache.unlink()
     monkeypatch.setattr(
-        gitckpt.inventory, "PARALLEL_FROM", 2
+        gitckpt.inventory, "PARALLEL_READ_FROM", 2
     )  # 3 cards, 3 pointers: read by a process pool
     parallel = cli("check", "--all", "--json", cwd=registry)
     assert (parallel.code, parallel.out) == (serial.code, serial.out)
-    monkeypatch.setattr(gitckpt.inventory, "PARALLEL_FROM", 10**9)
+    monkeypatch.setattr(gitckpt.inventory, "PARALLEL_READ_FROM", 10**9)
     assert (
         cli("check", "--all", "--json", cwd=registry).out == serial.out
     )  # read back from the cache the pool filled

@@ -24,8 +24,8 @@ from typing import Any
 
 import pytest
 
-from gitckpt.checks.base import Finding
 from gitckpt.checks.serialization import check_pickle
+from gitckpt.facts import Finding
 from testing.pickle_corpus import (
     ATTACKS,
     BENIGN,

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from gitckpt.checks.base import Check, Finding
+from gitckpt.checks.base import Check
 from gitckpt.checks.card_format import FRONT_MATTER, UNREADABLE
 from gitckpt.checks.card_schema import SCHEMA
 from gitckpt.checks.data import DATA_MISSING, DATA_MODIFIED
@@ -35,9 +34,7 @@ from gitckpt.checks.sync import (
     UNSAFE_PATH,
     check_sync,
 )
-
-if TYPE_CHECKING:
-    from gitckpt.inventory import Inventory
+from gitckpt.facts import Finding, Inventory
 
 CHECKS: tuple[Check, ...] = (
     UNREADABLE,

@@ -1,9 +1,10 @@
-"""What every check shares: its description and the findings it reports."""
+"""What every check shares: its description, and how it reports a finding."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import dataclass
+
+from gitckpt.facts import Finding
 
 
 @dataclass(frozen=True)
@@ -19,19 +20,3 @@ class Check:
 
     def finding(self, path: str, message: str, *, line: int = 0, field: str = "") -> Finding:
         return Finding(check=self.id, path=path, line=line, field=field, message=message)
-
-
-@dataclass(frozen=True, order=True)
-class Finding:
-    path: str
-    line: int
-    check: str
-    field: str
-    message: str
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Finding:
-        return cls(**data)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from gitckpt.card import Card, parse_card
-from gitckpt.checks.base import Check, Finding
+from gitckpt.checks.base import Check
 from gitckpt.errors import InputError
+from gitckpt.facts import Finding
 from gitckpt.files import decode_text
 
 UNREADABLE = Check(

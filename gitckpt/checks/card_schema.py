@@ -6,7 +6,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from gitckpt.card import KINDS, PLACEHOLDER, Card
-from gitckpt.checks.base import Check, Finding
+from gitckpt.checks.base import Check
+from gitckpt.facts import Finding
 from gitckpt.schema import CARD_SCHEMAS, validate
 from gitckpt.strict_yaml import FieldPath, format_field_path
 

@@ -5,16 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING
 
 from gitckpt.card import BYTES_FIELD
-from gitckpt.checks.base import Check, Finding
+from gitckpt.checks.base import Check
 from gitckpt.digests import DigestReader
+from gitckpt.facts import CardFacts, Finding, Inventory
 from gitckpt.hashing import ByteProgress, FileDigests, shifted, tree_files
 from gitckpt.pointer import POINTER_SUFFIX
-
-if TYPE_CHECKING:
-    from gitckpt.inventory import CardFacts, Inventory
 
 DATA_MODIFIED = Check(
     id="GC207",

@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
-from gitckpt.checks.base import Check, Finding
-
-if TYPE_CHECKING:
-    from gitckpt.inventory import CardFacts, Inventory, LinkFacts
-    from gitckpt.registry import Deprecation
+from gitckpt.checks.base import Check
+from gitckpt.facts import CardFacts, Finding, Inventory, LinkFacts
+from gitckpt.registry import Deprecation
 
 LINK_DEPRECATED = Check(
     id="GC402",

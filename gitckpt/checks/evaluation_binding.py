@@ -8,14 +8,11 @@ describe other bytes until they are re-run or re-confirmed (`git ckpt eval confi
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 from gitckpt.card import Card
-from gitckpt.checks.base import Check, Finding
+from gitckpt.checks.base import Check
+from gitckpt.facts import Finding, Inventory
 from gitckpt.strict_yaml import format_field_path
-
-if TYPE_CHECKING:
-    from gitckpt.inventory import Inventory
 
 STALE_EVALUATION = Check(
     id="GC206",

@@ -4,14 +4,12 @@ data and base model (rules in rules/licenses.yaml), and redistribution is allowe
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from gitckpt.card import PLACEHOLDER, Card
-from gitckpt.checks.base import Check, Finding
+from gitckpt.checks.base import Check
+from gitckpt.facts import CardFacts, Finding, Inventory
 from gitckpt.strict_yaml import FieldPath, format_field_path
-
-if TYPE_CHECKING:
-    from gitckpt.inventory import CardFacts, Inventory
 
 LICENSE_INVALID = Check(
     id="GC501",

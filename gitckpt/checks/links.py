@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
-from gitckpt.checks.base import Check, Finding
-
-if TYPE_CHECKING:
-    from gitckpt.inventory import Inventory
+from gitckpt.checks.base import Check
+from gitckpt.facts import Finding, Inventory
 
 UNRESOLVED_LINK = Check(
     id="GC401",

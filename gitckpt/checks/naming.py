@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
-from gitckpt.checks.base import Check, Finding
+from gitckpt.checks.base import Check
 from gitckpt.config import CONFIG_PATH
-
-if TYPE_CHECKING:
-    from gitckpt.inventory import CardFacts, Inventory
+from gitckpt.facts import CardFacts, Finding, Inventory
 
 DUPLICATE_NAME = Check(
     id="GC301",

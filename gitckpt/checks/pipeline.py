@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
-from gitckpt.checks.base import Check, Finding
+from gitckpt.checks.base import Check
 from gitckpt.errors import InputError
+from gitckpt.facts import CardFacts, Finding, Inventory
 from gitckpt.files import PathGuard, decode_text
 from gitckpt.pointer import POINTER_SUFFIX
-
-if TYPE_CHECKING:
-    from gitckpt.inventory import CardFacts, Inventory
 
 NOT_FROM_PIPELINE = Check(
     id="GC801",

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from gitckpt.card import Card, iter_placeholders
-from gitckpt.checks.base import Check, Finding
+from gitckpt.checks.base import Check
+from gitckpt.facts import Finding
 from gitckpt.strict_yaml import format_field_path
 
 PLACEHOLDER = Check(

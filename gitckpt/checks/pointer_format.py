@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from gitckpt.checks.base import Check, Finding
+from gitckpt.checks.base import Check
 from gitckpt.errors import InputError
+from gitckpt.facts import Finding
 from gitckpt.files import decode_text
 from gitckpt.pointer import PointerOut, parse_pointer
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from gitckpt.checks.base import Check, Finding
+from gitckpt.checks.base import Check
+from gitckpt.facts import Finding
 
 POLICY_DIR = ".gitckpt/"
 

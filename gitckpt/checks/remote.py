@@ -4,14 +4,11 @@ the repository can fetch them."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING
 
 from gitckpt.card import BYTES_FIELD
-from gitckpt.checks.base import Check, Finding
+from gitckpt.checks.base import Check
+from gitckpt.facts import CardFacts, Finding, Inventory
 from gitckpt.pointer import POINTER_SUFFIX
-
-if TYPE_CHECKING:
-    from gitckpt.inventory import CardFacts, Inventory
 
 NOT_PUSHED = Check(
     id="GC209",

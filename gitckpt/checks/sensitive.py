@@ -9,8 +9,9 @@ from collections.abc import Collection, Iterable, Iterator
 from functools import cache
 from typing import Any
 
-from gitckpt.checks.base import Check, Finding
+from gitckpt.checks.base import Check
 from gitckpt.errors import GitckptError
+from gitckpt.facts import Finding
 
 SECRET = Check(
     id="GC601",

@@ -9,7 +9,8 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path, PurePosixPath
 from types import MappingProxyType
 
-from gitckpt.checks.base import Check, Finding
+from gitckpt.checks.base import Check
+from gitckpt.facts import Finding
 from gitckpt.safetensors_file import safetensors_problem
 
 UNSAFE_PICKLE = Check(

@@ -5,15 +5,12 @@ from __future__ import annotations
 import posixpath
 from collections import defaultdict
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 from gitckpt.card import BYTES_FIELD
-from gitckpt.checks.base import Check, Finding
+from gitckpt.checks.base import Check
+from gitckpt.facts import CardFacts, Finding, Inventory
 from gitckpt.files import PathGuard
 from gitckpt.pointer import POINTER_SUFFIX
-
-if TYPE_CHECKING:
-    from gitckpt.inventory import CardFacts, Inventory
 
 POINTER_WITHOUT_CARD = Check(
     id="GC202",

@@ -10,8 +10,9 @@ from gitckpt.arguments import Subcommands, subparser
 from gitckpt.card import parse_card, update_front_matter
 from gitckpt.checklist import CHECKLIST_FIELD, ITEMS, ItemState, checklist_state
 from gitckpt.errors import EXIT_OK, GitckptError, UsageError
+from gitckpt.facts import CardFacts
 from gitckpt.files import CARD_SIZE_LIMIT, atomic_write, read_text
-from gitckpt.inventory import CardFacts, load_inventory
+from gitckpt.inventory import load_inventory
 from gitckpt.repo import Repository, identity
 
 

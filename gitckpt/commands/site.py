@@ -8,7 +8,7 @@ from pathlib import Path
 
 from gitckpt.arguments import Subcommands, add_trust_ref, subparser
 from gitckpt.errors import EXIT_OK
-from gitckpt.inventory import Progress
+from gitckpt.facts import Progress
 from gitckpt.repo import Repository
 from gitckpt.site.model import read_site_model
 from gitckpt.site.render import write_site

@@ -15,8 +15,9 @@ from gitckpt.export.croissant import to_croissant
 from gitckpt.export.cyclonedx import to_cyclonedx
 from gitckpt.export.huggingface import Export, from_hugging_face, to_hugging_face
 from gitckpt.export.spdx import to_spdx
+from gitckpt.facts import Inventory
 from gitckpt.files import CARD_SIZE_LIMIT, atomic_write, decode_text, read_text
-from gitckpt.inventory import Inventory, load_inventory
+from gitckpt.inventory import load_inventory
 from gitckpt.registry import read_registry
 from gitckpt.repo import Repository
 from gitckpt.scaffold import checked_name, render_template

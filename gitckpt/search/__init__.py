@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from gitckpt.config import CONFIG_PATH, Config
 from gitckpt.errors import UsageError
+from gitckpt.facts import Progress
 from gitckpt.repo import Repository, resolve_commit
 from gitckpt.search.index import Candidate, SearchIndex, card_facts
 from gitckpt.search.query import (
@@ -31,9 +32,6 @@ from gitckpt.search.query import (
 )
 from gitckpt.sources import RevisionSource
 from gitckpt.trust import trust_root
-
-if TYPE_CHECKING:
-    from gitckpt.inventory import Progress
 
 __all__ = [
     "Hit",

@@ -7,11 +7,12 @@ import json
 import sqlite3
 from dataclasses import asdict, dataclass, field
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from gitckpt.card import is_card_path, mapping, metric_entries, parse_card
 from gitckpt.config import CONFIG_PATH, Config
 from gitckpt.errors import InputError, UsageError
+from gitckpt.facts import Progress
 from gitckpt.files import CARD_SIZE_LIMIT, decode_text
 from gitckpt.parallel import map_in_processes
 from gitckpt.registry import (
@@ -26,9 +27,6 @@ from gitckpt.repo import Repository
 from gitckpt.search.query import Query
 from gitckpt.sources import RevisionSource
 from gitckpt.trust import TrustRoot
-
-if TYPE_CHECKING:  # the inventory imports every check: a search needs none of them
-    from gitckpt.inventory import Progress
 
 INDEX_FILE = "search.sqlite"
 INDEX_FORMAT = 5  # bump when a table, the card facts or the stored Event fields change: the index is then rebuilt

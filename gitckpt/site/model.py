@@ -11,7 +11,8 @@ from typing import Any
 from gitckpt.audit import AuditReport, audit_inventory
 from gitckpt.card import Card, is_finite_number, mapping, metric_entries
 from gitckpt.checks.sensitive import refuse_credentials
-from gitckpt.inventory import CardFacts, load_inventory
+from gitckpt.facts import CardFacts
+from gitckpt.inventory import load_inventory
 from gitckpt.lineage import Lineage, Neighbours, build_lineage, reverse_links, upstream_links
 from gitckpt.provenance import CardReader, LogEntry, artifact_logs
 from gitckpt.registry import ArtifactState, Registry, Release, read_registry
