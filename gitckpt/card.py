@@ -25,7 +25,7 @@ from gitckpt.strict_yaml import (
 CARD_SUFFIX = ".card.md"
 KINDS = ("model", "dataset", "eval")
 BYTES_FIELD = {"model": "checkpoint", "dataset": "data", "eval": "log"}
-PLACEHOLDER = re.compile(r"<FILL\b[^>]*>")
+PLACEHOLDER_PATTERN = re.compile(r"<FILL\b[^>]*>")
 LINK_KEY = "artifact"
 FRONT_MATTER_FENCE = "---"
 FRONT_MATTER_CLOSERS = ("---", "...")
@@ -103,11 +103,11 @@ def parse_card(text: str, display: str) -> Card:
 def iter_placeholders(card: Card) -> Iterator[tuple[FieldPath, int, str]]:
     """Every scaffold placeholder still in the card: (field, line, placeholder text)."""
     for field, value in iter_strings(card.data, ()):
-        match = PLACEHOLDER.search(value)
+        match = PLACEHOLDER_PATTERN.search(value)
         if match:
             yield field, card.line_of(field), match.group(0)
     for offset, line in enumerate(card.body.split("\n")):
-        match = PLACEHOLDER.search(line)
+        match = PLACEHOLDER_PATTERN.search(line)
         if match:
             yield (), card.body_first_line + offset, match.group(0)
 
@@ -115,7 +115,7 @@ def iter_placeholders(card: Card) -> Iterator[tuple[FieldPath, int, str]]:
 def iter_links(card: Card) -> Iterator[Link]:
     """Every `artifact:` link the card declares (datasets, base model, eval logs, …)."""
     for field, value in iter_strings(card.data, ()):
-        if field and field[-1] == LINK_KEY and not PLACEHOLDER.search(value):
+        if field and field[-1] == LINK_KEY and not PLACEHOLDER_PATTERN.search(value):
             yield Link(
                 field=field,
                 target=value.split("@", 1)[0],

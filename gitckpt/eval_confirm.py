@@ -24,7 +24,7 @@ class Confirmed:
     measured_sha256: str
 
 
-def confirm(repo: Repository, name: str, reason: str) -> list[Confirmed]:
+def confirm_evaluations(repo: Repository, name: str, reason: str) -> list[Confirmed]:
     """Re-bind the stale results of model `name` (in its card and in eval cards measuring it)."""
     if len(reason.strip()) < 10:
         raise UsageError(

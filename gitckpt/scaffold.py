@@ -38,7 +38,7 @@ ML_FRAMEWORKS = (
     "xgboost",
 )
 SHA256_PLACEHOLDER = "<FILL: sha256 of the bytes (64 hex digits)>"
-FORMATS = {
+FORMAT_BY_SUFFIX = {
     ".safetensors": "safetensors",
     ".pt": "pytorch",
     ".pth": "pytorch",
@@ -168,7 +168,7 @@ def write_scaffold(
         "size": out.size,
         "format": "directory"
         if out.is_directory
-        else FORMATS.get(data_path.suffix.lower(), "<FILL: file format>"),
+        else FORMAT_BY_SUFFIX.get(data_path.suffix.lower(), "<FILL: file format>"),
         "snapshot_time": snapshot_time_of(data_path),
         "code_commit": head_commit(repo)
         or "<FILL: git commit of the code that produced the bytes>",

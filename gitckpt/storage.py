@@ -61,12 +61,12 @@ def track(root: Path, targets: Sequence[Path], known: Sequence[KnownDigest]) -> 
         repo.add([str(target) for target in targets])
 
 
-def push(root: Path, targets: Sequence[Path], remote: str | None) -> int:
+def push_data(root: Path, targets: Sequence[Path], remote: str | None) -> int:
     with open_dvc(root) as repo:
         return int(repo.push(targets=[str(target) for target in targets] or None, remote=remote))
 
 
-def pull(root: Path, targets: Sequence[Path], remote: str | None) -> int:
+def pull_data(root: Path, targets: Sequence[Path], remote: str | None) -> int:
     with open_dvc(root) as repo:
         result = repo.pull(targets=[str(target) for target in targets] or None, remote=remote)
         return int(result.get("fetched", 0)) if isinstance(result, dict) else 0

@@ -81,7 +81,7 @@ def add(
     added = [_write_card(repo, plan, measured[plan.data]) for plan in plans]
     _stage(repo, plans)
     if remote:
-        storage.push(repo.root, [repo.root / target for target in targets], remote)
+        storage.push_data(repo.root, [repo.root / target for target in targets], remote)
     return added
 
 

@@ -32,7 +32,7 @@ def push(repo: Repository, names: Sequence[str], remote: str | None) -> int:
     from gitckpt import storage
 
     paths = data_paths_for(repo, names)
-    return storage.push(repo.root, paths, remote) if paths else 0
+    return storage.push_data(repo.root, paths, remote) if paths else 0
 
 
 def pull(repo: Repository, names: Sequence[str], remote: str | None) -> int:
@@ -40,4 +40,4 @@ def pull(repo: Repository, names: Sequence[str], remote: str | None) -> int:
     from gitckpt import storage
 
     paths = data_paths_for(repo, names)
-    return storage.pull(repo.root, paths, remote) if paths else 0
+    return storage.pull_data(repo.root, paths, remote) if paths else 0

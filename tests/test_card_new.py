@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from gitckpt.card import PLACEHOLDER, parse_card
+from gitckpt.card import PLACEHOLDER_PATTERN, parse_card
 from testing.repos import commit_all, git, track
 from tests.conftest import CliResult
 
@@ -57,7 +57,7 @@ def test_every_required_field_is_present_in_each_scaffold(repo: Path, cli: Cli) 
         assert cli("card", "new", data, "--kind", kind, "--name", f"x-{kind}", cwd=repo).code == 0
         card = parse_card((repo / f"a/x-{kind}.card.md").read_text(), "card")
         assert set(load_schema(CARD_SCHEMAS[kind])["required"]) <= set(card.data)
-        assert PLACEHOLDER.search((repo / f"a/x-{kind}.card.md").read_text())
+        assert PLACEHOLDER_PATTERN.search((repo / f"a/x-{kind}.card.md").read_text())
 
 
 def test_name_option_and_card_placement(repo: Path, cli: Cli) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from gitckpt.card import KINDS, PLACEHOLDER, Card
+from gitckpt.card import KINDS, PLACEHOLDER_PATTERN, Card
 from gitckpt.checks.base import Check
 from gitckpt.facts import Finding
 from gitckpt.schema import CARD_SCHEMAS, validate
@@ -50,4 +50,4 @@ def _is_placeholder(card: Card, field: FieldPath) -> bool:
             node = node[part]
         except (KeyError, IndexError, TypeError):
             return False
-    return isinstance(node, str) and PLACEHOLDER.search(node) is not None
+    return isinstance(node, str) and PLACEHOLDER_PATTERN.search(node) is not None

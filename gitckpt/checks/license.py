@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from gitckpt.card import PLACEHOLDER, Card
+from gitckpt.card import PLACEHOLDER_PATTERN, Card
 from gitckpt.checks.base import Check
 from gitckpt.facts import CardFacts, Finding, Inventory
 from gitckpt.strict_yaml import FieldPath, format_field_path
@@ -41,7 +41,7 @@ def check_license_expressions(card: Card) -> Iterator[Finding]:
 
     has_link = isinstance(card.data.get("license_link"), str)
     for field, value in license_fields(card.data):
-        if PLACEHOLDER.search(value):
+        if PLACEHOLDER_PATTERN.search(value):
             continue
         reason = problem(value, has_link=has_link)
         if reason:

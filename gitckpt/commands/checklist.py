@@ -27,12 +27,12 @@ def model_card(repo: Repository, name: str) -> CardFacts:
     return card
 
 
-def show(repo: Repository, name: str) -> list[ItemState]:
+def checklist_of(repo: Repository, name: str) -> list[ItemState]:
     card = model_card(repo, name)
     return checklist_state(parse_card(_text(repo, card.path), card.path).data)
 
 
-def confirm(repo: Repository, name: str, item: str, note: str | None) -> ItemState:
+def confirm_item(repo: Repository, name: str, item: str, note: str | None) -> ItemState:
     if item not in ITEMS:
         raise UsageError(f"unknown checklist item {item!r}; items: {', '.join(ITEMS)}")
     card = model_card(repo, name)
@@ -90,12 +90,12 @@ def run(args: argparse.Namespace) -> int:
 
     repo = find_repository()
     if args.confirm:
-        state = confirm(repo, args.name, args.confirm, args.note)
+        state = confirm_item(repo, args.name, args.confirm, args.note)
         print_json(asdict(state)) if args.json else print(
             f"Confirmed {state.item} as {state.confirmed_by} at {state.confirmed_at}; commit the card."
         )
         return EXIT_OK
-    states = show(repo, args.name)
+    states = checklist_of(repo, args.name)
     if args.json:
         print_json([{**asdict(state), "confirmed": state.confirmed} for state in states])
         return EXIT_OK

@@ -187,10 +187,10 @@ def run_run(args: argparse.Namespace) -> int:
 
 def run_confirm(args: argparse.Namespace) -> int:
     from gitckpt.console import print_json
-    from gitckpt.eval_confirm import confirm
+    from gitckpt.eval_confirm import confirm_evaluations
     from gitckpt.repo import find_repository
 
-    confirmed = confirm(find_repository(), args.name, args.reason)
+    confirmed = confirm_evaluations(find_repository(), args.name, args.reason)
     if args.json:
         print_json([vars(item) for item in confirmed])
         return EXIT_OK
