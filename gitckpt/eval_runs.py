@@ -3,8 +3,6 @@ that produced them, with their intervals, bound to the checkpoint and data the s
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,8 +14,9 @@ from gitckpt.facts import CardFacts, Inventory
 from gitckpt.files import CARD_SIZE_LIMIT, PathGuard, atomic_write, read_text
 from gitckpt.inventory import load_inventory
 from gitckpt.pointer import POINTER_SUFFIX
-from gitckpt.repo import Repository, no_git_env
+from gitckpt.repo import Repository
 from gitckpt.review import evaluation_key
+from gitckpt.storage import reproduce_stage
 from gitckpt.strict_yaml import FieldPath
 
 
@@ -190,7 +189,7 @@ def run(
     pipeline = card.data["pipeline"]
     metrics = _pipeline_path(repo, card, "metrics")
     samples = _pipeline_path(repo, card, "samples") if pipeline.get("samples") else None
-    _repro(repo, str(pipeline["stage"]))
+    reproduce_stage(repo.root, str(pipeline["stage"]))
     now = read_metrics(repo.root, metrics)
     comparisons = [
         _compare(result, now, tolerance)
@@ -268,12 +267,12 @@ def seed_sensitivity(
     try:
         for seed in range(seeds):
             _set_seed(params_path, original, seed)
-            _repro(repo, stage.name)
+            reproduce_stage(repo.root, stage.name)
             for metric, value in read_metrics(repo.root, stage.metrics[0]).items():
                 values.setdefault(metric, []).append(value)
     finally:
         atomic_write(params_path, original)
-        _repro(repo, stage.name)
+        reproduce_stage(repo.root, stage.name)
     spreads = [
         Spread(
             metric,
@@ -328,18 +327,3 @@ def _set_seed(params_path: Path, original: str, seed: int) -> None:
     params = params if isinstance(params, dict) else {}
     params["seed"] = seed
     atomic_write(params_path, dump_for_editing(yaml, params))
-
-
-def _repro(repo: Repository, stage: str) -> None:
-    completed = subprocess.run(
-        [sys.executable, "-m", "dvc", "repro", "--force", "--single-item", stage],
-        cwd=repo.root,
-        capture_output=True,
-        text=True,
-        env=no_git_env(),
-        check=False,
-    )
-    if completed.returncode != 0:
-        raise GitckptError(
-            f"`dvc repro {stage}` failed:\n{(completed.stderr or completed.stdout).strip()[-2000:]}"
-        )

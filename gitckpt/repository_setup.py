@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,7 +11,8 @@ from gitckpt import PACKAGE_DIR
 from gitckpt.config import CONFIG_PATH, DEFAULT_CONFIG_TEXT
 from gitckpt.errors import GitckptError, InputError
 from gitckpt.files import atomic_write, read_text
-from gitckpt.repo import Repository, git_path, no_git_env
+from gitckpt.repo import Repository, git_path
+from gitckpt.storage import init_dvc
 from gitckpt.strict_yaml import dump_for_editing, load_for_editing
 
 PRE_COMMIT_CONFIG = ".pre-commit-config.yaml"
@@ -44,17 +44,7 @@ def _ensure_dvc(repo: Repository, result: InitResult) -> None:
     if (repo.root / ".dvc").is_dir():
         result.unchanged.append(".dvc/ (DVC already set up)")
         return
-    completed = subprocess.run(
-        [sys.executable, "-m", "dvc", "init", "--quiet"],
-        cwd=repo.root,
-        capture_output=True,
-        text=True,
-        env=no_git_env(),
-    )
-    if completed.returncode != 0:
-        raise GitckptError(
-            f"`dvc init` failed:\n{completed.stderr.strip() or completed.stdout.strip()}"
-        )
+    init_dvc(repo.root)
     result.changed.append(".dvc/ (ran `dvc init`)")
 
 

@@ -1,4 +1,5 @@
-"""DVC, which moves the bytes: tracking, pushing, pulling and asking a remote what it holds.
+"""DVC, which moves the bytes: setting it up, tracking, pushing, pulling, reproducing a stage and
+asking a remote what it holds.
 
 Imported only by the commands that need it: importing DVC costs about a second.
 """
@@ -9,12 +10,15 @@ import contextlib
 import io
 import logging
 import re
+import subprocess
+import sys
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from gitckpt.errors import GitckptError, InputError
+from gitckpt.repo import no_git_env
 
 LISTING_SIZE_LIMIT = 64 * 1024 * 1024  # a `.dir` listing of about 700,000 files
 FILE_MD5 = re.compile(r"[0-9a-f]{32}")
@@ -48,6 +52,37 @@ def open_dvc(root: Path) -> Iterator[Any]:
         raise GitckptError(f"DVC: {exc}") from exc
     finally:
         dvc_logger.setLevel(level)
+
+
+def init_dvc(root: Path) -> None:
+    """`dvc init` at `root`."""
+    completed = _run_dvc(root, "init", "--quiet")
+    if completed.returncode != 0:
+        raise GitckptError(
+            f"`dvc init` failed:\n{completed.stderr.strip() or completed.stdout.strip()}"
+        )
+
+
+def reproduce_stage(root: Path, stage: str) -> None:
+    """`dvc repro` the one pipeline stage `stage`, even if DVC thinks it is up to date."""
+    completed = _run_dvc(root, "repro", "--force", "--single-item", stage)
+    if completed.returncode != 0:
+        raise GitckptError(
+            f"`dvc repro {stage}` failed:\n{(completed.stderr or completed.stdout).strip()[-2000:]}"
+        )
+
+
+def _run_dvc(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """DVC's command line, in its own process (a stage runs the user's code; init writes files
+    DVC's API has no call for), outside any git hook's environment."""
+    return subprocess.run(
+        [sys.executable, "-m", "dvc", *args],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        env=no_git_env(),
+        check=False,
+    )
 
 
 def track(root: Path, targets: Sequence[Path], known: Sequence[KnownDigest]) -> None:
