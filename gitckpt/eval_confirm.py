@@ -24,6 +24,16 @@ class Confirmed:
     measured_sha256: str
 
 
+@dataclass(frozen=True)
+class StaleEntries:
+    """The entries of one card that name earlier bytes (each with the sha256 it names), and the
+    field in each entry that names them."""
+
+    card_path: str
+    entries: dict[FieldPath, str]
+    key: str
+
+
 def confirm_evaluations(repo: Repository, name: str, reason: str) -> list[Confirmed]:
     """Re-bind the stale results of model `name` (in its card and in eval cards measuring it)."""
     if len(reason.strip()) < 10:
@@ -46,14 +56,8 @@ def confirm_evaluations(repo: Repository, name: str, reason: str) -> list[Confir
             and card.model_link == name
             and card.model_sha256 not in (None, model.sha256)
         ):
-            confirmed += _rebind(
-                repo,
-                card.path,
-                {("model",): str(card.model_sha256)},
-                "sha256",
-                model.sha256,
-                statement,
-            )
+            stale = StaleEntries(card.path, {("model",): str(card.model_sha256)}, "sha256")
+            confirmed += _rebind(repo, stale, model.sha256, statement)
     if not confirmed:
         raise GitckptError(
             f"every result for {name!r} already names its current checkpoint; nothing to confirm"
@@ -70,24 +74,19 @@ def _confirm_model_card(
         for index, entry in enumerate(data.get("evaluation") or [])
         if isinstance(entry, dict) and entry.get("checkpoint_sha256") not in (None, model.sha256)
     }
-    return (
-        _rebind(repo, model.path, stale, "checkpoint_sha256", str(model.sha256), statement)
-        if stale
-        else []
-    )
+    if not stale:
+        return []
+    entries = StaleEntries(model.path, stale, "checkpoint_sha256")
+    return _rebind(repo, entries, str(model.sha256), statement)
 
 
 def _rebind(
-    repo: Repository,
-    card_path: str,
-    stale: dict[FieldPath, str],
-    key: str,
-    current: str,
-    statement: dict[str, str],
+    repo: Repository, stale: StaleEntries, current: str, statement: dict[str, str]
 ) -> list[Confirmed]:
     """Point each stale entry at the current bytes and record the confirmation beside it."""
+    card_path, key = stale.card_path, stale.key
     updates: dict[FieldPath, Any] = {}
-    for entry, measured in stale.items():
+    for entry, measured in stale.entries.items():
         updates[(*entry, key)] = current
         updates[(*entry, "reconfirmed")] = {**statement, "measured_sha256": measured}
     atomic_write(
@@ -95,7 +94,7 @@ def _rebind(
     )
     return [
         Confirmed(card_path, format_field_path((*entry, key)), measured)
-        for entry, measured in stale.items()
+        for entry, measured in stale.entries.items()
     ]
 
 

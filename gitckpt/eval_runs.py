@@ -21,6 +21,15 @@ from gitckpt.strict_yaml import FieldPath
 
 
 @dataclass(frozen=True)
+class EvaluatedData:
+    """What was evaluated (`--dataset`, `--split`), when the eval card does not say it (or
+    should say otherwise)."""
+
+    dataset: str | None = None
+    split: str | None = None
+
+
+@dataclass(frozen=True)
 class Recorded:
     eval_card: str
     model_card: str
@@ -33,11 +42,10 @@ def record(
     stage_name: str,
     *,
     samples: Path | None = None,
-    dataset: str | None = None,
-    split: str | None = None,
+    evaluated: EvaluatedData = EvaluatedData(),
 ) -> Recorded:
-    """Results of `stage_name` into eval card `name` (and its model's card); `dataset` and `split`
-    say what was evaluated when the eval card does not (or should say otherwise)."""
+    """Results of `stage_name` into eval card `name` (and its model's card)."""
+    dataset, split = evaluated.dataset, evaluated.split
     inventory = load_inventory(repo)
     card, model = _eval_and_model(inventory, name)
     if dataset and dataset not in {

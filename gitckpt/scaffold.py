@@ -66,6 +66,16 @@ FORMAT_BY_SUFFIX = {
 
 
 @dataclass(frozen=True)
+class DescribedData:
+    """The data a new card describes: its path relative to the root, DVC's record of it, and
+    its digests when the bytes are here to read."""
+
+    relpath: str
+    out: PointerOut
+    digests: FileDigests | TreeDigests | None
+
+
+@dataclass(frozen=True)
 class NewCard:
     relpath: str
     name: str
@@ -79,7 +89,7 @@ def create_card(repo: Repository, data_path: Path, kind: str, name: str | None) 
     card_relpath = card_path_for(data_relpath, name)
     refuse_existing_card(repo, card_relpath)
     digests = _measure_if_present(repo, data_relpath, out)
-    write_scaffold(repo, kind, name, data_relpath, out, digests)
+    write_scaffold(repo, kind, name, DescribedData(data_relpath, out, digests))
     return NewCard(relpath=card_relpath, name=name)
 
 
@@ -150,15 +160,9 @@ def _measure_if_present(
     return digests
 
 
-def write_scaffold(
-    repo: Repository,
-    kind: str,
-    name: str,
-    data_relpath: str,
-    out: PointerOut,
-    digests: FileDigests | TreeDigests | None,
-) -> str:
+def write_scaffold(repo: Repository, kind: str, name: str, data: DescribedData) -> str:
     """Write the card scaffold; returns its path relative to the root."""
+    data_relpath, out, digests = data.relpath, data.out, data.digests
     data_path = repo.root / data_relpath
     values = {
         "name_yaml": name,

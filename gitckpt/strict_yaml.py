@@ -59,9 +59,8 @@ def load_yaml(text: str, display: str, first_line: int = 1) -> YamlDocument:
     except YAMLError as exc:
         raise InputError(f"invalid YAML: {exc}", path=display, line=first_line) from exc
     lines: dict[FieldPath, int] = {}
-    data = (
-        None if root is None else _to_plain(yaml.constructor, root, (), lines, first_line, display)
-    )
+    plain = _PlainData(yaml.constructor, lines, first_line, display)
+    data = None if root is None else plain.value(root, ())
     return YamlDocument(data, lines)
 
 
@@ -123,57 +122,66 @@ def _refuse_unsafe_events(yaml: Any, text: str, display: str, first_line: int) -
             depth -= 1
 
 
-def _to_plain(
-    constructor: Any,
-    node: Any,
-    path: FieldPath,
-    lines: dict[FieldPath, int],
-    first_line: int,
-    display: str,
-) -> Any:
-    """Composed nodes to dict/list/str/int/float/bool/None, recording each field's line."""
-    from ruamel.yaml.nodes import MappingNode, SequenceNode
+class _PlainData:
+    """Composed nodes of one document to dict/list/str/int/float/bool/None, recording each
+    field's line in `lines` (the document starts at line `first_line` of file `display`)."""
 
-    if isinstance(node, MappingNode):
-        result: dict[str, Any] = {}
-        for key_node, value_node in node.value:
-            key = str(_scalar(constructor, key_node, path, first_line, display))
-            line = first_line + key_node.start_mark.line
-            if key in result:
-                raise InputError(
-                    f'duplicate key "{key}": each field may appear once', path=display, line=line
-                )
-            child = (*path, key)
-            lines[child] = line
-            result[key] = _to_plain(constructor, value_node, child, lines, first_line, display)
-        return result
-    if isinstance(node, SequenceNode):
-        items = []
-        for index, item in enumerate(node.value):
-            child = (*path, index)
-            lines[child] = first_line + item.start_mark.line
-            items.append(_to_plain(constructor, item, child, lines, first_line, display))
-        return items
-    return _scalar(constructor, node, path, first_line, display)
+    __slots__ = ("constructor", "display", "first_line", "lines")
 
+    def __init__(
+        self, constructor: Any, lines: dict[FieldPath, int], first_line: int, display: str
+    ) -> None:
+        self.constructor = constructor
+        self.lines = lines
+        self.first_line = first_line
+        self.display = display
 
-def _scalar(constructor: Any, node: Any, path: FieldPath, first_line: int, display: str) -> Any:
-    """A scalar as JSON sees it; timestamps keep the text the author wrote; integers longer than
-    MAX_INTEGER_DIGITS are refused before Python converts them (slow, and over 4,300 digits an error)."""
-    if node.tag.endswith(":timestamp"):
-        return str(node.value)
-    if node.tag.endswith(":int"):
-        _refuse_long_integer(node.value, path, first_line + node.start_mark.line, display)
-    value = constructor.construct_object(node, deep=True)
-    if isinstance(value, bool) or value is None:
-        return value
-    if isinstance(value, int):
-        return int(value)
-    if isinstance(value, float):
-        return float(value)
-    if isinstance(value, (datetime.date, datetime.datetime)):
-        return value.isoformat()
-    return str(value)
+    def value(self, node: Any, path: FieldPath) -> Any:
+        from ruamel.yaml.nodes import MappingNode, SequenceNode
+
+        if isinstance(node, MappingNode):
+            result: dict[str, Any] = {}
+            for key_node, value_node in node.value:
+                key = str(self.scalar(key_node, path))
+                line = self.first_line + key_node.start_mark.line
+                if key in result:
+                    raise InputError(
+                        f'duplicate key "{key}": each field may appear once',
+                        path=self.display,
+                        line=line,
+                    )
+                child = (*path, key)
+                self.lines[child] = line
+                result[key] = self.value(value_node, child)
+            return result
+        if isinstance(node, SequenceNode):
+            items = []
+            for index, item in enumerate(node.value):
+                child = (*path, index)
+                self.lines[child] = self.first_line + item.start_mark.line
+                items.append(self.value(item, child))
+            return items
+        return self.scalar(node, path)
+
+    def scalar(self, node: Any, path: FieldPath) -> Any:
+        """A scalar as JSON sees it; timestamps keep the text the author wrote; integers longer
+        than MAX_INTEGER_DIGITS are refused before Python converts them (slow, and over 4,300
+        digits an error)."""
+        if node.tag.endswith(":timestamp"):
+            return str(node.value)
+        if node.tag.endswith(":int"):
+            line = self.first_line + node.start_mark.line
+            _refuse_long_integer(node.value, path, line, self.display)
+        value = self.constructor.construct_object(node, deep=True)
+        if isinstance(value, bool) or value is None:
+            return value
+        if isinstance(value, int):
+            return int(value)
+        if isinstance(value, float):
+            return float(value)
+        if isinstance(value, (datetime.date, datetime.datetime)):
+            return value.isoformat()
+        return str(value)
 
 
 def _refuse_long_integer(text: str, path: FieldPath, line: int, display: str) -> None:

@@ -21,6 +21,7 @@ from gitckpt.inventory import load_inventory
 from gitckpt.pointer import POINTER_SUFFIX
 from gitckpt.repo import Repository, git
 from gitckpt.scaffold import (
+    DescribedData,
     checked_name,
     read_pointer_out,
     refuse_existing_card,
@@ -30,6 +31,16 @@ from gitckpt.scaffold import (
 )
 from gitckpt.storage import KnownDigest
 from gitckpt.strict_yaml import FieldPath
+
+
+@dataclass(frozen=True)
+class AddRequest:
+    """What `git ckpt add` was asked for: the kind and name of data that has no card yet
+    (a card already says them), and a DVC remote to push the bytes to afterwards."""
+
+    kind: str | None = None
+    name: str | None = None
+    remote: str | None = None
 
 
 @dataclass(frozen=True)
@@ -58,19 +69,16 @@ class AddedArtifact:
 def add(
     repo: Repository,
     paths: Sequence[Path],
-    *,
-    kind: str | None,
-    name: str | None,
-    remote: str | None = None,
+    request: AddRequest,
     progress: Progress | None = None,
 ) -> list[AddedArtifact]:
-    if name and len(paths) > 1:
+    if request.name and len(paths) > 1:
         raise UsageError("--name names a single artifact; add the paths one at a time to name each")
     targets = [checked_target(repo, path) for path in paths]
     owners = {
         card.data_relpath: card for card in load_inventory(repo).cards.values() if card.data_relpath
     }
-    plans = [_plan(target, owners.get(target), kind, name) for target in targets]
+    plans = [_plan(target, owners.get(target), request) for target in targets]
     for plan in plans:
         if plan.existing is None:
             refuse_existing_card(repo, plan.card)
@@ -80,8 +88,8 @@ def add(
     )
     added = [_write_card(repo, plan, measured[plan.data]) for plan in plans]
     _stage(repo, plans)
-    if remote:
-        storage.push_data(repo.root, [repo.root / target for target in targets], remote)
+    if request.remote:
+        storage.push_data(repo.root, [repo.root / target for target in targets], request.remote)
     return added
 
 
@@ -112,7 +120,8 @@ def checked_target(repo: Repository, path: Path) -> str:
     return relpath
 
 
-def _plan(target: str, existing: CardFacts | None, kind: str | None, name: str | None) -> AddPlan:
+def _plan(target: str, existing: CardFacts | None, request: AddRequest) -> AddPlan:
+    kind, name = request.kind, request.name
     if existing is not None:
         if kind and kind != existing.kind:
             raise UsageError(
@@ -172,7 +181,7 @@ def _write_card(
 ) -> AddedArtifact:
     out = read_pointer_out(repo, plan.data)
     if plan.existing is None:
-        write_scaffold(repo, plan.kind, plan.name, plan.data, out, digests)
+        write_scaffold(repo, plan.kind, plan.name, DescribedData(plan.data, out, digests))
     else:
         card_path = repo.root / plan.card
         text = read_text(card_path, CARD_SIZE_LIMIT, plan.card)

@@ -270,11 +270,7 @@ def verify_attestation(
             f"the subjects are not the files {tag} recorded: {_subject_difference(subjects, recorded)}"
         )
         return result
-    guard = PathGuard(repo.root)
-    with Cache(repo.state_dir) as cache:
-        reader = DigestReader(repo.root, cache)
-        for relpath, expected in subjects:
-            _check_subject(repo, guard, reader, relpath, expected, result)
+    _check_subjects(repo, subjects, result)
     return result
 
 
@@ -331,19 +327,24 @@ def _load_statement(path: Path) -> dict[str, Any]:
     return dict(data)
 
 
+def _check_subjects(
+    repo: Repository, subjects: list[tuple[str, str]], result: Verification
+) -> None:
+    guard = PathGuard(repo.root)
+    with Cache(repo.state_dir) as cache:
+        reader = DigestReader(repo.root, cache)
+        for relpath, expected in subjects:
+            _check_subject(guard, reader, relpath, expected, result)
+
+
 def _check_subject(
-    repo: Repository,
-    guard: PathGuard,
-    reader: DigestReader,
-    relpath: str,
-    expected: str,
-    result: Verification,
+    guard: PathGuard, reader: DigestReader, relpath: str, expected: str, result: Verification
 ) -> None:
     unsafe = guard.problem("", relpath)
     if unsafe:
         result.problems.append(f"subject {relpath!r} is refused: {unsafe}")
         return
-    if not (repo.root / relpath).is_file():
+    if not (reader.root / relpath).is_file():
         result.problems.append(
             f"subject {relpath} is not in the work tree (`git ckpt pull` it first)"
         )

@@ -16,7 +16,7 @@ from gitckpt.card import parse_card
 from gitckpt.hashing import TreeEntry, root_digest
 from gitckpt.pointer import parse_pointer
 from gitckpt.repo import find_repository
-from gitckpt.tracking import add
+from gitckpt.tracking import AddRequest, add
 from testing.repos import commit_all, git
 from tests.conftest import MODEL, CliResult
 from tests.test_bad_input import snapshot
@@ -230,8 +230,7 @@ def test_interrupted_add_leaves_nothing_behind(repo: Path) -> None:
         add(
             find_repository(repo),
             [Path("big.bin")],
-            kind="model",
-            name=None,
+            AddRequest(kind="model"),
             progress=interrupt_after_first_chunk,
         )
     assert calls and calls[0] < big.stat().st_size, "the interrupt must land mid-hash"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from gitckpt.arguments import Subcommands, subparser
 from gitckpt.errors import EXIT_OK
-from gitckpt.tracking import add
+from gitckpt.tracking import AddRequest, add
 
 ADD_EPILOG = """\
 Tracks each path with DVC (pointer, cache, .gitignore), computes md5 and sha256 in one read,
@@ -50,9 +50,7 @@ def run(args: argparse.Namespace) -> int:
         added = add(
             find_repository(),
             args.paths,
-            kind=args.kind,
-            name=args.name,
-            remote=args.remote,
+            AddRequest(kind=args.kind, name=args.name, remote=args.remote),
             progress=progress,
         )
     if args.json:

@@ -117,7 +117,7 @@ def register(commands: Subcommands) -> None:
 
 def run_record(args: argparse.Namespace) -> int:
     from gitckpt.console import print_json
-    from gitckpt.eval_runs import record
+    from gitckpt.eval_runs import EvaluatedData, record
     from gitckpt.repo import find_repository
 
     recorded = record(
@@ -125,8 +125,7 @@ def run_record(args: argparse.Namespace) -> int:
         args.name,
         args.stage,
         samples=args.samples,
-        dataset=args.dataset,
-        split=args.split,
+        evaluated=EvaluatedData(args.dataset, args.split),
     )
     rows = [
         {

@@ -17,6 +17,17 @@ DEFAULT_OUTPUT = "_site"
 
 
 @dataclass(frozen=True)
+class SiteRequest:
+    """What `git ckpt site` was asked for: where to write (default: _site at the top of the
+    repository), which commit's cards, the title, and where trust is read from."""
+
+    output: Path | None = None
+    revision: str = "HEAD"
+    title: str | None = None
+    trust_ref: str | None = None
+
+
+@dataclass(frozen=True)
 class SiteResult:
     output: Path
     index: Path
@@ -25,16 +36,11 @@ class SiteResult:
 
 
 def build_site(
-    repo: Repository,
-    output: Path | None,
-    revision: str = "HEAD",
-    title: str | None = None,
-    progress: Progress | None = None,
-    trust_ref: str | None = None,
+    repo: Repository, request: SiteRequest, progress: Progress | None = None
 ) -> SiteResult:
-    target = (output or repo.root / DEFAULT_OUTPUT).absolute()
-    model = read_site_model(repo, revision, progress, trust_ref)
-    written = write_site(model, target, title or f"{repo.root.name} registry")
+    target = (request.output or repo.root / DEFAULT_OUTPUT).absolute()
+    model = read_site_model(repo, request.revision, progress, request.trust_ref)
+    written = write_site(model, target, request.title or f"{repo.root.name} registry")
     return SiteResult(
         output=target,
         index=target / "index.html",
@@ -88,9 +94,8 @@ def run(args: argparse.Namespace) -> int:
     from gitckpt.repo import find_repository
 
     with progress_bar("Reading artifacts") as progress:
-        result = build_site(
-            find_repository(), args.output, args.rev, args.title, progress, args.trust_ref
-        )
+        request = SiteRequest(args.output, args.rev, args.title, args.trust_ref)
+        result = build_site(find_repository(), request, progress)
     if args.json:
         print_json(
             {
