@@ -1,6 +1,10 @@
 """Strict, safe YAML for what gitckpt reads from others: cards, pointers, config, metrics files,
 dvc.yaml and dvc.lock.
 
+Two readers give the same answers: the fast one (`libyaml_reader.py`, libyaml's C parser) reads
+what it can, and the reference below (ruamel.yaml) reads the rest and words every refusal.
+`GITCKPT_YAML_READER=reference` makes every read use the reference (the conformance tests).
+
 Anchors, aliases and explicit tags are refused outright (no alias bombs, no object
 construction), as are nesting deeper than MAX_DEPTH and integers longer than MAX_INTEGER_DIGITS;
 duplicate keys are errors. Values come back as plain JSON-like Python data,
@@ -11,11 +15,13 @@ name `path:line`.
 from __future__ import annotations
 
 import datetime
+import os
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
 from gitckpt.errors import InputError
+from gitckpt.libyaml_reader import read_events
 from gitckpt.strict_json import MAX_DEPTH, MAX_INTEGER_DIGITS
 
 FieldPath = tuple[str | int, ...]
@@ -45,6 +51,14 @@ def format_field_path(path: FieldPath) -> str:
 
 def load_yaml(text: str, display: str, first_line: int = 1) -> YamlDocument:
     """Parse `text` (which starts at line `first_line` of file `display`) strictly."""
+    if os.environ.get("GITCKPT_YAML_READER") != "reference":
+        fast = read_events(text, first_line)
+        if fast is not None:
+            return YamlDocument(*fast)
+    return _load_with_reference(text, display, first_line)
+
+
+def _load_with_reference(text: str, display: str, first_line: int) -> YamlDocument:
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
     yaml = _safe_yaml()
@@ -169,10 +183,10 @@ class _PlainData:
         digits an error)."""
         if node.tag.endswith(":timestamp"):
             return str(node.value)
+        line = self.first_line + node.start_mark.line
         if node.tag.endswith(":int"):
-            line = self.first_line + node.start_mark.line
             _refuse_long_integer(node.value, path, line, self.display)
-        value = self.constructor.construct_object(node, deep=True)
+        value = _construct(self.constructor, node, path, line, self.display)
         if isinstance(value, bool) or value is None:
             return value
         if isinstance(value, int):
@@ -182,6 +196,22 @@ class _PlainData:
         if isinstance(value, (datetime.date, datetime.datetime)):
             return value.isoformat()
         return str(value)
+
+
+def _construct(constructor: Any, node: Any, path: FieldPath, line: int, display: str) -> Any:
+    """ruamel's value for a scalar; what it cannot make a value of (`+_`, `0x_`, a bare `<<` or
+    `=`) is refused like any other bad input, naming the field."""
+    from ruamel.yaml.constructor import ConstructorError
+
+    try:
+        return constructor.construct_object(node, deep=True)
+    except (ConstructorError, ValueError) as exc:
+        raise InputError(
+            f"{node.value!r} is not a value YAML can read here; quote it if it is text",
+            path=display,
+            line=line,
+            field=format_field_path(path),
+        ) from exc
 
 
 def _refuse_long_integer(text: str, path: FieldPath, line: int, display: str) -> None:

@@ -1,4 +1,7 @@
-"""Bad input gets a clear finding naming file and line, exit 1, no traceback, and no file changed."""
+"""Bad input gets a clear finding naming file and line, exit 1, no traceback, and no file changed.
+
+The whole suite runs twice, once with each strict YAML reader (libyaml's and the ruamel.yaml
+reference): their findings are identical."""
 
 from __future__ import annotations
 
@@ -19,6 +22,12 @@ from tests.conftest import CliResult
 Cli = Callable[..., CliResult]
 CARD = "models/clf.card.md"
 POINTER = "models/clf.bin.dvc"
+
+
+@pytest.fixture(autouse=True, params=["libyaml", "reference"])
+def yaml_reader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("GITCKPT_YAML_READER", request.param)
+    return str(request.param)
 
 
 def snapshot(repo: Path) -> dict[str, str]:
