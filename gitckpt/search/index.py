@@ -31,7 +31,7 @@ if TYPE_CHECKING:  # the inventory imports every check: a search needs none of t
     from gitckpt.inventory import Progress
 
 INDEX_FILE = "search.sqlite"
-INDEX_FORMAT = 5  # bump when a table, the card facts or the stored Event fields change: the index is then rebuilt
+INDEX_FORMAT = 6  # bump when a table, the card facts or the stored Event fields change: the index is then rebuilt
 _TABLES = (
     "cards",
     "prose",
