@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from gitckpt.records import render_message
+from gitckpt.records import record_from_json, render_message
 from testing.cards import dataset_fields, write_card
 from testing.repos import clean_env, commit_all, git, make_repo, track
 from testing.timing import (
@@ -66,7 +66,7 @@ def build(repo: Path, artifacts: int, commits: int) -> int:
                 repo,
                 f"{name}@v{version}",
                 commit,
-                render_message(f"Release {name} v{version}", record),
+                render_message(f"Release {name} v{version}", record_from_json(record)),
             )
             count += 1
             for stage in STAGES[: 3 if release in (1, 4) else 2 if release % 3 != 2 else 1]:

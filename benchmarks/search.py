@@ -15,13 +15,14 @@ and `git grep` for the same phrase over the same commit, as the reference ratio.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from gitckpt.records import render_message
+from gitckpt.records import RECORD_MARKER
 from testing.cards import SHARED, model_fields, render_card
 from testing.repos import clean_env, git
 from testing.timing import (
@@ -90,7 +91,10 @@ def build(repo: Path, cards: int) -> None:
             "version": "1.0.0",
         }
         for tag, message in (
-            (f"{name}@v1.0.0", render_message(f"Release {name} v1.0.0", record)),
+            (
+                f"{name}@v1.0.0",
+                f"Release {name} v1.0.0\n\n{RECORD_MARKER}\n{json.dumps(record, indent=2)}\n",
+            ),
             (f"{name}#prod#1", "Promote"),
         ):
             stream.append(

@@ -12,6 +12,7 @@ from typing import Any
 from gitckpt.card import BYTES_FIELD, parse_card
 from gitckpt.errors import GitckptError
 from gitckpt.files import CARD_SIZE_LIMIT, decode_text
+from gitckpt.records import ReleaseRecord
 from gitckpt.registry import Release
 from gitckpt.repo import Repository
 from gitckpt.signing import signing_key
@@ -30,11 +31,11 @@ def build_statement(repo: Repository, release: Release) -> dict[str, Any]:
     from in_toto_attestation.v1.resource_descriptor import ResourceDescriptor
     from in_toto_attestation.v1.statement import Statement
 
-    record = release.event.record or {}
-    if "bytes" not in record:
+    record = release.record
+    if record is None:
         raise GitckptError(f"{release.event.tag} carries no gitckpt release record to attest")
     source = RevisionSource(repo, release.event.commit)
-    card_path = record["card"]["path"]
+    card_path = record.card.path
     card = _released_card(source, card_path)
     cards = _cards_by_name(source)
     subjects = [
@@ -70,7 +71,7 @@ def build_statement(repo: Repository, release: Release) -> dict[str, Any]:
     )
     provenance.run_details.metadata.invocation_id = release.event.tag
     provenance.run_details.byproducts.append(
-        ResourceDescriptor(name=card_path, digest={"gitBlob": record["card"]["blob"]}).pb
+        ResourceDescriptor(name=card_path, digest={"gitBlob": record.card.blob}).pb
     )
     predicate = json_format.MessageToDict(provenance)
     statement = Statement(subjects, PREDICATE_TYPE, predicate)
@@ -80,14 +81,12 @@ def build_statement(repo: Repository, release: Release) -> dict[str, Any]:
 
 def released_files(repo: Repository, release: Release) -> list[tuple[str, str]]:
     """(path, sha256) of each file the release recorded: what an attestation's subjects must be."""
-    record = release.event.record or {}
-    if "bytes" not in record:
+    record = release.record
+    if record is None:
         raise GitckptError(f"{release.event.tag} carries no gitckpt release record")
     return _subjects(
         record,
-        _released_card(
-            RevisionSource(repo, release.event.commit, resolved=True), record["card"]["path"]
-        ),
+        _released_card(RevisionSource(repo, release.event.commit, resolved=True), record.card.path),
     )
 
 
@@ -116,13 +115,13 @@ def _cards_by_name(source: RevisionSource) -> dict[str, dict[str, Any]]:
     return found
 
 
-def _subjects(record: dict[str, Any], card: dict[str, Any]) -> list[tuple[str, str]]:
+def _subjects(record: ReleaseRecord, card: dict[str, Any]) -> list[tuple[str, str]]:
     block = card.get(BYTES_FIELD.get(str(card.get("kind")), "checkpoint")) or {}
     files = block.get("files") if isinstance(block, dict) else None
-    path = record["bytes"]["path"]
+    path = record.bytes.path
     if isinstance(files, list) and files:
         return [(f"{path}/{entry['path']}", entry["sha256"]) for entry in files]
-    return [(path, record["bytes"]["sha256"])]
+    return [(path, record.bytes.sha256)]
 
 
 def _dependencies(

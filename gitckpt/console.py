@@ -13,6 +13,8 @@ if TYPE_CHECKING:  # importing the inventory (and its checks) would cost every r
     from gitckpt.audit import AuditReport
     from gitckpt.checking import CheckReport
     from gitckpt.facts import Progress
+    from gitckpt.registry_view import ReleaseView
+    from gitckpt.release import Created
 
 PROGRESS_AFTER_SECONDS = 1.0
 RICH_TABLE_MAX_ROWS = 300
@@ -92,35 +94,31 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> Non
     sys.stdout.write("\n".join(lines) + "\n")
 
 
-def print_release(view: dict[str, Any]) -> None:
+def print_release(view: ReleaseView) -> None:
     """One release: what it is, where it came from, what was checked."""
-    record = view.get("record") or {}
+    release, record = view.summary, view.record
     print(
-        f"{view['tag']}  ({view['signature']['description']}, by {view['author']}, {view['created']})"
+        f"{release.tag}  ({release.signature.describe()}, by {release.author}, {release.created})"
     )
-    print(f"  commit   {view['commit']}")
-    if view["current_stages"]:
-        print(f"  stages   {', '.join(view['current_stages'])}")
-    if not record:
+    print(f"  commit   {release.commit}")
+    if view.current_stages:
+        print(f"  stages   {', '.join(view.current_stages)}")
+    if record is None:
         print("  no gitckpt record (a tag made by another tool)")
         return
-    data = record.get("bytes", {})
+    data = record.bytes
+    print(f"  card     {record.card.path} (blob {record.card.blob[:12]})")
+    print(f"  bytes    {data.path}  {data.size:,} bytes")
+    print(f"           sha256 {data.sha256}")
+    print(f"           md5    {data.md5}")
+    for link in record.links:
+        print(f"  link     {link.field} → {link.artifact} ({link.release or 'unreleased'})")
+    checks = record.checks
     print(
-        f"  card     {record.get('card', {}).get('path')} (blob {record.get('card', {}).get('blob', '')[:12]})"
+        f"  checks   {checks.result}: {len(checks.run)} run"
+        + (f", off: {', '.join(checks.off)}" if checks.off else "")
     )
-    print(f"  bytes    {data.get('path')}  {data.get('size', 0):,} bytes")
-    print(f"           sha256 {data.get('sha256')}")
-    print(f"           md5    {data.get('md5')}")
-    for link in record.get("links", []):
-        print(
-            f"  link     {link['field']} → {link['artifact']} ({link.get('release') or 'unreleased'})"
-        )
-    checks = record.get("checks", {})
-    print(
-        f"  checks   {checks.get('result')}: {len(checks.get('run', []))} run"
-        + (f", off: {', '.join(checks['off'])}" if checks.get("off") else "")
-    )
-    if record.get("allow_unpushed"):
+    if record.allow_unpushed:
         print(
             "  NOTE     released with --allow-unpushed: the bytes were not confirmed in the DVC remote"
         )
@@ -247,17 +245,9 @@ def _section(title: str, headers: Sequence[str], rows: Sequence[Sequence[object]
         print_table(headers, rows)
 
 
-def print_created(created: Any, as_json: bool) -> None:
+def print_created(created: Created, as_json: bool) -> None:
     if as_json:
-        print_json(
-            {
-                "tag": created.tag,
-                "commit": created.commit,
-                "pushed": created.pushed,
-                "record": created.record,
-                "trust": created.trust.to_json(),
-            }
-        )
+        print_json(created.to_json())
         return
     print(
         f"Created {created.tag} on {created.commit[:12]}"

@@ -38,13 +38,13 @@ def unpushed_releases(repo: Repository, ref_lines: Iterable[str]) -> list[str]:
     for tag, parsed in releases:
         state = registry.artifact(parsed.artifact)
         release = state.releases.get(parsed.version or "") if state else None
-        record = release.event.record if release else None
-        if record is None or "bytes" not in record:
+        record = release.record if release else None
+        if record is None:
             problems.append(
                 f"{tag} carries no gitckpt record, so its bytes cannot be checked; push it with --no-verify if that is intended"
             )
         else:
-            wanted[tag] = record["bytes"]["md5"]
+            wanted[tag] = record.bytes.md5
     holdings = (
         storage.remote_holdings(repo.root, sorted(set(wanted.values())), None) if wanted else {}
     )

@@ -16,13 +16,23 @@ import hashlib
 import os
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from gitckpt.config import Config
 from gitckpt.errors import InputError
-from gitckpt.records import binding_problem, parse_record
+from gitckpt.records import (
+    DeprecationRecord,
+    Record,
+    RecordedCard,
+    ReleaseRecord,
+    StageRecord,
+    binding_problem,
+    parse_record,
+    record_from_json,
+)
 from gitckpt.repo import Repository, git, read_objects
 from gitckpt.signing import BAD, NOT_SIGNED, Signature, allowed, tag_signatures
 from gitckpt.tags import (
@@ -72,15 +82,23 @@ class Event:
     version: str | None = None
     stage: str | None = None
     counter: int | None = None
-    record: dict[str, Any] | None = None
+    record_json: dict[str, Any] | None = None  # the record as the tag message carries it
     tag_object: str = ""
     problem: str | None = None  # why the event is not bound to its tag (records.binding_problem)
 
+    @cached_property
+    def record(self) -> Record | None:
+        """The record, typed, once the event is judged bound to its tag (None when the tag
+        carries none, or it is not bound: then the record may not even match its schema)."""
+        if self.record_json is None or self.problem is not None:
+            return None
+        return record_from_json(self.record_json)
+
     def to_json(self) -> dict[str, Any]:
-        hidden = ("record", "tag_object", "problem")
-        return {key: value for key, value in vars(self).items() if key not in hidden} | {
-            "has_record": self.record is not None
-        }
+        hidden = ("record_json", "tag_object", "problem")
+        return {
+            item.name: getattr(self, item.name) for item in fields(self) if item.name not in hidden
+        } | {"has_record": self.record_json is not None}
 
 
 @dataclass(frozen=True)
@@ -100,6 +118,12 @@ class Release:
     event: Event
     withdrawn: bool = False
     stages: list[str] = field(default_factory=list)
+
+    @property
+    def record(self) -> ReleaseRecord | None:
+        """What the release was cut from, when its tag carries a record (GTO's do not)."""
+        record = self.event.record
+        return record if isinstance(record, ReleaseRecord) else None
 
 
 @dataclass
@@ -280,10 +304,10 @@ def _event(tag: str, row: list[str]) -> Event | None:
         return None
     kind, _, target, peeled, tagger, email, tagged_at, created_at, subject, body, signature = row
     annotated = kind == "tag"
-    record, problem = None, None
+    record_json, problem = None, None
     if annotated:
         try:
-            record = parse_record(f"{subject}\n\n{body}" if body else subject, tag)
+            record_json = parse_record(f"{subject}\n\n{body}" if body else subject, tag)
         except InputError as error:
             problem = f"its record cannot be read: {error.message}"
     return Event(
@@ -300,7 +324,7 @@ def _event(tag: str, row: list[str]) -> Event | None:
         version=name.version,
         stage=name.stage,
         counter=name.counter,
-        record=record,
+        record_json=record_json,
         tag_object=target if annotated else "",
         problem=problem,
     )
@@ -348,39 +372,34 @@ def _bind(repo: Repository, events: list[Event], headers: dict[str, str | None])
 def _binding_problem(event: Event, header: str | None) -> str | None:
     name = parse_tag_name(event.tag)
     assert name is not None  # only registry tags become events
-    return binding_problem(event.tag, name, header, event.commit, event.record)
+    return binding_problem(event.tag, name, header, event.commit, event.record_json)
 
 
 def _is_release_record(event: Event) -> bool:
-    return event.record is not None and event.record.get("type") == "release"
+    return event.record_json is not None and event.record_json.get("type") == "release"
 
 
 def _card_problems(repo: Repository, releases: list[Event]) -> dict[str, str]:
     """Why a release record's card is not, at the tagged commit, the card it recorded under the
-    artifact's name (one `git cat-file` for all; each card blob parsed once)."""
+    artifact's name (one `git cat-file` for all; each card blob parsed once). The records are
+    bound to their tags otherwise (they match their schema)."""
     from gitckpt.card import parse_card
     from gitckpt.files import CARD_SIZE_LIMIT, decode_text
 
+    cards = {event.tag: _recorded_card(event) for event in releases}
     problems = {
-        event.tag: "its record names a card path with a line break"
-        for event in releases
-        if _line_break_in_card_path(event)
+        tag: "its record names a card path with a line break"
+        for tag, card in cards.items()
+        if "\n" in card.path or "\r" in card.path
     }
     releases = [event for event in releases if event.tag not in problems]
-    records = [event.record or {} for event in releases]
-    found = read_objects(
-        repo,
-        [
-            f"{event.commit}:{record['card']['path']}"
-            for event, record in zip(releases, records, strict=True)
-        ],
-    )
+    found = read_objects(repo, [f"{event.commit}:{cards[event.tag].path}" for event in releases])
     names: dict[str, str | None] = {}
-    for event, record, blob in zip(releases, records, found, strict=True):
-        path = record["card"]["path"]
-        if blob is None or blob[0] != record["card"]["blob"]:
+    for event, blob in zip(releases, found, strict=True):
+        path, recorded_blob = cards[event.tag].path, cards[event.tag].blob
+        if blob is None or blob[0] != recorded_blob:
             problems[event.tag] = (
-                f"its record names card {path} (blob {record['card']['blob'][:12]}), which the tagged commit does not hold"
+                f"its record names card {path} (blob {recorded_blob[:12]}), which the tagged commit does not hold"
             )
             continue
         if blob[0] not in names:
@@ -400,9 +419,10 @@ def _card_problems(repo: Repository, releases: list[Event]) -> dict[str, str]:
     return problems
 
 
-def _line_break_in_card_path(event: Event) -> bool:
-    path = str((event.record or {})["card"]["path"])
-    return "\n" in path or "\r" in path
+def _recorded_card(event: Event) -> RecordedCard:
+    record = record_from_json(event.record_json or {})
+    assert isinstance(record, ReleaseRecord)
+    return record.card
 
 
 def read_registry(repo: Repository, trust: TrustRoot | None = None) -> Registry:
@@ -491,7 +511,7 @@ def _apply_stage(state: ArtifactState, event: Event, stage: str) -> str | None:
     version = state.version_at(event.commit)
     if version is None:
         return f"no release of {state.name} counts at its commit {event.commit[:12]}"
-    recorded = (event.record or {}).get("version")
+    recorded = event.record.version if isinstance(event.record, StageRecord) else None
     if recorded is not None and recorded != version:
         return f"its record says v{recorded}, but the release at its commit is v{version}"
     if event.action == ASSIGN:
@@ -521,8 +541,12 @@ def read_deprecations(repo: Repository, tag_names: list[str]) -> dict[str, Depre
     found = {}
     for event in events.values():
         if event.action == DEPRECATE and event.problem is None:
-            record = event.record or {}
+            record = event.record
+            notice = record if isinstance(record, DeprecationRecord) else None
             found[event.artifact] = Deprecation(
-                event.artifact, event.tag, record.get("sunset"), record.get("reason")
+                event.artifact,
+                event.tag,
+                notice.sunset if notice else None,
+                notice.reason if notice else None,
             )
     return found

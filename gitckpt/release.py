@@ -18,7 +18,20 @@ from gitckpt.errors import GitckptError, UsageError
 from gitckpt.facts import CardFacts, Inventory, OutFacts
 from gitckpt.inventory import load_inventory
 from gitckpt.pointer import POINTER_SUFFIX
-from gitckpt.records import render_message, validated
+from gitckpt.records import (
+    AllowedGlobal,
+    DeprecationRecord,
+    Record,
+    RecordedArtifact,
+    RecordedBytes,
+    RecordedCard,
+    RecordedChecks,
+    RecordedLink,
+    ReleaseRecord,
+    StageRecord,
+    render_message,
+    validated,
+)
 from gitckpt.registry import ArtifactState, Registry, read_registry
 from gitckpt.repo import Repository, create_tag, git, head_commit, push_tag
 from gitckpt.signing import check_signer_may_sign
@@ -41,88 +54,127 @@ FIRST_VERSION = Version(0, 1, 0)
 
 @dataclass(frozen=True)
 class TagOptions:
+    """How any registry tag is made: signed or not, pushed to which git remote, and which
+    trusted revision (None: the default branch's) judges it."""
+
+    sign: bool = False
+    push: str | None = None
+    trust_ref: str | None = None
+
+
+@dataclass(frozen=True)
+class ReleaseRequest:
+    """`git ckpt tag NAME`: which version (given, or the latest bumped), and the message."""
+
+    name: str
     version: str | None = None
     bump: str = "patch"
     message: str = ""
-    sign: bool = False
-    push: str | None = None
     allow_unpushed: bool = False
-    trust_ref: str | None = None
+
+
+@dataclass(frozen=True)
+class StageRequest:
+    """`git ckpt promote|demote NAME@vX.Y.Z STAGE`."""
+
+    reference: str
+    stage: str
+    demote: bool = False
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class DeprecationRequest:
+    """`git ckpt deprecate NAME`: the sunset date (YYYY-MM-DD) and why."""
+
+    name: str
+    sunset: str | None = None
+    reason: str = ""
 
 
 @dataclass(frozen=True)
 class Created:
     tag: str
     commit: str
-    record: dict[str, Any]
+    record: Record
     trust: TrustRoot
     pushed: bool | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "tag": self.tag,
+            "commit": self.commit,
+            "pushed": self.pushed,
+            "record": self.record.to_json(),
+            "trust": self.trust.to_json(),
+        }
+
+
+@dataclass(frozen=True)
+class CommittedCard:
+    """What a release is cut from: the artifact's card as committed at `commit`."""
+
+    card: CardFacts
+    commit: str
+
+
+@dataclass(frozen=True)
+class GateResult:
+    """What the release gate found: the findings it let through, whether the DVC remote holds
+    the bytes (None: not asked, under --allow-unpushed), whether it looked inside them."""
+
+    findings: Sequence[RatedFinding]
+    data_in_remote: bool | None
+    allow_unpushed: bool
+    contents_checked: bool
 
 
 def now() -> str:
     return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def tag_release(repo: Repository, name: str, options: TagOptions) -> Created:
-    """Cut `name@vX.Y.Z` at HEAD after checking the artifact as committed there."""
+def tag_release(repo: Repository, request: ReleaseRequest, options: TagOptions) -> Created:
+    """Cut `NAME@vX.Y.Z` at HEAD after checking the artifact as committed there."""
+    name = request.name
     commit = head_commit(repo)
     if commit is None:
         raise GitckptError("there is no commit yet: commit the card and pointer, then tag")
     trust = trust_root(repo, options.trust_ref)
     inventory = trusted_inventory(repo, trust, commit)
-    card = _card_named(inventory, name, "at HEAD")
+    committed = CommittedCard(_card_named(inventory, name, "at HEAD"), commit)
+    card = committed.card
     _refuse_uncommitted(repo, card)
     findings = _release_findings(inventory, card)
-    _refuse_failing(card, commit, findings)
-    released = _released_files(repo, inventory, card, commit)
+    _refuse_failing(committed, findings)
+    released = _released_files(repo, inventory, committed)
     contents = _content_findings(inventory, card, released) if released is not None else []
-    _refuse_failing(card, commit, contents)
+    _refuse_failing(committed, contents)
     findings += contents
     _refuse_unconfirmed_checklist(inventory, card)
     registry = read_registry(repo, trust)
     state = registry.artifact(name) or ArtifactState(name)
-    version = _next_version(state, options)
+    version = _next_version(state, request)
     tag = version_tag(name, str(version))
     _refuse_existing(repo, tag)
     _refuse_second_version_at(state, commit, tag)
-    in_remote = None if options.allow_unpushed else _require_in_remote(repo, inventory, card)
+    in_remote = None if request.allow_unpushed else _require_in_remote(repo, inventory, card)
     _refuse_unsigned(repo, trust, options.sign, name)
-    record = _release_record(
-        inventory,
-        registry,
-        card,
-        str(version),
-        commit,
-        findings,
-        in_remote,
-        options.allow_unpushed,
-        released is not None,
-    )
+    gate = GateResult(findings, in_remote, request.allow_unpushed, released is not None)
+    record = _release_record(inventory, registry, committed, str(version), gate)
     summary = (
-        f"{name} v{version}: {options.message.splitlines()[0]}"
-        if options.message.strip()
+        f"{name} v{version}: {request.message.splitlines()[0]}"
+        if request.message.strip()
         else f"Release {name} v{version}"
     )
-    note = "\n".join(options.message.splitlines()[1:])
-    return _create(
-        repo, trust, Tagging(tag, commit, summary, record, options.sign, options.push, note)
-    )
+    note = "\n".join(request.message.splitlines()[1:])
+    return _create(repo, trust, Tagging(tag, commit, summary, record, options, note))
 
 
-def promote(
-    repo: Repository,
-    reference: str,
-    stage: str,
-    *,
-    demote: bool = False,
-    sign: bool = False,
-    push: str | None = None,
-    message: str = "",
-    trust_ref: str | None = None,
-) -> Created:
+def promote(repo: Repository, request: StageRequest, options: TagOptions) -> Created:
     """Assign (or with `demote`, unassign) a released version to a stage."""
+    reference, stage, demote = request.reference, request.stage, request.demote
     name, version = parse_release_reference(reference)
-    trust = trust_root(repo, trust_ref)
+    trust = trust_root(repo, options.trust_ref)
     config = trust.config
     if stage not in config.stages:
         raise GitckptError(
@@ -140,74 +192,63 @@ def promote(
         )
     if not demote:
         _refuse_out_of_order(config.stages, config.enforce_order, release.stages, reference, stage)
-    _refuse_unsigned(repo, trust, sign, name, stage)
+    _refuse_unsigned(repo, trust, options.sign, name, stage)
     tag = stage_tag(name, stage, state.next_counter(), unassign=demote)
-    action = "demote" if demote else "promote"
-    record = {
-        "schema_version": 1,
-        "type": "stage",
-        "tag": tag,
-        "artifact": {"name": name},
-        "version": version,
-        "commit": release.event.commit,
-        "stage": stage,
-        "action": action,
-        "created": now(),
-        "gitckpt_version": __version__,
-    }
+    record = StageRecord(
+        tag=tag,
+        artifact=RecordedArtifact(name),
+        version=version,
+        commit=release.event.commit,
+        stage=stage,
+        action="demote" if demote else "promote",
+        created=now(),
+        gitckpt_version=__version__,
+    )
     summary = (
         f"{'Demote' if demote else 'Promote'} {name} v{version} {'from' if demote else 'to'} {stage}"
-        + (f": {message}" if message else "")
+        + (f": {request.message}" if request.message else "")
     )
-    return _create(repo, trust, Tagging(tag, release.event.commit, summary, record, sign, push))
+    return _create(
+        repo,
+        trust,
+        Tagging(tag, release.event.commit, summary, record, options),
+    )
 
 
-def deprecate(
-    repo: Repository,
-    name: str,
-    *,
-    sunset: str | None,
-    reason: str,
-    sign: bool = False,
-    push: str | None = None,
-    trust_ref: str | None = None,
-) -> Created:
-    """Tag `name@deprecated` with the sunset date and reason in its record."""
+def deprecate(repo: Repository, request: DeprecationRequest, options: TagOptions) -> Created:
+    """Tag `NAME@deprecated` with the sunset date and reason in its record."""
+    name, sunset, reason = request.name, request.sunset, request.reason
     if sunset is not None:
         try:
             datetime.date.fromisoformat(sunset)
         except ValueError as exc:
             raise UsageError(f"--sunset must be a date, YYYY-MM-DD; got {sunset!r}") from exc
-    trust = trust_root(repo, trust_ref)
+    trust = trust_root(repo, options.trust_ref)
     inventory = load_inventory(repo)
     state = read_registry(repo, trust).artifact(name)
     if state is None and not any(card.name == name for card in inventory.cards.values()):
         raise UsageError(f"there is no artifact named {name!r}")
     tag = deprecation_tag(name)
     _refuse_existing(repo, tag)
-    _refuse_unsigned(repo, trust, sign, name)
+    _refuse_unsigned(repo, trust, options.sign, name)
     commit = head_commit(repo)
     if commit is None:
         raise GitckptError("there is no commit to tag yet")
-    record: dict[str, Any] = {
-        "schema_version": 1,
-        "type": "deprecation",
-        "tag": tag,
-        "commit": commit,
-        "artifact": {"name": name},
-        "created": now(),
-        "gitckpt_version": __version__,
-    }
-    if sunset:
-        record["sunset"] = sunset
-    if reason:
-        record["reason"] = reason
+    record = DeprecationRecord(
+        tag=tag,
+        commit=commit,
+        artifact=RecordedArtifact(name),
+        created=now(),
+        gitckpt_version=__version__,
+        sunset=sunset or None,
+        reason=reason or None,
+    )
     summary = (
         f"Deprecate {name}"
         + (f" (sunset {sunset})" if sunset else "")
         + (f": {reason}" if reason else "")
     )
-    return _create(repo, trust, Tagging(tag, commit, summary, record, sign, push))
+    return _create(repo, trust, Tagging(tag, commit, summary, record, options))
 
 
 def trusted_inventory(repo: Repository, trust: TrustRoot, commit: str) -> Inventory:
@@ -263,7 +304,8 @@ def _release_findings(inventory: Inventory, card: CardFacts) -> list[RatedFindin
     return [item for item in run_checks(inventory) if item.finding.path in relevant]
 
 
-def _refuse_failing(card: CardFacts, commit: str, findings: Sequence[RatedFinding]) -> None:
+def _refuse_failing(committed: CommittedCard, findings: Sequence[RatedFinding]) -> None:
+    card, commit = committed.card, committed.commit
     errors = [item for item in findings if item.severity == "error"]
     if errors:
         listing = "\n".join(
@@ -277,7 +319,7 @@ def _refuse_failing(card: CardFacts, commit: str, findings: Sequence[RatedFindin
 
 
 def _released_files(
-    repo: Repository, inventory: Inventory, card: CardFacts, commit: str
+    repo: Repository, inventory: Inventory, committed: CommittedCard
 ) -> tuple[tuple[str, Path], ...] | None:
     """The committed bytes, for the gate to look inside: the work tree's copy when it has the
     pointer's md5 and the card's sha256, else the local DVC cache's object with that md5. None when
@@ -287,6 +329,7 @@ def _released_files(
     from gitckpt.committed_bytes import in_dvc_cache, in_work_tree
     from gitckpt.digests import DigestReader
 
+    card = committed.card
     relpath, md5 = str(card.data_relpath), _committed_out(inventory, card).md5
     with Cache(repo.state_dir) as cache:
         held = in_work_tree(DigestReader(repo.root, cache), relpath)
@@ -295,8 +338,7 @@ def _released_files(
     cached = in_dvc_cache(repo.root, relpath, md5)
     if cached is None and held is not None:
         raise _not_committed(
-            card,
-            commit,
+            committed,
             f"{relpath} in the work tree",
             held,
             md5,
@@ -306,8 +348,7 @@ def _released_files(
         )
     if cached is not None and not cached.are(md5, card.sha256):
         raise _not_committed(
-            card,
-            commit,
+            committed,
             f"the DVC cache's copy of {relpath}",
             cached,
             md5,
@@ -318,8 +359,9 @@ def _released_files(
 
 
 def _not_committed(
-    card: CardFacts, commit: str, what: str, held: HeldBytes, md5: str, advice: str
+    committed: CommittedCard, what: str, held: HeldBytes, md5: str, advice: str
 ) -> GitckptError:
+    card, commit = committed.card, committed.commit
     return GitckptError(
         f"{card.name} cannot be released from {commit[:12]}: {what} is not the committed version\n"
         f"  it has:    md5 {held.md5}, sha256 {held.sha256}\n"
@@ -368,7 +410,7 @@ def _refuse_unconfirmed_checklist(inventory: Inventory, card: CardFacts) -> None
         )
 
 
-def _next_version(state: ArtifactState, options: TagOptions) -> Version:
+def _next_version(state: ArtifactState, options: ReleaseRequest) -> Version:
     latest = state.latest
     latest_version = Version.parse(latest.version) if latest else None
     if options.version:
@@ -416,93 +458,90 @@ def _require_in_remote(repo: Repository, inventory: Inventory, card: CardFacts) 
 def _release_record(
     inventory: Inventory,
     registry: Registry,
-    card: CardFacts,
+    committed: CommittedCard,
     version: str,
-    commit: str,
-    findings: Sequence[RatedFinding],
-    in_remote: bool | None,
-    allow_unpushed: bool,
-    contents_checked: bool,
-) -> dict[str, Any]:
+    gate: GateResult,
+) -> ReleaseRecord:
     assert isinstance(inventory.source, RevisionSource)
+    card = committed.card
+    blob = inventory.source.blob_id(card.path)
+    # the checks that passed (GC103) require the card's name, kind and sha256; it is committed
+    assert card.name and card.kind and card.sha256 and blob
     out = _committed_out(inventory, card)
     cards_by_name = {other.name: other for other in inventory.cards.values() if other.name}
+    return ReleaseRecord(
+        tag=version_tag(card.name, version),
+        artifact=RecordedArtifact(card.name, card.kind),
+        version=version,
+        commit=committed.commit,
+        card=RecordedCard(card.path, blob),
+        bytes=RecordedBytes(str(card.data_relpath), out.md5, card.sha256, out.size),
+        links=tuple(
+            _link_record(link.field, link.target, cards_by_name, registry) for link in card.links
+        ),
+        checks=_checks_record(inventory, gate),
+        data_in_remote=gate.data_in_remote,
+        allow_unpushed=gate.allow_unpushed,
+        created=now(),
+        gitckpt_version=__version__,
+    )
+
+
+def _checks_record(inventory: Inventory, gate: GateResult) -> RecordedChecks:
+    """Which checks ran (the on-request ones only when asked), which the policy turned off, and
+    the warnings the gate let through."""
     off = sorted(
         check_id for check_id, severity in inventory.config.severities.items() if severity == "off"
     )
-    asked = ({NOT_PUSHED.id} if in_remote else set()) | (
-        {UNSAFE_PICKLE.id, SAFETENSORS_INVALID.id} if contents_checked else set()
+    asked = ({NOT_PUSHED.id} if gate.data_in_remote else set()) | (
+        {UNSAFE_PICKLE.id, SAFETENSORS_INVALID.id} if gate.contents_checked else set()
     )
-    warnings = [
+    warnings = tuple(
         f"{item.finding.check} {item.finding.path}:{item.finding.line} {item.finding.message}"
-        for item in findings
-    ]
-    return validated(
-        {
-            "schema_version": 1,
-            "type": "release",
-            "tag": version_tag(str(card.name), version),
-            "artifact": {"name": card.name, "kind": card.kind},
-            "version": version,
-            "commit": commit,
-            "card": {"path": card.path, "blob": inventory.source.blob_id(card.path)},
-            "bytes": {
-                "path": card.data_relpath,
-                "md5": out.md5,
-                "sha256": card.sha256,
-                "size": out.size,
-            },
-            "links": [
-                _link_record(link.field, link.target, cards_by_name, registry)
-                for link in card.links
-            ],
-            "checks": {
-                "result": "passed-with-warnings" if warnings else "passed",
-                "run": sorted(
-                    check_id
-                    for check_id in ALL_CHECKS
-                    if check_id not in off and (check_id not in ON_REQUEST or check_id in asked)
-                ),
-                "off": off,
-                "warnings": warnings,
-                "allowed_globals": [
-                    {"global": name, "reason": reason}
-                    for name, reason in sorted(inventory.config.allowed_globals.items())
-                ],
-            },
-            "data_in_remote": in_remote,
-            "allow_unpushed": allow_unpushed,
-            "created": now(),
-            "gitckpt_version": __version__,
-        }
+        for item in gate.findings
+    )
+    return RecordedChecks(
+        result="passed-with-warnings" if warnings else "passed",
+        run=tuple(
+            sorted(
+                check_id
+                for check_id in ALL_CHECKS
+                if check_id not in off and (check_id not in ON_REQUEST or check_id in asked)
+            )
+        ),
+        off=tuple(off),
+        warnings=warnings,
+        allowed_globals=tuple(
+            AllowedGlobal(name, reason)
+            for name, reason in sorted(inventory.config.allowed_globals.items())
+        ),
     )
 
 
 def _link_record(
     field: str, target: str, cards: dict[str, CardFacts], registry: Registry
-) -> dict[str, Any]:
+) -> RecordedLink:
     state = registry.artifact(target)
     latest = state.latest if state else None
     linked = cards.get(target)
-    return {
-        "field": field,
-        "artifact": target,
-        "card": linked.path if linked else "",
-        "release": version_tag(target, latest.version) if latest else None,
-        "sha256": linked.sha256 if linked else None,
-    }
+    return RecordedLink(
+        field=field,
+        artifact=target,
+        card=linked.path if linked else "",
+        release=version_tag(target, latest.version) if latest else None,
+        sha256=linked.sha256 if linked else None,
+    )
 
 
 @dataclass(frozen=True)
 class Tagging:
-    """An annotated tag to create: its name, target, message parts, and whether to sign and push it."""
+    """An annotated tag to create: its name, target, message parts, and how to make it."""
 
     tag: str
     commit: str
     summary: str
-    record: dict[str, Any]
-    sign: bool
-    push: str | None
+    record: Record
+    options: TagOptions
     note: str = ""
 
 
@@ -514,16 +553,16 @@ def _create(repo: Repository, trust: TrustRoot, tagging: Tagging) -> Created:
         tagging.tag,
         tagging.commit,
         render_message(tagging.summary, record, tagging.note),
-        sign=tagging.sign,
+        sign=tagging.options.sign,
     )
-    if tagging.push:
-        push_tag(repo, tagging.push, tagging.tag)
+    if tagging.options.push:
+        push_tag(repo, tagging.options.push, tagging.tag)
     return Created(
         tag=tagging.tag,
         commit=tagging.commit,
         record=record,
         trust=trust,
-        pushed=True if tagging.push else None,
+        pushed=True if tagging.options.push else None,
     )
 
 

@@ -17,6 +17,7 @@ from gitckpt.files import PathGuard
 from gitckpt.hashing import FileDigests
 from gitckpt.inventory import load_inventory
 from gitckpt.pointer import POINTER_SUFFIX
+from gitckpt.records import RecordedBytes, ReleaseRecord
 from gitckpt.registry import Event, Registry, Release, event_order, read_registry
 from gitckpt.repo import Repository
 from gitckpt.signing import BAD, UNKNOWN_KEY, UNSIGNED, Signature, allowed
@@ -58,15 +59,16 @@ def verify(
     if event.action != REGISTER:
         _check_stage_target(registry, event, result)
         return result
-    if event.record is None:
+    record = event.record
+    if not isinstance(record, ReleaseRecord):
         result.problems.append(
             f"{event.tag} carries no gitckpt record (a lightweight tag, or made by another tool)"
         )
         return result
     inventory = load_inventory(repo, revision=event.commit)
-    _check_record(inventory, event.artifact, event.record, result)
+    _check_record(inventory, event.artifact, record, result)
     if data:
-        _check_bytes(repo, inventory, event.record, result)
+        _check_bytes(repo, inventory, record.bytes, result)
     return result
 
 
@@ -140,10 +142,10 @@ def _check_stage_target(registry: Registry, event: Event, result: Verification) 
 
 
 def _check_record(
-    inventory: Any, artifact: str, record: dict[str, Any], result: Verification
+    inventory: Any, artifact: str, record: ReleaseRecord, result: Verification
 ) -> None:
     """The record against the card and pointer as committed at the tagged commit."""
-    card_path = record["card"]["path"]
+    card_path = record.card.path
     card = inventory.cards.get(card_path)
     if card is None:
         result.problems.append(
@@ -151,10 +153,10 @@ def _check_record(
         )
         return
     blob = inventory.source.blob_id(card_path)
-    expected = record["bytes"]
-    pointer = inventory.pointers.get(f"{expected['path']}{POINTER_SUFFIX}")
+    expected = record.bytes
+    pointer = inventory.pointers.get(f"{expected.path}{POINTER_SUFFIX}")
     out = (
-        next((out for out in pointer.outs if pointer.out_relpath(out) == expected["path"]), None)
+        next((out for out in pointer.outs if pointer.out_relpath(out) == expected.path), None)
         if pointer
         else None
     )
@@ -162,18 +164,16 @@ def _check_record(
         f"card {card_path} is named {card.name!r}, not {artifact!r}"
         if card.name != artifact
         else "",
-        f"card blob {blob} ≠ recorded {record['card']['blob']}"
-        if blob != record["card"]["blob"]
-        else "",
-        f"card sha256 {card.sha256} ≠ recorded {expected['sha256']}"
-        if card.sha256 != expected["sha256"]
+        f"card blob {blob} ≠ recorded {record.card.blob}" if blob != record.card.blob else "",
+        f"card sha256 {card.sha256} ≠ recorded {expected.sha256}"
+        if card.sha256 != expected.sha256
         else "",
         "no pointer for the recorded bytes" if out is None else "",
-        f"pointer md5 {out.md5} ≠ recorded {expected['md5']}"
-        if out is not None and out.md5 != expected["md5"]
+        f"pointer md5 {out.md5} ≠ recorded {expected.md5}"
+        if out is not None and out.md5 != expected.md5
         else "",
-        f"pointer size {out.size} ≠ recorded {expected['size']}"
-        if out is not None and out.size != expected["size"]
+        f"pointer size {out.size} ≠ recorded {expected.size}"
+        if out is not None and out.size != expected.size
         else "",
     ]
     problems = [problem for problem in mismatches if problem]
@@ -183,51 +183,48 @@ def _check_record(
         )
     else:
         result.verified.append(
-            f"record matches {card_path} and its pointer at {record['commit'][:12]}"
+            f"record matches {card_path} and its pointer at {record.commit[:12]}"
         )
 
 
 def _check_bytes(
-    repo: Repository, inventory: Any, record: dict[str, Any], result: Verification
+    repo: Repository, inventory: Any, expected: RecordedBytes, result: Verification
 ) -> None:
     """Hash the released bytes: from the work tree when it holds that version, else from the
     DVC cache (fetched from the remote if need be)."""
-    expected = record["bytes"]
     try:
         measured = _measure_released_bytes(repo, expected)
     except GitckptError as error:
         result.problems.append(f"cannot verify the bytes: {error}")
         return
-    md5_ok = not isinstance(measured, FileDigests) or measured.md5 == expected["md5"]
-    if measured.sha256 == expected["sha256"] and md5_ok:
-        result.verified.append(f"bytes of {expected['path']} match the recorded sha256 and md5")
+    md5_ok = not isinstance(measured, FileDigests) or measured.md5 == expected.md5
+    if measured.sha256 == expected.sha256 and md5_ok:
+        result.verified.append(f"bytes of {expected.path} match the recorded sha256 and md5")
     else:
         result.problems.append(
-            f"bytes of {expected['path']} have sha256 {measured.sha256}, the release recorded {expected['sha256']}"
+            f"bytes of {expected.path} have sha256 {measured.sha256}, the release recorded {expected.sha256}"
         )
 
 
-def _measure_released_bytes(
-    repo: Repository, expected: dict[str, Any]
-) -> FileDigests | TreeDigests:
-    current = load_inventory(repo).pointers.get(f"{expected['path']}{POINTER_SUFFIX}")
+def _measure_released_bytes(repo: Repository, expected: RecordedBytes) -> FileDigests | TreeDigests:
+    current = load_inventory(repo).pointers.get(f"{expected.path}{POINTER_SUFFIX}")
     in_work_tree = (
         current is not None
-        and any(out.md5 == expected["md5"] for out in current.outs)
-        and (repo.root / expected["path"]).exists()
+        and any(out.md5 == expected.md5 for out in current.outs)
+        and (repo.root / expected.path).exists()
     )
     with Cache(repo.state_dir) as cache:
         reader = DigestReader(repo.root, cache)
         if in_work_tree:
-            return reader.measure(expected["path"])
-        if expected["md5"].endswith(".dir"):
+            return reader.measure(expected.path)
+        if expected.md5.endswith(".dir"):
             raise GitckptError(
-                f"{expected['path']} (a directory) is not in the work tree at the released version: check it out first"
+                f"{expected.path} (a directory) is not in the work tree at the released version: check it out first"
             )
         from gitckpt import storage
         from gitckpt.hashing import digest_file
 
-        return digest_file(storage.cached_object(repo.root, expected["md5"], None))
+        return digest_file(storage.cached_object(repo.root, expected.md5, None))
 
 
 def verify_attestation(
@@ -287,7 +284,7 @@ def _attested_release(
     registry = read_registry(repo, trust)
     state = registry.artifact(parsed.artifact)
     release = state.releases.get(parsed.version) if state else None
-    if release is None or release.withdrawn or release.event.record is None:
+    if release is None or release.withdrawn or release.record is None:
         rejection = next(
             (item.reason for item in registry.rejected if item.event.tag == tag),
             "there is no such release with a record",

@@ -34,19 +34,10 @@ def register(commands: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from gitckpt.release import deprecate
+    from gitckpt.release import DeprecationRequest, TagOptions, deprecate
     from gitckpt.repo import find_repository
 
-    print_created(
-        deprecate(
-            find_repository(),
-            args.name,
-            sunset=args.sunset,
-            reason=args.reason,
-            sign=args.sign,
-            push=args.push,
-            trust_ref=args.trust_ref,
-        ),
-        args.json,
-    )
+    request = DeprecationRequest(args.name, args.sunset, args.reason)
+    options = TagOptions(args.sign, args.push, args.trust_ref)
+    print_created(deprecate(find_repository(), request, options), args.json)
     return EXIT_OK

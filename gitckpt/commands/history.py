@@ -28,6 +28,7 @@ def register(commands: Subcommands) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from gitckpt.console import print_json, print_table
+    from gitckpt.registry import iso
     from gitckpt.registry_view import history
     from gitckpt.repo import find_repository
 
@@ -35,22 +36,22 @@ def run(args: argparse.Namespace) -> int:
         find_repository(), args.name, include_rejected=args.all, trust_ref=args.trust_ref
     )
     if args.json:
-        print_json(events)
+        print_json([row.to_json() for row in events])
         return EXIT_OK
     rows = [
         [
-            e["created"],
-            e["artifact"],
-            e["action"],
-            f"v{e['version']}" if e["version"] else "",
-            e["stage"] or "",
-            e["author"],
-            e["tag"],
-            e["signature"]["description"] if e["counts"] else f"IGNORED: {e['rejected']}",
+            iso(row.event.created),
+            row.event.artifact,
+            row.event.action,
+            f"v{row.version}" if row.version else "",
+            row.event.stage or "",
+            row.event.author,
+            row.event.tag,
+            row.signature.describe() if row.rejected is None else f"IGNORED: {row.rejected}",
         ]
-        for e in events
+        for row in events
     ]
     print_table(("when", "artifact", "event", "version", "stage", "by", "tag", "signature"), rows)
     if events:
-        print(f"signatures checked against the {events[0]['trust']}")
+        print(f"signatures checked against the {events[0].trust}")
     return EXIT_OK

@@ -33,24 +33,20 @@ def run(args: argparse.Namespace) -> int:
         find_repository(), kind=args.kind, stage=args.stage, trust_ref=args.trust_ref
     )
     if args.json:
-        print_json(rows)
+        print_json([row.to_json() for row in rows])
         return EXIT_OK
-    stages = [
-        ", ".join(f"{stage}: v{version}" for stage, version in row["stages"].items())
-        for row in rows
-    ]
     table = [
         [
-            row["name"],
-            row["kind"],
-            f"v{row['latest']}" if row["latest"] else "unreleased",
-            stage,
-            "deprecated" if row["deprecated"] else "",
+            row.name,
+            row.kind,
+            f"v{row.latest}" if row.latest else "unreleased",
+            ", ".join(f"{stage}: v{version}" for stage, version in row.stages.items()),
+            "deprecated" if row.deprecated else "",
         ]
-        for row, stage in zip(rows, stages, strict=True)
+        for row in rows
     ]
     print_table(("name", "kind", "latest", "stages", ""), table)
     for row in rows:
-        for note in row["notes"]:
+        for note in row.notes:
             print(f"note: {note}")
     return EXIT_OK

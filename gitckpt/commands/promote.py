@@ -34,18 +34,10 @@ def register(commands: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from gitckpt.release import promote
+    from gitckpt.release import StageRequest, TagOptions, promote
     from gitckpt.repo import find_repository
 
-    created = promote(
-        find_repository(),
-        args.reference,
-        args.stage,
-        demote=args.demote,
-        sign=args.sign,
-        push=args.push,
-        message=args.message,
-        trust_ref=args.trust_ref,
-    )
-    print_created(created, args.json)
+    request = StageRequest(args.reference, args.stage, args.demote, args.message)
+    options = TagOptions(args.sign, args.push, args.trust_ref)
+    print_created(promote(find_repository(), request, options), args.json)
     return EXIT_OK

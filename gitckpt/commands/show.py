@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING
 
 from gitckpt.arguments import REGISTRY_EPILOG, Subcommands, add_trust_ref, subparser
 from gitckpt.errors import EXIT_OK
+
+if TYPE_CHECKING:
+    from gitckpt.registry_view import Baseline
 
 
 def register(commands: Subcommands) -> None:
@@ -21,43 +24,47 @@ def register(commands: Subcommands) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from gitckpt.console import print_json, print_release, print_table
-    from gitckpt.registry_view import show
+    from gitckpt.registry_view import ReleaseView, show
     from gitckpt.repo import find_repository
 
     view = show(find_repository(), args.reference, trust_ref=args.trust_ref)
+    if isinstance(view, ReleaseView):
+        if args.json:
+            print_json(view.record.to_json() if view.record else None)
+        else:
+            print_release(view)
+        return EXIT_OK
     if args.json:
-        print_json(view.get("record", view) if "record" in view else view)
+        print_json(view.to_json())
         return EXIT_OK
-    if "record" in view:
-        print_release(view)
-        return EXIT_OK
-    latest = f"latest v{view['latest']}" if view.get("latest") else "not released yet"
+    latest = f"latest v{view.latest}" if view.latest else "not released yet"
     print(
-        f"{view['name']}: {latest}, stages {view.get('stages') or 'none'}"
-        + (", DEPRECATED" if view.get("deprecated") else "")
+        f"{view.name}: {latest}, stages {view.stages or 'none'}"
+        + (", DEPRECATED" if view.deprecated else "")
     )
-    _print_baseline(view)
+    _print_baseline(view.baseline)
     rows = [
         [
-            f"v{r['version']}",
-            r["created"],
-            r["author"],
-            r["commit"][:12],
-            ", ".join(r["stages"]),
-            r["signature"]["description"],
+            f"v{release.version}",
+            release.created,
+            release.author,
+            release.commit[:12],
+            ", ".join(release.stages),
+            release.signature.describe(),
         ]
-        for r in view["releases"]
+        for release in view.releases
     ]
     print_table(("version", "created", "by", "commit", "stages held", "signature"), rows)
-    for note in view.get("notes", []):
+    for note in view.notes:
         print(f"note: {note}")
-    print(view["trust"]["description"])
+    print(view.trust.describe())
     return EXIT_OK
 
 
-def _print_baseline(view: dict[str, Any]) -> None:
-    from gitckpt.evaluation import Comparison, describe
+def _print_baseline(baseline: Baseline | None) -> None:
+    from gitckpt.evaluation import describe
 
-    baseline: Any = view.get("baseline") or {"comparisons": []}
-    for comparison in baseline["comparisons"]:
-        print(f"  against {baseline['artifact']}: {describe(Comparison(**comparison))}")
+    if baseline is None:
+        return
+    for comparison in baseline.comparisons:
+        print(f"  against {baseline.artifact}: {describe(comparison)}")

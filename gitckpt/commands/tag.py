@@ -54,17 +54,10 @@ def register(commands: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from gitckpt.release import TagOptions, tag_release
+    from gitckpt.release import ReleaseRequest, TagOptions, tag_release
     from gitckpt.repo import find_repository
 
-    options = TagOptions(
-        args.version,
-        args.bump,
-        args.message,
-        args.sign,
-        args.push,
-        args.allow_unpushed,
-        args.trust_ref,
-    )
-    print_created(tag_release(find_repository(), args.name, options), args.json)
+    request = ReleaseRequest(args.name, args.version, args.bump, args.message, args.allow_unpushed)
+    options = TagOptions(args.sign, args.push, args.trust_ref)
+    print_created(tag_release(find_repository(), request, options), args.json)
     return EXIT_OK

@@ -29,7 +29,7 @@ from gitckpt.sources import RevisionSource
 from gitckpt.trust import TrustRoot
 
 INDEX_FILE = "search.sqlite"
-INDEX_FORMAT = 5  # bump when a table, the card facts or the stored Event fields change: the index is then rebuilt
+INDEX_FORMAT = 6  # bump when a table, the card facts or the stored Event fields change: the index is then rebuilt
 _TABLES = (
     "cards",
     "prose",

@@ -228,7 +228,7 @@ def _released_cards(
     """The card each release was cut from: the blob its record names, else the card at its commit."""
     found = {}
     for release in releases:
-        recorded = mapping(release.event.record or {}, "card").get("blob")
+        recorded = release.record.card.blob if release.record else None
         display = f"{release.event.tag}:{card_path}"
         card = (
             reader.blob(recorded, display)
