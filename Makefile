@@ -26,6 +26,7 @@ test: $(STAMP) browser
 bench: $(STAMP)
 	$(BIN)/python -m compileall -q gitckpt  # as an installed package has: timings exclude compiling
 	$(BIN)/python benchmarks/check_many.py
+	$(BIN)/python benchmarks/yaml_readers.py
 	$(BIN)/python benchmarks/hashing.py
 	$(BIN)/python benchmarks/registry.py
 	$(BIN)/python benchmarks/provenance.py
