@@ -4,6 +4,7 @@ that name the field, what was expected and what the field is for."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -21,6 +22,11 @@ CARD_SCHEMAS = {
 CONFIG_SCHEMA = "config.schema.json"
 SCHEMA_DIR = PACKAGE_DIR / "schemas"
 NOASSERTION_KEY = "noassertion"
+# Python's `\s` in a str pattern (str.isspace): jsonschema reads patterns with `re`, while
+# jsonschema_rs reads `\s` as ECMA-262 does (no U+001C-U+001F or U+0085, but U+FEFF).
+_PYTHON_SPACE = r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_SPACE_CLASSES = {"s": f"[{_PYTHON_SPACE}]", "S": f"[^{_PYTHON_SPACE}]"}
+_SPACE_ESCAPE = re.compile(r"\\(.)", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -65,8 +71,67 @@ def _validator(filename: str) -> Any:
     return Draft202012Validator(load_schema(filename), registry=registry)
 
 
+def python_pattern(pattern: str) -> str:
+    """`pattern` with the whitespace escapes spelled as the classes Python's `re` means by them,
+    so a compiled validator reads it as jsonschema does (none of our patterns has them inside
+    brackets)."""
+    return _SPACE_ESCAPE.sub(lambda match: _SPACE_CLASSES.get(match[1], match[0]), pattern)
+
+
+def _python_patterns(node: Any) -> Any:
+    """A copy of a schema whose every `pattern` is `python_pattern` of it."""
+    if isinstance(node, list):
+        return [_python_patterns(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    return {
+        key: python_pattern(value)
+        if key == "pattern" and isinstance(value, str)
+        else _python_patterns(value)
+        for key, value in node.items()
+    }
+
+
+@cache
+def _compiled_validator(filename: str) -> Any:
+    """jsonschema_rs's validator for the schema: draft 2020-12, our schemas as its only `$ref`
+    resources, formats as annotations (as `_validator` has no format checker)."""
+    import jsonschema_rs
+
+    registry = jsonschema_rs.Registry(
+        [
+            (load_schema(name)["$id"], _python_patterns(load_schema(name)))
+            for name in schema_files()
+        ],
+        draft=jsonschema_rs.Draft202012,
+    )
+    return jsonschema_rs.Draft202012Validator(
+        _python_patterns(load_schema(filename)),
+        validate_formats=False,
+        registry=registry,
+        offline=True,
+    )
+
+
+def is_valid(instance: Any, filename: str) -> bool:
+    """The compiled validator's verdict; False when it cannot take the instance (a lone surrogate,
+    a value JSON has no type for), so that `validate` asks jsonschema."""
+    try:
+        return bool(_compiled_validator(filename).is_valid(instance))
+    except ValueError:
+        return False
+
+
 def validate(instance: Any, filename: str) -> list[SchemaProblem]:
-    """Every problem of `instance` against the schema, the most specific error per field."""
+    """Every problem of `instance` against the schema, the most specific error per field. The
+    compiled validator confirms a valid instance alone; jsonschema explains the others."""
+    if is_valid(instance, filename):
+        return []
+    return explained_problems(instance, filename)
+
+
+def explained_problems(instance: Any, filename: str) -> list[SchemaProblem]:
+    """jsonschema's verdict on `instance`, each error reduced to what the user must change."""
     problems: list[SchemaProblem] = []
     for error in _validator(filename).iter_errors(instance):
         problems.extend(_explain(error))

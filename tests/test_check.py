@@ -302,8 +302,9 @@ def test_every_check_has_an_id_of_its_own() -> None:
 
 
 HEAVY_PACKAGES = (
-    "dvc", "pygit2", "git", "jinja2", "jsonschema", "ruamel", "detect_secrets", "cyclonedx", "mlcroissant",
-    "huggingface_hub", "in_toto_attestation", "rich", "numpy", "zipfile", "tarfile", "pickletools",
+    "dvc", "pygit2", "git", "jinja2", "jsonschema", "jsonschema_rs", "ruamel", "detect_secrets",
+    "cyclonedx", "mlcroissant", "huggingface_hub", "in_toto_attestation", "rich", "numpy", "zipfile",
+    "tarfile", "pickletools",
 )  # fmt: skip
 
 
