@@ -11,11 +11,12 @@ from typing import Any
 from gitckpt.audit import AuditReport, audit_inventory
 from gitckpt.card import Card, is_finite_number, mapping, metric_entries
 from gitckpt.checks.sensitive import refuse_credentials
+from gitckpt.history import CardReader
 from gitckpt.inventory import CardFacts, load_inventory
 from gitckpt.lineage import Lineage, Neighbours, build_lineage, reverse_links, upstream_links
-from gitckpt.provenance import CardReader, LogEntry, artifact_logs
+from gitckpt.provenance import LogEntry, artifact_logs
 from gitckpt.registry import ArtifactState, Registry, Release, read_registry
-from gitckpt.repo import Repository, resolve_commit
+from gitckpt.repo import ObjectStore, Repository, resolve_commit
 from gitckpt.sources import RevisionSource
 from gitckpt.tags import Version
 from gitckpt.trust import trust_root
@@ -97,14 +98,12 @@ def read_site_model(
     progress: Progress | None = None,
     trust_ref: str | None = None,
 ) -> SiteModel:
-    import pygit2
-
     inventory = load_inventory(repo, revision=resolve_commit(repo, revision, "site"))
     refuse_credentials(inventory.findings(), inventory.cards.keys(), "the site is not built")
     source = inventory.source
     assert isinstance(source, RevisionSource)  # load_inventory with a revision reads that commit
     cards = {card.name: card for card in inventory.cards.values() if card.name}
-    reader = CardReader(pygit2.Repository(str(repo.root)))
+    reader = CardReader(ObjectStore(repo))
     parsed = _committed_cards(source, reader, [card.path for card in cards.values()])
     data = {path: card.data for path, card in parsed.items()}
     registry = read_registry(repo, trust_root(repo, trust_ref))
@@ -241,7 +240,7 @@ def _released_cards(
 
 def _card_at(reader: CardReader, commit: str, path: str) -> Card | None:
     try:
-        return reader.at(reader.git_repo[commit].tree, path)
+        return reader.at(reader.objects.commit(commit).tree, path)
     except (KeyError, ValueError):
         return None
 
