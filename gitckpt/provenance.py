@@ -71,33 +71,36 @@ def _when(ident: Ident) -> str:
     return datetime.datetime.fromtimestamp(ident.time, zone).isoformat()
 
 
+@dataclass(frozen=True)
+class LogWalk:
+    """Where a log's walk of the history starts, and what the caller has already read for it
+    (a site build shares one registry and one CardReader across every artifact's log)."""
+
+    revision: str = "HEAD"
+    registry: Registry | None = None
+    reader: CardReader | None = None
+
+
 def artifact_log(
-    repo: Repository,
-    name: str,
-    *,
-    revision: str = "HEAD",
-    card_path: str | None = None,
-    registry: Registry | None = None,
-    reader: CardReader | None = None,
+    repo: Repository, name: str, *, card_path: str | None = None, walk: LogWalk = LogWalk()
 ) -> list[LogEntry]:
-    """Every commit up to `revision` that changed the card or pointer of `name`, newest first,
-    following renames (`card_path`: the card's path at `revision`, if the caller knows it)."""
+    """Every commit up to the walk's revision that changed the card or pointer of `name`,
+    newest first, following renames (`card_path`: the card's path at that revision, if the
+    caller knows it)."""
     if card_path is None:
         from gitckpt.inventory import load_inventory
 
         card_path = next(
             (
                 card.path
-                for card in load_inventory(repo, revision=revision).cards.values()
+                for card in load_inventory(repo, revision=walk.revision).cards.values()
                 if card.name == name
             ),
             None,
         )
     if card_path is None:
         raise GitckptError(f"there is no committed card named {name!r}")
-    return artifact_logs(
-        repo, {name: card_path}, revision=revision, registry=registry, reader=reader
-    )[name]
+    return artifact_logs(repo, {name: card_path}, walk)[name]
 
 
 @dataclass
@@ -111,19 +114,15 @@ class _Followed:
 
 
 def artifact_logs(
-    repo: Repository,
-    card_paths: dict[str, str],
-    *,
-    revision: str = "HEAD",
-    registry: Registry | None = None,
-    reader: CardReader | None = None,
+    repo: Repository, card_paths: dict[str, str], walk: LogWalk = LogWalk()
 ) -> dict[str, list[LogEntry]]:
-    """The log of each artifact (name -> its card's path at `revision`) from one walk of the
-    history: a commit is looked at for an artifact only where the trees on the way to its card
-    or pointer differ from the first parent's, so logging every artifact costs about one walk."""
-    cards = reader or CardReader(ObjectStore(repo))
+    """The log of each artifact (name -> its card's path at the walk's revision) from one walk
+    of the history: a commit is looked at for an artifact only where the trees on the way to
+    its card or pointer differ from the first parent's, so logging every artifact costs about
+    one walk."""
+    cards = walk.reader or CardReader(ObjectStore(repo))
     objects = cards.objects
-    head = objects.commit(revision)
+    head = objects.commit(walk.revision)
     followed = {
         name: _Followed(_tracked_paths(cards, head.tree, path)) for name, path in card_paths.items()
     }
@@ -144,7 +143,7 @@ def artifact_logs(
                 if not artifact.ended:
                     watched.add(name, artifact.paths)
     line = objects.first_parent_line()
-    states = registry or read_registry(repo)
+    states = walk.registry or read_registry(repo)
     for name, artifact in followed.items():
         _add_signatures(repo, states.trust or trust_root(repo), artifact.entries)
         _add_merges(objects, line, artifact.entries)

@@ -13,8 +13,8 @@ from gitckpt.card import Card, is_finite_number, mapping, metric_entries
 from gitckpt.checks.sensitive import refuse_credentials
 from gitckpt.history import CardReader
 from gitckpt.inventory import CardFacts, load_inventory
-from gitckpt.lineage import Lineage, Neighbours, build_lineage, reverse_links, upstream_links
-from gitckpt.provenance import LogEntry, artifact_logs
+from gitckpt.lineage import Lineage, Traversal, build_lineage, reverse_links, upstream_links
+from gitckpt.provenance import LogEntry, LogWalk, artifact_logs
 from gitckpt.registry import ArtifactState, Registry, Release, read_registry
 from gitckpt.repo import ObjectStore, Repository, resolve_commit
 from gitckpt.sources import RevisionSource
@@ -108,9 +108,7 @@ def read_site_model(
     data = {path: card.data for path, card in parsed.items()}
     registry = read_registry(repo, trust_root(repo, trust_ref))
     card_paths = {name: card.path for name, card in cards.items() if card.path in parsed}
-    logs = artifact_logs(
-        repo, card_paths, revision=source.revision, registry=registry, reader=reader
-    )
+    logs = artifact_logs(repo, card_paths, LogWalk(source.revision, registry, reader))
     snapshot = _Snapshot(
         repo,
         source.revision,
@@ -118,8 +116,8 @@ def read_site_model(
         cards,
         data,
         reader,
-        upstream_links(cards),
-        reverse_links(cards),
+        Traversal(upstream_links(cards)),
+        Traversal(reverse_links(cards), dependents=True, depth=1),
         logs,
     )
     pages = []
@@ -163,8 +161,8 @@ class _Snapshot:
     cards: dict[str, CardFacts]  # by artifact name
     data: dict[str, dict[str, Any]]  # front matter by card path
     reader: CardReader  # every version of a card parsed once, for logs and metric history
-    upstream: Neighbours
-    dependents: Neighbours
+    upstream: Traversal
+    dependents: Traversal  # one link deep
     logs: dict[str, list[LogEntry]]  # by artifact name, from one walk of the history
 
 
@@ -182,16 +180,10 @@ def _artifact_page(snapshot: _Snapshot, facts: CardFacts, body: str) -> Artifact
         state=state,
         log=snapshot.logs[name],
         upstream=build_lineage(
-            name, snapshot.cards, snapshot.data, snapshot.registry, neighbours=snapshot.upstream
+            name, snapshot.cards, snapshot.data, snapshot.registry, snapshot.upstream
         ),
         dependents=build_lineage(
-            name,
-            snapshot.cards,
-            snapshot.data,
-            snapshot.registry,
-            depth=1,
-            dependents=True,
-            neighbours=snapshot.dependents,
+            name, snapshot.cards, snapshot.data, snapshot.registry, snapshot.dependents
         ),
         metrics=metric_history(snapshot.reader, state, facts.path, data),
         signatures={
