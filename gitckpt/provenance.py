@@ -247,23 +247,20 @@ def _add_signatures(repo: Repository, trust: TrustRoot, entries: list[LogEntry])
         }.get(code, "signed, not verifiable here")
 
 
-def _add_merges(objects: ObjectStore, line: list[Commit], entries: list[LogEntry]) -> None:
-    """The merge on the default branch's first-parent `line` that brought each commit in."""
-    if not line:
-        return
-    on_line = {commit.id for commit in line}
+def _add_merges(objects: ObjectStore, line: dict[str, bool], entries: list[LogEntry]) -> None:
+    """The merge on the default branch's first-parent `line` (`first_parent_line`) that brought
+    each commit in."""
     for entry in entries:
-        if entry.commit in on_line:
+        if entry.commit in line:
             continue
-        merged = next(
+        entry.merged_by = next(
             (
                 commit
-                for commit in line
-                if commit.is_merge and objects.descendant_of(commit.id, entry.commit)
+                for commit, merge in line.items()
+                if merge and objects.descendant_of(commit, entry.commit)
             ),
             None,
         )
-        entry.merged_by = merged.id if merged is not None else None
 
 
 def _add_tags(objects: ObjectStore, state: ArtifactState | None, entries: list[LogEntry]) -> None:

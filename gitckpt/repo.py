@@ -419,19 +419,20 @@ class ObjectStore:
         except (KeyError, ValueError):
             return False
 
-    def first_parent_line(self) -> list[Commit]:
-        """The default branch's first-parent line, oldest first (empty without a default branch)."""
+    def first_parent_line(self) -> dict[str, bool]:
+        """The default branch's first-parent line, oldest first: each commit's id, and whether
+        it is a merge (empty without a default branch)."""
         import pygit2
 
         branch = next((ref for ref in DEFAULT_BRANCHES if ref in self._git.references), None)
         if branch is None:
-            return []
+            return {}
         line = []
         commit = self._git.references[branch].peel(pygit2.Commit)
         while True:
-            line.append(Commit(commit))
-            if not commit.parents:
+            parents = commit.parents
+            line.append((str(commit.id), len(parents) > 1))
+            if not parents:
                 break
-            commit = commit.parents[0]
-        line.reverse()
-        return line
+            commit = parents[0]
+        return dict(reversed(line))
