@@ -19,9 +19,9 @@ from typing import Any
 from gitckpt.checks.deprecation import deprecated_links
 from gitckpt.errors import UsageError
 from gitckpt.facts import CardFacts, Inventory
+from gitckpt.history import LastChange, last_changes
 from gitckpt.inventory import load_inventory
 from gitckpt.pointer import POINTER_SUFFIX
-from gitckpt.provenance import LastChange, last_changes
 from gitckpt.registry import Event, Registry, iso, read_registry
 from gitckpt.repo import Repository, resolve_commit
 from gitckpt.tags import REGISTER

@@ -24,6 +24,7 @@ from typing import Any
 
 from gitckpt.strict_json import MAX_DEPTH, MAX_INTEGER_DIGITS
 
+#: Where a field is: keys and list indexes from the root (`training_data[0].license`).
 FieldPath = tuple[str | int, ...]
 
 # YAML 1.2's core schema as ruamel.yaml resolves plain scalars (its 1.2 implicit resolvers):
@@ -51,7 +52,7 @@ class Unhandled(Exception):
     """Something the fast path leaves to the reference reader."""
 
 
-def read_events(text: str, first_line: int) -> tuple[Any, dict[FieldPath, int]] | None:
+def read_with_libyaml(text: str, first_line: int) -> tuple[Any, dict[FieldPath, int]] | None:
     """The document's plain data and field lines, or None when the reference reader must decide
     (see the module docstring). Never raises for bad input."""
     if _EXPLICIT_KEY.search(text):

@@ -56,10 +56,22 @@ def lineage(
             f"there is no card named {name!r}" + (f" at {reference}" if revision else "")
         )
     data = _card_data(inventory, [card.path for card in cards.values()])
-    return build_lineage(name, cards, data, registry, depth=depth, dependents=dependents)
+    neighbours = reverse_links(cards) if dependents else upstream_links(cards)
+    return build_lineage(name, cards, data, registry, Traversal(neighbours, dependents, depth))
 
 
 Neighbours = dict[str, list[tuple[str, str]]]  # artifact -> (link field, linked artifact)
+
+
+@dataclass(frozen=True)
+class Traversal:
+    """How a graph is followed: over which links (`upstream_links` or, for `dependents`,
+    `reverse_links` of the cards: a caller drawing many graphs computes them once), which way,
+    and how many links deep (None: all the way)."""
+
+    neighbours: Neighbours
+    dependents: bool = False
+    depth: int | None = None
 
 
 def build_lineage(
@@ -67,21 +79,15 @@ def build_lineage(
     cards: dict[str, Any],
     data: dict[str, dict[str, Any]],
     registry: Any,
-    *,
-    depth: int | None = None,
-    dependents: bool = False,
-    neighbours: Neighbours | None = None,
+    traversal: Traversal,
 ) -> Lineage:
     """The graph of `name` from cards already read (CardFacts by name, front matter by card
-    path); a caller drawing many graphs also passes `upstream_links` or `reverse_links` of the
-    cards, so that both are computed once."""
+    path)."""
     graph = Lineage(root=name)
-    if neighbours is None:
-        neighbours = reverse_links(cards) if dependents else upstream_links(cards)
-    _visit(graph, name, [], neighbours, depth, dependents)
+    _visit(graph, name, [], traversal)
     for node in list(graph.nodes):
         graph.nodes[node] = _node(node, cards, data, registry)
-    if not dependents:
+    if not traversal.dependents:
         _add_external(graph, cards, data)
     return graph
 
@@ -118,22 +124,15 @@ def reverse_links(cards: dict[str, Any]) -> Neighbours:
     return reverse
 
 
-def _visit(
-    graph: Lineage,
-    name: str,
-    path: list[str],
-    neighbours: dict[str, list[tuple[str, str]]],
-    depth: int | None,
-    dependents: bool,
-) -> None:
+def _visit(graph: Lineage, name: str, path: list[str], traversal: Traversal) -> None:
     graph.nodes.setdefault(name, {})
-    if depth is not None and len(path) >= depth:
+    if traversal.depth is not None and len(path) >= traversal.depth:
         return
-    for field_path, other in neighbours.get(name, []):
+    for field_path, other in traversal.neighbours.get(name, []):
         relation = RELATIONS.get(field_path.split(".")[0].split("[")[0], "links to")
         edge = (
             {"from": other, "to": name, "relation": relation}
-            if dependents
+            if traversal.dependents
             else {"from": name, "to": other, "relation": relation}
         )
         if edge not in graph.edges:
@@ -144,7 +143,7 @@ def _visit(
                 graph.cycles.append(cycle)
             continue
         if other not in graph.nodes:
-            _visit(graph, other, [*path, name], neighbours, depth, dependents)
+            _visit(graph, other, [*path, name], traversal)
 
 
 def _node(

@@ -1,18 +1,24 @@
-"""The git repository: where it is, which files it holds, and small wrappers around the git CLI.
+"""The git repository: where it is, which files it holds, and every way gitckpt reaches git.
 
-The hot path (`check`) uses the git CLI directly: importing pygit2 or GitPython costs more
-than the whole warm check is allowed to take.
+No other module runs git or imports pygit2 or GitPython (tests/test_architecture.py). The hot
+path (`check`) uses the git CLI directly: importing pygit2 or GitPython costs more than the whole
+warm check is allowed to take. History is read with pygit2 (`ObjectStore`), imported on first use;
+the git CLI, through GitPython where libgit2 cannot, signs and pushes tags.
 """
 
 from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol, cast
 
 from gitckpt.errors import GitckptError, UsageError
+
+if TYPE_CHECKING:
+    import pygit2
 
 DEFAULT_BRANCHES = ("refs/remotes/origin/HEAD", "refs/heads/main", "refs/heads/master")
 
@@ -253,3 +259,180 @@ def resolve_commit(repo: Repository, revision: str, command: str) -> str:
             f"nothing is committed yet: {command} reads the cards of a commit (commit your cards first)"
         )
     raise UsageError(f"--rev {revision!r} is not a commit in this repository")
+
+
+class GitObject(Protocol):
+    """A tree entry as history readers see it: pygit2's object, unconverted (a walk looks up
+    thousands of entries, and compares their ids without reading them)."""
+
+    @property
+    def id(self) -> Hashable: ...  # equal ids, equal content; str() gives the hex id
+
+    @property
+    def type_str(self) -> str: ...  # "tree", "blob", or "commit" (a submodule)
+
+
+class Tree(GitObject, Protocol):
+    def __getitem__(self, path: str, /) -> GitObject: ...  # KeyError when there is none
+
+
+def tree_entry(tree: Tree | None, path: str) -> GitObject | None:
+    """The entry at `path` (`a/b` looks into subtrees) in `tree` (None: no tree), or None."""
+    if tree is None:
+        return None
+    try:
+        return tree[path]
+    except KeyError:
+        return None
+
+
+def subtree(entry: GitObject | None) -> Tree | None:
+    """`entry` when it is a tree."""
+    return cast("Tree", entry) if entry is not None and entry.type_str == "tree" else None
+
+
+def blob_id(entry: GitObject | None) -> str | None:
+    """The id of `entry` when it is a blob."""
+    return str(entry.id) if entry is not None and entry.type_str == "blob" else None
+
+
+@dataclass(frozen=True, slots=True)
+class Ident:
+    """Who and when, as git records an author or a committer."""
+
+    name: str
+    email: str
+    time: int  # unix seconds
+    offset: int  # minutes east of UTC
+
+
+@dataclass(frozen=True, slots=True)
+class CommitDetails:
+    id: str
+    message: str
+    author: Ident
+    committer: Ident
+    signed: bool  # carries a signature (whether it is good is `commit_signatures`)
+
+
+class Commit:
+    """A commit as history readers see it. A walk meets thousands and looks at most only for
+    their trees, so nothing is read from pygit2's commit before it is asked for."""
+
+    __slots__ = ("_commit",)
+
+    def __init__(self, commit: pygit2.Commit) -> None:
+        self._commit = commit
+
+    @property
+    def id(self) -> str:
+        return str(self._commit.id)
+
+    @property
+    def time(self) -> int:
+        """Committer time, unix seconds."""
+        return self._commit.commit_time
+
+    @property
+    def tree(self) -> Tree:
+        return self._commit.tree
+
+    @property
+    def first_parent_tree(self) -> Tree | None:
+        parents = self._commit.parents
+        return parents[0].tree if parents else None
+
+    @property
+    def parent_trees(self) -> list[Tree]:
+        return [parent.tree for parent in self._commit.parents]
+
+    @property
+    def is_merge(self) -> bool:
+        return len(self._commit.parent_ids) > 1
+
+    def details(self) -> CommitDetails:
+        commit = self._commit
+        return CommitDetails(
+            id=str(commit.id),
+            message=commit.message,
+            author=_ident(commit.author),
+            committer=_ident(commit.committer),
+            signed=bool(commit.gpg_signature[0]),
+        )
+
+    def rename_source(self, path: str) -> str | None:
+        """Where `path` was in the first parent, by git's rename detection (costly: a full tree
+        diff; only for a path that is new in this commit)."""
+        diff = self._commit.parents[0].tree.diff_to_tree(self._commit.tree)
+        diff.find_similar()
+        return next(
+            (
+                delta.old_file.path
+                for delta in diff.deltas
+                if delta.new_file.path == path and delta.old_file.path != path
+            ),
+            None,
+        )
+
+
+def _ident(signature: pygit2.Signature) -> Ident:
+    return Ident(signature.name, signature.email, signature.time, signature.offset)
+
+
+class ObjectStore:
+    """The repository's commits, trees and blobs, read with libgit2. pygit2 is imported when a
+    store is opened (a warm check must not load it); open one per command and share it."""
+
+    def __init__(self, repo: Repository) -> None:
+        import pygit2
+
+        self._git = pygit2.Repository(str(repo.root))
+
+    def commit(self, revision: str) -> Commit:
+        """The commit `revision` names (a tag is peeled); KeyError or ValueError if none."""
+        import pygit2
+
+        return Commit(self._git.revparse_single(revision).peel(pygit2.Commit))
+
+    def walk(self, start: Commit) -> Iterator[Commit]:
+        """`start` and its ancestors, newest first, each after every commit it is a parent of
+        (git log --topo-order)."""
+        from pygit2.enums import SortMode
+
+        return map(Commit, self._git.walk(start._commit.id, SortMode.TOPOLOGICAL | SortMode.TIME))
+
+    def blob(self, oid: str) -> bytes | None:
+        """The bytes of blob `oid`, or None where `oid` names no blob here."""
+        import pygit2
+
+        try:
+            found = self._git[oid]
+        except (KeyError, ValueError):
+            return None
+        return found.data if isinstance(found, pygit2.Blob) else None
+
+    def descendant_of(self, commit: str, ancestor: str) -> bool:
+        """Whether `ancestor` is an ancestor of `commit` (not `commit` itself); False where
+        either is not a commit here."""
+        try:
+            return bool(self._git.descendant_of(commit, ancestor))
+        except (KeyError, ValueError):
+            return False
+
+    def first_parent_line(self) -> dict[str, bool]:
+        """The default branch's first-parent line, oldest first: each commit's id, and whether
+        it is a merge (empty without a default branch)."""
+        import pygit2
+
+        branch = next((ref for ref in DEFAULT_BRANCHES if ref in self._git.references), None)
+        if branch is None:
+            return {}
+        line = []
+        commit = self._git.references[branch].peel(pygit2.Commit)
+        while True:
+            parents = commit.parents
+            line.append((str(commit.id), len(parents) > 1))
+            if not parents:
+                break
+            commit = parents[0]
+        return dict(reversed(line))

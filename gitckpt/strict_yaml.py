@@ -21,10 +21,9 @@ from functools import cache
 from typing import Any
 
 from gitckpt.errors import InputError
-from gitckpt.libyaml_reader import read_events
+from gitckpt.libyaml_reader import FieldPath as FieldPath  # re-exported: the readers share it
+from gitckpt.libyaml_reader import read_with_libyaml
 from gitckpt.strict_json import MAX_DEPTH, MAX_INTEGER_DIGITS
-
-FieldPath = tuple[str | int, ...]
 
 
 @dataclass(frozen=True)
@@ -52,7 +51,7 @@ def format_field_path(path: FieldPath) -> str:
 def load_yaml(text: str, display: str, first_line: int = 1) -> YamlDocument:
     """Parse `text` (which starts at line `first_line` of file `display`) strictly."""
     if os.environ.get("GITCKPT_YAML_READER") != "reference":
-        fast = read_events(text, first_line)
+        fast = read_with_libyaml(text, first_line)
         if fast is not None:
             return YamlDocument(*fast)
     return _load_with_reference(text, display, first_line)

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 
 from gitckpt.errors import InputError
-from gitckpt.libyaml_reader import read_events
+from gitckpt.libyaml_reader import read_with_libyaml
 from gitckpt.strict_yaml import load_yaml
 from testing.cards import card_front_matter, model_fields, render_card
 
@@ -179,14 +179,14 @@ def test_mutated_cards_read_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_a_card_takes_the_fast_path() -> None:
     """A typical card is read by libyaml; the reference is only for what the fast path hands back."""
     text = a_card()
-    assert read_events(text, 2) is not None
+    assert read_with_libyaml(text, 2) is not None
     for handed_back in (
         "a: &x 1\nb: *x\n",
         "a: !!str 1\n",
         "a: 1\na: 2\n",
         "%YAML 1.1\n---\na: 1\n",
     ):
-        assert read_events(handed_back, 1) is None
+        assert read_with_libyaml(handed_back, 1) is None
 
 
 def test_reading_a_card_loads_no_ruamel() -> None:

@@ -11,17 +11,22 @@ from typing import Any
 from gitckpt.audit import AuditReport, audit_inventory
 from gitckpt.card import Card, is_finite_number, mapping, metric_entries
 from gitckpt.checks.sensitive import refuse_credentials
-from gitckpt.facts import CardFacts
+from gitckpt.facts import CardFacts, Progress
+from gitckpt.history import CardReader
 from gitckpt.inventory import load_inventory
-from gitckpt.lineage import Lineage, Neighbours, build_lineage, reverse_links, upstream_links
-from gitckpt.provenance import CardReader, LogEntry, artifact_logs
+from gitckpt.lineage import (
+    Lineage,
+    Traversal,
+    build_lineage,
+    reverse_links,
+    upstream_links,
+)
+from gitckpt.provenance import LogEntry, LogWalk, artifact_logs
 from gitckpt.registry import ArtifactState, Registry, Release, read_registry
-from gitckpt.repo import Repository, resolve_commit
+from gitckpt.repo import ObjectStore, Repository, resolve_commit
 from gitckpt.sources import RevisionSource
 from gitckpt.tags import Version
 from gitckpt.trust import trust_root
-
-Progress = Any  # (done, total) -> None, as gitckpt.inventory.Progress
 
 
 @dataclass(frozen=True)
@@ -98,21 +103,17 @@ def read_site_model(
     progress: Progress | None = None,
     trust_ref: str | None = None,
 ) -> SiteModel:
-    import pygit2
-
     inventory = load_inventory(repo, revision=resolve_commit(repo, revision, "site"))
     refuse_credentials(inventory.findings(), inventory.cards.keys(), "the site is not built")
     source = inventory.source
     assert isinstance(source, RevisionSource)  # load_inventory with a revision reads that commit
     cards = {card.name: card for card in inventory.cards.values() if card.name}
-    reader = CardReader(pygit2.Repository(str(repo.root)))
+    reader = CardReader(ObjectStore(repo))
     parsed = _committed_cards(source, reader, [card.path for card in cards.values()])
     data = {path: card.data for path, card in parsed.items()}
     registry = read_registry(repo, trust_root(repo, trust_ref))
     card_paths = {name: card.path for name, card in cards.items() if card.path in parsed}
-    logs = artifact_logs(
-        repo, card_paths, revision=source.revision, registry=registry, reader=reader
-    )
+    logs = artifact_logs(repo, card_paths, LogWalk(source.revision, registry, reader))
     snapshot = _Snapshot(
         repo,
         source.revision,
@@ -120,8 +121,8 @@ def read_site_model(
         cards,
         data,
         reader,
-        upstream_links(cards),
-        reverse_links(cards),
+        Traversal(upstream_links(cards)),
+        Traversal(reverse_links(cards), dependents=True, depth=1),
         logs,
     )
     pages = []
@@ -165,8 +166,8 @@ class _Snapshot:
     cards: dict[str, CardFacts]  # by artifact name
     data: dict[str, dict[str, Any]]  # front matter by card path
     reader: CardReader  # every version of a card parsed once, for logs and metric history
-    upstream: Neighbours
-    dependents: Neighbours
+    upstream: Traversal
+    dependents: Traversal  # one link deep
     logs: dict[str, list[LogEntry]]  # by artifact name, from one walk of the history
 
 
@@ -184,16 +185,10 @@ def _artifact_page(snapshot: _Snapshot, facts: CardFacts, body: str) -> Artifact
         state=state,
         log=snapshot.logs[name],
         upstream=build_lineage(
-            name, snapshot.cards, snapshot.data, snapshot.registry, neighbours=snapshot.upstream
+            name, snapshot.cards, snapshot.data, snapshot.registry, snapshot.upstream
         ),
         dependents=build_lineage(
-            name,
-            snapshot.cards,
-            snapshot.data,
-            snapshot.registry,
-            depth=1,
-            dependents=True,
-            neighbours=snapshot.dependents,
+            name, snapshot.cards, snapshot.data, snapshot.registry, snapshot.dependents
         ),
         metrics=metric_history(snapshot.reader, state, facts.path, data),
         signatures={
@@ -242,7 +237,7 @@ def _released_cards(
 
 def _card_at(reader: CardReader, commit: str, path: str) -> Card | None:
     try:
-        return reader.at(reader.git_repo[commit].tree, path)
+        return reader.at(reader.objects.commit(commit).tree, path)
     except (KeyError, ValueError):
         return None
 
