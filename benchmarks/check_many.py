@@ -116,7 +116,8 @@ def main() -> int:
         print(f"git ckpt check --all, cold:  {cold:7.3f} s")
         print(f"  peak RSS, largest process: {cold_peak:7.1f} MiB")
         print(
-            f"git ckpt check --all, warm:  {warm:7.3f} s  (median of {args.runs}; budget {BUDGET_SECONDS} s)"
+            f"git ckpt check --all, warm:  {warm:7.3f} s  (median of {args.runs}; budget "
+            f"{BUDGET_SECONDS} s)"
         )
         print(f"dvc status:                  {dvc:7.3f} s  (median of {args.runs})")
         print(f"ratio warm check / dvc status: {warm / dvc:.3f}×  (budget ≤ 1.0×)")

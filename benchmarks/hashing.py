@@ -89,7 +89,8 @@ def speedup(label: str, cold: float, warm: float, budget: str) -> None:
 
 def report(label: str, ours: float, theirs: float, budget: str) -> None:
     print(
-        f"{label:<46} {ours:8.3f} s vs {theirs:8.3f} s   ratio {ours / theirs:6.3f}×   (budget {budget})"
+        f"{label:<46} {ours:8.3f} s vs {theirs:8.3f} s   ratio {ours / theirs:6.3f}×   "
+        f"(budget {budget})"
     )
 
 

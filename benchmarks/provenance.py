@@ -36,7 +36,8 @@ def fast_import_stream(commits: int, artifacts: int) -> bytes:
     for number in range(1, commits + 1):
         name = f"ds{number % artifacts:03}"
         data = card_text(name, number // artifacts)
-        message = f"Update {name} ({number})\n\nReviewed-by: Grace Reviewer <grace@example.org>\n".encode()
+        trailer = "Reviewed-by: Grace Reviewer <grace@example.org>"
+        message = f"Update {name} ({number})\n\n{trailer}\n".encode()
         when = 1_700_000_000 + number * 60
         chunks.append(b"commit refs/heads/main\n")
         chunks.append(f"committer Ada Researcher <ada@example.org> {when} +0000\n".encode())
@@ -88,7 +89,8 @@ def main() -> int:
             ).stdout.split()
         )
         print(
-            f"git ckpt log {name}:           {ours:7.3f} s   (budget {BUDGET_SECONDS} s; {count} commits listed)"
+            f"git ckpt log {name}:           {ours:7.3f} s   (budget {BUDGET_SECONDS} s; "
+            f"{count} commits listed)"
         )
         print(f"git log --follow -- {card}: {git_log:7.3f} s")
         print(f"ratio git ckpt log / git log --follow: {ours / git_log:.2f}×")

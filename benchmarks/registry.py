@@ -158,7 +158,8 @@ def main() -> int:
         for label, elapsed in timings.items():
             verdict = "ok" if elapsed <= BUDGET_SECONDS else "OVER BUDGET"
             print(
-                f"{label:<24} {elapsed:8.3f} s   {gto / elapsed:7.0f}× faster than gto show   (budget {BUDGET_SECONDS} s: {verdict})"
+                f"{label:<24} {elapsed:8.3f} s   {gto / elapsed:7.0f}× faster than gto "
+                f"show   (budget {BUDGET_SECONDS} s: {verdict})"
             )
         print(f"artifacts listed: {len(ours)}")
         return 0 if all(elapsed <= BUDGET_SECONDS for elapsed in timings.values()) else 1

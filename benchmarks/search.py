@@ -159,10 +159,12 @@ def main() -> int:
         reindex = command_seconds(search, repo)
         print(f"{'cold index build':<34} {cold:8.3f} s")
         print(
-            f"{'warm search':<34} {warm:8.3f} s   {warm / grep:5.1f}× git grep ({grep:.3f} s)   (budget {WARM_BUDGET_SECONDS} s)"
+            f"{'warm search':<34} {warm:8.3f} s   {warm / grep:5.1f}× git grep ({grep:.3f} "
+            f"s)   (budget {WARM_BUDGET_SECONDS} s)"
         )
         print(
-            f"{f'search after {CHANGED_CARDS} cards changed':<34} {reindex:8.3f} s   (budget {REINDEX_BUDGET_SECONDS} s)"
+            f"{f'search after {CHANGED_CARDS} cards changed':<34} {reindex:8.3f} s   "
+            f"(budget {REINDEX_BUDGET_SECONDS} s)"
         )
         return 0 if warm <= WARM_BUDGET_SECONDS and reindex <= REINDEX_BUDGET_SECONDS else 1
 

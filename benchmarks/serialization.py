@@ -90,7 +90,8 @@ def data_pkl(tensors: int, numel: int) -> bytes:
 
 
 def storage_block(size: int) -> bytearray:
-    """Incompressible bytes that do not begin like a pickle (picklescan scans any member that does)."""
+    """Incompressible bytes that do not begin like a pickle (picklescan scans any member that
+    does)."""
     block = bytearray(os.urandom(size))
     block[0] = 0
     return block
@@ -149,7 +150,8 @@ def pickle_members_size(path: Path) -> int:
 
 def report(label: str, ours: float, theirs: float, reference: str) -> None:
     print(
-        f"{label:<34} {ours * 1000:9.2f} ms vs {theirs * 1000:9.2f} ms {reference:<26} ratio {ours / theirs:6.3f}×"
+        f"{label:<34} {ours * 1000:9.2f} ms vs {theirs * 1000:9.2f} ms {reference:<26} "
+        f"ratio {ours / theirs:6.3f}×"
     )
 
 
@@ -194,30 +196,35 @@ def main() -> int:
 
     findings, scanned = gitckpt_pickle(), picklescan()
     print(
-        f"{torch_zip.name}: {torch_zip.stat().st_size:,} bytes, data.pkl {pickle_members_size(torch_zip):,} bytes"
+        f"{torch_zip.name}: {torch_zip.stat().st_size:,} bytes, data.pkl "
+        f"{pickle_members_size(torch_zip):,} bytes"
     )
     print(
-        f"  GC701 findings: {len(findings)}; picklescan: {scanned.issues_count} dangerous globals in {scanned.scanned_files} pickles"
+        f"  GC701 findings: {len(findings)}; picklescan: {scanned.issues_count} dangerous "
+        f"globals in {scanned.scanned_files} pickles"
     )
     ours, theirs = interleaved_medians(gitckpt_pickle, picklescan, args.runs)
     report("GC701 check_pickle", ours, theirs, "picklescan scan_file_path")
     zip_size = torch_zip.stat().st_size
     ours_read = bytes_read(gitckpt_pickle)
     print(
-        f"  read: {reads('GC701', ours_read, zip_size)}; {reads('picklescan', bytes_read(picklescan), zip_size)}"
+        f"  read: {reads('GC701', ours_read, zip_size)}; "
+        f"{reads('picklescan', bytes_read(picklescan), zip_size)}"
     )
 
     st_size = safetensors.stat().st_size
     with safetensors.open("rb") as handle:
         (header_length,) = struct.unpack("<Q", handle.read(8))
     print(
-        f"{safetensors.name}: {st_size:,} bytes, header {header_length:,} bytes; GC702 problem: {gitckpt_safetensors()}"
+        f"{safetensors.name}: {st_size:,} bytes, header {header_length:,} bytes; GC702 "
+        f"problem: {gitckpt_safetensors()}"
     )
     ours, theirs = interleaved_medians(gitckpt_safetensors, library_open, args.runs)
     report("GC702 safetensors_problem", ours, theirs, "safetensors.safe_open")
     st_read = bytes_read(gitckpt_safetensors)
     print(
-        f"  read: {reads('GC702', st_read, st_size)}; the library maps the file instead of reading it"
+        f"  read: {reads('GC702', st_read, st_size)}; the library maps the file instead of "
+        "reading it"
     )
     if not args.keep:
         shutil.rmtree(workdir)

@@ -29,7 +29,8 @@ def add_trust_ref(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--trust-ref",
         metavar="REF",
-        help="read the policy and allowed signers from REF's committed .gitckpt/ (default: the default branch; see SECURITY.md)",
+        help="read the policy and allowed signers from REF's committed .gitckpt/ (default: the "
+        "default branch; see SECURITY.md)",
     )
 
 

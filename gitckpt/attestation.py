@@ -196,7 +196,8 @@ def verify_signature(repo: Repository, trust: TrustRoot, path: Path) -> str:
     )
     if principal is None:
         raise GitckptError(
-            f"{signature.name} was not made by a key in the trusted allowed signers ({trust.signers_from})"
+            f"{signature.name} was not made by a key in the trusted allowed signers "
+            f"({trust.signers_from})"
         )
     with path.open("rb") as data:
         checked = subprocess.run(

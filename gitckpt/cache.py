@@ -28,7 +28,8 @@ RACY_WINDOW_NS = 2_000_000_000
 _BATCH = 500
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, payload TEXT NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS digests (path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, ctime_ns INTEGER,"
+    "CREATE TABLE IF NOT EXISTS digests (path TEXT PRIMARY KEY, size INTEGER, mtime_ns "
+    "INTEGER, ctime_ns INTEGER,"
     " inode INTEGER, md5 TEXT, sha256 TEXT, hashed_at_ns INTEGER)",
 )
 
@@ -100,7 +101,8 @@ class Cache:
             return None
         try:
             row = self._connection.execute(
-                "SELECT size, mtime_ns, ctime_ns, inode, md5, sha256, hashed_at_ns FROM digests WHERE path = ?",
+                "SELECT size, mtime_ns, ctime_ns, inode, md5, sha256, hashed_at_ns FROM "
+                "digests WHERE path = ?",
                 (relpath,),
             ).fetchone()
         except sqlite3.DatabaseError:
@@ -112,7 +114,8 @@ class Cache:
     def put_digests(
         self, relpath: str, stat: os.stat_result, digests: FileDigests, hashed_at_ns: int
     ) -> None:
-        """Remember digests computed from a file whose stat was `stat` when hashing started at `hashed_at_ns`."""
+        """Remember digests computed from a file whose stat was `stat` when hashing started at
+        `hashed_at_ns`."""
         row = (relpath, *stat_key(stat), digests.md5, digests.sha256, hashed_at_ns)
         self._write("INSERT OR REPLACE INTO digests VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [row])
 

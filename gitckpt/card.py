@@ -73,7 +73,8 @@ def parse_card(text: str, display: str) -> Card:
     lines = text.split("\n")
     if not lines or lines[0].rstrip() != FRONT_MATTER_FENCE:
         raise InputError(
-            "card has no YAML front matter: the first line must be `---`, then the fields, then a closing `---`",
+            "card has no YAML front matter: the first line must be `---`, then the fields, "
+            "then a closing `---`",
             path=display,
             line=1,
         )

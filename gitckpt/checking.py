@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gitckpt import storage
 from gitckpt.cache import Cache
 from gitckpt.card import is_card_path
 from gitckpt.checks import RatedFinding, run_checks
@@ -67,7 +68,8 @@ class CheckReport:
 
 
 def check(repo: Repository, options: CheckOptions, progress: Progress | None = None) -> CheckReport:
-    """Check the files named (with their counterparts), the staged ones, or, with neither, everything."""
+    """Check the files named (with their counterparts), the staged ones, or, with neither,
+    everything."""
     inventory = load_inventory(repo, progress)
     if options.policy is not None:
         inventory.config = options.policy
@@ -182,13 +184,13 @@ def _contents(
 def verify_remote(
     repo: Repository, inventory: Inventory, cards: Iterable[CardFacts], remote: str | None
 ) -> list[Finding]:
-    from gitckpt import storage
 
     md5s = pointer_md5s(inventory, cards)
     holdings = storage.remote_holdings(repo.root, sorted(set(md5s.values())), remote)
     if holdings is None:
         raise GitckptError(
-            "no DVC remote is configured: add one with `dvc remote add -d NAME URL` (a directory or s3://bucket/path)"
+            "no DVC remote is configured: add one with `dvc remote add -d NAME URL` (a "
+            "directory or s3://bucket/path)"
         )
     return list(
         check_remote(
@@ -206,7 +208,8 @@ def _relative(repo: Repository, path: Path) -> str:
 
 
 def _scope(inventory: Inventory, requested: Sequence[str]) -> set[str]:
-    """The requested cards and pointers plus their counterparts: a card's pointer, a pointer's cards."""
+    """The requested cards and pointers plus their counterparts: a card's pointer, a pointer's
+    cards."""
     scope: set[str] = set()
     for relpath in requested:
         known = _known_file(inventory, relpath)

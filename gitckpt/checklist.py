@@ -8,11 +8,16 @@ from typing import Any
 
 CHECKLIST_FIELD = "release_checklist"
 ITEMS = {
-    "sensitive_content_audited": "the card and the files shipped with it were checked for credentials and personal data",
-    "licenses_aligned": "the license is compatible with the training data's and base model's, and redistribution terms are set",
-    "third_party_dependencies_listed": "third-party code, data and models the release depends on are listed",
-    "evaluation_environment_documented": "the evaluation's code, data, hardware and software are documented",
-    "training_deviations_documented": "deviations from the published training recipe are documented",
+    "sensitive_content_audited": "the card and the files shipped with it were checked for "
+    "credentials and personal data",
+    "licenses_aligned": "the license is compatible with the training data's and base model's, "
+    "and redistribution terms are set",
+    "third_party_dependencies_listed": "third-party code, data and models the release depends on "
+    "are listed",
+    "evaluation_environment_documented": "the evaluation's code, data, hardware and software are "
+    "documented",
+    "training_deviations_documented": "deviations from the published training recipe are "
+    "documented",
     "export_controls_stated": "export controls and use restrictions are stated",
 }
 

@@ -33,11 +33,13 @@ PICKLE_SUFFIXES = (".pkl", ".pickle", ".pt", ".pth", ".joblib", ".sav")
 ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
 NPY_MAGIC = b"\x93NUMPY"
 TAR_MAGIC_OFFSET, TAR_MAGIC = 257, b"ustar"
-# torch.save(..., _use_new_zipfile_serialization=False): its magic number pickled, then four more pickles, then raw storages
+# torch.save(..., _use_new_zipfile_serialization=False): its magic number pickled, then four more
+# pickles, then raw storages
 LEGACY_TORCH_MAGIC = (0x1950A86A20F9469CFC6C).to_bytes(10, "little")
 LEGACY_TORCH_STREAMS = 5
 PROTOCOLS = (b"\x02", b"\x03", b"\x04", b"\x05")
-# Opcodes a stream can start with: a file that starts with one is a pickle when it decodes to its STOP.
+# Opcodes a stream can start with: a file that starts with one is a pickle when it decodes to its
+# STOP.
 STREAM_OPENERS = frozenset(
     ord(opcode.code)
     for opcode in pickletools.opcodes
@@ -116,7 +118,8 @@ def _pickles(
     elif head.startswith(LZ4_MAGIC):
         yield Found(
             where,
-            problem="is LZ4-compressed (joblib loads such files), which gitckpt cannot open to look inside",
+            problem="is LZ4-compressed (joblib loads such files), which gitckpt cannot open to "
+            "look inside",
         )
     elif head[:1] == b"\x80" and head[2:14] == b"\x8a\n" + LEGACY_TORCH_MAGIC:
         yield from _streams(handle, size, where, limit=LEGACY_TORCH_STREAMS)
@@ -151,7 +154,8 @@ def _decompressor(head: bytes) -> Callable[[IO[bytes]], IO[bytes]] | None:
 
 
 def _inflated(raw: IO[bytes]) -> IO[bytes]:
-    """A zlib stream, inflated into memory up to the bound (the standard library has no zlib file)."""
+    """A zlib stream, inflated into memory up to the bound (the standard library has no zlib
+    file)."""
     inflater = zlib.decompressobj()
     data = inflater.decompress(raw.read(DECOMPRESSED_LIMIT), DECOMPRESSED_LIMIT + 1)
     return io.BytesIO(data)
@@ -163,7 +167,8 @@ def _compressed(
     if depth >= MAX_NESTING:
         yield Found(
             where,
-            problem=f"archives are nested more than {MAX_NESTING} deep; gitckpt stops following them",
+            problem=f"archives are nested more than {MAX_NESTING} deep; gitckpt stops following "
+            "them",
         )
         return
     try:
@@ -265,15 +270,18 @@ def _duplicates(where: str, names: list[str]) -> Iterator[Found]:
         if count > 1:
             yield Found(
                 f"{where}:{name}",
-                problem=f"the archive holds {count} members named {name}; loaders disagree on which one counts",
+                problem=f"the archive holds {count} members named {name}; loaders disagree on "
+                "which one counts",
             )
 
 
 def _in_memory(handle: IO[bytes], size: int) -> IO[bytes]:
-    """An archive inside an archive, read into memory (a member cannot seek cheaply), up to a bound."""
+    """An archive inside an archive, read into memory (a member cannot seek cheaply), up to a
+    bound."""
     if size > NESTED_ARCHIVE_LIMIT:
         raise ValueError(
-            f"a nested archive of {size:,} bytes is over the {NESTED_ARCHIVE_LIMIT:,}-byte bound to follow"
+            f"a nested archive of {size:,} bytes is over the {NESTED_ARCHIVE_LIMIT:,}-byte "
+            "bound to follow"
         )
     return io.BytesIO(handle.read(NESTED_ARCHIVE_LIMIT + 1))
 
@@ -285,7 +293,8 @@ def _member(
     if depth >= MAX_NESTING:
         yield Found(
             where,
-            problem=f"archives are nested more than {MAX_NESTING} deep; gitckpt stops following them",
+            problem=f"archives are nested more than {MAX_NESTING} deep; gitckpt stops following "
+            "them",
         )
         return
     try:

@@ -59,12 +59,14 @@ def github_annotations(report: CiReport) -> list[str]:
     for item in report.findings:
         finding = item.finding
         level = "error" if item.severity == "error" else "warning"
-        where = f"file={_property(finding.path)},line={max(finding.line, 1)},title={_property(finding.check)}"
+        path, title = _property(finding.path), _property(finding.check)
+        where = f"file={path},line={max(finding.line, 1)},title={title}"
         lines.append(f"::{level} {where}::{_escape(finding.message)}")
     for diff in report.diffs:
         for change in diff.changes:
             if change.severity in ("error", "warning"):
-                where = f"file={_property(diff.new_path or diff.old_path or '')},title={_property(change.kind)}"
+                path = _property(diff.new_path or diff.old_path or "")
+                where = f"file={path},title={_property(change.kind)}"
                 lines.append(f"::{change.severity} {where}::{_escape(change.summary)}")
     return lines
 

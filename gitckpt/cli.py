@@ -1,13 +1,18 @@
-"""The command table, `main` and crash handling: each command lives in gitckpt/commands/<name>.py."""
+"""The command table, `main` and crash handling: each command lives in
+gitckpt/commands/<name>.py."""
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
+import tempfile
+import traceback
 from collections.abc import Sequence
 
 from gitckpt import __version__
+from gitckpt.console import error
 from gitckpt.errors import EXIT_INTERNAL, GitckptError
 
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a killed pipe
@@ -18,8 +23,10 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     more than a warm `check` does)."""
     parser = argparse.ArgumentParser(
         prog="git ckpt",
-        description="Version, document and release pretrained checkpoints, datasets and evaluation logs in git.",
-        epilog="Run `git ckpt COMMAND -h` for a command's options and examples. (`git ckpt --help` asks git for a man page; use -h.)",
+        description="Version, document and release pretrained checkpoints, datasets and "
+        "evaluation logs in git.",
+        epilog="Run `git ckpt COMMAND -h` for a command's options and examples. (`git ckpt "
+        "--help` asks git for a man page; use -h.)",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
@@ -80,8 +87,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()  # a closed pipe shows here, inside the handler below, not at exit
         return code
     except GitckptError as exc:
-        from gitckpt.console import error
-
         error(str(exc))
         return exc.exit_code
     except KeyboardInterrupt:
@@ -94,24 +99,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _stdout_closed() -> int:
     """The reader went away (`git ckpt history | head`): stop quietly, as a killed pipe would."""
-    import os
 
     os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return EXIT_BROKEN_PIPE
 
 
 def _report_internal_error() -> int:
-    import tempfile
-    import traceback
-
-    from gitckpt.console import error
 
     with tempfile.NamedTemporaryFile(
         "w", prefix="gitckpt-crash-", suffix=".log", delete=False
     ) as log:
         traceback.print_exc(file=log)
     error(
-        f"internal error (a bug in gitckpt): {sys.exc_info()[1]!r}; the full traceback is in {log.name}"
+        f"internal error (a bug in gitckpt): {sys.exc_info()[1]!r}; the full traceback is "
+        f"in {log.name}"
     )
     return EXIT_INTERNAL
 

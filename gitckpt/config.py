@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from gitckpt.errors import InputError
 from gitckpt.files import decode_text
+from gitckpt.hashing import content_digest
+from gitckpt.schema import CONFIG_SCHEMA, load_mapping, rules_fingerprint
 
 if TYPE_CHECKING:
     from gitckpt.cache import Cache
@@ -122,8 +124,6 @@ class Config:
 
 def cached_config(data: bytes, cache: Cache) -> Config:
     """The policy in `data` (the bytes of a config.yaml), parsed once per content and rules."""
-    from gitckpt.hashing import content_digest
-    from gitckpt.schema import rules_fingerprint
 
     key = f"config:{rules_fingerprint()}:{CONFIG_PATH}:{content_digest(data)}"
     cached = cache.get_results([key]).get(key)
@@ -136,10 +136,6 @@ def cached_config(data: bytes, cache: Cache) -> Config:
 
 def parse_config(text: str, display: str = CONFIG_PATH) -> Config:
     """The policy, validated against its schema; InputError names the line and field."""
-    from gitckpt.schema import (
-        CONFIG_SCHEMA,
-        load_mapping,
-    )  # not needed by readers of a cached Config (search)
 
     document = load_mapping(text, display, CONFIG_SCHEMA, "config must be a mapping of settings")
     data: Any = document.data
@@ -147,7 +143,8 @@ def parse_config(text: str, display: str = CONFIG_PATH) -> Config:
         if severity == "off" and check_id in MANDATORY_CHECKS:
             line = document.line_of(("checks", check_id))
             raise InputError(
-                f"{check_id} is mandatory and cannot be turned off (it may not be waived by policy)",
+                f"{check_id} is mandatory and cannot be turned off (it may not be waived "
+                "by policy)",
                 path=display,
                 line=line,
                 field=f"checks.{check_id}",

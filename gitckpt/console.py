@@ -9,6 +9,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from gitckpt.checks import ALL_CHECKS
+
 if TYPE_CHECKING:  # importing the inventory (and its checks) would cost every read command 0.1 s
     from gitckpt.audit import AuditReport
     from gitckpt.checking import CheckReport
@@ -120,7 +122,8 @@ def print_release(view: ReleaseView) -> None:
     )
     if record.allow_unpushed:
         print(
-            "  NOTE     released with --allow-unpushed: the bytes were not confirmed in the DVC remote"
+            "  NOTE     released with --allow-unpushed: the bytes were not confirmed in "
+            "the DVC remote"
         )
 
 
@@ -134,14 +137,14 @@ def print_check_report(report: CheckReport) -> None:
             print(finding.path)
         field = f"{finding.field}: " if finding.field else ""
         print(
-            f"  {finding.path}:{finding.line}: {item.severity} {finding.check} {field}{finding.message}"
+            f"  {finding.path}:{finding.line}: {item.severity} {finding.check} "
+            f"{field}{finding.message}"
         )
     _print_fixes(report)
     print(_summary(report))
 
 
 def _print_fixes(report: CheckReport) -> None:
-    from gitckpt.checks import ALL_CHECKS
 
     found = sorted({item.finding.check for item in report.findings})
     if found:
@@ -156,7 +159,10 @@ def _summary(report: CheckReport) -> str:
         return f"OK: {scanned}, no findings."
     files = len({item.finding.path for item in report.findings})
     verdict = "FAILED" if report.errors else "OK with warnings"
-    return f"{verdict}: {_count(report.errors, 'error')}, {_count(report.warnings, 'warning')} in {_count(files, 'file')} ({scanned})."
+    return (
+        f"{verdict}: {_count(report.errors, 'error')}, {_count(report.warnings, 'warning')} "
+        f"in {_count(files, 'file')} ({scanned})."
+    )
 
 
 def _count(number: int, noun: str) -> str:
@@ -169,7 +175,8 @@ def print_audit_report(report: AuditReport) -> None:
     print(f"Audited {_count(report.cards_audited, 'card')} at {report.revision[:12]}.")
     print(report.trust)
     _section(
-        f"noassertion gaps: {_count(summary['noassertion_gaps'], 'gap')} in {_count(summary['noassertion_fields'], 'field')}",
+        f"noassertion gaps: {_count(summary['noassertion_gaps'], 'gap')} in "
+        f"{_count(summary['noassertion_fields'], 'field')}",
         ("field", "count", "artifact", "where", "reason"),
         [
             [
@@ -184,7 +191,8 @@ def print_audit_report(report: AuditReport) -> None:
         ],
     )
     _section(
-        f"stale cards (bytes changed over {_count(report.stale_days, 'day')} after the card): {len(report.stale_cards)}",
+        f"stale cards (bytes changed over {_count(report.stale_days, 'day')} after the "
+        f"card): {len(report.stale_cards)}",
         ("artifact", "card changed", "bytes changed", "days behind", "card"),
         [
             [s.artifact, s.card_changed, s.pointer_changed, s.days_behind, s.card]
@@ -207,7 +215,8 @@ def print_audit_report(report: AuditReport) -> None:
         ],
     )
     _section(
-        f"releases without a signature: {len(report.unsigned_releases)} (verified against the trust root)",
+        f"releases without a signature: {len(report.unsigned_releases)} (verified against "
+        "the trust root)",
         ("tag", "created", "by", "signature"),
         [
             [r.tag, r.created, r.author or "?", "lightweight" if r.lightweight else r.signature]
@@ -215,7 +224,8 @@ def print_audit_report(report: AuditReport) -> None:
         ],
     )
     _section(
-        f"stage moves, withdrawals and deprecations without a verified signature: {len(report.unverified_events)}",
+        "stage moves, withdrawals and deprecations without a verified signature: "
+        f"{len(report.unverified_events)}",
         ("tag", "created", "by", "signature"),
         [
             [r.tag, r.created, r.author or "?", "lightweight" if r.lightweight else r.signature]

@@ -1,4 +1,5 @@
-"""Re-confirmed evaluations (`git ckpt eval confirm`): a person states that results measured on earlier bytes still hold
+"""Re-confirmed evaluations (`git ckpt eval confirm`): a person states that results measured on
+earlier bytes still hold
 for the current checkpoint. The statement (who, when, why, which bytes were measured) is
 recorded in the cards, so review and history show it."""
 

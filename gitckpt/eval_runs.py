@@ -3,6 +3,7 @@ that produced them, with their intervals, bound to the checkpoint and data the s
 
 from __future__ import annotations
 
+import statistics
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from gitckpt.pointer import POINTER_SUFFIX
 from gitckpt.repo import Repository
 from gitckpt.review import evaluation_key
 from gitckpt.storage import reproduce_stage
-from gitckpt.strict_yaml import FieldPath
+from gitckpt.strict_yaml import FieldPath, dump_for_editing, load_for_editing
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,8 @@ def _eval_and_model(inventory: Inventory, name: str) -> tuple[CardFacts, CardFac
     )
     if model is None or model.kind != "model" or not model.sha256:
         raise GitckptError(
-            f"{card.path} must link the evaluated model (model.artifact) to a model card with a checkpoint sha256"
+            f"{card.path} must link the evaluated model (model.artifact) to a model card "
+            "with a checkpoint sha256"
         )
     return card, model
 
@@ -114,12 +116,15 @@ def _require_bytes_consumed(inventory: Inventory, stage: Stage, model: CardFacts
     ran_on = stage.locked.get(str(model.data_relpath))
     if ran_on is None:
         raise GitckptError(
-            f"stage {stage.name!r} does not depend on {model.data_relpath}; add it to the stage's deps so results bind to the checkpoint"
+            f"stage {stage.name!r} does not depend on {model.data_relpath}; add it to the "
+            "stage's deps so results bind to the checkpoint"
         )
     if ran_on != current:
         raise GitckptError(
-            f"stage {stage.name!r} last ran on {model.data_relpath} with md5 {ran_on}, but the checkpoint is now {current}.\n"
-            f"Run `dvc repro {stage.name}` (or `git ckpt eval run`) so the results measure the current bytes."
+            f"stage {stage.name!r} last ran on {model.data_relpath} with md5 {ran_on}, but "
+            f"the checkpoint is now {current}.\n"
+            f"Run `dvc repro {stage.name}` (or `git ckpt eval run`) so the results measure "
+            "the current bytes."
         )
 
 
@@ -260,14 +265,14 @@ def seed_sensitivity(
 ) -> list[Spread]:
     """Run the recorded stage with seeds 0…N-1 (the DVC parameter `seed` in params.yaml), and
     report each metric's spread; params.yaml and the stage's outputs are restored afterwards."""
-    import statistics
 
     card = _recorded_pipeline(repo, name)
     data = card.data
     stage = read_stage(repo.root, str(data["pipeline"]["stage"]))
     if "seed" not in stage.params:
         raise GitckptError(
-            f"stage {stage.name!r} takes no `seed` parameter: add `params: [seed]` to it in dvc.yaml (and read it from params.yaml)"
+            f"stage {stage.name!r} takes no `seed` parameter: add `params: [seed]` to it "
+            "in dvc.yaml (and read it from params.yaml)"
         )
     params_path = repo.root / "params.yaml"
     original = params_path.read_text(encoding="utf-8")
@@ -308,7 +313,8 @@ def _recorded_pipeline(repo: Repository, name: str) -> Card:
     card = parse_card(read_text(repo.root / facts.path, CARD_SIZE_LIMIT, facts.path), facts.path)
     if not isinstance(card.data.get("pipeline"), dict):
         raise GitckptError(
-            f"{card.path} records no pipeline: record it first with `git ckpt eval record {name} --stage STAGE`"
+            f"{card.path} records no pipeline: record it first with `git ckpt eval record "
+            f"{name} --stage STAGE`"
         )
     return card
 
@@ -329,7 +335,6 @@ def _pipeline_path(repo: Repository, card: Card, key: str) -> str:
 
 
 def _set_seed(params_path: Path, original: str, seed: int) -> None:
-    from gitckpt.strict_yaml import dump_for_editing, load_for_editing
 
     yaml, params = load_for_editing(original)
     params = params if isinstance(params, dict) else {}

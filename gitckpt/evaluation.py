@@ -10,6 +10,7 @@ from typing import Any
 from gitckpt.errors import GitckptError, InputError
 from gitckpt.files import read_inside
 from gitckpt.intervals import Interval, bootstrap, wilson
+from gitckpt.schema import load_mapping
 from gitckpt.strict_json import load_json
 from gitckpt.strict_yaml import load_yaml
 
@@ -41,11 +42,11 @@ class Measured:
 def _load(root: Path, relpath: str) -> dict[str, Any]:
     """dvc.yaml or dvc.lock, read as strictly as a card (no aliases, bounded size and depth), in
     the shape gitckpt reads (schemas/dvc-pipeline.schema.json): a wrong shape names its line."""
-    from gitckpt.schema import load_mapping
 
     if not (root / relpath).is_file():
         raise GitckptError(
-            f"{relpath} not found: the evaluation must come from a DVC pipeline (dvc stage add …, dvc repro)"
+            f"{relpath} not found: the evaluation must come from a DVC pipeline (dvc stage "
+            "add …, dvc repro)"
         )
     text = read_inside(root, relpath, PIPELINE_SIZE_LIMIT)
     return dict(load_mapping(text, relpath, PIPELINE_SCHEMA, "a mapping with `stages:`").data)
@@ -92,7 +93,8 @@ def read_stage(root: Path, name: str) -> Stage:
 
 
 def read_metrics(root: Path, relpath: str) -> dict[str, float]:
-    """A DVC metrics file (JSON or YAML) in the repository, flattened to `name` / `group.name` → number."""
+    """A DVC metrics file (JSON or YAML) in the repository, flattened to `name` / `group.name` →
+    number."""
     if not (root / relpath).exists():
         raise GitckptError(f"metrics file {relpath} not found: run the stage (`dvc repro`) first")
     return parse_metrics(read_inside(root, relpath, METRICS_SIZE_LIMIT), relpath)
@@ -119,7 +121,8 @@ def parse_metrics(text: str, display: str) -> dict[str, float]:
 
 
 def read_samples(root: Path, relpath: str) -> dict[str, list[float]]:
-    """Per-sample results (JSON lines) in the repository: each numeric or boolean field becomes a column."""
+    """Per-sample results (JSON lines) in the repository: each numeric or boolean field becomes a
+    column."""
     columns: dict[str, list[float]] = {}
     for number, line in enumerate(
         read_inside(root, relpath, SAMPLES_SIZE_LIMIT).splitlines(), start=1
@@ -231,4 +234,7 @@ def describe(comparison: Comparison) -> str:
     known = comparison.low is not None and comparison.high is not None
     bounds = f" [{comparison.low:+.4g}, {comparison.high:+.4g}]" if known else ""
     values = f"{comparison.value:.4g} vs baseline {comparison.baseline:.4g}"
-    return f"{comparison.metric}: {values}, difference {comparison.difference:+.4g}{bounds} ({comparison.verdict})"
+    return (
+        f"{comparison.metric}: {values}, difference {comparison.difference:+.4g}{bounds} "
+        f"({comparison.verdict})"
+    )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import posixpath
 import stat
+import tempfile
 from pathlib import Path, PurePosixPath
 
 from gitckpt.errors import GitckptError, InputError
@@ -27,7 +28,8 @@ def read_limited(path: Path, limit: int, display: str) -> bytes:
                 )
             if status.st_size > limit:
                 raise InputError(
-                    f"file is {status.st_size:,} bytes, over the {limit:,}-byte limit for this kind of file",
+                    f"file is {status.st_size:,} bytes, over the {limit:,}-byte limit for "
+                    "this kind of file",
                     path=display,
                 )
             data = handle.read(limit + 1)
@@ -79,7 +81,6 @@ def atomic_write(path: Path, text: str) -> None:
     """Write via a temporary file in the same directory, fsync, rename: never a half-written file.
     A new file gets the permissions the umask gives (mkstemp's are 0600), an existing one keeps
     its own; a path that cannot be written is an error naming it."""
-    import tempfile
 
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

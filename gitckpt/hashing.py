@@ -6,8 +6,10 @@ sha256 in a worker (hashlib releases the GIL), so both cost about what md5 alone
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,8 +35,6 @@ class TreeEntry:
 
 def digest_file(path: Path, progress: ByteProgress | None = None) -> FileDigests:
     """Both digests in a single pass over the file; `progress` gets the bytes read so far."""
-    import hashlib
-    from concurrent.futures import Future, ThreadPoolExecutor
 
     md5 = hashlib.md5(usedforsecurity=False)
     sha256 = hashlib.sha256()
@@ -62,13 +62,8 @@ def digest_file(path: Path, progress: ByteProgress | None = None) -> FileDigests
 
 
 def content_digest(data: bytes) -> str:
-    """sha1 of small files (cards, pointers, schemas) for cache keys. CPython's built-in sha1
-    avoids initialising OpenSSL, which alone costs ~11 ms of a warm `check`."""
-    try:
-        from _sha1 import sha1
-    except ImportError:
-        from hashlib import sha1
-    return str(sha1(data).hexdigest())
+    """sha1 of small files (cards, pointers, schemas) for cache keys."""
+    return hashlib.sha1(data, usedforsecurity=False).hexdigest()
 
 
 def shifted(progress: ByteProgress | None, offset: int) -> ByteProgress | None:
@@ -90,8 +85,6 @@ def tree_files(directory: Path) -> list[Path]:
 def root_digest(entries: list[TreeEntry]) -> str:
     """A directory's digest: sha256 over `<sha256>  <path>` lines sorted by path, so any added,
     removed, renamed or changed file changes it (the scheme OpenSSF model signing uses)."""
-    import hashlib
-
     manifest = "".join(
         f"{entry.sha256}  {entry.path}\n" for entry in sorted(entries, key=lambda entry: entry.path)
     )

@@ -88,7 +88,8 @@ def last_changes(repo: Repository, revision: str, paths: Collection[str]) -> dic
     """For every path present at `revision`, the commit that last changed it, in one walk for all
     paths (newest first, stopping once each is found). A commit counts for a path when it differs
     from every parent there and holds the revision's blob: a merge that took one side changed
-    nothing itself, and a change a merge discarded is not the last change (git log's simplification)."""
+    nothing itself, and a change a merge discarded is not the last change (git log's
+    simplification)."""
     objects = ObjectStore(repo)
     start = objects.commit(revision)
     wanted = {

@@ -34,6 +34,7 @@ from gitckpt.facts import (
 )
 from gitckpt.files import CARD_SIZE_LIMIT, POINTER_SIZE_LIMIT
 from gitckpt.hashing import content_digest
+from gitckpt.licenses import traits
 from gitckpt.parallel import map_in_processes
 from gitckpt.pointer import is_pointer_path
 from gitckpt.registry import read_deprecations, read_tag_names
@@ -176,7 +177,6 @@ def _extract_card_facts(card: Card, findings: tuple[Finding, ...]) -> CardFacts:
     redistribution = data.get("redistribution")
     if not isinstance(redistribution, dict):
         redistribution = {}
-    from gitckpt.licenses import traits
 
     return CardFacts(
         path=card.path,

@@ -62,10 +62,16 @@ def problem(expression: str, *, has_link: bool) -> str | None:
     ]
     refs = [key for key in unknown if key.startswith(LICENSE_REF)]
     if refs and not has_link:
-        return f"{', '.join(refs)} is a custom license: add `license_link` with where its text can be read"
+        return (
+            f"{', '.join(refs)} is a custom license: add `license_link` with where its text "
+            "can be read"
+        )
     others = [key for key in unknown if not key.startswith(LICENSE_REF)]
     if others:
-        return f"unknown license id(s) {', '.join(others)}: use SPDX ids (e.g. Apache-2.0) or LicenseRef-<name> with a license_link"
+        return (
+            f"unknown license id(s) {', '.join(others)}: use SPDX ids (e.g. Apache-2.0) or "
+            "LicenseRef-<name> with a license_link"
+        )
     return None
 
 

@@ -10,8 +10,10 @@ from typing import Any
 from gitckpt.card import parse_card
 from gitckpt.errors import GitckptError, InputError
 from gitckpt.files import decode_text
+from gitckpt.inventory import load_inventory
 from gitckpt.registry import read_registry
 from gitckpt.repo import Repository
+from gitckpt.tags import parse_release_reference
 
 RELATIONS = {
     "training_data": "trained on",
@@ -36,8 +38,6 @@ def lineage(
 ) -> Lineage:
     """What `reference` (NAME or NAME@vX.Y.Z) links to, transitively; or, with `dependents`,
     everything that links to it. Cycles are reported, never followed."""
-    from gitckpt.inventory import load_inventory
-    from gitckpt.tags import parse_release_reference
 
     registry = read_registry(repo)
     revision = None
@@ -210,7 +210,8 @@ def render_lineage(graph: Lineage, style: str) -> str:
         return "\n".join([*lines, "}"]) + "\n"
     lines = [_label(graph.nodes[graph.root])]
     lines += [
-        f"  {edge['from']} —{edge['relation']}→ {_label(graph.nodes.get(edge['to'], {'name': edge['to']}))}"
+        f"  {edge['from']} —{edge['relation']}→ "
+        f"{_label(graph.nodes.get(edge['to'], {'name': edge['to']}))}"
         for edge in graph.edges
     ]
     lines += [f"  CYCLE: {' → '.join(cycle)}" for cycle in graph.cycles]

@@ -42,7 +42,8 @@ _VALUE = object()  # any value the simulation does not need to know
 
 
 def _stack_effect(opcode: pickletools.OpcodeInfo) -> tuple[int, bool, int]:
-    """(values popped above the mark, whether a MARK and what is above it is popped first, values pushed)."""
+    """(values popped above the mark, whether a MARK and what is above it is popped first, values
+    pushed)."""
     before = list(opcode.stack_before)
     takes_mark = pickletools.markobject in before
     return (
@@ -105,7 +106,8 @@ class Stream:
 
 def read_streams(handle: Readable, size: int, *, limit: int | None = None) -> Iterator[Stream]:
     """Each pickle stream from the handle's position to byte `size` (at most `limit` of them); a
-    stream that does not decode to its STOP is the last, since where a next one starts is unknown."""
+    stream that does not decode to its STOP is the last, since where a next one starts is
+    unknown."""
     bounded = _Bounded(handle, size)
     count = 0
     while (limit is None or count < limit) and bounded.remaining() > 0:

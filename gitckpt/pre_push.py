@@ -1,4 +1,5 @@
-"""What `git ckpt hook pre-push` checks: a release tag whose bytes the DVC remote lacks is not pushed.
+"""What `git ckpt hook pre-push` checks: a release tag whose bytes the DVC remote lacks is not
+pushed.
 
 git runs the pre-push hook with the remote's name and URL, and one line per ref on standard
 input: `<local ref> <local sha> <remote ref> <remote sha>`.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from gitckpt import storage
 from gitckpt.registry import read_registry
 from gitckpt.repo import Repository
 from gitckpt.tags import REGISTER, parse_tag_name
@@ -17,8 +19,8 @@ DELETED = "0" * 40
 
 
 def unpushed_releases(repo: Repository, ref_lines: Iterable[str]) -> list[str]:
-    """Problems with the release tags being pushed; empty when every one's bytes are in the remote."""
-    from gitckpt import storage
+    """Problems with the release tags being pushed; empty when every one's bytes are in the
+    remote."""
 
     pushed = [
         line.split()[0][len(TAG_PREFIX) :]
@@ -41,7 +43,8 @@ def unpushed_releases(repo: Repository, ref_lines: Iterable[str]) -> list[str]:
         record = release.record if release else None
         if record is None:
             problems.append(
-                f"{tag} carries no gitckpt record, so its bytes cannot be checked; push it with --no-verify if that is intended"
+                f"{tag} carries no gitckpt record, so its bytes cannot be checked; push it "
+                "with --no-verify if that is intended"
             )
         else:
             wanted[tag] = record.bytes.md5
@@ -51,7 +54,8 @@ def unpushed_releases(repo: Repository, ref_lines: Iterable[str]) -> list[str]:
     if holdings is None:
         return [
             *problems,
-            "no DVC remote is configured, so the release bytes cannot be in one: `dvc remote add -d NAME URL`, then `git ckpt push`",
+            "no DVC remote is configured, so the release bytes cannot be in one: `dvc "
+            "remote add -d NAME URL`, then `git ckpt push`",
         ]
     problems += [
         f"{tag}: its bytes (md5 {md5}) are not in the DVC remote; run `git ckpt push` first"

@@ -13,6 +13,7 @@ from typing import Any
 from gitckpt.card import BYTES_FIELD, Card
 from gitckpt.errors import GitckptError
 from gitckpt.history import CardReader, WatchedPaths, changed_entries
+from gitckpt.inventory import load_inventory
 from gitckpt.pointer import POINTER_SUFFIX
 from gitckpt.registry import ArtifactState, Registry, read_registry
 from gitckpt.repo import Commit, Ident, ObjectStore, Repository, Tree, commit_signatures
@@ -88,8 +89,6 @@ def artifact_log(
     newest first, following renames (`card_path`: the card's path at that revision, if the
     caller knows it)."""
     if card_path is None:
-        from gitckpt.inventory import load_inventory
-
         card_path = next(
             (
                 card.path

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gitckpt.errors import GitckptError, InputError, UsageError
+from gitckpt.schema import validate
 from gitckpt.strict_json import load_json
 from gitckpt.tags import ASSIGN, DEPRECATE, REGISTER, UNASSIGN, TagName
 
@@ -299,7 +300,8 @@ def _strings(values: list[str] | None) -> tuple[str, ...] | None:
 def render_message(summary: str, record: Record, note: str = "") -> str:
     if RECORD_MARKER in summary or RECORD_MARKER in note:
         raise UsageError(
-            f"the message may not contain {RECORD_MARKER!r}: gitckpt writes the record itself, after your text"
+            f"the message may not contain {RECORD_MARKER!r}: gitckpt writes the record "
+            "itself, after your text"
         )
     parts = [summary.strip()]
     if note.strip():
@@ -317,7 +319,8 @@ def parse_record(message: str, display: str = "tag message") -> dict[str, Any] |
         return None
     if len(markers) > 1:
         raise InputError(
-            f"the message holds {len(markers)} {RECORD_MARKER} lines; a record must be the only one",
+            f"the message holds {len(markers)} {RECORD_MARKER} lines; a record must be the "
+            "only one",
             path=display,
         )
     if markers[0] == 0:
@@ -341,7 +344,6 @@ def validated(record: Record) -> Record:
 
 def schema_problems(record: dict[str, Any]) -> str:
     """What in the record breaks its schema, in one line ("" when nothing does)."""
-    from gitckpt.schema import validate
 
     return "; ".join(
         f"{'.'.join(map(str, problem.field)) or 'record'}: {problem.message}"

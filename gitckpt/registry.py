@@ -21,8 +21,11 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from gitckpt.cache import RACY_WINDOW_NS, Cache
+from gitckpt.card import parse_card
 from gitckpt.config import Config
 from gitckpt.errors import InputError
+from gitckpt.files import CARD_SIZE_LIMIT, decode_text
 from gitckpt.records import (
     DeprecationRecord,
     Record,
@@ -34,6 +37,7 @@ from gitckpt.records import (
     record_from_json,
 )
 from gitckpt.repo import Repository, git, read_objects
+from gitckpt.schema import rules_fingerprint
 from gitckpt.signing import BAD, NOT_SIGNED, Signature, allowed, tag_signatures
 from gitckpt.tags import (
     ASSIGN,
@@ -198,7 +202,8 @@ def read_tag_events(repo: Repository, tags: Iterable[str]) -> dict[str, Event]:
 def _read_events(
     repo: Repository, patterns: list[str], wanted: set[str] | None = None
 ) -> tuple[list[Event], int]:
-    """The events of the tags matching `patterns` (and in `wanted`, when given), bound to their tags."""
+    """The events of the tags matching `patterns` (and in `wanted`, when given), bound to their
+    tags."""
     events, headers, ignored = [], {}, 0
     for tag, row in _tag_rows(repo, patterns):
         if wanted is not None and tag not in wanted:
@@ -234,7 +239,6 @@ def tag_refs_fingerprint(repo: Repository) -> str | None:
     refs/tags/**): while it is unchanged, no tag was created, moved or deleted, so a caller that
     kept the tags need not list them. None when that cannot be told: refs kept in a reftable, or
     a ref file touched within the racy window (file times are coarser than two quick writes)."""
-    from gitckpt.cache import RACY_WINDOW_NS
 
     common = _common_dir(repo.git_dir)
     if (common / "reftable").exists():
@@ -333,8 +337,6 @@ def _event(tag: str, row: list[str]) -> Event | None:
 def _bind(repo: Repository, events: list[Event], headers: dict[str, str | None]) -> list[Event]:
     """The events with `problem` set where they are not bound to their tag. The verdict depends
     only on the tag object and the ref's name, so it is remembered by both."""
-    from gitckpt.cache import Cache
-    from gitckpt.schema import rules_fingerprint
 
     fingerprint = rules_fingerprint()
     keys = {
@@ -383,8 +385,6 @@ def _card_problems(repo: Repository, releases: list[Event]) -> dict[str, str]:
     """Why a release record's card is not, at the tagged commit, the card it recorded under the
     artifact's name (one `git cat-file` for all; each card blob parsed once). The records are
     bound to their tags otherwise (they match their schema)."""
-    from gitckpt.card import parse_card
-    from gitckpt.files import CARD_SIZE_LIMIT, decode_text
 
     cards = {event.tag: _recorded_card(event) for event in releases}
     problems = {
@@ -399,7 +399,8 @@ def _card_problems(repo: Repository, releases: list[Event]) -> dict[str, str]:
         path, recorded_blob = cards[event.tag].path, cards[event.tag].blob
         if blob is None or blob[0] != recorded_blob:
             problems[event.tag] = (
-                f"its record names card {path} (blob {recorded_blob[:12]}), which the tagged commit does not hold"
+                f"its record names card {path} (blob {recorded_blob[:12]}), which the "
+                "tagged commit does not hold"
             )
             continue
         if blob[0] not in names:
@@ -414,7 +415,8 @@ def _card_problems(repo: Repository, releases: list[Event]) -> dict[str, str]:
             names[blob[0]] = data.get("name") if isinstance(data, dict) else None
         if names[blob[0]] != event.artifact:
             problems[event.tag] = (
-                f"the card its record names ({path}) is named {names[blob[0]]!r}, not {event.artifact!r}"
+                f"the card its record names ({path}) is named {names[blob[0]]!r}, not "
+                f"{event.artifact!r}"
             )
     return problems
 
@@ -464,7 +466,10 @@ def _policy_problem(config: Config, event: Event, signature: Signature) -> str |
     if not config.require_signature:
         return None
     if not signature.verified:
-        return f"{signature.describe()}, and the trusted policy requires verified signatures (release.require_signature)"
+        return (
+            f"{signature.describe()}, and the trusted policy requires verified signatures "
+            "(release.require_signature)"
+        )
     assert signature.principal is not None
     if not allowed(config, signature.principal, event.artifact, event.stage):
         what = (
@@ -536,7 +541,8 @@ def read_tag_names(repo: Repository) -> list[str]:
 
 
 def read_deprecations(repo: Repository, tag_names: list[str]) -> dict[str, Deprecation]:
-    """Deprecated artifacts: only `@deprecated` tags are read, and only those bound to their tag count."""
+    """Deprecated artifacts: only `@deprecated` tags are read, and only those bound to their tag
+    count."""
     events = read_tag_events(repo, [name for name in tag_names if name.endswith("@deprecated")])
     found = {}
     for event in events.values():

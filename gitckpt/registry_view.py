@@ -7,7 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from gitckpt.card import parse_card
 from gitckpt.errors import GitckptError, UsageError
+from gitckpt.evaluation import compare_to_baseline
+from gitckpt.files import CARD_SIZE_LIMIT, read_text
 from gitckpt.inventory import load_inventory
 from gitckpt.records import DeprecationRecord, ReleaseRecord
 from gitckpt.registry import (
@@ -22,7 +25,7 @@ from gitckpt.registry import (
 )
 from gitckpt.repo import Repository
 from gitckpt.signing import Signature
-from gitckpt.tags import NAME_RE, parse_tag_name
+from gitckpt.tags import NAME_RE, Version, parse_tag_name
 from gitckpt.trust import TrustRoot, trust_root
 
 if TYPE_CHECKING:
@@ -262,9 +265,6 @@ def show(
 
 def baseline_view(repo: Repository, name: str) -> Baseline | None:
     """For an eval card naming a baseline: each shared metric's difference and its interval."""
-    from gitckpt.card import parse_card
-    from gitckpt.evaluation import compare_to_baseline
-    from gitckpt.files import CARD_SIZE_LIMIT, read_text
 
     cards = {
         card.name: card
@@ -338,7 +338,6 @@ def _artifact_view(
 
 
 def _by_version(state: ArtifactState) -> list[Release]:
-    from gitckpt.tags import Version
 
     return sorted(
         state.releases.values(),
@@ -393,7 +392,8 @@ def history(
     include_rejected: bool = False,
     trust_ref: str | None = None,
 ) -> list[HistoryRow]:
-    """The events that count, oldest first; with `include_rejected`, also those that do not, with why."""
+    """The events that count, oldest first; with `include_rejected`, also those that do not, with
+    why."""
     registry = read_registry(repo, trust_root(repo, trust_ref))
     rejected = registry.rejected_for(name) if name else registry.rejected
     if name is not None and registry.artifact(name) is None and not rejected:

@@ -11,11 +11,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gitckpt import __version__
-from gitckpt.checks import ALL_CHECKS, ON_REQUEST, RatedFinding, run_checks
+from gitckpt.cache import Cache
+from gitckpt.card import parse_card
+from gitckpt.checking import verify_remote
+from gitckpt.checklist import checklist_state
+from gitckpt.checks import ALL_CHECKS, ON_REQUEST, RatedFinding, rate, run_checks
+from gitckpt.checks.data import content_findings
 from gitckpt.checks.remote import NOT_PUSHED
 from gitckpt.checks.serialization import SAFETENSORS_INVALID, UNSAFE_PICKLE
+from gitckpt.committed_bytes import in_dvc_cache, in_work_tree
+from gitckpt.digests import DigestReader
 from gitckpt.errors import GitckptError, UsageError
 from gitckpt.facts import CardFacts, Inventory, OutFacts
+from gitckpt.files import CARD_SIZE_LIMIT, decode_text
 from gitckpt.inventory import load_inventory
 from gitckpt.pointer import POINTER_SUFFIX
 from gitckpt.records import (
@@ -178,7 +186,8 @@ def promote(repo: Repository, request: StageRequest, options: TagOptions) -> Cre
     config = trust.config
     if stage not in config.stages:
         raise GitckptError(
-            f"stage {stage!r} is not allowed; allowed stages (stages.allowed in .gitckpt/config.yaml): {', '.join(config.stages)}"
+            f"stage {stage!r} is not allowed; allowed stages (stages.allowed in "
+            f".gitckpt/config.yaml): {', '.join(config.stages)}"
         )
     state = read_registry(repo, trust).artifact(name)
     release = state.releases.get(version) if state else None
@@ -188,7 +197,8 @@ def promote(repo: Repository, request: StageRequest, options: TagOptions) -> Cre
         )
     if demote and state.stages.get(stage) != version:
         raise GitckptError(
-            f"{reference} is not in stage {stage!r} (it holds {state.stages.get(stage) or 'nothing'}); nothing to demote"
+            f"{reference} is not in stage {stage!r} (it holds "
+            f"{state.stages.get(stage) or 'nothing'}); nothing to demote"
         )
     if not demote:
         _refuse_out_of_order(config.stages, config.enforce_order, release.stages, reference, stage)
@@ -205,7 +215,8 @@ def promote(repo: Repository, request: StageRequest, options: TagOptions) -> Cre
         gitckpt_version=__version__,
     )
     summary = (
-        f"{'Demote' if demote else 'Promote'} {name} v{version} {'from' if demote else 'to'} {stage}"
+        f"{'Demote' if demote else 'Promote'} {name} v{version} "
+        f"{'from' if demote else 'to'} {stage}"
         + (f": {request.message}" if request.message else "")
     )
     return _create(
@@ -268,7 +279,8 @@ def _refuse_unsigned(
         check_signer_may_sign(repo, trust, name, stage)
     elif trust.config.require_signature:
         raise GitckptError(
-            f"the trusted release policy requires signed tags (release.require_signature; {trust.describe()}): run again with --sign"
+            "the trusted release policy requires signed tags (release.require_signature; "
+            f"{trust.describe()}): run again with --sign"
         )
 
 
@@ -280,7 +292,8 @@ def _card_named(inventory: Inventory, name: str, where: str) -> CardFacts:
     card = next((card for card in inventory.cards.values() if card.name == name), None)
     if card is None:
         raise GitckptError(
-            f"there is no card named {name!r} {where}; commit its card first (`git ckpt add` writes one)"
+            f"there is no card named {name!r} {where}; commit its card first (`git ckpt "
+            "add` writes one)"
         )
     return card
 
@@ -291,7 +304,8 @@ def _refuse_uncommitted(repo: Repository, card: CardFacts) -> None:
     if changed:
         raise GitckptError(
             f"{card.name} has uncommitted changes:\n{changed}\n"
-            "A release records what is committed, so it cannot include these. Commit them (or stash them), then tag."
+            "A release records what is committed, so it cannot include these. Commit them "
+            "(or stash them), then tag."
         )
 
 
@@ -309,11 +323,13 @@ def _refuse_failing(committed: CommittedCard, findings: Sequence[RatedFinding]) 
     errors = [item for item in findings if item.severity == "error"]
     if errors:
         listing = "\n".join(
-            f"  {item.finding.path}:{item.finding.line}: {item.finding.check} {item.finding.message}"
+            f"  {item.finding.path}:{item.finding.line}: {item.finding.check} "
+            f"{item.finding.message}"
             for item in errors
         )
         raise GitckptError(
-            f"{card.name} cannot be released from {commit[:12]}: the committed cards fail checks:\n{listing}\n"
+            f"{card.name} cannot be released from {commit[:12]}: the committed cards fail "
+            f"checks:\n{listing}\n"
             "Fix them, commit, and tag again."
         )
 
@@ -325,9 +341,6 @@ def _released_files(
     pointer's md5 and the card's sha256, else the local DVC cache's object with that md5. None when
     this machine holds neither (the release goes ahead, and its record lists no content checks).
     A work tree holding other bytes is refused, never scanned in place of the committed ones."""
-    from gitckpt.cache import Cache
-    from gitckpt.committed_bytes import in_dvc_cache, in_work_tree
-    from gitckpt.digests import DigestReader
 
     card = committed.card
     relpath, md5 = str(card.data_relpath), _committed_out(inventory, card).md5
@@ -342,9 +355,12 @@ def _released_files(
             f"{relpath} in the work tree",
             held,
             md5,
-            "The DVC cache does not hold the committed bytes either, so the gate cannot look inside what it would release.\n"
-            f"Get them with `git ckpt pull {card.name}` (from the DVC remote) or `dvc checkout {relpath}` (if the DVC cache "
-            "holds them), then tag again. DVC does not overwrite a copy it has not cached: move that aside first.",
+            "The DVC cache does not hold the committed bytes either, so the gate cannot "
+            "look inside what it would release.\n"
+            f"Get them with `git ckpt pull {card.name}` (from the DVC remote) or `dvc "
+            f"checkout {relpath}` (if the DVC cache "
+            "holds them), then tag again. DVC does not overwrite a copy it has not cached: "
+            "move that aside first.",
         )
     if cached is not None and not cached.are(md5, card.sha256):
         raise _not_committed(
@@ -352,8 +368,10 @@ def _released_files(
             f"the DVC cache's copy of {relpath}",
             cached,
             md5,
-            f"Either the card describes other bytes (measure them again with `git ckpt add {relpath}` and commit), or the DVC cache "
-            f"holds a damaged copy (remove it from the cache and fetch it again with `git ckpt pull {card.name}`); then tag again.",
+            "Either the card describes other bytes (measure them again with `git ckpt add "
+            f"{relpath}` and commit), or the DVC cache "
+            "holds a damaged copy (remove it from the cache and fetch it again with `git "
+            f"ckpt pull {card.name}`); then tag again.",
         )
     return cached.files if cached is not None else None
 
@@ -379,8 +397,6 @@ def _content_findings(
 ) -> list[RatedFinding]:
     """The release gate looks inside the committed bytes: unsafe pickles, malformed safetensors,
     secrets in shipped files."""
-    from gitckpt.checks import rate
-    from gitckpt.checks.data import content_findings
 
     return rate(
         content_findings(files, card.path, inventory.config.allowed_globals),
@@ -389,9 +405,6 @@ def _content_findings(
 
 
 def _refuse_unconfirmed_checklist(inventory: Inventory, card: CardFacts) -> None:
-    from gitckpt.card import parse_card
-    from gitckpt.checklist import checklist_state
-    from gitckpt.files import CARD_SIZE_LIMIT, decode_text
 
     if card.kind != "model":
         return
@@ -406,7 +419,8 @@ def _refuse_unconfirmed_checklist(inventory: Inventory, card: CardFacts) -> None
         listing = "\n".join(f"  {state.item}: {state.description}" for state in missing)
         raise GitckptError(
             f"{card.name}'s release checklist has unconfirmed items:\n{listing}\n"
-            f"Confirm each once it is true (`git ckpt checklist {card.name} --confirm ITEM`), commit, and tag again."
+            f"Confirm each once it is true (`git ckpt checklist {card.name} --confirm "
+            "ITEM`), commit, and tag again."
         )
 
 
@@ -421,7 +435,8 @@ def _next_version(state: ArtifactState, options: ReleaseRequest) -> Version:
             )
         if latest_version is not None and not version > latest_version:
             raise GitckptError(
-                f"v{version} is not greater than the latest release v{latest_version}; choose a greater version or use --bump"
+                f"v{version} is not greater than the latest release v{latest_version}; "
+                "choose a greater version or use --bump"
             )
         return version
     return latest_version.bump(options.bump) if latest_version else FIRST_VERSION
@@ -439,18 +454,19 @@ def _refuse_second_version_at(state: ArtifactState, commit: str, tag: str) -> No
     if existing:
         raise GitckptError(
             f"{state.name}@v{existing} was already released from this commit ({commit[:12]}).\n"
-            f"GTO ties stage tags to commits, so {tag} would be ambiguous: promote v{existing} instead, or release from a new commit."
+            f"GTO ties stage tags to commits, so {tag} would be ambiguous: promote "
+            f"v{existing} instead, or release from a new commit."
         )
 
 
 def _require_in_remote(repo: Repository, inventory: Inventory, card: CardFacts) -> bool:
-    from gitckpt.checking import verify_remote
 
     findings = verify_remote(repo, inventory, [card], None)
     if findings:
         raise GitckptError(
             f"{card.name}'s bytes are not in the DVC remote, so nobody could fetch this release.\n"
-            f"Push them first (`git ckpt push {card.name}`), or tag with --allow-unpushed (the record will say so)."
+            f"Push them first (`git ckpt push {card.name}`), or tag with --allow-unpushed "
+            "(the record will say so)."
         )
     return True
 
@@ -575,6 +591,7 @@ def _refuse_out_of_order(
     predecessor = stages[position - 1]
     if predecessor not in held:
         raise GitckptError(
-            f"{reference} never held stage {predecessor!r}, which comes before {stage!r} (stages.allowed in .gitckpt/config.yaml).\n"
+            f"{reference} never held stage {predecessor!r}, which comes before {stage!r} "
+            "(stages.allowed in .gitckpt/config.yaml).\n"
             f"Promote it to {predecessor!r} first, or set stages.enforce_order: false."
         )

@@ -196,7 +196,8 @@ def find_repository(start: Path | None = None) -> Repository:
     lines = completed.stdout.splitlines()
     if completed.returncode != 0 or len(lines) != 2 or not lines[0]:
         raise GitckptError(
-            f"{where} is not inside a git work tree.\ngitckpt keeps its registry in git: run `git init` (or cd into your repository) first."
+            f"{where} is not inside a git work tree.\ngitckpt keeps its registry in git: "
+            "run `git init` (or cd into your repository) first."
         )
     return Repository(root=Path(lines[0]).resolve(), git_dir=Path(lines[1]).resolve())
 
@@ -216,7 +217,8 @@ def list_staged_paths(repo: Repository) -> list[str]:
 
 
 def changed_paths(repo: Repository, base: str) -> list[str]:
-    """Files that differ between commit `base` and the work tree (committed or not), or that are new and not ignored."""
+    """Files that differ between commit `base` and the work tree (committed or not), or that are new
+    and not ignored."""
     changed = git(["diff", "--name-only", "-z", base, "--"], repo.root).split("\0")
     untracked = git(["ls-files", "-z", "--others", "--exclude-standard"], repo.root).split("\0")
     return sorted({path for path in changed + untracked if path})
@@ -256,7 +258,8 @@ def resolve_commit(repo: Repository, revision: str, command: str) -> str:
         return commit
     if revision == "HEAD":
         raise UsageError(
-            f"nothing is committed yet: {command} reads the cards of a commit (commit your cards first)"
+            f"nothing is committed yet: {command} reads the cards of a commit (commit your "
+            "cards first)"
         )
     raise UsageError(f"--rev {revision!r} is not a commit in this repository")
 

@@ -1,4 +1,5 @@
-"""Setting a repository up for gitckpt (`git ckpt init`) (DVC, policy, hooks). Running it twice changes nothing."""
+"""Setting a repository up for gitckpt (`git ckpt init`) (DVC, policy, hooks). Running it twice
+changes nothing."""
 
 from __future__ import annotations
 
@@ -115,7 +116,8 @@ def _install_git_hook(repo: Repository, hook: str, result: InitResult) -> None:
             raise GitckptError(
                 f"{target} already exists and is not gitckpt's; it was left untouched.\n"
                 f"To keep it and add gitckpt's check, rename it to {target.name}.local\n"
-                f"(gitckpt's hook runs {target.name}.local first), then run `git ckpt init --git-hooks` again."
+                f"(gitckpt's hook runs {target.name}.local first), then run `git ckpt init "
+                "--git-hooks` again."
             )
         if current == script:
             result.unchanged.append(f"{_display(repo, target)}")

@@ -9,7 +9,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gitckpt.card import BYTES_FIELD, Card, iter_noassertions, parse_card
+from gitckpt.checks.sensitive import mask_secrets
 from gitckpt.errors import GitckptError, InputError, UsageError
+from gitckpt.evaluation import compare_to_baseline, describe
 from gitckpt.files import CARD_SIZE_LIMIT, decode_text
 from gitckpt.repo import Repository, commit_id, default_branch, git
 from gitckpt.schema import NOASSERTION_KEY
@@ -144,7 +146,6 @@ def diff_sources(base: Source, head: Source, severities: dict[str, str]) -> list
 
 def _baseline_changes(card: dict[str, Any], heads: dict[str, dict[str, Any]]) -> list[Change]:
     """An eval card that names a baseline: how each result compares, inside or outside noise."""
-    from gitckpt.evaluation import compare_to_baseline, describe
 
     baseline = card.get("baseline")
     if not isinstance(baseline, dict):
@@ -163,9 +164,6 @@ def _baseline_changes(card: dict[str, Any], heads: dict[str, dict[str, Any]]) ->
 def _cards(source: Source) -> dict[str, Card | InputError]:
     """Every card of `source` as a review shows it: parsed from its text with credentials masked,
     so no value, summary, prose line or error message of the review can carry one."""
-    from gitckpt.checks.sensitive import (
-        mask_secrets,
-    )  # not at import: `log` reuses semantic_changes without it
 
     paths = [path for path in source.files() if path.endswith(".card.md")]
     parsed: dict[str, Card | InputError] = {}
@@ -294,7 +292,8 @@ def _bytes_changes(old: dict[str, Any], new: dict[str, Any]) -> Iterator[Change]
         yield Change(
             "bytes-changed",
             key,
-            f"bytes changed: sha256 {_digest(before)} → {_digest(after)}, size {before.get('size')} → {after.get('size')}",
+            f"bytes changed: sha256 {_digest(before)} → {_digest(after)}, size "
+            f"{before.get('size')} → {after.get('size')}",
             {k: before.get(k) for k in ("md5", "sha256", "size")},
             {k: after.get(k) for k in ("md5", "sha256", "size")},
         )
@@ -442,7 +441,8 @@ def _stale_evaluations(
         Change(
             "evaluation-not-rerun",
             key,
-            f"checkpoint changed but this evaluation did not: {_label(k)} still measures the old bytes",
+            f"checkpoint changed but this evaluation did not: {_label(k)} still measures "
+            "the old bytes",
             None,
             entry,
         )
@@ -527,12 +527,14 @@ def _short(value: Any) -> str:
 
 
 def resolve_base(repo: Repository, base: str | None) -> str:
-    """The commit to compare against; a clear error when it does not exist (or a shallow clone lacks it)."""
+    """The commit to compare against; a clear error when it does not exist (or a shallow clone lacks
+    it)."""
     if base is None:
         branch = default_branch(repo)
         if branch is None:
             raise UsageError(
-                "no default branch (origin/HEAD, main or master) to compare with: name the base, e.g. `git ckpt diff origin/develop`"
+                "no default branch (origin/HEAD, main or master) to compare with: name the "
+                "base, e.g. `git ckpt diff origin/develop`"
             )
         merge_base = git(["merge-base", branch, "HEAD"], repo.root, check=False).strip()
         if not merge_base:
@@ -546,7 +548,8 @@ def resolve_base(repo: Repository, base: str | None) -> str:
     if git(["rev-parse", "--is-shallow-repository"], repo.root).strip() == "true":
         raise UsageError(
             f"{base!r} is not in this shallow clone.\n"
-            f"Fetch it first, e.g. `git fetch --unshallow` or `git fetch origin {base.removeprefix('origin/')} --depth=50`\n"
+            "Fetch it first, e.g. `git fetch --unshallow` or `git fetch origin "
+            f"{base.removeprefix('origin/')} --depth=50`\n"
             "(in GitHub Actions: actions/checkout with `fetch-depth: 0`)."
         )
     raise UsageError(f"{base!r} is not a revision in this repository")

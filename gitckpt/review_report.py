@@ -82,7 +82,8 @@ def _summary(diffs: Sequence[CardDiff], findings: Sequence[RatedFinding]) -> str
                 ICONS["error"] if count["error"] else ICONS["warning"] if count["warning"] else "✅"
             )
             lines.append(
-                f"| {icon} | {cell(diff.name)} | {diff.status} | {count['error']} | {count['warning']} | {len(diff.changes)} |"
+                f"| {icon} | {cell(diff.name)} | {diff.status} | {count['error']} | "
+                f"{count['warning']} | {len(diff.changes)} |"
             )
         lines.append("")
     return "\n".join(lines)
@@ -98,7 +99,8 @@ def _findings_section(findings: Sequence[RatedFinding]) -> str:
         finding = item.finding
         where = f"`{cell(finding.path)}:{finding.line}`"
         lines.append(
-            f"| {item.severity} | {finding.check} | {where} | {cell(finding.field)} | {cell(finding.message)} |"
+            f"| {item.severity} | {finding.check} | {where} | {cell(finding.field)} | "
+            f"{cell(finding.message)} |"
         )
     return "\n".join(lines) + "\n"
 
@@ -115,7 +117,8 @@ def _diff_section(diff: CardDiff) -> str:
         "|---|---|---|",
     ]
     lines.extend(
-        f"| {ICONS.get(change.severity, '')} {change.severity} | {change.kind} | {cell(change.summary)} |"
+        f"| {ICONS.get(change.severity, '')} {change.severity} | {change.kind} | "
+        f"{cell(change.summary)} |"
         for change in diff.changes
     )
     if diff.prose:

@@ -68,7 +68,8 @@ def _read_header(path: Path) -> tuple[dict[str, object], int]:
         (length,) = struct.unpack("<Q", prefix)
         if length > HEADER_LIMIT or 8 + length > size:
             raise InputError(
-                f"header length {length:,} is larger than the file or the {HEADER_LIMIT:,}-byte bound"
+                f"header length {length:,} is larger than the file or the "
+                f"{HEADER_LIMIT:,}-byte bound"
             )
         raw = handle.read(length)
     try:
@@ -94,7 +95,8 @@ def _read_header(path: Path) -> tuple[dict[str, object], int]:
 
 
 def _check_metadata(metadata: object) -> None:
-    """`__metadata__` is absent, null, or maps names to strings: the library refuses anything else."""
+    """`__metadata__` is absent, null, or maps names to strings: the library refuses anything
+    else."""
     if metadata is None:
         return
     if not isinstance(metadata, dict):
@@ -113,7 +115,8 @@ def _tensor_span(name: str, info: object, data_size: int) -> Span:
     dtype, shape, offsets = info.get("dtype"), info.get("shape"), info.get("data_offsets")
     if not isinstance(dtype, str) or dtype not in DTYPE_BITS:
         raise InputError(
-            f"tensor {name!r} has unknown dtype {dtype!r} (the safetensors library knows {', '.join(DTYPE_BITS)})"
+            f"tensor {name!r} has unknown dtype {dtype!r} (the safetensors library knows "
+            f"{', '.join(DTYPE_BITS)})"
         )
     if not isinstance(shape, list) or not all(_is_size(dim) for dim in shape):
         raise InputError(f"tensor {name!r} has an invalid shape {shape!r}")
@@ -128,12 +131,14 @@ def _tensor_span(name: str, info: object, data_size: int) -> Span:
         raise InputError(f"tensor {name!r} has data_offsets {offsets!r} that end before they begin")
     if end > data_size:
         raise InputError(
-            f"tensor {name!r} lies outside the data ({begin}–{end} of {data_size} bytes): the file is truncated or corrupt"
+            f"tensor {name!r} lies outside the data ({begin}–{end} of {data_size} bytes): "
+            "the file is truncated or corrupt"
         )
     bits = _bit_count(name, dtype, shape)
     if bits % 8:
         raise InputError(
-            f"tensor {name!r}: {dtype}{shape} is {bits:,} bits, which does not end on a byte boundary"
+            f"tensor {name!r}: {dtype}{shape} is {bits:,} bits, which does not end on a "
+            "byte boundary"
         )
     if end - begin != bits // 8:
         raise InputError(
@@ -168,7 +173,8 @@ def _check_tiling(spans: list[Span], data_size: int) -> None:
         if begin > position:
             after = "the header" if previous is None else f"tensor {previous!r}"
             raise InputError(
-                f"data bytes {position}–{begin} between {after} and tensor {name!r} belong to no tensor"
+                f"data bytes {position}–{begin} between {after} and tensor {name!r} belong "
+                "to no tensor"
             )
         if begin < position:
             raise InputError(

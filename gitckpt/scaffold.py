@@ -112,7 +112,8 @@ def read_pointer_out(repo: Repository, data_relpath: str) -> PointerOut:
     pointer_path = repo.root / pointer_relpath
     if not pointer_path.is_file():
         raise GitckptError(
-            f"there is no DVC pointer {pointer_relpath}.\nTrack the data first (`git ckpt add {data_relpath}` or `dvc add {data_relpath}`)."
+            f"there is no DVC pointer {pointer_relpath}.\nTrack the data first (`git ckpt "
+            f"add {data_relpath}` or `dvc add {data_relpath}`)."
         )
     outs = parse_pointer(
         read_text(pointer_path, POINTER_SIZE_LIMIT, pointer_relpath), pointer_relpath
@@ -133,7 +134,8 @@ def suggest_name(data_relpath: str) -> str:
 def checked_name(name: str) -> str:
     if not re.fullmatch(GTO_NAME_PATTERN, name):
         raise UsageError(
-            f"{name!r} is not a valid artifact name: use lowercase letters, digits, '-' and '/', e.g. --name resnet50-cifar10"
+            f"{name!r} is not a valid artifact name: use lowercase letters, digits, '-' "
+            "and '/', e.g. --name resnet50-cifar10"
         )
     return name
 
@@ -141,7 +143,8 @@ def checked_name(name: str) -> str:
 def refuse_existing_card(repo: Repository, card_relpath: str) -> None:
     if (repo.root / card_relpath).exists():
         raise GitckptError(
-            f"{card_relpath} already exists; gitckpt never overwrites a card. Edit it, or pick another --name."
+            f"{card_relpath} already exists; gitckpt never overwrites a card. Edit it, or "
+            "pick another --name."
         )
 
 
@@ -154,7 +157,8 @@ def _measure_if_present(
         digests = DigestReader(repo.root, cache).measure(data_relpath)
     if isinstance(digests, FileDigests) and digests.md5 != out.md5:
         raise GitckptError(
-            f"{data_relpath} has changed since DVC recorded it (md5 {digests.md5}, pointer says {out.md5}).\n"
+            f"{data_relpath} has changed since DVC recorded it (md5 {digests.md5}, pointer "
+            f"says {out.md5}).\n"
             f"Run `git ckpt add {data_relpath}` to record the new bytes."
         )
     return digests
@@ -189,7 +193,8 @@ def write_scaffold(repo: Repository, kind: str, name: str, data: DescribedData) 
 
 
 def render_template(kind: str, name: str, values: dict[str, object]) -> str:
-    """The card scaffold of `kind` with the known values filled in (every other field a <FILL …>)."""
+    """The card scaffold of `kind` with the known values filled in (every other field a <FILL
+    …>)."""
     template = Template(
         (PACKAGE_DIR / "templates" / f"{kind}.card-template.md").read_text(encoding="utf-8")
     )

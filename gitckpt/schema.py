@@ -230,7 +230,8 @@ def _description_of(schema: Any) -> str | None:
 
 
 def _resolve_local_ref(ref: str) -> Any:
-    """Our schemas only refer within `schemas/`: `file.json#/pointer`, or `#/pointer` in the common file."""
+    """Our schemas only refer within `schemas/`: `file.json#/pointer`, or `#/pointer` in the common
+    file."""
     filename, _, pointer = ref.partition("#")
     node: Any = load_schema(filename or "card-common.schema.json")
     for part in pointer.strip("/").split("/") if pointer.strip("/") else []:

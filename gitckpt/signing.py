@@ -26,7 +26,8 @@ def signing_key(repo: Repository) -> str:
     if not key:
         raise GitckptError(
             "--sign needs an SSH signing key, and git has none configured.\n"
-            "Set one with `git config user.signingkey ~/.ssh/id_ed25519.pub` (gitckpt signs with gpg.format=ssh), then tag again."
+            "Set one with `git config user.signingkey ~/.ssh/id_ed25519.pub` (gitckpt "
+            "signs with gpg.format=ssh), then tag again."
         )
     return key
 
@@ -39,7 +40,8 @@ def public_key_of(key: str) -> str:
     public = path if path.suffix == ".pub" else path.with_name(path.name + ".pub")
     if not public.is_file():
         raise GitckptError(
-            f"cannot read the public key of user.signingkey ({public}); gitckpt needs it to check the release policy"
+            f"cannot read the public key of user.signingkey ({public}); gitckpt needs it "
+            "to check the release policy"
         )
     return " ".join(public.read_text().split()[:2])
 
@@ -70,7 +72,8 @@ def allowed(config: Config, principal: str, artifact: str, stage: str | None = N
 def check_signer_may_sign(
     repo: Repository, trust: TrustRoot, artifact: str, stage: str | None = None
 ) -> str:
-    """Before signing: the configured key belongs to a principal the trusted policy allows. Returns it."""
+    """Before signing: the configured key belongs to a principal the trusted policy allows. Returns
+    it."""
     public_key = public_key_of(signing_key(repo))
     principals = principals_for(trust.allowed_signers, public_key)
     if not principals:
@@ -84,7 +87,8 @@ def check_signer_may_sign(
     if not permitted:
         what = f"{artifact} to {stage}" if stage else artifact
         raise GitckptError(
-            f"{', '.join(principals)} may not sign {what} under release.signers in the trusted policy ({trust.describe()})"
+            f"{', '.join(principals)} may not sign {what} under release.signers in the "
+            f"trusted policy ({trust.describe()})"
         )
     return permitted[0]
 

@@ -84,7 +84,8 @@ class RevisionSource:
             _, oid, size = self._entries[relpath]
             if size > limit_of(relpath):
                 found[relpath] = InputError(
-                    f"file is {size:,} bytes, over the {limit_of(relpath):,}-byte limit for this kind of file",
+                    f"file is {size:,} bytes, over the {limit_of(relpath):,}-byte limit "
+                    "for this kind of file",
                     path=relpath,
                 )
             else:

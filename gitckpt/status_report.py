@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from gitckpt import storage
 from gitckpt.checking import CheckOptions, check
 from gitckpt.facts import Progress
 from gitckpt.pointer import POINTER_SUFFIX
@@ -28,7 +29,6 @@ def status(
 ) -> list[ArtifactStatus]:
     """Card state (complete / incomplete / out of sync), data state (matches / modified /
     missing) and remote state (in remote / not pushed / no remote) of every artifact."""
-    from gitckpt import storage
 
     has_remote = remote and storage.default_remote(repo.root) is not None
     report = check(repo, CheckOptions(data=True, remote=has_remote), progress)

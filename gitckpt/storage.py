@@ -19,6 +19,7 @@ from typing import Any
 
 from gitckpt.errors import GitckptError, InputError
 from gitckpt.repo import no_git_env
+from gitckpt.strict_json import load_json
 
 LISTING_SIZE_LIMIT = 64 * 1024 * 1024  # a `.dir` listing of about 700,000 files
 FILE_MD5 = re.compile(r"[0-9a-f]{32}")
@@ -189,7 +190,6 @@ def _object_path(repo: Any, md5: str) -> Path:
 def _listing_entries(listing: Path) -> list[tuple[str, str]]:
     """(path inside the directory, md5) of each file a DVC `.dir` listing names; a listing that is
     not a list of safe relative paths with file md5s is an error naming it."""
-    from gitckpt.strict_json import load_json
 
     with listing.open("rb") as handle:
         entries = load_json(

@@ -66,7 +66,8 @@ def nesting_depth(value: Any, stop_after: int) -> int:
 def _integer(digits: str, display: str) -> int:
     if len(digits.lstrip("-")) > MAX_INTEGER_DIGITS:
         raise InputError(
-            f"JSON holds an integer of {len(digits):,} digits (at most {MAX_INTEGER_DIGITS} are accepted)",
+            f"JSON holds an integer of {len(digits):,} digits (at most "
+            f"{MAX_INTEGER_DIGITS} are accepted)",
             path=display,
         )
     return int(digits)

@@ -18,6 +18,7 @@ import datetime
 import os
 from dataclasses import dataclass, field
 from functools import cache
+from io import StringIO
 from typing import Any
 
 from gitckpt.errors import InputError
@@ -107,7 +108,8 @@ def _refuse_unsafe_events(yaml: Any, text: str, display: str, first_line: int) -
     for event in yaml.parse(text):
         if isinstance(event, AliasEvent) or getattr(event, "anchor", None):
             raise InputError(
-                "YAML anchors and aliases (&name, *name) are not allowed; write the value out in full",
+                "YAML anchors and aliases (&name, *name) are not allowed; write the value "
+                "out in full",
                 path=display,
                 line=first_line + event.start_mark.line,
             )
@@ -127,7 +129,10 @@ def _refuse_unsafe_events(yaml: Any, text: str, display: str, first_line: int) -
             in_mapping = in_mapping or (depth == 0 and isinstance(event, MappingStartEvent))
             depth += 1
             if depth > MAX_DEPTH:
-                message = f"YAML is nested deeper than {MAX_DEPTH} levels (lists and mappings inside one another); flatten it"
+                message = (
+                    f"YAML is nested deeper than {MAX_DEPTH} levels (lists and mappings "
+                    "inside one another); flatten it"
+                )
                 raise InputError(
                     message, path=display, line=first_line + event.start_mark.line, field=top_field
                 )
@@ -217,7 +222,8 @@ def _refuse_long_integer(text: str, path: FieldPath, line: int, display: str) ->
     digits = len(text.lstrip("+-").replace("_", ""))
     if digits > MAX_INTEGER_DIGITS:
         raise InputError(
-            f"integer of {digits:,} digits (at most {MAX_INTEGER_DIGITS} are accepted); quote it if it is text",
+            f"integer of {digits:,} digits (at most {MAX_INTEGER_DIGITS} are accepted); "
+            "quote it if it is text",
             path=display,
             line=line,
             field=format_field_path(path),
@@ -260,7 +266,6 @@ def _mapping_indent(text: str) -> int:
 
 
 def dump_for_editing(yaml: Any, data: Any) -> str:
-    from io import StringIO
 
     stream = StringIO()
     yaml.dump(data, stream)

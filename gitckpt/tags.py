@@ -130,4 +130,5 @@ class Version:
         return self._key() < other._key()
 
     def __str__(self) -> str:
-        return f"{self.major}.{self.minor}.{self.patch}{'-' + self.prerelease if self.prerelease else ''}"
+        suffix = f"-{self.prerelease}" if self.prerelease else ""
+        return f"{self.major}.{self.minor}.{self.patch}{suffix}"

@@ -1,4 +1,5 @@
-"""Tracking data (`git ckpt add`): track it with DVC, digest it once for md5 and sha256, write or update its
+"""Tracking data (`git ckpt add`): track it with DVC, digest it once for md5 and sha256, write or
+update its
 card, and stage pointer, card and .gitignore in git."""
 
 from __future__ import annotations
@@ -115,7 +116,8 @@ def checked_target(repo: Repository, path: Path) -> str:
     if git(["ls-files", "-z", "--", relpath], repo.root):
         raise GitckptError(
             f"{relpath} is committed to git as a plain file, so DVC cannot track it.\n"
-            f"Move it out of git's index first (`git rm -r --cached {relpath}` and commit), then run `git ckpt add {relpath}`."
+            f"Move it out of git's index first (`git rm -r --cached {relpath}` and "
+            f"commit), then run `git ckpt add {relpath}`."
         )
     return relpath
 
@@ -125,11 +127,13 @@ def _plan(target: str, existing: CardFacts | None, request: AddRequest) -> AddPl
     if existing is not None:
         if kind and kind != existing.kind:
             raise UsageError(
-                f"{target} is described by {existing.path} as a {existing.kind}; drop --kind or fix the card"
+                f"{target} is described by {existing.path} as a {existing.kind}; drop "
+                "--kind or fix the card"
             )
         if name and name != existing.name:
             raise UsageError(
-                f"{target} is described by {existing.path} as {existing.name!r}; rename it there, not with --name"
+                f"{target} is described by {existing.path} as {existing.name!r}; rename it "
+                "there, not with --name"
             )
         return AddPlan(
             data=target,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from gitckpt import storage
 from gitckpt.errors import UsageError
 from gitckpt.inventory import load_inventory
 from gitckpt.repo import Repository
@@ -29,7 +30,6 @@ def data_paths_for(repo: Repository, names: Sequence[str]) -> list[Path]:
 
 def push(repo: Repository, names: Sequence[str], remote: str | None) -> int:
     """Push the bytes; returns how many files were uploaded."""
-    from gitckpt import storage
 
     paths = data_paths_for(repo, names)
     return storage.push_data(repo.root, paths, remote) if paths else 0
@@ -37,7 +37,6 @@ def push(repo: Repository, names: Sequence[str], remote: str | None) -> int:
 
 def pull(repo: Repository, names: Sequence[str], remote: str | None) -> int:
     """Pull the bytes into cache and work tree; returns how many files were fetched."""
-    from gitckpt import storage
 
     paths = data_paths_for(repo, names)
     return storage.pull_data(repo.root, paths, remote) if paths else 0

@@ -22,7 +22,8 @@ from gitckpt.repo import DEFAULT_BRANCHES, Repository, commit_id, git, read_obje
 ALLOWED_SIGNERS = ".gitckpt/allowed_signers"
 TRUST_REF_CONFIG = "gitckpt.trustref"
 SIGNERS_FILE_CONFIG = "gitckpt.allowedsignersfile"
-REVOCATION_FILE_CONFIG = "gpg.ssh.revocationfile"  # git's own: honoured by verify-tag, so part of what a verdict depends on
+# git's own: honoured by verify-tag, so part of what a verdict depends on
+REVOCATION_FILE_CONFIG = "gpg.ssh.revocationfile"
 
 
 @dataclass(frozen=True)
@@ -43,14 +44,18 @@ class TrustRoot:
 
     @property
     def fingerprint(self) -> str:
-        """Changes whenever what judges an event changes: the allowed signers or the release policy."""
+        """Changes whenever what judges an event changes: the allowed signers or the release
+        policy."""
         policy = repr((self.config.require_signature, self.config.signers))
         return hashlib.sha256(f"{self.signers_digest}\0{policy}".encode()).hexdigest()
 
     def describe(self) -> str:
         """One line for every verifying command's output."""
         ref = self.ref.removeprefix("refs/heads/").removeprefix("refs/remotes/")
-        return f"trusted policy: {CONFIG_PATH} at {ref} ({self.revision[:12]}); allowed signers: {self.signers_from}"
+        return (
+            f"trusted policy: {CONFIG_PATH} at {ref} ({self.revision[:12]}); allowed signers: "
+            f"{self.signers_from}"
+        )
 
     def to_json(self) -> dict[str, str]:
         return {"ref": self.ref, "revision": self.revision, "allowed_signers": self.signers_from}
@@ -65,7 +70,8 @@ class TrustRoot:
 
 
 def trust_root(repo: Repository, trust_ref: str | None = None) -> TrustRoot:
-    """The trust root for verifying in `repo`; `trust_ref` is what the user named with --trust-ref."""
+    """The trust root for verifying in `repo`; `trust_ref` is what the user named with
+    --trust-ref."""
     settings = _git_settings(repo)
     named = trust_ref or settings.get(TRUST_REF_CONFIG)
     if named:
@@ -127,8 +133,10 @@ def _default_branch(repo: Repository) -> tuple[str, str]:
     branch = next((ref for ref in DEFAULT_BRANCHES if ref in present), None)
     if branch is None:
         raise UsageError(
-            "there is no trusted revision to verify against: no default branch (origin/HEAD, main or master).\n"
-            "gitckpt reads the policy and allowed signers from a trusted branch, never from what it verifies.\n"
+            "there is no trusted revision to verify against: no default branch "
+            "(origin/HEAD, main or master).\n"
+            "gitckpt reads the policy and allowed signers from a trusted branch, never "
+            "from what it verifies.\n"
             "Name one with --trust-ref REF, or once for this clone: git config gitckpt.trustRef REF"
         )
     return branch, present[branch]
@@ -138,7 +146,8 @@ def _revision(repo: Repository, ref: str, named_by: str) -> str:
     commit = commit_id(repo, ref)
     if commit is None:
         raise UsageError(
-            f"the trusted revision {ref!r} ({named_by}) is not a commit in this repository; fetch it or name another"
+            f"the trusted revision {ref!r} ({named_by}) is not a commit in this "
+            "repository; fetch it or name another"
         )
     return commit
 

@@ -1,4 +1,5 @@
-"""Verification (`git ckpt verify TAG`): the event is bound to its tag and signed by a principal the trusted
+"""Verification (`git ckpt verify TAG`): the event is bound to its tag and signed by a principal the
+trusted
 policy allows; a release's record matches the card and pointer at the tagged commit, and (with
 --data) the bytes match. `--attestation FILE` verifies an attestation of a release."""
 
@@ -8,19 +9,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gitckpt import storage
 from gitckpt.attestation import released_files, verify_signature
 from gitckpt.cache import Cache
 from gitckpt.config import Config
 from gitckpt.digests import DigestReader, TreeDigests
 from gitckpt.errors import GitckptError, UsageError
-from gitckpt.files import PathGuard
-from gitckpt.hashing import FileDigests
+from gitckpt.files import PathGuard, read_limited
+from gitckpt.hashing import FileDigests, digest_file
 from gitckpt.inventory import load_inventory
 from gitckpt.pointer import POINTER_SUFFIX
 from gitckpt.records import RecordedBytes, ReleaseRecord
 from gitckpt.registry import Event, Registry, Release, event_order, read_registry
 from gitckpt.repo import Repository
 from gitckpt.signing import BAD, UNKNOWN_KEY, UNSIGNED, Signature, allowed
+from gitckpt.strict_json import load_json
 from gitckpt.tags import DEPRECATE, REGISTER, parse_tag_name
 from gitckpt.trust import TrustRoot, trust_root
 
@@ -77,7 +80,8 @@ def _event_named(registry: Registry, reference: str) -> Event:
     parsed = parse_tag_name(reference)
     if parsed is None:
         raise UsageError(
-            f"expected a registry tag (NAME@vX.Y.Z, NAME@vX.Y.Z!, NAME#STAGE[#N], NAME#STAGE!#N, NAME@deprecated), got {reference!r}"
+            "expected a registry tag (NAME@vX.Y.Z, NAME@vX.Y.Z!, NAME#STAGE[#N], "
+            f"NAME#STAGE!#N, NAME@deprecated), got {reference!r}"
         )
     state = registry.artifact(parsed.artifact)
     events = [
@@ -92,7 +96,8 @@ def _event_named(registry: Registry, reference: str) -> Event:
         if moves:
             return max(moves, key=event_order)
     raise GitckptError(
-        f"there is no registry tag {reference}; `git ckpt history {parsed.artifact} --all` lists them"
+        f"there is no registry tag {reference}; `git ckpt history {parsed.artifact} --all` "
+        "lists them"
     )
 
 
@@ -202,7 +207,8 @@ def _check_bytes(
         result.verified.append(f"bytes of {expected.path} match the recorded sha256 and md5")
     else:
         result.problems.append(
-            f"bytes of {expected.path} have sha256 {measured.sha256}, the release recorded {expected.sha256}"
+            f"bytes of {expected.path} have sha256 {measured.sha256}, the release recorded "
+            f"{expected.sha256}"
         )
 
 
@@ -219,11 +225,9 @@ def _measure_released_bytes(repo: Repository, expected: RecordedBytes) -> FileDi
             return reader.measure(expected.path)
         if expected.md5.endswith(".dir"):
             raise GitckptError(
-                f"{expected.path} (a directory) is not in the work tree at the released version: check it out first"
+                f"{expected.path} (a directory) is not in the work tree at the released "
+                "version: check it out first"
             )
-        from gitckpt import storage
-        from gitckpt.hashing import digest_file
-
         return digest_file(storage.cached_object(repo.root, expected.md5, None))
 
 
@@ -255,7 +259,8 @@ def verify_attestation(
         result.verified.append(f"signed by {result.principal}, who may release {name}")
     else:
         result.problems.append(
-            f"signed by {result.principal}, who may not release {name} under the trusted release.signers"
+            f"signed by {result.principal}, who may not release {name} under the trusted "
+            "release.signers"
         )
     subjects = [
         (str(subject.get("name", "")), str(subject.get("digest", {}).get("sha256", "")))
@@ -264,7 +269,8 @@ def verify_attestation(
     recorded = released_files(repo, release)
     if sorted(subjects) != sorted(recorded):
         result.problems.append(
-            f"the subjects are not the files {tag} recorded: {_subject_difference(subjects, recorded)}"
+            f"the subjects are not the files {tag} recorded: "
+            f"{_subject_difference(subjects, recorded)}"
         )
         return result
     _check_subjects(repo, subjects, result)
@@ -311,9 +317,6 @@ def _load_statement(path: Path) -> dict[str, Any]:
     from google.protobuf import json_format
     from in_toto_attestation.v1 import statement_pb2
     from in_toto_attestation.v1.statement import Statement
-
-    from gitckpt.files import read_limited
-    from gitckpt.strict_json import load_json
 
     limit = 4 * 1024 * 1024  # a statement lists subjects and dependencies: kilobytes, not megabytes
     data = load_json(read_limited(path, limit, str(path)), str(path), max_bytes=limit)

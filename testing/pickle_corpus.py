@@ -1,4 +1,5 @@
-"""A corpus of pickle-based files for GC701, built in a temporary directory (no binary is committed).
+"""A corpus of pickle-based files for GC701, built in a temporary directory (no binary is
+committed).
 
 ATTACKS would each run a shell command that creates a marker file if they were ever loaded; each is
 built, opcode by opcode, to slip past some way of reading a pickle without running it. BENIGN
@@ -175,7 +176,8 @@ def memo_decoy(call: Call) -> bytes:
 
 
 def memo_overwrite(call: Call) -> bytes:
-    """Memo slots first hold the harmless pair, are overwritten (LONG_BINPUT, text PUT) and read back
+    """Memo slots first hold the harmless pair, are overwritten (LONG_BINPUT, text PUT) and read
+    back
     with LONG_BINGET and text GET; the module is a BINUNICODE8."""
     harmless = text("collections") + binput(0) + text("OrderedDict") + binput(1) + POP + POP
     overwrite = (
@@ -269,7 +271,8 @@ def extension(size: int) -> Callable[[Call], bytes]:
 
 
 def getattr_chain(call: Call) -> bytes:
-    """getattr(__import__(module), name)(argument): the module and name are plain string arguments."""
+    """getattr(__import__(module), name)(argument): the module and name are plain string
+    arguments."""
     imported = global_("builtins", "__import__") + text(call.module) + TUPLE1 + REDUCE
     return (
         proto(2)
@@ -323,7 +326,8 @@ def obj_opcode(call: Call) -> bytes:
 
 
 def obj_memo(call: Call) -> bytes:
-    """OBJ on a STACK_GLOBAL whose strings come from the memo, a decoy left on the stack in between."""
+    """OBJ on a STACK_GLOBAL whose strings come from the memo, a decoy left on the stack in
+    between."""
     hide = text(call.module) + MEMOIZE + POP + text(call.name) + MEMOIZE + POP
     return (
         proto(4)
@@ -405,7 +409,8 @@ def protocol1_truncated(call: Call) -> bytes:
 
 
 def protocol0_unknown_opcode(call: Call) -> bytes:
-    """A protocol-0 call, then a byte that is no opcode instead of STOP: the call has run by then."""
+    """A protocol-0 call, then a byte that is no opcode instead of STOP: the call has run by
+    then."""
     return (
         global_(call.module, call.name) + MARK + unicode0(call.argument) + TUPLE + REDUCE + b"\xff"
     )
@@ -530,7 +535,8 @@ def state_dict(*extra: tuple[str, object]) -> OrderedDict[str, object]:
             *extra,
         ]
     )
-    tensors._metadata = OrderedDict([("", {"version": 1}), ("encoder", {"version": 1})])  # type: ignore[attr-defined]
+    # type: ignore[attr-defined]
+    tensors._metadata = OrderedDict([("", {"version": 1}), ("encoder", {"version": 1})])
     return tensors
 
 
@@ -617,7 +623,8 @@ def legacy_tar(replace: dict[str, bytes] | None = None) -> bytes:
 
 
 def npy(descr: str, shape: tuple[int, ...], body: bytes) -> bytes:
-    """NumPy's .npy format 1.0: magic, header length, a dict literal padded to 64 bytes, the data."""
+    """NumPy's .npy format 1.0: magic, header length, a dict literal padded to 64 bytes, the
+    data."""
     header = f"{{'descr': {descr!r}, 'fortran_order': False, 'shape': {shape!r}, }}"
     header += " " * (-(10 + len(header) + 1) % 64) + "\n"
     return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode("latin-1") + body
@@ -841,7 +848,8 @@ ATTACKS = (
         TAR,
         ("storages",),
     ),
-    # (f) inside a directory: an upper-case suffix, and no suffix at all (only the content says pickle)
+    # (f) inside a directory: an upper-case suffix, and no suffix at all (only the content says
+    # pickle)
     Attack("f-directory/MODEL.PKL", protocol0_global, os_system, "os.system"),
     Attack("f-directory/weights", plain, posix_system, "posix.system"),
     # (g) two members named archive/data.pkl, the malicious one last, then first
@@ -935,7 +943,8 @@ ATTACKS = (
     Attack("model.pkl.z", _wrap(zlib.compress, plain), os_system, None, COMPRESSED),
 )
 
-# Objects the standard pickler writes without any global (bytes would need _codecs.encode below protocol 3).
+# Objects the standard pickler writes without any global (bytes would need _codecs.encode below
+# protocol 3).
 PLAIN = {
     "epoch": 3,
     "lr": 0.001,
@@ -963,7 +972,8 @@ BENIGN = (
             [("w.npy", npy("<f4", (2,), bytes(8))), ("b.npy", npy("<i8", (1,), bytes(8)))]
         ),
     ),
-    # text that starts with a byte a pickle may start with (GLOBAL, MARK, INT) and then does not decode
+    # text that starts with a byte a pickle may start with (GLOBAL, MARK, INT) and then does not
+    # decode
     Benign("labels.csv", lambda: b"class,count\ncat,3\ndog,5\n"),
     Benign("README", lambda: b"(draft) Notes on the model.\n"),
     Benign("notes.txt", lambda: b"Introduction\nThe model classifies points.\n"),
@@ -971,7 +981,8 @@ BENIGN = (
 
 
 def write_corpus(directory: Path, markers: Path) -> dict[str, Path]:
-    """Every attack and benign file under `directory`, by relpath; attacks' markers go in `markers`."""
+    """Every attack and benign file under `directory`, by relpath; attacks' markers go in
+    `markers`."""
     written = {}
     for attack in ATTACKS:
         written[attack.relpath] = _write(directory / attack.relpath, attack.content(markers))

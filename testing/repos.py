@@ -20,7 +20,8 @@ IDENTITY = {
 
 
 def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """No inherited GIT_* variables (we may run inside a hook), a fixed identity, no DVC analytics."""
+    """No inherited GIT_* variables (we may run inside a hook), a fixed identity, no DVC
+    analytics."""
     env = no_git_env()
     env.update(IDENTITY)
     env.update({"DVC_NO_ANALYTICS": "1", "DVC_SITE_CACHE_DIR": env.get("DVC_SITE_CACHE_DIR", "")})
@@ -37,7 +38,8 @@ def run(
     )
     if check and completed.returncode != 0:
         raise AssertionError(
-            f"{' '.join(args)} failed ({completed.returncode}):\n{completed.stdout}\n{completed.stderr}"
+            f"{' '.join(args)} failed "
+            f"({completed.returncode}):\n{completed.stdout}\n{completed.stderr}"
         )
     return completed
 
@@ -68,7 +70,8 @@ def make_repo(path: Path, *, with_dvc: bool = True) -> Path:
 
 
 def track(repo: Path, files: Mapping[str, bytes]) -> dict[str, dict[str, object]]:
-    """Write each file and `dvc add` them all in one call; returns each pointer's out (md5, size, path)."""
+    """Write each file and `dvc add` them all in one call; returns each pointer's out (md5, size,
+    path)."""
     for relpath, content in files.items():
         target = repo / relpath
         target.parent.mkdir(parents=True, exist_ok=True)

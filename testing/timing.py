@@ -30,14 +30,16 @@ def median_seconds(action: Callable[[], object], runs: int) -> float:
 
 
 def run_command(command: list[str], cwd: Path) -> None:
-    """Run with a clean environment and this interpreter's bin first on PATH; stop the benchmark on failure."""
+    """Run with a clean environment and this interpreter's bin first on PATH; stop the benchmark on
+    failure."""
     env = {**clean_env(), "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
     completed = subprocess.run(
         command, cwd=cwd, capture_output=True, text=True, env=env, check=False
     )
     if completed.returncode != 0:
         raise SystemExit(
-            f"{' '.join(command)} failed ({completed.returncode}):\n{completed.stdout[-2000:]}\n{completed.stderr[-2000:]}"
+            f"{' '.join(command)} failed ({completed.returncode}):\n"
+            f"{completed.stdout[-2000:]}\n{completed.stderr[-2000:]}"
         )
 
 

@@ -1,4 +1,5 @@
-"""`git ckpt add`: real DVC, one read for both digests, cards written or updated, nothing half-done."""
+"""`git ckpt add`: real DVC, one read for both digests, cards written or updated, nothing
+half-done."""
 
 from __future__ import annotations
 

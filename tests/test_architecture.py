@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 import gitckpt
+from testing.heavy import HEAVY_PACKAGES
 
 PACKAGE = Path(gitckpt.__file__).parent
 
@@ -125,3 +126,40 @@ def test_a_way_into_git_is_seen(source: str) -> None:
 
 def test_repo_py_is_seen_to_reach_git() -> None:
     assert git_accesses((PACKAGE / "repo.py").read_text())
+
+
+def imports_inside_functions(source: str) -> list[tuple[int, str]]:
+    """Each module imported inside a function or method, as (line, dotted name)."""
+    found = []
+    for function in ast.walk(ast.parse(source)):
+        if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        for node in ast.walk(function):
+            if isinstance(node, ast.Import):
+                found += [(node.lineno, alias.name) for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                found.append((node.lineno, node.module))
+    return found
+
+
+def _is_heavy(module: str) -> bool:
+    return any(module == name or module.startswith(f"{name}.") for name in HEAVY_PACKAGES)
+
+
+def test_only_heavy_packages_are_imported_inside_functions() -> None:
+    """The import graph is at the top of each module, where readers and tools see it; only the
+    packages in testing/heavy.py wait for the function that needs them."""
+    hidden = [
+        f"{module.relative_to(PACKAGE)}:{line}: {name}"
+        for module in sorted(PACKAGE.rglob("*.py"))
+        for line, name in imports_inside_functions(module.read_text())
+        if not _is_heavy(name)
+    ]
+    assert hidden == [], "\n".join(hidden)
+
+
+def test_a_light_import_inside_a_function_is_found() -> None:
+    source = "def f():\n    import json\n    from gitckpt.card import Card\n    import dvc.api\n"
+    found = imports_inside_functions(source)
+    assert found == [(2, "json"), (3, "gitckpt.card"), (4, "dvc.api")]
+    assert [name for _, name in found if not _is_heavy(name)] == ["json", "gitckpt.card"]

@@ -31,7 +31,8 @@ def yaml_reader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch)
 
 
 def snapshot(repo: Path) -> dict[str, str]:
-    """Every file outside .git with its digest (symlinks with their targets; a FIFO is never opened)."""
+    """Every file outside .git with its digest (symlinks with their targets; a FIFO is never
+    opened)."""
     state = {}
     for path in sorted(repo.rglob("*")):
         relative = path.relative_to(repo).as_posix()
@@ -303,8 +304,8 @@ def test_integer_of_five_thousand_digits_in_the_config(registry: Path, cli: Cli)
     result = cli("check", cwd=registry)
     assert result.code == 1 and snapshot(registry) == before
     assert (
-        ".gitckpt/config.yaml:2: [audit.stale_days] integer of 5,000 digits (at most 32 are accepted)"
-        in result.err
+        ".gitckpt/config.yaml:2: [audit.stale_days] integer of 5,000 digits (at most 32 "
+        "are accepted)" in result.err
     )
 
 
@@ -314,7 +315,10 @@ EVAL_CARD = "evals/clf-eval.card.md"
 def record_pipeline(repo: Path, metrics: str, samples: str = "samples.jsonl") -> int:
     """Give the eval card a `pipeline:` block naming `metrics`; returns the line of `metrics:`."""
     card = repo / EVAL_CARD
-    block = f"pipeline:\n  stage: evaluate\n  command: python evaluate.py\n  metrics: {metrics}\n  samples: {samples}\n  deps: []\n"
+    block = (
+        "pipeline:\n  stage: evaluate\n  command: python evaluate.py\n  metrics: "
+        f"{metrics}\n  samples: {samples}\n  deps: []\n"
+    )
     card.write_text(card.read_text().replace("results:\n", f"{block}results:\n", 1))
     return line_of(repo, EVAL_CARD, "  metrics: ")
 
@@ -442,7 +446,8 @@ def test_pipeline_files_with_aliases(registry: Path, cli: Cli, file: str, line: 
     [
         (
             "dvc.yaml",
-            "  evaluate:\n    cmd: python evaluate.py\n    deps:\n    - models/clf.bin\n    metrics:\n    - metrics.json\n",
+            "  evaluate:\n    cmd: python evaluate.py\n    deps:\n    - models/clf.bin\n   "
+            " metrics:\n    - metrics.json\n",
             "  evaluate: 5\n",
             "dvc.yaml:2: [stages.evaluate]",
         ),

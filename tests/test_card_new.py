@@ -1,4 +1,5 @@
-"""`git ckpt card new`: a scaffold pre-filled from the pointer that fails `check` until completed."""
+"""`git ckpt card new`: a scaffold pre-filled from the pointer that fails `check` until
+completed."""
 
 from __future__ import annotations
 

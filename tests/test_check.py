@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from testing.cards import dataset_fields, write_card
+from testing.heavy import HEAVY_PACKAGES
 from testing.repos import run, track
 from tests.conftest import DATASET, MODEL, CliResult
 
@@ -66,8 +67,8 @@ def test_missing_required_field_names_the_field_and_what_it_is_for(
     result = cli("check", cwd=registry)
     assert result.code == 1
     assert (
-        "out_of_scope: required field is missing (Uses the model is not suitable or not allowed for.)"
-        in result.out
+        "out_of_scope: required field is missing (Uses the model is not suitable or not "
+        "allowed for.)" in result.out
     )
     assert "GC103" in result.out and "How to fix:" in result.out
 
@@ -93,7 +94,8 @@ def test_pointer_without_card(registry: Path, cli: Cli) -> None:
     assert [(f["check"], f["path"]) for f in findings(result)] == [
         ("GC202", "models/orphan.bin.dvc")
     ]
-    assert "git ckpt card new models/orphan.bin" in findings(result)[0]["message"]  # type: ignore[operator]
+    # type: ignore[operator]
+    assert "git ckpt card new models/orphan.bin" in findings(result)[0]["message"]
 
 
 def test_card_without_pointer(registry: Path, cli: Cli) -> None:
@@ -301,16 +303,12 @@ def test_every_check_has_an_id_of_its_own() -> None:
     assert len(ALL_CHECKS) == len(CHECKS), sorted(check.id for check in CHECKS)
 
 
-HEAVY_PACKAGES = (
-    "dvc", "pygit2", "git", "jinja2", "jsonschema", "jsonschema_rs", "ruamel", "detect_secrets",
-    "cyclonedx", "mlcroissant", "huggingface_hub", "in_toto_attestation", "rich", "numpy", "zipfile",
-    "tarfile", "pickletools",
-)  # fmt: skip
-
-
 def test_a_warm_check_on_a_clean_tree_imports_no_heavy_package(registry: Path) -> None:
     """`git ckpt check` is a pre-commit hook: once the cards are cached it loads none of these."""
-    probe = "import json, sys\nfrom gitckpt.cli import main\nmain(['check'])\nprint(json.dumps(sorted(sys.modules)))"
+    probe = (
+        "import json, sys\nfrom gitckpt.cli import "
+        "main\nmain(['check'])\nprint(json.dumps(sorted(sys.modules)))"
+    )
     run([sys.executable, "-c", probe], registry)  # the first run fills the cache
     loaded = set(json.loads(run([sys.executable, "-c", probe], registry).stdout.splitlines()[-1]))
-    assert sorted(name for name in HEAVY_PACKAGES if name in loaded) == []
+    assert sorted(name for name in HEAVY_PACKAGES if name in loaded) == []  # testing/heavy.py

@@ -112,7 +112,8 @@ def test_internal_errors_print_one_line_and_keep_the_traceback(
 
 
 def test_a_closed_pipe_ends_quietly(registry: Path) -> None:
-    """`git ckpt check | head -1`: the reader goes away; no traceback, the shell's SIGPIPE status."""
+    """`git ckpt check | head -1`: the reader goes away; no traceback, the shell's SIGPIPE
+    status."""
     import subprocess
     import sys
 

@@ -1,4 +1,5 @@
-"""`check --data`: the bytes in the work tree, verified through a stat cache that never trusts a racy entry."""
+"""`check --data`: the bytes in the work tree, verified through a stat cache that never trusts a
+racy entry."""
 
 from __future__ import annotations
 
@@ -89,7 +90,8 @@ def test_change_in_place_with_size_and_mtime_restored_is_caught(registry: Path, 
 
 
 def test_an_entry_hashed_within_the_timestamp_granularity_is_never_trusted(tmp_path: Path) -> None:
-    """git's racy-git rule: bytes may change again within the same timestamp without any stat change."""
+    """git's racy-git rule: bytes may change again within the same timestamp without any stat
+    change."""
     data = tmp_path / "w.bin"
     data.write_bytes(b"v1")
     stat = data.stat()

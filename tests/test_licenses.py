@@ -59,7 +59,10 @@ def test_noncommercial_dataset_under_a_permissive_model(registry: Path, cli: Cli
 def test_noncommercial_is_fine_with_a_recorded_exception(registry: Path, cli: Cli) -> None:
     set_line(registry, "data/points.card.md", "license: CC-BY-4.0", "license: CC-BY-NC-4.0")
     card = registry / MODEL_CARD
-    exception = "license_exception:\n  reason: Owner granted a commercial licence in writing (LEGAL-42).\n  approved_by: Legal"
+    exception = (
+        "license_exception:\n  reason: Owner granted a commercial licence in writing "
+        "(LEGAL-42).\n  approved_by: Legal"
+    )
     card.write_text(
         card.read_text().replace("license: Apache-2.0", f"license: Apache-2.0\n{exception}")
     )

@@ -1,4 +1,5 @@
-"""GC701 holds against pickles built to evade it (issue 15). Every attack in testing/pickle_corpus.py
+"""GC701 holds against pickles built to evade it (issue 15). Every attack in
+testing/pickle_corpus.py
 would create its marker file if it were ever loaded; each must be a GC701 finding, through
 check_pickle and through `git ckpt check --data`, without being loaded; every benign file must
 pass. picklescan and fickling are run on the same corpus as oracles: gitckpt must flag whatever
@@ -49,21 +50,30 @@ from tests.test_release_gate import make_model_a_directory
 Cli = Callable[..., CliResult]
 BY_NAME = {attack.relpath: attack for attack in ATTACKS}
 
-# What only gitckpt flags: the attacks neither picklescan nor fickling flags (as judged below), and why.
+# What only gitckpt flags: the attacks neither picklescan nor fickling flags (as judged below), and
+# why.
 ONLY_GITCKPT = {
-    "e-legacy-tar.pt": "the legacy tar layout: picklescan's tar loading is a TODO, so it parses the tar as one pickle, which fails "
-    "before any global, and it reports a file it cannot parse but found no global in as clean (no scan error); fickling has no tar "
-    "reader and rates the tar's bytes LIKELY_UNSAFE (an invalid opcode), as it rates benign torch files",
+    "e-legacy-tar.pt": "the legacy tar layout: picklescan's tar loading is a TODO, so it parses "
+    "the tar as one pickle, which fails "
+    "before any global, and it reports a file it cannot parse but found no global in as "
+    "clean (no scan error); fickling has no tar "
+    "reader and rates the tar's bytes LIKELY_UNSAFE (an invalid opcode), as it rates "
+    "benign torch files",
     "e-legacy-tar-storages.pt": "the legacy tar layout, as above",
-    "g-duplicate-malicious-first.pt": "duplicate member names: picklescan opens members by name, so it reads the last one twice; "
-    "fickling's scan_zip_archive keys its results by name, so the last member's verdict replaces the first's",
+    "g-duplicate-malicious-first.pt": "duplicate member names: picklescan opens members by name, "
+    "so it reads the last one twice; "
+    "fickling's scan_zip_archive keys its results by name, so the last member's verdict "
+    "replaces the first's",
     "v7-tar.ckpt": "the legacy tar layout, as above",
     "h-nested.zip": "neither looks inside a zip inside a zip",
-    "i-truncated-zip.pt": "a zip cut short: picklescan raises BadZipFile (a scan error to its CLI, not a finding); fickling finds "
+    "i-truncated-zip.pt": "a zip cut short: picklescan raises BadZipFile (a scan error to its "
+    "CLI, not a finding); fickling finds "
     "no pickle in it and rates that SUSPICIOUS",
-    "model.joblib.gz": "compressed: neither decompresses; picklescan reports bytes it cannot parse as clean, fickling as SUSPICIOUS",
+    "model.joblib.gz": "compressed: neither decompresses; picklescan reports bytes it cannot "
+    "parse as clean, fickling as SUSPICIOUS",
     "model.pkl.z": "compressed, as above",
-    "ext1.pkl": "EXT codes: picklescan does not resolve them and reports no global; fickling's analysis crashes (AttributeError), "
+    "ext1.pkl": "EXT codes: picklescan does not resolve them and reports no global; fickling's "
+    "analysis crashes (AttributeError), "
     "which its graceful mode reports as LIKELY_UNSAFE",
     "ext2.pkl": "EXT codes, as above",
     "ext4.pkl": "EXT codes, as above",
@@ -236,7 +246,8 @@ LOADERS: dict[str, Callable[[bytes, list[str]], None]] = {
 
 @contextlib.contextmanager
 def probe_extensions() -> Iterator[None]:
-    """The EXT attacks' codes registered in copyreg, each to a name of the probe, while they load."""
+    """The EXT attacks' codes registered in copyreg, each to a name of the probe, while they
+    load."""
     names = {code: f"{PROBE.name}_ext{size}" for size, code in EXT_CODES.items()}
     for code, name in names.items():
         copyreg.add_extension(PROBE.module, name, code)

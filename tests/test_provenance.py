@@ -57,7 +57,8 @@ def history(registry: Path, cli: Cli, tmp_path: Path) -> Path:
         "-q",
         "-S",
         "-m",
-        "Relicense\n\nSigned-off-by: Ada Researcher <ada@example.org>\nApproved-by: Lab Lead <lead@example.org>",
+        "Relicense\n\nSigned-off-by: Ada Researcher <ada@example.org>\nApproved-by: Lab "
+        "Lead <lead@example.org>",
     )
     assert cli("tag", "clf", "--allow-unpushed", cwd=repo).code == 0
     return repo

@@ -35,7 +35,8 @@ class RunsCode:
 
 
 def data_findings(repo: Path, cli: Cli) -> list[dict[str, object]]:
-    return json.loads(cli("check", "--data", "--json", cwd=repo).out)["findings"]  # type: ignore[no-any-return]
+    # type: ignore[no-any-return]
+    return json.loads(cli("check", "--data", "--json", cwd=repo).out)["findings"]
 
 
 def replace_model_bytes(repo: Path, cli: Cli, name: str, content: bytes) -> None:
@@ -158,7 +159,8 @@ def test_header_nested_deeper_than_the_limit(registry: Path, cli: Cli) -> None:
     (finding,) = [f for f in json.loads(result.out)["findings"] if f["check"] == "GC702"]
     assert (
         finding["message"]
-        == "models/clf.safetensors: clf.safetensors: header refused: JSON is nested deeper than 64 levels"
+        == "models/clf.safetensors: clf.safetensors: header refused: JSON is nested deeper "
+        "than 64 levels"
     )
 
 
@@ -214,7 +216,8 @@ def test_git_ckpt_check_data_refuses_bytes_after_the_last_tensor(
     assert code == 1 and finding["path"] == MODEL_CARD
     assert (
         finding["message"]
-        == "models/clf.safetensors: clf.safetensors: data bytes 48–58 after the last tensor, 'w', belong to no tensor"
+        == "models/clf.safetensors: clf.safetensors: data bytes 48–58 after the last tensor, "
+        "'w', belong to no tensor"
     )
 
 
@@ -238,7 +241,8 @@ def test_secrets_and_personal_data_in_shipped_text_files(repo: Path, cli: Cli) -
     (repo / "ckpt").mkdir()
     (repo / "ckpt/model.safetensors").write_bytes(safetensors(VALID, b"\0" * 12))
     (repo / "ckpt/config.json").write_text(
-        '{\n  "hub_token": "ghp_1234567890abcdefghijklmnopqrstuvwxyzAB",\n  "author": "jane.doe@university.edu"\n}\n'
+        '{\n  "hub_token": "ghp_1234567890abcdefghijklmnopqrstuvwxyzAB",\n  "author": '
+        '"jane.doe@university.edu"\n}\n'
     )
     assert cli("add", "ckpt", "--kind", "model", "--name", "shipped", cwd=repo).code == 0
     found = {(f["check"], f["path"], f["line"]) for f in data_findings(repo, cli)}
@@ -337,7 +341,8 @@ def test_a_global_the_policy_allows_with_a_reason_passes_and_the_release_lists_i
     (registry / ".gitckpt").mkdir(exist_ok=True)
     (registry / ".gitckpt/config.yaml").write_text(
         "schema_version: 1\nserialization:\n  allow_globals:\n"
-        "    - global: mylab.layers.ScaledDot\n      reason: our own layer, reviewed; it only stores attributes\n"
+        "    - global: mylab.layers.ScaledDot\n      reason: our own layer, reviewed; it "
+        "only stores attributes\n"
     )
     assert [f for f in data_findings(registry, cli) if f["check"] == "GC701"] == []
     for item in ITEMS:

@@ -48,7 +48,8 @@ def released_record(repo: Path, tag: str) -> dict[str, Any]:
 def test_a_stale_work_tree_is_not_what_the_gate_looks_inside(
     registry: Path, cli: Cli, tmp_path: Path
 ) -> None:
-    """v1 was a pickle that runs code; v2 replaced it and is committed; the work tree still holds v1.
+    """v1 was a pickle that runs code; v2 replaced it and is committed; the work tree still holds
+    v1.
     The gate judges the committed v2 (from the DVC cache), not the stale copy."""
     stale = pickle.dumps(RunsCode(tmp_path / "pwned"))
     (registry / MODEL).write_bytes(stale)

@@ -1,4 +1,5 @@
-"""Pull-request review: `git ckpt diff` and `git ckpt ci` on multi-commit repositories with branches."""
+"""Pull-request review: `git ckpt diff` and `git ckpt ci` on multi-commit repositories with
+branches."""
 
 from __future__ import annotations
 
@@ -46,7 +47,8 @@ def test_removed_limitation_is_an_error(registry: Path, cli: Cli) -> None:
     card.write_text(
         re.sub(
             r"limitations:\n(- .*\n(  .*\n)*)",
-            "limitations:\n- description: Slow on CPU.\n  failure_mode: Timeouts.\n  conditions: Large batches.\n",
+            "limitations:\n- description: Slow on CPU.\n  failure_mode: Timeouts.\n  "
+            "conditions: Large batches.\n",
             text,
         )
     )

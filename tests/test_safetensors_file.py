@@ -207,7 +207,8 @@ def test_files_the_library_writes_pass(tmp_path: Path) -> None:
 
 
 def test_low_precision_files_the_library_writes_pass(tmp_path: Path) -> None:
-    """bfloat16, float8 and packed float4 have no numpy type: written through the library's raw API."""
+    """bfloat16, float8 and packed float4 have no numpy type: written through the library's raw
+    API."""
     buffer = np.arange(16, dtype=np.uint8)
     layout = [
         ("bf16", "bfloat16", 4, 8),

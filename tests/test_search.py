@@ -289,7 +289,10 @@ def test_fields_are_the_named_groups_of_the_naming_pattern(registry: Path, cli: 
 
 
 def test_the_documented_naming_convention_parses_into_fields() -> None:
-    pattern = r"(?P<project>[a-z0-9]+)-(?P<architecture>[a-z0-9]+)-v(?P<version>[0-9]+)-(?P<stage>[a-z]+)-(?P<date>\d{4}-\d\d-\d\d)"
+    pattern = (
+        r"(?P<project>[a-z0-9]+)-(?P<architecture>[a-z0-9]+)-v(?P<version>[0-9]+)"
+        r"-(?P<stage>[a-z]+)-(?P<date>\d{4}-\d\d-\d\d)"
+    )
     config = parse_config(f"schema_version: 1\nnaming:\n  pattern: '{pattern}'\n")
     assert config.name_fields == ("project", "architecture", "version", "stage", "date")
     assert config.parse_name("projx-resnet50-v3-prod-2025-07-01") == {

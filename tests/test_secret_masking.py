@@ -1,7 +1,8 @@
 """A credential in a card (GC601) is masked in every output: a model card on a pull-request branch
 holds a GitHub token and an AWS key in its front matter and its prose, and each command, in each of
 its formats, shows them only masked. What publishes a card (export, site) refuses it instead.
-Also: a card's own fences cannot close the review's code block, and annotation properties are escaped."""
+Also: a card's own fences cannot close the review's code block, and annotation properties are
+escaped."""
 
 from __future__ import annotations
 
@@ -98,8 +99,8 @@ def test_diff_masks_values_summaries_and_prose(leaky: Path, cli: Cli, fmt: str) 
     assert_no_secret(result.out, result.err)
     shown = json.dumps(json.loads(result.out), ensure_ascii=False) if fmt == "json" else result.out
     assert (
-        f"Upload with key {MASKED_AWS_KEY} to the bucket, or push with {MASKED_GITHUB_TOKEN} to the hub."
-        in shown
+        f"Upload with key {MASKED_AWS_KEY} to the bucket, or push with "
+        f"{MASKED_GITHUB_TOKEN} to the hub." in shown
     )
     assert (
         f"license: Apache-2.0 → {MASKED_AWS_KEY}" in shown
@@ -185,8 +186,8 @@ def test_export_refuses_a_card_holding_a_secret(
     assert result.code == 1 and not output.exists()
     assert_no_secret(result.out, result.err)
     assert (
-        f"{MODEL_CARD}:{line_of(leaky, MODEL_CARD, 'Upload with key')}: GC601 AWS Access Key: {MASKED_AWS_KEY}"
-        in result.err
+        f"{MODEL_CARD}:{line_of(leaky, MODEL_CARD, 'Upload with key')}: GC601 AWS Access "
+        f"Key: {MASKED_AWS_KEY}" in result.err
     )
 
 
@@ -201,8 +202,8 @@ def test_export_refuses_a_dataset_card_it_would_include(registry: Path, cli: Cli
     assert result.code == 1 and result.out == ""
     assert_no_secret(result.err)
     assert (
-        f"{DATASET_CARD}:{line_of(registry, DATASET_CARD, 'Fetch with')}: GC601 GitHub Token: {MASKED_GITHUB_TOKEN}"
-        in result.err
+        f"{DATASET_CARD}:{line_of(registry, DATASET_CARD, 'Fetch with')}: GC601 GitHub "
+        f"Token: {MASKED_GITHUB_TOKEN}" in result.err
     )
 
 
@@ -226,13 +227,16 @@ def test_site_refuses_a_card_holding_a_secret_and_writes_nothing(
     assert_no_secret(result.out, result.err)
     assert "the site is not built" in result.err
     assert (
-        f"{MODEL_CARD}:{line_of(leaky, MODEL_CARD, 'hub_token')}: GC601 GitHub Token: {MASKED_GITHUB_TOKEN}"
-        in result.err
+        f"{MODEL_CARD}:{line_of(leaky, MODEL_CARD, 'hub_token')}: GC601 GitHub Token: "
+        f"{MASKED_GITHUB_TOKEN}" in result.err
     )
 
 
 def test_a_private_key_is_masked_to_its_last_line(registry: Path, cli: Cli) -> None:
-    body = "MIIEpAIBAAKCAQEAwJ7w0pZ3q6lW2xExampleKeyMaterialOnly0123456789abcdef\nNot4RealButShapedLikeIt+/abcdefghijklmnopqrstuvwxyz0123=="
+    body = (
+        "MIIEpAIBAAKCAQEAwJ7w0pZ3q6lW2xExampleKeyMaterialOnly0123456789abcdef\n"
+        "Not4RealButShapedLikeIt+/abcdefghijklmnopqrstuvwxyz0123=="
+    )
     key = f"-----BEGIN RSA PRIVATE KEY-----\n{body}\n-----END RSA PRIVATE KEY-----"
     git(registry, "checkout", "-q", "-b", "pull-request")
     edit(registry, MODEL_CARD, "Prose for reviewers.", f"Deploy key:\n\n{key}\n\nKeep it safe.")

@@ -177,7 +177,8 @@ def test_mutated_cards_read_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_a_card_takes_the_fast_path() -> None:
-    """A typical card is read by libyaml; the reference is only for what the fast path hands back."""
+    """A typical card is read by libyaml; the reference is only for what the fast path hands
+    back."""
     text = a_card()
     assert read_with_libyaml(text, 2) is not None
     for handed_back in (

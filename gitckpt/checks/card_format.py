@@ -19,7 +19,8 @@ FRONT_MATTER = Check(
     id="GC102",
     name="card-front-matter",
     severity="error",
-    rationale="Facts live in strict YAML front matter (no aliases, tags or duplicate keys) so they cannot be ambiguous.",
+    rationale="Facts live in strict YAML front matter (no aliases, tags or duplicate keys) so "
+    "they cannot be ambiguous.",
     fix="Start the card with `---`, the YAML fields, then `---`; write every value out in full.",
 )
 

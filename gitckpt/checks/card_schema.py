@@ -15,8 +15,10 @@ SCHEMA = Check(
     id="GC103",
     name="card-schema",
     severity="error",
-    rationale="Every required fact must be present and well-formed, or an explicit `noassertion` gap.",
-    fix='Give the field the value described; for a fact that truly is unknown write {noassertion: "<why>"}.',
+    rationale="Every required fact must be present and well-formed, or an explicit `noassertion` "
+    "gap.",
+    fix="Give the field the value described; for a fact that truly is unknown write "
+    '{noassertion: "<why>"}.',
 )
 
 

@@ -8,6 +8,8 @@ from pathlib import Path, PurePosixPath
 
 from gitckpt.card import BYTES_FIELD
 from gitckpt.checks.base import Check
+from gitckpt.checks.sensitive import TEXT_SIZE_LIMIT, TEXT_SUFFIXES, scan_text
+from gitckpt.checks.serialization import check_pickle, check_safetensors
 from gitckpt.digests import DigestReader
 from gitckpt.facts import CardFacts, Finding, Inventory
 from gitckpt.hashing import ByteProgress, FileDigests, shifted, tree_files
@@ -17,8 +19,10 @@ DATA_MODIFIED = Check(
     id="GC207",
     name="data-modified",
     severity="error",
-    rationale="The bytes in the work tree must be the ones the card and pointer describe, digest for digest.",
-    fix="Record intended changes with `git ckpt add PATH`; otherwise restore the data with `dvc checkout PATH`.",
+    rationale="The bytes in the work tree must be the ones the card and pointer describe, digest "
+    "for digest.",
+    fix="Record intended changes with `git ckpt add PATH`; otherwise restore the data with "
+    "`dvc checkout PATH`.",
 )
 DATA_MISSING = Check(
     id="GC208",
@@ -58,7 +62,8 @@ def check_data(
         if card.sha256 and measured.sha256 != card.sha256:
             yield DATA_MODIFIED.finding(
                 card.path,
-                f"{relpath} has sha256 {measured.sha256[:16]}…, but the card records {card.sha256[:16]}…",
+                f"{relpath} has sha256 {measured.sha256[:16]}…, but the card records "
+                f"{card.sha256[:16]}…",
                 line=card.sha256_line,
                 field=f"{block}.sha256",
             )
@@ -88,8 +93,6 @@ def content_findings(
     any file, whatever its name), malformed safetensors, secrets and personal data in small text
     files. Each file is judged by its path in the repository and read from where its bytes are
     (the work tree or the DVC cache); `allowed_globals` are the policy's allowed pickle globals."""
-    from gitckpt.checks.sensitive import TEXT_SIZE_LIMIT, TEXT_SUFFIXES, scan_text
-    from gitckpt.checks.serialization import check_pickle, check_safetensors
 
     findings: list[Finding] = []
     for shown, path in files:

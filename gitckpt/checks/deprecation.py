@@ -15,7 +15,8 @@ LINK_DEPRECATED = Check(
     name="link-deprecated",
     severity="warning",
     rationale="Building on a deprecated artifact inherits the reason it was deprecated.",
-    fix="Link the artifact that replaces it (see `git ckpt show NAME` for the reason), or record why this use is fine.",
+    fix="Link the artifact that replaces it (see `git ckpt show NAME` for the reason), or "
+    "record why this use is fine.",
 )
 LINK_SUNSET = Check(
     id="GC403",
@@ -42,7 +43,10 @@ def check_deprecated_links(inventory: Inventory) -> Iterator[Finding]:
     for card, link, deprecation in deprecated_links(inventory):
         why = f" ({deprecation.reason})" if deprecation.reason else ""
         if deprecation.sunset and deprecation.sunset < today:
-            message = f"links to {link.target!r}, deprecated and past its sunset {deprecation.sunset}{why}"
+            message = (
+                f"links to {link.target!r}, deprecated and past its sunset "
+                f"{deprecation.sunset}{why}"
+            )
             yield LINK_SUNSET.finding(card.path, message, line=link.line, field=link.field)
         else:
             until = f", sunset {deprecation.sunset}" if deprecation.sunset else ""

@@ -19,7 +19,8 @@ STALE_EVALUATION = Check(
     name="evaluation-stale",
     severity="error",
     rationale="A result measured on other bytes says nothing about this checkpoint.",
-    fix='Re-run the evaluation on the current checkpoint, or re-confirm it: `git ckpt eval confirm NAME --reason "..."`.',
+    fix="Re-run the evaluation on the current checkpoint, or re-confirm it: `git ckpt eval "
+    'confirm NAME --reason "..."`.',
 )
 
 
@@ -36,7 +37,8 @@ def check_model_evaluations(card: Card) -> Iterator[Finding]:
             field = ("evaluation", index, "checkpoint_sha256")
             yield STALE_EVALUATION.finding(
                 card.path,
-                f"measured on bytes with sha256 {measured[:12]}…, but the checkpoint is now {current[:12]}…",
+                f"measured on bytes with sha256 {measured[:12]}…, but the checkpoint is "
+                f"now {current[:12]}…",
                 line=card.line_of(field),
                 field=format_field_path(field),
             )
@@ -58,7 +60,8 @@ def check_eval_cards(inventory: Inventory) -> Iterator[Finding]:
             continue
         yield STALE_EVALUATION.finding(
             card.path,
-            f"measured {model.name} with sha256 {str(card.model_sha256)[:12]}…, but {model.path} now records {model.sha256[:12]}…",
+            f"measured {model.name} with sha256 {str(card.model_sha256)[:12]}…, but "
+            f"{model.path} now records {model.sha256[:12]}…",
             line=card.model_sha256_line,
             field="model.sha256",
         )

@@ -9,35 +9,41 @@ from typing import Any
 from gitckpt.card import PLACEHOLDER_PATTERN, Card
 from gitckpt.checks.base import Check
 from gitckpt.facts import CardFacts, Finding, Inventory
+from gitckpt.licenses import problem, rules, traits
 from gitckpt.strict_yaml import FieldPath, format_field_path
 
 LICENSE_INVALID = Check(
     id="GC501",
     name="license-invalid",
     severity="error",
-    rationale="A license nobody can parse cannot be honoured; SPDX expressions are what tools and lawyers read.",
-    fix="Write an SPDX expression (Apache-2.0, CC-BY-NC-4.0, MIT OR Apache-2.0) or LicenseRef-<name> with a license_link.",
+    rationale="A license nobody can parse cannot be honoured; SPDX expressions are what tools "
+    "and lawyers read.",
+    fix="Write an SPDX expression (Apache-2.0, CC-BY-NC-4.0, MIT OR Apache-2.0) or "
+    "LicenseRef-<name> with a license_link.",
 )
 LICENSE_INCOMPATIBLE = Check(
     id="GC502",
     name="license-incompatible",
     severity="error",
-    rationale="A model may not be released under terms more permissive than its training data and base model allow.",
-    fix="Release under a license that carries the inputs' terms, or record a justified license_exception (reason, approved_by).",
+    rationale="A model may not be released under terms more permissive than its training data "
+    "and base model allow.",
+    fix="Release under a license that carries the inputs' terms, or record a justified "
+    "license_exception (reason, approved_by).",
 )
 REDISTRIBUTION_CONFLICT = Check(
     id="GC503",
     name="redistribution-conflict",
     severity="error",
-    rationale="Bytes derived from something that may not be redistributed may not be redistributed either.",
-    fix="Set redistribution.allowed: false, or obtain (and record) permission from the upstream owner.",
+    rationale="Bytes derived from something that may not be redistributed may not be "
+    "redistributed either.",
+    fix="Set redistribution.allowed: false, or obtain (and record) permission from the "
+    "upstream owner.",
 )
 UPSTREAM_FIELDS = {"model": ("training_data", "base_model"), "dataset": ("sources",), "eval": ()}
 
 
 def check_license_expressions(card: Card) -> Iterator[Finding]:
     """Per card: the card's license and every license it declares for its inputs parse as SPDX."""
-    from gitckpt.licenses import problem
 
     has_link = isinstance(card.data.get("license_link"), str)
     for field, value in license_fields(card.data):
@@ -64,7 +70,6 @@ def license_fields(data: dict[str, Any]) -> Iterator[tuple[FieldPath, str]]:
 
 def upstream_entries(card: Card) -> list[dict[str, Any]]:
     """The inputs a card declares (for the cached facts): role, link, declared license, where."""
-    from gitckpt.licenses import traits
 
     found = []
     for role in UPSTREAM_FIELDS.get(card.kind or "", ()):
@@ -97,7 +102,6 @@ def upstream_entries(card: Card) -> list[dict[str, Any]]:
 
 def check_license_compatibility(inventory: Inventory) -> Iterator[Finding]:
     """Across cards: every rule of rules/licenses.yaml, and redistribution upstream."""
-    from gitckpt.licenses import rules
 
     cards = {card.name: card for card in inventory.cards.values() if card.name}
     for card in inventory.cards.values():
@@ -118,7 +122,8 @@ def check_license_compatibility(inventory: Inventory) -> Iterator[Finding]:
             ):
                 yield REDISTRIBUTION_CONFLICT.finding(
                     card.path,
-                    f"{entry['name']} may not be redistributed ({linked.path}), but this card allows redistribution",
+                    f"{entry['name']} may not be redistributed ({linked.path}), but this "
+                    "card allows redistribution",
                     line=entry["line"],
                     field=entry["field"],
                 )

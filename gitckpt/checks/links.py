@@ -11,8 +11,10 @@ UNRESOLVED_LINK = Check(
     id="GC401",
     name="link-unresolved",
     severity="error",
-    rationale="Provenance is only as good as its links: each `artifact:` must name a card in this repository.",
-    fix="Add the linked artifact's card, fix the name, or link it by `uri` with a `sha256` or `revision`.",
+    rationale="Provenance is only as good as its links: each `artifact:` must name a card in "
+    "this repository.",
+    fix="Add the linked artifact's card, fix the name, or link it by `uri` with a `sha256` or "
+    "`revision`.",
 )
 
 
@@ -20,8 +22,10 @@ RELEASE_UNRESOLVED = Check(
     id="GC404",
     name="release-unresolved",
     severity="error",
-    rationale="A link that pins a release (`name@vX.Y.Z`) must name a release that exists, or it pins nothing.",
-    fix="Link a released version (`git ckpt show NAME` lists them), release that version first, or link the name alone.",
+    rationale="A link that pins a release (`name@vX.Y.Z`) must name a release that exists, or it "
+    "pins nothing.",
+    fix="Link a released version (`git ckpt show NAME` lists them), release that version "
+    "first, or link the name alone.",
 )
 
 

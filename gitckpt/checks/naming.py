@@ -13,15 +13,18 @@ DUPLICATE_NAME = Check(
     id="GC301",
     name="name-duplicate",
     severity="error",
-    rationale="A name identifies one artifact in tags, links and searches; two cards cannot share it.",
+    rationale="A name identifies one artifact in tags, links and searches; two cards cannot "
+    "share it.",
     fix="Rename one of the artifacts (its `name:` field) and update the links to it.",
 )
 NAME_PATTERN = Check(
     id="GC302",
     name="name-pattern",
     severity="error",
-    rationale="Names follow the team's convention (`naming.pattern`) so tags and searches stay predictable.",
-    fix=f"Rename the artifact to match naming.pattern in {CONFIG_PATH}, or change the pattern there.",
+    rationale="Names follow the team's convention (`naming.pattern`) so tags and searches stay "
+    "predictable.",
+    fix=f"Rename the artifact to match naming.pattern in {CONFIG_PATH}, or change the pattern "
+    "there.",
 )
 
 
@@ -35,7 +38,8 @@ def check_naming(inventory: Inventory) -> Iterator[Finding]:
             for card in cards:
                 yield NAME_PATTERN.finding(
                     card.path,
-                    f"name {name!r} does not match naming.pattern {inventory.config.naming_pattern!r} in {CONFIG_PATH}",
+                    f"name {name!r} does not match naming.pattern "
+                    f"{inventory.config.naming_pattern!r} in {CONFIG_PATH}",
                     line=card.name_line,
                     field="name",
                 )

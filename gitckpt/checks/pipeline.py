@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 from gitckpt.checks.base import Check
 from gitckpt.errors import InputError
+from gitckpt.evaluation import METRICS_SIZE_LIMIT, parse_metrics
 from gitckpt.facts import CardFacts, Finding, Inventory
 from gitckpt.files import PathGuard, decode_text
 from gitckpt.pointer import POINTER_SUFFIX
@@ -16,14 +17,17 @@ NOT_FROM_PIPELINE = Check(
     id="GC801",
     name="evaluation-not-from-pipeline",
     severity="error",
-    rationale="A hand-typed number is the one readers trust most and can check least; it must equal what the stage wrote.",
-    fix="Re-record from the pipeline (`git ckpt eval record NAME --stage STAGE`) instead of editing numbers by hand.",
+    rationale="A hand-typed number is the one readers trust most and can check least; it must "
+    "equal what the stage wrote.",
+    fix="Re-record from the pipeline (`git ckpt eval record NAME --stage STAGE`) instead of "
+    "editing numbers by hand.",
 )
 OTHER_BYTES = Check(
     id="GC802",
     name="evaluation-other-bytes",
     severity="error",
-    rationale="Results recorded from a stage that consumed other checkpoint bytes describe another model.",
+    rationale="Results recorded from a stage that consumed other checkpoint bytes describe "
+    "another model.",
     fix="Re-run the stage on the current checkpoint (`git ckpt eval run NAME --record`).",
 )
 
@@ -53,7 +57,6 @@ def check_pipelines(inventory: Inventory) -> Iterator[Finding]:
 def _produced(inventory: Inventory, guard: PathGuard, path: str) -> dict[str, float] | str:
     """The numbers in the stage's metrics file, or why they cannot be had: the file must be inside
     the repository, a regular file within the size limit, and strict JSON or YAML."""
-    from gitckpt.evaluation import METRICS_SIZE_LIMIT, parse_metrics
 
     reason = guard.problem("", path)
     if reason:
@@ -130,7 +133,8 @@ def _consumed(inventory: Inventory, card: CardFacts, model: CardFacts) -> Iterat
     if ran_on is not None and current is not None and ran_on != current:
         yield OTHER_BYTES.finding(
             card.path,
-            f"the stage ran on {model.data_relpath} with md5 {ran_on}; the checkpoint is now {current}",
+            f"the stage ran on {model.data_relpath} with md5 {ran_on}; the checkpoint is "
+            f"now {current}",
             line=card.pipeline["line"],
             field="pipeline.deps",
         )

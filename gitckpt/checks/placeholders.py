@@ -13,8 +13,10 @@ PLACEHOLDER = Check(
     id="GC104",
     name="card-placeholder",
     severity="error",
-    rationale="A scaffolded card is a to-do list: a person must fill in every `<FILL …>` before it is shared.",
-    fix='Replace each <FILL …> with the real value, or {noassertion: "<why>"} where the fact is unknown.',
+    rationale="A scaffolded card is a to-do list: a person must fill in every `<FILL …>` before "
+    "it is shared.",
+    fix='Replace each <FILL …> with the real value, or {noassertion: "<why>"} where the fact '
+    "is unknown.",
 )
 
 

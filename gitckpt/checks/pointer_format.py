@@ -12,7 +12,8 @@ POINTER_FORMAT = Check(
     id="GC201",
     name="pointer-invalid",
     severity="error",
-    rationale="gitckpt trusts a pointer's md5, size and path only when they are well-formed and stay inside the repository.",
+    rationale="gitckpt trusts a pointer's md5, size and path only when they are well-formed and "
+    "stay inside the repository.",
     fix="Re-create the pointer with `dvc add DATA_PATH` rather than editing it by hand.",
 )
 

@@ -17,7 +17,8 @@ POLICY_CHANGED = Check(
     "policy-changed",
     "error",
     "a pull request must not be judged by a policy or allowed signers it writes itself",
-    "have a maintainer review the change to .gitckpt/ and merge it on its own; until then CI fails on purpose",
+    "have a maintainer review the change to .gitckpt/ and merge it on its own; until then "
+    "CI fails on purpose",
 )
 
 
@@ -26,5 +27,6 @@ def check_policy_changes(changed_paths: Sequence[str]) -> Iterator[Finding]:
         if path.startswith(POLICY_DIR):
             yield POLICY_CHANGED.finding(
                 path,
-                "changes the trusted policy; CI judged this pull request by the base revision's policy, not this one",
+                "changes the trusted policy; CI judged this pull request by the base "
+                "revision's policy, not this one",
             )

@@ -17,14 +17,17 @@ SECRET = Check(
     id="GC601",
     name="secret-in-text",
     severity="error",
-    rationale="A credential in a shared card or file is leaked to everyone who clones the repository.",
-    fix="Remove the credential (and rotate it: it is in git history), or replace it with a placeholder.",
+    rationale="A credential in a shared card or file is leaked to everyone who clones the "
+    "repository.",
+    fix="Remove the credential (and rotate it: it is in git history), or replace it with a "
+    "placeholder.",
 )
 PERSONAL_DATA = Check(
     id="GC602",
     name="personal-data",
     severity="warning",
-    rationale="E-mail addresses and phone numbers beyond the declared contact are personal data; share them only on purpose.",
+    rationale="E-mail addresses and phone numbers beyond the declared contact are personal data; "
+    "share them only on purpose.",
     fix="Remove or anonymise them; the card's `contact` is the one address that belongs there.",
 )
 # Pattern detectors only: entropy detectors flag every md5 and sha256 a card must hold.
@@ -61,7 +64,8 @@ MAY_HOLD_SECRET = re.compile(r"[A-Za-z0-9_+/=.-]{16,}|-----BEGIN|://[^/\s:@]+:[^
 # what is masked grows over the token around that part (a final full stop ends a sentence).
 TOKEN_START = string.ascii_letters + string.digits + "_+/-"
 TOKEN_REST = re.compile(r"[A-Za-z0-9_+/=.-]*[A-Za-z0-9_+/=-]")
-PRIVATE_KEY = "Private Key"  # PrivateKeyDetector's type: it reports the BEGIN line, the key runs to its END line
+# PrivateKeyDetector's type: it reports the BEGIN line, the key runs to its END line
+PRIVATE_KEY = "Private Key"
 PRIVATE_KEY_END = re.compile(r"END [A-Z0-9 ]*PRIVATE KEY[A-Z ]*-*|Private-MAC: \S*")
 TEXT_SUFFIXES = (
     ".json",
@@ -106,7 +110,8 @@ def mask_secrets(text: str) -> str:
 
 
 def _key_body(lines: list[str], begin: int) -> Iterator[int]:
-    """The non-blank lines after a private key's BEGIN line, up to its END line (or the text's end)."""
+    """The non-blank lines after a private key's BEGIN line, up to its END line (or the text's
+    end)."""
     for index in range(begin + 1, len(lines)):
         if lines[index].strip():
             yield index
@@ -204,7 +209,8 @@ def scan_card_text(path: str, text: str, contact: object) -> list[Finding]:
 def refuse_credentials(findings: Iterable[Finding], paths: Collection[str], refused: str) -> None:
     """Stop an export or a site that would publish a card in `paths` holding a credential, naming
     each file and line. Whatever severity the policy gives GC601, a published card never carries
-    one: it is refused, not redacted, so nothing is published that reads differently from the card."""
+    one: it is refused, not redacted, so nothing is published that reads differently from the
+    card."""
     found = [
         finding for finding in findings if finding.check == SECRET.id and finding.path in paths
     ]

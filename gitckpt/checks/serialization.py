@@ -17,8 +17,10 @@ UNSAFE_PICKLE = Check(
     id="GC701",
     name="unsafe-pickle",
     severity="error",
-    rationale="Loading a pickle runs whatever its globals name; only tensor-rebuilding globals are safe to load.",
-    fix="Convert the checkpoint to safetensors (no code runs on load), or remove the objects that pull in these globals.",
+    rationale="Loading a pickle runs whatever its globals name; only tensor-rebuilding globals "
+    "are safe to load.",
+    fix="Convert the checkpoint to safetensors (no code runs on load), or remove the objects "
+    "that pull in these globals.",
 )
 SAFETENSORS_INVALID = Check(
     id="GC702",
@@ -100,9 +102,7 @@ def check_pickle(
     """GC701 for every pickle stream in the file, found by content (checkpoint_files): a global
     outside SAFE_GLOBALS and the policy's `serialization.allow_globals`, or a stream that cannot be
     shown safe, is a finding naming the file, the archive member and the opcode."""
-    from gitckpt.checkpoint_files import (
-        pickles_in_file,
-    )  # archive and compression modules: only when data is read
+    from gitckpt.checkpoint_files import pickles_in_file  # archives, compression: when data is read
 
     for found in pickles_in_file(path, display):
         unsafe = sorted({item.dotted for item in found.imports} - SAFE_GLOBALS - set(allowed))
@@ -114,7 +114,8 @@ def check_pickle(
             }
         )
         imports = (
-            f"imports {', '.join(unsafe)} when loaded ({', '.join(opcodes[:5])}), so loading it runs that code"
+            f"imports {', '.join(unsafe)} when loaded ({', '.join(opcodes[:5])}), so "
+            "loading it runs that code"
             if unsafe
             else ""
         )

@@ -17,28 +17,33 @@ POINTER_WITHOUT_CARD = Check(
     name="pointer-without-card",
     severity="error",
     rationale="Data shared without a card cannot be used responsibly: every pointer needs a card.",
-    fix="Scaffold the card with `git ckpt card new DATA_PATH --kind model|dataset|eval` and fill it in.",
+    fix="Scaffold the card with `git ckpt card new DATA_PATH --kind model|dataset|eval` and "
+    "fill it in.",
 )
 CARD_WITHOUT_POINTER = Check(
     id="GC203",
     name="card-without-pointer",
     severity="error",
     rationale="A card must describe bytes that DVC tracks, or nobody can fetch what it documents.",
-    fix="Track the data with `dvc add DATA_PATH`, or correct the card's path (relative to the card).",
+    fix="Track the data with `dvc add DATA_PATH`, or correct the card's path (relative to the "
+    "card).",
 )
 MISMATCH = Check(
     id="GC204",
     name="card-pointer-mismatch",
     severity="error",
-    rationale="The card's md5 and size must equal the pointer's, or the card describes other bytes.",
-    fix="Copy md5 and size from the pointer into the card, and re-check every fact that depends on the bytes.",
+    rationale="The card's md5 and size must equal the pointer's, or the card describes other "
+    "bytes.",
+    fix="Copy md5 and size from the pointer into the card, and re-check every fact that "
+    "depends on the bytes.",
 )
 UNSAFE_PATH = Check(
     id="GC205",
     name="unsafe-data-path",
     severity="error",
     rationale="Data paths must stay inside the repository and not run through symlinks.",
-    fix="Move the data inside the repository (not through a symlinked directory) and track it there.",
+    fix="Move the data inside the repository (not through a symlinked directory) and track it "
+    "there.",
 )
 
 
@@ -86,7 +91,8 @@ def _check_card_data(inventory: Inventory, guard: PathGuard, card: CardFacts) ->
     if card.md5 is not None and card.md5 != out.md5:
         yield MISMATCH.finding(
             card.path,
-            f"md5 is {card.md5} but {pointer_path}:{out.line} records {out.md5}: the card describes other bytes",
+            f"md5 is {card.md5} but {pointer_path}:{out.line} records {out.md5}: the card "
+            "describes other bytes",
             line=card.md5_line,
             field=f"{block}.md5",
         )
@@ -115,7 +121,8 @@ def _check_pointers(
             if not cards:
                 yield POINTER_WITHOUT_CARD.finding(
                     pointer.path,
-                    f"{data} has no card; write one with `git ckpt card new {data} --kind model|dataset|eval`",
+                    f"{data} has no card; write one with `git ckpt card new {data} --kind "
+                    "model|dataset|eval`",
                     line=out.line,
                 )
             elif len(cards) > 1:

@@ -6,7 +6,9 @@ import argparse
 from pathlib import Path
 
 from gitckpt.arguments import Subcommands, subparser
+from gitckpt.console import print_json, progress_bar
 from gitckpt.errors import EXIT_OK
+from gitckpt.repo import find_repository
 from gitckpt.tracking import AddRequest, add
 
 ADD_EPILOG = """\
@@ -20,7 +22,7 @@ Examples:
   git ckpt add models/resnet50.safetensors --kind model
   git ckpt add data/cifar10-train.tar --kind dataset --name cifar10-train
   git ckpt add checkpoints/llama-ft/ --kind model --remote storage   # and push the bytes
-  git ckpt add models/resnet50.safetensors                            # new bytes for an existing card
+  git ckpt add models/resnet50.safetensors                         # new bytes for an existing card
 """
 
 
@@ -43,8 +45,6 @@ def register(commands: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from gitckpt.console import print_json, progress_bar
-    from gitckpt.repo import find_repository
 
     with progress_bar("Hashing", unit_bytes=True) as progress:
         added = add(
@@ -59,7 +59,8 @@ def run(args: argparse.Namespace) -> int:
     for item in added:
         action = "created" if item.created else ("updated" if item.bytes_changed else "unchanged")
         print(
-            f"{item.data}: {item.kind} {item.name!r}, {item.size:,} bytes, sha256 {item.sha256[:16]}…; card {item.card} {action}"
+            f"{item.data}: {item.kind} {item.name!r}, {item.size:,} bytes, sha256 "
+            f"{item.sha256[:16]}…; card {item.card} {action}"
         )
     print("Staged in git. Fill in any <FILL …> in new cards, then `git ckpt check` and commit.")
     return EXIT_OK

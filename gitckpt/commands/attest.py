@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 from gitckpt.arguments import Subcommands, subparser
-from gitckpt.errors import EXIT_OK
+from gitckpt.attestation import build_statement, sign_file
+from gitckpt.console import print_json
+from gitckpt.errors import EXIT_OK, GitckptError
+from gitckpt.files import atomic_write
+from gitckpt.registry import read_registry
+from gitckpt.repo import find_repository
+from gitckpt.tags import parse_release_reference
 
 ATTEST_EPILOG = """\
 Writes an in-toto Statement v1 for a release: its subjects are the released files by sha256, its
@@ -37,15 +44,6 @@ def register(commands: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import json
-
-    from gitckpt.attestation import build_statement, sign_file
-    from gitckpt.console import print_json
-    from gitckpt.errors import GitckptError
-    from gitckpt.files import atomic_write
-    from gitckpt.registry import read_registry
-    from gitckpt.repo import find_repository
-    from gitckpt.tags import parse_release_reference
 
     repo = find_repository()
     name, version = parse_release_reference(args.reference)

@@ -5,7 +5,10 @@ from __future__ import annotations
 import argparse
 
 from gitckpt.arguments import Subcommands, add_trust_ref, subparser
+from gitckpt.audit import audit
+from gitckpt.console import print_audit_report, print_json
 from gitckpt.errors import EXIT_OK
+from gitckpt.repo import find_repository
 
 AUDIT_EPILOG = """\
 Reports the metadata quality of the cards committed at --rev (default HEAD) and of the registry's
@@ -52,9 +55,6 @@ def register(commands: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from gitckpt.audit import audit
-    from gitckpt.console import print_audit_report, print_json
-    from gitckpt.repo import find_repository
 
     report = audit(find_repository(), args.rev, args.stale_days, trust_ref=args.trust_ref)
     if args.json:

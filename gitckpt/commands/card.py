@@ -6,7 +6,10 @@ import argparse
 from pathlib import Path
 
 from gitckpt.arguments import Subcommands, subparser
+from gitckpt.console import print_json
 from gitckpt.errors import EXIT_OK
+from gitckpt.repo import find_repository
+from gitckpt.scaffold import create_card
 
 CARD_NEW_EPILOG = """\
 Reads the DVC pointer DATA_PATH.dvc and writes <name>.card.md beside the data, with the facts
@@ -48,9 +51,6 @@ def register(commands: Subcommands) -> None:
 
 
 def run_new(args: argparse.Namespace) -> int:
-    from gitckpt.console import print_json
-    from gitckpt.repo import find_repository
-    from gitckpt.scaffold import create_card
 
     card = create_card(find_repository(), args.data_path, args.kind, args.name)
     if args.json:

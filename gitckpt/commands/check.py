@@ -1,4 +1,5 @@
-"""`git ckpt check`: its help, its arguments and its output (the checking is gitckpt/checking.py)."""
+"""`git ckpt check`: its help, its arguments and its output (the checking is
+gitckpt/checking.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,10 @@ from pathlib import Path
 
 from gitckpt.arguments import Subcommands, subparser
 from gitckpt.checking import CheckOptions, check
+from gitckpt.checks import ALL_CHECKS
+from gitckpt.console import print_check_report, print_json, progress_bar
 from gitckpt.errors import EXIT_FINDINGS, EXIT_OK
+from gitckpt.repo import find_repository
 
 CHECK_EPILOG = """\
 With no paths, checks every card and pointer in the work tree (as --all does).
@@ -30,7 +34,6 @@ Examples:
 
 
 def register(commands: Subcommands) -> None:
-    from gitckpt.checks import ALL_CHECKS
 
     listing = "\n".join(
         f"  {check.id}  {check.name:<22} {check.rationale}" for check in ALL_CHECKS.values()
@@ -81,8 +84,6 @@ def register(commands: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from gitckpt.console import print_check_report, print_json, progress_bar
-    from gitckpt.repo import find_repository
 
     options = CheckOptions(
         paths=[] if args.all else args.paths,

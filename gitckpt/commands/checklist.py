@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import argparse
 import datetime
+from dataclasses import asdict
 
 from gitckpt.arguments import Subcommands, subparser
 from gitckpt.card import parse_card, update_front_matter
 from gitckpt.checklist import CHECKLIST_FIELD, ITEMS, ItemState, checklist_state
+from gitckpt.console import print_json, print_table
 from gitckpt.errors import EXIT_OK, GitckptError, UsageError
 from gitckpt.facts import CardFacts
 from gitckpt.files import CARD_SIZE_LIMIT, atomic_write, read_text
 from gitckpt.inventory import load_inventory
-from gitckpt.repo import Repository, identity
+from gitckpt.repo import Repository, find_repository, identity
 
 
 def model_card(repo: Repository, name: str) -> CardFacts:
@@ -66,8 +68,6 @@ Examples:
 
 
 def register(commands: Subcommands) -> None:
-    from gitckpt.checklist import ITEMS
-
     items = "\n".join(f"  {item:<36} {description}" for item, description in ITEMS.items())
     parser = subparser(
         commands,
@@ -83,16 +83,13 @@ def register(commands: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from dataclasses import asdict
-
-    from gitckpt.console import print_json, print_table
-    from gitckpt.repo import find_repository
 
     repo = find_repository()
     if args.confirm:
         state = confirm_item(repo, args.name, args.confirm, args.note)
         print_json(asdict(state)) if args.json else print(
-            f"Confirmed {state.item} as {state.confirmed_by} at {state.confirmed_at}; commit the card."
+            f"Confirmed {state.item} as {state.confirmed_by} at {state.confirmed_at}; "
+            "commit the card."
         )
         return EXIT_OK
     states = checklist_of(repo, args.name)

@@ -5,7 +5,12 @@ from __future__ import annotations
 import argparse
 
 from gitckpt.arguments import Subcommands, subparser
-from gitckpt.errors import EXIT_OK
+from gitckpt.checks import ALL_CHECKS
+from gitckpt.config import MANDATORY_CHECKS
+from gitckpt.console import print_json, print_table
+from gitckpt.errors import EXIT_OK, GitckptError
+from gitckpt.inventory import load_inventory
+from gitckpt.repo import find_repository
 
 CHECKS_EPILOG = """\
 Lists every check: its id, name, default and configured severity, and why it exists. Set a
@@ -27,12 +32,6 @@ def register(commands: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from gitckpt.checks import ALL_CHECKS
-    from gitckpt.config import MANDATORY_CHECKS
-    from gitckpt.console import print_json, print_table
-    from gitckpt.errors import GitckptError
-    from gitckpt.inventory import load_inventory
-    from gitckpt.repo import find_repository
 
     try:
         configured = load_inventory(find_repository()).config.severities

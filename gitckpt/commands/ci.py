@@ -9,7 +9,10 @@ from pathlib import Path
 
 from gitckpt.arguments import Subcommands, add_trust_ref, subparser
 from gitckpt.ci_review import ci, github_annotations
+from gitckpt.console import print_json
 from gitckpt.errors import EXIT_FINDINGS, EXIT_OK
+from gitckpt.repo import find_repository
+from gitckpt.review_report import to_json
 
 CI_EPILOG = """\
 Runs every check on the work tree and reviews the card changes against BASE (default: the merge
@@ -45,10 +48,6 @@ def register(commands: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-
-    from gitckpt.console import print_json
-    from gitckpt.repo import find_repository
-    from gitckpt.review_report import to_json
 
     report = ci(find_repository(), args.base, args.report)
     if os.environ.get("GITHUB_ACTIONS") == "true":

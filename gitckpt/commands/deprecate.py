@@ -7,13 +7,15 @@ import argparse
 from gitckpt.arguments import Subcommands, add_trust_ref, subparser
 from gitckpt.console import print_created
 from gitckpt.errors import EXIT_OK
+from gitckpt.release import DeprecationRequest, TagOptions, deprecate
+from gitckpt.repo import find_repository
 
 DEPRECATE_EPILOG = """\
 Tags NAME@deprecated. `git ckpt check` then warns about cards that link to the artifact (GC402)
 and, after the sunset date, fails them (GC403).
 
 Examples:
-  git ckpt deprecate resnet50 --sunset 2026-06-30 --reason "superseded by resnet50-v2; label noise in v1 data"
+  git ckpt deprecate resnet50 --sunset 2026-06-30 --reason "superseded by resnet50-v2; noisy labels"
 """
 
 
@@ -34,8 +36,6 @@ def register(commands: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from gitckpt.release import DeprecationRequest, TagOptions, deprecate
-    from gitckpt.repo import find_repository
 
     request = DeprecationRequest(args.name, args.sunset, args.reason)
     options = TagOptions(args.sign, args.push, args.trust_ref)

@@ -7,8 +7,11 @@ import argparse
 import sys
 
 from gitckpt.arguments import Subcommands, subparser
+from gitckpt.console import print_json
 from gitckpt.errors import EXIT_OK
-from gitckpt.review import card_diff
+from gitckpt.repo import find_repository
+from gitckpt.review import DEFAULT_SEVERITY, card_diff
+from gitckpt.review_report import to_json, to_markdown, to_text
 
 DIFF_EPILOG = """\
 The semantic diff of every card changed between BASE (default: the merge base with the default
@@ -28,7 +31,6 @@ Examples:
 
 
 def register(commands: Subcommands) -> None:
-    from gitckpt.review import DEFAULT_SEVERITY
 
     listing = "\n".join(f"  {kind:<27} {severity}" for kind, severity in DEFAULT_SEVERITY.items())
     parser = subparser(
@@ -53,9 +55,6 @@ def register(commands: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from gitckpt.console import print_json
-    from gitckpt.repo import find_repository
-    from gitckpt.review_report import to_json, to_markdown, to_text
 
     _, _, diffs = card_diff(find_repository(), args.base, args.head)
     if args.format == "json":

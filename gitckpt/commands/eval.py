@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from gitckpt.arguments import Subcommands, positive, subparser
+from gitckpt.console import print_json
 from gitckpt.errors import EXIT_FINDINGS, EXIT_OK
+from gitckpt.eval_confirm import confirm_evaluations
+from gitckpt.eval_runs import EvaluatedData, record, run, seed_sensitivity
+from gitckpt.repo import find_repository
 
 EVAL_CONFIRM_EPILOG = """\
 When a checkpoint's bytes change, the results recorded for the old bytes are flagged (GC206)
@@ -16,7 +21,7 @@ stale result to the current checkpoint and records who confirmed it, when, why, 
 bytes were actually measured, in the model card and in eval cards that measured the model.
 
 Examples:
-  git ckpt eval confirm resnet50 --reason "Only the optimizer state was stripped; weights are identical."
+  git ckpt eval confirm resnet50 --reason "Only the optimizer state was stripped."
 """
 
 
@@ -116,9 +121,6 @@ def register(commands: Subcommands) -> None:
 
 
 def run_record(args: argparse.Namespace) -> int:
-    from gitckpt.console import print_json
-    from gitckpt.eval_runs import EvaluatedData, record
-    from gitckpt.repo import find_repository
 
     recorded = record(
         find_repository(),
@@ -154,22 +156,18 @@ def run_record(args: argparse.Namespace) -> int:
 
 
 def run_run(args: argparse.Namespace) -> int:
-    from dataclasses import asdict
-
-    from gitckpt.console import print_json
-    from gitckpt.eval_runs import run
-    from gitckpt.repo import find_repository
 
     if args.seeds:
-        from gitckpt.eval_runs import seed_sensitivity
-
         spreads = seed_sensitivity(
             find_repository(), args.name, args.seeds, record_after=args.record
         )
         if args.json:
             print_json([asdict(spread) for spread in spreads])
         for spread in [] if args.json else spreads:
-            summary = f"min {spread.minimum}, max {spread.maximum}, mean {spread.mean:.6g}, stdev {spread.stdev:.6g}"
+            summary = (
+                f"min {spread.minimum}, max {spread.maximum}, mean {spread.mean:.6g}, "
+                f"stdev {spread.stdev:.6g}"
+            )
             print(f"  {spread.metric}: {spread.seeds} seeds, {summary}")
         return EXIT_OK
     comparisons = run(find_repository(), args.name, record_after=args.record)
@@ -185,9 +183,6 @@ def run_run(args: argparse.Namespace) -> int:
 
 
 def run_confirm(args: argparse.Namespace) -> int:
-    from gitckpt.console import print_json
-    from gitckpt.eval_confirm import confirm_evaluations
-    from gitckpt.repo import find_repository
 
     confirmed = confirm_evaluations(find_repository(), args.name, args.reason)
     if args.json:

@@ -8,9 +8,11 @@ import sys
 from pathlib import Path
 
 from gitckpt.arguments import Subcommands, subparser
+from gitckpt.console import error, print_json
 from gitckpt.errors import EXIT_OK
 from gitckpt.export import FORMATS, export
 from gitckpt.files import atomic_write
+from gitckpt.repo import find_repository
 
 EXPORT_EPILOG = """\
 Writes the card (as in the work tree, or as released with NAME@vX.Y.Z) in another format, and says
@@ -56,8 +58,6 @@ def register(commands: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from gitckpt.console import error, print_json
-    from gitckpt.repo import find_repository
 
     result = export(find_repository(), args.reference, args.format)
     if args.output:

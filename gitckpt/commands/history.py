@@ -5,7 +5,11 @@ from __future__ import annotations
 import argparse
 
 from gitckpt.arguments import REGISTRY_EPILOG, Subcommands, add_trust_ref, subparser
+from gitckpt.console import print_json, print_table
 from gitckpt.errors import EXIT_OK
+from gitckpt.registry import iso
+from gitckpt.registry_view import history
+from gitckpt.repo import find_repository
 
 
 def register(commands: Subcommands) -> None:
@@ -19,7 +23,8 @@ def register(commands: Subcommands) -> None:
     parser.add_argument(
         "--all",
         action="store_true",
-        help="also list the tags that do not count (unbound, badly signed, refused by policy) and why",
+        help="also list the tags that do not count (unbound, badly signed, refused by policy) "
+        "and why",
     )
     parser.add_argument("--json", action="store_true", help="print the events as JSON")
     add_trust_ref(parser)
@@ -27,10 +32,6 @@ def register(commands: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from gitckpt.console import print_json, print_table
-    from gitckpt.registry import iso
-    from gitckpt.registry_view import history
-    from gitckpt.repo import find_repository
 
     events = history(
         find_repository(), args.name, include_rejected=args.all, trust_ref=args.trust_ref

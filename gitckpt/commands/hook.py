@@ -6,7 +6,10 @@ import argparse
 import sys
 
 from gitckpt.arguments import Subcommands, subparser
+from gitckpt.console import error
 from gitckpt.errors import EXIT_FINDINGS, EXIT_OK
+from gitckpt.pre_push import unpushed_releases
+from gitckpt.repo import find_repository
 
 HOOK_EPILOG = """\
 The plain git hooks that `git ckpt init --git-hooks` installs call these.
@@ -32,9 +35,6 @@ def register(commands: Subcommands) -> None:
 
 
 def run_pre_push(args: argparse.Namespace) -> int:
-    from gitckpt.console import error
-    from gitckpt.pre_push import unpushed_releases
-    from gitckpt.repo import find_repository
 
     problems = unpushed_releases(find_repository(), sys.stdin.read().splitlines())
     for problem in problems:

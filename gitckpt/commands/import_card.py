@@ -6,7 +6,9 @@ import argparse
 from pathlib import Path
 
 from gitckpt.arguments import Subcommands, subparser
+from gitckpt.console import print_json
 from gitckpt.errors import EXIT_OK
+from gitckpt.export import import_card
 
 IMPORT_EPILOG = """\
 Turns a Hugging Face model card into a gitckpt model card: license, datasets, base model and every
@@ -40,8 +42,6 @@ def register(commands: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from gitckpt.console import print_json
-    from gitckpt.export import import_card
 
     target = import_card(args.source, args.name, args.output)
     print_json({"card": str(target)}) if args.json else print(

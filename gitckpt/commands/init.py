@@ -1,11 +1,14 @@
-"""`git ckpt init`: its help, its arguments and its output (what it does is gitckpt/repository_setup.py)."""
+"""`git ckpt init`: its help, its arguments and its output (what it does is
+gitckpt/repository_setup.py)."""
 
 from __future__ import annotations
 
 import argparse
 
 from gitckpt.arguments import Subcommands, subparser
+from gitckpt.console import print_json
 from gitckpt.errors import EXIT_OK
+from gitckpt.repo import find_repository
 from gitckpt.repository_setup import init
 
 INIT_EPILOG = """\
@@ -33,8 +36,6 @@ def register(commands: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from gitckpt.console import print_json
-    from gitckpt.repo import find_repository
 
     result = init(find_repository(), git_hooks=args.git_hooks)
     if args.json:

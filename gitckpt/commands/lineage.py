@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import asdict
 
 from gitckpt.arguments import Subcommands, positive, subparser
+from gitckpt.console import print_json
 from gitckpt.errors import EXIT_OK
+from gitckpt.lineage import lineage, render_lineage
+from gitckpt.repo import find_repository
 
 LINEAGE_EPILOG = """\
 The graph of what an artifact links to: base model, datasets (with their cards, versions and
@@ -41,11 +45,6 @@ def register(commands: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from dataclasses import asdict
-
-    from gitckpt.console import print_json
-    from gitckpt.lineage import lineage, render_lineage
-    from gitckpt.repo import find_repository
 
     graph = lineage(find_repository(), args.reference, depth=args.depth, dependents=args.dependents)
     if args.format == "json":

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import asdict
 
 from gitckpt.arguments import Subcommands, subparser
+from gitckpt.console import print_json
 from gitckpt.errors import EXIT_OK
+from gitckpt.provenance import artifact_log, summarize_fields
+from gitckpt.repo import find_repository
 
 LOG_EPILOG = """\
 Every commit that changed the artifact's card or pointer, newest first, following renames: author
@@ -32,11 +36,6 @@ def register(commands: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from dataclasses import asdict
-
-    from gitckpt.console import print_json
-    from gitckpt.provenance import artifact_log, summarize_fields
-    from gitckpt.repo import find_repository
 
     entries = artifact_log(find_repository(), args.name)
     if args.json:

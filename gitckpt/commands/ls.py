@@ -5,7 +5,10 @@ from __future__ import annotations
 import argparse
 
 from gitckpt.arguments import REGISTRY_EPILOG, Subcommands, add_trust_ref, subparser
+from gitckpt.console import print_json, print_table
 from gitckpt.errors import EXIT_OK
+from gitckpt.registry_view import list_artifacts
+from gitckpt.repo import find_repository
 
 
 def register(commands: Subcommands) -> None:
@@ -17,7 +20,8 @@ def register(commands: Subcommands) -> None:
     parser.add_argument(
         "--version",
         metavar="X[.Y[.Z]]",
-        help="only artifacts whose latest release is this version, or in this major or minor series",
+        help="only artifacts whose latest release is this version, or in this major or minor "
+        "series",
     )
     parser.add_argument("--json", action="store_true", help="print the rows as JSON")
     add_trust_ref(parser)
@@ -25,9 +29,6 @@ def register(commands: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from gitckpt.console import print_json, print_table
-    from gitckpt.registry_view import list_artifacts
-    from gitckpt.repo import find_repository
 
     rows = list_artifacts(
         find_repository(), kind=args.kind, stage=args.stage, trust_ref=args.trust_ref

@@ -7,6 +7,8 @@ import argparse
 from gitckpt.arguments import Subcommands, add_tag_options, add_trust_ref, subparser
 from gitckpt.console import print_created
 from gitckpt.errors import EXIT_OK
+from gitckpt.release import StageRequest, TagOptions, promote
+from gitckpt.repo import find_repository
 
 PROMOTE_EPILOG = """\
 Stages are tags in GTO's grammar: NAME#STAGE#N to enter a stage, NAME#STAGE!#N to leave it, on the
@@ -34,8 +36,6 @@ def register(commands: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from gitckpt.release import StageRequest, TagOptions, promote
-    from gitckpt.repo import find_repository
 
     request = StageRequest(args.reference, args.stage, args.demote, args.message)
     options = TagOptions(args.sign, args.push, args.trust_ref)

@@ -5,7 +5,10 @@ from __future__ import annotations
 import argparse
 
 from gitckpt.arguments import Subcommands, add_transfer
+from gitckpt.console import print_json
 from gitckpt.errors import EXIT_OK
+from gitckpt.repo import find_repository
+from gitckpt.transfer import pull
 
 
 def register(commands: Subcommands) -> None:
@@ -13,9 +16,6 @@ def register(commands: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from gitckpt.console import print_json
-    from gitckpt.repo import find_repository
-    from gitckpt.transfer import pull
 
     count = pull(find_repository(), args.names, args.remote)
     print_json({"pulled": count}) if args.json else print(f"Pulled {count:,} file(s).")

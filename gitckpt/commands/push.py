@@ -5,7 +5,10 @@ from __future__ import annotations
 import argparse
 
 from gitckpt.arguments import Subcommands, add_transfer
+from gitckpt.console import print_json
 from gitckpt.errors import EXIT_OK
+from gitckpt.repo import find_repository
+from gitckpt.transfer import push
 
 
 def register(commands: Subcommands) -> None:
@@ -13,9 +16,6 @@ def register(commands: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from gitckpt.console import print_json
-    from gitckpt.repo import find_repository
-    from gitckpt.transfer import push
 
     count = push(find_repository(), args.names, args.remote)
     print_json({"pushed": count}) if args.json else print(f"Pushed {count:,} file(s).")

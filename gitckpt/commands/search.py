@@ -5,7 +5,16 @@ from __future__ import annotations
 import argparse
 
 from gitckpt.arguments import Subcommands, add_trust_ref, subparser
+from gitckpt.console import print_json, print_table, progress_bar
 from gitckpt.errors import EXIT_OK
+from gitckpt.repo import find_repository
+from gitckpt.search import (
+    Query,
+    parse_field_filter,
+    parse_metric_filter,
+    parse_version_filter,
+    search,
+)
 
 SEARCH_EPILOG = """\
 Searches the cards committed at --rev (default HEAD) and the registry's tags. The index lives in
@@ -42,7 +51,8 @@ def register(commands: Subcommands) -> None:
     parser.add_argument(
         "--version",
         metavar="X[.Y[.Z]]",
-        help="only artifacts whose latest release is this version, or in this major or minor series",
+        help="only artifacts whose latest release is this version, or in this major or minor "
+        "series",
     )
     parser.add_argument(
         "--license",
@@ -91,15 +101,6 @@ def register(commands: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from gitckpt.console import print_json, print_table, progress_bar
-    from gitckpt.repo import find_repository
-    from gitckpt.search import (
-        Query,
-        parse_field_filter,
-        parse_metric_filter,
-        parse_version_filter,
-        search,
-    )
 
     query = Query(
         text=args.query,

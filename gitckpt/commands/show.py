@@ -6,7 +6,11 @@ import argparse
 from typing import TYPE_CHECKING
 
 from gitckpt.arguments import REGISTRY_EPILOG, Subcommands, add_trust_ref, subparser
+from gitckpt.console import print_json, print_release, print_table
 from gitckpt.errors import EXIT_OK
+from gitckpt.evaluation import describe
+from gitckpt.registry_view import ReleaseView, show
+from gitckpt.repo import find_repository
 
 if TYPE_CHECKING:
     from gitckpt.registry_view import Baseline
@@ -23,9 +27,6 @@ def register(commands: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from gitckpt.console import print_json, print_release, print_table
-    from gitckpt.registry_view import ReleaseView, show
-    from gitckpt.repo import find_repository
 
     view = show(find_repository(), args.reference, trust_ref=args.trust_ref)
     if isinstance(view, ReleaseView):
@@ -62,7 +63,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _print_baseline(baseline: Baseline | None) -> None:
-    from gitckpt.evaluation import describe
 
     if baseline is None:
         return

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gitckpt.arguments import Subcommands, add_trust_ref, subparser
+from gitckpt.console import print_json, progress_bar
 from gitckpt.errors import EXIT_OK
 from gitckpt.facts import Progress
-from gitckpt.repo import Repository
+from gitckpt.repo import Repository, find_repository
 from gitckpt.site.model import read_site_model
 from gitckpt.site.render import write_site
 
@@ -90,8 +91,6 @@ def register(commands: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from gitckpt.console import print_json, progress_bar
-    from gitckpt.repo import find_repository
 
     with progress_bar("Reading artifacts") as progress:
         request = SiteRequest(args.output, args.rev, args.title, args.trust_ref)

@@ -1,16 +1,20 @@
-"""`git ckpt status`: its help, its arguments and its output (what it does is gitckpt/status_report.py)."""
+"""`git ckpt status`: its help, its arguments and its output (what it does is
+gitckpt/status_report.py)."""
 
 from __future__ import annotations
 
 import argparse
 
 from gitckpt.arguments import Subcommands, subparser
+from gitckpt.console import print_json, print_table, progress_bar
 from gitckpt.errors import EXIT_OK
+from gitckpt.repo import find_repository
 from gitckpt.status_report import status
 
 STATUS_EPILOG = """\
 One row per artifact:
-  card    complete | incomplete (fields missing or placeholders) | out of sync (with its pointer or bytes)
+  card    complete | incomplete (fields missing or placeholders)
+          | out of sync (with its pointer or bytes)
   data    matches | modified | missing (not in the work tree) | untracked (no pointer)
   remote  in remote | not pushed | no remote (none configured)
 Reading the bytes goes through the stat cache, so a second run is fast.
@@ -34,8 +38,6 @@ def register(commands: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from gitckpt.console import print_json, print_table, progress_bar
-    from gitckpt.repo import find_repository
 
     with progress_bar("Reading") as progress:
         rows = status(find_repository(), remote=not args.no_remote, progress=progress)

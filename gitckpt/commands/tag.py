@@ -7,6 +7,8 @@ import argparse
 from gitckpt.arguments import Subcommands, add_tag_options, add_trust_ref, subparser
 from gitckpt.console import print_created
 from gitckpt.errors import EXIT_OK
+from gitckpt.release import ReleaseRequest, TagOptions, tag_release
+from gitckpt.repo import find_repository
 
 TAG_EPILOG = """\
 Checks the artifact as committed at HEAD (not the work tree) with every check, together with the
@@ -54,8 +56,6 @@ def register(commands: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from gitckpt.release import ReleaseRequest, TagOptions, tag_release
-    from gitckpt.repo import find_repository
 
     request = ReleaseRequest(args.name, args.version, args.bump, args.message, args.allow_unpushed)
     options = TagOptions(args.sign, args.push, args.trust_ref)

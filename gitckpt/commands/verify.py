@@ -1,4 +1,5 @@
-"""`git ckpt verify`: its help, its arguments and its output (what it does is gitckpt/verification.py)."""
+"""`git ckpt verify`: its help, its arguments and its output (what it does is
+gitckpt/verification.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ import argparse
 from pathlib import Path
 
 from gitckpt.arguments import Subcommands, add_trust_ref, subparser
+from gitckpt.console import print_json
 from gitckpt.errors import EXIT_FINDINGS, EXIT_OK, UsageError
+from gitckpt.repo import find_repository
 from gitckpt.verification import verify, verify_attestation
 
 VERIFY_EPILOG = """\
@@ -64,8 +67,6 @@ def register(commands: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from gitckpt.console import print_json
-    from gitckpt.repo import find_repository
 
     if (args.reference is None) == (args.attestation is None):
         raise UsageError("name a release (NAME@vX.Y.Z) or an --attestation FILE, not both")

@@ -54,7 +54,8 @@ def export(repo: Repository, reference: str, fmt: str) -> Export:
     ]
     if errors:
         listing = "\n".join(
-            f"  {item.finding.path}:{item.finding.line}: {item.finding.check} {item.finding.message}"
+            f"  {item.finding.path}:{item.finding.line}: {item.finding.check} "
+            f"{item.finding.message}"
             for item in errors[:10]
         )
         raise GitckptError(f"{facts.path} fails its checks, so it is not exported:\n{listing}")
@@ -69,7 +70,8 @@ def export(repo: Repository, reference: str, fmt: str) -> Export:
         return to_croissant(card.data, name)
     if card.kind != "model":
         raise GitckptError(
-            f"the {fmt} export is for model cards; {name!r} is a {card.kind} card (use --format json)"
+            f"the {fmt} export is for model cards; {name!r} is a {card.kind} card (use "
+            "--format json)"
         )
     if fmt in ("cyclonedx", "spdx"):
         linked = {

@@ -150,7 +150,10 @@ def _describe_model(spdx: Any, model: Any, card: dict[str, Any]) -> None:
     for evaluation in card.get("evaluation") or []:
         dataset = evaluation.get("dataset") or {}
         entry = spdx.DictionaryEntry()
-        entry.key = f"{evaluation.get('metric')} ({dataset.get('artifact') or dataset.get('uri')}/{dataset.get('split')})"
+        entry.key = (
+            f"{evaluation.get('metric')} "
+            f"({dataset.get('artifact') or dataset.get('uri')}/{dataset.get('split')})"
+        )
         entry.value = str(evaluation.get("value"))
         model.ai_metric.append(entry)
     limitations = [

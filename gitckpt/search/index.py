@@ -1,4 +1,5 @@
-"""The search index: `.git/gitckpt/search.sqlite`, keyed by git object ids (see the package's docstring)."""
+"""The search index: `.git/gitckpt/search.sqlite`, keyed by git object ids (see the package's
+docstring)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,12 @@ from functools import cache
 from typing import Any
 
 from gitckpt.card import is_card_path, mapping, metric_entries, parse_card
-from gitckpt.config import CONFIG_PATH, Config
+from gitckpt.checks.sensitive import mask_secrets
+from gitckpt.config import CONFIG_PATH, Config, parse_config
 from gitckpt.errors import InputError, UsageError
 from gitckpt.facts import Progress
 from gitckpt.files import CARD_SIZE_LIMIT, decode_text
+from gitckpt.licenses import problem, traits
 from gitckpt.parallel import map_in_processes
 from gitckpt.registry import (
     ArtifactState,
@@ -29,7 +32,8 @@ from gitckpt.sources import RevisionSource
 from gitckpt.trust import TrustRoot
 
 INDEX_FILE = "search.sqlite"
-INDEX_FORMAT = 6  # bump when a table, the card facts or the stored Event fields change: the index is then rebuilt
+# bump when a table, the card facts or the stored Event fields change: the index is then rebuilt
+INDEX_FORMAT = 6
 _TABLES = (
     "cards",
     "prose",
@@ -46,18 +50,23 @@ KEPT_REVISIONS = (
 )
 _SCHEMA = (
     # The facets SQL narrows on are columns; `facts` (JSON) holds them all for `_match`.
-    "CREATE TABLE IF NOT EXISTS cards (oid TEXT PRIMARY KEY, name TEXT, kind TEXT, commercial INTEGER NOT NULL, facts TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS cards (oid TEXT PRIMARY KEY, name TEXT, kind TEXT, "
+    "commercial INTEGER NOT NULL, facts TEXT NOT NULL)",
     "CREATE VIRTUAL TABLE IF NOT EXISTS prose USING fts5(oid UNINDEXED, name, description, body)",
     # Every tag by name and object id; artifact and event are NULL for tags outside GTO's grammar.
-    "CREATE TABLE IF NOT EXISTS tags (name TEXT PRIMARY KEY, oid TEXT NOT NULL, artifact TEXT, event TEXT)",
+    "CREATE TABLE IF NOT EXISTS tags (name TEXT PRIMARY KEY, oid TEXT NOT NULL, artifact "
+    "TEXT, event TEXT)",
     "CREATE INDEX IF NOT EXISTS tags_by_artifact ON tags (artifact)",
-    "CREATE TABLE IF NOT EXISTS artifacts (name TEXT PRIMARY KEY, latest TEXT, stages TEXT NOT NULL, deprecated INTEGER NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS artifacts (name TEXT PRIMARY KEY, latest TEXT, stages TEXT "
+    "NOT NULL, deprecated INTEGER NOT NULL)",
     "CREATE TABLE IF NOT EXISTS configs (oid TEXT PRIMARY KEY, config TEXT NOT NULL)",
     # A digest of the tag listing the stored tags reflect: an unchanged listing needs no comparison.
     "CREATE TABLE IF NOT EXISTS listings (kind TEXT PRIMARY KEY, digest TEXT NOT NULL)",
-    # The cards and config (path -> blob id) of the commits searched last: a warm search runs no ls-tree.
+    # The cards and config (path -> blob id) of the commits searched last: a warm search runs no ls-
+    # tree.
     "CREATE TABLE IF NOT EXISTS revisions (commit_id TEXT PRIMARY KEY, stored INTEGER NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS revision_files (commit_id TEXT, oid TEXT, path TEXT, PRIMARY KEY (commit_id, oid, path)) WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS revision_files (commit_id TEXT, oid TEXT, path TEXT, "
+    "PRIMARY KEY (commit_id, oid, path)) WITHOUT ROWID",
 )
 _UNREADABLE: dict[str, Any] = {"name": None}  # indexed, so it is not re-read, but never listed
 
@@ -130,7 +139,8 @@ class SearchIndex:
         missing = {
             path: oid
             for path, oid in self.connection.execute(
-                "SELECT path, oid FROM revision_files WHERE commit_id = ? AND oid NOT IN (SELECT oid FROM cards)",
+                "SELECT path, oid FROM revision_files WHERE commit_id = ? AND oid NOT IN "
+                "(SELECT oid FROM cards)",
                 (source.revision,),
             )
             if is_card_path(path)
@@ -240,7 +250,8 @@ class SearchIndex:
         return {artifact for (artifact,) in rows}
 
     def _restate(self, repo: Repository, trust: TrustRoot, artifacts: set[str]) -> None:
-        """Recompute the status of `artifacts` from their stored events, as the trust root judges them."""
+        """Recompute the status of `artifacts` from their stored events, as the trust root judges
+        them."""
         events = _chunked_select(
             self.connection,
             "SELECT event FROM tags WHERE event IS NOT NULL AND artifact IN ({})",
@@ -323,7 +334,8 @@ class SearchIndex:
             ).fetchall()
         except sqlite3.OperationalError as error:
             raise UsageError(
-                f'search query {text!r} is not valid full-text syntax ({error}); quote phrases with balanced "…"'
+                f"search query {text!r} is not valid full-text syntax ({error}); quote "
+                'phrases with balanced "…"'
             ) from error
 
 
@@ -337,7 +349,10 @@ def _candidates_statement(commit: str, query: Query) -> tuple[str, list[Any]]:
         ("current.commit_id = ? AND cards.name IS NOT NULL", [commit])
     ]
     if query.text:
-        tables = f"prose JOIN revision_files AS current ON current.oid = prose.oid JOIN cards ON cards.oid = prose.oid {registry_join}"
+        tables = (
+            "prose JOIN revision_files AS current ON current.oid = prose.oid JOIN cards ON "
+            f"cards.oid = prose.oid {registry_join}"
+        )
         text_columns = "bm25(prose), snippet(prose, -1, '[', ']', '…', 12)"
         conditions.append(("prose MATCH ?", [query.text]))
     if query.kind is not None:
@@ -374,7 +389,10 @@ def _candidates_statement(commit: str, query: Query) -> tuple[str, list[Any]]:
         metric = f"EXISTS (SELECT 1 FROM json_each(cards.facts, '$.metrics') WHERE {reported})"
         conditions.append((metric, [wanted.metric, wanted.threshold]))
     where = " AND ".join(condition for condition, _ in conditions)
-    columns = f"current.path, cards.facts, artifacts.latest, artifacts.stages, artifacts.deprecated, {text_columns}"
+    columns = (
+        "current.path, cards.facts, artifacts.latest, artifacts.stages, "
+        f"artifacts.deprecated, {text_columns}"
+    )
     return f"SELECT {columns} FROM {tables} WHERE {where} ORDER BY current.path", [
         value for _, values in conditions for value in values
     ]
@@ -422,7 +440,6 @@ def _event_columns(event: Event | None) -> tuple[str | None, str | None]:
 
 
 def _parse_committed_config(source: RevisionSource) -> Config:
-    from gitckpt.config import parse_config
 
     blob = source.read([CONFIG_PATH], lambda _: CARD_SIZE_LIMIT).get(CONFIG_PATH)
     if isinstance(blob, InputError):
@@ -440,9 +457,6 @@ def card_facts(path: str, blob: bytes) -> tuple[dict[str, Any], str]:
     Both are read from the card with its credentials masked: the index never holds one, so no
     snippet (which may cut a token where no detector would recognise it) or facet shows one, and
     searching for a credential does not confirm that a card holds it."""
-    from gitckpt.checks.sensitive import (
-        mask_secrets,
-    )  # only when indexing: a warm search loads no check
 
     try:
         card = parse_card(mask_secrets(decode_text(blob, path)), path)
@@ -466,7 +480,6 @@ def card_facts(path: str, blob: bytes) -> tuple[dict[str, Any], str]:
 def permits_commercial_use(expression: str) -> bool:
     """A known SPDX expression (or a custom license in rules/licenses.yaml) without
     non-commercial terms; an expression we cannot judge does not qualify."""
-    from gitckpt.licenses import problem, traits
 
     return problem(expression, has_link=False) is None and "noncommercial" not in traits(expression)
 

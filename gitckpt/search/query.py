@@ -1,4 +1,5 @@
-"""What a search asks for: facets, metric thresholds and name fields, parsed from the command line."""
+"""What a search asks for: facets, metric thresholds and name fields, parsed from the command
+line."""
 
 from __future__ import annotations
 
@@ -57,17 +58,20 @@ def parse_metric_filter(text: str) -> MetricFilter:
     match = _METRIC_FILTER_RE.match(text)
     if match is None:
         raise UsageError(
-            f"--metric {text!r}: expected NAME OP VALUE with OP one of >=, >, <=, <, ==; e.g. --metric 'top1_accuracy>=0.9'"
+            f"--metric {text!r}: expected NAME OP VALUE with OP one of >=, >, <=, <, ==; "
+            "e.g. --metric 'top1_accuracy>=0.9'"
         )
     return MetricFilter(match.group(1), match.group(2), float(match.group(3)))
 
 
 def parse_field_filter(text: str) -> tuple[str, str]:
-    """`NAME=VALUE` (NAME a named group of naming.pattern), or a usage error saying what was expected."""
+    """`NAME=VALUE` (NAME a named group of naming.pattern), or a usage error saying what was
+    expected."""
     match = _FIELD_FILTER_RE.match(text)
     if match is None:
         raise UsageError(
-            f"--field {text!r}: expected NAME=VALUE, NAME a named group of naming.pattern; e.g. --field project=projx"
+            f"--field {text!r}: expected NAME=VALUE, NAME a named group of naming.pattern; "
+            "e.g. --field project=projx"
         )
     return match.group(1), match.group(2)
 
@@ -76,7 +80,8 @@ def parse_version_filter(text: str) -> str:
     """`X`, `X.Y` or `X.Y.Z` (a leading v allowed), or a usage error saying what was expected."""
     if _VERSION_FILTER_RE.match(text) is None:
         raise UsageError(
-            f"--version {text!r}: expected X, X.Y or X.Y.Z (a version, or a major or minor series); e.g. --version 2.1"
+            f"--version {text!r}: expected X, X.Y or X.Y.Z (a version, or a major or minor "
+            "series); e.g. --version 2.1"
         )
     return text.removeprefix("v")
 

@@ -49,7 +49,8 @@ class GraphLayout:
 
 
 def lineage_layout(graph: Lineage, href_of: Callable[[str], str | None]) -> GraphLayout:
-    """Columns by hops from the root along the edges; a node reached twice stays in its nearest column."""
+    """Columns by hops from the root along the edges; a node reached twice stays in its nearest
+    column."""
     columns = _columns(graph)
     boxes: dict[str, NodeBox] = {}
     for column, names in enumerate(columns):
@@ -123,7 +124,8 @@ def _detail(node: dict[str, object]) -> str:
 
 
 def _edge(source: NodeBox, target: NodeBox, relation: str) -> EdgeLine:
-    """A curve to the target's left side; to a node not further right (a cycle), a loop to its right side."""
+    """A curve to the target's left side; to a node not further right (a cycle), a loop to its right
+    side."""
     x1, y1 = source.x + NODE_WIDTH, source.y + NODE_HEIGHT // 2
     y2 = target.y + NODE_HEIGHT // 2
     if target.x - x1 > COLUMN_GAP:  # over a column: arc below the boxes in between
@@ -163,7 +165,8 @@ class ChartLayout:
 
 
 def metric_chart(series: MetricSeries) -> ChartLayout:
-    """One metric across releases: a point per release, a whisker for its interval, a line between."""
+    """One metric across releases: a point per release, a whisker for its interval, a line
+    between."""
     values = [
         bound
         for point in series.points

@@ -146,7 +146,8 @@ def read_site_model(
 def _committed_cards(
     source: RevisionSource, reader: CardReader, paths: list[str]
 ) -> dict[str, Card]:
-    """Each card as committed, by path; a card that does not parse is left out (`check` says why)."""
+    """Each card as committed, by path; a card that does not parse is left out (`check` says
+    why)."""
     found = {}
     for path in paths:
         blob_id = source.blob_id(path)
@@ -220,7 +221,8 @@ def metric_history(
 def _released_cards(
     reader: CardReader, releases: list[Release], card_path: str
 ) -> dict[str, dict[str, Any]]:
-    """The card each release was cut from: the blob its record names, else the card at its commit."""
+    """The card each release was cut from: the blob its record names, else the card at its
+    commit."""
     found = {}
     for release in releases:
         recorded = release.record.card.blob if release.record else None
@@ -245,7 +247,8 @@ def _card_at(reader: CardReader, commit: str, path: str) -> Card | None:
 def add_metric_points(
     series: dict[tuple[str, str | None], MetricSeries], label: str, data: dict[str, Any]
 ) -> None:
-    """Add a point labelled `label` to the series of each metric the card reports (by metric and dataset)."""
+    """Add a point labelled `label` to the series of each metric the card reports (by metric and
+    dataset)."""
     for entry in metric_entries(data):
         dataset = mapping(entry, "dataset")
         dataset_name = dataset.get("artifact") or dataset.get("uri")

@@ -55,7 +55,8 @@ def _refuse_foreign_directory(out_dir: Path) -> None:
         raise GitckptError(f"{out_dir}: exists and is not a directory; choose another --output")
     if out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / SITE_MARKER).is_file():
         raise GitckptError(
-            f"{out_dir}: the directory is not empty and was not written by `git ckpt site` (no {SITE_MARKER} file); "
+            f"{out_dir}: the directory is not empty and was not written by `git ckpt site` "
+            f"(no {SITE_MARKER} file); "
             "choose an empty or new --output directory"
         )
 
@@ -146,7 +147,8 @@ def _artifact_href(name: str | None, names: set[str], root: str) -> str | None:
 
 
 def search_text(page: ArtifactPage) -> str:
-    """What the index page's search box looks in, lower-cased: names, facts people search for, prose."""
+    """What the index page's search box looks in, lower-cased: names, facts people search for,
+    prose."""
     data = page.data
     words: list[str] = [page.name, page.kind, *page.state.stages]
     for key in (
@@ -175,7 +177,10 @@ def facts_html(value: object) -> Markup:
 def _facts_html(value: object) -> str:
     if isinstance(value, dict):
         if set(value) == {"noassertion"}:
-            return f'<span class="gap" title="noassertion">unknown: {escape(str(value["noassertion"]))}</span>'
+            return (
+                '<span class="gap" title="noassertion">unknown: '
+                f"{escape(str(value['noassertion']))}</span>"
+            )
         return (
             "<dl>"
             + "".join(
@@ -203,7 +208,10 @@ def _markdown() -> Any:
         source = str(token.attrGet("src") or "")
         parts = urlsplit(source)
         if parts.netloc or parts.scheme not in ("", "data"):
-            return f'<a href="{escape(source)}" class="external-image">{escape(token.content or source)} (image)</a>'
+            return (
+                f'<a href="{escape(source)}" '
+                f'class="external-image">{escape(token.content or source)} (image)</a>'
+            )
         return str(default_image(tokens, index, options, env))
 
     markdown.add_render_rule("image", image)

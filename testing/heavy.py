@@ -1,0 +1,27 @@
+"""The one list of packages gitckpt imports only inside the functions that need them.
+
+Each costs a command that does not need it real time: DVC and the git bindings take a second
+between them, `jsonschema` two, `hashlib` initialises OpenSSL. Everything else, gitckpt's own
+modules included, is imported at the top of the module, where readers and tools see the graph.
+`tests/test_architecture.py` holds every import inside a function to this list, and
+`tests/test_check.py` holds a warm `git ckpt check` on a clean tree to loading none of them.
+"""
+
+from __future__ import annotations
+
+HEAVY_PACKAGES = frozenset(
+    {
+        # the data and git layers
+        "dvc", "dvc_data", "pygit2", "git",
+        # readers and validators a warm run answers from its cache
+        "ruamel", "yaml", "jsonschema", "jsonschema_rs", "referencing", "detect_secrets",
+        "license_expression", "markdown_it",
+        # exporters, the site, attestations and the terminal
+        "cyclonedx", "spdx_python_model", "mlcroissant", "huggingface_hub", "jinja2",
+        "in_toto_attestation", "google", "rich", "numpy",
+        # process pools (the process half of concurrent.futures loads multiprocessing)
+        "multiprocessing", "concurrent.futures.process",
+        # archives and pickles, loaded with GC701 only when checkpoint bytes are read
+        "gitckpt.checkpoint_files", "zipfile", "tarfile", "pickletools",
+    }
+)  # fmt: skip
