@@ -5,6 +5,7 @@ subprocess."""
 from __future__ import annotations
 
 import ast
+import tomllib
 from collections import defaultdict
 from pathlib import Path
 
@@ -163,3 +164,32 @@ def test_a_light_import_inside_a_function_is_found() -> None:
     found = imports_inside_functions(source)
     assert found == [(2, "json"), (3, "gitckpt.card"), (4, "dvc.api")]
     assert [name for _, name in found if not _is_heavy(name)] == ["json", "gitckpt.card"]
+
+
+def _layers() -> list[str]:
+    """The modules of the layers contract in pyproject.toml, in order, one entry per module."""
+    project = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text())
+    (contract,) = [
+        contract
+        for contract in project["tool"]["importlinter"]["contracts"]
+        if contract["type"] == "layers"
+    ]
+    return [
+        module.strip()
+        for layer in contract["layers"]
+        for module in layer.replace("|", ":").split(":")
+    ]
+
+
+def test_every_module_is_in_one_layer() -> None:
+    """A module outside the layers contract would be free to import anything: a new module must
+    be placed in a layer (ARCHITECTURE.md says which)."""
+    listed = _layers()
+    present = {
+        f"gitckpt.{path.relative_to(PACKAGE).parts[0].removesuffix('.py')}"
+        for path in PACKAGE.rglob("*.py")
+        if path.relative_to(PACKAGE).parts[0] != "__init__.py"
+    }
+    assert sorted(module for module in set(listed) if listed.count(module) > 1) == []
+    assert sorted(present - set(listed)) == [], "not in any layer"
+    assert sorted(set(listed) - present) == [], "in a layer but not in the package"
