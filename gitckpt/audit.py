@@ -22,8 +22,9 @@ from gitckpt.facts import CardFacts, Inventory
 from gitckpt.history import LastChange, last_changes
 from gitckpt.inventory import load_inventory
 from gitckpt.pointer import POINTER_SUFFIX
-from gitckpt.registry import Event, Registry, iso, read_registry
+from gitckpt.registry import Registry, iso, read_registry
 from gitckpt.repo import Repository, resolve_commit
+from gitckpt.tag_events import Event
 from gitckpt.tags import REGISTER
 from gitckpt.trust import trust_root
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from gitckpt.card import Card, parse_card, update_front_matter
+from gitckpt.card_changes import evaluation_key
 from gitckpt.errors import GitckptError, InputError, UsageError
 from gitckpt.evaluation import Measured, Stage, measure, read_metrics, read_samples, read_stage
 from gitckpt.facts import CardFacts, Inventory
@@ -16,7 +17,6 @@ from gitckpt.files import CARD_SIZE_LIMIT, PathGuard, atomic_write, read_text
 from gitckpt.inventory import load_inventory
 from gitckpt.pointer import POINTER_SUFFIX
 from gitckpt.repo import Repository
-from gitckpt.review import evaluation_key
 from gitckpt.storage import reproduce_stage
 from gitckpt.strict_yaml import FieldPath, dump_for_editing, load_for_editing
 

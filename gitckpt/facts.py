@@ -10,9 +10,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from gitckpt.config import Config
-from gitckpt.registry import Deprecation
 from gitckpt.repo import Repository
 from gitckpt.sources import Source
+from gitckpt.tag_events import Deprecation
 
 Progress = Callable[[int, int], None]  # (done, total), reported as a long read goes
 

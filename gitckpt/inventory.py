@@ -37,11 +37,11 @@ from gitckpt.hashing import content_digest
 from gitckpt.licenses import traits
 from gitckpt.parallel import map_in_processes
 from gitckpt.pointer import is_pointer_path
-from gitckpt.registry import read_deprecations, read_tag_names
 from gitckpt.repo import Repository
 from gitckpt.schema import rules_fingerprint
 from gitckpt.sources import RevisionSource, Source, WorkTreeSource
 from gitckpt.strict_yaml import format_field_path
+from gitckpt.tag_events import read_deprecations, read_tag_names
 
 PARALLEL_READ_FROM = (
     200  # uncached cards and pointers from which reading them is spread over processes

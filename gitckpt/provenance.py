@@ -11,13 +11,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gitckpt.card import BYTES_FIELD, Card
+from gitckpt.card_changes import semantic_changes
 from gitckpt.errors import GitckptError
 from gitckpt.history import CardReader, WatchedPaths, changed_entries
 from gitckpt.inventory import load_inventory
 from gitckpt.pointer import POINTER_SUFFIX
 from gitckpt.registry import ArtifactState, Registry, read_registry
 from gitckpt.repo import Commit, Ident, ObjectStore, Repository, Tree, commit_signatures
-from gitckpt.review import semantic_changes
 from gitckpt.trust import TrustRoot, trust_root
 
 TRAILER_KEYS = (

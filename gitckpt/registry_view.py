@@ -13,18 +13,10 @@ from gitckpt.evaluation import compare_to_baseline
 from gitckpt.files import CARD_SIZE_LIMIT, read_text
 from gitckpt.inventory import load_inventory
 from gitckpt.records import DeprecationRecord, ReleaseRecord
-from gitckpt.registry import (
-    ArtifactState,
-    Event,
-    Registry,
-    Rejected,
-    Release,
-    event_order,
-    iso,
-    read_registry,
-)
+from gitckpt.registry import ArtifactState, Registry, Rejected, Release, iso, read_registry
 from gitckpt.repo import Repository
 from gitckpt.signing import Signature
+from gitckpt.tag_events import Event, event_order
 from gitckpt.tags import NAME_RE, Version, parse_tag_name
 from gitckpt.trust import TrustRoot, trust_root
 

@@ -20,10 +20,11 @@ from gitckpt.hashing import FileDigests, digest_file
 from gitckpt.inventory import load_inventory
 from gitckpt.pointer import POINTER_SUFFIX
 from gitckpt.records import RecordedBytes, ReleaseRecord
-from gitckpt.registry import Event, Registry, Release, event_order, read_registry
+from gitckpt.registry import Registry, Release, read_registry
 from gitckpt.repo import Repository
 from gitckpt.signing import BAD, UNKNOWN_KEY, UNSIGNED, Signature, allowed
 from gitckpt.strict_json import load_json
+from gitckpt.tag_events import Event, event_order
 from gitckpt.tags import DEPRECATE, REGISTER, parse_tag_name
 from gitckpt.trust import TrustRoot, trust_root
 

@@ -1,6 +1,6 @@
-"""The shape of the package itself (issue 16's "Done when"): one definition per public name, and
-git reached only through repo.py, which `lint-imports` checks too, but not for `git` run by
-subprocess."""
+"""The shape of the package itself (issue 16's "Done when"): one definition per public name, no
+module over 500 lines, and git reached only through repo.py, which `lint-imports` checks too, but
+not for `git` run by subprocess."""
 
 from __future__ import annotations
 
@@ -64,6 +64,20 @@ def test_no_public_name_defined_twice() -> None:
     assert not duplicates, "\n".join(
         f"{name}: {', '.join(where)}" for name, where in duplicates.items()
     )
+
+
+MAX_MODULE_LINES = 500
+
+
+def test_no_module_is_over_500_lines() -> None:
+    """A module a reader can hold in their head has one job; one that grows past this is split
+    along its seam (as release.py gave release_gate.py its gate), not trimmed to fit."""
+    long = {
+        str(module.relative_to(PACKAGE)): lines
+        for module in sorted(PACKAGE.rglob("*.py"))
+        if (lines := len(module.read_text().splitlines())) > MAX_MODULE_LINES
+    }
+    assert long == {}
 
 
 GIT_PACKAGES = ("pygit2", "git")  # libgit2's binding, and GitPython

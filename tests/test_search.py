@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from gitckpt.config import parse_config
-from gitckpt.registry import read_tag_refs, tag_refs_fingerprint
 from gitckpt.repo import Repository
 from gitckpt.search.index import KEPT_REVISIONS, SearchIndex
 from gitckpt.sources import RevisionSource
+from gitckpt.tag_events import read_tag_refs, tag_refs_fingerprint
 from gitckpt.trust import trust_root
 from testing.repos import commit_all, git
 from tests.conftest import CliResult

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from gitckpt.checks.base import Check
 from gitckpt.facts import CardFacts, Finding, Inventory, LinkFacts
-from gitckpt.registry import Deprecation
+from gitckpt.tag_events import Deprecation
 
 LINK_DEPRECATED = Check(
     id="GC402",

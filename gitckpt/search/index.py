@@ -18,17 +18,11 @@ from gitckpt.facts import Progress
 from gitckpt.files import CARD_SIZE_LIMIT, decode_text
 from gitckpt.licenses import problem, traits
 from gitckpt.parallel import map_in_processes
-from gitckpt.registry import (
-    ArtifactState,
-    Event,
-    judge,
-    read_tag_events,
-    read_tag_refs,
-    tag_refs_fingerprint,
-)
+from gitckpt.registry import ArtifactState, judge
 from gitckpt.repo import Repository
 from gitckpt.search.query import Query
 from gitckpt.sources import RevisionSource
+from gitckpt.tag_events import Event, read_tag_events, read_tag_refs, tag_refs_fingerprint
 from gitckpt.trust import TrustRoot
 
 INDEX_FILE = "search.sqlite"

@@ -1,0 +1,371 @@
+"""Registry tags read into events: every tag read in one `git for-each-ref` (no checkout, no
+per-tag process), each registry tag parsed into an `Event` and bound to its tag. An event whose
+record does not bind (records.binding_problem), or whose release record names a card the tagged
+commit does not hold under the artifact's name, carries the reason in `problem`; the verdicts are
+cached by tag object and ref name. `registry.py` judges the events into each artifact's state.
+
+Callers that keep events between runs (the search index) list the tags' object ids with
+`read_tag_refs`, read only the tags they have not seen with `read_tag_events` and fold what they
+kept with `registry.registry_from_events`: this module stays the one reader of tags."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, fields, replace
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from gitckpt.cache import RACY_WINDOW_NS, Cache
+from gitckpt.card import parse_card
+from gitckpt.errors import InputError
+from gitckpt.files import CARD_SIZE_LIMIT, decode_text
+from gitckpt.records import (
+    DeprecationRecord,
+    Record,
+    RecordedCard,
+    ReleaseRecord,
+    binding_problem,
+    parse_record,
+    record_from_json,
+)
+from gitckpt.repo import Repository, git, read_objects
+from gitckpt.schema import rules_fingerprint
+from gitckpt.tags import DEPRECATE, PHASE, parse_tag_name
+
+FIELDS = (
+    "%(refname:strip=2)",
+    "%(objecttype)",
+    "%(tag)",
+    "%(objectname)",
+    "%(*objectname)",
+    "%(taggername)",
+    "%(taggeremail:trim)",
+    "%(taggerdate:unix)",
+    "%(creatordate:unix)",
+    "%(contents:subject)",
+    "%(contents:body)",
+    "%(contents:signature)",
+)
+
+
+MAX_REF_PATTERNS = 1000  # at 20,000 tags: 1,000 named refs 0.04 s, all 0.08 s, 5,000 named 0.7 s
+
+
+_GLOB_CHARACTERS = frozenset("*?[\\")
+
+
+@dataclass(frozen=True)
+class Event:
+    """One registry tag: a release, a withdrawal, a stage change or a deprecation."""
+
+    tag: str
+    artifact: str
+    action: str
+    commit: str
+    created: int
+    author: str
+    author_email: str
+    annotated: bool
+    has_signature: bool
+    subject: str
+    version: str | None = None
+    stage: str | None = None
+    counter: int | None = None
+    record_json: dict[str, Any] | None = None  # the record as the tag message carries it
+    tag_object: str = ""
+    problem: str | None = None  # why the event is not bound to its tag (records.binding_problem)
+
+    @cached_property
+    def record(self) -> Record | None:
+        """The record, typed, once the event is judged bound to its tag (None when the tag
+        carries none, or it is not bound: then the record may not even match its schema)."""
+        if self.record_json is None or self.problem is not None:
+            return None
+        return record_from_json(self.record_json)
+
+    def to_json(self) -> dict[str, Any]:
+        hidden = ("record_json", "tag_object", "problem")
+        return {
+            item.name: getattr(self, item.name) for item in fields(self) if item.name not in hidden
+        } | {"has_record": self.record_json is not None}
+
+
+def read_events(repo: Repository) -> tuple[list[Event], int]:
+    """Every registry event, in the order they apply, and how many tags were not registry tags."""
+    events, ignored = _read_events(repo, ["refs/tags"])
+    events.sort(key=event_order)
+    return events, ignored
+
+
+def read_tag_events(repo: Repository, tags: Iterable[str]) -> dict[str, Event]:
+    """The events of those named tags that are registry tags, by tag name; no other tag's
+    object is read unless thousands are named (then every tag is read in one pass)."""
+    wanted = {tag for tag in tags if parse_tag_name(tag) is not None}
+    if not wanted:
+        return {}
+    # A pattern also matches the refs below it (`refs/tags/a` matches `refs/tags/a/b`).
+    events, _ = _read_events(repo, _ref_patterns(wanted), wanted)
+    return {event.tag: event for event in events}
+
+
+def _read_events(
+    repo: Repository, patterns: list[str], wanted: set[str] | None = None
+) -> tuple[list[Event], int]:
+    """The events of the tags matching `patterns` (and in `wanted`, when given), bound to their
+    tags."""
+    events, headers, ignored = [], {}, 0
+    for tag, row in _tag_rows(repo, patterns):
+        if wanted is not None and tag not in wanted:
+            continue
+        event = _event(tag, row)
+        if event is None:
+            ignored += 1
+            continue
+        events.append(event)
+        headers[tag] = row[1] if event.annotated else None
+    return _bind(repo, events, headers), ignored
+
+
+def _tag_rows(repo: Repository, patterns: list[str]) -> Iterator[tuple[str, list[str]]]:
+    """(tag name, the other FIELDS) of every tag matching `patterns`, from one for-each-ref."""
+    output = git(["for-each-ref", "--format=" + "%00".join(FIELDS) + "%00", *patterns], repo.root)
+    values = output.split("\0")
+    for start in range(0, len(values) - len(FIELDS) + 1, len(FIELDS)):
+        row = values[start : start + len(FIELDS)]
+        yield row[0].lstrip("\n"), row[1:]
+
+
+def _ref_patterns(tags: set[str]) -> list[str]:
+    """for-each-ref patterns for `tags`: one per tag while few, else all tags (matching every ref
+    against thousands of patterns costs more than reading every tag)."""
+    if len(tags) > MAX_REF_PATTERNS or any(_GLOB_CHARACTERS & set(tag) for tag in tags):
+        return ["refs/tags"]
+    return [f"refs/tags/{tag}" for tag in sorted(tags)]
+
+
+def tag_refs_fingerprint(repo: Repository) -> str | None:
+    """A digest of the stat of every file and directory git keeps tag refs in (packed-refs and
+    refs/tags/**): while it is unchanged, no tag was created, moved or deleted, so a caller that
+    kept the tags need not list them. None when that cannot be told: refs kept in a reftable, or
+    a ref file touched within the racy window (file times are coarser than two quick writes)."""
+
+    common = _common_dir(repo.git_dir)
+    if (common / "reftable").exists():
+        return None
+    stats = [_stat_row(common / "packed-refs")]
+    directories = [common / "refs" / "tags"]
+    while directories:
+        directory = directories.pop()
+        stats.append(_stat_row(directory))
+        if not directory.is_dir():
+            continue
+        with os.scandir(directory) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    directories.append(Path(entry.path))
+                else:
+                    stats.append(_stat_row(Path(entry.path)))
+    if time.time_ns() - max(row[1] for row in stats) < RACY_WINDOW_NS:
+        return None
+    return hashlib.sha1(repr(sorted(stats)).encode(), usedforsecurity=False).hexdigest()
+
+
+def _common_dir(git_dir: Path) -> Path:
+    """Where refs live: a linked worktree's git directory names the main one in `commondir`."""
+    pointer = git_dir / "commondir"
+    return (
+        (git_dir / pointer.read_text(encoding="utf-8").strip()).resolve()
+        if pointer.is_file()
+        else git_dir
+    )
+
+
+def _stat_row(path: Path) -> tuple[str, int, int, int, int]:
+    try:
+        stat = path.lstat()
+    except FileNotFoundError:
+        return str(path), 0, 0, -1, 0
+    return str(path), stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size, stat.st_ino
+
+
+def read_tag_refs(repo: Repository) -> dict[str, str]:
+    """Every tag's name and the id of the object it points to, without reading any tag object."""
+    refs = {}
+    for line in git(
+        ["for-each-ref", "--format=%(objectname) %(refname:strip=2)", "refs/tags"], repo.root
+    ).splitlines():
+        oid, name = line.split(" ", 1)
+        refs[name] = oid
+    return refs
+
+
+def event_order(event: Event) -> tuple[int, bool, int, int, str]:
+    """The order events apply in: releases, withdrawals, stage moves by their counter (never by
+    the tagger date, which whoever makes the tag writes), deprecations."""
+    return (
+        PHASE[event.action],
+        event.counter is None,
+        event.counter or 0,
+        event.created,
+        event.tag,
+    )
+
+
+def _event(tag: str, row: list[str]) -> Event | None:
+    name = parse_tag_name(tag)
+    if name is None:
+        return None
+    kind, _, target, peeled, tagger, email, tagged_at, created_at, subject, body, signature = row
+    annotated = kind == "tag"
+    record_json, problem = None, None
+    if annotated:
+        try:
+            record_json = parse_record(f"{subject}\n\n{body}" if body else subject, tag)
+        except InputError as error:
+            problem = f"its record cannot be read: {error.message}"
+    return Event(
+        tag=tag,
+        artifact=name.artifact,
+        action=name.action,
+        commit=peeled if annotated else target,
+        created=int(tagged_at or created_at or 0),
+        author=tagger,
+        author_email=email,
+        annotated=annotated,
+        has_signature=bool(signature.strip()),
+        subject=subject,
+        version=name.version,
+        stage=name.stage,
+        counter=name.counter,
+        record_json=record_json,
+        tag_object=target if annotated else "",
+        problem=problem,
+    )
+
+
+def _bind(repo: Repository, events: list[Event], headers: dict[str, str | None]) -> list[Event]:
+    """The events with `problem` set where they are not bound to their tag. The verdict depends
+    only on the tag object and the ref's name, so it is remembered by both."""
+
+    fingerprint = rules_fingerprint()
+    keys = {
+        event.tag: f"binding:{fingerprint}:{event.tag_object or event.commit}:{event.tag}"
+        for event in events
+        if not event.problem
+    }
+    with Cache(repo.state_dir) as cache:
+        verdicts = cache.get_results(keys.values())
+        unjudged = [
+            event for event in events if event.tag in keys and keys[event.tag] not in verdicts
+        ]
+        problems = {event.tag: _binding_problem(event, headers[event.tag]) for event in unjudged}
+        problems.update(
+            _card_problems(
+                repo,
+                [
+                    event
+                    for event in unjudged
+                    if problems[event.tag] is None and _is_release_record(event)
+                ],
+            )
+        )
+        fresh = {keys[tag]: {"problem": problem} for tag, problem in problems.items()}
+        cache.put_results(fresh)
+    verdicts.update(fresh)
+    return [
+        replace(event, problem=problem)
+        if (problem := verdicts.get(keys.get(event.tag, ""), {}).get("problem"))
+        else event
+        for event in events
+    ]
+
+
+def _binding_problem(event: Event, header: str | None) -> str | None:
+    name = parse_tag_name(event.tag)
+    assert name is not None  # only registry tags become events
+    return binding_problem(event.tag, name, header, event.commit, event.record_json)
+
+
+def _is_release_record(event: Event) -> bool:
+    return event.record_json is not None and event.record_json.get("type") == "release"
+
+
+def _card_problems(repo: Repository, releases: list[Event]) -> dict[str, str]:
+    """Why a release record's card is not, at the tagged commit, the card it recorded under the
+    artifact's name (one `git cat-file` for all; each card blob parsed once). The records are
+    bound to their tags otherwise (they match their schema)."""
+
+    cards = {event.tag: _recorded_card(event) for event in releases}
+    problems = {
+        tag: "its record names a card path with a line break"
+        for tag, card in cards.items()
+        if "\n" in card.path or "\r" in card.path
+    }
+    releases = [event for event in releases if event.tag not in problems]
+    found = read_objects(repo, [f"{event.commit}:{cards[event.tag].path}" for event in releases])
+    names: dict[str, str | None] = {}
+    for event, blob in zip(releases, found, strict=True):
+        path, recorded_blob = cards[event.tag].path, cards[event.tag].blob
+        if blob is None or blob[0] != recorded_blob:
+            problems[event.tag] = (
+                f"its record names card {path} (blob {recorded_blob[:12]}), which the "
+                "tagged commit does not hold"
+            )
+            continue
+        if blob[0] not in names:
+            try:
+                data = (
+                    parse_card(decode_text(blob[1], path), path).data
+                    if len(blob[1]) <= CARD_SIZE_LIMIT
+                    else {}
+                )
+            except InputError:
+                data = {}
+            names[blob[0]] = data.get("name") if isinstance(data, dict) else None
+        if names[blob[0]] != event.artifact:
+            problems[event.tag] = (
+                f"the card its record names ({path}) is named {names[blob[0]]!r}, not "
+                f"{event.artifact!r}"
+            )
+    return problems
+
+
+def _recorded_card(event: Event) -> RecordedCard:
+    record = record_from_json(event.record_json or {})
+    assert isinstance(record, ReleaseRecord)
+    return record.card
+
+
+@dataclass(frozen=True)
+class Deprecation:
+    artifact: str
+    tag: str
+    sunset: str | None
+    reason: str | None
+
+
+def read_tag_names(repo: Repository) -> list[str]:
+    """Every tag's name, without reading any tag object (cheap enough for `check`)."""
+    return list(read_tag_refs(repo))
+
+
+def read_deprecations(repo: Repository, tag_names: list[str]) -> dict[str, Deprecation]:
+    """Deprecated artifacts: only `@deprecated` tags are read, and only those bound to their tag
+    count."""
+    events = read_tag_events(repo, [name for name in tag_names if name.endswith("@deprecated")])
+    found = {}
+    for event in events.values():
+        if event.action == DEPRECATE and event.problem is None:
+            record = event.record
+            notice = record if isinstance(record, DeprecationRecord) else None
+            found[event.artifact] = Deprecation(
+                event.artifact,
+                event.tag,
+                notice.sunset if notice else None,
+                notice.reason if notice else None,
+            )
+    return found
