@@ -1,7 +1,7 @@
 """Hashing a 2 GiB checkpoint: gitckpt against the reference tools, in one run.
 
   1. one-pass md5+sha256 (gitckpt.hashing.digest_file) vs `md5sum`      budget ≤ 1.1×
-  2. `git ckpt add` vs `dvc add`, each on its own copy of the file        budget ≤ 1.0×
+  2. `git ckpt add` vs `dvc add`, each on its own copy (benchmarks/add.py) budget ≤ 0.6×
   3. `git ckpt check --data`, warm (stat cache) vs cold (--no-cache)      budget warm ≥ 50× faster
 
 Every timing is the median of --runs runs with the file in the page cache, so the numbers
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import statistics
 import sys
 import tempfile
 import time
@@ -22,41 +21,19 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.add import add_medians, generate
+from benchmarks.add import report as report_add
 from gitckpt.hashing import digest_file
 from gitckpt.pointer import parse_pointer
 from testing.cards import model_fields, write_card
 from testing.repos import make_repo
 from testing.timing import (
-    BIN,
     benchmark_arguments,
-    command_seconds,
     interleaved_medians,
     median_command_seconds,
     median_seconds,
     run_command,
 )
-
-
-def generate(path: Path, size_mib: int) -> None:
-    """Incompressible bytes, written in 64 MiB blocks (no 2 GiB buffer in memory)."""
-    block = os.urandom(64 * 1024 * 1024)
-    with path.open("wb") as handle:
-        for index in range(size_mib // 64):
-            handle.write(block[index % 7 :] + block[: index % 7])
-
-
-def add_once(workdir: Path, source: Path, tool: str, attempt: int) -> float:
-    """A fresh repository and a fresh copy (untimed), then one timed add."""
-    repo = make_repo(workdir / f"{tool}-{attempt}")
-    shutil.copyfile(source, repo / "weights.dat")
-    command = (
-        ["git", "ckpt", "add", "weights.dat", "--kind", "model"]
-        if tool == "gitckpt"
-        else [str(BIN / "dvc"), "add", "-q", "weights.dat"]
-    )
-    elapsed = command_seconds(command, repo)
-    shutil.rmtree(repo)
-    return elapsed
 
 
 def complete_card(repo: Path, md5: str, size: int) -> None:
@@ -115,16 +92,7 @@ def main() -> int:
     )
     report("md5+sha256 one pass vs md5sum", ours, md5sum, "≤ 1.1×")
 
-    gitckpt_add, dvc_add = [], []
-    for attempt in range(args.runs):
-        dvc_add.append(add_once(workdir, source, "dvc", attempt))
-        gitckpt_add.append(add_once(workdir, source, "gitckpt", attempt))
-    report(
-        "git ckpt add vs dvc add",
-        statistics.median(gitckpt_add),
-        statistics.median(dvc_add),
-        "≤ 1.0×",
-    )
+    report_add(args.size_mib, *add_medians(workdir, source, args.runs))
 
     shutil.rmtree(workdir / "check", ignore_errors=True)
     repo = make_repo(workdir / "check")

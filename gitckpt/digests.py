@@ -13,6 +13,7 @@ from typing import Any
 from gitckpt.cache import Cache, stat_key
 from gitckpt.hashing import (
     ByteProgress,
+    Copier,
     FileDigests,
     TreeEntry,
     digest_file,
@@ -33,11 +34,13 @@ class TreeDigests:
 
 
 class DigestReader:
-    """Hashes files of one repository, remembering results in its cache unless told not to."""
+    """Hashes files of one repository, remembering results in its cache unless told not to, and
+    handing a copier a copy of every file it reads."""
 
-    def __init__(self, root: Path, cache: Cache | None) -> None:
+    def __init__(self, root: Path, cache: Cache | None, copier: Copier | None = None) -> None:
         self.root = root
         self.cache = cache
+        self.copier = copier
 
     def file(self, relpath: str, progress: ByteProgress | None = None) -> FileDigests:
         path = self.root / relpath
@@ -49,9 +52,17 @@ class DigestReader:
                     progress(cached.size)
                 return cached
         hashed_at_ns = time.time_ns()
-        digests = digest_file(path, progress)
+        digests = self._read(path, progress)
         if self.cache is not None and stat_key(os.stat(path)) == stat_key(before):
             self.cache.put_digests(relpath, before, digests, hashed_at_ns)
+        return digests
+
+    def _read(self, path: Path, progress: ByteProgress | None) -> FileDigests:
+        if self.copier is None:
+            return digest_file(path, progress)
+        copy = self.copier.start()
+        digests = digest_file(path, progress, copy)
+        self.copier.finish(copy, digests)
         return digests
 
     def tree(self, relpath: str, progress: ByteProgress | None = None) -> TreeDigests:

@@ -1,19 +1,23 @@
 """md5 and sha256 of large files in one read, and a directory's root digest.
 
 The two digests are computed concurrently from the same chunks: md5 in the reading thread,
-sha256 in a worker (hashlib releases the GIL), so both cost about what md5 alone costs.
+sha256 in a worker (hashlib releases the GIL), so both cost about what md5 alone costs. A copy of
+the bytes (`git ckpt add` filling DVC's cache) is written from the same chunks by another worker.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO, Protocol
 
 CHUNK_SIZE = 4 * 1024 * 1024
+BUFFERS = 4  # chunks in flight: a slow write or sha256 does not stall the read at once
 ByteProgress = Callable[[int], None]
 
 
@@ -22,6 +26,15 @@ class FileDigests:
     md5: str
     sha256: str
     size: int
+
+
+class Copier(Protocol):
+    """Takes a copy of each file that is read to digest it: a handle to write the file's bytes
+    to, and the file's digests once every byte is written."""
+
+    def start(self) -> BinaryIO: ...
+
+    def finish(self, copy: BinaryIO, digests: FileDigests) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -33,32 +46,51 @@ class TreeEntry:
     size: int
 
 
-def digest_file(path: Path, progress: ByteProgress | None = None) -> FileDigests:
-    """Both digests in a single pass over the file; `progress` gets the bytes read so far."""
+def digest_file(
+    path: Path, progress: ByteProgress | None = None, copy_to: BinaryIO | None = None
+) -> FileDigests:
+    """Both digests in a single pass over the file; `progress` gets the bytes read so far, and
+    `copy_to`, if given, every byte, from the same chunks."""
 
     md5 = hashlib.md5(usedforsecurity=False)
     sha256 = hashlib.sha256()
-    buffers = (bytearray(CHUNK_SIZE), bytearray(CHUNK_SIZE))
+    consumers = [sha256.update] + ([copy_to.write] if copy_to else [])
+    buffers = [bytearray(CHUNK_SIZE) for _ in range(BUFFERS)]
+    pending: list[list[Future[object]]] = [[] for _ in buffers]
     size = 0
-    pending: Future[None] | None = None
     with (
-        ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256") as pool,
+        _workers(len(consumers)) as workers,
         open(path, "rb", buffering=0) as handle,
     ):
         turn = 0
-        while count := handle.readinto(buffers[turn % 2]):
-            chunk = memoryview(buffers[turn % 2])[:count]
-            if pending is not None:
-                pending.result()  # sha256 is done with the other buffer before it is refilled
-            pending = pool.submit(sha256.update, chunk)
+        while True:
+            slot = turn % BUFFERS
+            for job in pending[slot]:
+                job.result()  # the workers are done with this buffer before it is refilled
+            count = handle.readinto(buffers[slot])
+            if not count:
+                break
+            chunk = memoryview(buffers[slot])[:count]
+            pending[slot] = [
+                worker.submit(consume, chunk)
+                for worker, consume in zip(workers, consumers, strict=True)
+            ]
             turn += 1
             md5.update(chunk)
             size += count
             if progress:
                 progress(size)
-        if pending is not None:
-            pending.result()
+        for jobs in pending:
+            for job in jobs:
+                job.result()
     return FileDigests(md5=md5.hexdigest(), sha256=sha256.hexdigest(), size=size)
+
+
+@contextlib.contextmanager
+def _workers(count: int) -> Iterator[list[ThreadPoolExecutor]]:
+    """One thread per consumer of the chunks, so each sees them in order."""
+    with contextlib.ExitStack() as stack:
+        yield [stack.enter_context(ThreadPoolExecutor(max_workers=1)) for _ in range(count)]
 
 
 def content_digest(data: bytes) -> str:

@@ -1,6 +1,5 @@
-"""Tracking data (`git ckpt add`): track it with DVC, digest it once for md5 and sha256, write or
-update its
-card, and stage pointer, card and .gitignore in git."""
+"""Tracking data (`git ckpt add`): read it once for md5, sha256 and DVC's cache copy, track it with
+DVC, write or update its card, and stage pointer, card and .gitignore in git."""
 
 from __future__ import annotations
 
@@ -17,7 +16,7 @@ from gitckpt.digests import DigestReader, TreeDigests, bytes_block_values
 from gitckpt.errors import GitckptError, UsageError
 from gitckpt.facts import CardFacts, Progress
 from gitckpt.files import CARD_SIZE_LIMIT, PathGuard, atomic_write, read_text
-from gitckpt.hashing import ByteProgress, FileDigests, shifted
+from gitckpt.hashing import ByteProgress, Copier, FileDigests, shifted
 from gitckpt.inventory import load_inventory
 from gitckpt.pointer import POINTER_SUFFIX
 from gitckpt.repo import Repository, git
@@ -56,6 +55,14 @@ class AddPlan:
 
 
 @dataclass(frozen=True)
+class AddResult:
+    """What was added, and a line for the user when DVC had to copy the bytes itself."""
+
+    artifacts: list[AddedArtifact]
+    note: str | None
+
+
+@dataclass(frozen=True)
 class AddedArtifact:
     name: str
     kind: str
@@ -72,7 +79,7 @@ def add(
     paths: Sequence[Path],
     request: AddRequest,
     progress: Progress | None = None,
-) -> list[AddedArtifact]:
+) -> AddResult:
     if request.name and len(paths) > 1:
         raise UsageError("--name names a single artifact; add the paths one at a time to name each")
     targets = [checked_target(repo, path) for path in paths]
@@ -83,15 +90,15 @@ def add(
     for plan in plans:
         if plan.existing is None:
             refuse_existing_card(repo, plan.card)
-    measured = _measure(repo, targets, progress)
-    storage.track(
-        repo.root, [repo.root / target for target in targets], _known_md5s(repo, measured)
-    )
+    paths = [repo.root / target for target in targets]
+    with storage.tracking_session(repo.root, paths[0]) as session:
+        measured = _measure(repo, targets, progress, session.plan.fill)
+        session.track(paths, _known_md5s(repo, measured))
     added = [_write_card(repo, plan, measured[plan.data]) for plan in plans]
     _stage(repo, plans)
     if request.remote:
-        storage.push_data(repo.root, [repo.root / target for target in targets], request.remote)
-    return added
+        storage.push_data(repo.root, paths, request.remote)
+    return AddResult(added, session.plan.note)
 
 
 def checked_target(repo: Repository, path: Path) -> str:
@@ -151,11 +158,12 @@ def _plan(target: str, existing: CardFacts | None, request: AddRequest) -> AddPl
 
 
 def _measure(
-    repo: Repository, targets: Sequence[str], progress: Progress | None
+    repo: Repository, targets: Sequence[str], progress: Progress | None, copier: Copier | None
 ) -> dict[str, FileDigests | TreeDigests]:
-    """Digest every target before anything is written: an interrupted add changes nothing."""
+    """Digest every target (copying what is read to `copier`) before anything is written: an
+    interrupted add changes nothing."""
     with Cache(repo.state_dir) as cache:
-        reader = DigestReader(repo.root, cache)
+        reader = DigestReader(repo.root, cache, copier)
         total = sum(reader.size_of(target) for target in targets)
         overall: ByteProgress | None = (lambda count: progress(count, total)) if progress else None
         measured: dict[str, FileDigests | TreeDigests] = {}

@@ -12,7 +12,7 @@ from __future__ import annotations
 HEAVY_PACKAGES = frozenset(
     {
         # the data and git layers
-        "dvc", "dvc_data", "pygit2", "git",
+        "dvc", "dvc_data", "dvc_objects", "pygit2", "git",
         # readers and validators a warm run answers from its cache
         "ruamel", "yaml", "jsonschema", "jsonschema_rs", "referencing", "detect_secrets",
         "license_expression", "markdown_it",

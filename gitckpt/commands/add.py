@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from gitckpt.arguments import Subcommands, subparser
@@ -12,11 +13,12 @@ from gitckpt.repo import find_repository
 from gitckpt.tracking import AddRequest, add
 
 ADD_EPILOG = """\
-Tracks each path with DVC (pointer, cache, .gitignore), computes md5 and sha256 in one read,
-writes the card (pre-filled, as `card new` does) or updates the bytes block of the existing card,
-and stages pointer, card and .gitignore in git. A path DVC already tracks is re-added. A directory
-(e.g. a sharded checkpoint) gets per-file digests and a root digest. Nothing is written until
-every path has been read, so an interrupted add changes nothing.
+Tracks each path with DVC (pointer, cache, .gitignore), reading it once for md5, sha256 and the
+copy into DVC's cache (DVC links the file from its cache as cache.type says), writes the card
+(pre-filled, as `card new` does) or updates the bytes block of the existing card, and stages
+pointer, card and .gitignore in git. A path DVC already tracks is re-added. A directory (e.g. a
+sharded checkpoint) gets per-file digests and a root digest. Nothing is written until every path
+has been read, so an interrupted add changes nothing.
 
 Examples:
   git ckpt add models/resnet50.safetensors --kind model
@@ -47,16 +49,18 @@ def register(commands: Subcommands) -> None:
 def run(args: argparse.Namespace) -> int:
 
     with progress_bar("Hashing", unit_bytes=True) as progress:
-        added = add(
+        result = add(
             find_repository(),
             args.paths,
             AddRequest(kind=args.kind, name=args.name, remote=args.remote),
             progress=progress,
         )
+    if result.note:
+        print(result.note, file=sys.stderr)
     if args.json:
-        print_json([vars(item) for item in added])
+        print_json([vars(item) for item in result.artifacts])
         return EXIT_OK
-    for item in added:
+    for item in result.artifacts:
         action = "created" if item.created else ("updated" if item.bytes_changed else "unchanged")
         print(
             f"{item.data}: {item.kind} {item.name!r}, {item.size:,} bytes, sha256 "
