@@ -1,6 +1,7 @@
 """`git ckpt log` places tags and merges from one walk of the history; these repositories
 (branches, criss-cross merges, tags on merged and unmerged branches, a tag from before the card,
-a shallow clone) check it against the definition, asked of git one pair at a time."""
+a shallow clone) check it against the definition, asked of git one pair at a time; and the card
+versions it reads are parsed only where their front matter changed."""
 
 from __future__ import annotations
 
@@ -11,6 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from gitckpt import history
+from gitckpt.card import Card, parse_card
+from gitckpt.errors import InputError
+from gitckpt.history import CardReader
 from gitckpt.provenance import LogEntry, artifact_logs
 from gitckpt.registry import read_registry
 from gitckpt.repo import ObjectStore, find_repository
@@ -213,3 +218,43 @@ def test_logs_side_by_side_equal_logs_alone(branchy: dict[str, str], cli: Cli) -
         assert [asdict(entry) for entry in together[name]] == [
             asdict(entry) for entry in logged(repo, cli, name)
         ]
+
+
+def test_a_card_reader_parses_front_matter_only_when_its_bytes_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Versions read one after another (as a log reads them): each card equals a fresh parse,
+    and only the versions whose front matter changed are parsed."""
+    repo = make_repo(tmp_path / "repo", with_dvc=False)
+    front = "---\nname: ds\nversion: '1'\n---"
+    versions = [
+        f"{front}\nFirst body.\n",
+        f"{front}\nSecond body,\nlonger.\n",  # body only
+        front,  # nothing after the closing line
+        f"{front}\n",
+        front.replace("'1'", "'2'") + "\nFirst body.\n",  # front matter changed
+        front.replace("'1'", "'2'") + "\r\nCRLF after the fence.\n",  # the closing line changed
+        front.replace("---", "...", 2)[3:] + "\nno opening fence\n",
+        "---\nname: [unclosed\n---\nbody\n",  # front matter that does not parse
+        "---\nname: ds\nversion: '2'\n...\nclosed with dots\n",
+        "---\nname: ds\nversion: '2'\n...\nanother body\n",
+        "---\nname: ds\nno closing line\n",
+    ]
+    oids = []
+    for index, text in enumerate(versions):
+        (tmp_path / f"v{index}").write_bytes(text.encode())
+        oids.append(git(repo, "hash-object", "-w", str(tmp_path / f"v{index}")).strip())
+    parses = []
+    monkeypatch.setattr(
+        history,
+        "parse_card",
+        lambda text, display: parses.append(text) or parse_card(text, display),
+    )
+    reader = CardReader(ObjectStore(find_repository(repo)))
+    for text, oid in zip(versions, oids, strict=True):
+        try:
+            expected: Card | None = parse_card(text, card_path("ds"))
+        except InputError:
+            expected = None
+        assert reader.blob(oid, card_path("ds")) == expected, text
+    assert len(parses) == 7  # the 2nd to 4th and the 10th reuse the one before
