@@ -17,7 +17,8 @@ from gitckpt.inventory import load_inventory
 from gitckpt.pointer import POINTER_SUFFIX
 from gitckpt.registry import ArtifactState, Registry, read_registry
 from gitckpt.repo import Commit, Ident, ObjectStore, Repository, Tree, commit_signatures
-from gitckpt.review import semantic_changes
+from gitckpt.review import Change, semantic_changes
+from gitckpt.strict_yaml import YamlDocument
 from gitckpt.trust import TrustRoot, trust_root
 
 TRAILER_KEYS = (
@@ -110,6 +111,7 @@ class _Followed:
     paths: list[str]
     entries: list[LogEntry] = field(default_factory=list)
     ended: bool = False
+    body_only: dict[int, tuple[YamlDocument, list[Change]]] = field(default_factory=dict)
 
 
 def artifact_logs(
@@ -168,6 +170,7 @@ def _follow(
     )
     _describe_change(
         entry,
+        artifact,
         cards.at(parent_tree, renamed or artifact.paths[0]),
         cards.at(commit.tree, artifact.paths[0]),
     )
@@ -220,18 +223,34 @@ def _entry(commit: Commit, card_path: str) -> LogEntry:
     )
 
 
-def _describe_change(entry: LogEntry, old: Card | None, new: Card | None) -> None:
+def _describe_change(
+    entry: LogEntry, artifact: _Followed, old: Card | None, new: Card | None
+) -> None:
     if new is None:
         entry.fields_changed = ["(card removed or unreadable)"]
         return
     if old is None:
         entry.fields_changed = ["(card created)"]
         return
-    for change in semantic_changes(old.data, new.data):
+    for change in _semantic_changes(artifact, old, new):
         if change.kind == "bytes-changed":
             entry.bytes_changed = {"old": change.old, "new": change.new}
         elif change.field not in entry.fields_changed:
             entry.fields_changed.append(change.field)
+
+
+def _semantic_changes(artifact: _Followed, old: Card, new: Card) -> list[Change]:
+    """`semantic_changes` between two versions of the card. Versions that changed only the body
+    share one parse of their front matter (`CardReader`): those are compared once per parse."""
+    if old.front_matter is not new.front_matter:
+        return semantic_changes(old.data, new.data)
+    known = artifact.body_only.get(id(new.front_matter))
+    if known is None:
+        known = artifact.body_only[id(new.front_matter)] = (
+            new.front_matter,  # kept, so the id names this parse for as long as the entry lives
+            semantic_changes(old.data, new.data),
+        )
+    return known[1]
 
 
 def _add_signatures(repo: Repository, trust: TrustRoot, entries: list[LogEntry]) -> None:
