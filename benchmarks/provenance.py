@@ -1,16 +1,22 @@
 """`git ckpt log NAME` on a long history against `git log --follow -- CARD`, in one run.
 
-Generates (with `git fast-import`) a repository of 10,000 commits, each editing one of 100
-artifacts' cards in turn, then times `git ckpt log` for one artifact (budget ≤ 1 s) and
-`git log --follow` on its card, and prints the ratio.
+Generates (with `git fast-import`) a repository of 10,000 commits over 100 artifacts' cards:
+one artifact's card gets 2,000 of them (its front matter changes every 20th version, the others
+change only the Markdown body) and a release tag at each front matter change (100 annotated
+tags in GTO's form, which the registry counts); the other commits edit the other cards in
+turn. Times `git ckpt log` for that artifact (budget ≤ 1 s) and `git log --follow` on its
+card, and prints the ratio.
 
-    python benchmarks/provenance.py [--commits 10000] [--artifacts 100] [--runs 5] [--keep DIR]
+    python benchmarks/provenance.py [--commits 10000] [--artifacts 100] [--versions 2000]
+        [--tags 100] [--runs 5] [--keep DIR]
 """
 
 from __future__ import annotations
 
+import functools
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -20,39 +26,80 @@ from testing.repos import clean_env, make_repo
 from testing.timing import benchmark_arguments, benchmark_repo, median_command_seconds, run_command
 
 BUDGET_SECONDS = 1.0
+LOGGED = "ds000"  # the artifact with the long history
 
 
-def card_text(name: str, revision: int) -> bytes:
+@functools.cache
+def front_matter(name: str, release: int) -> str:
+    """The card's text up to its body (`render_card` with a marker body, cut there)."""
     out = {"md5": "0" * 32, "size": 1}
-    front_matter = card_front_matter(
+    fields = card_front_matter(
         "dataset", name, f"data/{name}/part.csv", out, dataset_fields(), b"x"
     )
-    front_matter["version"] = f"1.0.{revision}"
-    return render_card(front_matter, f"Revision {revision} of {name}.").encode()
+    fields["version"] = f"1.0.{release}"
+    return render_card(fields, "BODY").rpartition("BODY")[0]
 
 
-def fast_import_stream(commits: int, artifacts: int) -> bytes:
-    chunks = []
-    for number in range(1, commits + 1):
-        name = f"ds{number % artifacts:03}"
-        data = card_text(name, number // artifacts)
+def card_text(name: str, release: int, revision: int) -> bytes:
+    return f"{front_matter(name, release)}Revision {revision} of {name}.\n".encode()
+
+
+@dataclass(frozen=True)
+class Shape:
+    """The history to generate: `commits` in all, `versions` of them on the logged card, whose
+    front matter changes (and gets a release tag) at `tags` of those."""
+
+    commits: int
+    artifacts: int
+    versions: int
+    tags: int
+
+
+def fast_import_stream(shape: Shape) -> bytes:
+    every = max(1, shape.commits // max(1, shape.versions))  # a version of the logged card
+    releases_every = max(1, shape.versions // max(1, shape.tags))  # versions per release
+    chunks, version, others = [], 0, 0
+    for number in range(1, shape.commits + 1):
+        tagged = None
+        if number % every == 0 and version < shape.versions:
+            name, release, revision = LOGGED, version // releases_every, version
+            if version % releases_every == 0 and release < shape.tags:
+                tagged = release
+            version += 1
+        else:
+            name = f"ds{1 + others % max(1, shape.artifacts - 1):03}"
+            release = revision = others // max(1, shape.artifacts - 1)
+            others += 1
+        data = card_text(name, release, revision)
         trailer = "Reviewed-by: Grace Reviewer <grace@example.org>"
         message = f"Update {name} ({number})\n\n{trailer}\n".encode()
         when = 1_700_000_000 + number * 60
-        chunks.append(b"commit refs/heads/main\n")
+        chunks.append(f"commit refs/heads/main\nmark :{number}\n".encode())
         chunks.append(f"committer Ada Researcher <ada@example.org> {when} +0000\n".encode())
         chunks.append(f"data {len(message)}\n".encode() + message)
         chunks.append(f"M 100644 inline data/{name}/{name}.card.md\n".encode())
         chunks.append(f"data {len(data)}\n".encode() + data + b"\n")
+        if tagged is not None:
+            chunks.append(_release_tag(tagged, number, when))
     return b"".join(chunks)
 
 
-def build(repo: Path, commits: int, artifacts: int) -> None:
+def _release_tag(release: int, mark: int, when: int) -> bytes:
+    message = f"Release {LOGGED} v1.0.{release}\n".encode()
+    return (
+        f"tag {LOGGED}@v1.0.{release}\nfrom :{mark}\n".encode()
+        + f"tagger Ada Researcher <ada@example.org> {when} +0000\n".encode()
+        + f"data {len(message)}\n".encode()
+        + message
+    )
+
+
+def build(repo: Path, shape: Shape) -> None:
     make_repo(repo, with_dvc=False)
     subprocess.run(
         ["git", "fast-import", "--quiet"],
         cwd=repo,
-        input=fast_import_stream(commits, artifacts),
+        input=fast_import_stream(shape),
         check=True,
         env=clean_env(),
     )
@@ -62,20 +109,23 @@ def build(repo: Path, commits: int, artifacts: int) -> None:
 def main() -> int:
     parser = benchmark_arguments(__doc__)
     parser.add_argument("--commits", type=int, default=10_000, help="commits to generate")
+    parser.add_argument("--artifacts", type=int, default=100, help="artifacts the commits touch")
     parser.add_argument(
-        "--artifacts", type=int, default=100, help="artifacts the commits touch in turn"
+        "--versions", type=int, default=2_000, help="commits that edit the logged card"
     )
+    parser.add_argument("--tags", type=int, default=100, help="release tags of the logged card")
     args = parser.parse_args()
+    shape = Shape(args.commits, args.artifacts, min(args.versions, args.commits), args.tags)
     with benchmark_repo(
         args.keep,
         "gitckpt-provenance-bench-",
-        f"{args.commits} commits over {args.artifacts} artifacts",
-        lambda repo: build(repo, args.commits, args.artifacts),
+        f"{shape.commits} commits over {shape.artifacts} artifacts, {shape.versions} of them "
+        f"on {LOGGED}'s card, {shape.tags} release tags",
+        lambda repo: build(repo, shape),
     ) as repo:
-        name = f"ds{args.artifacts // 2:03}"
-        card = f"data/{name}/{name}.card.md"
-        log = [sys.executable, "-m", "gitckpt", "log", name, "--json"]
-        run_command(log, repo)  # warm the card cache once, as any earlier command would
+        card = f"data/{LOGGED}/{LOGGED}.card.md"
+        log = [sys.executable, "-m", "gitckpt", "log", LOGGED, "--json"]
+        run_command(log, repo)  # once untimed: the first run of any command compiles gitckpt
         ours = median_command_seconds(log, repo, args.runs)
         git_log = median_command_seconds(
             ["git", "log", "--follow", "--format=%H %an %s", "--", card], repo, args.runs
@@ -88,9 +138,14 @@ def main() -> int:
                 text=True,
             ).stdout.split()
         )
+        tags = len(
+            subprocess.run(
+                ["git", "tag", "--list", f"{LOGGED}@*"], cwd=repo, capture_output=True, text=True
+            ).stdout.split()
+        )
         print(
-            f"git ckpt log {name}:           {ours:7.3f} s   (budget {BUDGET_SECONDS} s; "
-            f"{count} commits listed)"
+            f"git ckpt log {LOGGED}:             {ours:7.3f} s   (budget {BUDGET_SECONDS} s; "
+            f"{count} commits listed, {tags} release tags)"
         )
         print(f"git log --follow -- {card}: {git_log:7.3f} s")
         print(f"ratio git ckpt log / git log --follow: {ours / git_log:.2f}×")

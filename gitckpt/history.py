@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Collection, Hashable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from gitckpt.card import Card, parse_card
 from gitckpt.errors import InputError
@@ -127,13 +127,25 @@ FOLDERS_KEPT = (
 )
 
 
+@dataclass(frozen=True)
+class _Parsed:
+    """A card as last parsed for its path, and its text up to the front matter's closing line
+    and the newline after it (`head`; the text itself when nothing follows that line)."""
+
+    card: Card
+    head: str
+
+
 class CardReader:
     """Cards by blob id: each version of a card is parsed once per reader (a walk, or a whole
-    site build that logs every artifact); a blob that is missing or does not parse gives None."""
+    site build that logs every artifact); a blob that is missing or does not parse gives None.
+    A version whose front matter is byte for byte the one last parsed for its path (only the
+    Markdown body changed) reuses that front matter's parse."""
 
     def __init__(self, objects: ObjectStore) -> None:
         self.objects = objects
         self._parsed: dict[str, Card | None] = {}
+        self._last: dict[str, _Parsed] = {}  # by path
         self._folders: OrderedDict[tuple[Hashable, str], Tree | None] = OrderedDict()
 
     def at(self, tree: Tree | None, path: str) -> Card | None:
@@ -164,9 +176,19 @@ class CardReader:
         if oid not in self._parsed:
             data = self.objects.blob(oid)
             try:
-                self._parsed[oid] = (
-                    None if data is None else parse_card(decode_text(data, display), display)
-                )
+                self._parsed[oid] = None if data is None else self._card(data, display)
             except (InputError, ValueError):
                 self._parsed[oid] = None
         return self._parsed[oid]
+
+    def _card(self, data: bytes, display: str) -> Card:
+        """The card in `data`, its front matter parsed unless it is the one last parsed for
+        `display` (then the card has that parse, and its own body)."""
+        text = decode_text(data, display)
+        last = self._last.get(display)
+        if last is not None and (text.startswith(last.head) or text == last.head[:-1]):
+            return replace(last.card, body=text[len(last.head) :])
+        card = parse_card(text, display)
+        head = "\n".join(text.split("\n", card.body_first_line - 1)[: card.body_first_line - 1])
+        self._last[display] = _Parsed(card, head + "\n")
+        return card

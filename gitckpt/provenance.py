@@ -11,13 +11,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gitckpt.card import BYTES_FIELD, Card
-from gitckpt.card_changes import semantic_changes
+from gitckpt.card_changes import Change, semantic_changes
 from gitckpt.errors import GitckptError
 from gitckpt.history import CardReader, WatchedPaths, changed_entries
 from gitckpt.inventory import load_inventory
 from gitckpt.pointer import POINTER_SUFFIX
 from gitckpt.registry import ArtifactState, Registry, read_registry
 from gitckpt.repo import Commit, Ident, ObjectStore, Repository, Tree, commit_signatures
+from gitckpt.strict_yaml import YamlDocument
 from gitckpt.trust import TrustRoot, trust_root
 
 TRAILER_KEYS = (
@@ -110,6 +111,7 @@ class _Followed:
     paths: list[str]
     entries: list[LogEntry] = field(default_factory=list)
     ended: bool = False
+    body_only: dict[int, tuple[YamlDocument, list[Change]]] = field(default_factory=dict)
 
 
 def artifact_logs(
@@ -143,10 +145,13 @@ def artifact_logs(
                     watched.add(name, artifact.paths)
     line = objects.first_parent_line()
     states = walk.registry or read_registry(repo)
-    for name, artifact in followed.items():
+    for artifact in followed.values():
         _add_signatures(repo, states.trust or trust_root(repo), artifact.entries)
-        _add_merges(objects, line, artifact.entries)
-        _add_tags(objects, states.artifact(name), artifact.entries)
+    _add_merges_and_tags(
+        objects,
+        line,
+        [(states.artifact(name), artifact.entries) for name, artifact in followed.items()],
+    )
     return {name: artifact.entries for name, artifact in followed.items()}
 
 
@@ -165,6 +170,7 @@ def _follow(
     )
     _describe_change(
         entry,
+        artifact,
         cards.at(parent_tree, renamed or artifact.paths[0]),
         cards.at(commit.tree, artifact.paths[0]),
     )
@@ -217,18 +223,34 @@ def _entry(commit: Commit, card_path: str) -> LogEntry:
     )
 
 
-def _describe_change(entry: LogEntry, old: Card | None, new: Card | None) -> None:
+def _describe_change(
+    entry: LogEntry, artifact: _Followed, old: Card | None, new: Card | None
+) -> None:
     if new is None:
         entry.fields_changed = ["(card removed or unreadable)"]
         return
     if old is None:
         entry.fields_changed = ["(card created)"]
         return
-    for change in semantic_changes(old.data, new.data):
+    for change in _semantic_changes(artifact, old, new):
         if change.kind == "bytes-changed":
             entry.bytes_changed = {"old": change.old, "new": change.new}
         elif change.field not in entry.fields_changed:
             entry.fields_changed.append(change.field)
+
+
+def _semantic_changes(artifact: _Followed, old: Card, new: Card) -> list[Change]:
+    """`semantic_changes` between two versions of the card. Versions that changed only the body
+    share one parse of their front matter (`CardReader`): those are compared once per parse."""
+    if old.front_matter is not new.front_matter:
+        return semantic_changes(old.data, new.data)
+    known = artifact.body_only.get(id(new.front_matter))
+    if known is None:
+        known = artifact.body_only[id(new.front_matter)] = (
+            new.front_matter,  # kept, so the id names this parse for as long as the entry lives
+            semantic_changes(old.data, new.data),
+        )
+    return known[1]
 
 
 def _add_signatures(repo: Repository, trust: TrustRoot, entries: list[LogEntry]) -> None:
@@ -246,35 +268,85 @@ def _add_signatures(repo: Repository, trust: TrustRoot, entries: list[LogEntry])
         }.get(code, "signed, not verifiable here")
 
 
-def _add_merges(objects: ObjectStore, line: dict[str, bool], entries: list[LogEntry]) -> None:
-    """The merge on the default branch's first-parent `line` (`first_parent_line`) that brought
-    each commit in."""
+NOT_REACHED = (0, None)  # what `_reach` gives a commit the walk did not meet
+
+
+def _add_merges_and_tags(
+    objects: ObjectStore,
+    line: dict[str, bool],
+    logs: list[tuple[ArtifactState | None, list[LogEntry]]],
+) -> None:
+    """For every artifact's log (its registry state, its entries newest first), from one walk of
+    the history: the merge on the default branch's first-parent `line` (`first_parent_line`)
+    that brought each commit in (the first merge on the line that contains it), and the tags
+    (`_add_tags`)."""
+    marks: dict[str, int] = {}  # commit -> a bit for each event at it, numbered across the logs
+    first_bits = []
+    events = 0
+    for state, _ in logs:
+        first_bits.append(events)
+        for event in state.events if state is not None else ():
+            marks[event.commit] = marks.get(event.commit, 0) | 1 << events
+            events += 1
+    merges = [commit for commit, merge in line.items() if merge]
+    reached = _reach(
+        objects, marks, merges, {entry.commit for _, entries in logs for entry in entries}
+    )
+    for (state, entries), first_bit in zip(logs, first_bits, strict=True):
+        for entry in entries:
+            first_merge = reached.get(entry.commit, NOT_REACHED)[1]
+            if first_merge is not None and entry.commit not in line:
+                entry.merged_by = merges[first_merge]
+        if state is not None:
+            _add_tags(state, entries, reached, first_bit)
+
+
+def _add_tags(
+    state: ArtifactState,
+    entries: list[LogEntry],
+    reached: dict[str, tuple[int, int | None]],
+    first_bit: int,
+) -> None:
+    """Each release and stage tag goes with the newest listed change it contains: the first
+    entry whose commit is the tag's or an ancestor of it, the version of the card and bytes that
+    tag released (`reached`: from `_reach`, where the state's events are the marks' bits from
+    `first_bit` on)."""
+    placed: dict[int, LogEntry] = {}
+    unplaced = (1 << len(state.events)) - 1
     for entry in entries:
-        if entry.commit in line:
-            continue
-        entry.merged_by = next(
-            (
-                commit
-                for commit, merge in line.items()
-                if merge and objects.descendant_of(commit, entry.commit)
-            ),
-            None,
-        )
+        new = reached.get(entry.commit, NOT_REACHED)[0] >> first_bit & unplaced
+        unplaced &= ~new
+        while new:
+            lowest = new & -new
+            placed[lowest.bit_length() - 1] = entry
+            new ^= lowest
+    for index, event in enumerate(state.events):
+        if index in placed:
+            placed[index].tags.append(event.tag)
 
 
-def _add_tags(objects: ObjectStore, state: ArtifactState | None, entries: list[LogEntry]) -> None:
-    """Each release and stage tag goes with the newest listed change it contains: the version
-    of the card and bytes that tag released."""
-    if state is None:
-        return
-    for event in state.events:
-        entry = next(
-            (
-                entry
-                for entry in entries
-                if entry.commit == event.commit or objects.descendant_of(event.commit, entry.commit)
-            ),
-            None,
-        )
-        if entry is not None:
-            entry.tags.append(event.tag)
+def _reach(
+    objects: ObjectStore, marks: dict[str, int], merges: list[str], wanted: set[str]
+) -> dict[str, tuple[int, int | None]]:
+    """For each wanted commit that is one of or an ancestor of the marked commits or `merges`,
+    from one walk down from those (children before parents, stopping once every wanted commit
+    is met): the union of the marks of the commits it is or is an ancestor of, and the index of
+    the first of `merges` it is or is an ancestor of (None: none)."""
+    position = {merge: index for index, merge in enumerate(merges)}
+    unmerged = len(merges)
+    masks: dict[str, int] = {}
+    firsts: dict[str, int] = {}
+    found: dict[str, tuple[int, int | None]] = {}
+    remaining = set(wanted)
+    for commit, parents in objects.ancestry([*marks, *merges]) if remaining else ():
+        mask = masks.pop(commit, 0) | marks.get(commit, 0)
+        first = min(firsts.pop(commit, unmerged), position.get(commit, unmerged))
+        if commit in remaining:
+            found[commit] = (mask, None if first == unmerged else first)
+            remaining.discard(commit)
+            if not remaining:
+                break
+        for parent in parents:
+            masks[parent] = masks.get(parent, 0) | mask
+            firsts[parent] = min(firsts.get(parent, unmerged), first)
+    return found

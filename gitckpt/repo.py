@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Hashable, Iterator, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, cast
@@ -403,6 +403,26 @@ class ObjectStore:
         from pygit2.enums import SortMode
 
         return map(Commit, self._git.walk(start._commit.id, SortMode.TOPOLOGICAL | SortMode.TIME))
+
+    def ancestry(self, starts: Iterable[str]) -> Iterator[tuple[str, list[str]]]:
+        """Each commit that is one of `starts` or an ancestor of one, with its parents' ids, from
+        one walk: every commit comes after all the walked commits it is a parent of (git rev-list
+        --topo-order). A start that names no commit here (unknown, a tree, a tag) is left out.
+        Answers "which of these commits contain which" for many pairs at once, where
+        `descendant_of` answers one pair."""
+        import pygit2
+        from pygit2.enums import SortMode
+
+        walker = self._git.walk(None, SortMode.TOPOLOGICAL)
+        for start in starts:
+            try:
+                found = self._git.get(start)
+            except ValueError:
+                continue
+            if isinstance(found, pygit2.Commit):
+                walker.push(found.id)
+        for commit in walker:
+            yield str(commit.id), [str(parent) for parent in commit.parent_ids]
 
     def blob(self, oid: str) -> bytes | None:
         """The bytes of blob `oid`, or None where `oid` names no blob here."""
