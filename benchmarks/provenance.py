@@ -1,13 +1,13 @@
 """`git ckpt log NAME` on a long history against `git log --follow -- CARD`, in one run.
 
-Generates (with `git fast-import`) a repository of 10,000 commits over 100 artifacts' cards:
-one artifact's card gets 2,000 of them (its front matter changes every 20th version, the others
-change only the Markdown body) and a release tag at each front matter change (100 annotated
-tags in GTO's form, which the registry counts); the other commits edit the other cards in
-turn. Times `git ckpt log` for that artifact (budget ≤ 1 s) and `git log --follow` on its
-card, and prints the ratio.
+Generates (with `git fast-import`) the issue's case: one card with 2,000 versions, whose front
+matter changes every 20th version (the others change only the Markdown body), with a release
+tag at each front matter change (100 annotated tags in GTO's form, which the registry counts).
+With --commits above --versions, the other commits edit the other artifacts' cards in turn, so
+the card's versions are spread over a longer history. Times `git ckpt log` for that artifact
+(budget ≤ 1 s) and `git log --follow` on its card, and prints the ratio.
 
-    python benchmarks/provenance.py [--commits 10000] [--artifacts 100] [--versions 2000]
+    python benchmarks/provenance.py [--commits 2000] [--artifacts 100] [--versions 2000]
         [--tags 100] [--runs 5] [--keep DIR]
 """
 
@@ -108,7 +108,7 @@ def build(repo: Path, shape: Shape) -> None:
 
 def main() -> int:
     parser = benchmark_arguments(__doc__)
-    parser.add_argument("--commits", type=int, default=10_000, help="commits to generate")
+    parser.add_argument("--commits", type=int, default=2_000, help="commits to generate")
     parser.add_argument("--artifacts", type=int, default=100, help="artifacts the commits touch")
     parser.add_argument(
         "--versions", type=int, default=2_000, help="commits that edit the logged card"
