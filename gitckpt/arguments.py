@@ -34,6 +34,20 @@ def add_trust_ref(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_registry_filters(parser: argparse.ArgumentParser) -> None:
+    """--kind, --stage and --version: which artifacts `ls` and `search` show."""
+    parser.add_argument(
+        "--kind", choices=("model", "dataset", "eval"), help="only artifacts of this kind"
+    )
+    parser.add_argument("--stage", help="only artifacts with a version in this stage")
+    parser.add_argument(
+        "--version",
+        metavar="X[.Y[.Z]]",
+        help="only artifacts whose latest release is this version, or in this major or minor "
+        "series",
+    )
+
+
 def positive(text: str) -> int:
     """An argparse type: a whole number, 1 or more (a usage error, exit 2, otherwise)."""
     if not text.isdigit() or int(text) < 1:

@@ -184,7 +184,6 @@ def _contents(
 def verify_remote(
     repo: Repository, inventory: Inventory, cards: Iterable[CardFacts], remote: str | None
 ) -> list[Finding]:
-
     md5s = pointer_md5s(inventory, cards)
     holdings = storage.remote_holdings(repo.root, sorted(set(md5s.values())), remote)
     if holdings is None:

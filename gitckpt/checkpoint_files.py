@@ -161,15 +161,18 @@ def _inflated(raw: IO[bytes]) -> IO[bytes]:
     return io.BytesIO(data)
 
 
+def _too_deep(where: str) -> Found:
+    return Found(
+        where,
+        problem=f"archives are nested more than {MAX_NESTING} deep; gitckpt stops following them",
+    )
+
+
 def _compressed(
     handle: IO[bytes], opener: Callable[[IO[bytes]], IO[bytes]], where: str, depth: int
 ) -> Iterator[Found]:
     if depth >= MAX_NESTING:
-        yield Found(
-            where,
-            problem=f"archives are nested more than {MAX_NESTING} deep; gitckpt stops following "
-            "them",
-        )
+        yield _too_deep(where)
         return
     try:
         with opener(handle) as inner:
@@ -291,11 +294,7 @@ def _member(
 ) -> Iterator[Found]:
     """A member of an archive, scanned by its content like a file."""
     if depth >= MAX_NESTING:
-        yield Found(
-            where,
-            problem=f"archives are nested more than {MAX_NESTING} deep; gitckpt stops following "
-            "them",
-        )
+        yield _too_deep(where)
         return
     try:
         member = opened()

@@ -105,7 +105,6 @@ def _stdout_closed() -> int:
 
 
 def _report_internal_error() -> int:
-
     with tempfile.NamedTemporaryFile(
         "w", prefix="gitckpt-crash-", suffix=".log", delete=False
     ) as log:

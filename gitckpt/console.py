@@ -145,7 +145,6 @@ def print_check_report(report: CheckReport) -> None:
 
 
 def _print_fixes(report: CheckReport) -> None:
-
     found = sorted({item.finding.check for item in report.findings})
     if found:
         print("How to fix:")

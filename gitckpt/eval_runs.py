@@ -335,7 +335,6 @@ def _pipeline_path(repo: Repository, card: Card, key: str) -> str:
 
 
 def _set_seed(params_path: Path, original: str, seed: int) -> None:
-
     yaml, params = load_for_editing(original)
     params = params if isinstance(params, dict) else {}
     params["seed"] = seed

@@ -330,7 +330,6 @@ def _artifact_view(
 
 
 def _by_version(state: ArtifactState) -> list[Release]:
-
     return sorted(
         state.releases.values(),
         key=lambda release: Version.parse(release.version) or Version(0, 0, 0),

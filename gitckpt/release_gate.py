@@ -177,7 +177,6 @@ def _content_findings(
 
 
 def _refuse_unconfirmed_checklist(inventory: Inventory, card: CardFacts) -> None:
-
     if card.kind != "model":
         return
     content = inventory.source.read([card.path], lambda _: CARD_SIZE_LIMIT)[card.path]
@@ -197,7 +196,6 @@ def _refuse_unconfirmed_checklist(inventory: Inventory, card: CardFacts) -> None
 
 
 def require_in_remote(repo: Repository, inventory: Inventory, card: CardFacts) -> bool:
-
     findings = verify_remote(repo, inventory, [card], None)
     if findings:
         raise GitckptError(

@@ -266,7 +266,6 @@ def _mapping_indent(text: str) -> int:
 
 
 def dump_for_editing(yaml: Any, data: Any) -> str:
-
     stream = StringIO()
     yaml.dump(data, stream)
     return stream.getvalue()

@@ -47,7 +47,6 @@ def register(commands: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-
     with progress_bar("Hashing", unit_bytes=True) as progress:
         result = add(
             find_repository(),

@@ -44,7 +44,6 @@ def register(commands: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-
     repo = find_repository()
     name, version = parse_release_reference(args.reference)
     state = read_registry(repo).artifact(name)

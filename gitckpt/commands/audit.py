@@ -55,7 +55,6 @@ def register(commands: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-
     report = audit(find_repository(), args.rev, args.stale_days, trust_ref=args.trust_ref)
     if args.json:
         print_json(report.to_json())

@@ -51,7 +51,6 @@ def register(commands: Subcommands) -> None:
 
 
 def run_new(args: argparse.Namespace) -> int:
-
     card = create_card(find_repository(), args.data_path, args.kind, args.name)
     if args.json:
         print_json({"card": card.relpath, "name": card.name})

@@ -34,7 +34,6 @@ Examples:
 
 
 def register(commands: Subcommands) -> None:
-
     listing = "\n".join(
         f"  {check.id}  {check.name:<22} {check.rationale}" for check in ALL_CHECKS.values()
     )
@@ -84,7 +83,6 @@ def register(commands: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-
     options = CheckOptions(
         paths=[] if args.all else args.paths,
         staged=args.staged and not args.all,

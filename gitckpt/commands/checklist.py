@@ -83,7 +83,6 @@ def register(commands: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-
     repo = find_repository()
     if args.confirm:
         state = confirm_item(repo, args.name, args.confirm, args.note)

@@ -32,7 +32,6 @@ def register(commands: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-
     try:
         configured = load_inventory(find_repository()).config.severities
     except GitckptError:

@@ -48,7 +48,6 @@ def register(commands: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-
     report = ci(find_repository(), args.base, args.report)
     if os.environ.get("GITHUB_ACTIONS") == "true":
         for line in github_annotations(report):

@@ -36,7 +36,6 @@ def register(commands: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-
     request = DeprecationRequest(args.name, args.sunset, args.reason)
     options = TagOptions(args.sign, args.push, args.trust_ref)
     print_created(deprecate(find_repository(), request, options), args.json)

@@ -31,7 +31,6 @@ Examples:
 
 
 def register(commands: Subcommands) -> None:
-
     listing = "\n".join(f"  {kind:<27} {severity}" for kind, severity in DEFAULT_SEVERITY.items())
     parser = subparser(
         commands,
@@ -55,7 +54,6 @@ def register(commands: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-
     _, _, diffs = card_diff(find_repository(), args.base, args.head)
     if args.format == "json":
         print_json(to_json(diffs))

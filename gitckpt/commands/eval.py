@@ -121,7 +121,6 @@ def register(commands: Subcommands) -> None:
 
 
 def run_record(args: argparse.Namespace) -> int:
-
     recorded = record(
         find_repository(),
         args.name,
@@ -156,7 +155,6 @@ def run_record(args: argparse.Namespace) -> int:
 
 
 def run_run(args: argparse.Namespace) -> int:
-
     if args.seeds:
         spreads = seed_sensitivity(
             find_repository(), args.name, args.seeds, record_after=args.record
@@ -183,7 +181,6 @@ def run_run(args: argparse.Namespace) -> int:
 
 
 def run_confirm(args: argparse.Namespace) -> int:
-
     confirmed = confirm_evaluations(find_repository(), args.name, args.reason)
     if args.json:
         print_json([vars(item) for item in confirmed])

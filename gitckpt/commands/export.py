@@ -38,7 +38,6 @@ Examples:
 
 
 def register(commands: Subcommands) -> None:
-
     parser = subparser(
         commands, "export", "write a card in another standard's format", EXPORT_EPILOG
     )
@@ -58,7 +57,6 @@ def register(commands: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-
     result = export(find_repository(), args.reference, args.format)
     if args.output:
         atomic_write(args.output, result.text)

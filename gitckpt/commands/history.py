@@ -32,7 +32,6 @@ def register(commands: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-
     events = history(
         find_repository(), args.name, include_rejected=args.all, trust_ref=args.trust_ref
     )

@@ -35,7 +35,6 @@ def register(commands: Subcommands) -> None:
 
 
 def run_pre_push(args: argparse.Namespace) -> int:
-
     problems = unpushed_releases(find_repository(), sys.stdin.read().splitlines())
     for problem in problems:
         error(problem)

@@ -42,7 +42,6 @@ def register(commands: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-
     target = import_card(args.source, args.name, args.output)
     print_json({"card": str(target)}) if args.json else print(
         f"Wrote {target}; `git ckpt check` lists the fields left to fill in."

@@ -36,7 +36,6 @@ def register(commands: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-
     result = init(find_repository(), git_hooks=args.git_hooks)
     if args.json:
         print_json({"changed": result.changed, "unchanged": result.unchanged})

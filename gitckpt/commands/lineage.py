@@ -45,7 +45,6 @@ def register(commands: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-
     graph = lineage(find_repository(), args.reference, depth=args.depth, dependents=args.dependents)
     if args.format == "json":
         print_json(asdict(graph))

@@ -36,7 +36,6 @@ def register(commands: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-
     entries = artifact_log(find_repository(), args.name)
     if args.json:
         print_json([asdict(entry) for entry in entries])

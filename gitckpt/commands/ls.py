@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import argparse
 
-from gitckpt.arguments import REGISTRY_EPILOG, Subcommands, add_trust_ref, subparser
+from gitckpt.arguments import (
+    REGISTRY_EPILOG,
+    Subcommands,
+    add_registry_filters,
+    add_trust_ref,
+    subparser,
+)
 from gitckpt.console import print_json, print_table
 from gitckpt.errors import EXIT_OK
 from gitckpt.registry_view import list_artifacts
@@ -13,23 +19,13 @@ from gitckpt.repo import find_repository
 
 def register(commands: Subcommands) -> None:
     parser = subparser(commands, "ls", "list the artifacts in the registry", REGISTRY_EPILOG)
-    parser.add_argument(
-        "--kind", choices=("model", "dataset", "eval"), help="only artifacts of this kind"
-    )
-    parser.add_argument("--stage", help="only artifacts with a version in this stage")
-    parser.add_argument(
-        "--version",
-        metavar="X[.Y[.Z]]",
-        help="only artifacts whose latest release is this version, or in this major or minor "
-        "series",
-    )
+    add_registry_filters(parser)
     parser.add_argument("--json", action="store_true", help="print the rows as JSON")
     add_trust_ref(parser)
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-
     rows = list_artifacts(
         find_repository(), kind=args.kind, stage=args.stage, trust_ref=args.trust_ref
     )

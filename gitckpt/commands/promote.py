@@ -36,7 +36,6 @@ def register(commands: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-
     request = StageRequest(args.reference, args.stage, args.demote, args.message)
     options = TagOptions(args.sign, args.push, args.trust_ref)
     print_created(promote(find_repository(), request, options), args.json)

@@ -16,7 +16,6 @@ def register(commands: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-
     count = pull(find_repository(), args.names, args.remote)
     print_json({"pulled": count}) if args.json else print(f"Pulled {count:,} file(s).")
     return EXIT_OK

@@ -16,7 +16,6 @@ def register(commands: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-
     count = push(find_repository(), args.names, args.remote)
     print_json({"pushed": count}) if args.json else print(f"Pushed {count:,} file(s).")
     return EXIT_OK

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from gitckpt.arguments import Subcommands, add_trust_ref, subparser
+from gitckpt.arguments import Subcommands, add_registry_filters, add_trust_ref, subparser
 from gitckpt.console import print_json, print_table, progress_bar
 from gitckpt.errors import EXIT_OK
 from gitckpt.repo import find_repository
@@ -44,16 +44,7 @@ def register(commands: Subcommands) -> None:
     parser.add_argument(
         "query", nargs="?", metavar="QUERY", help="full-text query over card prose and descriptions"
     )
-    parser.add_argument(
-        "--kind", choices=("model", "dataset", "eval"), help="only artifacts of this kind"
-    )
-    parser.add_argument("--stage", help="only artifacts with a version in this stage")
-    parser.add_argument(
-        "--version",
-        metavar="X[.Y[.Z]]",
-        help="only artifacts whose latest release is this version, or in this major or minor "
-        "series",
-    )
+    add_registry_filters(parser)
     parser.add_argument(
         "--license",
         metavar="EXPR",
@@ -101,7 +92,6 @@ def register(commands: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-
     query = Query(
         text=args.query,
         kind=args.kind,

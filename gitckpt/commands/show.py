@@ -27,7 +27,6 @@ def register(commands: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-
     view = show(find_repository(), args.reference, trust_ref=args.trust_ref)
     if isinstance(view, ReleaseView):
         if args.json:
@@ -63,7 +62,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _print_baseline(baseline: Baseline | None) -> None:
-
     if baseline is None:
         return
     for comparison in baseline.comparisons:

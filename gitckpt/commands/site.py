@@ -91,7 +91,6 @@ def register(commands: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-
     with progress_bar("Reading artifacts") as progress:
         request = SiteRequest(args.output, args.rev, args.title, args.trust_ref)
         result = build_site(find_repository(), request, progress)

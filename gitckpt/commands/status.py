@@ -38,7 +38,6 @@ def register(commands: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-
     with progress_bar("Reading") as progress:
         rows = status(find_repository(), remote=not args.no_remote, progress=progress)
     if args.json:

@@ -56,7 +56,6 @@ def register(commands: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-
     request = ReleaseRequest(args.name, args.version, args.bump, args.message, args.allow_unpushed)
     options = TagOptions(args.sign, args.push, args.trust_ref)
     print_created(tag_release(find_repository(), request, options), args.json)

@@ -67,7 +67,6 @@ def register(commands: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-
     if (args.reference is None) == (args.attestation is None):
         raise UsageError("name a release (NAME@vX.Y.Z) or an --attestation FILE, not both")
     repo = find_repository()

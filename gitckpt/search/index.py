@@ -434,7 +434,6 @@ def _event_columns(event: Event | None) -> tuple[str | None, str | None]:
 
 
 def _parse_committed_config(source: RevisionSource) -> Config:
-
     blob = source.read([CONFIG_PATH], lambda _: CARD_SIZE_LIMIT).get(CONFIG_PATH)
     if isinstance(blob, InputError):
         raise blob
