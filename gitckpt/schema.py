@@ -3,8 +3,14 @@ that name the field, what was expected and what the field is for."""
 
 from __future__ import annotations
 
+import contextlib
+import importlib
+import importlib.util
 import json
 import re
+import sys
+import types
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -60,7 +66,8 @@ def rules_fingerprint() -> str:
 
 @cache
 def _validator(filename: str) -> Any:
-    from jsonschema import Draft202012Validator
+    with _iri_grammar_deferred():
+        from jsonschema import Draft202012Validator
     from referencing import Registry, Resource
 
     resources = [
@@ -69,6 +76,40 @@ def _validator(filename: str) -> Any:
     ]
     registry: Registry = Registry().with_resources(resources)
     return Draft202012Validator(load_schema(filename), registry=registry)
+
+
+_IRI_GRAMMAR = "rfc3987_syntax"
+
+
+@contextlib.contextmanager
+def _iri_grammar_deferred() -> Iterator[None]:
+    """While jsonschema is first imported, `rfc3987_syntax` (its `iri` format checker, installed
+    with the CycloneDX validator's extras) is a stand-in whose `is_valid_syntax` imports the real
+    module on first call. Importing the real one builds ~40 grammars (~1.5 s), which every `check`
+    that finds an invalid card would pay for a format gitckpt's schemas never use; the CycloneDX
+    validator, which does use it, still gets the real check."""
+    if (
+        "jsonschema" in sys.modules
+        or _IRI_GRAMMAR in sys.modules
+        or importlib.util.find_spec(_IRI_GRAMMAR) is None
+    ):
+        yield
+        return
+    stand_in = types.ModuleType(_IRI_GRAMMAR)
+    stand_in.__dict__["is_valid_syntax"] = _imported_on_first_call(_IRI_GRAMMAR, "is_valid_syntax")
+    sys.modules[_IRI_GRAMMAR] = stand_in
+    try:
+        yield
+    finally:
+        if sys.modules.get(_IRI_GRAMMAR) is stand_in:
+            del sys.modules[_IRI_GRAMMAR]
+
+
+def _imported_on_first_call(module: str, name: str) -> Callable[..., Any]:
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return getattr(importlib.import_module(module), name)(*args, **kwargs)
+
+    return call
 
 
 def python_pattern(pattern: str) -> str:
