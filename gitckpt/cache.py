@@ -1,12 +1,15 @@
 """gitckpt's local state in `.git/gitckpt/cache.sqlite`: never committed, always rebuildable.
 
-Two tables:
-- `results`: parse and validation results keyed by a digest of a file's bytes plus the rules
-  that judged them, so a stale entry can never be returned.
+Three tables:
+- `results`: parse and validation results keyed by a file's git blob id plus the rules that
+  judged them, so a stale entry can never be returned; shared by every command that reads cards
+  (the work tree's and any commit's files have the same keys).
 - `digests`: md5/sha256 of data files keyed by path and stat (size, mtime_ns, ctime_ns,
   inode). An entry whose file was modified within RACY_WINDOW_NS of the moment it was
   hashed is never trusted (git's racy-git rule): the file may have changed again within
   the timestamp granularity without its stat changing.
+- `blob_ids`: the git blob id of small work-tree files (cards, pointers) by path and stat, under
+  the same racy rule, so a warm `check` finds its cached results without reading the files.
 
 A cache that cannot be opened or read is deleted and rebuilt, never trusted. Each write is
 one SQLite transaction, so an interrupted run leaves no half-written entry.
@@ -31,7 +34,14 @@ _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS digests (path TEXT PRIMARY KEY, size INTEGER, mtime_ns "
     "INTEGER, ctime_ns INTEGER,"
     " inode INTEGER, md5 TEXT, sha256 TEXT, hashed_at_ns INTEGER)",
+    "CREATE TABLE IF NOT EXISTS blob_ids (path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER,"
+    " ctime_ns INTEGER, inode INTEGER, oid TEXT, seen_at_ns INTEGER)",
 )
+
+
+def encode(value: Any) -> str:
+    """A result as the cache stores it."""
+    return json.dumps(value, separators=(",", ":"))
 
 
 def stat_key(stat: os.stat_result) -> tuple[int, int, int, int]:
@@ -92,8 +102,13 @@ class Cache:
         return found
 
     def put_results(self, items: dict[str, Any]) -> None:
-        rows = [(key, json.dumps(value, separators=(",", ":"))) for key, value in items.items()]
-        self._write("INSERT OR REPLACE INTO results (key, payload) VALUES (?, ?)", rows)
+        self.put_encoded_results({key: encode(value) for key, value in items.items()})
+
+    def put_encoded_results(self, items: dict[str, str]) -> None:
+        """Store results already encoded with `encode` (by a worker process, say)."""
+        self._write(
+            "INSERT OR REPLACE INTO results (key, payload) VALUES (?, ?)", list(items.items())
+        )
 
     def get_digests(self, relpath: str, stat: os.stat_result) -> FileDigests | None:
         """The cached digests of `relpath` if its stat is unchanged and the entry is not racy."""
@@ -118,6 +133,33 @@ class Cache:
         `hashed_at_ns`."""
         row = (relpath, *stat_key(stat), digests.md5, digests.sha256, hashed_at_ns)
         self._write("INSERT OR REPLACE INTO digests VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [row])
+
+    def get_blob_ids(self, stats: dict[str, os.stat_result]) -> dict[str, str]:
+        """The recorded blob id of each path whose stat is unchanged and not racy."""
+        if self._connection is None:
+            return {}
+        wanted = list(stats)
+        found: dict[str, str] = {}
+        try:
+            for start in range(0, len(wanted), _BATCH):
+                batch = wanted[start : start + _BATCH]
+                marks = ",".join("?" * len(batch))
+                for path, *key, oid, seen_at_ns in self._connection.execute(
+                    "SELECT path, size, mtime_ns, ctime_ns, inode, oid, seen_at_ns FROM blob_ids "
+                    f"WHERE path IN ({marks})",
+                    batch,
+                ):
+                    if tuple(key) == stat_key(stats[path]) and key[1] + RACY_WINDOW_NS < seen_at_ns:
+                        found[path] = oid
+        except sqlite3.DatabaseError:
+            return {}
+        return found
+
+    def put_blob_ids(self, seen: dict[str, tuple[os.stat_result, str]], seen_at_ns: int) -> None:
+        """Remember the blob id of each path, read after `seen_at_ns`, whose stat after reading
+        was the one given: a change after `seen_at_ns` makes the entry racy, never trusted."""
+        rows = [(path, *stat_key(stat), oid, seen_at_ns) for path, (stat, oid) in seen.items()]
+        self._write("INSERT OR REPLACE INTO blob_ids VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
 
     def _write(self, statement: str, rows: list[tuple[Any, ...]]) -> None:
         if self._connection is None or not rows:

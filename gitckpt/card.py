@@ -101,6 +101,31 @@ def parse_card(text: str, display: str) -> Card:
     )
 
 
+def card_to_json(card: Card) -> dict[str, Any]:
+    """The parse of a card's front matter as JSON, to be cached by blob id (keys are strings
+    already: the strict reader makes every key a string)."""
+    return {
+        "data": card.data,
+        "lines": [[list(path), line] for path, line in card.front_matter.lines.items()],
+        "body_first_line": card.body_first_line,
+    }
+
+
+def card_from_json(payload: dict[str, Any], text: str, display: str) -> Card:
+    """The card in `text` from its cached front-matter parse (`card_to_json`); its body is read
+    from `text` after the line the parse says the front matter closed on."""
+    body_first_line: int = payload["body_first_line"]
+    parts = text.split("\n", body_first_line - 1)
+    return Card(
+        path=display,
+        front_matter=YamlDocument(
+            payload["data"], {tuple(path): line for path, line in payload["lines"]}
+        ),
+        body=parts[body_first_line - 1] if len(parts) == body_first_line else "",
+        body_first_line=body_first_line,
+    )
+
+
 def iter_placeholders(card: Card) -> Iterator[tuple[FieldPath, int, str]]:
     """Every scaffold placeholder still in the card: (field, line, placeholder text)."""
     for field, value in iter_strings(card.data, ()):

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from gitckpt.errors import InputError
 from gitckpt.files import decode_text
-from gitckpt.hashing import content_digest
+from gitckpt.hashing import git_blob_id
 from gitckpt.schema import CONFIG_SCHEMA, load_mapping, rules_fingerprint
 
 if TYPE_CHECKING:
@@ -122,15 +122,24 @@ class Config:
         )
 
 
+def _config_key(blob_id: str) -> str:
+    return f"config:{rules_fingerprint()}:{CONFIG_PATH}:{blob_id}"
+
+
+def known_config(blob_id: str, cache: Cache) -> Config | None:
+    """The policy in the config.yaml blob `blob_id` if it was parsed before (by these rules)."""
+    cached = cache.get_results([_config_key(blob_id)]).get(_config_key(blob_id))
+    return None if cached is None else Config.from_json(cached)
+
+
 def cached_config(data: bytes, cache: Cache) -> Config:
     """The policy in `data` (the bytes of a config.yaml), parsed once per content and rules."""
-
-    key = f"config:{rules_fingerprint()}:{CONFIG_PATH}:{content_digest(data)}"
-    cached = cache.get_results([key]).get(key)
-    if cached is not None:
-        return Config.from_json(cached)
+    blob_id = git_blob_id(data)
+    known = known_config(blob_id, cache)
+    if known is not None:
+        return known
     config = parse_config(decode_text(data, CONFIG_PATH))
-    cache.put_results({key: asdict(config)})
+    cache.put_results({_config_key(blob_id): asdict(config)})
     return config
 
 

@@ -98,6 +98,14 @@ def content_digest(data: bytes) -> str:
     return hashlib.sha1(data, usedforsecurity=False).hexdigest()
 
 
+def git_blob_id(data: bytes) -> str:
+    """The id git gives `data` as a blob: a file in the work tree and the same bytes committed
+    share one key in the cache, and a commit's files are looked up without reading them."""
+    digest = hashlib.sha1(b"blob %d\0" % len(data), usedforsecurity=False)
+    digest.update(data)
+    return digest.hexdigest()
+
+
 def shifted(progress: ByteProgress | None, offset: int) -> ByteProgress | None:
     """Progress of one file inside a larger job that had already read `offset` bytes."""
     if progress is None:

@@ -9,13 +9,16 @@ none of them costs a few lookups; only changed blobs are parsed.
 
 from __future__ import annotations
 
+import contextlib
 from collections import OrderedDict
-from collections.abc import Collection, Hashable
+from collections.abc import Collection, Hashable, Iterator
 from dataclasses import dataclass, field, replace
 
-from gitckpt.card import Card, parse_card
+from gitckpt.cache import Cache
+from gitckpt.card import Card
 from gitckpt.errors import InputError
 from gitckpt.files import decode_text
+from gitckpt.parsed_cards import ParsedCards
 from gitckpt.repo import ObjectStore, Repository, Tree, blob_id, subtree, tree_entry
 
 
@@ -127,6 +130,15 @@ FOLDERS_KEPT = (
 )
 
 
+@contextlib.contextmanager
+def card_reader(repo: Repository) -> Iterator[CardReader]:
+    """A CardReader sharing parses with the other commands through the cache."""
+    with Cache(repo.state_dir) as cache:
+        reader = CardReader(ObjectStore(repo), ParsedCards(cache))
+        yield reader
+        reader.save()
+
+
 @dataclass(frozen=True)
 class _Parsed:
     """A card as last parsed for its path, and its text up to the front matter's closing line
@@ -140,10 +152,13 @@ class CardReader:
     """Cards by blob id: each version of a card is parsed once per reader (a walk, or a whole
     site build that logs every artifact); a blob that is missing or does not parse gives None.
     A version whose front matter is byte for byte the one last parsed for its path (only the
-    Markdown body changed) reuses that front matter's parse."""
+    Markdown body changed) reuses that front matter's parse. Given the shared parses
+    (`card_reader`), a version another command parsed is read from the cache, and the ones parsed
+    here are added to it by `save`."""
 
-    def __init__(self, objects: ObjectStore) -> None:
+    def __init__(self, objects: ObjectStore, parses: ParsedCards | None = None) -> None:
         self.objects = objects
+        self.parses = parses or ParsedCards(None)
         self._parsed: dict[str, Card | None] = {}
         self._last: dict[str, _Parsed] = {}  # by path
         self._folders: OrderedDict[tuple[Hashable, str], Tree | None] = OrderedDict()
@@ -176,19 +191,23 @@ class CardReader:
         if oid not in self._parsed:
             data = self.objects.blob(oid)
             try:
-                self._parsed[oid] = None if data is None else self._card(data, display)
+                self._parsed[oid] = None if data is None else self._card(oid, data, display)
             except (InputError, ValueError):
                 self._parsed[oid] = None
         return self._parsed[oid]
 
-    def _card(self, data: bytes, display: str) -> Card:
+    def save(self) -> None:
+        """Add the versions parsed by this reader to the shared parses."""
+        self.parses.save()
+
+    def _card(self, oid: str, data: bytes, display: str) -> Card:
         """The card in `data`, its front matter parsed unless it is the one last parsed for
         `display` (then the card has that parse, and its own body)."""
         text = decode_text(data, display)
         last = self._last.get(display)
         if last is not None and (text.startswith(last.head) or text == last.head[:-1]):
             return replace(last.card, body=text[len(last.head) :])
-        card = parse_card(text, display)
+        card = self.parses.card(oid, text, display)
         head = "\n".join(text.split("\n", card.body_first_line - 1)[: card.body_first_line - 1])
         self._last[display] = _Parsed(card, head + "\n")
         return card

@@ -7,12 +7,18 @@ per-file findings are cached by content digest; a warm run only hashes small fil
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import asdict
 from typing import Any
 
 from gitckpt.cache import Cache
-from gitckpt.card import BYTES_FIELD, Card, is_card_path, iter_links, iter_noassertions
+from gitckpt.card import (
+    BYTES_FIELD,
+    Card,
+    card_from_json,
+    is_card_path,
+    iter_links,
+    iter_noassertions,
+)
 from gitckpt.checks.card_format import UNREADABLE, load_card
 from gitckpt.checks.card_schema import check_card_schema
 from gitckpt.checks.evaluation_binding import check_model_evaluations
@@ -20,7 +26,7 @@ from gitckpt.checks.license import check_license_expressions, upstream_entries
 from gitckpt.checks.placeholders import check_placeholders
 from gitckpt.checks.pointer_format import POINTER_FORMAT, load_pointer
 from gitckpt.checks.sensitive import SECRET, mask_secrets, scan_card_text
-from gitckpt.config import CONFIG_PATH, Config, cached_config
+from gitckpt.config import CONFIG_PATH, Config, cached_config, known_config
 from gitckpt.errors import InputError
 from gitckpt.facts import (
     CardFacts,
@@ -32,10 +38,11 @@ from gitckpt.facts import (
     PointerFacts,
     Progress,
 )
-from gitckpt.files import CARD_SIZE_LIMIT, POINTER_SIZE_LIMIT
-from gitckpt.hashing import content_digest
+from gitckpt.files import CARD_SIZE_LIMIT, POINTER_SIZE_LIMIT, decode_text
+from gitckpt.hashing import git_blob_id
 from gitckpt.licenses import traits
 from gitckpt.parallel import map_in_processes
+from gitckpt.parsed_cards import ParsedCards, Payload, encoded_parse
 from gitckpt.pointer import is_pointer_path
 from gitckpt.repo import Repository
 from gitckpt.schema import rules_fingerprint
@@ -53,8 +60,8 @@ def load_inventory(
 ) -> Inventory:
     """Read every card and pointer of the work tree (or of the commit `revision`), from the
     cache where the bytes are known."""
-    source: Source = RevisionSource(repo, revision) if revision else WorkTreeSource(repo)
     with Cache(repo.state_dir) as cache:
+        source: Source = RevisionSource(repo, revision) if revision else WorkTreeSource(repo, cache)
         tag_names = read_tag_names(repo)
         inventory = Inventory(
             repo=repo,
@@ -68,11 +75,16 @@ def load_inventory(
         return inventory
 
 
-def _content_key(kind: str, relpath: str, data: bytes) -> str:
-    return f"{kind}:{rules_fingerprint()}:{relpath}:{content_digest(data)}"
+def _content_key(relpath: str, blob_id: str) -> str:
+    kind = "card" if is_card_path(relpath) else "pointer"
+    return f"{kind}:{rules_fingerprint()}:{relpath}:{blob_id}"
 
 
 def _load_config(source: Source, cache: Cache) -> Config:
+    blob_id = source.blob_ids([CONFIG_PATH], lambda _: CARD_SIZE_LIMIT).get(CONFIG_PATH)
+    known = known_config(blob_id, cache) if blob_id else None
+    if known is not None:
+        return known
     data = source.read([CONFIG_PATH], lambda _: CARD_SIZE_LIMIT).get(CONFIG_PATH)
     if data is None:
         return Config()
@@ -84,65 +96,98 @@ def _load_config(source: Source, cache: Cache) -> Config:
 def _read_files(
     source: Source, cache: Cache, paths: list[str], inventory: Inventory, progress: Progress | None
 ) -> None:
-    contents: dict[str, tuple[str, bytes | Finding]] = {}
-    for relpath, read in source.read(paths, _size_limit).items():
+    """The facts of every path: from the cache when its blob id is known without reading (a
+    commit's tree, or a work-tree file whose stat is unchanged) or once it is read, else judged
+    now (from the card's cached parse when another command parsed it already)."""
+    blob_ids = source.blob_ids(paths, _size_limit)
+    known = cache.get_results(_content_key(path, blob_id) for path, blob_id in blob_ids.items())
+    contents: dict[str, bytes | Finding] = {}
+    unread = [path for path in paths if _content_key(path, blob_ids.get(path, "")) not in known]
+    for relpath, read in source.read(unread, _size_limit).items():
         if isinstance(read, InputError):
             check = UNREADABLE if is_card_path(relpath) else POINTER_FORMAT
-            contents[relpath] = ("", check.finding(relpath, read.message, line=read.line))
+            contents[relpath] = check.finding(relpath, read.message, line=read.line)
         else:
-            contents[relpath] = (
-                _content_key("card" if is_card_path(relpath) else "pointer", relpath, read),
-                read,
-            )
-    cached = cache.get_results(key for key, _ in contents.values() if key)
-    missing = [
-        (relpath, content)
-        for relpath, (key, content) in contents.items()
-        if key and key not in cached
-    ]
-    fresh: dict[str, Any] = {}
-    for done, ((relpath, _), json_facts) in enumerate(
-        zip(missing, _read_all_facts(missing), strict=True), start=1
+            blob_ids[relpath] = git_blob_id(read)
+            contents[relpath] = read
+    keys = {path: _content_key(path, blob_id) for path, blob_id in blob_ids.items()}
+    known.update(cache.get_results(keys[path] for path in contents if path in keys))
+    judged = _judge(
+        [(path, content) for path, content in contents.items() if keys.get(path) not in known],
+        blob_ids,
+        ParsedCards(cache),
+        progress,
+    )
+    cache.put_results({keys[path]: facts for path, facts in judged.items() if path in keys})
+    for relpath in paths:
+        found = judged.get(relpath) or known.get(keys.get(relpath, ""))
+        if found is not None:
+            _add_facts(inventory, _facts_from_json(relpath, found))
+
+
+def _judge(
+    files: list[tuple[str, bytes | Finding]],
+    blob_ids: dict[str, str],
+    parses: ParsedCards,
+    progress: Progress | None,
+) -> dict[str, dict[str, Any]]:
+    """The facts (as JSON) of files not judged before, by path; card parses are shared with
+    the other commands through `parses`. Many of them (a fresh clone, or the first run after an
+    upgrade) are read by one process per core: parsing and validating a card costs ~1 ms."""
+    payloads = parses.known(blob_ids[path] for path, _ in files if path in blob_ids)
+    items = [(path, content, payloads.get(blob_ids.get(path, ""))) for path, content in files]
+    judged: dict[str, dict[str, Any]] = {}
+    for done, ((relpath, _, _), (facts, parse)) in enumerate(
+        zip(
+            items,
+            map_in_processes(
+                _facts_json, items, parallel_from=PARALLEL_READ_FROM, preload=__name__
+            ),
+            strict=True,
+        ),
+        start=1,
     ):
-        fresh[contents[relpath][0]] = json_facts
+        judged[relpath] = facts
+        if relpath in blob_ids:
+            parses.remember(blob_ids[relpath], parse)
         if progress:
-            progress(done, len(missing))
-    cache.put_results(fresh)
-    for relpath, (key, content) in contents.items():
-        facts = (
-            _facts_from_json(relpath, cached.get(key) or fresh[key])
-            if key
-            else _read_facts(relpath, content)
-        )
-        if isinstance(facts, CardFacts):
-            inventory.cards[relpath] = facts
-        else:
-            inventory.pointers[relpath] = facts
+            progress(done, len(items))
+    parses.save()
+    return judged
 
 
-def _read_all_facts(files: list[tuple[str, bytes | Finding]]) -> Iterator[dict[str, Any]]:
-    """The facts (as JSON) of files not in the cache, in order. Many of them (a fresh clone, or
-    the first run after an upgrade) are read by one process per core: parsing and validating a
-    card costs ~10 ms, so a thousand cards take seconds."""
-    return map_in_processes(_facts_json, files, parallel_from=PARALLEL_READ_FROM, preload=__name__)
+def _add_facts(inventory: Inventory, facts: CardFacts | PointerFacts) -> None:
+    if isinstance(facts, CardFacts):
+        inventory.cards[facts.path] = facts
+    else:
+        inventory.pointers[facts.path] = facts
 
 
-def _facts_json(file: tuple[str, bytes | Finding]) -> dict[str, Any]:
-    return _facts_to_json(_read_facts(*file))
+def _facts_json(
+    item: tuple[str, bytes | Finding, Payload | None],
+) -> tuple[dict[str, Any], str | None]:
+    """A file's facts as JSON, and the card's parse when it was parsed here (for the cache)."""
+    relpath, content, payload = item
+    if not is_card_path(relpath):
+        return _facts_to_json(_pointer_facts(relpath, content)), None
+    loaded = _load_card(relpath, content, payload)
+    parse = encoded_parse(loaded) if payload is None and isinstance(loaded, Card) else None
+    return _facts_to_json(_card_facts(relpath, content, loaded)), parse
+
+
+def _load_card(relpath: str, content: bytes | Finding, payload: Payload | None) -> Card | Finding:
+    if isinstance(content, Finding):
+        return content
+    if payload is not None:
+        return card_from_json(payload, decode_text(content, relpath), relpath)
+    return load_card(content, relpath)
 
 
 def _size_limit(relpath: str) -> int:
     return CARD_SIZE_LIMIT if is_card_path(relpath) else POINTER_SIZE_LIMIT
 
 
-def _read_facts(relpath: str, content: bytes | Finding) -> CardFacts | PointerFacts:
-    if is_card_path(relpath):
-        return _card_facts(relpath, content)
-    return _pointer_facts(relpath, content)
-
-
-def _card_facts(relpath: str, content: bytes | Finding) -> CardFacts:
-    loaded = load_card(content, relpath) if isinstance(content, bytes) else content
+def _card_facts(relpath: str, content: bytes | Finding, loaded: Card | Finding) -> CardFacts:
     if isinstance(loaded, Finding):
         return CardFacts(path=relpath, findings=(loaded,))
     text = content.decode("utf-8", errors="replace") if isinstance(content, bytes) else ""

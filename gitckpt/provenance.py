@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import datetime
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from gitckpt.card import BYTES_FIELD, Card
 from gitckpt.card_changes import Change, semantic_changes
 from gitckpt.errors import GitckptError
-from gitckpt.history import CardReader, WatchedPaths, changed_entries
+from gitckpt.history import CardReader, WatchedPaths, card_reader, changed_entries
 from gitckpt.inventory import load_inventory
 from gitckpt.pointer import POINTER_SUFFIX
 from gitckpt.registry import ArtifactState, Registry, read_registry
@@ -121,7 +121,10 @@ def artifact_logs(
     of the history: a commit is looked at for an artifact only where the trees on the way to
     its card or pointer differ from the first parent's, so logging every artifact costs about
     one walk."""
-    cards = walk.reader or CardReader(ObjectStore(repo))
+    if walk.reader is None:
+        with card_reader(repo) as reader:
+            return artifact_logs(repo, card_paths, replace(walk, reader=reader))
+    cards = walk.reader
     objects = cards.objects
     head = objects.commit(walk.revision)
     followed = {

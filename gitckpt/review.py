@@ -8,12 +8,15 @@ import difflib
 from dataclasses import dataclass, field
 from typing import Any
 
+from gitckpt.cache import Cache
 from gitckpt.card import Card, parse_card
 from gitckpt.card_changes import Change, semantic_changes
 from gitckpt.checks.sensitive import mask_secrets
 from gitckpt.errors import GitckptError, InputError, UsageError
 from gitckpt.evaluation import compare_to_baseline, describe
 from gitckpt.files import CARD_SIZE_LIMIT, decode_text
+from gitckpt.hashing import git_blob_id
+from gitckpt.parsed_cards import ParsedCards
 from gitckpt.repo import Repository, commit_id, default_branch, git
 from gitckpt.sources import RevisionSource, Source, WorkTreeSource
 from gitckpt.trust import policy_at
@@ -71,9 +74,11 @@ class CardDiff:
         )
 
 
-def diff_sources(base: Source, head: Source, severities: dict[str, str]) -> list[CardDiff]:
+def diff_sources(
+    base: Source, head: Source, severities: dict[str, str], parses: ParsedCards
+) -> list[CardDiff]:
     """Every card that differs between the two trees, paired by name across renames."""
-    old_cards, new_cards = _cards(base), _cards(head)
+    old_cards, new_cards = _cards(base, parses), _cards(head, parses)
     old_by_name = {
         card.data.get("name"): path for path, card in old_cards.items() if isinstance(card, Card)
     }
@@ -137,7 +142,7 @@ def _baseline_changes(card: dict[str, Any], heads: dict[str, dict[str, Any]]) ->
     ]
 
 
-def _cards(source: Source) -> dict[str, Card | InputError]:
+def _cards(source: Source, parses: ParsedCards) -> dict[str, Card | InputError]:
     """Every card of `source` as a review shows it: parsed from its text with credentials masked,
     so no value, summary, prose line or error message of the review can carry one."""
 
@@ -146,13 +151,21 @@ def _cards(source: Source) -> dict[str, Card | InputError]:
     for path, content in source.read(paths, lambda _: CARD_SIZE_LIMIT).items():
         try:
             parsed[path] = (
-                parse_card(mask_secrets(decode_text(content, path)), path)
-                if isinstance(content, bytes)
-                else content
+                _masked_card(path, content, parses) if isinstance(content, bytes) else content
             )
         except InputError as error:
             parsed[path] = error
     return parsed
+
+
+def _masked_card(path: str, content: bytes, parses: ParsedCards) -> Card:
+    """The card with its credentials masked; one that holds none is the card as committed, whose
+    parse other commands share."""
+    text = decode_text(content, path)
+    masked = mask_secrets(text)
+    if masked != text:
+        return parse_card(masked, path)
+    return parses.card(git_blob_id(content), text, path)
 
 
 def _renamed_from(
@@ -269,9 +282,13 @@ def card_diff(
         if head
         else WorkTreeSource(repo)
     )
-    diffs = diff_sources(
-        RevisionSource(repo, base_commit, resolved=True),
-        head_source,
-        policy_at(repo, base_commit).review,
-    )
+    with Cache(repo.state_dir) as cache:
+        parses = ParsedCards(cache)
+        diffs = diff_sources(
+            RevisionSource(repo, base_commit, resolved=True),
+            head_source,
+            policy_at(repo, base_commit).review,
+            parses,
+        )
+        parses.save()
     return base_commit, head_source.revision or "work tree", diffs

@@ -3,11 +3,16 @@ what a release is cut from, or what a tag recorded), through the same interface.
 
 from __future__ import annotations
 
+import os
+import stat
+import time
 from collections.abc import Callable, Sequence
 from functools import cached_property
 
+from gitckpt.cache import Cache
 from gitckpt.errors import GitckptError, InputError
 from gitckpt.files import read_limited
+from gitckpt.hashing import git_blob_id
 from gitckpt.repo import Repository, commit_id, git, list_work_tree_files, read_objects
 
 SYMLINK_MODE = "120000"
@@ -15,20 +20,38 @@ LimitOf = Callable[[str], int]
 
 
 class WorkTreeSource:
-    """Files as they are on disk (tracked, plus untracked ones git does not ignore)."""
+    """Files as they are on disk (tracked, plus untracked ones git does not ignore). Given a
+    cache, it remembers the blob id of each file it reads by the file's stat."""
 
     revision: str | None = None
     symlinks: frozenset[str] | None = None  # None: ask the filesystem
 
-    def __init__(self, repo: Repository) -> None:
+    def __init__(self, repo: Repository, cache: Cache | None = None) -> None:
         self.repo = repo
+        self.cache = cache
 
     def files(self) -> list[str]:
         return list_work_tree_files(self.repo)
 
+    def blob_ids(self, relpaths: Sequence[str], limit_of: LimitOf) -> dict[str, str]:
+        """The blob id of each regular file within its limit whose stat is the one recorded when
+        it was last read (and not racy): known without reading the file."""
+        if self.cache is None:
+            return {}
+        stats = {}
+        for relpath in relpaths:
+            try:
+                status = os.stat(self.repo.root / relpath)
+            except OSError:
+                continue
+            if stat.S_ISREG(status.st_mode) and status.st_size <= limit_of(relpath):
+                stats[relpath] = status
+        return self.cache.get_blob_ids(stats)
+
     def read(self, relpaths: Sequence[str], limit_of: LimitOf) -> dict[str, bytes | InputError]:
         """Each file's bytes, or the InputError saying why not (too big, a FIFO, a device); files
         that vanished are left out."""
+        seen_at_ns = time.time_ns()
         found: dict[str, bytes | InputError] = {}
         for relpath in relpaths:
             path = self.repo.root / relpath
@@ -37,7 +60,22 @@ class WorkTreeSource:
             except InputError as error:
                 if path.exists():
                     found[relpath] = error
+        self._remember_blob_ids(found, seen_at_ns)
         return found
+
+    def _remember_blob_ids(self, found: dict[str, bytes | InputError], seen_at_ns: int) -> None:
+        """Record each file's id with its stat taken after reading it: had it changed after
+        `seen_at_ns`, its modification time makes the entry racy (see gitckpt/cache.py)."""
+        if self.cache is None:
+            return
+        seen = {}
+        for relpath, data in found.items():
+            if isinstance(data, bytes):
+                try:
+                    seen[relpath] = (os.stat(self.repo.root / relpath), git_blob_id(data))
+                except OSError:
+                    continue
+        self.cache.put_blob_ids(seen, seen_at_ns)
 
 
 class RevisionSource:
@@ -74,6 +112,14 @@ class RevisionSource:
     def blob_id(self, relpath: str) -> str | None:
         entry = self._entries.get(relpath)
         return entry[1] if entry else None
+
+    def blob_ids(self, relpaths: Sequence[str], limit_of: LimitOf) -> dict[str, str]:
+        """The blob id of each file within its limit (from the tree: nothing is read)."""
+        return {
+            relpath: entry[1]
+            for relpath in relpaths
+            if (entry := self._entries.get(relpath)) and entry[2] <= limit_of(relpath)
+        }
 
     def read(self, relpaths: Sequence[str], limit_of: LimitOf) -> dict[str, bytes | InputError]:
         found: dict[str, bytes | InputError] = {}

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from gitckpt import history
+from gitckpt import parsed_cards
 from gitckpt.card import Card, parse_card
 from gitckpt.errors import InputError
 from gitckpt.history import CardReader
@@ -246,7 +246,7 @@ def test_a_card_reader_parses_front_matter_only_when_its_bytes_change(
         oids.append(git(repo, "hash-object", "-w", str(tmp_path / f"v{index}")).strip())
     parses = []
     monkeypatch.setattr(
-        history,
+        parsed_cards,
         "parse_card",
         lambda text, display: parses.append(text) or parse_card(text, display),
     )

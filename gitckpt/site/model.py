@@ -12,7 +12,7 @@ from gitckpt.audit import AuditReport, audit_inventory
 from gitckpt.card import Card, is_finite_number, mapping, metric_entries
 from gitckpt.checks.sensitive import refuse_credentials
 from gitckpt.facts import CardFacts, Progress
-from gitckpt.history import CardReader
+from gitckpt.history import CardReader, card_reader
 from gitckpt.inventory import load_inventory
 from gitckpt.lineage import (
     Lineage,
@@ -23,7 +23,7 @@ from gitckpt.lineage import (
 )
 from gitckpt.provenance import LogEntry, LogWalk, artifact_logs
 from gitckpt.registry import ArtifactState, Registry, Release, read_registry
-from gitckpt.repo import ObjectStore, Repository, resolve_commit
+from gitckpt.repo import Repository, resolve_commit
 from gitckpt.sources import RevisionSource
 from gitckpt.tags import Version
 from gitckpt.trust import trust_root
@@ -103,12 +103,22 @@ def read_site_model(
     progress: Progress | None = None,
     trust_ref: str | None = None,
 ) -> SiteModel:
+    with card_reader(repo) as reader:
+        return _read_site_model(repo, reader, revision, progress, trust_ref)
+
+
+def _read_site_model(
+    repo: Repository,
+    reader: CardReader,
+    revision: str,
+    progress: Progress | None,
+    trust_ref: str | None,
+) -> SiteModel:
     inventory = load_inventory(repo, revision=resolve_commit(repo, revision, "site"))
     refuse_credentials(inventory.findings(), inventory.cards.keys(), "the site is not built")
     source = inventory.source
     assert isinstance(source, RevisionSource)  # load_inventory with a revision reads that commit
     cards = {card.name: card for card in inventory.cards.values() if card.name}
-    reader = CardReader(ObjectStore(repo))
     parsed = _committed_cards(source, reader, [card.path for card in cards.values()])
     data = {path: card.data for path, card in parsed.items()}
     registry = read_registry(repo, trust_root(repo, trust_ref))
