@@ -20,7 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from testing.repos import make_repo
-from testing.timing import BIN, benchmark_arguments, command_seconds
+from testing.timing import BIN, benchmark_arguments, command_seconds, record_budget
 
 BUDGET_RATIO = 0.6
 
@@ -71,12 +71,13 @@ def add_medians(workdir: Path, source: Path, runs: int) -> tuple[float, float]:
 def report(size_mib: int, ours: float, theirs: float) -> bool:
     """Print the comparison; whether it is within the budget."""
     ratio = ours / theirs
-    within = ratio <= BUDGET_RATIO
-    print(
-        f"{f'git ckpt add vs dvc add, {size_mib} MiB':<46} {ours:8.3f} s vs {theirs:8.3f} s"
-        f"   ratio {ratio:6.3f}×   (budget ≤ {BUDGET_RATIO}×){'' if within else '  OVER BUDGET'}"
+    return record_budget(
+        f"add {size_mib:,} MiB / dvc add",
+        f"{ratio:.2f}×",
+        f"≤ {BUDGET_RATIO}×",
+        within=ratio <= BUDGET_RATIO,
+        reference=f"{ours:.2f} s vs {theirs:.2f} s",
     )
-    return within
 
 
 def main() -> int:
@@ -89,11 +90,11 @@ def main() -> int:
     workdir.mkdir(parents=True, exist_ok=True)
     try:
         source = source_file(workdir, args.size_mib)
-        report(args.size_mib, *add_medians(workdir, source, args.runs))
+        within = report(args.size_mib, *add_medians(workdir, source, args.runs))
     finally:
         if not args.keep:
             shutil.rmtree(workdir)
-    return 0
+    return 0 if within else 1
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ from testing.timing import (
     benchmark_repo,
     command_seconds,
     median_command_seconds,
+    record_budget,
     run_command,
 )
 
@@ -155,14 +156,18 @@ def main() -> int:
             ).stdout
         )
         print(f"{'gto show':<24} {gto:8.3f} s")
-        for label, elapsed in timings.items():
-            verdict = "ok" if elapsed <= BUDGET_SECONDS else "OVER BUDGET"
-            print(
-                f"{label:<24} {elapsed:8.3f} s   {gto / elapsed:7.0f}× faster than gto "
-                f"show   (budget {BUDGET_SECONDS} s: {verdict})"
+        within = [
+            record_budget(
+                label,
+                f"{elapsed:.3f} s",
+                f"≤ {BUDGET_SECONDS} s",
+                within=elapsed <= BUDGET_SECONDS,
+                reference=f"gto show {gto:.1f} s, {gto / elapsed:.0f}× slower",
             )
+            for label, elapsed in timings.items()
+        ]
         print(f"artifacts listed: {len(ours)}")
-        return 0 if all(elapsed <= BUDGET_SECONDS for elapsed in timings.values()) else 1
+        return 0 if all(within) else 1
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from gitckpt.strict_yaml import YamlDocument, load_yaml
 from testing.cards import card_front_matter, dataset_fields, model_fields, render_card
+from testing.timing import record_budget
 
 BUDGET_RATIO = 3.0
 
@@ -73,8 +74,13 @@ def main() -> int:
     print(f"  libyaml reader (fast path):   {fast * 1000:7.3f} ms")
     print(f"  ruamel.yaml reader (reference): {reference * 1000:5.3f} ms")
     print(f"  ratio reference / fast:       {reference / fast:7.1f}×  (budget ≥ {BUDGET_RATIO}×)")
-    within = reference / fast >= BUDGET_RATIO
-    print("within budget" if within else "OVER BUDGET")
+    within = record_budget(
+        "strict YAML reader, per card, ruamel reference / fast",
+        f"{reference / fast:.1f}×",
+        f"≥ {BUDGET_RATIO:g}×",
+        within=reference / fast >= BUDGET_RATIO,
+        reference=f"{fast * 1000:.2f} ms vs {reference * 1000:.2f} ms",
+    )
     return 0 if within else 1
 
 

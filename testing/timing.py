@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import shutil
 import statistics
@@ -51,6 +52,16 @@ def median_command_seconds(command: list[str], cwd: Path, runs: int) -> float:
     return median_seconds(lambda: run_command(command, cwd), runs)
 
 
+def forget_state(repo: Path) -> None:
+    """Remove gitckpt's local state (`.git/gitckpt`): the next command runs as in a fresh clone."""
+    shutil.rmtree(repo / ".git" / "gitckpt", ignore_errors=True)
+
+
+def median_cold_command_seconds(command: list[str], cwd: Path, runs: int) -> float:
+    """The median of `runs` runs of `command`, each as in a fresh clone (`forget_state`)."""
+    return median_seconds(lambda: (forget_state(cwd), run_command(command, cwd)), runs)
+
+
 def interleaved_medians(
     first: Callable[[], object], second: Callable[[], object], runs: int
 ) -> tuple[float, float]:
@@ -94,3 +105,29 @@ def benchmark_arguments(
         "--keep", type=Path, help="work here and keep what was built, for the next run to reuse"
     )
     return parser
+
+
+RESULTS_ENV = "GITCKPT_BENCH_RESULTS"  # `make bench` collects budget rows in this file
+
+
+def record_budget(
+    path: str, measured: str, budget: str, *, within: bool, reference: str = ""
+) -> bool:
+    """Print one budget line and, when `make bench` collects them (RESULTS_ENV names a file),
+    add it to the rows `benchmarks/summary.py` tables at the end; returns `within`."""
+    verdict = "within budget" if within else "OVER BUDGET"
+    print(
+        f"  {path}: {measured}{f'  ({reference})' if reference else ''}  budget {budget}: {verdict}"
+    )
+    results = os.environ.get(RESULTS_ENV)
+    if results:
+        row = {
+            "path": path,
+            "measured": measured,
+            "reference": reference,
+            "budget": budget,
+            "within": within,
+        }
+        with open(results, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps(row) + "\n")
+    return within
