@@ -23,22 +23,25 @@ browser:
 test: $(STAMP) browser
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest -n 2 --dist loadgroup
 
-# Each benchmark prints its figures and adds its budget rows to BENCH_RESULTS; a benchmark over
+# Each benchmark prints its figures and adds its budget rows to GITCKPT_BENCH_RESULTS; one over
 # budget does not stop the others (the leading `-`), and the summary table at the end fails then.
+# `make bench BENCH_DATA=DIR` builds the generated repositories under DIR and reuses them.
+BENCH_DATA ?=
+keep = $(if $(BENCH_DATA),--keep $(BENCH_DATA)/$(1))
 bench: export GITCKPT_BENCH_RESULTS := $(CURDIR)/.bench-results.jsonl
 bench: $(STAMP)
 	$(BIN)/python -m compileall -q gitckpt  # as an installed package has: timings exclude compiling
 	rm -f $(GITCKPT_BENCH_RESULTS)
-	-$(BIN)/python benchmarks/check_many.py
-	-$(BIN)/python benchmarks/check_many.py --artifacts 10000 --runs 1
-	-$(BIN)/python benchmarks/provenance.py
-	-$(BIN)/python benchmarks/search.py --cards 1000
-	-$(BIN)/python benchmarks/search.py --cards 10000
-	-$(BIN)/python benchmarks/add.py
+	-$(BIN)/python benchmarks/check_many.py $(call keep,check-1k)
+	-$(BIN)/python benchmarks/check_many.py --artifacts 10000 --runs 1 $(call keep,check-10k)
+	-$(BIN)/python benchmarks/provenance.py $(call keep,log)
+	-$(BIN)/python benchmarks/search.py --cards 1000 $(call keep,search-1k)
+	-$(BIN)/python benchmarks/search.py --cards 10000 $(call keep,search-10k)
+	-$(BIN)/python benchmarks/add.py $(call keep,add)
 	-$(BIN)/python benchmarks/yaml_readers.py
-	-$(BIN)/python benchmarks/hashing.py
-	-$(BIN)/python benchmarks/registry.py
-	-$(BIN)/python benchmarks/serialization.py
+	-$(BIN)/python benchmarks/hashing.py $(call keep,hashing)
+	-$(BIN)/python benchmarks/registry.py $(call keep,registry)
+	-$(BIN)/python benchmarks/serialization.py $(call keep,serialization)
 	$(BIN)/python benchmarks/summary.py
 
 lint: $(STAMP)
