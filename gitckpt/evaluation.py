@@ -10,12 +10,11 @@ from typing import Any
 from gitckpt.errors import GitckptError, InputError
 from gitckpt.files import read_inside
 from gitckpt.intervals import Interval, bootstrap, wilson
+from gitckpt.metrics import METRICS_SIZE_LIMIT, parse_metrics
 from gitckpt.schema import load_mapping
 from gitckpt.strict_json import load_json
-from gitckpt.strict_yaml import load_yaml
 
 PIPELINE_SIZE_LIMIT = 8 * 1024 * 1024  # dvc.yaml, dvc.lock
-METRICS_SIZE_LIMIT = 1024 * 1024
 SAMPLES_SIZE_LIMIT = 64 * 1024 * 1024  # a JSON line per sample: millions of samples
 PIPELINE_SCHEMA = "dvc-pipeline.schema.json"
 
@@ -98,26 +97,6 @@ def read_metrics(root: Path, relpath: str) -> dict[str, float]:
     if not (root / relpath).exists():
         raise GitckptError(f"metrics file {relpath} not found: run the stage (`dvc repro`) first")
     return parse_metrics(read_inside(root, relpath, METRICS_SIZE_LIMIT), relpath)
-
-
-def parse_metrics(text: str, display: str) -> dict[str, float]:
-    """The metrics file `display` (JSON when its name ends in .json, else YAML) holding `text`."""
-    data = (
-        load_json(text, display, max_bytes=METRICS_SIZE_LIMIT)
-        if display.endswith(".json")
-        else load_yaml(text, display).data
-    )
-    flat: dict[str, float] = {}
-
-    def walk(node: Any, prefix: str) -> None:
-        if isinstance(node, dict):
-            for key, value in node.items():
-                walk(value, f"{prefix}{key}" if not prefix else f"{prefix}.{key}")
-        elif isinstance(node, (int, float)) and not isinstance(node, bool):
-            flat[prefix] = float(node)
-
-    walk(data, "")
-    return flat
 
 
 def read_samples(root: Path, relpath: str) -> dict[str, list[float]]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from typing import Any
 
 from gitckpt.config import Config
@@ -79,9 +80,10 @@ class CardFacts:
     gaps: tuple[GapFacts, ...] = ()
     findings: tuple[Finding, ...] = ()
 
-    @property
+    @cached_property
     def data_relpath(self) -> str | None:
-        """The data path relative to the repository root, as a pointer would name it."""
+        """The data path relative to the repository root, as a pointer would name it (worked
+        out once: the checks ask for it several times a card)."""
         return None if self.data_path is None else relative_to_file(self.path, self.data_path)
 
 
@@ -101,6 +103,12 @@ class PointerFacts:
 
     def out_relpath(self, out: OutFacts) -> str:
         return relative_to_file(self.path, out.path)
+
+    @cached_property
+    def out_relpaths(self) -> tuple[str, ...]:
+        """Each out's path relative to the repository root, in the order of `outs` (worked out
+        once, for the checks that pair every pointer with its cards)."""
+        return tuple(self.out_relpath(out) for out in self.outs)
 
 
 @dataclass

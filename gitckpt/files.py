@@ -7,7 +7,7 @@ import os
 import posixpath
 import stat
 import tempfile
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from gitckpt.errors import GitckptError, InputError
 
@@ -123,28 +123,38 @@ def unsafe_relative_path_reason(value: str) -> str | None:
         return "path is empty"
     if "\\" in value:
         return "path uses backslashes; write it with forward slashes"
-    pure = PurePosixPath(value)
-    if pure.is_absolute() or (len(value) > 1 and value[1] == ":"):
+    if value.startswith("/") or (len(value) > 1 and value[1] == ":"):
         return "path is absolute; write it relative to the file that names it"
     return None
 
 
 class PathGuard:
     """Says why a data path named in a card or pointer is unsafe: leaving the repository,
-    entering `.git/`, or running through a symlinked directory. Remembers the directories it
-    has looked at, so checking a thousand paths costs a thousand `lstat`s, not ten thousand."""
+    entering `.git/`, or running through a symlinked directory. Remembers the directories and
+    paths it has looked at, so checking a thousand paths (each named by a card and by its
+    pointer) costs a thousand `lstat`s, not ten thousand."""
 
     def __init__(self, root: Path, symlinks: frozenset[str] | None = None) -> None:
         self.root = str(root)
         self._symlinked: dict[str, bool] = {}
+        self._verdicts: dict[str, str | None] = {}
         self._known_symlinks = symlinks  # a commit's symlink entries; None: ask the filesystem
 
     def problem(self, base_dir: str, value: str) -> str | None:
         """`value` as written in a file in `base_dir` (both relative to the root)."""
+        return self.resolved_problem(value, posixpath.normpath(posixpath.join(base_dir, value)))
+
+    def resolved_problem(self, value: str, relpath: str) -> str | None:
+        """As `problem`, for a caller that has already resolved `value` to `relpath`, the path
+        relative to the root (`facts.relative_to_file`)."""
         reason = unsafe_relative_path_reason(value)
         if reason:
             return reason
-        relpath = posixpath.normpath(posixpath.join(base_dir, value))
+        if relpath not in self._verdicts:
+            self._verdicts[relpath] = self._relpath_problem(relpath)
+        return self._verdicts[relpath]
+
+    def _relpath_problem(self, relpath: str) -> str | None:
         if relpath == ".." or relpath.startswith("../"):
             return "path leaves the repository"
         parts = relpath.split("/")

@@ -170,6 +170,26 @@ def test_pointer_path_through_a_symlinked_directory(
     check_refuses(registry, cli, POINTER, 2, "runs through a symlinked directory")
 
 
+def test_card_and_pointer_through_one_symlinked_directory_both_refused(
+    registry: Path, cli: Cli, tmp_path: Path
+) -> None:
+    """The path guard looks at a path once; both files that name it still get the finding."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "clf.bin").write_bytes(b"elsewhere")
+    (registry / "models/linked").symlink_to(outside, target_is_directory=True)
+    set_pointer_field(registry, "path", "linked/clf.bin")
+    card = registry / CARD
+    card.write_text(card.read_text().replace("path: clf.bin", "path: linked/clf.bin"))
+    line = next(
+        number
+        for number, line in enumerate(card.read_text().splitlines(), start=1)
+        if "linked/clf.bin" in line
+    )
+    check_refuses(registry, cli, POINTER, 2, "runs through a symlinked directory")
+    check_refuses(registry, cli, CARD, line, "runs through a symlinked directory")
+
+
 def test_pointer_digest_of_the_wrong_length(registry: Path, cli: Cli) -> None:
     line = set_pointer_field(registry, "md5", "0123456789abcdef")
     finding = check_refuses(registry, cli, POINTER, line, "32 lowercase hex digits")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import posixpath
 from collections import defaultdict
 from collections.abc import Iterator
 
@@ -59,7 +58,7 @@ def check_sync(inventory: Inventory) -> Iterator[Finding]:
 
 def _check_card_data(inventory: Inventory, guard: PathGuard, card: CardFacts) -> Iterator[Finding]:
     block = BYTES_FIELD.get(card.kind or "", "checkpoint")
-    reason = guard.problem(posixpath.dirname(card.path), card.data_path or "")
+    reason = guard.resolved_problem(card.data_path or "", card.data_relpath or "")
     if reason:
         yield UNSAFE_PATH.finding(
             card.path,
@@ -78,7 +77,14 @@ def _check_card_data(inventory: Inventory, guard: PathGuard, card: CardFacts) ->
             field=f"{block}.path",
         )
         return
-    out = next((out for out in pointer.outs if pointer.out_relpath(out) == card.data_relpath), None)
+    out = next(
+        (
+            out
+            for out, relpath in zip(pointer.outs, pointer.out_relpaths, strict=True)
+            if relpath == card.data_relpath
+        ),
+        None,
+    )
     if out is None:
         if not pointer.findings:
             yield CARD_WITHOUT_POINTER.finding(
@@ -109,14 +115,13 @@ def _check_pointers(
     inventory: Inventory, guard: PathGuard, claims: dict[str, list[CardFacts]]
 ) -> Iterator[Finding]:
     for pointer in inventory.pointers.values():
-        for out in pointer.outs:
-            reason = guard.problem(posixpath.dirname(pointer.path), out.path)
+        for out, data in zip(pointer.outs, pointer.out_relpaths, strict=True):
+            reason = guard.resolved_problem(out.path, data)
             if reason:
                 yield UNSAFE_PATH.finding(
                     pointer.path, f"{reason}: {out.path!r}", line=out.line, field="outs.path"
                 )
                 continue
-            data = pointer.out_relpath(out)
             cards = claims.get(data, [])
             if not cards:
                 yield POINTER_WITHOUT_CARD.finding(
