@@ -7,7 +7,6 @@ import argparse
 import importlib
 import os
 import sys
-import tempfile
 import traceback
 from collections.abc import Sequence
 
@@ -105,6 +104,8 @@ def _stdout_closed() -> int:
 
 
 def _report_internal_error() -> int:
+    import tempfile
+
     with tempfile.NamedTemporaryFile(
         "w", prefix="gitckpt-crash-", suffix=".log", delete=False
     ) as log:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import posixpath
 import stat
-import tempfile
 from pathlib import Path
 
 from gitckpt.errors import GitckptError, InputError
@@ -81,6 +80,7 @@ def atomic_write(path: Path, text: str) -> None:
     """Write via a temporary file in the same directory, fsync, rename: never a half-written file.
     A new file gets the permissions the umask gives (mkstemp's are 0600), an existing one keeps
     its own; a path that cannot be written is an error naming it."""
+    import tempfile
 
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

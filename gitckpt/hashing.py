@@ -11,10 +11,12 @@ import contextlib
 import hashlib
 import os
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import TYPE_CHECKING, BinaryIO, Protocol
+
+if TYPE_CHECKING:  # annotations only: the pools are imported where they run
+    from concurrent.futures import Future, ThreadPoolExecutor
 
 CHUNK_SIZE = 4 * 1024 * 1024
 BUFFERS = 4  # chunks in flight: a slow write or sha256 does not stall the read at once
@@ -89,6 +91,8 @@ def digest_file(
 @contextlib.contextmanager
 def _workers(count: int) -> Iterator[list[ThreadPoolExecutor]]:
     """One thread per consumer of the chunks, so each sees them in order."""
+    from concurrent.futures import ThreadPoolExecutor
+
     with contextlib.ExitStack() as stack:
         yield [stack.enter_context(ThreadPoolExecutor(max_workers=1)) for _ in range(count)]
 

@@ -39,9 +39,10 @@ class WorkTreeSource:
         if self.cache is None:
             return {}
         stats = {}
+        root = f"{self.repo.root}{os.sep}"  # joined as strings: a Path per file costs more
         for relpath in relpaths:
             try:
-                status = os.stat(self.repo.root / relpath)
+                status = os.stat(root + relpath)
             except OSError:
                 continue
             if stat.S_ISREG(status.st_mode) and status.st_size <= limit_of(relpath):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import logging
 import os
 import re
 import subprocess
@@ -47,6 +46,8 @@ def open_dvc(root: Path) -> Iterator[Any]:
 @contextlib.contextmanager
 def _dvc_repo(root: Path) -> Iterator[Any]:
     """DVC's Repo for the repository at `root`, its errors as gitckpt's."""
+    import logging
+
     from dvc.exceptions import DvcException, NotDvcRepoError
     from dvc.repo import Repo
 

@@ -19,8 +19,11 @@ HEAVY_PACKAGES = frozenset(
         # exporters, the site, attestations and the terminal
         "cyclonedx", "spdx_python_model", "mlcroissant", "huggingface_hub", "jinja2",
         "in_toto_attestation", "google", "rich", "numpy",
-        # process pools (the process half of concurrent.futures loads multiprocessing)
-        "multiprocessing", "concurrent.futures.process",
+        # process and thread pools (concurrent.futures loads logging; its process half
+        # multiprocessing)
+        "multiprocessing", "concurrent.futures",
+        # what only writing or failing needs: temporary files, DVC's log level
+        "tempfile", "logging",
         # archives and pickles, loaded with GC701 only when checkpoint bytes are read
         "gitckpt.checkpoint_files", "zipfile", "tarfile", "pickletools",
     }
