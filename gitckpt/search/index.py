@@ -148,30 +148,39 @@ class SearchIndex:
         indexed = map_in_processes(
             _indexed_card, cards, parallel_from=PARALLEL_FROM, preload=__name__
         )
+        rows: dict[str, tuple[dict[str, Any], str]] = {}
+        for done, ((path, _), (card, body)) in enumerate(zip(cards, indexed, strict=True), start=1):
+            rows[missing[path]] = ({**card, "oid": missing[path]}, body)
+            if progress:
+                progress(done, len(cards))
+        self._store_cards(rows)
+        return len(missing)
+
+    def _store_cards(self, rows: dict[str, tuple[dict[str, Any], str]]) -> None:
+        """Store each card's facts and prose by blob id, in one statement per table: the prose
+        table finds a card only by a full scan, so its old rows go in one DELETE per 500."""
         with self.connection:
-            for done, ((path, _), (card, body)) in enumerate(
-                zip(cards, indexed, strict=True), start=1
-            ):
-                oid = missing[path]
-                facts = {**card, "oid": oid}
-                self.connection.execute(
-                    "INSERT OR REPLACE INTO cards VALUES (?, ?, ?, ?, ?)",
+            self.connection.executemany(
+                "INSERT OR REPLACE INTO cards VALUES (?, ?, ?, ?, ?)",
+                [
                     (
                         oid,
                         facts["name"],
                         facts.get("kind"),
                         facts.get("commercial", False),
                         json.dumps(facts),
-                    ),
-                )
-                self.connection.execute("DELETE FROM prose WHERE oid = ?", (oid,))
-                self.connection.execute(
-                    "INSERT INTO prose VALUES (?, ?, ?, ?)",
-                    (oid, facts.get("name") or "", facts.get("description") or "", body),
-                )
-                if progress:
-                    progress(done, len(cards))
-        return len(missing)
+                    )
+                    for oid, (facts, _) in rows.items()
+                ],
+            )
+            _chunked_execute(self.connection, "DELETE FROM prose WHERE oid IN ({})", list(rows))
+            self.connection.executemany(
+                "INSERT INTO prose VALUES (?, ?, ?, ?)",
+                [
+                    (oid, facts.get("name") or "", facts.get("description") or "", body)
+                    for oid, (facts, body) in rows.items()
+                ],
+            )
 
     def sync_tags(self, repo: Repository, trust: TrustRoot) -> int:
         """Bring the stored tags up to date; returns how many tag objects were read. While the
@@ -236,7 +245,7 @@ class SearchIndex:
         return len(events)
 
     def _artifacts_of(self, tags: list[str]) -> set[str]:
-        rows = _chunked_select(
+        rows = _chunked_execute(
             self.connection,
             "SELECT artifact FROM tags WHERE artifact IS NOT NULL AND name IN ({})",
             tags,
@@ -246,7 +255,7 @@ class SearchIndex:
     def _restate(self, repo: Repository, trust: TrustRoot, artifacts: set[str]) -> None:
         """Recompute the status of `artifacts` from their stored events, as the trust root judges
         them."""
-        events = _chunked_select(
+        events = _chunked_execute(
             self.connection,
             "SELECT event FROM tags WHERE event IS NOT NULL AND artifact IN ({})",
             sorted(artifacts),
@@ -409,11 +418,11 @@ def _status(latest: str | None, stages: str | None, deprecated: int | None) -> R
     )
 
 
-def _chunked_select(
+def _chunked_execute(
     connection: sqlite3.Connection, statement: str, values: list[str]
 ) -> list[tuple[Any, ...]]:
-    """The rows of `statement` with its `IN ({})` bound to `values`, 500 at a time (SQLite
-    limits how many parameters one statement takes)."""
+    """Run `statement` with its `IN ({})` bound to `values`, 500 at a time (SQLite limits how
+    many parameters one statement takes); the rows it selected, if any."""
     rows = []
     for start in range(0, len(values), 500):
         chunk = values[start : start + 500]
