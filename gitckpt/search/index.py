@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from functools import cache
 from typing import Any
 
@@ -439,7 +439,13 @@ def _listing_digest(refs: dict[str, str]) -> str:
 
 
 def _event_columns(event: Event | None) -> tuple[str | None, str | None]:
-    return (event.artifact, json.dumps(asdict(event))) if event else (None, None)
+    """The event's artifact and its fields as JSON (not `asdict`, which deep-copies the record
+    of every tag only for `json.dumps` to read it)."""
+    if event is None:
+        return None, None
+    return event.artifact, json.dumps(
+        {item.name: getattr(event, item.name) for item in fields(event)}
+    )
 
 
 def _parse_committed_config(source: RevisionSource) -> Config:
