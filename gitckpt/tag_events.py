@@ -14,7 +14,7 @@ import hashlib
 import os
 import re
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, fields, replace
 from functools import cached_property
 from pathlib import Path
@@ -98,24 +98,33 @@ class Event:
 
 def read_events(repo: Repository) -> tuple[list[Event], int]:
     """Every registry event, in the order they apply, and how many tags were not registry tags."""
-    events, ignored = _read_events(repo, ["refs/tags"])
+    events, ignored = _read_events(repo, ["refs/tags"], card_names={})
     events.sort(key=event_order)
     return events, ignored
 
 
-def read_tag_events(repo: Repository, tags: Iterable[str]) -> dict[str, Event]:
+def read_tag_events(
+    repo: Repository, tags: Iterable[str], card_names: Mapping[str, str] | None = None
+) -> dict[str, Event]:
     """The events of those named tags that are registry tags, by tag name; no other tag's
-    object is read unless thousands are named (then every tag is read in one pass)."""
+    object is read unless thousands are named (then every tag is read in one pass).
+    `card_names` holds names the caller has read already (card blob id -> the `name` its front
+    matter gives, read strictly): a release record naming one of those blobs is bound without
+    reading the card again (a cold search index has just read them all)."""
     wanted = {tag for tag in tags if parse_tag_name(tag) is not None}
     if not wanted:
         return {}
     # A pattern also matches the refs below it (`refs/tags/a` matches `refs/tags/a/b`).
-    events, _ = _read_events(repo, _ref_patterns(wanted), wanted)
+    events, _ = _read_events(repo, _ref_patterns(wanted), wanted, card_names=card_names or {})
     return {event.tag: event for event in events}
 
 
 def _read_events(
-    repo: Repository, patterns: list[str], wanted: set[str] | None = None
+    repo: Repository,
+    patterns: list[str],
+    wanted: set[str] | None = None,
+    *,
+    card_names: Mapping[str, str],
 ) -> tuple[list[Event], int]:
     """The events of the tags matching `patterns` (and in `wanted`, when given), bound to their
     tags."""
@@ -129,7 +138,7 @@ def _read_events(
             continue
         events.append(event)
         headers[tag] = row[1] if event.annotated else None
-    return _bind(repo, events, headers), ignored
+    return _bind(repo, events, headers, card_names), ignored
 
 
 def _tag_rows(repo: Repository, patterns: list[str]) -> Iterator[tuple[str, list[str]]]:
@@ -249,7 +258,12 @@ def _event(tag: str, row: list[str]) -> Event | None:
     )
 
 
-def _bind(repo: Repository, events: list[Event], headers: dict[str, str | None]) -> list[Event]:
+def _bind(
+    repo: Repository,
+    events: list[Event],
+    headers: dict[str, str | None],
+    card_names: Mapping[str, str],
+) -> list[Event]:
     """The events with `problem` set where they are not bound to their tag. The verdict depends
     only on the tag object and the ref's name, so it is remembered by both."""
 
@@ -273,6 +287,7 @@ def _bind(repo: Repository, events: list[Event], headers: dict[str, str | None])
                     for event in unjudged
                     if problems[event.tag] is None and _is_release_record(event)
                 ],
+                card_names,
             )
         )
         fresh = {keys[tag]: {"problem": problem} for tag, problem in problems.items()}
@@ -296,7 +311,9 @@ def _is_release_record(event: Event) -> bool:
     return event.record_json is not None and event.record_json.get("type") == "release"
 
 
-def _card_problems(repo: Repository, releases: list[Event]) -> dict[str, str]:
+def _card_problems(
+    repo: Repository, releases: list[Event], card_names: Mapping[str, str]
+) -> dict[str, str]:
     """Why a release record's card is not, at the tagged commit, the card it recorded under the
     artifact's name (each card blob read and parsed once). The records are bound to their tags
     otherwise (they match their schema)."""
@@ -314,7 +331,7 @@ def _card_problems(repo: Repository, releases: list[Event]) -> dict[str, str]:
         for event, oid in zip(releases, found, strict=True)
         if oid == cards[event.tag].blob
     }
-    names = _card_names(repo, {cards[tag].blob: cards[tag].path for tag in held})
+    names = _card_names(repo, {cards[tag].blob: cards[tag].path for tag in held}, card_names)
     for event in releases:
         path, recorded_blob = cards[event.tag].path, cards[event.tag].blob
         if event.tag not in held or recorded_blob not in names:
@@ -374,11 +391,14 @@ def _is_plain_path(path: str) -> bool:
     )
 
 
-def _card_names(repo: Repository, cards: dict[str, str]) -> dict[str, object]:
+def _card_names(
+    repo: Repository, cards: dict[str, str], known: Mapping[str, str]
+) -> dict[str, object]:
     """The `name` of each card blob (blob id -> the path it was recorded at) as its front matter
-    says it, None where the card cannot be read; a blob that is not here is left out."""
-    names: dict[str, object] = {}
-    blobs = list(cards)
+    says it, None where the card cannot be read; a blob that is not here is left out. Names
+    `known` already are not read again."""
+    names: dict[str, object] = {oid: known[oid] for oid in cards if oid in known}
+    blobs = [oid for oid in cards if oid not in known]
     for oid, found in zip(blobs, read_objects(repo, blobs), strict=True):
         if found is None:
             continue
