@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
@@ -243,7 +244,7 @@ class SearchIndex:
                 "INSERT OR REPLACE INTO tags VALUES (?, ?, ?, ?)",
                 [(name, refs[name], *_event_columns(events.get(name))) for name in changed],
             )
-            self._restate(repo, trust, touched)
+            self._restate(repo, trust, touched, events)
         return len(events)
 
     def _own_names(self) -> dict[str, str]:
@@ -261,15 +262,26 @@ class SearchIndex:
         )
         return {artifact for (artifact,) in rows}
 
-    def _restate(self, repo: Repository, trust: TrustRoot, artifacts: set[str]) -> None:
+    def _restate(
+        self,
+        repo: Repository,
+        trust: TrustRoot,
+        artifacts: set[str],
+        stored: Mapping[str, Event] | None = None,
+    ) -> None:
         """Recompute the status of `artifacts` from their stored events, as the trust root judges
-        them."""
-        events = _chunked_execute(
+        them; `stored` holds the events just stored, by tag, which need not be read back."""
+        rows = _chunked_execute(
             self.connection,
-            "SELECT event FROM tags WHERE event IS NOT NULL AND artifact IN ({})",
+            "SELECT name, event FROM tags WHERE event IS NOT NULL AND artifact IN ({})",
             sorted(artifacts),
         )
-        registry = judge(repo, trust, (Event(**json.loads(event)) for (event,) in events))
+        stored = stored or {}
+        registry = judge(
+            repo,
+            trust,
+            (stored[tag] if tag in stored else Event(**json.loads(event)) for tag, event in rows),
+        )
         self.connection.executemany(
             "DELETE FROM artifacts WHERE name = ?", [(name,) for name in artifacts]
         )
