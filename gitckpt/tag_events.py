@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, fields, replace
 from functools import cached_property
 from pathlib import Path
@@ -32,7 +33,7 @@ from gitckpt.records import (
     parse_record,
     record_from_json,
 )
-from gitckpt.repo import Repository, git, read_objects
+from gitckpt.repo import ObjectStore, Repository, Tree, git, read_objects, subtree, tree_entry
 from gitckpt.schema import rules_fingerprint
 from gitckpt.tags import DEPRECATE, PHASE, parse_tag_name
 
@@ -56,6 +57,7 @@ MAX_REF_PATTERNS = 1000  # at 20,000 tags: 1,000 named refs 0.04 s, all 0.08 s, 
 
 
 _GLOB_CHARACTERS = frozenset("*?[\\")
+_UNUSUAL_PATH_CHARACTERS = re.compile(r"[\x00\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -96,24 +98,33 @@ class Event:
 
 def read_events(repo: Repository) -> tuple[list[Event], int]:
     """Every registry event, in the order they apply, and how many tags were not registry tags."""
-    events, ignored = _read_events(repo, ["refs/tags"])
+    events, ignored = _read_events(repo, ["refs/tags"], card_names={})
     events.sort(key=event_order)
     return events, ignored
 
 
-def read_tag_events(repo: Repository, tags: Iterable[str]) -> dict[str, Event]:
+def read_tag_events(
+    repo: Repository, tags: Iterable[str], card_names: Mapping[str, str] | None = None
+) -> dict[str, Event]:
     """The events of those named tags that are registry tags, by tag name; no other tag's
-    object is read unless thousands are named (then every tag is read in one pass)."""
+    object is read unless thousands are named (then every tag is read in one pass).
+    `card_names` holds names the caller has read already (card blob id -> the `name` its front
+    matter gives, read strictly): a release record naming one of those blobs is bound without
+    reading the card again (a cold search index has just read them all)."""
     wanted = {tag for tag in tags if parse_tag_name(tag) is not None}
     if not wanted:
         return {}
     # A pattern also matches the refs below it (`refs/tags/a` matches `refs/tags/a/b`).
-    events, _ = _read_events(repo, _ref_patterns(wanted), wanted)
+    events, _ = _read_events(repo, _ref_patterns(wanted), wanted, card_names=card_names or {})
     return {event.tag: event for event in events}
 
 
 def _read_events(
-    repo: Repository, patterns: list[str], wanted: set[str] | None = None
+    repo: Repository,
+    patterns: list[str],
+    wanted: set[str] | None = None,
+    *,
+    card_names: Mapping[str, str],
 ) -> tuple[list[Event], int]:
     """The events of the tags matching `patterns` (and in `wanted`, when given), bound to their
     tags."""
@@ -127,7 +138,7 @@ def _read_events(
             continue
         events.append(event)
         headers[tag] = row[1] if event.annotated else None
-    return _bind(repo, events, headers), ignored
+    return _bind(repo, events, headers, card_names), ignored
 
 
 def _tag_rows(repo: Repository, patterns: list[str]) -> Iterator[tuple[str, list[str]]]:
@@ -247,7 +258,12 @@ def _event(tag: str, row: list[str]) -> Event | None:
     )
 
 
-def _bind(repo: Repository, events: list[Event], headers: dict[str, str | None]) -> list[Event]:
+def _bind(
+    repo: Repository,
+    events: list[Event],
+    headers: dict[str, str | None],
+    card_names: Mapping[str, str],
+) -> list[Event]:
     """The events with `problem` set where they are not bound to their tag. The verdict depends
     only on the tag object and the ref's name, so it is remembered by both."""
 
@@ -271,6 +287,7 @@ def _bind(repo: Repository, events: list[Event], headers: dict[str, str | None])
                     for event in unjudged
                     if problems[event.tag] is None and _is_release_record(event)
                 ],
+                card_names,
             )
         )
         fresh = {keys[tag]: {"problem": problem} for tag, problem in problems.items()}
@@ -294,10 +311,12 @@ def _is_release_record(event: Event) -> bool:
     return event.record_json is not None and event.record_json.get("type") == "release"
 
 
-def _card_problems(repo: Repository, releases: list[Event]) -> dict[str, str]:
+def _card_problems(
+    repo: Repository, releases: list[Event], card_names: Mapping[str, str]
+) -> dict[str, str]:
     """Why a release record's card is not, at the tagged commit, the card it recorded under the
-    artifact's name (one `git cat-file` for all; each card blob parsed once). The records are
-    bound to their tags otherwise (they match their schema)."""
+    artifact's name (each card blob read and parsed once). The records are bound to their tags
+    otherwise (they match their schema)."""
 
     cards = {event.tag: _recorded_card(event) for event in releases}
     problems = {
@@ -306,32 +325,94 @@ def _card_problems(repo: Repository, releases: list[Event]) -> dict[str, str]:
         if "\n" in card.path or "\r" in card.path
     }
     releases = [event for event in releases if event.tag not in problems]
-    found = read_objects(repo, [f"{event.commit}:{cards[event.tag].path}" for event in releases])
-    names: dict[str, str | None] = {}
-    for event, blob in zip(releases, found, strict=True):
+    found = _committed_ids(repo, [(event.commit, cards[event.tag].path) for event in releases])
+    held = {
+        event.tag
+        for event, oid in zip(releases, found, strict=True)
+        if oid == cards[event.tag].blob
+    }
+    names = _card_names(repo, {cards[tag].blob: cards[tag].path for tag in held}, card_names)
+    for event in releases:
         path, recorded_blob = cards[event.tag].path, cards[event.tag].blob
-        if blob is None or blob[0] != recorded_blob:
+        if event.tag not in held or recorded_blob not in names:
             problems[event.tag] = (
                 f"its record names card {path} (blob {recorded_blob[:12]}), which the "
                 "tagged commit does not hold"
             )
-            continue
-        if blob[0] not in names:
-            try:
-                data = (
-                    parse_card(decode_text(blob[1], path), path).data
-                    if len(blob[1]) <= CARD_SIZE_LIMIT
-                    else {}
-                )
-            except InputError:
-                data = {}
-            names[blob[0]] = data.get("name") if isinstance(data, dict) else None
-        if names[blob[0]] != event.artifact:
+        elif names[recorded_blob] != event.artifact:
             problems[event.tag] = (
-                f"the card its record names ({path}) is named {names[blob[0]]!r}, not "
+                f"the card its record names ({path}) is named {names[recorded_blob]!r}, not "
                 f"{event.artifact!r}"
             )
     return problems
+
+
+def _committed_ids(repo: Repository, pairs: list[tuple[str, str]]) -> list[str | None]:
+    """The id of the object at each (commit, path), as git resolves `<commit>:<path>`, or None.
+    git finds each such name by scanning its directory, so thousands of cards in one directory
+    cost it quadratic time (13 s for 10,000); a plain path is looked up here instead, each
+    directory read once. Any other path, or a tagged object that is not a commit, is git's."""
+    if not pairs:
+        return []
+    store = ObjectStore(repo)
+    roots = {commit: _root_tree(store, commit) for commit, _ in pairs}
+    directories: dict[tuple[str, str], Tree | None] = {}
+    ids: list[str | None] = []
+    unusual: list[int] = []
+    for commit, path in pairs:
+        root = roots[commit]
+        if root is None or not _is_plain_path(path):
+            unusual.append(len(ids))
+            ids.append(None)
+            continue
+        parent, _, name = path.rpartition("/")
+        if (commit, parent) not in directories:
+            directories[commit, parent] = subtree(tree_entry(root, parent)) if parent else root
+        entry = tree_entry(directories[commit, parent], name)
+        ids.append(str(entry.id) if entry is not None else None)
+    asked = read_objects(repo, [":".join(pairs[index]) for index in unusual])
+    for index, found in zip(unusual, asked, strict=True):
+        ids[index] = found[0] if found else None
+    return ids
+
+
+def _root_tree(store: ObjectStore, commit: str) -> Tree | None:
+    try:
+        return store.commit(commit).tree
+    except (KeyError, ValueError):  # not here, or not a commit (a tag may point to a tree)
+        return None
+
+
+def _is_plain_path(path: str) -> bool:
+    """A path git reads literally, part by part: none empty, `.` or `..` (git reads `./` and
+    `../` from the working directory), no NUL and nothing UTF-8 cannot encode."""
+    return _UNUSUAL_PATH_CHARACTERS.search(path) is None and all(
+        part not in ("", ".", "..") for part in path.split("/")
+    )
+
+
+def _card_names(
+    repo: Repository, cards: dict[str, str], known: Mapping[str, str]
+) -> dict[str, object]:
+    """The `name` of each card blob (blob id -> the path it was recorded at) as its front matter
+    says it, None where the card cannot be read; a blob that is not here is left out. Names
+    `known` already are not read again."""
+    names: dict[str, object] = {oid: known[oid] for oid in cards if oid in known}
+    blobs = [oid for oid in cards if oid not in known]
+    for oid, found in zip(blobs, read_objects(repo, blobs), strict=True):
+        if found is None:
+            continue
+        path = cards[oid]
+        try:
+            data = (
+                parse_card(decode_text(found[1], path), path).data
+                if len(found[1]) <= CARD_SIZE_LIMIT
+                else {}
+            )
+        except InputError:
+            data = {}
+        names[oid] = data.get("name") if isinstance(data, dict) else None
+    return names
 
 
 def _recorded_card(event: Event) -> RecordedCard:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
 import time
 from collections.abc import Callable
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from gitckpt.config import parse_config
+from gitckpt.records import RECORD_MARKER
 from gitckpt.repo import Repository
 from gitckpt.search.index import KEPT_REVISIONS, SearchIndex
 from gitckpt.sources import RevisionSource
@@ -146,6 +148,40 @@ def test_a_cold_index_parsed_by_several_processes_finds_the_same(
         gitckpt.search.index, "PARALLEL_FROM", 2
     )  # 3 cards: parsed by a process pool
     assert found(cli, registry, *query) == serial and set(serial) == {"clf", "clf-eval"}
+
+
+def forge_release(repo: Path, tag: str, commit: str, record: dict[str, object]) -> None:
+    message = f"Release\n\n{RECORD_MARKER}\n{json.dumps({**record, 'tag': tag})}\n"
+    git(repo, "tag", "-a", "-m", message, tag, commit)
+
+
+def test_a_cold_search_binds_release_records_to_their_cards_as_ls_does(
+    registry: Path, cli: Cli
+) -> None:
+    """A cold index reads each card's name once, for the search and for binding release records
+    to their cards (a card whose text masking changed is read again): the registry a fresh
+    clone's first search shows is the one `ls` shows."""
+    release_to_dev(cli, registry)
+    message = git(registry, "for-each-ref", "--format=%(contents)", "refs/tags/clf@v0.1.0")
+    record = json.loads(message.split(f"{RECORD_MARKER}\n", 1)[1])
+    token = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
+    rewrite_card(registry, "A small classifier", f"A small classifier ({token})")
+    commit = git(registry, "rev-parse", "HEAD").strip()
+    blob = git(registry, "rev-parse", f"HEAD:{MODEL_CARD}").strip()
+    card = {"path": MODEL_CARD, "blob": blob}
+    forge_release(
+        registry,
+        "clf@v0.2.0",
+        commit,
+        {**record, "version": "0.2.0", "commit": commit, "card": card},
+    )
+    points = {**record, "artifact": {"name": "points", "kind": "dataset"}}
+    forge_release(registry, "points@v0.1.0", record["commit"], points)
+    for command in ("search", "ls"):
+        shutil.rmtree(registry / ".git" / "gitckpt")
+        result = cli(command, "--json", cwd=registry)
+        latest = {row["name"]: row["latest"] for row in json.loads(result.out)}
+        assert (latest["clf"], latest["points"]) == ("0.2.0", None), command
 
 
 def test_a_warm_search_reads_no_tag_object_and_a_new_tag_only_itself(

@@ -21,7 +21,8 @@ from gitckpt.config import CONFIG_PATH, Config
 from gitckpt.errors import UsageError
 from gitckpt.facts import Progress
 from gitckpt.repo import Repository, resolve_commit
-from gitckpt.search.index import Candidate, SearchIndex, card_facts
+from gitckpt.search.cards import card_facts
+from gitckpt.search.index import Candidate, SearchIndex
 from gitckpt.search.query import (
     MetricFilter,
     Query,

@@ -6,20 +6,19 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from dataclasses import asdict, dataclass, field
-from functools import cache
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-from gitckpt.card import is_card_path, mapping, metric_entries, parse_card
-from gitckpt.checks.sensitive import mask_secrets
+from gitckpt.card import is_card_path
 from gitckpt.config import CONFIG_PATH, Config, parse_config
 from gitckpt.errors import InputError, UsageError
 from gitckpt.facts import Progress
 from gitckpt.files import CARD_SIZE_LIMIT, decode_text
-from gitckpt.licenses import problem, traits
 from gitckpt.parallel import map_in_processes
 from gitckpt.registry import ArtifactState, judge
 from gitckpt.repo import Repository
+from gitckpt.search.cards import indexed_card
 from gitckpt.search.query import Query
 from gitckpt.sources import RevisionSource
 from gitckpt.tag_events import Event, read_tag_events, read_tag_refs, tag_refs_fingerprint
@@ -27,7 +26,7 @@ from gitckpt.trust import TrustRoot
 
 INDEX_FILE = "search.sqlite"
 # bump when a table, the card facts or the stored Event fields change: the index is then rebuilt
-INDEX_FORMAT = 6
+INDEX_FORMAT = 7
 _TABLES = (
     "cards",
     "prose",
@@ -44,8 +43,10 @@ KEPT_REVISIONS = (
 )
 _SCHEMA = (
     # The facets SQL narrows on are columns; `facts` (JSON) holds them all for `_match`.
+    # `own_name`: the name in the card's own text, for binding release records (see
+    # `_indexed_card`).
     "CREATE TABLE IF NOT EXISTS cards (oid TEXT PRIMARY KEY, name TEXT, kind TEXT, "
-    "commercial INTEGER NOT NULL, facts TEXT NOT NULL)",
+    "commercial INTEGER NOT NULL, facts TEXT NOT NULL, own_name TEXT)",
     "CREATE VIRTUAL TABLE IF NOT EXISTS prose USING fts5(oid UNINDEXED, name, description, body)",
     # Every tag by name and object id; artifact and event are NULL for tags outside GTO's grammar.
     "CREATE TABLE IF NOT EXISTS tags (name TEXT PRIMARY KEY, oid TEXT NOT NULL, artifact "
@@ -62,7 +63,6 @@ _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS revision_files (commit_id TEXT, oid TEXT, path TEXT, "
     "PRIMARY KEY (commit_id, oid, path)) WITHOUT ROWID",
 )
-_UNREADABLE: dict[str, Any] = {"name": None}  # indexed, so it is not re-read, but never listed
 
 
 @dataclass(frozen=True)
@@ -146,32 +146,44 @@ class SearchIndex:
             (path, blob if isinstance(blob := blobs.get(path), bytes) else None) for path in missing
         ]
         indexed = map_in_processes(
-            _indexed_card, cards, parallel_from=PARALLEL_FROM, preload=__name__
+            indexed_card, cards, parallel_from=PARALLEL_FROM, preload=indexed_card.__module__
         )
+        rows: dict[str, tuple[dict[str, Any], str, str | None]] = {}
+        for done, ((path, _), (card, body, own_name)) in enumerate(
+            zip(cards, indexed, strict=True), start=1
+        ):
+            rows[missing[path]] = ({**card, "oid": missing[path]}, body, own_name)
+            if progress:
+                progress(done, len(cards))
+        self._store_cards(rows)
+        return len(missing)
+
+    def _store_cards(self, rows: dict[str, tuple[dict[str, Any], str, str | None]]) -> None:
+        """Store each card's facts and prose by blob id, in one statement per table: the prose
+        table finds a card only by a full scan, so its old rows go in one DELETE per 500."""
         with self.connection:
-            for done, ((path, _), (card, body)) in enumerate(
-                zip(cards, indexed, strict=True), start=1
-            ):
-                oid = missing[path]
-                facts = {**card, "oid": oid}
-                self.connection.execute(
-                    "INSERT OR REPLACE INTO cards VALUES (?, ?, ?, ?, ?)",
+            self.connection.executemany(
+                "INSERT OR REPLACE INTO cards VALUES (?, ?, ?, ?, ?, ?)",
+                [
                     (
                         oid,
                         facts["name"],
                         facts.get("kind"),
                         facts.get("commercial", False),
                         json.dumps(facts),
-                    ),
-                )
-                self.connection.execute("DELETE FROM prose WHERE oid = ?", (oid,))
-                self.connection.execute(
-                    "INSERT INTO prose VALUES (?, ?, ?, ?)",
-                    (oid, facts.get("name") or "", facts.get("description") or "", body),
-                )
-                if progress:
-                    progress(done, len(cards))
-        return len(missing)
+                        own_name,
+                    )
+                    for oid, (facts, _, own_name) in rows.items()
+                ],
+            )
+            _chunked_execute(self.connection, "DELETE FROM prose WHERE oid IN ({})", list(rows))
+            self.connection.executemany(
+                "INSERT INTO prose VALUES (?, ?, ?, ?)",
+                [
+                    (oid, facts.get("name") or "", facts.get("description") or "", body)
+                    for oid, (facts, body, _) in rows.items()
+                ],
+            )
 
     def sync_tags(self, repo: Repository, trust: TrustRoot) -> int:
         """Bring the stored tags up to date; returns how many tag objects were read. While the
@@ -217,7 +229,7 @@ class SearchIndex:
         stored = dict(self.connection.execute("SELECT name, oid FROM tags").fetchall())
         changed = [name for name, oid in refs.items() if stored.get(name) != oid]
         deleted = [name for name in stored if name not in refs]
-        events = read_tag_events(repo, changed)
+        events = read_tag_events(repo, changed, self._own_names() if changed else None)
         touched = {event.artifact for event in events.values()} | self._artifacts_of(
             deleted + changed
         )
@@ -232,26 +244,44 @@ class SearchIndex:
                 "INSERT OR REPLACE INTO tags VALUES (?, ?, ?, ?)",
                 [(name, refs[name], *_event_columns(events.get(name))) for name in changed],
             )
-            self._restate(repo, trust, touched)
+            self._restate(repo, trust, touched, events)
         return len(events)
 
+    def _own_names(self) -> dict[str, str]:
+        """The names indexed cards give themselves, by blob id (`read_tag_events` then reads
+        none of those cards again to bind release records to them)."""
+        return dict(
+            self.connection.execute("SELECT oid, own_name FROM cards WHERE own_name IS NOT NULL")
+        )
+
     def _artifacts_of(self, tags: list[str]) -> set[str]:
-        rows = _chunked_select(
+        rows = _chunked_execute(
             self.connection,
             "SELECT artifact FROM tags WHERE artifact IS NOT NULL AND name IN ({})",
             tags,
         )
         return {artifact for (artifact,) in rows}
 
-    def _restate(self, repo: Repository, trust: TrustRoot, artifacts: set[str]) -> None:
+    def _restate(
+        self,
+        repo: Repository,
+        trust: TrustRoot,
+        artifacts: set[str],
+        stored: Mapping[str, Event] | None = None,
+    ) -> None:
         """Recompute the status of `artifacts` from their stored events, as the trust root judges
-        them."""
-        events = _chunked_select(
+        them; `stored` holds the events just stored, by tag, which need not be read back."""
+        rows = _chunked_execute(
             self.connection,
-            "SELECT event FROM tags WHERE event IS NOT NULL AND artifact IN ({})",
+            "SELECT name, event FROM tags WHERE event IS NOT NULL AND artifact IN ({})",
             sorted(artifacts),
         )
-        registry = judge(repo, trust, (Event(**json.loads(event)) for (event,) in events))
+        stored = stored or {}
+        registry = judge(
+            repo,
+            trust,
+            (stored[tag] if tag in stored else Event(**json.loads(event)) for tag, event in rows),
+        )
         self.connection.executemany(
             "DELETE FROM artifacts WHERE name = ?", [(name,) for name in artifacts]
         )
@@ -409,11 +439,11 @@ def _status(latest: str | None, stages: str | None, deprecated: int | None) -> R
     )
 
 
-def _chunked_select(
+def _chunked_execute(
     connection: sqlite3.Connection, statement: str, values: list[str]
 ) -> list[tuple[Any, ...]]:
-    """The rows of `statement` with its `IN ({})` bound to `values`, 500 at a time (SQLite
-    limits how many parameters one statement takes)."""
+    """Run `statement` with its `IN ({})` bound to `values`, 500 at a time (SQLite limits how
+    many parameters one statement takes); the rows it selected, if any."""
     rows = []
     for start in range(0, len(values), 500):
         chunk = values[start : start + 500]
@@ -430,7 +460,13 @@ def _listing_digest(refs: dict[str, str]) -> str:
 
 
 def _event_columns(event: Event | None) -> tuple[str | None, str | None]:
-    return (event.artifact, json.dumps(asdict(event))) if event else (None, None)
+    """The event's artifact and its fields as JSON (not `asdict`, which deep-copies the record
+    of every tag only for `json.dumps` to read it)."""
+    if event is None:
+        return None, None
+    return event.artifact, json.dumps(
+        {item.name: getattr(event, item.name) for item in fields(event)}
+    )
 
 
 def _parse_committed_config(source: RevisionSource) -> Config:
@@ -438,61 +474,3 @@ def _parse_committed_config(source: RevisionSource) -> Config:
     if isinstance(blob, InputError):
         raise blob
     return parse_config(decode_text(blob, CONFIG_PATH)) if blob is not None else Config()
-
-
-def _indexed_card(card: tuple[str, bytes | None]) -> tuple[dict[str, Any], str]:
-    path, blob = card
-    return card_facts(path, blob) if blob is not None else (_UNREADABLE, "")
-
-
-def card_facts(path: str, blob: bytes) -> tuple[dict[str, Any], str]:
-    """The facets of one card and its prose; an unreadable card gives no name (and is not listed).
-    Both are read from the card with its credentials masked: the index never holds one, so no
-    snippet (which may cut a token where no detector would recognise it) or facet shows one, and
-    searching for a credential does not confirm that a card holds it."""
-
-    try:
-        card = parse_card(mask_secrets(decode_text(blob, path)), path)
-    except InputError:
-        return _UNREADABLE, ""
-    data = card.data
-    license = data.get("license") if isinstance(data.get("license"), str) else None
-    return {
-        "name": data.get("name") if isinstance(data.get("name"), str) else None,
-        "kind": card.kind,
-        "license": license,
-        "commercial": license is not None and permits_commercial_use(license),
-        "description": data.get("description") if isinstance(data.get("description"), str) else "",
-        "datasets": sorted(_datasets(data)),
-        "metrics": _metrics(data),
-        "people": sorted(_people(data)),
-    }, card.body
-
-
-@cache
-def permits_commercial_use(expression: str) -> bool:
-    """A known SPDX expression (or a custom license in rules/licenses.yaml) without
-    non-commercial terms; an expression we cannot judge does not qualify."""
-
-    return problem(expression, has_link=False) is None and "noncommercial" not in traits(expression)
-
-
-def _datasets(data: dict[str, Any]) -> set[str]:
-    entries = [entry for entry in data.get("training_data") or [] if isinstance(entry, dict)]
-    entries.append(mapping(data, "dataset"))
-    return {str(entry["artifact"]) for entry in entries if isinstance(entry.get("artifact"), str)}
-
-
-def _metrics(data: dict[str, Any]) -> list[tuple[str, float]]:
-    return [(entry["metric"], float(entry["value"])) for entry in metric_entries(data)]
-
-
-def _people(data: dict[str, Any]) -> set[str]:
-    people = {
-        str(entry["name"])
-        for entry in data.get("contributors") or []
-        if isinstance(entry, dict) and entry.get("name")
-    }
-    if isinstance(data.get("contact"), str):
-        people.add(data["contact"])
-    return people

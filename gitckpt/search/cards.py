@@ -1,0 +1,92 @@
+"""What the search index reads from a card: its facets, its prose and its own name. Cards are
+read here, in the worker processes of a cold index (this is the module their server loads)."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from gitckpt.card import mapping, metric_entries, parse_card
+from gitckpt.checks.sensitive import mask_secrets
+from gitckpt.errors import InputError
+from gitckpt.files import decode_text
+from gitckpt.licenses import problem, traits
+
+_UNREADABLE: dict[str, Any] = {"name": None}  # indexed, so it is not re-read, but never listed
+
+
+def indexed_card(card: tuple[str, bytes | None]) -> tuple[dict[str, Any], str, str | None]:
+    """`card_facts`, and the card's own name: the `name` its unmasked text gives, which binding
+    a release record to the card compares (`tag_events.read_tag_events`). When masking changed
+    nothing it comes from the same parse; otherwise, or when the name is not a string, it is
+    None and the binding reads the card itself."""
+    path, blob = card
+    if blob is None:
+        return _UNREADABLE, "", None
+    try:
+        text = decode_text(blob, path)
+    except InputError:
+        return _UNREADABLE, "", None
+    masked = mask_secrets(text)
+    facts, body = _masked_card_facts(path, masked)
+    return facts, body, facts["name"] if masked == text else None
+
+
+def card_facts(path: str, blob: bytes) -> tuple[dict[str, Any], str]:
+    """The facets of one card and its prose; an unreadable card gives no name (and is not listed).
+    Both are read from the card with its credentials masked: the index never holds one, so no
+    snippet (which may cut a token where no detector would recognise it) or facet shows one, and
+    searching for a credential does not confirm that a card holds it."""
+    try:
+        text = decode_text(blob, path)
+    except InputError:
+        return _UNREADABLE, ""
+    return _masked_card_facts(path, mask_secrets(text))
+
+
+def _masked_card_facts(path: str, masked: str) -> tuple[dict[str, Any], str]:
+    try:
+        card = parse_card(masked, path)
+    except InputError:
+        return _UNREADABLE, ""
+    data = card.data
+    license = data.get("license") if isinstance(data.get("license"), str) else None
+    return {
+        "name": data.get("name") if isinstance(data.get("name"), str) else None,
+        "kind": card.kind,
+        "license": license,
+        "commercial": license is not None and permits_commercial_use(license),
+        "description": data.get("description") if isinstance(data.get("description"), str) else "",
+        "datasets": sorted(_datasets(data)),
+        "metrics": _metrics(data),
+        "people": sorted(_people(data)),
+    }, card.body
+
+
+@cache
+def permits_commercial_use(expression: str) -> bool:
+    """A known SPDX expression (or a custom license in rules/licenses.yaml) without
+    non-commercial terms; an expression we cannot judge does not qualify."""
+
+    return problem(expression, has_link=False) is None and "noncommercial" not in traits(expression)
+
+
+def _datasets(data: dict[str, Any]) -> set[str]:
+    entries = [entry for entry in data.get("training_data") or [] if isinstance(entry, dict)]
+    entries.append(mapping(data, "dataset"))
+    return {str(entry["artifact"]) for entry in entries if isinstance(entry.get("artifact"), str)}
+
+
+def _metrics(data: dict[str, Any]) -> list[tuple[str, float]]:
+    return [(entry["metric"], float(entry["value"])) for entry in metric_entries(data)]
+
+
+def _people(data: dict[str, Any]) -> set[str]:
+    people = {
+        str(entry["name"])
+        for entry in data.get("contributors") or []
+        if isinstance(entry, dict) and entry.get("name")
+    }
+    if isinstance(data.get("contact"), str):
+        people.add(data["contact"])
+    return people
