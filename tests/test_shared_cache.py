@@ -1,7 +1,7 @@
 """The cache in `.git/gitckpt/` is keyed by git blob ids and shared between commands: a warm
 `check` knows unchanged files by their stat without reading them (under git's racy rule), and a
-card version parsed by one command (`check`, `log`, `site`, `diff`) is not parsed again by the
-others. Every test compares what the commands say with and without the cache."""
+card version parsed by one command (`check`, `log`, `site`, `diff`, `search`) is not parsed again
+by the others. Every test compares what the commands say with and without the cache."""
 
 from __future__ import annotations
 
@@ -145,7 +145,7 @@ def test_the_racy_window_decides_whether_a_recorded_blob_id_is_trusted(tmp_path:
         assert cache.get_blob_ids({"a.card.md": card.stat()}) == {}
 
 
-def test_log_site_and_diff_parse_no_card_that_check_parsed(
+def test_log_site_diff_and_search_parse_no_card_that_check_parsed(
     registry: Path, cli: Cli, parses: list[str], tmp_path: Path
 ) -> None:
     committed = (registry / MODEL_CARD).read_text()
@@ -155,6 +155,7 @@ def test_log_site_and_diff_parse_no_card_that_check_parsed(
     assert cli("log", "clf", cwd=registry).code == 0
     assert cli("site", "-o", str(tmp_path / "site"), cwd=registry).code == 0
     assert cli("diff", "HEAD", cwd=registry).code == 0
+    assert cli("search", "clf", cwd=registry).code == 0
     assert parses == []
 
 
@@ -164,6 +165,16 @@ def test_check_reuses_the_parses_log_made(registry: Path, cli: Cli, parses: list
     parses.clear()
     assert cli("check", "--all", cwd=registry).code == 0
     assert (registry / MODEL_CARD).read_text() not in parses
+
+
+def test_check_reuses_the_parses_a_search_made(
+    registry: Path, cli: Cli, parses: list[str]
+) -> None:
+    assert cli("search", "clf", cwd=registry).code == 0
+    assert (registry / MODEL_CARD).read_text() in parses
+    parses.clear()
+    assert cli("check", "--all", cwd=registry).code == 0
+    assert parses == []
 
 
 def test_findings_are_the_same_from_a_cached_parse(

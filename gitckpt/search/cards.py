@@ -6,30 +6,41 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from gitckpt.card import mapping, metric_entries, parse_card
+from gitckpt.card import Card, mapping, metric_entries, parse_card
 from gitckpt.checks.sensitive import mask_secrets
 from gitckpt.errors import InputError
 from gitckpt.files import decode_text
 from gitckpt.licenses import problem, traits
+from gitckpt.parsed_cards import Payload, card_from, encoded_parse
 
 _UNREADABLE: dict[str, Any] = {"name": None}  # indexed, so it is not re-read, but never listed
 
 
-def indexed_card(card: tuple[str, bytes | None]) -> tuple[dict[str, Any], str, str | None]:
-    """`card_facts`, and the card's own name: the `name` its unmasked text gives, which binding
-    a release record to the card compares (`tag_events.read_tag_events`). When masking changed
-    nothing it comes from the same parse; otherwise, or when the name is not a string, it is
-    None and the binding reads the card itself."""
-    path, blob = card
+def indexed_card(
+    card: tuple[str, bytes | None, Payload | None],
+) -> tuple[dict[str, Any], str, str | None, str | None]:
+    """`card_facts`; the card's own name: the `name` its unmasked text gives, which binding a
+    release record to the card compares (`tag_events.read_tag_events`); and the card's parse
+    when it was parsed here, for the other commands (`parsed_cards`). When masking changed
+    nothing the facts come from the card's shared parse (`payload`, when another command made
+    it); otherwise, or when the name is not a string, the name is None and the binding reads the
+    card itself."""
+    path, blob, payload = card
     if blob is None:
-        return _UNREADABLE, "", None
+        return _UNREADABLE, "", None, None
     try:
         text = decode_text(blob, path)
     except InputError:
-        return _UNREADABLE, "", None
+        return _UNREADABLE, "", None, None
     masked = mask_secrets(text)
-    facts, body = _masked_card_facts(path, masked)
-    return facts, body, facts["name"] if masked == text else None
+    if masked != text:
+        return *_masked_card_facts(path, masked), None, None
+    try:
+        parsed = card_from(text, path, payload)
+    except InputError:
+        return _UNREADABLE, "", None, None
+    facts = _facts(parsed)
+    return facts, parsed.body, facts["name"], None if payload else encoded_parse(parsed)
 
 
 def card_facts(path: str, blob: bytes) -> tuple[dict[str, Any], str]:
@@ -49,6 +60,10 @@ def _masked_card_facts(path: str, masked: str) -> tuple[dict[str, Any], str]:
         card = parse_card(masked, path)
     except InputError:
         return _UNREADABLE, ""
+    return _facts(card), card.body
+
+
+def _facts(card: Card) -> dict[str, Any]:
     data = card.data
     license = data.get("license") if isinstance(data.get("license"), str) else None
     return {
@@ -60,7 +75,7 @@ def _masked_card_facts(path: str, masked: str) -> tuple[dict[str, Any], str]:
         "datasets": sorted(_datasets(data)),
         "metrics": _metrics(data),
         "people": sorted(_people(data)),
-    }, card.body
+    }
 
 
 @cache

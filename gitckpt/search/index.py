@@ -10,12 +10,14 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from gitckpt.cache import Cache
 from gitckpt.card import is_card_path
 from gitckpt.config import CONFIG_PATH, Config, parse_config
 from gitckpt.errors import InputError, UsageError
 from gitckpt.facts import Progress
 from gitckpt.files import CARD_SIZE_LIMIT, decode_text
 from gitckpt.parallel import map_in_processes
+from gitckpt.parsed_cards import ParsedCards
 from gitckpt.registry import ArtifactState, judge
 from gitckpt.repo import Repository
 from gitckpt.search.cards import indexed_card
@@ -101,6 +103,7 @@ class SearchIndex:
     artifact, the policy by blob id; rebuilt from nothing when unreadable."""
 
     def __init__(self, repo: Repository) -> None:
+        self.state_dir = repo.state_dir
         self.path = repo.state_dir / INDEX_FILE
         repo.state_dir.mkdir(parents=True, exist_ok=True)
         try:
@@ -142,19 +145,25 @@ class SearchIndex:
         if not missing:
             return 0
         blobs = source.read(list(missing), lambda _: CARD_SIZE_LIMIT)
-        cards = [
-            (path, blob if isinstance(blob := blobs.get(path), bytes) else None) for path in missing
-        ]
-        indexed = map_in_processes(
-            indexed_card, cards, parallel_from=PARALLEL_FROM, preload=indexed_card.__module__
-        )
-        rows: dict[str, tuple[dict[str, Any], str, str | None]] = {}
-        for done, ((path, _), (card, body, own_name)) in enumerate(
-            zip(cards, indexed, strict=True), start=1
-        ):
-            rows[missing[path]] = ({**card, "oid": missing[path]}, body, own_name)
-            if progress:
-                progress(done, len(cards))
+        with Cache(self.state_dir) as cache:
+            parses = ParsedCards(cache)
+            known = parses.known(missing.values())
+            cards = [
+                (path, blob if isinstance(blob := blobs.get(path), bytes) else None, known.get(oid))
+                for path, oid in missing.items()
+            ]
+            indexed = map_in_processes(
+                indexed_card, cards, parallel_from=PARALLEL_FROM, preload=indexed_card.__module__
+            )
+            rows: dict[str, tuple[dict[str, Any], str, str | None]] = {}
+            for done, ((path, _, _), (card, body, own_name, parse)) in enumerate(
+                zip(cards, indexed, strict=True), start=1
+            ):
+                rows[missing[path]] = ({**card, "oid": missing[path]}, body, own_name)
+                parses.remember(missing[path], parse)
+                if progress:
+                    progress(done, len(cards))
+            parses.save()
         self._store_cards(rows)
         return len(missing)
 
