@@ -20,7 +20,7 @@ from gitckpt.errors import GitckptError
 from gitckpt.files import current_umask, unwritable
 from gitckpt.provenance import summarize_fields
 from gitckpt.site.charts import lineage_layout, metric_chart
-from gitckpt.site.model import ArtifactPage, SiteModel, page_slug
+from gitckpt.site.model import ArtifactPage, SiteModel
 
 SITE_MARKER = ".gitckpt-site"
 ASSETS = ("site.css", "site.js")
@@ -73,7 +73,7 @@ def _swap_into_place(staging: Path, out_dir: Path) -> None:
 
 def _render_all(model: SiteModel, root: Path, title: str) -> list[Path]:
     environment = _environment(model, title)
-    names = {page.name for page in model.artifacts}
+    slugs = {page.name: page.slug for page in model.artifacts}
     index = environment.get_template("index.html.jinja").render(
         root="", pages=model.artifacts, **_choices(model)
     )
@@ -84,13 +84,13 @@ def _render_all(model: SiteModel, root: Path, title: str) -> list[Path]:
             root="../",
             page=page,
             prose=Markup(markdown.render(page.body)),  # markdown-it escapes the card's own HTML
-            lineage=lineage_layout(page.upstream, lambda name: _artifact_href(name, names, "../")),
+            lineage=lineage_layout(page.upstream, lambda name: _artifact_href(name, slugs, "../")),
             charts=[metric_chart(series) for series in page.metrics],
-            href_of=lambda name: _artifact_href(name, names, "../"),
+            href_of=lambda name: _artifact_href(name, slugs, "../"),
         )
         written.append(_write(root / "a" / f"{page.slug}.html", html))
     audit_page = environment.get_template("audit.html.jinja").render(
-        root="", audit=model.audit, href_of=lambda name: _artifact_href(name, names, "")
+        root="", audit=model.audit, href_of=lambda name: _artifact_href(name, slugs, "")
     )
     written.append(_write(root / "audit.html", audit_page))
     for asset in ASSETS:
@@ -142,9 +142,11 @@ def _choices(model: SiteModel) -> dict[str, list[str]]:
     }
 
 
-def _artifact_href(name: str | None, names: set[str], root: str) -> str | None:
-    """The address of an artifact's page from a page `root` below the site's top, if it has one."""
-    return f"{root}a/{page_slug(name)}.html" if name in names else None
+def _artifact_href(name: str | None, slugs: dict[str, str], root: str) -> str | None:
+    """The address of an artifact's page from a page `root` below the site's top, if it has one
+    (`slugs`: each page's file name, by artifact name)."""
+    slug = slugs.get(name or "")
+    return f"{root}a/{slug}.html" if slug else None
 
 
 def search_text(page: ArtifactPage) -> str:
