@@ -31,6 +31,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/registry.py
 	$(BIN)/python benchmarks/provenance.py
 	$(BIN)/python benchmarks/search.py
+	$(BIN)/python benchmarks/site.py
 	$(BIN)/python benchmarks/serialization.py
 
 lint: $(STAMP)
