@@ -19,7 +19,7 @@ from gitckpt.card import BYTES_FIELD, iter_strings
 from gitckpt.errors import GitckptError
 from gitckpt.files import current_umask, unwritable
 from gitckpt.provenance import summarize_fields
-from gitckpt.site.charts import lineage_layout, metric_chart
+from gitckpt.site.charts import lineage_layout, lineage_svg, metric_chart, metric_svg
 from gitckpt.site.model import ArtifactPage, SiteModel
 
 SITE_MARKER = ".gitckpt-site"
@@ -126,6 +126,8 @@ def _environment(model: SiteModel, title: str) -> Any:
         gitckpt_version=__version__,
         search_text=search_text,
         facts=facts_html,
+        lineage_svg=lineage_svg,
+        metric_svg=metric_svg,
         summarize_fields=summarize_fields,
         bytes_field=lambda kind: BYTES_FIELD.get(kind, ""),
         date=lambda seconds: datetime.datetime.fromtimestamp(seconds, datetime.UTC).strftime(
