@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     import pygit2
 
 DEFAULT_BRANCHES = ("refs/remotes/origin/HEAD", "refs/heads/main", "refs/heads/master")
+TREES_CACHED_UP_TO = 16 * 1024 * 1024  # bytes of one tree object; libgit2's default is 4 KiB
 
 
 @dataclass(frozen=True)
@@ -389,6 +390,9 @@ class ObjectStore:
     def __init__(self, repo: Repository) -> None:
         import pygit2
 
+        # libgit2 keeps parsed trees of up to 4 KiB only: a folder of 100 cards is larger, and
+        # every `a/b/c` lookup through it re-read and re-parsed it (~150 µs each, 1,000 artifacts).
+        pygit2.settings.cache_object_limit(pygit2.enums.ObjectType.TREE, TREES_CACHED_UP_TO)
         self._git = pygit2.Repository(str(repo.root))
 
     def commit(self, revision: str) -> Commit:

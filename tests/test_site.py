@@ -245,6 +245,20 @@ def test_page_names_are_unique_file_names() -> None:
     assert all(re.fullmatch(r"[a-z0-9~-]+", slug) for slug in slugs)
 
 
+def test_card_facts_are_escaped_as_the_templates_escape() -> None:
+    from markupsafe import escape
+
+    from gitckpt.site.render import facts_html
+
+    text = "R&D <b>'quoted'</b> \"twice\""
+    assert facts_html({text: [text, 0.5, None, {"noassertion": text}]}) == (
+        f"<dl><dt>{escape(text)}</dt><dd><ol><li>{escape(text)}</li><li>0.5</li>"
+        '<li><span class="none">none</span></li>'
+        f'<li><span class="gap" title="noassertion">unknown: {escape(text)}</span></li>'
+        "</ol></dd></dl>"
+    )
+
+
 def test_an_unknown_revision_is_refused_and_nothing_is_written(
     registry: Path, cli: Cli, tmp_path: Path
 ) -> None:

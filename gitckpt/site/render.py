@@ -19,8 +19,8 @@ from gitckpt.card import BYTES_FIELD, iter_strings
 from gitckpt.errors import GitckptError
 from gitckpt.files import current_umask, unwritable
 from gitckpt.provenance import summarize_fields
-from gitckpt.site.charts import lineage_layout, metric_chart
-from gitckpt.site.model import ArtifactPage, SiteModel, page_slug
+from gitckpt.site.charts import lineage_layout, lineage_svg, metric_chart, metric_svg
+from gitckpt.site.model import ArtifactPage, SiteModel
 
 SITE_MARKER = ".gitckpt-site"
 ASSETS = ("site.css", "site.js")
@@ -73,7 +73,7 @@ def _swap_into_place(staging: Path, out_dir: Path) -> None:
 
 def _render_all(model: SiteModel, root: Path, title: str) -> list[Path]:
     environment = _environment(model, title)
-    names = {page.name for page in model.artifacts}
+    slugs = {page.name: page.slug for page in model.artifacts}
     index = environment.get_template("index.html.jinja").render(
         root="", pages=model.artifacts, **_choices(model)
     )
@@ -84,13 +84,13 @@ def _render_all(model: SiteModel, root: Path, title: str) -> list[Path]:
             root="../",
             page=page,
             prose=Markup(markdown.render(page.body)),  # markdown-it escapes the card's own HTML
-            lineage=lineage_layout(page.upstream, lambda name: _artifact_href(name, names, "../")),
+            lineage=lineage_layout(page.upstream, lambda name: _artifact_href(name, slugs, "../")),
             charts=[metric_chart(series) for series in page.metrics],
-            href_of=lambda name: _artifact_href(name, names, "../"),
+            href_of=lambda name: _artifact_href(name, slugs, "../"),
         )
         written.append(_write(root / "a" / f"{page.slug}.html", html))
     audit_page = environment.get_template("audit.html.jinja").render(
-        root="", audit=model.audit, href_of=lambda name: _artifact_href(name, names, "")
+        root="", audit=model.audit, href_of=lambda name: _artifact_href(name, slugs, "")
     )
     written.append(_write(root / "audit.html", audit_page))
     for asset in ASSETS:
@@ -113,6 +113,7 @@ def _environment(model: SiteModel, title: str) -> Any:
     environment = jinja2.Environment(
         loader=jinja2.PackageLoader("gitckpt.site", "templates"),
         autoescape=True,
+        auto_reload=False,  # a build renders a thousand pages: not a stat of each template per page
         undefined=jinja2.ChainableUndefined,  # a card may lack any field: show nothing, never fail
         trim_blocks=True,
         lstrip_blocks=True,
@@ -125,6 +126,8 @@ def _environment(model: SiteModel, title: str) -> Any:
         gitckpt_version=__version__,
         search_text=search_text,
         facts=facts_html,
+        lineage_svg=lineage_svg,
+        metric_svg=metric_svg,
         summarize_fields=summarize_fields,
         bytes_field=lambda kind: BYTES_FIELD.get(kind, ""),
         date=lambda seconds: datetime.datetime.fromtimestamp(seconds, datetime.UTC).strftime(
@@ -141,9 +144,11 @@ def _choices(model: SiteModel) -> dict[str, list[str]]:
     }
 
 
-def _artifact_href(name: str | None, names: set[str], root: str) -> str | None:
-    """The address of an artifact's page from a page `root` below the site's top, if it has one."""
-    return f"{root}a/{page_slug(name)}.html" if name in names else None
+def _artifact_href(name: str | None, slugs: dict[str, str], root: str) -> str | None:
+    """The address of an artifact's page from a page `root` below the site's top, if it has one
+    (`slugs`: each page's file name, by artifact name)."""
+    slug = slugs.get(name or "")
+    return f"{root}a/{slug}.html" if slug else None
 
 
 def search_text(page: ArtifactPage) -> str:
@@ -176,23 +181,34 @@ def facts_html(value: object) -> Markup:
 
 def _facts_html(value: object) -> str:
     if isinstance(value, dict):
-        if set(value) == {"noassertion"}:
+        if len(value) == 1 and "noassertion" in value:
             return (
                 '<span class="gap" title="noassertion">unknown: '
-                f"{escape(str(value['noassertion']))}</span>"
+                f"{_escaped(str(value['noassertion']))}</span>"
             )
-        return (
-            "<dl>"
-            + "".join(
-                f"<dt>{escape(str(key))}</dt><dd>{_facts_html(item)}</dd>"
+        items = "".join(
+            [
+                f"<dt>{_escaped(str(key))}</dt><dd>{_facts_html(item)}</dd>"
                 for key, item in value.items()
-            )
-            + "</dl>"
+            ]
         )
+        return f"<dl>{items}</dl>"
     if isinstance(value, list):
-        items = "".join(f"<li>{_facts_html(item)}</li>" for item in value)
+        items = "".join([f"<li>{_facts_html(item)}</li>" for item in value])
         return f"<ol>{items}</ol>" if value else '<span class="none">none</span>'
-    return '<span class="none">none</span>' if value is None else str(escape(str(value)))
+    return '<span class="none">none</span>' if value is None else _escaped(str(value))
+
+
+def _escaped(text: str) -> str:
+    """`text` escaped exactly as the templates (markupsafe) escape it, as a plain str: a Markup
+    object for each of the hundred values on a card cost more than the escaping itself."""
+    return (
+        text.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("'", "&#39;")
+        .replace('"', "&#34;")
+    )
 
 
 def _markdown() -> Any:
