@@ -28,6 +28,7 @@ from testing.timing import (
     benchmark_arguments,
     benchmark_repo,
     command_seconds,
+    forget_state,
     median_command_seconds,
     record_budget,
 )
@@ -52,7 +53,7 @@ def cold_seconds(command: list[str], repo: Path, output: Path, runs: int) -> flo
     """The median of `runs` builds, each without gitckpt's state or an earlier site."""
     times = []
     for _ in range(runs):
-        shutil.rmtree(repo / ".git" / "gitckpt", ignore_errors=True)
+        forget_state(repo)
         shutil.rmtree(output, ignore_errors=True)
         times.append(command_seconds(command, repo))
     return statistics.median(times)
