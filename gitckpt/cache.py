@@ -68,6 +68,10 @@ class Cache:
     def _open(self, directory: Path) -> sqlite3.Connection:
         directory.mkdir(parents=True, exist_ok=True)
         connection = sqlite3.connect(self.path, timeout=10)
+        # Rebuildable state: a crash may lose the last writes, never the file's integrity; in
+        # exchange a cold run's thousands of entries are written without waiting for the disk.
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA synchronous=NORMAL")
         for statement in _SCHEMA:
             connection.execute(statement)
         connection.execute("SELECT count(*) FROM results LIMIT 1").fetchone()
