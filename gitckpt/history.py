@@ -13,13 +13,16 @@ import contextlib
 from collections import OrderedDict
 from collections.abc import Collection, Hashable, Iterator
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from gitckpt.cache import Cache
-from gitckpt.card import Card
+from gitckpt.card import Card, is_card_path
 from gitckpt.errors import InputError
-from gitckpt.files import decode_text
+from gitckpt.files import CARD_SIZE_LIMIT, decode_text
+from gitckpt.hashing import git_blob_id
 from gitckpt.parsed_cards import ParsedCards
 from gitckpt.repo import ObjectStore, Repository, Tree, blob_id, subtree, tree_entry
+from gitckpt.sources import RevisionSource
 
 
 @dataclass
@@ -128,6 +131,40 @@ def _changed_blobs(old: Tree | None, new: Tree, children: dict[str, set[str]]) -
 FOLDERS_KEPT = (
     4096  # folders a CardReader keeps loaded (a walk or a site build revisits recent ones)
 )
+
+
+def committed_card_paths(repo: Repository, revision: str) -> dict[str, str]:
+    """Each card name at `revision` with the path of its card (the first, in git's order, when
+    two cards share a name), from the cards' shared parses: no check runs, so `log NAME` in a
+    fresh clone does not pay for judging every card. A card that does not parse is left out."""
+    source = RevisionSource(repo, revision)
+    paths = [path for path in source.files() if is_card_path(path)]
+    blob_ids = source.blob_ids(paths, lambda _: CARD_SIZE_LIMIT)
+    with Cache(repo.state_dir) as cache:
+        parses = ParsedCards(cache)
+        known = parses.known(blob_ids.values())
+        unread = [path for path in paths if blob_ids.get(path) not in known]
+        contents = source.read(unread, lambda _: CARD_SIZE_LIMIT)
+        found: dict[str, str] = {}
+        for path in paths:
+            payload = known.get(blob_ids.get(path, ""))
+            data = payload["data"] if payload else _parsed_data(parses, path, contents.get(path))
+            name = data.get("name") if data else None
+            if isinstance(name, str):
+                found.setdefault(name, path)
+        parses.save()
+    return found
+
+
+def _parsed_data(
+    parses: ParsedCards, path: str, content: bytes | InputError | None
+) -> dict[str, Any] | None:
+    if not isinstance(content, bytes):
+        return None
+    try:
+        return parses.card(git_blob_id(content), decode_text(content, path), path).data
+    except InputError:
+        return None
 
 
 @contextlib.contextmanager

@@ -13,8 +13,13 @@ from typing import Any
 from gitckpt.card import BYTES_FIELD, Card
 from gitckpt.card_changes import Change, semantic_changes
 from gitckpt.errors import GitckptError
-from gitckpt.history import CardReader, WatchedPaths, card_reader, changed_entries
-from gitckpt.inventory import load_inventory
+from gitckpt.history import (
+    CardReader,
+    WatchedPaths,
+    card_reader,
+    changed_entries,
+    committed_card_paths,
+)
 from gitckpt.pointer import POINTER_SUFFIX
 from gitckpt.registry import ArtifactState, Registry, read_registry
 from gitckpt.repo import Commit, Ident, ObjectStore, Repository, Tree, commit_signatures
@@ -67,6 +72,11 @@ class LogEntry:
     renamed_from: str | None = None
     tags: list[str] = field(default_factory=list)
 
+    def to_json(self) -> dict[str, Any]:
+        """The entry's fields as they are (plain values already; no deep copy of 2,000
+        entries' dictionaries, as `dataclasses.asdict` would make)."""
+        return dict(vars(self))
+
 
 def _when(ident: Ident) -> str:
     zone = datetime.timezone(datetime.timedelta(minutes=ident.offset))
@@ -90,14 +100,7 @@ def artifact_log(
     newest first, following renames (`card_path`: the card's path at that revision, if the
     caller knows it)."""
     if card_path is None:
-        card_path = next(
-            (
-                card.path
-                for card in load_inventory(repo, revision=walk.revision).cards.values()
-                if card.name == name
-            ),
-            None,
-        )
+        card_path = committed_card_paths(repo, walk.revision).get(name)
     if card_path is None:
         raise GitckptError(f"there is no committed card named {name!r}")
     return artifact_logs(repo, {name: card_path}, walk)[name]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from dataclasses import asdict
 
 from gitckpt.arguments import Subcommands, subparser
 from gitckpt.console import print_json
@@ -38,7 +37,7 @@ def register(commands: Subcommands) -> None:
 def run(args: argparse.Namespace) -> int:
     entries = artifact_log(find_repository(), args.name)
     if args.json:
-        print_json([asdict(entry) for entry in entries])
+        print_json([entry.to_json() for entry in entries])
         return EXIT_OK
     for entry in entries:
         print(f"{entry.commit[:12]}  {entry.author_date}  {entry.author}  {entry.signature}")
