@@ -29,8 +29,8 @@ DEFAULT_CONFIG_TEXT = f"""\
 schema_version: 1
 
 naming:
-  # A regular expression every artifact name must match in full. The default accepts any
-  # name GTO accepts; tighten it for your team, e.g. '^projx-[a-z0-9-]+$'.
+  # A regular expression every artifact name must match in full. The default is GTO's names
+  # in lower case, without '_'; tighten it for your team, e.g. '^projx-[a-z0-9-]+$'.
   # Named groups become fields you can search on (`git ckpt search --field project=projx`):
   # '(?P<project>[a-z0-9]+)-(?P<architecture>[a-z0-9]+)-v(?P<version>[0-9]+)'
   pattern: '{GTO_NAME_PATTERN}'

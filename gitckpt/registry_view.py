@@ -17,7 +17,7 @@ from gitckpt.registry import ArtifactState, Registry, Rejected, Release, iso, re
 from gitckpt.repo import Repository
 from gitckpt.signing import Signature
 from gitckpt.tag_events import Event, event_order
-from gitckpt.tags import NAME_RE, Version, parse_tag_name
+from gitckpt.tags import ARTIFACT_RE, Version, artifact_in_tag, parse_tag_name
 from gitckpt.trust import TrustRoot, trust_root
 
 if TYPE_CHECKING:
@@ -292,7 +292,7 @@ def _split_reference(reference: str) -> tuple[str, str | None]:
             break
     else:
         name, selector = reference, None
-    if not NAME_RE.match(name):
+    if not ARTIFACT_RE.match(name):
         raise UsageError(
             f"expected NAME, NAME@vX.Y.Z, NAME@latest or NAME#STAGE; got {reference!r}"
         )
@@ -306,7 +306,7 @@ def _select(state: ArtifactState, selector: str, reference: str) -> Release:
         version = state.stages.get(selector[1:])
         release = state.releases.get(version) if version else None
     else:
-        parsed = parse_tag_name(f"{state.name}{selector}")
+        parsed = parse_tag_name(f"{artifact_in_tag(state.name)}{selector}")
         release = state.releases.get(parsed.version) if parsed and parsed.version else None
     if release is None:
         raise GitckptError(f"{reference} names no release; `git ckpt show {state.name}` lists them")

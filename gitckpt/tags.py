@@ -5,6 +5,12 @@ name@v1.2.3!       a release withdrawn (GTO's deregistration)
 name#stage#N       the version at the tag's commit enters `stage` (N counts the artifact's events)
 name#stage!#N      the version at the tag's commit leaves `stage`
 name@deprecated    the artifact is deprecated
+name@created       the artifact exists (GTO's grammar has it; neither GTO nor gitckpt writes it)
+
+Reading accepts everything GTO 1.10's `gto.tag.parse_name` accepts, and nothing else
+(tests/test_gto_grammar.py compares them on generated names): names and stages may hold upper
+case and `_`, any tag may end in `#N`, and a monorepo artifact `path/to=name@v1.0.0` is named
+`path/to:name`, as GTO and DVC name it. gitckpt writes only names its naming pattern allows.
 """
 
 from __future__ import annotations
@@ -15,28 +21,41 @@ from functools import total_ordering
 
 from gitckpt.errors import GitckptError
 
-NAME = r"[a-z0-9]([a-z0-9-/]*[a-z0-9])?"
+# Artifact and stage names as GTO reads them, and the directory part of a monorepo artifact.
+NAME = r"[a-zA-Z0-9](?:[a-zA-Z0-9_/-]*[a-zA-Z0-9])?"
+DIRNAME = r"[a-zA-Z0-9_./-]+"
+# In a tag a monorepo artifact's directory ends with `=`; in its name, with `:` (GTO's mapping).
+DIR_IN_TAG, DIR_IN_NAME = "=", ":"
+# A pre-release identifier is a number without leading zeros or holds a letter or `-` (semver).
+PRERELEASE_PART = r"(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)"
 SEMVER = (
     r"(?P<major>0|[1-9]\d*)\.(?P<minor>0|[1-9]\d*)\.(?P<patch>0|[1-9]\d*)"
-    r"(?:-(?P<prerelease>[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+(?P<build>[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?"
+    rf"(?:-(?P<prerelease>{PRERELEASE_PART}(?:\.{PRERELEASE_PART})*))?"
+    r"(?:\+(?P<build>[0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?"
 )
+# `$`, as in GTO, also matches before a final newline (which no git ref name can hold).
 TAG = re.compile(
-    rf"^(?P<artifact>{NAME})(?:@v(?P<version>{SEMVER})(?P<withdrawn>!)?|#(?P<stage>{NAME})(?P<unassign>!)?|@(?P<deprecated>deprecated))"
+    rf"^(?P<artifact>(?:{DIRNAME}{DIR_IN_TAG})?{NAME})"
+    rf"(?:@v(?P<version>{SEMVER})(?P<withdrawn>!)?|#(?P<stage>{NAME})(?P<unassign>!)?"
+    r"|@(?P<deprecated>deprecated)|@(?P<created>created))"
     r"(?:#(?P<counter>[0-9]+))?$"
 )
-NAME_RE = re.compile(rf"^{NAME}$")
+# Names gitckpt reads (GTO's, `dir:name` included) and names it writes (config's default).
+ARTIFACT_RE = re.compile(rf"^(?:{DIRNAME}{DIR_IN_NAME})?{NAME}$")
+NAME_RE = re.compile(r"^[a-z0-9]([a-z0-9-/]*[a-z0-9])?$")
 VERSION_RE = re.compile(rf"^v?(?P<version>{SEMVER})$")
 
-REGISTER, WITHDRAW, ASSIGN, UNASSIGN, DEPRECATE = (
+REGISTER, WITHDRAW, ASSIGN, UNASSIGN, DEPRECATE, CREATE = (
     "register",
     "withdraw",
     "assign",
     "unassign",
     "deprecate",
+    "create",
 )
 # Within one second (a tag's time resolution) releases come before stage moves, which come
 # before a deprecation; stage moves among themselves follow their counter.
-PHASE = {REGISTER: 0, WITHDRAW: 0, ASSIGN: 1, UNASSIGN: 1, DEPRECATE: 2}
+PHASE = {CREATE: 0, REGISTER: 0, WITHDRAW: 0, ASSIGN: 1, UNASSIGN: 1, DEPRECATE: 2}
 
 
 @dataclass(frozen=True)
@@ -53,14 +72,15 @@ def parse_tag_name(tag: str) -> TagName | None:
     match = TAG.match(tag)
     if match is None:
         return None
+    artifact = match["artifact"].replace(DIR_IN_TAG, DIR_IN_NAME)
     counter = int(match["counter"]) if match["counter"] else None
-    if match["deprecated"]:
-        return TagName(match["artifact"], DEPRECATE, counter=counter)
+    if match["deprecated"] or match["created"]:
+        return TagName(artifact, DEPRECATE if match["deprecated"] else CREATE, counter=counter)
     if match["stage"]:
         action = UNASSIGN if match["unassign"] else ASSIGN
-        return TagName(match["artifact"], action, stage=match["stage"], counter=counter)
+        return TagName(artifact, action, stage=match["stage"], counter=counter)
     return TagName(
-        match["artifact"],
+        artifact,
         WITHDRAW if match["withdrawn"] else REGISTER,
         version=match["version"],
         counter=counter,
@@ -73,6 +93,11 @@ def parse_release_reference(reference: str) -> tuple[str, str]:
     if parsed is None or parsed.version is None or parsed.action != "register":
         raise GitckptError(f"expected NAME@vX.Y.Z (e.g. resnet50@v1.2.0), got {reference!r}")
     return parsed.artifact, parsed.version
+
+
+def artifact_in_tag(artifact: str) -> str:
+    """The artifact as tags spell it: `path/to:name` is `path/to=name` there (GTO's mapping)."""
+    return artifact.replace(DIR_IN_NAME, DIR_IN_TAG)
 
 
 def version_tag(artifact: str, version: str) -> str:

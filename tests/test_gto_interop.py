@@ -77,3 +77,30 @@ def test_gitckpt_reads_a_registry_built_with_gto(tmp_path: Path, cli: Cli) -> No
     shown = json.loads(cli("show", "segmenter@v1.0.0", "--json", cwd=repo).out)
     assert shown is None or shown == {}, "GTO's tags carry no gitckpt record"
     assert "no gitckpt record" in cli("show", "segmenter@v1.0.0", cwd=repo).out
+
+
+def test_gitckpt_lists_gto_names_beyond_its_own_naming_pattern(tmp_path: Path, cli: Cli) -> None:
+    """GTO accepts upper case, `_` and monorepo artifacts (`dir:name`, tagged `dir=name`);
+    gitckpt lists them under GTO's names."""
+    repo = make_repo(tmp_path / "gto-repo", with_dvc=False)
+    git(repo, "commit", "--allow-empty", "-q", "-m", "models")
+    gto(repo, "register", "ResNet_50", "--version", "v1.0.0")
+    gto(repo, "assign", "ResNet_50", "--version", "v1.0.0", "--stage", "Prod_EU")
+    gto(repo, "register", "models/vision:cnn", "--version", "v0.1.0-rc.1")
+    gto(repo, "assign", "models/vision:cnn", "--version", "v0.1.0-rc.1", "--stage", "dev")
+    assert "models/vision=cnn#dev#1" in git(repo, "tag").split()
+    # GTO's grammar has `name@created`, though its CLI writes none
+    git(repo, "tag", "-a", "Legacy_Model@created", "-m", "created")
+    rows = json.loads(cli("ls", "--json", cwd=repo).out)
+    assert [(row["name"], row["latest"], row["stages"]) for row in rows] == [
+        ("Legacy_Model", None, {}),
+        ("ResNet_50", "1.0.0", {"Prod_EU": "1.0.0"}),
+        ("models/vision:cnn", "0.1.0-rc.1", {"dev": "0.1.0-rc.1"}),
+    ]
+    shown = json.loads(cli("show", "models/vision:cnn", "--json", cwd=repo).out)
+    assert [release["tag"] for release in shown["releases"]] == ["models/vision=cnn@v0.1.0-rc.1"]
+    assert json.loads(cli("show", "ResNet_50", "--json", cwd=repo).out)["stages"] == {
+        "Prod_EU": "1.0.0"
+    }
+    release = cli("show", "models/vision:cnn#dev", cwd=repo)
+    assert release.code == 0 and "models/vision=cnn@v0.1.0-rc.1" in release.out
