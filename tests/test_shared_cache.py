@@ -167,9 +167,7 @@ def test_check_reuses_the_parses_log_made(registry: Path, cli: Cli, parses: list
     assert (registry / MODEL_CARD).read_text() not in parses
 
 
-def test_check_reuses_the_parses_a_search_made(
-    registry: Path, cli: Cli, parses: list[str]
-) -> None:
+def test_check_reuses_the_parses_a_search_made(registry: Path, cli: Cli, parses: list[str]) -> None:
     assert cli("search", "clf", cwd=registry).code == 0
     assert (registry / MODEL_CARD).read_text() in parses
     parses.clear()
