@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from gitckpt.card import BYTES_FIELD, iter_noassertions
+from gitckpt.card import BYTES_FIELD, human_value, iter_noassertions
 from gitckpt.schema import NOASSERTION_KEY
 from gitckpt.strict_yaml import format_field_path
 
@@ -257,7 +257,8 @@ def _contributor_changes(old: Any, new: Any) -> list[Change]:
         Change(
             "contributors-changed",
             "contributors",
-            f"contributors: +{sorted(after - before)} −{sorted(before - after)}",
+            f"contributors: +{human_value(sorted(after - before))} "
+            f"−{human_value(sorted(before - after))}",
             sorted(before),
             sorted(after),
         )
@@ -307,5 +308,5 @@ def _label(key: tuple[str, ...]) -> str:
 
 
 def _short(value: Any) -> str:
-    text = "(none)" if value is None else str(value)
+    text = human_value(value)
     return text if len(text) <= 80 else text[:77] + "…"

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from gitckpt.card import human_value
 from gitckpt.checks import ALL_CHECKS
 
 if TYPE_CHECKING:  # importing the inventory (and its checks) would cost every read command 0.1 s
@@ -72,10 +73,15 @@ def progress_bar(description: str, *, unit_bytes: bool = False) -> Iterator[Prog
             bar.stop()
 
 
+def stage_versions(stages: Mapping[str, str]) -> str:
+    """Which release each stage holds, as people read it: `dev: v0.2.0, prod: v0.1.0`."""
+    return ", ".join(f"{stage}: v{version}" for stage, version in stages.items())
+
+
 def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
     """A rich table on a terminal; plain aligned columns when piped or long (rich takes about
     a millisecond a row, too slow for a registry's full history)."""
-    cells = [[str(cell) for cell in row] for row in rows]
+    cells = [[human_value(cell) for cell in row] for row in rows]
     if sys.stdout.isatty() and len(cells) <= RICH_TABLE_MAX_ROWS:
         from rich.console import Console
         from rich.table import Table

@@ -184,6 +184,32 @@ def _write(repo: Repository, path: str, updates: dict[FieldPath, Any]) -> None:
     )
 
 
+def evals_to_run(repo: Repository, name: str) -> list[str]:
+    """The eval cards `eval run NAME` re-runs: NAME itself when it is an eval card, else every
+    eval card whose `model.artifact` is model NAME (a user's first thought is to re-run the
+    model's evaluation), in name order."""
+    cards = load_inventory(repo).cards.values()
+    named = next((card for card in cards if card.name == name), None)
+    if named is not None and named.kind == "eval":
+        return [name]
+    if named is None or named.kind != "model":
+        raise UsageError(f"{name!r} is neither an eval card nor a model card in this repository")
+    measuring = sorted(
+        card.name
+        for card in cards
+        if card.name is not None and card.kind == "eval" and card.model_link == name
+    )
+    if not measuring:
+        raise GitckptError(
+            f"no eval card measures model {name!r}: create one with `git ckpt card new "
+            f"EVAL_LOG --kind eval` (model.artifact: {name}), then record its results with "
+            "`git ckpt eval record EVAL --stage STAGE`"
+        )
+    for eval_name in measuring:  # refuse before anything runs (or, with --record, is written)
+        _recorded_pipeline(repo, eval_name)
+    return measuring
+
+
 @dataclass(frozen=True)
 class Reproduction:
     metric: str

@@ -328,3 +328,36 @@ def test_baseline_difference_is_shown_with_its_interval(
     review = json.loads(cli("diff", "--format", "json", cwd=repo).out)
     (change,) = [c for c in review[0]["changes"] if c["kind"] == "baseline-comparison"]
     assert "against base-eval" in change["summary"] and verdict in change["summary"]
+
+
+def test_run_with_a_model_reruns_every_eval_card_that_measured_it(pipeline: Path, cli: Cli) -> None:
+    repo = baseline_repo(pipeline, cli, 0.80, (0.76, 0.84))
+    for eval_card in ("clf-eval", "base-eval"):
+        recorded_again = cli("eval", "record", eval_card, "--stage", "evaluate", cwd=repo)
+        assert recorded_again.code == 0, recorded_again.err
+    commit_all(repo, "two evaluations of clf")
+    result = cli("eval", "run", "clf", "--json", cwd=repo)
+    assert result.code == 0, result.err
+    runs = json.loads(result.out)
+    assert [(item["eval"], item["reproduced"]) for item in runs] == [
+        ("base-eval", True),
+        ("clf-eval", True),
+    ]
+    assert [comparison["metric"] for comparison in runs[0]["results"]] == ["accuracy"]
+    (repo / "evaluate.py").write_text(SCRIPT.replace("else 0", "else 1"))
+    drift = cli("eval", "run", "clf", cwd=repo)
+    assert drift.code == 1
+    lines = drift.out.splitlines()
+    assert lines[0] == "base-eval:" and "clf-eval:" in lines and "NOT REPRODUCED" in drift.out
+    assert lines[-1] == "2 eval card(s) of clf re-run: not reproduced: base-eval, clf-eval"
+
+
+def test_run_with_a_model_no_eval_card_measures_says_what_to_do(registry: Path, cli: Cli) -> None:
+    unrecorded = cli("eval", "run", "clf", cwd=registry)
+    assert unrecorded.code == 1 and "git ckpt eval record clf-eval --stage STAGE" in unrecorded.err
+    (registry / EVAL_CARD).unlink()
+    result = cli("eval", "run", "clf", cwd=registry)
+    assert result.code == 1 and result.out == ""
+    assert "no eval card measures model 'clf'" in result.err
+    assert "--kind eval" in result.err and "git ckpt eval record" in result.err
+    assert cli("eval", "run", "points", cwd=registry).code == 2

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -11,8 +11,8 @@ from gitckpt.arguments import Subcommands, positive, subparser
 from gitckpt.console import print_json
 from gitckpt.errors import EXIT_FINDINGS, EXIT_OK
 from gitckpt.eval_confirm import confirm_evaluations
-from gitckpt.eval_runs import EvaluatedData, record, run, seed_sensitivity
-from gitckpt.repo import find_repository
+from gitckpt.eval_runs import EvaluatedData, evals_to_run, record, run, seed_sensitivity
+from gitckpt.repo import Repository, find_repository
 
 EVAL_CONFIRM_EPILOG = """\
 When a checkpoint's bytes change, the results recorded for the old bytes are flagged (GC206)
@@ -46,8 +46,12 @@ With --seeds N the stage runs N times with seeds 0..N-1 (the DVC parameter `seed
 params.yaml, which is restored afterwards) and the spread of each metric is reported (and, with
 --record, written to the eval card as a sensitivity analysis).
 
+NAME may be a model: every eval card whose model.artifact is that model is re-run, in name order,
+with a summary line (--json: one entry per eval card).
+
 Examples:
   git ckpt eval run resnet50-eval
+  git ckpt eval run resnet50
   git ckpt eval run resnet50-eval --record
   git ckpt eval run resnet50-eval --seeds 5 --record
 """
@@ -104,7 +108,9 @@ def register(commands: Subcommands) -> None:
         "re-run the recorded stage and check the results reproduce",
         EVAL_RUN_EPILOG,
     )
-    rerun.add_argument("name", metavar="NAME", help="the eval card")
+    rerun.add_argument(
+        "name", metavar="NAME", help="the eval card, or a model (every eval card measuring it)"
+    )
     rerun.add_argument(
         "--record",
         action="store_true",
@@ -154,30 +160,69 @@ def run_record(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+@dataclass(frozen=True)
+class Rerun:
+    """One eval card's re-run: what --json prints, the lines people read, and its verdict."""
+
+    data: list[dict[str, Any]]
+    lines: list[str]
+    reproduced: bool
+
+
 def run_run(args: argparse.Namespace) -> int:
-    if args.seeds:
-        spreads = seed_sensitivity(
-            find_repository(), args.name, args.seeds, record_after=args.record
-        )
+    repo = find_repository()
+    names = evals_to_run(repo, args.name)
+    reruns = {name: _rerun(repo, name, args) for name in names}
+    if names == [args.name]:
+        (only,) = reruns.values()
         if args.json:
-            print_json([asdict(spread) for spread in spreads])
-        for spread in [] if args.json else spreads:
-            summary = (
-                f"min {spread.minimum}, max {spread.maximum}, mean {spread.mean:.6g}, "
-                f"stdev {spread.stdev:.6g}"
-            )
-            print(f"  {spread.metric}: {spread.seeds} seeds, {summary}")
-        return EXIT_OK
-    comparisons = run(find_repository(), args.name, record_after=args.record)
-    if args.json:
-        print_json([asdict(item) for item in comparisons])
+            print_json(only.data)
+        for line in [] if args.json else only.lines:
+            print(line)
+    elif args.json:
+        print_json(
+            [
+                {"eval": name, "reproduced": rerun.reproduced, "results": rerun.data}
+                for name, rerun in reruns.items()
+            ]
+        )
     else:
-        for item in comparisons:
-            verdict = "reproduced" if item.reproduced else "NOT REPRODUCED"
-            print(
-                f"  {verdict}  {item.metric}: recorded {item.recorded}, now {item.now} ({item.why})"
-            )
-    return EXIT_OK if all(item.reproduced for item in comparisons) else EXIT_FINDINGS
+        _print_model_reruns(args.name, reruns)
+    return EXIT_OK if all(rerun.reproduced for rerun in reruns.values()) else EXIT_FINDINGS
+
+
+def _rerun(repo: Repository, name: str, args: argparse.Namespace) -> Rerun:
+    if args.seeds:
+        spreads = seed_sensitivity(repo, name, args.seeds, record_after=args.record)
+        return Rerun(
+            [asdict(spread) for spread in spreads],
+            [
+                f"  {spread.metric}: {spread.seeds} seeds, min {spread.minimum}, "
+                f"max {spread.maximum}, mean {spread.mean:.6g}, stdev {spread.stdev:.6g}"
+                for spread in spreads
+            ],
+            True,
+        )
+    comparisons = run(repo, name, record_after=args.record)
+    return Rerun(
+        [asdict(item) for item in comparisons],
+        [
+            f"  {'reproduced' if item.reproduced else 'NOT REPRODUCED'}  {item.metric}: "
+            f"recorded {item.recorded}, now {item.now} ({item.why})"
+            for item in comparisons
+        ],
+        all(item.reproduced for item in comparisons),
+    )
+
+
+def _print_model_reruns(model: str, reruns: dict[str, Rerun]) -> None:
+    for name, rerun in reruns.items():
+        print(f"{name}:")
+        for line in rerun.lines:
+            print(line)
+    failed = [name for name, rerun in reruns.items() if not rerun.reproduced]
+    verdict = f"not reproduced: {', '.join(failed)}" if failed else "all reproduced"
+    print(f"{len(reruns)} eval card(s) of {model} re-run: {verdict}")
 
 
 def run_confirm(args: argparse.Namespace) -> int:

@@ -11,7 +11,7 @@ from gitckpt.arguments import (
     add_trust_ref,
     subparser,
 )
-from gitckpt.console import print_json, print_table
+from gitckpt.console import print_json, print_table, stage_versions
 from gitckpt.errors import EXIT_OK
 from gitckpt.registry_view import list_artifacts
 from gitckpt.repo import find_repository
@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
             row.name,
             row.kind,
             f"v{row.latest}" if row.latest else "unreleased",
-            ", ".join(f"{stage}: v{version}" for stage, version in row.stages.items()),
+            stage_versions(row.stages),
             "deprecated" if row.deprecated else "",
         ]
         for row in rows

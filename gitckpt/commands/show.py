@@ -6,7 +6,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from gitckpt.arguments import REGISTRY_EPILOG, Subcommands, add_trust_ref, subparser
-from gitckpt.console import print_json, print_release, print_table
+from gitckpt.console import print_json, print_release, print_table, stage_versions
 from gitckpt.errors import EXIT_OK
 from gitckpt.evaluation import describe
 from gitckpt.registry_view import ReleaseView, show
@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_OK
     latest = f"latest v{view.latest}" if view.latest else "not released yet"
     print(
-        f"{view.name}: {latest}, stages {view.stages or 'none'}"
+        f"{view.name}: {latest}, stages {stage_versions(view.stages) or 'none'}"
         + (", DEPRECATED" if view.deprecated else "")
     )
     _print_baseline(view.baseline)
