@@ -24,8 +24,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         prog="git ckpt",
         description="Version, document and release pretrained checkpoints, datasets and "
         "evaluation logs in git.",
-        epilog="Run `git ckpt COMMAND -h` for a command's options and examples. (`git ckpt "
-        "--help` asks git for a man page; use -h.)",
+        epilog="Run `git ckpt COMMAND -h` for a command's options and examples; `git ckpt "
+        "--help` and `man git-ckpt-COMMAND` open the manual pages installed with gitckpt.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
