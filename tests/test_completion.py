@@ -1,0 +1,112 @@
+"""`git ckpt completion`: the script, sourced with git's own bash completion in a real bash,
+completes what `git ckpt …<TAB>` should (issue 18, point 4)."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from testing.repos import gitckpt, run
+from tests.conftest import CliResult
+
+Cli = Callable[..., CliResult]
+
+# Debian's git package installs it here; git's source tree keeps it in contrib/completion/.
+GIT_COMPLETION = Path("/usr/share/bash-completion/completions/git")
+
+# What bash does on TAB, without a terminal: the words of COMP_LINE, the cursor at its end, and
+# the function git's completion registered for `git` (it reads COMP_WORDS through
+# _get_comp_words_by_ref, then calls _git_ckpt).
+COMPLETE_LINE = """\
+source "$GIT_COMPLETION"
+source "$CKPT_COMPLETION"
+COMP_LINE="$1"
+COMP_POINT=${#COMP_LINE}
+read -ra COMP_WORDS <<< "$COMP_LINE"
+[[ $COMP_LINE == *" " ]] && COMP_WORDS+=("")
+COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 ))
+function=$(complete -p git | sed 's/.*-F \\([^ ]*\\) .*/\\1/')
+"$function" git
+printf '%s\\n' "${COMPREPLY[@]}"
+"""
+
+
+@pytest.fixture
+def complete(tmp_path: Path) -> Callable[[str, Path], list[str]]:
+    """What bash, with git's completion and ours loaded, offers for a command line typed in
+    `cwd` (each offer stripped of the space git's completion appends)."""
+    assert GIT_COMPLETION.is_file(), f"git's bash completion is missing: {GIT_COMPLETION}"
+    assert shutil.which("bash"), "bash is missing"
+    script = gitckpt(tmp_path, "completion", "bash", check=True).stdout
+    (tmp_path / "git-ckpt.bash").write_text(script)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    program = bin_dir / "git-ckpt"  # how git finds `git ckpt`: this interpreter, this checkout
+    program.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m gitckpt "$@"\n')
+    program.chmod(0o755)
+    env = {
+        "PATH": f"{bin_dir}:/usr/bin:/bin",
+        "GIT_COMPLETION": str(GIT_COMPLETION),
+        "CKPT_COMPLETION": str(tmp_path / "git-ckpt.bash"),
+    }
+
+    def offers(line: str, cwd: Path) -> list[str]:
+        completed = run(["bash", "-c", COMPLETE_LINE, "bash", line], cwd, env=env)
+        assert completed.stderr == "", completed.stderr
+        return [offer.rstrip(" ") for offer in completed.stdout.splitlines() if offer]
+
+    return offers
+
+
+def test_git_ckpt_completes_a_command(
+    complete: Callable[[str, Path], list[str]], tmp_path: Path
+) -> None:
+    assert complete("git ckpt pro", tmp_path) == ["promote"]
+    assert "completion" in complete("git ckpt ", tmp_path)
+
+
+def test_git_ckpt_completes_options_and_choices(
+    complete: Callable[[str, Path], list[str]], tmp_path: Path
+) -> None:
+    assert "--json" in complete("git ckpt show --", tmp_path)
+    assert complete("git ckpt completion ", tmp_path) == ["bash", "zsh", "fish"]
+
+
+def test_show_completes_artifact_names_and_releases(
+    complete: Callable[[str, Path], list[str]], registry: Path, cli: Cli
+) -> None:
+    assert complete("git ckpt show cl", registry) == ["clf", "clf-eval"]
+    assert complete("git ckpt show p", registry) == ["points"]
+    assert cli("tag", "clf", "--allow-unpushed", cwd=registry).code == 0
+    assert complete("git ckpt show clf@", registry) == ["clf@v0.1.0"]
+    assert complete("git ckpt attest clf", registry) == ["clf", "clf-eval", "clf@v0.1.0"]
+    # a name-only argument offers no release references, and `-C` reaches another repository
+    assert complete(f"git -C {registry} ckpt deprecate cl", registry.parent) == ["clf", "clf-eval"]
+
+
+def test_outside_a_repository_names_complete_to_nothing(
+    complete: Callable[[str, Path], list[str]], tmp_path: Path
+) -> None:
+    assert complete("git ckpt show ", tmp_path) == []
+
+
+def test_hidden_listing_and_usage(tmp_path: Path, registry: Path) -> None:
+    assert gitckpt(registry, "completion", "--names", check=True).stdout.split() == [
+        "clf",
+        "clf-eval",
+        "points",
+    ]
+    missing = gitckpt(tmp_path, "completion")
+    assert missing.returncode == 2
+    assert "name a shell" in missing.stderr
+
+
+@pytest.mark.parametrize(("shell", "entry"), [("zsh", "_git-ckpt()"), ("fish", "git-ckpt")])
+def test_zsh_and_fish_scripts_name_git_ckpt(tmp_path: Path, shell: str, entry: str) -> None:
+    script = gitckpt(tmp_path, "completion", shell, check=True).stdout
+    assert entry in script
+    assert "git ckpt completion --references" in script
