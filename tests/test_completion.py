@@ -15,12 +15,18 @@ from tests.conftest import CliResult
 
 Cli = Callable[..., CliResult]
 
-# Debian's git package installs it here; git's source tree keeps it in contrib/completion/.
-GIT_COMPLETION = Path("/usr/share/bash-completion/completions/git")
+# Where git packages install git's contrib/completion/git-completion.bash: Debian and Fedora,
+# older Debian, Arch, Homebrew.
+GIT_COMPLETIONS = (
+    Path("/usr/share/bash-completion/completions/git"),
+    Path("/etc/bash_completion.d/git"),
+    Path("/usr/share/git/completion/git-completion.bash"),
+    Path("/usr/local/etc/bash_completion.d/git-completion.bash"),
+)
 
 # What bash does on TAB, without a terminal: the words of COMP_LINE, the cursor at its end, and
-# the function git's completion registered for `git` (it reads COMP_WORDS through
-# _get_comp_words_by_ref, then calls _git_ckpt).
+# the function registered for the line's first word (for `git`, git's completion: it reads
+# COMP_WORDS through _get_comp_words_by_ref, then calls _git_ckpt).
 COMPLETE_LINE = """\
 source "$GIT_COMPLETION"
 source "$CKPT_COMPLETION"
@@ -29,8 +35,8 @@ COMP_POINT=${#COMP_LINE}
 read -ra COMP_WORDS <<< "$COMP_LINE"
 [[ $COMP_LINE == *" " ]] && COMP_WORDS+=("")
 COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 ))
-function=$(complete -p git | sed 's/.*-F \\([^ ]*\\) .*/\\1/')
-"$function" git
+function=$(complete -p "${COMP_WORDS[0]}" | sed 's/.*-F \\([^ ]*\\) .*/\\1/')
+"$function" "${COMP_WORDS[0]}"
 printf '%s\\n' "${COMPREPLY[@]}"
 """
 
@@ -39,7 +45,8 @@ printf '%s\\n' "${COMPREPLY[@]}"
 def complete(tmp_path: Path) -> Callable[[str, Path], list[str]]:
     """What bash, with git's completion and ours loaded, offers for a command line typed in
     `cwd` (each offer stripped of the space git's completion appends)."""
-    assert GIT_COMPLETION.is_file(), f"git's bash completion is missing: {GIT_COMPLETION}"
+    git_completion = next((path for path in GIT_COMPLETIONS if path.is_file()), None)
+    assert git_completion, f"git's bash completion is missing: looked in {GIT_COMPLETIONS}"
     assert shutil.which("bash"), "bash is missing"
     script = gitckpt(tmp_path, "completion", "bash", check=True).stdout
     (tmp_path / "git-ckpt.bash").write_text(script)
@@ -50,7 +57,7 @@ def complete(tmp_path: Path) -> Callable[[str, Path], list[str]]:
     program.chmod(0o755)
     env = {
         "PATH": f"{bin_dir}:/usr/bin:/bin",
-        "GIT_COMPLETION": str(GIT_COMPLETION),
+        "GIT_COMPLETION": str(git_completion),
         "CKPT_COMPLETION": str(tmp_path / "git-ckpt.bash"),
     }
 
@@ -67,6 +74,13 @@ def test_git_ckpt_completes_a_command(
 ) -> None:
     assert complete("git ckpt pro", tmp_path) == ["promote"]
     assert "completion" in complete("git ckpt ", tmp_path)
+
+
+def test_the_program_completes_under_its_own_names(
+    complete: Callable[[str, Path], list[str]], tmp_path: Path
+) -> None:
+    assert complete("git-ckpt pro", tmp_path) == ["promote"]
+    assert complete("gitckpt sh", tmp_path) == ["show"]
 
 
 def test_git_ckpt_completes_options_and_choices(
@@ -92,6 +106,17 @@ def test_outside_a_repository_names_complete_to_nothing(
     complete: Callable[[str, Path], list[str]], tmp_path: Path
 ) -> None:
     assert complete("git ckpt show ", tmp_path) == []
+
+
+def test_a_broken_policy_still_completes_released_names_and_says_nothing(
+    complete: Callable[[str, Path], list[str]], registry: Path, cli: Cli
+) -> None:
+    assert cli("tag", "clf", "--allow-unpushed", cwd=registry).code == 0
+    (registry / ".gitckpt").mkdir(exist_ok=True)
+    (registry / ".gitckpt" / "config.yaml").write_text("checks: [unclosed\n")
+    assert cli("ls", cwd=registry).code == 1  # the cards cannot be judged now
+    # the tags still name what was released; `complete` also requires an empty stderr
+    assert complete("git ckpt show ", registry) == ["clf", "clf@v0.1.0"]
 
 
 def test_hidden_listing_and_usage(tmp_path: Path, registry: Path) -> None:

@@ -47,6 +47,7 @@ _git_ckpt_references() { compgen -W "$(_git_ckpt_registry --references)" -- "$1"
 BASH_GIT_ENTRY = """
 # git's bash completion calls _git_<command> for `git <command>`; it is registered with
 # -o nospace, so a finished word gets its space here, as git's own __gitcomp gives it.
+complete -o bashdefault -F _shtab_git_ckpt gitckpt  # the same program under its other name
 _git_ckpt() {
   local start=${__git_cmd_idx:-1}
   local COMP_WORDS=(git-ckpt "${words[@]:start+1}")
@@ -128,16 +129,15 @@ def _positionals(parser: argparse.ArgumentParser) -> Iterator[argparse.Action]:
 
 def registry_words(*, with_references: bool) -> list[str]:
     """Artifact names (from the cached inventory and the tags), and with `with_references`
-    every released `NAME@vX.Y.Z`; nothing outside a repository or on a broken one (a
-    completion never shows an error)."""
+    every released `NAME@vX.Y.Z`; nothing outside a repository (a completion never shows an
+    error)."""
     try:
         repo = find_repository()
-        names = _card_names(repo)
-        tags = read_tag_names(repo)
     except GitckptError:
         return []
+    names = _card_names(repo)
     references = []
-    for tag in tags:
+    for tag in read_tag_names(repo):
         parsed = parse_tag_name(tag)
         if parsed is None:
             continue
@@ -148,4 +148,8 @@ def registry_words(*, with_references: bool) -> list[str]:
 
 
 def _card_names(repo: Repository) -> set[str]:
-    return {card.name for card in load_inventory(repo).cards.values() if card.name}
+    """The cards' names; none while the policy cannot be read (the tags still name artifacts)."""
+    try:
+        return {card.name for card in load_inventory(repo).cards.values() if card.name}
+    except GitckptError:
+        return set()
