@@ -42,7 +42,19 @@ printf '%s\\n' "${COMPREPLY[@]}"
 
 
 @pytest.fixture
-def complete(tmp_path: Path) -> Callable[[str, Path], list[str]]:
+def program_path(tmp_path: Path) -> str:
+    """PATH with a `git-ckpt` that runs this interpreter on this checkout (how git, and each
+    shell's completion, finds `git ckpt`), and the system's tools."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    program = bin_dir / "git-ckpt"
+    program.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m gitckpt "$@"\n')
+    program.chmod(0o755)
+    return f"{bin_dir}:/usr/bin:/bin"
+
+
+@pytest.fixture
+def complete(tmp_path: Path, program_path: str) -> Callable[[str, Path], list[str]]:
     """What bash, with git's completion and ours loaded, offers for a command line typed in
     `cwd` (each offer stripped of the space git's completion appends)."""
     git_completion = next((path for path in GIT_COMPLETIONS if path.is_file()), None)
@@ -50,13 +62,8 @@ def complete(tmp_path: Path) -> Callable[[str, Path], list[str]]:
     assert shutil.which("bash"), "bash is missing"
     script = gitckpt(tmp_path, "completion", "bash", check=True).stdout
     (tmp_path / "git-ckpt.bash").write_text(script)
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    program = bin_dir / "git-ckpt"  # how git finds `git ckpt`: this interpreter, this checkout
-    program.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m gitckpt "$@"\n')
-    program.chmod(0o755)
     env = {
-        "PATH": f"{bin_dir}:/usr/bin:/bin",
+        "PATH": program_path,
         "GIT_COMPLETION": str(git_completion),
         "CKPT_COMPLETION": str(tmp_path / "git-ckpt.bash"),
     }
@@ -130,8 +137,42 @@ def test_hidden_listing_and_usage(tmp_path: Path, registry: Path) -> None:
     assert "name a shell" in missing.stderr
 
 
-@pytest.mark.parametrize(("shell", "entry"), [("zsh", "_git-ckpt()"), ("fish", "git-ckpt")])
-def test_zsh_and_fish_scripts_name_git_ckpt(tmp_path: Path, shell: str, entry: str) -> None:
-    script = gitckpt(tmp_path, "completion", shell, check=True).stdout
-    assert entry in script
-    assert "git ckpt completion --references" in script
+def test_fish_completes_git_ckpt_with_fish_own_git_completion(
+    tmp_path: Path, program_path: str, registry: Path
+) -> None:
+    """fish (`make shells` installs it) loads its own git completion for `git …`."""
+    assert shutil.which("fish"), "fish is missing: run `make shells`"
+    script = tmp_path / "git-ckpt.fish"
+    script.write_text(gitckpt(tmp_path, "completion", "fish", check=True).stdout)
+    lines = "; ".join(
+        f"complete -C '{line}'" for line in ("git ckpt pro", "git ckpt show cl", "git-ckpt dep")
+    )
+    completed = run(
+        ["fish", "--no-config", "-c", f"source {script}; {lines}"],
+        registry,
+        env={"PATH": program_path},
+    )
+    assert completed.stderr == "", completed.stderr
+    offers = [line.split("\t")[0] for line in completed.stdout.splitlines()]
+    assert offers == ["promote", "clf", "clf-eval", "deprecate"]
+
+
+def test_zsh_loads_the_script_for_git_ckpt(tmp_path: Path, program_path: str) -> None:
+    """zsh (`make shells` installs it) registers the completion and the `_git-ckpt` function
+    its own git completion calls for `git ckpt`."""
+    assert shutil.which("zsh"), "zsh is missing: run `make shells`"
+    script = tmp_path / "git-ckpt.zsh"
+    script.write_text(gitckpt(tmp_path, "completion", "zsh", check=True).stdout)
+    completed = run(
+        [
+            "zsh",
+            "-f",
+            "-c",
+            f'autoload -Uz compinit && compinit -u -D && eval "$(<{script})" && '
+            "print -r -- $_comps[git-ckpt] && whence -w _git-ckpt",
+        ],
+        tmp_path,
+        env={"PATH": program_path},
+    )
+    assert completed.stderr == "", completed.stderr
+    assert completed.stdout.split("\n")[:2] == ["_shtab_git_ckpt", "_git-ckpt: function"]

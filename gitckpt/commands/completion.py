@@ -25,7 +25,7 @@ Examples:
   eval "$(git ckpt completion bash)"          # in ~/.bashrc, after git's completion
   git ckpt completion bash > ~/.local/share/bash-completion/completions/git-ckpt
   git ckpt completion zsh > ~/.zfunc/_git-ckpt  # a directory on $fpath
-  git ckpt completion fish > ~/.config/fish/completions/git-ckpt.fish
+  git ckpt completion fish | source             # in ~/.config/fish/config.fish
 """
 
 SHELLS = ("bash", "zsh", "fish")
@@ -63,6 +63,18 @@ _git_ckpt() {
 ZSH_GIT_ENTRY = """
 # zsh's git completion calls _git-<command> for `git <command>`.
 _git-ckpt() { _shtab_git_ckpt "$@"; }
+"""
+
+FISH_GIT_ENTRY = """
+# fish's git completion (3.6) registers git-* programs under the wrong name, so `git ckpt …`
+# never reaches git-ckpt's completions; this hands the words after `ckpt` to them.
+function __git_ckpt_complete
+    set -l words (commandline -opc)
+    set -l at (contains -i -- ckpt $words)
+    and set -e words[1..$at]
+    complete -C "git-ckpt $words "(commandline -ct)
+end
+complete -c git -f -n '__fish_seen_subcommand_from ckpt' -a '(__git_ckpt_complete)'
 """
 
 REGISTRY_COMPLETERS = {
@@ -114,7 +126,7 @@ def completion_script(parser: argparse.ArgumentParser, shell: str) -> str:
         elif action.dest in NAME_ARGUMENTS:
             action.complete = REGISTRY_COMPLETERS["--names"]  # type: ignore[attr-defined]
     script: str = shtab.complete(parser, shell, preamble=BASH_PREAMBLE if shell == "bash" else "")
-    entry = {"bash": BASH_GIT_ENTRY, "zsh": ZSH_GIT_ENTRY}.get(shell, "")
+    entry = {"bash": BASH_GIT_ENTRY, "zsh": ZSH_GIT_ENTRY, "fish": FISH_GIT_ENTRY}[shell]
     return script + entry
 
 
