@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from testing.repos import gitckpt, run
+from testing.repos import git, gitckpt, run
 from tests.conftest import CliResult
 
 Cli = Callable[..., CliResult]
@@ -24,20 +24,30 @@ GIT_COMPLETIONS = (
     Path("/usr/local/etc/bash_completion.d/git-completion.bash"),
 )
 
-# What bash does on TAB, without a terminal: the words of COMP_LINE, the cursor at its end, and
-# the function registered for the line's first word (for `git`, git's completion: it reads
-# COMP_WORDS through _get_comp_words_by_ref, then calls _git_ckpt).
-COMPLETE_LINE = """\
+# What bash does on TAB, without a terminal: the words of COMP_LINE, split also at the word
+# breaks `@`, `:` and `=` (bash's COMP_WORDBREAKS), the cursor at the end, and the function
+# registered for the first word (for `git`, git's completion, which calls _git_ckpt).
+COMPLETE_LINE = r"""
 source "$GIT_COMPLETION"
 source "$CKPT_COMPLETION"
 COMP_LINE="$1"
 COMP_POINT=${#COMP_LINE}
-read -ra COMP_WORDS <<< "$COMP_LINE"
-[[ $COMP_LINE == *" " ]] && COMP_WORDS+=("")
+read -ra split <<< "$COMP_LINE"
+[[ $COMP_LINE == *" " ]] && split+=("")
+COMP_WORDS=()
+for word in "${split[@]}"; do
+  [[ -z $word ]] && COMP_WORDS+=("")
+  while [[ -n $word && $word =~ ^([^@:=]*)([@:=]*)(.*)$ ]]; do
+    for part in "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"; do
+      [[ -n $part ]] && COMP_WORDS+=("$part")
+    done
+    word=${BASH_REMATCH[3]}
+  done
+done
 COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 ))
-function=$(complete -p "${COMP_WORDS[0]}" | sed 's/.*-F \\([^ ]*\\) .*/\\1/')
+function=$(complete -p "${COMP_WORDS[0]}" | sed 's/.*-F \([^ ]*\) .*/\1/')
 "$function" "${COMP_WORDS[0]}"
-printf '%s\\n' "${COMPREPLY[@]}"
+printf '%s\n' "${COMPREPLY[@]}"
 """
 
 
@@ -103,10 +113,20 @@ def test_show_completes_artifact_names_and_releases(
     assert complete("git ckpt show cl", registry) == ["clf", "clf-eval"]
     assert complete("git ckpt show p", registry) == ["points"]
     assert cli("tag", "clf", "--allow-unpushed", cwd=registry).code == 0
-    assert complete("git ckpt show clf@", registry) == ["clf@v0.1.0"]
+    # bash keeps what is typed up to `@` (a word break) and puts the offer after it
+    assert complete("git ckpt show clf@", registry) == ["v0.1.0"]
+    assert complete("git-ckpt export clf@v", registry) == ["v0.1.0"]
     assert complete("git ckpt attest clf", registry) == ["clf", "clf-eval", "clf@v0.1.0"]
     # a name-only argument offers no release references, and `-C` reaches another repository
     assert complete(f"git -C {registry} ckpt deprecate cl", registry.parent) == ["clf", "clf-eval"]
+
+
+def test_a_monorepo_name_completes_across_the_colon(
+    complete: Callable[[str, Path], list[str]], registry: Path
+) -> None:
+    git(registry, "tag", "models=cnn@v1.0.0")  # GTO's spelling of models:cnn's release
+    assert complete("git ckpt show mo", registry) == ["models:cnn", "models:cnn@v1.0.0"]
+    assert complete("git ckpt show models:c", registry) == ["cnn", "cnn@v1.0.0"]
 
 
 def test_outside_a_repository_names_complete_to_nothing(

@@ -44,20 +44,32 @@ _git_ckpt_names() { compgen -W "$(_git_ckpt_registry --names)" -- "$1"; }
 _git_ckpt_references() { compgen -W "$(_git_ckpt_registry --references)" -- "$1"; }
 """
 
-BASH_GIT_ENTRY = """
-# git's bash completion calls _git_<command> for `git <command>`; it is registered with
-# -o nospace, so a finished word gets its space here, as git's own __gitcomp gives it.
-complete -o bashdefault -F _shtab_git_ckpt gitckpt  # the same program under its other name
+BASH_GIT_ENTRY = r"""
+# git's bash completion calls _git_<command> for `git <command>`; the programs git-ckpt and
+# gitckpt come here too. bash splits words at `@`, `:` and `=` (COMP_WORDBREAKS): they are put
+# back together for shtab (`clf@v0.1.0` is one word), and an offer loses what is typed up to the
+# last such break, which bash keeps. git registers -o nospace, so a finished word gets its
+# space here, as git's own __gitcomp gives it.
 _git_ckpt() {
-  local start=${__git_cmd_idx:-1}
-  local COMP_WORDS=(git-ckpt "${words[@]:start+1}")
-  local COMP_CWORD=$((cword - start))
+  local cur words cword prev start=1
+  if declare -F _get_comp_words_by_ref >/dev/null; then
+    _get_comp_words_by_ref -n =:@ cur words cword prev
+  else
+    words=("${COMP_WORDS[@]}") cword=$COMP_CWORD cur=${COMP_WORDS[COMP_CWORD]}
+  fi
+  case ${words[0]##*/} in
+    git-ckpt|gitckpt) start=0 ;;
+    *) while ((start < cword)) && [[ ${words[start]} != ckpt ]]; do ((start++)); done ;;
+  esac
+  local COMP_WORDS=(git-ckpt "${words[@]:start+1}") COMP_CWORD=$((cword - start))
   _shtab_git_ckpt
-  local i
+  local i typed="" breaks=${COMP_WORDBREAKS//[^=:@]/}
+  [[ -n $breaks && $cur == *["$breaks"]* ]] && typed=${cur%"${cur##*["$breaks"]}"}
   for i in "${!COMPREPLY[@]}"; do
-    [[ -d ${COMPREPLY[i]} ]] || COMPREPLY[i]+=" "
+    [[ -d ${COMPREPLY[i]} ]] || COMPREPLY[i]="${COMPREPLY[i]#"$typed"} "
   done
 }
+complete -o bashdefault -o default -o nospace -F _git_ckpt git-ckpt gitckpt
 """
 
 ZSH_GIT_ENTRY = """
