@@ -22,7 +22,7 @@ names and release references (NAME@vX.Y.Z), reading the registry of the reposito
 In bash it plugs into git's own completion, so `git ckpt pro<TAB>` completes to `promote`.
 
 Examples:
-  eval "$(git ckpt completion bash)"          # in ~/.bashrc, after git's completion
+  eval "$(git ckpt completion bash)"          # in ~/.bashrc
   git ckpt completion bash > ~/.local/share/bash-completion/completions/git-ckpt
   git ckpt completion zsh > ~/.zfunc/_git-ckpt  # a directory on $fpath
   git ckpt completion fish | source             # in ~/.config/fish/config.fish
@@ -33,8 +33,8 @@ PROGRAM = "git-ckpt"  # the name shtab completes; git runs `git ckpt` as this pr
 NAME_ARGUMENTS = frozenset({"name", "names"})  # positionals that take an artifact's name
 REFERENCE_ARGUMENTS = frozenset({"reference"})  # ... or a release reference too
 
-# git's completion knows where the command starts (`git -C dir ckpt show …`) and how to run git
-# there (`__git` passes -C and --git-dir on); this maps its words onto the ones shtab reads.
+# Names come from the repository the line points at: git's completion runs git there through
+# `__git` (it passes `git -C dir` and --git-dir on); without git's completion, from here.
 BASH_PREAMBLE = """\
 _git_ckpt_registry() {
   if declare -F __git >/dev/null; then __git ckpt completion "$1"
