@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test bench lint clean browser man
+.PHONY: demo test bench lint clean browser shells man
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,12 @@ browser:
 man: $(STAMP)
 	$(BIN)/python -m testing.man_pages
 
-test: $(STAMP) browser
+# fish and zsh: `git ckpt completion` is tested in each (bash and git's completion come with git).
+shells:
+	@command -v fish >/dev/null && command -v zsh >/dev/null || \
+		{ $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fish zsh; }
+
+test: $(STAMP) browser shells
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest -n 2 --dist loadgroup
 
 # Each benchmark prints its figures and adds its budget rows to GITCKPT_BENCH_RESULTS; one over

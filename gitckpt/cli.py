@@ -34,6 +34,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         version=f"gitckpt {__version__}",
         help="show gitckpt's version and exit",
     )
+    parser.set_defaults(build_parser=build_parser)  # `completion` describes the whole line
     commands = parser.add_subparsers(
         title="commands", metavar="COMMAND", required=True, help="the command to run"
     )
@@ -75,6 +76,7 @@ COMMANDS: dict[str, str] = {
     "export": "export",
     "import-card": "import_card",
     "site": "site",
+    "completion": "completion",
 }
 
 

@@ -19,6 +19,8 @@ HEAVY_PACKAGES = frozenset(
         # exporters, the site, attestations and the terminal
         "cyclonedx", "spdx_python_model", "mlcroissant", "huggingface_hub", "jinja2",
         "in_toto_attestation", "google", "rich", "numpy",
+        # completion scripts, generated only by `git ckpt completion SHELL`
+        "shtab",
         # process and thread pools (concurrent.futures loads logging; its process half
         # multiprocessing)
         "multiprocessing", "concurrent.futures",
