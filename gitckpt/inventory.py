@@ -25,7 +25,7 @@ from gitckpt.checks.evaluation_binding import check_model_evaluations
 from gitckpt.checks.license import check_license_expressions, upstream_entries
 from gitckpt.checks.placeholders import check_placeholders
 from gitckpt.checks.pointer_format import POINTER_FORMAT, load_pointer
-from gitckpt.checks.sensitive import SECRET, mask_secrets, scan_card_text
+from gitckpt.checks.sensitive import SECRET, scan_card_text
 from gitckpt.config import CONFIG_PATH, Config, cached_config, known_config
 from gitckpt.errors import InputError
 from gitckpt.facts import (
@@ -46,6 +46,7 @@ from gitckpt.parsed_cards import ParsedCards, Payload, encoded_parse
 from gitckpt.pointer import is_pointer_path
 from gitckpt.repo import Repository
 from gitckpt.schema import rules_fingerprint
+from gitckpt.secrets import mask_secrets
 from gitckpt.sources import RevisionSource, Source, WorkTreeSource
 from gitckpt.strict_yaml import format_field_path
 from gitckpt.tag_events import read_deprecations, read_tag_names

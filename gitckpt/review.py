@@ -11,13 +11,13 @@ from typing import Any
 from gitckpt.cache import Cache
 from gitckpt.card import Card, parse_card
 from gitckpt.card_changes import Change, semantic_changes
-from gitckpt.checks.sensitive import mask_secrets
 from gitckpt.errors import GitckptError, InputError, UsageError
 from gitckpt.evaluation import compare_to_baseline, describe
 from gitckpt.files import CARD_SIZE_LIMIT, decode_text
 from gitckpt.hashing import git_blob_id
 from gitckpt.parsed_cards import ParsedCards
 from gitckpt.repo import Repository, commit_id, default_branch, git
+from gitckpt.secrets import mask_secrets
 from gitckpt.sources import RevisionSource, Source, WorkTreeSource
 from gitckpt.trust import policy_at
 

@@ -35,6 +35,7 @@ from gitckpt.records import (
 )
 from gitckpt.repo import ObjectStore, Repository, Tree, git, read_objects, subtree, tree_entry
 from gitckpt.schema import rules_fingerprint
+from gitckpt.secrets import mask_secrets
 from gitckpt.tags import DEPRECATE, PHASE, parse_tag_name
 
 FIELDS = (
@@ -341,8 +342,8 @@ def _card_problems(
             )
         elif names[recorded_blob] != event.artifact:
             problems[event.tag] = (
-                f"the card its record names ({path}) is named {names[recorded_blob]!r}, not "
-                f"{event.artifact!r}"
+                f"the card its record names ({path}) is named "
+                f"{mask_secrets(repr(names[recorded_blob]))}, not {event.artifact!r}"
             )
     return problems
 

@@ -502,6 +502,33 @@ def test_ls_ignores_a_release_whose_record_names_another_artifacts_card(
     )
 
 
+def test_a_rejected_release_quotes_its_cards_name_with_credentials_masked(
+    trusted: Path, cli: Cli
+) -> None:
+    """The binding problem quotes the name of the card a record names: a credential written as
+    that name is masked there, as in every output."""
+    token = "ghp_1234567890abcdefghijklmnopqrstuvwxyzAB"
+    released(cli, trusted, "clf")
+    released_commit = git(trusted, "rev-parse", "clf@v0.1.0^{commit}").strip()
+    released_blob = git(trusted, "rev-parse", "clf@v0.1.0:models/clf.card.md").strip()
+    card = trusted / "models/clf.card.md"
+    card.write_text(card.read_text().replace("name: clf\n", f"name: {token}\n", 1))
+    commit_all(trusted, "rename the card")
+    forged = (
+        message_of(trusted, "clf@v0.1.0")
+        .replace('"name": "clf"', '"name": "points"')
+        .replace("clf@v0.1.0", "points@v0.1.0")
+        .replace(released_commit, git(trusted, "rev-parse", "HEAD").strip())
+        .replace(released_blob, git(trusted, "rev-parse", "HEAD:models/clf.card.md").strip())
+    )
+    git(trusted, "tag", "-a", "-m", forged, "points@v0.1.0")
+    rows = {row["name"]: row for row in json.loads(cli("ls", "--json", cwd=trusted).out)}
+    assert "is named 'ghp_…(42 characters)', not 'points'" in " ".join(rows["points"]["notes"])
+    for command in (("ls",), ("ls", "--json"), ("show", "points"), ("history", "points", "--all")):
+        result = cli(*command, cwd=trusted)
+        assert token not in result.out + result.err, command
+
+
 def test_git_verify_tag_still_accepts_a_gitckpt_release(trusted: Path, cli: Cli) -> None:
     released(cli, trusted, "clf", "--sign")
     signers = trusted / ".gitckpt/allowed_signers"

@@ -7,11 +7,11 @@ from functools import cache
 from typing import Any
 
 from gitckpt.card import Card, mapping, metric_entries, parse_card
-from gitckpt.checks.sensitive import mask_secrets
 from gitckpt.errors import InputError
 from gitckpt.files import decode_text
 from gitckpt.licenses import problem, traits
 from gitckpt.parsed_cards import Payload, card_from, encoded_parse
+from gitckpt.secrets import mask_secrets
 
 _UNREADABLE: dict[str, Any] = {"name": None}  # indexed, so it is not re-read, but never listed
 
