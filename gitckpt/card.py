@@ -9,6 +9,7 @@ import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -49,6 +50,12 @@ class Card:
 
     def line_of(self, field: FieldPath) -> int:
         return self.front_matter.line_of(field)
+
+    @cached_property
+    def strings(self) -> list[tuple[FieldPath, str]]:
+        """Every string in the front matter with its field path (`iter_strings`), walked once
+        for the several checks that look at them."""
+        return list(iter_strings(self.data))
 
 
 @dataclass(frozen=True)
@@ -128,7 +135,7 @@ def card_from_json(payload: dict[str, Any], text: str, display: str) -> Card:
 
 def iter_placeholders(card: Card) -> Iterator[tuple[FieldPath, int, str]]:
     """Every scaffold placeholder still in the card: (field, line, placeholder text)."""
-    for field, value in iter_strings(card.data, ()):
+    for field, value in card.strings:
         match = PLACEHOLDER_PATTERN.search(value)
         if match:
             yield field, card.line_of(field), match.group(0)
@@ -140,7 +147,7 @@ def iter_placeholders(card: Card) -> Iterator[tuple[FieldPath, int, str]]:
 
 def iter_links(card: Card) -> Iterator[Link]:
     """Every `artifact:` link the card declares (datasets, base model, eval logs, …)."""
-    for field, value in iter_strings(card.data, ()):
+    for field, value in card.strings:
         if field and field[-1] == LINK_KEY and not PLACEHOLDER_PATTERN.search(value):
             yield Link(
                 field=field,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from gitckpt import PACKAGE_DIR
@@ -46,6 +46,12 @@ def hugging_face_id(spdx: str) -> str | None:
     return reverse.get(spdx.strip())
 
 
+# Licenses repeat across a registry's cards: each distinct expression is parsed once a process
+# (parsing one costs ~0.25 ms, a sixth of judging a card).
+DISTINCT_EXPRESSIONS = 4096
+
+
+@lru_cache(maxsize=DISTINCT_EXPRESSIONS)
 def problem(expression: str, *, has_link: bool) -> str | None:
     """Why `expression` is not a usable SPDX expression, or None."""
     from license_expression import ExpressionError
@@ -82,6 +88,7 @@ def _licensing() -> Any:
     return get_spdx_licensing()
 
 
+@lru_cache(maxsize=DISTINCT_EXPRESSIONS)
 def traits(expression: str) -> frozenset[str]:
     """What the license demands of derived work: AND combines demands, OR lets the licensee
     pick the least demanding option."""

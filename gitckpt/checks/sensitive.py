@@ -61,12 +61,13 @@ def scan_text(
     )
     yield from dict.fromkeys(found)  # a credential written twice on a line is one finding
     for number, line in enumerate(lines, start=1):
-        for address in EMAIL.findall(line):
+        # Both patterns need their character: a test of it costs a tenth of a search.
+        for address in EMAIL.findall(line) if "@" in line else ():
             if address.lower() not in allowed_emails and not address.lower().endswith(
                 ("@example.org", "@example.com")
             ):
                 yield PERSONAL_DATA.finding(path, f"e-mail address {mask(address)}", line=number)
-        for phone in PHONE.findall(line):
+        for phone in PHONE.findall(line) if "+" in line else ():
             yield PERSONAL_DATA.finding(path, f"phone number {mask(phone)}", line=number)
 
 
