@@ -291,3 +291,24 @@ def test_annotation_properties_are_escaped(
         for line in annotations
         if "v1,final" in line.split("::")[1] or "100%." in line.split("::")[1]
     ]
+
+
+def test_personal_data_in_a_card_is_found_on_its_line_and_masked(registry: Path, cli: Cli) -> None:
+    """GC602: an address or a phone number in a card's prose, on the line it is on, masked; the
+    card's own contact, example.org addresses and `name@v1.2.0` links are not personal data."""
+    prose = (
+        "Questions: jane.doe@university.edu or +44 20 7946 0958 by phone.\n"
+        "Built on clf@v1.2.0; the team is ml-team@example.org.\n"
+        "Call +1 (555) 010-4477 after hours."
+    )
+    edit(registry, MODEL_CARD, "Prose for reviewers.", prose)
+    report = json.loads(cli("check", MODEL_CARD, "--json", cwd=registry).out)
+    found = [
+        (item["line"], item["message"]) for item in report["findings"] if item["check"] == "GC602"
+    ]
+    first = line_of(registry, MODEL_CARD, "jane.doe")
+    assert found == [
+        (first, "e-mail address jane…(23 characters)"),
+        (first, "phone number +44 …(16 characters)"),
+        (first + 2, "phone number +1 (…(17 characters)"),
+    ]
