@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Iterator
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 # Pattern detectors only: entropy detectors flag every md5 and sha256 a card must hold.
@@ -37,6 +37,7 @@ SECRET_PLUGINS = (
 # lines with none of them, or that none of the detectors' own patterns match, are skipped
 # (detect-secrets' settings and per-plugin dispatch cost ~0.1 ms a line, entering its settings
 # ~0.6 ms).
+DISTINCT_SUSPECT_LINES = 65536  # ~6 MiB at most
 MAY_HOLD_SECRET = re.compile(r"[A-Za-z0-9_+/=.-]{16,}|-----BEGIN|://[^/\s:@]+:[^@\s]+@|\d{8,}:")
 # detect-secrets reports part of some credentials (GitHub's prefix, a JWT without its signature):
 # what is masked grows over the token around that part (a final full stop ends a sentence).
@@ -108,9 +109,15 @@ def _patterns() -> tuple[re.Pattern[str], ...]:
 
 
 def _may_hold_secret(line: str) -> bool:
-    return MAY_HOLD_SECRET.search(line) is not None and any(
-        pattern.search(line) for pattern in _patterns()
-    )
+    return MAY_HOLD_SECRET.search(line) is not None and _matches_a_detector(line)
+
+
+@lru_cache(maxsize=DISTINCT_SUSPECT_LINES)
+def _matches_a_detector(line: str) -> bool:
+    """Remembered by line: most lines that pass MAY_HOLD_SECRET are a card's long field names
+    (`third_party_dependencies_listed:`), the same in every card, and testing one against 37
+    patterns costs more than judging the rest of it."""
+    return any(pattern.search(line) for pattern in _patterns())
 
 
 def credentials(lines: list[str]) -> Iterator[tuple[int, str, int, int]]:
