@@ -61,6 +61,11 @@ def test_cyclonedx_is_1_7_by_default_and_cites_who_supplied_the_metrics(
         model["modelCard"]["quantitativeAnalysis"]["performanceMetrics"][0],
     ]
     assert cited[1]["confidenceInterval"] == {"lowerBound": "0.81", "upperBound": "0.87"}
+    assert model["modelCard"]["properties"] == [
+        {"name": "gitckpt:evaluation:0:n", "value": "500"},
+        {"name": "gitckpt:evaluation:0:confidence_level", "value": "0.95"},
+        {"name": "gitckpt:evaluation:0:confidence_method", "value": "wilson"},
+    ]
 
 
 def test_cyclonedx_1_6_on_request_validates_against_1_6(

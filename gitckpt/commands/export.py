@@ -27,9 +27,10 @@ redacted; remove the credential (and rotate it: it stays in git history) and exp
         the evaluations with n and confidence intervals (level, method), the checkpoint's sha256
         per file, and the release exported from (NAME@vX.Y.Z)
   cyclonedx  a CycloneDX JSON ML-BOM, 1.7 unless --spec-version 1.6: the model (hashes, license,
-        authors, modelCard with parameters, datasets, metrics with confidence intervals,
-        considerations) and its datasets; 1.7 adds citations saying who supplied the model card
-        and its metrics. Checked by cyclonedx-python-lib's strict validator for that version
+        authors, modelCard with parameters, datasets, metrics with confidence intervals, each
+        metric's n and interval level/method as properties, considerations) and its datasets;
+        1.7 adds citations saying who supplied the model card and who measured its metrics.
+        Checked by cyclonedx-python-lib's strict validator for that version
   spdx  an SPDX 3.0.1 JSON-LD document: an AIPackage with its licenses, and a DatasetPackage per
         dataset, linked by trainedOn / testedOn relationships
   croissant  (dataset cards) Croissant 1.1 JSON-LD with the responsible-AI fields the card holds

@@ -1,8 +1,9 @@
 """A CycloneDX JSON ML-BOM (1.7 by default, 1.6 on request) from a model card: the model as a
-machine-learning-model component (hashes, license, authors, modelCard), its datasets as data
-components it depends on. In 1.7 the BOM also says who supplied its figures (`citations`): the
-model card is attributed to the card's contributors, its performance metrics to those who
-evaluated (role `evaluated`).
+machine-learning-model component (hashes, license, authors, modelCard; each metric's n and
+interval level and method, which a performance metric has no field for, as modelCard
+properties), its datasets as data components it depends on. In 1.7 the BOM also says who
+supplied its figures (`citations`): the model card is attributed to the card's contributors, its
+performance metrics to those who evaluated (role `evaluated`).
 
 Built with cyclonedx-python-lib. That library does not yet model `modelCard`, authors' bom-refs
 or citations, so they are added to the serialized BOM, and the whole BOM is then checked by the
@@ -75,7 +76,7 @@ def to_cyclonedx(
         "release_checklist",
         "seeds",
         "hyperparameters (only as properties)",
-        "evaluation n, and each confidence interval's level and method",
+        "evaluation n and each interval's level and method (only as modelCard properties)",
         "redistribution terms",
     ]
     return Export(text, unexpressed)
@@ -95,8 +96,7 @@ def _citations(card: dict[str, Any], model: str, timestamp: str) -> list[dict[st
     made; the card does not say when each fact was supplied."""
     metrics = [
         f"{model}/modelCard/quantitativeAnalysis/performanceMetrics/{at}"
-        for at, entry in enumerate(card.get("evaluation") or [])
-        if isinstance(entry, dict)
+        for at, _ in enumerate(_evaluations(card))
     ]
     citations = []
     for at, person in enumerate(_contributors(card)):
@@ -148,8 +148,33 @@ def _component(card: dict[str, Any], kind: str, ref: str) -> Any:
     )
 
 
+def _evaluations(card: dict[str, Any]) -> list[dict[str, Any]]:
+    return [entry for entry in card.get("evaluation") or [] if isinstance(entry, dict)]
+
+
+def _evaluation_properties(evaluations: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """What a performance metric has no field for, named by the metric's index: n, and the
+    interval's level and method."""
+    properties = []
+    for at, entry in enumerate(evaluations):
+        interval = entry.get("confidence_interval")
+        stated = interval if isinstance(interval, dict) and "low" in interval else {}
+        facts = {
+            "n": entry.get("n"),
+            "confidence_level": stated.get("level"),
+            "confidence_method": stated.get("method"),
+        }
+        properties += [
+            {"name": f"gitckpt:evaluation:{at}:{key}", "value": str(value)}
+            for key, value in facts.items()
+            if isinstance(value, (int, float, str))
+        ]
+    return properties
+
+
 def _model_card(card: dict[str, Any], dataset_refs: list[str]) -> dict[str, Any]:
-    evaluations = [entry for entry in card.get("evaluation") or [] if isinstance(entry, dict)]
+    evaluations = _evaluations(card)
+    properties = _evaluation_properties(evaluations)
     architecture = mapping(card, "architecture")
     compute = mapping(card, "compute")
     metrics = []
@@ -193,6 +218,7 @@ def _model_card(card: dict[str, Any], dataset_refs: list[str]) -> dict[str, Any]
                 "properties": [{"name": "hardware", "value": str(compute.get("hardware"))}]
             },
         },
+        **({"properties": properties} if properties else {}),
     }
 
 
