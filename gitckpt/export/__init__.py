@@ -13,7 +13,6 @@ from gitckpt.checks.sensitive import refuse_credentials
 from gitckpt.errors import GitckptError
 from gitckpt.export.croissant import to_croissant
 from gitckpt.export.cyclonedx import DEFAULT_SPEC_VERSION, SPEC_VERSIONS, to_cyclonedx
-from gitckpt.export.hub_body import ReleasedFrom
 from gitckpt.export.huggingface import Export, from_hugging_face, to_hugging_face
 from gitckpt.export.spdx import to_spdx
 from gitckpt.facts import Inventory
@@ -74,7 +73,7 @@ def export(repo: Repository, reference: str, fmt: str, spec_version: str | None 
         if fmt == "spdx":
             return to_spdx(card.data, linked)
         return to_cyclonedx(card.data, linked, spec_version or DEFAULT_SPEC_VERSION)
-    return to_hugging_face(card.data, card.body, _released_from(release))
+    return to_hugging_face(card.data, card.body, release)
 
 
 def _check_spec_version(fmt: str, spec_version: str | None) -> None:
@@ -113,15 +112,6 @@ def _release_of(repo: Repository, reference: str) -> Release | None:
     if release is None:
         raise GitckptError(f"there is no release {reference}")
     return release
-
-
-def _released_from(release: Release | None) -> ReleasedFrom | None:
-    if release is None:
-        return None
-    record = release.record
-    return ReleasedFrom(
-        release.event.tag, release.version, release.event.commit, record.bytes if record else None
-    )
 
 
 def _read_card(inventory: Inventory, path: str) -> Card:

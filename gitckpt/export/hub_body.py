@@ -4,23 +4,11 @@ the release they were exported from, as Markdown a reader (and the Hub's rendere
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
 from gitckpt.card import mapping
-from gitckpt.records import RecordedBytes
-
-
-@dataclass(frozen=True)
-class ReleasedFrom:
-    """The release an export was read from: its tag, the commit it names and, when the tag
-    carries a gitckpt record (GTO's tags do not), the bytes that record says were released."""
-
-    tag: str
-    version: str
-    commit: str
-    recorded: RecordedBytes | None
+from gitckpt.registry import Release
 
 
 def evaluation_section(card: dict[str, Any]) -> str:
@@ -56,18 +44,20 @@ def evaluation_section(card: dict[str, Any]) -> str:
     )
 
 
-def checkpoint_section(card: dict[str, Any], release: ReleasedFrom | None) -> str:
-    """Where the export comes from, and each file of the checkpoint with its sha256 and size, by
-    its path relative to the card (where it sits beside a Hub README)."""
+def checkpoint_section(card: dict[str, Any], release: Release | None) -> str:
+    """Where the export comes from (`release`: the release it was read from, None for the work
+    tree), and each file of the checkpoint with its sha256 and size, by its path relative to the
+    card (where it sits beside a Hub README). A release whose tag carries a gitckpt record (GTO's
+    do not) is checked against the sha256 that record says was released."""
     block = mapping(card, "checkpoint")
-    recorded = release.recorded if release else None
+    recorded = release.record.bytes if release and release.record else None
     path = str(block.get("path"))
     if release is None:
         origin = "Exported from the work tree, not from a release."
     else:
         origin = (
-            f"Exported from release **v{release.version}** (tag `{release.tag}`, commit "
-            f"`{release.commit}`)."
+            f"Exported from release **v{release.version}** (tag `{release.event.tag}`, commit "
+            f"`{release.event.commit}`)."
         )
     lines = [
         "## Checkpoint",

@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gitckpt.card import mapping
-from gitckpt.export.hub_body import ReleasedFrom, checkpoint_section, evaluation_section
+from gitckpt.export.hub_body import checkpoint_section, evaluation_section
 from gitckpt.licenses import hugging_face_id, normalize
+from gitckpt.registry import Release
 
 PIPELINE_TAGS = frozenset(
     {
@@ -45,7 +46,7 @@ class Export:
     unexpressed: list[str] = field(default_factory=list)
 
 
-def to_hugging_face(card: dict[str, Any], body: str, release: ReleasedFrom | None) -> Export:
+def to_hugging_face(card: dict[str, Any], body: str, release: Release | None) -> Export:
     """`release`: the release the card was read from (None: the work tree), named in the body
     beside the checkpoint's digests; n and confidence intervals, which `model-index` has no field
     for, are in the body's evaluation table."""
@@ -127,7 +128,11 @@ def _items(values: Any) -> str:
     return "\n".join(f"- {value}" for value in values or []) or "- (none stated)"
 
 
-def _body(card: dict[str, Any], prose: str, release: ReleasedFrom | None) -> str:
+def _release(release: Release | None) -> str:
+    return f"v{release.version} (`{release.event.tag}`)" if release else "none (work tree)"
+
+
+def _body(card: dict[str, Any], prose: str, release: Release | None) -> str:
     compute = mapping(card, "compute")
     architecture = mapping(card, "architecture")
     limitations = "\n".join(
@@ -158,7 +163,7 @@ def _body(card: dict[str, Any], prose: str, release: ReleasedFrom | None) -> str
 - **Model type:** {architecture.get("family")}
 - **License:** {card.get("license")}
 - **Version:** {card.get("version")} (the card's)
-- **Release:** {f"v{release.version} (`{release.tag}`)" if release else "none (work tree)"}
+- **Release:** {_release(release)}
 
 ## Uses
 
