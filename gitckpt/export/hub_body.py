@@ -15,12 +15,12 @@ def evaluation_section(card: dict[str, Any]) -> str:
     """A table with a row per evaluation: metric, value, n, interval (level, method), data."""
     rows = [
         _row(
-            str(entry.get("metric")),
+            _cell(entry.get("metric")),
             _number(entry.get("value")),
             _number(entry.get("n")),
             _interval(entry.get("confidence_interval")),
             _dataset(entry.get("dataset")),
-            str(entry.get("task")),
+            _cell(entry.get("task")),
         )
         for entry in card.get("evaluation") or []
         if isinstance(entry, dict)
