@@ -11,6 +11,7 @@ from gitckpt.arguments import Subcommands, subparser
 from gitckpt.console import error, print_json
 from gitckpt.errors import EXIT_OK
 from gitckpt.export import FORMATS, export
+from gitckpt.export.cyclonedx import DEFAULT_SPEC_VERSION, SPEC_VERSIONS
 from gitckpt.files import atomic_write
 from gitckpt.repo import find_repository
 
@@ -22,9 +23,14 @@ dataset card that holds one: the error names each file and line. Such a card is 
 redacted; remove the credential (and rotate it: it stays in git history) and export again.
   hf    a Hugging Face Hub README.md: license (Hub id, or other + license_name/license_link),
         datasets, base_model and base_model_relation, tags, pipeline_tag, model-index with every
-        evaluation, and the sections of the Hub's model-card template
-  cyclonedx  a CycloneDX 1.6 JSON ML-BOM: the model (hashes, license, modelCard with parameters,
-        datasets, metrics with confidence intervals, considerations) and its datasets
+        evaluation, and the sections of the Hub's model-card template; the body adds a table of
+        the evaluations with n and confidence intervals (level, method), the checkpoint's sha256
+        per file, and the release exported from (NAME@vX.Y.Z)
+  cyclonedx  a CycloneDX JSON ML-BOM, 1.7 unless --spec-version 1.6: the model (hashes, license,
+        authors, modelCard with parameters, datasets, metrics with confidence intervals, each
+        metric's n and interval level/method as properties, considerations) and its datasets;
+        1.7 adds citations saying who supplied the model card and who measured its metrics.
+        Checked by cyclonedx-python-lib's strict validator for that version
   spdx  an SPDX 3.0.1 JSON-LD document: an AIPackage with its licenses, and a DatasetPackage per
         dataset, linked by trainedOn / testedOn relationships
   croissant  (dataset cards) Croissant 1.1 JSON-LD with the responsible-AI fields the card holds
@@ -32,7 +38,9 @@ redacted; remove the credential (and rotate it: it stays in git history) and exp
 
 Examples:
   git ckpt export resnet50 --format hf -o hub/README.md
+  git ckpt export resnet50@v1.2.0 --format hf -o hub/README.md
   git ckpt export resnet50@v1.2.0 --format cyclonedx -o resnet50.cdx.json
+  git ckpt export resnet50 --format cyclonedx --spec-version 1.6 -o resnet50.cdx.json
   git ckpt export resnet50@v1.2.0 --format json
 """
 
@@ -47,6 +55,11 @@ def register(commands: Subcommands) -> None:
     parser.add_argument(
         "--format", required=True, metavar="|".join(FORMATS), help="the target format"
     )
+    parser.add_argument(
+        "--spec-version",
+        metavar="|".join(SPEC_VERSIONS),
+        help=f"with --format cyclonedx: the specification version (default {DEFAULT_SPEC_VERSION})",
+    )
     parser.add_argument("-o", "--output", type=Path, help="write here instead of standard output")
     parser.add_argument(
         "--json",
@@ -57,7 +70,7 @@ def register(commands: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    result = export(find_repository(), args.reference, args.format)
+    result = export(find_repository(), args.reference, args.format, args.spec_version)
     if args.output:
         atomic_write(args.output, result.text)
     if args.json:

@@ -12,13 +12,13 @@ from gitckpt.checks import run_checks
 from gitckpt.checks.sensitive import refuse_credentials
 from gitckpt.errors import GitckptError
 from gitckpt.export.croissant import to_croissant
-from gitckpt.export.cyclonedx import to_cyclonedx
+from gitckpt.export.cyclonedx import DEFAULT_SPEC_VERSION, SPEC_VERSIONS, to_cyclonedx
 from gitckpt.export.huggingface import Export, from_hugging_face, to_hugging_face
 from gitckpt.export.spdx import to_spdx
 from gitckpt.facts import Inventory
 from gitckpt.files import CARD_SIZE_LIMIT, atomic_write, decode_text, read_text
 from gitckpt.inventory import load_inventory
-from gitckpt.registry import read_registry
+from gitckpt.registry import Release, read_registry
 from gitckpt.repo import Repository
 from gitckpt.scaffold import checked_name, render_template
 from gitckpt.strict_yaml import FieldPath
@@ -27,13 +27,16 @@ from gitckpt.tags import parse_release_reference
 FORMATS = ("hf", "cyclonedx", "spdx", "croissant", "json")
 
 
-def export(repo: Repository, reference: str, fmt: str) -> Export:
+def export(repo: Repository, reference: str, fmt: str, spec_version: str | None = None) -> Export:
     """The card of NAME (work tree) or NAME@vX.Y.Z (as released) in format `fmt`; refused when
     the card fails its checks, since an export must not spread an incomplete card, and when it or
-    a dataset card the export draws from holds a credential."""
+    a dataset card the export draws from holds a credential. `spec_version`: CycloneDX's (None:
+    DEFAULT_SPEC_VERSION)."""
     if fmt not in FORMATS:
         raise GitckptError(f"unknown export format {fmt!r}; formats: {', '.join(FORMATS)}")
-    inventory = _inventory_for(repo, reference)
+    _check_spec_version(fmt, spec_version)
+    release = _release_of(repo, reference)
+    inventory = load_inventory(repo, revision=release.event.commit if release else None)
     name = reference.split("@")[0]
     facts = next((card for card in inventory.cards.values() if card.name == name), None)
     if facts is None:
@@ -47,18 +50,7 @@ def export(repo: Repository, reference: str, fmt: str) -> Export:
     refuse_credentials(
         inventory.findings(), {facts.path, *datasets}, f"{facts.path} is not exported"
     )
-    errors = [
-        item
-        for item in run_checks(inventory)
-        if item.finding.path == facts.path and item.severity == "error"
-    ]
-    if errors:
-        listing = "\n".join(
-            f"  {item.finding.path}:{item.finding.line}: {item.finding.check} "
-            f"{item.finding.message}"
-            for item in errors[:10]
-        )
-        raise GitckptError(f"{facts.path} fails its checks, so it is not exported:\n{listing}")
+    _refuse_failing_card(inventory, facts.path)
     card = _read_card(inventory, facts.path)
     if fmt == "json":
         return Export(json.dumps(card.data, indent=2) + "\n", [])
@@ -78,19 +70,48 @@ def export(repo: Repository, reference: str, fmt: str) -> Export:
             str(data.get("name")): data
             for data in (_read_card(inventory, path).data for path in datasets)
         }
-        return to_cyclonedx(card.data, linked) if fmt == "cyclonedx" else to_spdx(card.data, linked)
-    return to_hugging_face(card.data, card.body)
+        if fmt == "spdx":
+            return to_spdx(card.data, linked)
+        return to_cyclonedx(card.data, linked, spec_version or DEFAULT_SPEC_VERSION)
+    return to_hugging_face(card.data, card.body, release)
 
 
-def _inventory_for(repo: Repository, reference: str) -> Inventory:
+def _check_spec_version(fmt: str, spec_version: str | None) -> None:
+    if spec_version is None:
+        return
+    if fmt != "cyclonedx":
+        raise GitckptError(f"--spec-version is for --format cyclonedx, not --format {fmt}")
+    if spec_version not in SPEC_VERSIONS:
+        raise GitckptError(
+            f"unknown CycloneDX spec version {spec_version!r}; versions: {', '.join(SPEC_VERSIONS)}"
+        )
+
+
+def _refuse_failing_card(inventory: Inventory, path: str) -> None:
+    errors = [
+        item
+        for item in run_checks(inventory)
+        if item.finding.path == path and item.severity == "error"
+    ]
+    if errors:
+        listing = "\n".join(
+            f"  {item.finding.path}:{item.finding.line}: {item.finding.check} "
+            f"{item.finding.message}"
+            for item in errors[:10]
+        )
+        raise GitckptError(f"{path} fails its checks, so it is not exported:\n{listing}")
+
+
+def _release_of(repo: Repository, reference: str) -> Release | None:
+    """The release NAME@vX.Y.Z names (an error when there is none); None for a bare NAME."""
     if "@" not in reference:
-        return load_inventory(repo)
+        return None
     name, version = parse_release_reference(reference)
     state = read_registry(repo).artifact(name)
     release = state.releases.get(version) if state else None
     if release is None:
         raise GitckptError(f"there is no release {reference}")
-    return load_inventory(repo, revision=release.event.commit)
+    return release
 
 
 def _read_card(inventory: Inventory, path: str) -> Card:

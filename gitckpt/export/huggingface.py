@@ -10,7 +10,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gitckpt.card import mapping
+from gitckpt.export.hub_body import checkpoint_section, evaluation_section
 from gitckpt.licenses import hugging_face_id, normalize
+from gitckpt.registry import Release
 
 PIPELINE_TAGS = frozenset(
     {
@@ -44,13 +46,14 @@ class Export:
     unexpressed: list[str] = field(default_factory=list)
 
 
-def to_hugging_face(card: dict[str, Any], body: str) -> Export:
+def to_hugging_face(card: dict[str, Any], body: str, release: Release | None) -> Export:
+    """`release`: the release the card was read from (None: the work tree), named in the body
+    beside the checkpoint's digests; n and confidence intervals, which `model-index` has no field
+    for, are in the body's evaluation table."""
     from huggingface_hub import ModelCardData
     from huggingface_hub.repocard_data import EvalResult
 
     unexpressed = [
-        "checkpoint sha256 / md5 / size",
-        "evaluation confidence intervals and n",
         "seeds",
         "release_checklist",
         "redistribution (prose only)",
@@ -99,7 +102,7 @@ def to_hugging_face(card: dict[str, Any], body: str) -> Export:
         ],
         **metadata,
     )
-    return Export(f"---\n{data.to_yaml()}\n---\n{_body(card, body)}", unexpressed)
+    return Export(f"---\n{data.to_yaml()}\n---\n{_body(card, body, release)}", unexpressed)
 
 
 def _license(card: dict[str, Any]) -> dict[str, str]:
@@ -125,7 +128,11 @@ def _items(values: Any) -> str:
     return "\n".join(f"- {value}" for value in values or []) or "- (none stated)"
 
 
-def _body(card: dict[str, Any], prose: str) -> str:
+def _release(release: Release | None) -> str:
+    return f"v{release.version} (`{release.event.tag}`)" if release else "none (work tree)"
+
+
+def _body(card: dict[str, Any], prose: str, release: Release | None) -> str:
     compute = mapping(card, "compute")
     architecture = mapping(card, "architecture")
     limitations = "\n".join(
@@ -155,7 +162,8 @@ def _body(card: dict[str, Any], prose: str) -> str:
 - **Developed by:** {contributors}
 - **Model type:** {architecture.get("family")}
 - **License:** {card.get("license")}
-- **Version:** {card.get("version")}
+- **Version:** {card.get("version")} (the card's)
+- **Release:** {_release(release)}
 
 ## Uses
 
@@ -182,6 +190,10 @@ def _body(card: dict[str, Any], prose: str) -> str:
 ### Training Procedure
 
 {_items(card.get("preprocessing") if isinstance(card.get("preprocessing"), list) else [])}
+
+{evaluation_section(card)}
+
+{checkpoint_section(card, release)}
 
 ## Environmental Impact
 
