@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 
 from gitckpt import migrations, schema
-from gitckpt.card import parse_card
-from gitckpt.migrations import MigrationStep
+from gitckpt.card import edit_front_matter, parse_card
+from gitckpt.errors import GitckptError, InputError
+from gitckpt.migrations import MigrationStep, apply_chain, migration_chain
 from gitckpt.schema import CARD_SCHEMAS, current_schema_version, validate
 from testing.repos import commit_all, git, track
 from tests.conftest import CliResult
@@ -32,8 +33,6 @@ def rename_architecture(data: Any) -> None:
     """The v1 → v2 step: `architecture` becomes `model_architecture`, in place and with its
     comments (ruamel keeps a key's comments under the key)."""
     if NEW_FIELD in data:
-        from gitckpt.errors import InputError
-
         raise InputError(f"has both `{OLD_FIELD}` and `{NEW_FIELD}`", field=NEW_FIELD)
     position = list(data).index(OLD_FIELD)
     comment = data.ca.items.pop(OLD_FIELD, None)
@@ -241,3 +240,25 @@ def test_a_bad_to_is_a_usage_error(registry: Path, cli: Cli) -> None:
     result = cli("migrate", "--to", "0", cwd=registry)
     assert result.code == 2
     assert "1 or more" in result.err
+
+
+def test_a_step_edits_the_round_trip_mapping_and_the_version_alone() -> None:
+    text = (
+        "---\n# why this card exists\nschema_version: 1\narchitecture:  # from the paper\n"
+        "  family: ResNet-50 # the family\nbase_model: null\nseeds: {training: 1}\n---\n"
+        "# Prose\n\nkept as written.\n"
+    )
+    migrated = edit_front_matter(text, "card", lambda data: apply_chain(data, [RENAME_STEP]))
+    assert migrated == (
+        "---\n# why this card exists\nschema_version: 2\nmodel_architecture: # from the paper\n"
+        "  family: ResNet-50 # the family\nbase_model: null\nseeds: {training: 1}\n---\n"
+        "# Prose\n\nkept as written.\n"
+    )
+
+
+def test_the_chain_of_steps_and_a_missing_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(migrations, "STEPS", (RENAME_STEP,))
+    assert migration_chain("model", 1, 2) == [RENAME_STEP]
+    assert migration_chain("model", 2, 2) == []
+    with pytest.raises(GitckptError, match="no migration of dataset cards from schema version 1"):
+        migration_chain("dataset", 1, 2)
