@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import PurePosixPath
@@ -19,6 +19,7 @@ from gitckpt.strict_yaml import (
     FieldPath,
     YamlDocument,
     dump_for_editing,
+    keep_written_nulls,
     load_for_editing,
     load_yaml,
 )
@@ -185,15 +186,27 @@ def iter_strings(node: Any, path: FieldPath = ()) -> Iterator[tuple[FieldPath, s
 def update_front_matter(text: str, display: str, updates: dict[FieldPath, Any]) -> str:
     """The card with the given fields set (creating mappings on the way), everything else,
     comments, key order and indentation included, kept as the author wrote it."""
+
+    def set_fields(data: Any) -> None:
+        for field, value in updates.items():
+            node = data
+            for part in field[:-1]:
+                node = node[part] if isinstance(part, int) else node.setdefault(part, {})
+            node[field[-1]] = value
+
+    return edit_front_matter(text, display, set_fields)
+
+
+def edit_front_matter(text: str, display: str, edit: Callable[[Any], None]) -> str:
+    """The card after `edit` changed its front matter's round-trip mapping in place; comments,
+    key order, indentation and the Markdown body stay as the author wrote them."""
     card = parse_card(text, display)
     lines = text.split("\n")
     closing = card.body_first_line - 2
-    yaml, data = load_for_editing("\n".join(lines[1:closing]))
-    for field, value in updates.items():
-        node = data
-        for part in field[:-1]:
-            node = node[part] if isinstance(part, int) else node.setdefault(part, {})
-        node[field[-1]] = value
+    source = "\n".join(lines[1:closing])
+    yaml, data = load_for_editing(source)
+    edit(data)
+    keep_written_nulls(data, source)
     return "\n".join([lines[0], dump_for_editing(yaml, data).rstrip("\n"), *lines[closing:]])
 
 

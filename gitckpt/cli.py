@@ -73,6 +73,7 @@ COMMANDS: dict[str, str] = {
     "attest": "attest",
     "checklist": "checklist",
     "checks": "checks",
+    "migrate": "migrate",
     "export": "export",
     "import-card": "import_card",
     "site": "site",

@@ -28,6 +28,7 @@ CARD_SCHEMAS = {
 CONFIG_SCHEMA = "config.schema.json"
 SCHEMA_DIR = PACKAGE_DIR / "schemas"
 NOASSERTION_KEY = "noassertion"
+SCHEMA_VERSION_FIELD = "schema_version"
 # Python's `\s` in a str pattern (str.isspace): jsonschema reads patterns with `re`, while
 # jsonschema_rs reads `\s` as ECMA-262 does (no U+001C-U+001F or U+0085, but U+FEFF).
 _PYTHON_SPACE = r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
@@ -49,6 +50,13 @@ def schema_files() -> list[str]:
 def load_schema(filename: str) -> dict[str, Any]:
     schema: dict[str, Any] = json.loads((SCHEMA_DIR / filename).read_text(encoding="utf-8"))
     return schema
+
+
+def current_schema_version(kind: str) -> int:
+    """The schema version this gitckpt validates `kind` cards against: the schema states it, as
+    the `const` of its `schema_version` field, so a new schema brings its version with it."""
+    version: int = load_schema(CARD_SCHEMAS[kind])["properties"][SCHEMA_VERSION_FIELD]["const"]
+    return version
 
 
 @cache

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from io import StringIO
@@ -238,6 +239,9 @@ def load_for_editing(text: str) -> tuple[Any, Any]:
 
     _, sequence_indent, dash_offset = load_yaml_guess_indent(text) if text.strip() else (None, 2, 0)
     yaml = YAML(typ="rt")
+    yaml.representer.add_representer(
+        WrittenNull, lambda representer, null: representer.represent_scalar(_NULL_TAG, str(null))
+    )
     yaml.width = 4096
     yaml.preserve_quotes = True
     # ruamel guesses nothing (None) for a file with no nested block: use the common defaults
@@ -263,6 +267,43 @@ def _mapping_indent(text: str) -> int:
                 return depth - parent_depth
         parent = line if line.rstrip().endswith(":") and not content.startswith("-") else None
     return 2
+
+
+class WrittenNull(str):
+    """A null the author spelled out (`null`, `~`): ruamel's round trip writes a null as nothing
+    at all, so an edit would also rewrite every `key: null` of the file it touches."""
+
+
+_NULL_TAG = "tag:yaml.org,2002:null"
+_NULL_WORDS = frozenset({"null", "Null", "NULL", "~"})
+_VALUE_TOKEN = re.compile(r"[^\s,#\]}]+")
+
+
+def keep_written_nulls(node: Any, source: str) -> None:
+    """Marks, in place, each null of the round-trip document `node` that `source` (the text it
+    was loaded from) spells out, so that `dump_for_editing` writes it as the author did."""
+    _mark_written_nulls(node, source.split("\n"))
+
+
+def _mark_written_nulls(node: Any, lines: list[str]) -> None:
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    if isinstance(node, CommentedMap):
+        keys: list[Any] = list(node)
+        positions = {key: node.lc.data[key][2:4] for key in keys if key in node.lc.data}
+    elif isinstance(node, CommentedSeq):
+        keys = list(range(len(node)))
+        positions = {index: node.lc.data[index] for index in keys if index in node.lc.data}
+    else:
+        return
+    for key in keys:
+        if node[key] is not None:
+            _mark_written_nulls(node[key], lines)
+        elif key in positions and positions[key][0] < len(lines):
+            line, column = positions[key]
+            match = _VALUE_TOKEN.match(lines[line], column)
+            if match and match.group(0) in _NULL_WORDS:
+                node[key] = WrittenNull(match.group(0))
 
 
 def dump_for_editing(yaml: Any, data: Any) -> str:

@@ -48,6 +48,7 @@ READ_COMMANDS = [
     ("status",),
     ("search", "--stage", "dev", "--commercial"),
     ("checklist", "clf"),
+    ("migrate", "--dry-run"),
 ]
 
 # Commands that write (cards, tags, files, remotes): their output is checked by their own tests.

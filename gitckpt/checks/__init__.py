@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from gitckpt.checks.base import Check
 from gitckpt.checks.card_format import FRONT_MATTER, UNREADABLE
-from gitckpt.checks.card_schema import SCHEMA
+from gitckpt.checks.card_schema import SCHEMA, SCHEMA_VERSION
 from gitckpt.checks.data import DATA_MISSING, DATA_MODIFIED
 from gitckpt.checks.deprecation import LINK_DEPRECATED, LINK_SUNSET, check_deprecated_links
 from gitckpt.checks.evaluation_binding import STALE_EVALUATION, check_eval_cards
@@ -41,6 +41,7 @@ CHECKS: tuple[Check, ...] = (
     FRONT_MATTER,
     SCHEMA,
     PLACEHOLDER,
+    SCHEMA_VERSION,
     POINTER_FORMAT,
     POINTER_WITHOUT_CARD,
     CARD_WITHOUT_POINTER,

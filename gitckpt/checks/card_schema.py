@@ -1,4 +1,5 @@
-"""GC103: a card's front matter must validate against the schema for its kind."""
+"""GC103: a card's front matter must validate against the schema for its kind; GC105: the card
+must follow the schema version this gitckpt validates against."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 from gitckpt.card import KINDS, PLACEHOLDER_PATTERN, Card
 from gitckpt.checks.base import Check
 from gitckpt.facts import Finding
-from gitckpt.schema import CARD_SCHEMAS, validate
+from gitckpt.schema import CARD_SCHEMAS, SCHEMA_VERSION_FIELD, current_schema_version, validate
 from gitckpt.strict_yaml import FieldPath, format_field_path
 
 SCHEMA = Check(
@@ -19,6 +20,18 @@ SCHEMA = Check(
     "gap.",
     fix="Give the field the value described; for a fact that truly is unknown write "
     '{noassertion: "<why>"}.',
+)
+# An error, not a warning: gitckpt ships only its current schemas, so an older card cannot be
+# validated (a renamed field reads as missing) and would reach a release unchecked; the fix is
+# one command that changes nothing else.
+SCHEMA_VERSION = Check(
+    id="GC105",
+    name="schema-version",
+    severity="error",
+    rationale="A card is validated against the schema version it follows; gitckpt knows only its "
+    "current one.",
+    fix="Run `git ckpt migrate` to move older cards to the current schema version (review with "
+    "`git diff`, then commit); a card newer than gitckpt needs a newer gitckpt.",
 )
 
 
@@ -33,8 +46,13 @@ def check_card_schema(card: Card) -> Iterator[Finding]:
             field="kind",
         )
         return
+    version_finding = _schema_version_finding(card, kind)
+    if version_finding is not None:
+        yield version_finding
     for problem in validate(card.data, CARD_SCHEMAS[kind]):
-        if _is_placeholder(card, problem.field):
+        if _is_placeholder(card, problem.field) or (
+            version_finding is not None and problem.field == (SCHEMA_VERSION_FIELD,)
+        ):
             continue
         yield SCHEMA.finding(
             card.path,
@@ -42,6 +60,28 @@ def check_card_schema(card: Card) -> Iterator[Finding]:
             line=card.line_of(problem.field),
             field=format_field_path(problem.field),
         )
+
+
+def _schema_version_finding(card: Card, kind: str) -> Finding | None:
+    """GC105 when the card names a schema version other than the current one (a version that is
+    not a whole number is GC103's)."""
+    version = card.data.get(SCHEMA_VERSION_FIELD)
+    current = current_schema_version(kind)
+    if isinstance(version, bool) or not isinstance(version, int) or version == current:
+        return None
+    if version < current:
+        message = (
+            f"the card follows schema version {version}; this gitckpt validates {kind} cards "
+            f"against version {current}: run `git ckpt migrate`, review the change and commit it"
+        )
+    else:
+        message = (
+            f"the card follows schema version {version}, newer than this gitckpt knows "
+            f"({current} for {kind} cards): upgrade gitckpt"
+        )
+    return SCHEMA_VERSION.finding(
+        card.path, message, line=card.line_of((SCHEMA_VERSION_FIELD,)), field=SCHEMA_VERSION_FIELD
+    )
 
 
 def _is_placeholder(card: Card, field: FieldPath) -> bool:

@@ -1,0 +1,62 @@
+"""Schema migrations: the steps that move a card's front matter from one schema version to the
+next. Each step is declared once, in `STEPS`, with the kinds of card it applies to and a function
+that edits the parsed round-trip mapping in place (so comments and key order survive); the step
+sets nothing else, `schema_version` included. A schema change ships its new schema (which states
+its version, see `schema.current_schema_version`) together with the step from the version before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from gitckpt.errors import GitckptError
+from gitckpt.schema import SCHEMA_VERSION_FIELD
+
+MigrationEdit = Callable[[Any], None]
+
+
+@dataclass(frozen=True)
+class MigrationStep:
+    """Moves `kinds` cards from `from_version` to the version after it; `summary` says what it
+    changes, in a line a reviewer reads (`--dry-run` prints it)."""
+
+    from_version: int
+    kinds: frozenset[str]
+    summary: str
+    edit: MigrationEdit
+
+    @property
+    def to_version(self) -> int:
+        return self.from_version + 1
+
+
+# The package's steps, oldest first. Every card schema is at version 1: there is nothing to migrate
+# yet. A schema that moves to version N+1 adds its step from N here, with a test.
+STEPS: tuple[MigrationStep, ...] = ()
+
+
+def migration_chain(kind: str, start: int, target: int) -> list[MigrationStep]:
+    """The steps, in order, that move a `kind` card from schema version `start` to `target`
+    (none when they are equal); GitckptError when a step is missing, which is a gitckpt bug."""
+    chain: list[MigrationStep] = []
+    for version in range(start, target):
+        step = next(
+            (item for item in STEPS if item.from_version == version and kind in item.kinds),
+            None,
+        )
+        if step is None:
+            raise GitckptError(
+                f"gitckpt declares no migration of {kind} cards from schema version {version} to "
+                f"{version + 1}; please report this"
+            )
+        chain.append(step)
+    return chain
+
+
+def apply_chain(data: Any, chain: Sequence[MigrationStep]) -> None:
+    """Runs each step over the round-trip mapping `data`, recording the version it reached."""
+    for step in chain:
+        step.edit(data)
+        data[SCHEMA_VERSION_FIELD] = step.to_version
