@@ -190,9 +190,7 @@ def test_unknown_format_and_non_model_cards(registry: Path, cli: Cli) -> None:
     assert result.code == 1 and "dataset card" in result.err
 
 
-def test_a_malformed_model_index_result_is_dropped_with_a_warning(
-    tmp_path: Path, cli: Cli
-) -> None:
+def test_a_malformed_model_index_result_is_dropped_with_a_warning(tmp_path: Path, cli: Cli) -> None:
     readme = tmp_path / "README.md"
     readme.write_text(
         "---\nlicense: mit\nmodel-index:\n- name: x\n  results:\n  - task: 7\n---\n# x\n"

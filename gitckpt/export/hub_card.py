@@ -15,9 +15,9 @@ from typing import Any
 from gitckpt.errors import InputError
 from gitckpt.strict_yaml import FieldPath, YamlDocument, load_yaml
 
-# The Hub's own rule (huggingface_hub's REGEX_YAML_BLOCK): a front matter opens on the first
-# line with `---` and closes at the next line that is `---`.
-FRONT_MATTER = re.compile(r"\A\s*---[ \t]*\n(.*?)\n?---[ \t]*(?:\n|\Z)", re.DOTALL)
+# The Hub's own rule (huggingface_hub's REGEX_YAML_BLOCK, once line breaks are `\n`): a front
+# matter opens on the first line with `---` and closes at the next line that is `---`.
+FRONT_MATTER = re.compile(r"\A\s*---\n(.*?)\n---[ \t]*(?:\n|\Z)", re.DOTALL)
 TEMPLATE_MARK = re.compile(r"\{\{|\{%")
 TEMPLATE_LINE = re.compile(r"^\s*(\{\{|\{%)")
 
