@@ -17,7 +17,7 @@ from gitckpt.strict_yaml import FieldPath, YamlDocument, load_yaml
 
 # The Hub's own rule (huggingface_hub's REGEX_YAML_BLOCK, once line breaks are `\n`): a front
 # matter opens on the first line with `---` and closes at the next line that is `---`.
-FRONT_MATTER = re.compile(r"\A\s*---\n(.*?)\n---[ \t]*(?:\n|\Z)", re.DOTALL)
+HUB_FRONT_MATTER = re.compile(r"\A\s*---\n(.*?)\n---[ \t]*(?:\n|\Z)", re.DOTALL)
 TEMPLATE_MARK = re.compile(r"\{\{|\{%")
 TEMPLATE_LINE = re.compile(r"^\s*(\{\{|\{%)")
 
@@ -44,7 +44,7 @@ class HubCard:
 def read_hub_card(text: str, path: str) -> HubCard:
     """The card in `text`, or an InputError naming the line and what to fix."""
     text = text.replace("\r\n", "\n").lstrip("\ufeff")
-    match = FRONT_MATTER.match(text)
+    match = HUB_FRONT_MATTER.match(text)
     if match is None:
         empty = YamlDocument({}, {})
         return HubCard(path, {}, empty, text)

@@ -12,6 +12,7 @@ read at all is refused with the line and what to fix.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -207,7 +208,7 @@ def _dataset(text: str) -> dict[str, str]:
     }
 
 
-def _evaluations(hub: HubCard, result: HubImport) -> Any:
+def _evaluations(hub: HubCard, result: HubImport) -> Iterator[dict[str, Any]]:
     """One evaluation entry per metric of each model-index result; a result or metric that
     cannot be read is dropped with a warning naming its line."""
     index = hub.metadata.get("model-index")
@@ -229,7 +230,9 @@ def _drop(hub: HubCard, result: HubImport, path: FieldPath, why: str) -> None:
     result.warnings.append(f"{hub.where(path)}: {format_field_path(path)} {why}; dropped")
 
 
-def _result(hub: HubCard, result: HubImport, path: FieldPath, entry: Any) -> Any:
+def _result(
+    hub: HubCard, result: HubImport, path: FieldPath, entry: Any
+) -> Iterator[dict[str, Any]]:
     if not isinstance(entry, dict):
         _drop(hub, result, path, "is not a mapping")
         return
@@ -250,11 +253,13 @@ def _result(hub: HubCard, result: HubImport, path: FieldPath, entry: Any) -> Any
         yield _evaluation(task, dataset, metric)
 
 
-def _evaluation(task: dict[str, Any], dataset: dict[str, Any], metric: dict[str, Any]) -> Any:
+def _evaluation(
+    task: dict[str, Any], dataset: dict[str, Any], metric: dict[str, Any]
+) -> dict[str, Any]:
     value = metric.get("value")
     reference: dict[str, Any] = {
         **_link(dataset["type"]),
-        "split": dataset.get("split") or fill("the split evaluated (the Hub card does not say)"),
+        "split": str(dataset.get("split") or fill("the split evaluated (the Hub card omits it)")),
     }
     if dataset.get("revision"):
         reference["revision"] = str(dataset["revision"])
