@@ -31,6 +31,10 @@ def error(message: str) -> None:
     sys.stderr.write(f"gitckpt: {message}\n")
 
 
+def warning(message: str) -> None:
+    sys.stderr.write(f"gitckpt: warning: {message}\n")
+
+
 @contextmanager
 def progress_bar(description: str, *, unit_bytes: bool = False) -> Iterator[Progress | None]:
     """A progress callback `(done, total)` that draws a bar on a terminal once the work has

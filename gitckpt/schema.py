@@ -190,6 +190,9 @@ def explained_problems(instance: Any, filename: str) -> list[SchemaProblem]:
 def _explain(error: Any, outer_schema: Any = None) -> list[SchemaProblem]:
     """Reduce an error to what the user must change; for `anyOf` pick the branch they meant."""
     if error.validator in ("anyOf", "oneOf") and error.context:
+        alternatives = _missing_alternatives(error)
+        if alternatives:
+            return [SchemaProblem(tuple(error.absolute_path), _add_one_of(alternatives))]
         branch = _intended_branch(error)
         chosen = [sub for sub in error.context if sub.relative_schema_path[0] == branch]
         return [problem for sub in chosen for problem in _explain(sub, error.schema)]
@@ -232,7 +235,42 @@ def _intended_branch(error: Any) -> int:
             for index, score in scores.items()
             if "noassertion" not in error.validator_value[index].get("$ref", "")
         } or scores
+        named = [
+            index
+            for index in sorted(scores)
+            if set(error.validator_value[index].get("required") or ["\0"]) <= error.instance.keys()
+        ]
+        if named:
+            return named[0]
+    wrong_type = {
+        sub.relative_schema_path[0]
+        for sub in error.context
+        if sub.validator == "type" and not sub.relative_path
+    }
+    scores = {index: score for index, score in scores.items() if index not in wrong_type} or scores
     return max(scores, key=lambda index: (scores[index][0], -scores[index][1], -index))
+
+
+def _missing_alternatives(error: Any) -> list[str]:
+    """The fields of an "one of these is required" choice (a link's `sha256` or `revision`)
+    when the value has none of them; empty for any other kind of choice."""
+    if not all(sub.validator == "required" and not sub.relative_path for sub in error.context):
+        return []
+    if {sub.relative_schema_path[0] for sub in error.context} != set(
+        range(len(error.validator_value))
+    ):
+        return []
+    return [str(sub.message).split("'")[1] for sub in error.context]
+
+
+def _add_one_of(fields: list[str]) -> str:
+    named = " or ".join(f"`{name}`" for name in fields)
+    if set(fields) == {"sha256", "revision"}:
+        return (
+            f"a link by `uri` needs {named} to pin what it links to: add one (the commit, tag or "
+            "dataset version as `revision`, or the sha256 of its bytes)"
+        )
+    return f"needs {named}: add one"
 
 
 def _expected(error: Any) -> str:

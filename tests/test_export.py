@@ -190,14 +190,16 @@ def test_unknown_format_and_non_model_cards(registry: Path, cli: Cli) -> None:
     assert result.code == 1 and "dataset card" in result.err
 
 
-def test_malformed_model_index_is_a_clear_error(tmp_path: Path, cli: Cli) -> None:
+def test_a_malformed_model_index_result_is_dropped_with_a_warning(tmp_path: Path, cli: Cli) -> None:
     readme = tmp_path / "README.md"
     readme.write_text(
         "---\nlicense: mit\nmodel-index:\n- name: x\n  results:\n  - task: 7\n---\n# x\n"
     )
     result = cli("import-card", str(readme), "--name", "x", cwd=tmp_path)
-    assert result.code == 1 and "README.md" in result.err
-    assert not (tmp_path / "x.card.md").exists()
+    assert result.code == 0 and "README.md:6: model-index[0].results[0] names no dataset" in (
+        result.err
+    )
+    assert parse_card((tmp_path / "x.card.md").read_text(), "x").data["license"] == "MIT"
 
 
 def test_cyclonedx_bom_validates_and_carries_the_model_card(

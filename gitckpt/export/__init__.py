@@ -4,24 +4,20 @@ the target format has no field for, so nothing is dropped silently."""
 from __future__ import annotations
 
 import json
-import platform
-from pathlib import Path
 
-from gitckpt.card import Card, parse_card, update_front_matter
+from gitckpt.card import Card, parse_card
 from gitckpt.checks import run_checks
 from gitckpt.checks.sensitive import refuse_credentials
 from gitckpt.errors import GitckptError
 from gitckpt.export.croissant import to_croissant
 from gitckpt.export.cyclonedx import DEFAULT_SPEC_VERSION, SPEC_VERSIONS, to_cyclonedx
-from gitckpt.export.huggingface import Export, from_hugging_face, to_hugging_face
+from gitckpt.export.huggingface import Export, to_hugging_face
 from gitckpt.export.spdx import to_spdx
 from gitckpt.facts import Inventory
-from gitckpt.files import CARD_SIZE_LIMIT, atomic_write, decode_text, read_text
+from gitckpt.files import CARD_SIZE_LIMIT, decode_text
 from gitckpt.inventory import load_inventory
 from gitckpt.registry import Release, read_registry
 from gitckpt.repo import Repository
-from gitckpt.scaffold import checked_name, render_template
-from gitckpt.strict_yaml import FieldPath
 from gitckpt.tags import parse_release_reference
 
 FORMATS = ("hf", "cyclonedx", "spdx", "croissant", "json")
@@ -119,34 +115,3 @@ def _read_card(inventory: Inventory, path: str) -> Card:
     if not isinstance(content, bytes):
         raise GitckptError(str(content))
     return parse_card(decode_text(content, path), path)
-
-
-def import_card(source: Path, name: str, output: Path | None) -> Path:
-    """A gitckpt model card from a Hugging Face README: every fact that maps is kept; every
-    required field the source lacks is a <FILL …> placeholder for a person."""
-    text = read_text(source, CARD_SIZE_LIMIT, str(source))
-    try:
-        facts = from_hugging_face(text)
-    except (ValueError, KeyError, TypeError) as exc:
-        raise GitckptError(
-            f"{source}: not a Hugging Face model card this tool can read ({exc})"
-        ) from exc
-    target = output or Path(f"{checked_name(name).replace('/', '-')}.card.md")
-    if target.exists():
-        raise GitckptError(f"{target} already exists; gitckpt never overwrites a card")
-    placeholder = "<FILL: {}>"
-    values: dict[str, object] = {
-        "name_yaml": name,
-        "data_path": placeholder.format("path of the checkpoint, relative to this card"),
-        "md5": placeholder.format("md5 from the DVC pointer"),
-        "sha256": placeholder.format("sha256 of the checkpoint"),
-        "size": placeholder.format("size in bytes"),
-        "format": placeholder.format("file format"),
-        "snapshot_time": placeholder.format("when the checkpoint was produced"),
-        "code_commit": placeholder.format("git commit of the training code"),
-        "python": platform.python_version(),
-    }
-    card_text = render_template("model", name, values)
-    updates: dict[FieldPath, object] = {(key,): value for key, value in facts.items()}
-    atomic_write(target, update_front_matter(card_text, str(target), updates))
-    return target
