@@ -9,6 +9,7 @@ from typing import Any
 
 from gitckpt.card import BYTES_FIELD
 from gitckpt.checklist import ITEMS
+from gitckpt.dvc_artifacts import edited_dvc_yamls, entry_for, write_dvc_yamls
 
 SHARED = {
     "schema_version": 1,
@@ -170,11 +171,13 @@ def card_front_matter(
 def write_card(
     repo: Path, kind: str, name: str, data_relpath: str, out: dict[str, Any], fields: dict[str, Any]
 ) -> Path:
-    """Write `<name>.card.md` beside the data; returns its path."""
+    """Write `<name>.card.md` beside the data, and its entry in dvc.yaml's `artifacts:` as
+    `git ckpt add` would; returns the card's path."""
     data = (repo / data_relpath).read_bytes()
     card = repo / PurePosixPath(data_relpath).parent / f"{name}.card.md"
     card.write_text(
         render_card(card_front_matter(kind, name, data_relpath, out, fields, data)),
         encoding="utf-8",
     )
+    write_dvc_yamls(repo, edited_dvc_yamls(repo, [entry_for(name, kind, data_relpath, {})]))
     return card
