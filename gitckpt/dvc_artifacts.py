@@ -95,61 +95,71 @@ def entry_for(name: str, kind: str, data_relpath: str, card_data: dict[str, Any]
     )
 
 
-def with_entry(text: str, entry: ArtifactEntry) -> str:
-    """dvc.yaml's text (empty when there is none yet) with `entry` written in: path and type
-    set, desc and labels when the card has them, everything else (stages, comments, key order,
-    the entry's other fields) kept. Raises InputError naming the line when the file is not a
-    dvc.yaml it can edit."""
-    document = load_yaml(text, entry.dvc_yaml) if text.strip() else None
-    if document is not None and not isinstance(document.data, dict):
-        raise InputError("dvc.yaml must be a mapping", path=entry.dvc_yaml, line=1)
-    artifacts = document.data.get(ARTIFACTS_KEY) if document else None
-    if artifacts is not None and not isinstance(artifacts, dict):
-        line = document.line_of((ARTIFACTS_KEY,)) if document else 0
-        raise InputError(
-            "`artifacts:` must be a mapping of names to entries",
-            path=entry.dvc_yaml,
-            line=line,
-            field=ARTIFACTS_KEY,
-        )
-    existing = (artifacts or {}).get(entry.key)
-    if existing is not None and not isinstance(existing, dict):
-        raise InputError(
-            f"the entry of {entry.key!r} must be a mapping (path, type, desc, labels)",
-            path=entry.dvc_yaml,
-            line=document.line_of((ARTIFACTS_KEY, entry.key)) if document else 0,
-            field=f"{ARTIFACTS_KEY}.{entry.key}",
-        )
+def with_entries(text: str, relpath: str, entries: Sequence[ArtifactEntry]) -> str:
+    """dvc.yaml's text (empty when there is none yet) with `entries` written in, in one pass:
+    path and type set, desc and labels when the card has them, everything else (stages,
+    comments, key order, an entry's other fields) kept. Raises InputError naming the line when
+    the file is not a dvc.yaml it can edit."""
+    _refuse_uneditable(text, relpath, [entry.key for entry in entries])
     yaml, data = load_for_editing(text)
     if data is None:
         data = {}
     if data.get(ARTIFACTS_KEY) is None:
         data[ARTIFACTS_KEY] = {}
-    if data[ARTIFACTS_KEY].get(entry.key) is None:
-        data[ARTIFACTS_KEY][entry.key] = {}
-    node = data[ARTIFACTS_KEY][entry.key]
-    node["path"] = entry.path
-    node["type"] = entry.type
-    if entry.desc:
-        node["desc"] = entry.desc
-    if entry.labels:
-        node["labels"] = list(entry.labels)
+    for entry in entries:
+        if data[ARTIFACTS_KEY].get(entry.key) is None:
+            data[ARTIFACTS_KEY][entry.key] = {}
+        node = data[ARTIFACTS_KEY][entry.key]
+        node["path"] = entry.path
+        node["type"] = entry.type
+        if entry.desc:
+            node["desc"] = entry.desc
+        if entry.labels:
+            node["labels"] = list(entry.labels)
     return dump_for_editing(yaml, data)
+
+
+def _refuse_uneditable(text: str, relpath: str, keys: Sequence[str]) -> None:
+    """Read strictly first (no aliases, bounded), so a wrong shape is refused with its line."""
+    if not text.strip():
+        return
+    document = load_yaml(text, relpath)
+    if not isinstance(document.data, dict):
+        raise InputError("dvc.yaml must be a mapping", path=relpath, line=1)
+    artifacts = document.data.get(ARTIFACTS_KEY)
+    if artifacts is not None and not isinstance(artifacts, dict):
+        raise InputError(
+            "`artifacts:` must be a mapping of names to entries",
+            path=relpath,
+            line=document.line_of((ARTIFACTS_KEY,)),
+            field=ARTIFACTS_KEY,
+        )
+    for key in keys:
+        existing = (artifacts or {}).get(key)
+        if existing is not None and not isinstance(existing, dict):
+            raise InputError(
+                f"the entry of {key!r} must be a mapping (path, type, desc, labels)",
+                path=relpath,
+                line=document.line_of((ARTIFACTS_KEY, key)),
+                field=f"{ARTIFACTS_KEY}.{key}",
+            )
 
 
 def edited_dvc_yamls(root: Path, entries: Sequence[ArtifactEntry]) -> dict[str, str]:
     """The new text of each dvc.yaml that `entries` change (several entries may share a file),
     worked out before anything is written: a dvc.yaml that cannot be edited stops the command
     with nothing changed."""
-    original: dict[str, str] = {}
-    edited: dict[str, str] = {}
+    by_file: dict[str, list[ArtifactEntry]] = {}
     for entry in entries:
-        if entry.dvc_yaml not in original:
-            path = root / entry.dvc_yaml
-            text = read_inside(root, entry.dvc_yaml, PIPELINE_SIZE_LIMIT) if path.exists() else ""
-            original[entry.dvc_yaml] = edited[entry.dvc_yaml] = text
-        edited[entry.dvc_yaml] = with_entry(edited[entry.dvc_yaml], entry)
-    return {path: text for path, text in edited.items() if text != original[path]}
+        by_file.setdefault(entry.dvc_yaml, []).append(entry)
+    edited: dict[str, str] = {}
+    for relpath, declared in by_file.items():
+        path = root / relpath
+        text = read_inside(root, relpath, PIPELINE_SIZE_LIMIT) if path.exists() else ""
+        updated = with_entries(text, relpath, declared)
+        if updated != text:
+            edited[relpath] = updated
+    return edited
 
 
 def write_dvc_yamls(root: Path, edited: dict[str, str]) -> None:

@@ -169,9 +169,17 @@ def card_front_matter(
 
 
 def write_card(
-    repo: Path, kind: str, name: str, data_relpath: str, out: dict[str, Any], fields: dict[str, Any]
+    repo: Path,
+    kind: str,
+    name: str,
+    data_relpath: str,
+    out: dict[str, Any],
+    fields: dict[str, Any],
+    *,
+    declare: bool = True,
 ) -> Path:
-    """Write `<name>.card.md` beside the data, and its entry in dvc.yaml's `artifacts:` as
+    """Write `<name>.card.md` beside the data, and (unless `declare` is False: many cards are
+    declared at once by `declare_artifacts`) its entry in dvc.yaml's `artifacts:` as
     `git ckpt add` would; returns the card's path."""
     data = (repo / data_relpath).read_bytes()
     card = repo / PurePosixPath(data_relpath).parent / f"{name}.card.md"
@@ -179,5 +187,12 @@ def write_card(
         render_card(card_front_matter(kind, name, data_relpath, out, fields, data)),
         encoding="utf-8",
     )
-    write_dvc_yamls(repo, edited_dvc_yamls(repo, [entry_for(name, kind, data_relpath, {})]))
+    if declare:
+        declare_artifacts(repo, [(name, kind, data_relpath)])
     return card
+
+
+def declare_artifacts(repo: Path, artifacts: list[tuple[str, str, str]]) -> None:
+    """Declare (name, kind, data path) artifacts in dvc.yaml, in one edit of each file."""
+    entries = [entry_for(name, kind, data_relpath, {}) for name, kind, data_relpath in artifacts]
+    write_dvc_yamls(repo, edited_dvc_yamls(repo, entries))
