@@ -180,3 +180,16 @@ def test_a_dvc_yaml_that_cannot_be_edited_stops_add_with_nothing_written(
     assert "dvc.yaml:1: [artifacts]" in result.err and "must be a mapping" in result.err
     assert not (repo / "models/clf.card.md").exists() and not (repo / f"{MODEL}.dvc").exists()
     assert (repo / "dvc.yaml").read_text() == "artifacts:\n  - not a mapping\n"
+
+
+def test_a_name_dvc_cannot_take_is_said_not_crashed_on(registry: Path, cli: Cli) -> None:
+    card = registry / "models/clf.card.md"
+    card.write_text(card.read_text().replace("name: clf\n", "name: clf.v2\n", 1))
+    before = (registry / "dvc.yaml").read_text()
+    added = cli("add", MODEL, cwd=registry)
+    assert added.code == 0, added.err
+    assert "'clf.v2' cannot be a DVC artifact name" in added.err
+    assert (registry / "dvc.yaml").read_text() == before
+    assert any(
+        "'clf.v2' cannot be a DVC artifact name" in message for _, message in gc210(cli, registry)
+    )
