@@ -20,7 +20,6 @@ from typing import Any
 from gitckpt.cache import Cache
 from gitckpt.card import PLACEHOLDER_PATTERN
 from gitckpt.errors import GitckptError, InputError
-from gitckpt.evaluation import PIPELINE_SIZE_LIMIT
 from gitckpt.files import atomic_write, decode_text, read_inside
 from gitckpt.hashing import git_blob_id
 from gitckpt.sources import Source
@@ -29,6 +28,9 @@ from gitckpt.tags import DIR_IN_NAME, DIRNAME, NAME
 
 DVC_YAML = "dvc.yaml"
 ARTIFACTS_KEY = "artifacts"
+DVC_YAML_SIZE_LIMIT = 8 * 1024 * 1024  # evaluation.py's limit for dvc.yaml, which `check` does
+# not import (it loads the statistics a warm check never needs)
+_NAME, _DIRNAME = re.compile(NAME), re.compile(DIRNAME)
 _READER_VERSION = 1  # bump when what `read_declared` keeps changes: older cache entries are unused
 
 
@@ -64,13 +66,22 @@ class DeclaredArtifacts:
 def dvc_name_problem(name: str) -> str | None:
     """Why DVC cannot take `name` as an artifact name (None when it can)."""
     directory, _, base = name.rpartition(DIR_IN_NAME)
-    if re.fullmatch(NAME, base) and (not directory or re.fullmatch(DIRNAME, directory)):
+    if _NAME.fullmatch(base) and (not directory or _DIRNAME.fullmatch(directory)):
         return None
     return (
         f"{name!r} cannot be a DVC artifact name, so `dvc artifacts get` cannot fetch it: DVC "
         "takes letters, digits, '_', '-' and '/', starting and ending with a letter or digit "
         "(and `path/to:` before it for an artifact declared in path/to/dvc.yaml)"
     )
+
+
+def artifact_location(name: str, data_relpath: str) -> tuple[str, str, str]:
+    """Where DVC looks the artifact `name` up: its dvc.yaml, its key under `artifacts:`, and the
+    data's path as that entry must say it (relative to the dvc.yaml's directory)."""
+    directory, _, key = name.rpartition(DIR_IN_NAME)
+    if not directory:
+        return DVC_YAML, key, data_relpath
+    return posixpath.join(directory, DVC_YAML), key, posixpath.relpath(data_relpath, directory)
 
 
 def entry_for(name: str, kind: str, data_relpath: str, card_data: dict[str, Any]) -> ArtifactEntry:
@@ -80,13 +91,13 @@ def entry_for(name: str, kind: str, data_relpath: str, card_data: dict[str, Any]
     problem = dvc_name_problem(name)
     if problem:
         raise GitckptError(problem)
-    directory, _, key = name.rpartition(DIR_IN_NAME)
+    dvc_yaml, key, path = artifact_location(name, data_relpath)
     description = card_data.get("description")
     tags = card_data.get("tags")
     return ArtifactEntry(
-        dvc_yaml=posixpath.join(directory, DVC_YAML),
+        dvc_yaml=dvc_yaml,
         key=key,
-        path=posixpath.relpath(data_relpath, directory or "."),
+        path=path,
         type=kind,
         desc=description.strip()
         if isinstance(description, str) and not PLACEHOLDER_PATTERN.search(description)
@@ -155,7 +166,7 @@ def edited_dvc_yamls(root: Path, entries: Sequence[ArtifactEntry]) -> dict[str, 
     edited: dict[str, str] = {}
     for relpath, declared in by_file.items():
         path = root / relpath
-        text = read_inside(root, relpath, PIPELINE_SIZE_LIMIT) if path.exists() else ""
+        text = read_inside(root, relpath, DVC_YAML_SIZE_LIMIT) if path.exists() else ""
         updated = with_entries(text, relpath, declared)
         if updated != text:
             edited[relpath] = updated
@@ -175,12 +186,12 @@ def read_declared(
     source: Source, cache: Cache, relpaths: Sequence[str]
 ) -> dict[str, DeclaredArtifacts]:
     """What each dvc.yaml declares, cached by blob id: a warm `check` reads no dvc.yaml."""
-    blob_ids = source.blob_ids(relpaths, lambda _: PIPELINE_SIZE_LIMIT)
+    blob_ids = source.blob_ids(relpaths, lambda _: DVC_YAML_SIZE_LIMIT)
     keys = {path: _cache_key(blob_id) for path, blob_id in blob_ids.items()}
     known = cache.get_results(keys.values())
     unread = [path for path in relpaths if keys.get(path) not in known]
     judged: dict[str, dict[str, Any]] = {}
-    for relpath, content in source.read(unread, lambda _: PIPELINE_SIZE_LIMIT).items():
+    for relpath, content in source.read(unread, lambda _: DVC_YAML_SIZE_LIMIT).items():
         if isinstance(content, InputError):
             judged[relpath] = {"problem": content.message, "problem_line": content.line}
             continue

@@ -9,9 +9,8 @@ from collections import Counter
 from collections.abc import Iterator
 
 from gitckpt.checks.base import Check
-from gitckpt.dvc_artifacts import DVC_YAML, dvc_name_problem
+from gitckpt.dvc_artifacts import artifact_location, dvc_name_problem
 from gitckpt.facts import CardFacts, Finding, Inventory
-from gitckpt.tags import DIR_IN_NAME
 
 DVC_ARTIFACT_ENTRY = Check(
     id="GC210",
@@ -41,9 +40,7 @@ def _entry_problem(inventory: Inventory, card: CardFacts, name: str, data: str) 
     naming = dvc_name_problem(name)
     if naming:
         return naming
-    directory, _, key = name.rpartition(DIR_IN_NAME)
-    dvc_yaml = posixpath.join(directory, DVC_YAML)
-    expected = posixpath.relpath(data, directory or ".")
+    dvc_yaml, key, expected = artifact_location(name, data)
     declared = inventory.dvc_artifacts.get(dvc_yaml)
     if declared is not None and declared.problem:
         where = f"{dvc_yaml}:{declared.problem_line}" if declared.problem_line else dvc_yaml
@@ -56,7 +53,8 @@ def _entry_problem(inventory: Inventory, card: CardFacts, name: str, data: str) 
             f"type: {card.kind}}}`"
         )
     where = f"{dvc_yaml}:{entry.line}"
-    if entry.path is None or posixpath.normpath(entry.path) != expected:
+    declared_path = entry.path if entry.path is None else posixpath.normpath(entry.path)
+    if declared_path != expected:
         return (
             f"{where} says artifacts.{key}.path is {entry.path!r} but the card's data is "
             f"{expected!r} (relative to {dvc_yaml}): `dvc artifacts get` would fetch other bytes"
