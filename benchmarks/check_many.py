@@ -24,7 +24,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from testing.cards import dataset_fields, eval_fields, model_fields, write_card
+from testing.cards import (
+    dataset_fields,
+    declare_artifacts,
+    eval_fields,
+    model_fields,
+    write_card,
+)
 from testing.repos import clean_env, commit_all, make_repo, track
 from testing.timing import (
     BIN,
@@ -53,9 +59,9 @@ def build(repo: Path, artifacts: int) -> None:
     )
     outs = track(repo, {path: artifact_bytes(name) for _, path, name in plan})
     for kind, path, name in plan:
-        write_card(
-            repo, kind, name, path, outs[path], fields_for(kind, int(name[1:]), datasets, models)
-        )
+        fields = fields_for(kind, int(name[1:]), datasets, models)
+        write_card(repo, kind, name, path, outs[path], fields, declare=False)
+    declare_artifacts(repo, [(name, kind, path) for kind, path, name in plan])
     commit_all(repo, f"{artifacts} artifacts")
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from gitckpt.records import record_from_json, render_message
-from testing.cards import dataset_fields, write_card
+from testing.cards import dataset_fields, declare_artifacts, write_card
 from testing.repos import clean_env, commit_all, git, make_repo, track
 from testing.timing import (
     BIN,
@@ -48,7 +48,9 @@ def build(repo: Path, artifacts: int, commits: int) -> int:
             f"data/{name}/part.csv",
             outs[f"data/{name}/part.csv"],
             dataset_fields(),
+            declare=False,
         )
+    declare_artifacts(repo, [(name, "dataset", f"data/{name}/part.csv") for name in names])
     commit_all(repo, "artifacts")
     shas = []
     for index in range(commits):

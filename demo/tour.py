@@ -659,6 +659,13 @@ def main() -> int:
     )
     sh(repo, "git", "ckpt", "promote", "blobs-linear@v0.2.0", "dev", "--sign")
     sh(repo, "git", "ckpt", "history", "blobs-linear")
+    print("  DVC's own client fetches a release by version or by stage (dvc.yaml's artifacts:):")
+    fetched = repo.parent / f"{repo.name}-fetched"
+    fetched.mkdir()
+    get = ("dvc", "artifacts", "get", str(repo), "blobs-linear")
+    sh(fetched, *get, "--rev", "v0.1.0", "-o", "v0.1.0.safetensors")
+    sh(fetched, *get, "--stage", "dev", "-o", "dev.safetensors")
+    sh(fetched, "sha256sum", "v0.1.0.safetensors", "dev.safetensors")
 
     step("14. The registry as a static site, for GitHub or GitLab Pages")
     site = repo.parent / f"{repo.name}-site"

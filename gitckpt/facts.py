@@ -11,6 +11,7 @@ from functools import cached_property
 from typing import Any
 
 from gitckpt.config import Config
+from gitckpt.dvc_artifacts import DeclaredArtifacts
 from gitckpt.repo import Repository
 from gitckpt.sources import Source
 from gitckpt.tag_events import Deprecation
@@ -123,6 +124,7 @@ class Inventory:
     pointers: dict[str, PointerFacts] = field(default_factory=dict)
     deprecations: dict[str, Deprecation] = field(default_factory=dict)
     release_tags: frozenset[str] = frozenset()
+    dvc_artifacts: dict[str, DeclaredArtifacts] = field(default_factory=dict)  # by dvc.yaml path
 
     def findings(self) -> list[Finding]:
         facts: list[CardFacts | PointerFacts] = [*self.cards.values(), *self.pointers.values()]

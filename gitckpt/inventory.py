@@ -26,6 +26,7 @@ from gitckpt.checks.placeholders import check_placeholders
 from gitckpt.checks.pointer_format import POINTER_FORMAT, load_pointer
 from gitckpt.checks.sensitive import SECRET, scan_card_text
 from gitckpt.config import CONFIG_PATH, Config, cached_config, known_config
+from gitckpt.dvc_artifacts import is_dvc_yaml_path, read_declared
 from gitckpt.errors import InputError
 from gitckpt.facts import (
     CardFacts,
@@ -70,8 +71,12 @@ def load_inventory(
             deprecations=read_deprecations(repo, tag_names),
             release_tags=frozenset(name for name in tag_names if "@v" in name),
         )
-        paths = [path for path in source.files() if is_card_path(path) or is_pointer_path(path)]
+        files = source.files()
+        paths = [path for path in files if is_card_path(path) or is_pointer_path(path)]
         _read_files(source, cache, paths, inventory, progress)
+        inventory.dvc_artifacts = read_declared(
+            source, cache, [path for path in files if is_dvc_yaml_path(path)]
+        )
         return inventory
 
 

@@ -17,6 +17,7 @@ from gitckpt.cache import Cache
 from gitckpt.card import BYTES_FIELD, card_path_for, update_front_matter
 from gitckpt.config import GTO_NAME_PATTERN
 from gitckpt.digests import DigestReader, TreeDigests, bytes_block_values
+from gitckpt.dvc_artifacts import edited_dvc_yamls, entry_for, write_dvc_yamls
 from gitckpt.errors import GitckptError, UsageError
 from gitckpt.files import POINTER_SIZE_LIMIT, atomic_write, read_text
 from gitckpt.hashing import FileDigests
@@ -77,20 +78,27 @@ class DescribedData:
 
 @dataclass(frozen=True)
 class NewCard:
+    """The card written, and the dvc.yaml that now declares its artifact for DVC (None when it
+    already did)."""
+
     relpath: str
     name: str
+    dvc_yaml: str | None
 
 
 def create_card(repo: Repository, data_path: Path, kind: str, name: str | None) -> NewCard:
-    """Write `<name>.card.md` beside the data; refuse to overwrite an existing card."""
+    """Write `<name>.card.md` beside the data, and declare the artifact in dvc.yaml's
+    `artifacts:` (for `dvc artifacts get`); refuse to overwrite an existing card."""
     data_relpath = data_relpath_of(repo, data_path)
     out = read_pointer_out(repo, data_relpath)
     name = checked_name(name or suggest_name(data_relpath))
     card_relpath = card_path_for(data_relpath, name)
     refuse_existing_card(repo, card_relpath)
     digests = _measure_if_present(repo, data_relpath, out)
+    dvc_yamls = edited_dvc_yamls(repo.root, [entry_for(name, kind, data_relpath, {})])
     write_scaffold(repo, kind, name, DescribedData(data_relpath, out, digests))
-    return NewCard(relpath=card_relpath, name=name)
+    write_dvc_yamls(repo.root, dvc_yamls)
+    return NewCard(relpath=card_relpath, name=name, dvc_yaml=next(iter(dvc_yamls), None))
 
 
 def data_relpath_of(repo: Repository, data_path: Path) -> str:

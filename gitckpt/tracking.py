@@ -11,8 +11,15 @@ from typing import Any
 
 from gitckpt import storage
 from gitckpt.cache import Cache
-from gitckpt.card import BYTES_FIELD, card_path_for, update_front_matter
+from gitckpt.card import BYTES_FIELD, card_path_for, parse_card, update_front_matter
 from gitckpt.digests import DigestReader, TreeDigests, bytes_block_values
+from gitckpt.dvc_artifacts import (
+    ArtifactEntry,
+    dvc_name_problem,
+    edited_dvc_yamls,
+    entry_for,
+    write_dvc_yamls,
+)
 from gitckpt.errors import GitckptError, UsageError
 from gitckpt.facts import CardFacts, Progress
 from gitckpt.files import CARD_SIZE_LIMIT, PathGuard, atomic_write, read_text
@@ -72,6 +79,7 @@ class AddedArtifact:
     sha256: str
     size: int
     bytes_changed: bool
+    dvc_yaml: str | None  # where DVC's `artifacts:` declares it (None: DVC cannot name it)
 
 
 def add(
@@ -90,15 +98,34 @@ def add(
     for plan in plans:
         if plan.existing is None:
             refuse_existing_card(repo, plan.card)
+    entries = {plan.data: _dvc_entry(repo, plan) for plan in plans}
+    dvc_yamls = edited_dvc_yamls(
+        repo.root, [entry for entry in entries.values() if isinstance(entry, ArtifactEntry)]
+    )
     paths = [repo.root / target for target in targets]
     with storage.tracking_session(repo.root, paths[0]) as session:
         measured = _measure(repo, targets, progress, session.plan.fill)
         session.track(paths, _known_md5s(repo, measured))
-    added = [_write_card(repo, plan, measured[plan.data]) for plan in plans]
-    _stage(repo, plans)
+    added = [_write_card(repo, plan, measured[plan.data], entries[plan.data]) for plan in plans]
+    write_dvc_yamls(repo.root, dvc_yamls)
+    _stage(repo, plans, [item.dvc_yaml for item in added if item.dvc_yaml])
     if request.remote:
         storage.push_data(repo.root, paths, request.remote)
-    return AddResult(added, session.plan.note)
+    notes = [session.plan.note, *(entry for entry in entries.values() if isinstance(entry, str))]
+    return AddResult(added, "\n".join(note for note in notes if note) or None)
+
+
+def _dvc_entry(repo: Repository, plan: AddPlan) -> ArtifactEntry | str:
+    """The artifact's entry in dvc.yaml (with the card's description, when it has one), or why
+    DVC cannot name it."""
+    problem = dvc_name_problem(plan.name)
+    if problem:
+        return f"{plan.card}: {problem}; dvc.yaml is left without an entry for it"
+    card_data: dict[str, Any] = {}
+    if plan.existing is not None:
+        text = read_text(repo.root / plan.card, CARD_SIZE_LIMIT, plan.card)
+        card_data = parse_card(text, plan.card).data
+    return entry_for(plan.name, plan.kind, plan.data, card_data)
 
 
 def checked_target(repo: Repository, path: Path) -> str:
@@ -189,7 +216,10 @@ def _known_md5s(
 
 
 def _write_card(
-    repo: Repository, plan: AddPlan, digests: FileDigests | TreeDigests
+    repo: Repository,
+    plan: AddPlan,
+    digests: FileDigests | TreeDigests,
+    entry: ArtifactEntry | str,
 ) -> AddedArtifact:
     out = read_pointer_out(repo, plan.data)
     if plan.existing is None:
@@ -214,11 +244,13 @@ def _write_card(
         digests.sha256,
         digests.size,
         changed,
+        entry.dvc_yaml if isinstance(entry, ArtifactEntry) else None,
     )
 
 
-def _stage(repo: Repository, plans: Sequence[AddPlan]) -> None:
+def _stage(repo: Repository, plans: Sequence[AddPlan], dvc_yamls: Sequence[str]) -> None:
     paths = {f"{plan.data}{POINTER_SUFFIX}" for plan in plans} | {plan.card for plan in plans}
+    paths.update(dvc_yamls)
     for plan in plans:
         ignore = Path(plan.data).parent / ".gitignore"
         if (repo.root / ignore).exists():

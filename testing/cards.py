@@ -9,6 +9,7 @@ from typing import Any
 
 from gitckpt.card import BYTES_FIELD
 from gitckpt.checklist import ITEMS
+from gitckpt.dvc_artifacts import edited_dvc_yamls, entry_for, write_dvc_yamls
 
 SHARED = {
     "schema_version": 1,
@@ -168,13 +169,30 @@ def card_front_matter(
 
 
 def write_card(
-    repo: Path, kind: str, name: str, data_relpath: str, out: dict[str, Any], fields: dict[str, Any]
+    repo: Path,
+    kind: str,
+    name: str,
+    data_relpath: str,
+    out: dict[str, Any],
+    fields: dict[str, Any],
+    *,
+    declare: bool = True,
 ) -> Path:
-    """Write `<name>.card.md` beside the data; returns its path."""
+    """Write `<name>.card.md` beside the data, and (unless `declare` is False: many cards are
+    declared at once by `declare_artifacts`) its entry in dvc.yaml's `artifacts:` as
+    `git ckpt add` would; returns the card's path."""
     data = (repo / data_relpath).read_bytes()
     card = repo / PurePosixPath(data_relpath).parent / f"{name}.card.md"
     card.write_text(
         render_card(card_front_matter(kind, name, data_relpath, out, fields, data)),
         encoding="utf-8",
     )
+    if declare:
+        declare_artifacts(repo, [(name, kind, data_relpath)])
     return card
+
+
+def declare_artifacts(repo: Path, artifacts: list[tuple[str, str, str]]) -> None:
+    """Declare (name, kind, data path) artifacts in dvc.yaml, in one edit of each file."""
+    entries = [entry_for(name, kind, data_relpath, {}) for name, kind, data_relpath in artifacts]
+    write_dvc_yamls(repo, edited_dvc_yamls(repo, entries))

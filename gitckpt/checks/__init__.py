@@ -11,6 +11,7 @@ from gitckpt.checks.card_format import FRONT_MATTER, UNREADABLE
 from gitckpt.checks.card_schema import SCHEMA, SCHEMA_VERSION
 from gitckpt.checks.data import DATA_MISSING, DATA_MODIFIED
 from gitckpt.checks.deprecation import LINK_DEPRECATED, LINK_SUNSET, check_deprecated_links
+from gitckpt.checks.dvc_artifacts import DVC_ARTIFACT_ENTRY, check_dvc_artifacts
 from gitckpt.checks.evaluation_binding import STALE_EVALUATION, check_eval_cards
 from gitckpt.checks.license import (
     LICENSE_INCOMPATIBLE,
@@ -51,6 +52,7 @@ CHECKS: tuple[Check, ...] = (
     DATA_MODIFIED,
     DATA_MISSING,
     NOT_PUSHED,
+    DVC_ARTIFACT_ENTRY,
     DUPLICATE_NAME,
     NAME_PATTERN,
     UNRESOLVED_LINK,
@@ -87,6 +89,7 @@ REPOSITORY_CHECKS: tuple[Callable[[Inventory], Iterator[Finding]], ...] = (
     check_deprecated_links,
     check_license_compatibility,
     check_pipelines,
+    check_dvc_artifacts,
 )
 
 

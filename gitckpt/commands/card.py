@@ -16,6 +16,8 @@ Reads the DVC pointer DATA_PATH.dvc and writes <name>.card.md beside the data, w
 that are known filled in (name, kind, path, md5, sha256, size, format, snapshot time, Python and
 framework versions, git HEAD) and every other field a visible <FILL …> placeholder.
 A fresh card fails `git ckpt check` until a person has filled it in. Never overwrites a card.
+Declares the artifact under `artifacts:` in dvc.yaml (path and type), so that
+`dvc artifacts get REPO NAME --rev vX.Y.Z` finds it once released.
 
 Examples:
   dvc add models/resnet50.pt
@@ -56,5 +58,7 @@ def run_new(args: argparse.Namespace) -> int:
         print_json({"card": card.relpath, "name": card.name})
         return EXIT_OK
     print(f"Wrote {card.relpath} for artifact {card.name!r}.")
+    if card.dvc_yaml:
+        print(f"Declared it under `artifacts:` in {card.dvc_yaml} (for `dvc artifacts get`).")
     print(f"Next: replace every <FILL …> in it, then `git ckpt check {card.relpath}`.")
     return EXIT_OK
