@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import json
 import os
 import shutil
@@ -78,18 +79,48 @@ def interleaved_medians(
 def benchmark_repo(
     keep: Path | None, prefix: str, what: str, build: Callable[[Path], object]
 ) -> Iterator[Path]:
-    """`<keep or a new temporary directory>/repo`, built by `build` unless it exists (so a second
-    run with --keep reuses it); a temporary directory is removed afterwards, even on failure."""
+    """`<keep or a new temporary directory>/repo`, built by `build` unless it exists and was
+    built by the generator as it is now (so a second run with --keep reuses it, but a change to
+    the card generator, the schemas or the benchmark rebuilds it); a temporary directory is
+    removed afterwards, even on failure."""
     workdir = keep or Path(tempfile.mkdtemp(prefix=prefix))
     repo = workdir / "repo"
+    stamp = workdir / "built-by.txt"
+    generator = _generator_digest()
     try:
+        if (repo / ".git").exists() and _read_stamp(stamp) != generator:
+            print(f"rebuilding {repo}: the generator changed since it was built", flush=True)
+            shutil.rmtree(repo)
         if not (repo / ".git").exists():
             print(f"building {what} in {repo} …", flush=True)
             print(f"  built in {action_seconds(lambda: build(repo)):.1f} s")
+            stamp.write_text(generator + "\n", encoding="utf-8")
         yield repo
     finally:
         if keep is None:
             shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _generator_digest() -> str:
+    """What a generated repository depends on: the card and repository helpers, the schemas and
+    templates the cards must satisfy, dvc.yaml's entries, and the benchmark script itself."""
+    root = Path(__file__).resolve().parent.parent
+    sources = [
+        *sorted((root / "testing").glob("*.py")),
+        *sorted((root / "gitckpt" / "schemas").glob("*.json")),
+        *sorted((root / "gitckpt" / "templates").glob("*")),
+        root / "gitckpt" / "dvc_artifacts.py",
+        Path(sys.argv[0]).resolve(),
+    ]
+    digest = hashlib.sha256()
+    for source in sources:
+        if source.is_file():
+            digest.update(source.name.encode() + b"\0" + source.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _read_stamp(stamp: Path) -> str | None:
+    return stamp.read_text(encoding="utf-8").strip() if stamp.is_file() else None
 
 
 def benchmark_arguments(
