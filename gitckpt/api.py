@@ -56,6 +56,7 @@ class Registry:
     """
 
     def __init__(self, repo: Repository) -> None:
+        """Wrap a repository already found (`Registry.open` finds one from a path)."""
         self.repo = repo
 
     @classmethod
@@ -105,7 +106,7 @@ class Registry:
 
     def card(self, name: str) -> CardView:
         """The card of artifact `name` in the work tree, read-only; GitckptError when no card
-        has that name, InputError (path, line) when it cannot be read.
+        has that name (naming the cards that cannot be read, and so have none).
 
             >>> card = registry.card("resnet50")
             >>> card.facts["license"]
@@ -116,7 +117,9 @@ class Registry:
         inventory = load_inventory(self.repo)
         facts = next((card for card in inventory.cards.values() if card.name == name), None)
         if facts is None:
-            raise GitckptError(f"there is no card named {name!r}")
+            unread = [path for path, card in sorted(inventory.cards.items()) if card.name is None]
+            hint = f" (unreadable: {', '.join(unread)}; `git ckpt check` says why)"
+            raise GitckptError(f"there is no card named {name!r}" + (hint if unread else ""))
         card = read_card(inventory, facts.path)
         data = copy.deepcopy(card.data)
         return CardView(
@@ -153,9 +156,10 @@ class Registry:
         """
         from gitckpt.registry_view import ArtifactView
 
-        view = self.show(name, trust_ref=trust_ref)
-        if not isinstance(view, ArtifactView):
+        if "@" in name or "#" in name:
             raise UsageError(f"expected an artifact NAME, without @ or #; got {name!r}")
+        view = self.show(name, trust_ref=trust_ref)
+        assert isinstance(view, ArtifactView)  # a bare name shows the artifact
         return view.releases
 
     def search(
