@@ -176,7 +176,7 @@ def test_the_public_surface_is_listed() -> None:
         assert getattr(gitckpt, name) is not None
     assert set(PUBLIC_SURFACE) <= set(dir(gitckpt))
     with pytest.raises(AttributeError, match="no attribute 'nothing'"):
-        _ = gitckpt.nothing  # type: ignore[attr-defined]
+        _ = gitckpt.nothing
 
 
 def _python(code: str) -> str:
