@@ -22,7 +22,7 @@ from gitckpt.facts import CardFacts, Inventory
 from gitckpt.history import LastChange, last_changes
 from gitckpt.inventory import load_inventory
 from gitckpt.pointer import POINTER_SUFFIX
-from gitckpt.registry import Registry, iso, read_registry
+from gitckpt.registry import RegistryState, iso, read_registry
 from gitckpt.repo import Repository, resolve_commit
 from gitckpt.tag_events import Event
 from gitckpt.tags import REGISTER
@@ -176,7 +176,7 @@ def audit(
 
 
 def audit_inventory(
-    inventory: Inventory, registry: Registry, stale_days: int | None = None
+    inventory: Inventory, registry: RegistryState, stale_days: int | None = None
 ) -> AuditReport:
     """The audit of cards already read at one commit, and of the registry: for a caller (the
     site) that has read both for its own use."""
@@ -302,7 +302,7 @@ def _without_license(field: str) -> str:
     return field.removesuffix(".license")
 
 
-def _unverified_events(registry: Registry) -> list[UnverifiedEvent]:
+def _unverified_events(registry: RegistryState) -> list[UnverifiedEvent]:
     """Every registry event whose signature is not verified, and every event that does not count."""
     counted = [
         (event, None)
@@ -317,7 +317,7 @@ def _unverified_events(registry: Registry) -> list[UnverifiedEvent]:
     ]
 
 
-def _unverified(registry: Registry, event: Event, reason: str | None) -> UnverifiedEvent:
+def _unverified(registry: RegistryState, event: Event, reason: str | None) -> UnverifiedEvent:
     return UnverifiedEvent(
         event.tag,
         event.artifact,

@@ -17,6 +17,7 @@ from gitckpt.card import (
     is_card_path,
     iter_links,
     iter_noassertions,
+    parse_card,
 )
 from gitckpt.checks.card_format import UNREADABLE, load_card
 from gitckpt.checks.card_schema import check_card_schema
@@ -27,7 +28,7 @@ from gitckpt.checks.pointer_format import POINTER_FORMAT, load_pointer
 from gitckpt.checks.sensitive import SECRET, scan_card_text
 from gitckpt.config import CONFIG_PATH, Config, cached_config, known_config
 from gitckpt.dvc_artifacts import is_dvc_yaml_path, read_declared
-from gitckpt.errors import InputError
+from gitckpt.errors import GitckptError, InputError
 from gitckpt.facts import (
     CardFacts,
     Finding,
@@ -356,3 +357,11 @@ def _facts_from_json(relpath: str, data: dict[str, Any]) -> CardFacts | PointerF
         return CardFacts(path=relpath, **rest)
     outs = tuple(OutFacts(**item) for item in data["outs"])
     return PointerFacts(path=relpath, outs=outs, findings=findings)
+
+
+def read_card(inventory: Inventory, path: str) -> Card:
+    """The card at `path` in the inventory's source (work tree or commit), parsed."""
+    content = inventory.source.read([path], lambda _: CARD_SIZE_LIMIT)[path]
+    if not isinstance(content, bytes):
+        raise GitckptError(str(content))
+    return parse_card(decode_text(content, path), path)

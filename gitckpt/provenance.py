@@ -21,7 +21,7 @@ from gitckpt.history import (
     committed_card_paths,
 )
 from gitckpt.pointer import POINTER_SUFFIX
-from gitckpt.registry import ArtifactState, Registry, read_registry
+from gitckpt.registry import ArtifactState, RegistryState, read_registry
 from gitckpt.repo import Commit, Ident, ObjectStore, Repository, Tree, commit_signatures
 from gitckpt.strict_yaml import YamlDocument
 from gitckpt.trust import TrustRoot, trust_root
@@ -89,7 +89,7 @@ class LogWalk:
     (a site build shares one registry and one CardReader across every artifact's log)."""
 
     revision: str = "HEAD"
-    registry: Registry | None = None
+    registry: RegistryState | None = None
     reader: CardReader | None = None
 
 

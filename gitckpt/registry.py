@@ -3,7 +3,7 @@ and folded into the state of each artifact (versions, stages, deprecation).
 
 An event counts only when it is bound to its tag (`Event.problem` is None) and, judged against
 the trust root, its signature is not bad and the trusted policy accepts it (`judge`); the
-others are kept, with the reason, in `Registry.rejected`."""
+others are kept, with the reason, in `RegistryState.rejected`."""
 
 from __future__ import annotations
 
@@ -75,7 +75,7 @@ class ArtifactState:
 
 
 @dataclass
-class Registry:
+class RegistryState:
     artifacts: dict[str, ArtifactState] = field(default_factory=dict)
     ignored_tags: int = 0
     rejected: list[Rejected] = field(default_factory=list)
@@ -97,7 +97,7 @@ def iso(timestamp: int) -> str:
     return datetime.datetime.fromtimestamp(timestamp, datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def read_registry(repo: Repository, trust: TrustRoot | None = None) -> Registry:
+def read_registry(repo: Repository, trust: TrustRoot | None = None) -> RegistryState:
     """The registry as the trust root (default: the default branch's) sees it: every tag read,
     bound and judged."""
     events, ignored = read_events(repo)
@@ -106,7 +106,7 @@ def read_registry(repo: Repository, trust: TrustRoot | None = None) -> Registry:
 
 def judge(
     repo: Repository, trust: TrustRoot, events: Iterable[Event], ignored_tags: int = 0
-) -> Registry:
+) -> RegistryState:
     """The state after the events that count: bound to their tags, not carrying a bad signature,
     and (under release.require_signature) signed by a trusted principal the policy allows."""
     events = list(events)
@@ -153,10 +153,10 @@ def _policy_problem(config: Config, event: Event, signature: Signature) -> str |
     return None
 
 
-def registry_from_events(events: Iterable[Event], ignored_tags: int = 0) -> Registry:
+def registry_from_events(events: Iterable[Event], ignored_tags: int = 0) -> RegistryState:
     """The state of each artifact after its events, in the order they apply; a stage move or
     withdrawal that names no release is rejected."""
-    registry = Registry(ignored_tags=ignored_tags)
+    registry = RegistryState(ignored_tags=ignored_tags)
     for event in sorted(events, key=event_order):
         state = registry.artifacts.setdefault(event.artifact, ArtifactState(event.artifact))
         reason = _apply(state, event)

@@ -13,7 +13,7 @@ from gitckpt.evaluation import compare_to_baseline
 from gitckpt.files import CARD_SIZE_LIMIT, read_text
 from gitckpt.inventory import load_inventory
 from gitckpt.records import DeprecationRecord, ReleaseRecord
-from gitckpt.registry import ArtifactState, Registry, Rejected, Release, iso, read_registry
+from gitckpt.registry import ArtifactState, RegistryState, Rejected, Release, iso, read_registry
 from gitckpt.repo import Repository
 from gitckpt.signing import Signature
 from gitckpt.tag_events import Event, event_order
@@ -314,7 +314,7 @@ def _select(state: ArtifactState, selector: str, reference: str) -> Release:
 
 
 def _artifact_view(
-    registry: Registry, state: ArtifactState, baseline: Baseline | None
+    registry: RegistryState, state: ArtifactState, baseline: Baseline | None
 ) -> ArtifactView:
     assert registry.trust is not None  # read_registry judged it
     return ArtifactView(
@@ -337,7 +337,7 @@ def _by_version(state: ArtifactState) -> list[Release]:
     )
 
 
-def _release_summary(registry: Registry, release: Release) -> ReleaseSummary:
+def _release_summary(registry: RegistryState, release: Release) -> ReleaseSummary:
     event = release.event
     return ReleaseSummary(
         version=release.version,
@@ -352,7 +352,7 @@ def _release_summary(registry: Registry, release: Release) -> ReleaseSummary:
     )
 
 
-def release_view(registry: Registry, state: ArtifactState, release: Release) -> ReleaseView:
+def release_view(registry: RegistryState, state: ArtifactState, release: Release) -> ReleaseView:
     assert registry.trust is not None  # read_registry judged it
     current = sorted(stage for stage, version in state.stages.items() if version == release.version)
     return ReleaseView(
@@ -412,7 +412,7 @@ def history(
     ]
 
 
-def _event_version(registry: Registry, event: Event) -> str | None:
+def _event_version(registry: RegistryState, event: Event) -> str | None:
     if event.version or event.stage is None:
         return event.version
     state = registry.artifacts.get(event.artifact)

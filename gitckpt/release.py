@@ -26,7 +26,7 @@ from gitckpt.records import (
     render_message,
     validated,
 )
-from gitckpt.registry import ArtifactState, Registry, read_registry
+from gitckpt.registry import ArtifactState, RegistryState, read_registry
 from gitckpt.release_gate import (
     CommittedCard,
     GateResult,
@@ -300,7 +300,7 @@ def _refuse_second_version_at(state: ArtifactState, commit: str, tag: str) -> No
 
 def _release_record(
     inventory: Inventory,
-    registry: Registry,
+    registry: RegistryState,
     committed: CommittedCard,
     version: str,
     gate: GateResult,
@@ -331,7 +331,7 @@ def _release_record(
 
 
 def _link_record(
-    field: str, target: str, cards: dict[str, CardFacts], registry: Registry
+    field: str, target: str, cards: dict[str, CardFacts], registry: RegistryState
 ) -> RecordedLink:
     state = registry.artifact(target)
     latest = state.latest if state else None

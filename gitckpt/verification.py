@@ -20,7 +20,7 @@ from gitckpt.hashing import FileDigests, digest_file
 from gitckpt.inventory import load_inventory
 from gitckpt.pointer import POINTER_SUFFIX
 from gitckpt.records import RecordedBytes, ReleaseRecord
-from gitckpt.registry import Registry, Release, read_registry
+from gitckpt.registry import RegistryState, Release, read_registry
 from gitckpt.repo import Repository
 from gitckpt.signing import BAD, UNKNOWN_KEY, UNSIGNED, Signature, allowed
 from gitckpt.strict_json import load_json
@@ -76,7 +76,7 @@ def verify(
     return result
 
 
-def _event_named(registry: Registry, reference: str) -> Event:
+def _event_named(registry: RegistryState, reference: str) -> Event:
     """The event a reference names: a tag name, or NAME#STAGE for that stage's last move."""
     parsed = parse_tag_name(reference)
     if parsed is None:
@@ -130,7 +130,7 @@ def _check_signature(
         )
 
 
-def _check_stage_target(registry: Registry, event: Event, result: Verification) -> None:
+def _check_stage_target(registry: RegistryState, event: Event, result: Verification) -> None:
     """A stage move, withdrawal or deprecation names an artifact (and a release) that counts."""
     state = registry.artifact(event.artifact)
     if event.action == DEPRECATE:

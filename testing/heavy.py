@@ -28,5 +28,8 @@ HEAVY_PACKAGES = frozenset(
         "tempfile", "logging",
         # archives and pickles, loaded with GC701 only when checkpoint bytes are read
         "gitckpt.checkpoint_files", "zipfile", "tarfile", "pickletools",
+        # the registry's views and search index, which the API (gitckpt/api.py, that `check`
+        # goes through) loads only for `show` and `search`: tags, signatures, statistics
+        "gitckpt.registry_view", "gitckpt.search",
     }
 )  # fmt: skip

@@ -97,12 +97,12 @@ def test_module_entry_point(tmp_path: Path) -> None:
 def test_internal_errors_print_one_line_and_keep_the_traceback(
     cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import gitckpt.commands.check as check_module
+    from gitckpt.api import Registry  # what `git ckpt check` calls
 
     def explode(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(check_module, "check", explode)
+    monkeypatch.setattr(Registry, "check", explode)
     make_repo(tmp_path / "repo", with_dvc=False)
     result = cli("check", cwd=tmp_path / "repo")
     assert result.code == 3

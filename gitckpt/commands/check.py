@@ -6,12 +6,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from gitckpt.api import Registry
 from gitckpt.arguments import Subcommands, subparser
-from gitckpt.checking import CheckOptions, check
+from gitckpt.checking import CheckOptions
 from gitckpt.checks import ALL_CHECKS
 from gitckpt.console import print_check_report, print_json, progress_bar
 from gitckpt.errors import EXIT_FINDINGS, EXIT_OK
-from gitckpt.repo import find_repository
 
 CHECK_EPILOG = """\
 With no paths, checks every card and pointer in the work tree (as --all does).
@@ -92,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
         remote_name=args.remote_name,
     )
     with progress_bar("Checking") as progress:
-        report = check(find_repository(), options, progress)
+        report = Registry.open().check(options=options, progress=progress)
     if args.json:
         print_json(report.to_json())
     else:

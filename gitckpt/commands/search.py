@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import argparse
 
+from gitckpt.api import Registry
 from gitckpt.arguments import Subcommands, add_registry_filters, add_trust_ref, subparser
 from gitckpt.console import print_json, print_table, progress_bar
 from gitckpt.errors import EXIT_OK
-from gitckpt.repo import find_repository
 from gitckpt.search import (
     Query,
     parse_field_filter,
     parse_metric_filter,
     parse_version_filter,
-    search,
 )
 
 SEARCH_EPILOG = """\
@@ -106,7 +105,9 @@ def run(args: argparse.Namespace) -> int:
         fields=tuple(parse_field_filter(text) for text in args.field),
     )
     with progress_bar("Indexing cards") as progress:
-        hits = search(find_repository(), query, args.rev, progress, args.trust_ref)
+        hits = Registry.open().search(
+            query, revision=args.rev, trust_ref=args.trust_ref, progress=progress
+        )
     if args.json:
         print_json([hit.to_json() for hit in hits])
         return EXIT_OK

@@ -5,12 +5,12 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from gitckpt.api import Registry
 from gitckpt.arguments import REGISTRY_EPILOG, Subcommands, add_trust_ref, subparser
 from gitckpt.console import print_json, print_release, print_table, stage_versions
 from gitckpt.errors import EXIT_OK
 from gitckpt.evaluation import describe
-from gitckpt.registry_view import ReleaseView, show
-from gitckpt.repo import find_repository
+from gitckpt.registry_view import ReleaseView
 
 if TYPE_CHECKING:
     from gitckpt.registry_view import Baseline
@@ -27,7 +27,7 @@ def register(commands: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    view = show(find_repository(), args.reference, trust_ref=args.trust_ref)
+    view = Registry.open().show(args.reference, trust_ref=args.trust_ref)
     if isinstance(view, ReleaseView):
         if args.json:
             print_json(view.record.to_json() if view.record else None)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 
-from gitckpt.card import Card, parse_card
 from gitckpt.checks import run_checks
 from gitckpt.checks.sensitive import refuse_credentials
 from gitckpt.errors import GitckptError
@@ -14,8 +13,7 @@ from gitckpt.export.cyclonedx import DEFAULT_SPEC_VERSION, SPEC_VERSIONS, to_cyc
 from gitckpt.export.huggingface import Export, to_hugging_face
 from gitckpt.export.spdx import to_spdx
 from gitckpt.facts import Inventory
-from gitckpt.files import CARD_SIZE_LIMIT, decode_text
-from gitckpt.inventory import load_inventory
+from gitckpt.inventory import load_inventory, read_card
 from gitckpt.registry import Release, read_registry
 from gitckpt.repo import Repository
 from gitckpt.tags import parse_release_reference
@@ -47,7 +45,7 @@ def export(repo: Repository, reference: str, fmt: str, spec_version: str | None 
         inventory.findings(), {facts.path, *datasets}, f"{facts.path} is not exported"
     )
     _refuse_failing_card(inventory, facts.path)
-    card = _read_card(inventory, facts.path)
+    card = read_card(inventory, facts.path)
     if fmt == "json":
         return Export(json.dumps(card.data, indent=2) + "\n", [])
     if fmt == "croissant":
@@ -64,7 +62,7 @@ def export(repo: Repository, reference: str, fmt: str, spec_version: str | None 
     if fmt in ("cyclonedx", "spdx"):
         linked = {
             str(data.get("name")): data
-            for data in (_read_card(inventory, path).data for path in datasets)
+            for data in (read_card(inventory, path).data for path in datasets)
         }
         if fmt == "spdx":
             return to_spdx(card.data, linked)
@@ -108,10 +106,3 @@ def _release_of(repo: Repository, reference: str) -> Release | None:
     if release is None:
         raise GitckptError(f"there is no release {reference}")
     return release
-
-
-def _read_card(inventory: Inventory, path: str) -> Card:
-    content = inventory.source.read([path], lambda _: CARD_SIZE_LIMIT)[path]
-    if not isinstance(content, bytes):
-        raise GitckptError(str(content))
-    return parse_card(decode_text(content, path), path)

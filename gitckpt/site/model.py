@@ -22,7 +22,7 @@ from gitckpt.lineage import (
     upstream_links,
 )
 from gitckpt.provenance import LogEntry, LogWalk, artifact_logs
-from gitckpt.registry import ArtifactState, Registry, Release, read_registry
+from gitckpt.registry import ArtifactState, RegistryState, Release, read_registry
 from gitckpt.repo import Repository, resolve_commit
 from gitckpt.sources import RevisionSource
 from gitckpt.tags import Version
@@ -173,7 +173,7 @@ class _Snapshot:
 
     repo: Repository
     commit: str
-    registry: Registry
+    registry: RegistryState
     cards: dict[str, CardFacts]  # by artifact name
     data: dict[str, dict[str, Any]]  # front matter by card path
     reader: CardReader  # every version of a card parsed once, for logs and metric history
