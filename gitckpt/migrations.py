@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from gitckpt.errors import GitckptError
+from gitckpt.errors import GitckptError, InputError
 from gitckpt.schema import SCHEMA_VERSION_FIELD
 
 MigrationEdit = Callable[[Any], None]
@@ -32,9 +32,36 @@ class MigrationStep:
         return self.from_version + 1
 
 
-# The package's steps, oldest first. Every card schema is at version 1: there is nothing to migrate
-# yet. A schema that moves to version N+1 adds its step from N here, with a test.
-STEPS: tuple[MigrationStep, ...] = ()
+ACCESS_FIELD = "access"
+ACCESS_REASON_PLACEHOLDER = "<FILL: why this access level>"
+
+
+def add_access(data: Any) -> None:
+    """v1 → v2: every card says who may obtain its bytes. The block is inserted after
+    `kind` at `internal` (neither published nor locked away by a migration) with a
+    placeholder reason, so GC104 asks a person for the decision; a card that already has an
+    `access` key is refused rather than overwritten."""
+    if ACCESS_FIELD in data:
+        raise InputError(
+            "already has an `access` field, which schema version 1 does not define; remove or "
+            "rename it",
+            field=ACCESS_FIELD,
+        )
+    keys = list(data)
+    position = keys.index("kind") + 1 if "kind" in keys else len(keys)
+    data.insert(position, ACCESS_FIELD, {"level": "internal", "reason": ACCESS_REASON_PLACEHOLDER})
+
+
+# The package's steps, oldest first. A schema that moves to version N+1 adds its step from N here,
+# with a test.
+STEPS: tuple[MigrationStep, ...] = (
+    MigrationStep(
+        from_version=1,
+        kinds=frozenset({"model", "dataset", "eval"}),
+        summary="adds `access: {level: internal, reason: <FILL …>}` (who may obtain the bytes)",
+        edit=add_access,
+    ),
+)
 
 
 def migration_chain(kind: str, start: int, target: int) -> list[MigrationStep]:

@@ -31,6 +31,7 @@ from gitckpt.scaffold import (
 )
 from gitckpt.storage import KnownDigest
 from gitckpt.strict_yaml import FieldPath
+from gitckpt.transfer import PushRefused, push
 
 
 @dataclass(frozen=True)
@@ -97,8 +98,19 @@ def add(
     added = [_write_card(repo, plan, measured[plan.data]) for plan in plans]
     _stage(repo, plans)
     if request.remote:
-        storage.push_data(repo.root, paths, request.remote)
+        _push_added(repo, added, request.remote)
     return AddResult(added, session.plan.note)
+
+
+def _push_added(repo: Repository, added: list[AddedArtifact], remote: str) -> None:
+    """`--remote`: the bytes go through `git ckpt push`'s routing, so their access level decides
+    whether that remote may hold them."""
+    try:
+        push(repo, [artifact.name for artifact in added], remote)
+    except PushRefused as refused:
+        raise PushRefused(
+            f"the bytes are tracked and their cards written and staged, but {refused}"
+        ) from refused
 
 
 def checked_target(repo: Repository, path: Path) -> str:

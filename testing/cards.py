@@ -11,7 +11,8 @@ from gitckpt.card import BYTES_FIELD
 from gitckpt.checklist import ITEMS
 
 SHARED = {
-    "schema_version": 1,
+    "schema_version": 2,
+    "access": {"level": "internal", "reason": "Shared within the lab while it is reviewed."},
     "version": "1.0.0",
     "snapshot_time": "2025-07-01T12:00:00Z",
     "license": "Apache-2.0",
