@@ -269,19 +269,20 @@ def test_the_chain_of_steps_and_a_missing_one(monkeypatch: pytest.MonkeyPatch) -
 
 V1_COMMENT = "# the checkpoint, not the EMA weights"
 OWN_LINE_COMMENT = "# reviewed by Grace"
+NEXT_KEY_COMMENT = "# the bytes this card describes"
 SHARED_ACCESS = f"access:\n  level: internal\n  reason: {SHARED['access']['reason']}\n"
 MIGRATED_ACCESS = "access:\n  level: internal\n  reason: '<FILL: why this access level>'\n"
 
 
 def _as_schema_version_1(text: str) -> str:
     """The card as gitckpt wrote it before access levels (version 1, no `access` block), with
-    comments where the step edits: on the version, on `kind` (the block goes after it), and on a
-    line of its own."""
+    comments where the step edits: on the version, on `kind` (the block goes after it), on the
+    line after `kind` (about the key that follows), and on a line of its own."""
     assert SHARED_ACCESS in text
     return (
         text.replace(SHARED_ACCESS, "")
         .replace("schema_version: 2\n", "schema_version: 1  # before access levels\n")
-        .replace("\nkind: model\n", f"\nkind: model  {V1_COMMENT}\n")
+        .replace("\nkind: model\n", f"\nkind: model  {V1_COMMENT}\n{NEXT_KEY_COMMENT}\n")
         .replace("\nlicense:", f"\n{OWN_LINE_COMMENT}\nlicense:")
     )
 
@@ -304,7 +305,7 @@ def test_the_step_to_version_2_adds_the_access_block_for_a_person_to_decide(
     assert migrated["steps"] == [f"v1 → v2: {migrations.STEPS[0].summary}"]
     after = card.read_text()
     # the block follows `kind`; the comments stay where they were, and every other fact
-    assert f"\nkind: model  {V1_COMMENT}\n{MIGRATED_ACCESS}" in after
+    assert f"\nkind: model  {V1_COMMENT}\n{MIGRATED_ACCESS}{NEXT_KEY_COMMENT}\ncheckpoint:" in after
     assert after.startswith("---\nschema_version: 2  # before access levels\n")
     assert f"\n{OWN_LINE_COMMENT}\nlicense:" in after
     old_card, new_card = parse_card(before, "old"), parse_card(after, MODEL_CARD)
