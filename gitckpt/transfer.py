@@ -143,9 +143,10 @@ def refusal(card: CardFacts, policy: Config, remote: str | None) -> str | None:
             )
         levels = (level,)
         stated = f"is {card.access_level}"
-    if all(item.remotes is None for item in levels):
+    restricting = [set(item.remotes) for item in levels if item.remotes is not None]
+    if not restricting:
         return None
-    allowed = sorted(set.intersection(*(set(item.remotes or ()) for item in levels)))
+    allowed = sorted(set.intersection(*restricting))
     if remote is not None and remote in allowed:
         return None
     allowed_words = ", ".join(allowed) or "none"

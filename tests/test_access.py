@@ -225,3 +225,17 @@ def test_the_policy_keeps_its_levels_in_order_with_who_may_lower_them() -> None:
         None,
         None,
     ]
+
+
+def test_a_card_without_a_level_goes_only_where_every_level_may(
+    registry: Path, remotes: dict[str, Path], cli: Cli
+) -> None:
+    card = registry / MODEL_CARD
+    card.write_text(
+        card.read_text().replace("access:\n  level: restricted\n", "x_access:\n  x: y\n")
+    )
+    refused = cli("push", "clf", "--remote", "vault", cwd=registry)
+    assert refused.code == 1
+    assert "artifact 'clf' states no access.level" in refused.err
+    assert "may go only to remote(s) none, not to remote 'vault'" in refused.err
+    assert stored_files(remotes["vault"]) == []
