@@ -195,11 +195,14 @@ CONTRIBUTORS = [
     {"name": "Grace Reviewer", "roles": ["reviewed"]},
 ]
 CONTACT = "blob-lab@example.org"
+# The scaffolds pre-fill `access.level: internal`; the reason is the person's to write.
+ACCESS = {"reason": "Synthetic demo data: shared within the lab until the tour is published."}
 LOCKFILE = "sha256:5f3c1b2a9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d9c8b7a6f5e4d3c2b"
 
 
 def dataset_facts() -> dict[str, Any]:
     return {
+        "access": ACCESS,
         "description": "Two overlapping Gaussian blobs in 2-D with binary labels, from a fixed "
         "seed; 2,000 train and 500 test points.",
         "sources": [
@@ -245,6 +248,7 @@ def dataset_facts() -> dict[str, Any]:
 
 def model_facts(metrics: dict[str, Any], checkpoint_sha256: str) -> dict[str, Any]:
     return {
+        "access": ACCESS,
         "description": "Logistic regression separating the two blobs of the blobs dataset; a "
         "stand-in for a real checkpoint.",
         "architecture": {
@@ -316,6 +320,7 @@ def model_facts(metrics: dict[str, Any], checkpoint_sha256: str) -> dict[str, An
 
 def eval_facts(metrics: dict[str, Any], checkpoint_sha256: str) -> dict[str, Any]:
     return {
+        "access": ACCESS,
         "description": "Per-example correctness of blobs-linear on the 500-point test split of "
         "blobs.",
         "model": {"artifact": "blobs-linear", "sha256": checkpoint_sha256},

@@ -75,7 +75,7 @@ def add_transfer(
     name: str,
     summary: str,
     handler: Any,
-) -> None:
+) -> argparse.ArgumentParser:
     parser = subparser(commands, name, summary, PUSH_EPILOG)
     parser.add_argument(
         "names", nargs="*", metavar="NAME", help="artifact names (default: every artifact)"
@@ -87,17 +87,25 @@ def add_transfer(
         help="DVC remote to use (default: the configured default)",
     )
     parser.add_argument(
-        "--json", action="store_true", help="print the number of files moved as JSON"
+        "--json", action="store_true", help="print what was moved (push: and where) as JSON"
     )
     parser.set_defaults(handler=handler)
+    return parser
 
 
 PUSH_EPILOG = """\
 Moves the bytes of the named artifacts (all artifacts when none is named) through DVC.
 
+push sends an artifact only to a remote its access level (`access.level` in its card) allows
+under the trusted policy (access.levels in .gitckpt/config.yaml at the default branch, or at
+--trust-ref; never the work tree's). The default remote is used only when every artifact's level
+allows it. If any artifact may not go to the remote, push names each one, its level and the
+remotes it may use, and pushes nothing (exit 1).
+
 Examples:
   git ckpt push                      # every artifact, to the default DVC remote
   git ckpt push resnet50 cifar10-train -r team-s3
+  git ckpt push patient-notes -r vault --json   # a restricted dataset, to its allowed remote
   git ckpt pull resnet50             # bytes into the DVC cache and the work tree
 """
 

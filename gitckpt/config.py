@@ -18,6 +18,7 @@ CONFIG_PATH = ".gitckpt/config.yaml"
 GTO_NAME_PATTERN = r"[a-z0-9]([a-z0-9-/]*[a-z0-9])?"
 DEFAULT_STAGES = ("dev", "staging", "prod")
 DEFAULT_STALE_DAYS = 90
+DEFAULT_ACCESS_LEVELS = ("public", "internal", "restricted")
 SEVERITIES = ("error", "warning", "off")
 # Parse failures, leaked secrets, code-running pickles and pull requests that rewrite the policy
 # judging them cannot be waved through by policy.
@@ -63,6 +64,16 @@ serialization:
   #  - global: mylab.layers.ScaledDot
   #    reason: our own module, reviewed; its __setstate__ only assigns attributes
 
+# Access levels (a card's `access.level`), from the most open to the most closed: the DVC
+# remotes `git ckpt push` may send each level's bytes to, and who may lower an artifact from it.
+# Read from the trusted revision. Without this section: {", ".join(DEFAULT_ACCESS_LEVELS)},
+# each on any remote.
+# access:
+#   levels:
+#     public: {{remotes: [hub]}}
+#     internal: {{remotes: [lab-s3]}}
+#     restricted: {{remotes: [vault], lowered_by: [privacy-officer@example.org]}}
+
 audit:
   # `git ckpt audit` reports a card not touched within this many days after its bytes changed.
   stale_days: {DEFAULT_STALE_DAYS}
@@ -82,6 +93,29 @@ class Signer:
 
 
 @dataclass(frozen=True)
+class AccessLevel:
+    """A level of the access policy: the DVC remotes its bytes may live on (None: any, as without
+    an `access:` section) and the principals who may lower an artifact from it."""
+
+    name: str
+    remotes: tuple[str, ...] | None = None
+    lowered_by: tuple[str, ...] = ()
+
+    def allows(self, remote: str) -> bool:
+        return self.remotes is None or remote in self.remotes
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> AccessLevel:
+        remotes = data["remotes"]
+        return cls(
+            data["name"], None if remotes is None else tuple(remotes), tuple(data["lowered_by"])
+        )
+
+
+DEFAULT_ACCESS = tuple(AccessLevel(name) for name in DEFAULT_ACCESS_LEVELS)
+
+
+@dataclass(frozen=True)
 class Config:
     naming_pattern: str = GTO_NAME_PATTERN
     stages: tuple[str, ...] = DEFAULT_STAGES
@@ -95,6 +129,7 @@ class Config:
     allowed_globals: dict[str, str] = field(
         default_factory=dict
     )  # pickle global -> why it is harmless
+    access_levels: tuple[AccessLevel, ...] = DEFAULT_ACCESS
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Config:
@@ -102,7 +137,14 @@ class Config:
             Signer(item["principal"], tuple(item["artifacts"]), tuple(item["stages"]))
             for item in data.get("signers", ())
         )
-        return cls(**{**data, "stages": tuple(data["stages"]), "signers": signers})
+        levels = tuple(AccessLevel.from_json(item) for item in data["access_levels"])
+        return cls(
+            **{**data, "stages": tuple(data["stages"]), "signers": signers, "access_levels": levels}
+        )
+
+    def access_level(self, name: str) -> AccessLevel | None:
+        """The policy's level called `name`, or None when the policy defines no such level."""
+        return next((level for level in self.access_levels if level.name == name), None)
 
     def name_matches(self, name: str) -> bool:
         return re.fullmatch(self.naming_pattern, name) is not None
@@ -183,6 +225,7 @@ def parse_config(text: str, display: str = CONFIG_PATH) -> Config:
             item["global"]: item["reason"]
             for item in (data.get("serialization") or {}).get("allow_globals", [])
         },
+        access_levels=_access_levels(data.get("access")),
         signers=tuple(
             Signer(
                 item["principal"],
@@ -191,4 +234,14 @@ def parse_config(text: str, display: str = CONFIG_PATH) -> Config:
             )
             for item in release.get("signers", [])
         ),
+    )
+
+
+def _access_levels(section: dict[str, Any] | None) -> tuple[AccessLevel, ...]:
+    """The levels of the `access:` section (validated by the schema), in the order written."""
+    if section is None:
+        return DEFAULT_ACCESS
+    return tuple(
+        AccessLevel(name, tuple(level["remotes"]), tuple(level.get("lowered_by", ())))
+        for name, level in section["levels"].items()
     )

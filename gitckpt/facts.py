@@ -75,6 +75,8 @@ class CardFacts:
     license_traits: tuple[str, ...] = ()
     license_exception: bool = False
     redistribution_allowed: bool | None = None
+    access_level: str | None = None
+    access_level_line: int = 0
     upstream: tuple[dict[str, Any], ...] = ()
     pipeline: dict[str, Any] | None = None
     links: tuple[LinkFacts, ...] = ()

@@ -17,6 +17,7 @@ from gitckpt.card import (
     is_card_path,
     iter_links,
     iter_noassertions,
+    mapping,
     parse_card,
 )
 from gitckpt.checks.card_format import UNREADABLE, load_card
@@ -228,6 +229,7 @@ def _extract_card_facts(card: Card, findings: tuple[Finding, ...]) -> CardFacts:
     redistribution = data.get("redistribution")
     if not isinstance(redistribution, dict):
         redistribution = {}
+    access = mapping(data, "access")
 
     return CardFacts(
         path=card.path,
@@ -253,6 +255,8 @@ def _extract_card_facts(card: Card, findings: tuple[Finding, ...]) -> CardFacts:
         redistribution_allowed=redistribution.get("allowed")
         if isinstance(redistribution.get("allowed"), bool)
         else None,
+        access_level=_text(access.get("level")),
+        access_level_line=card.line_of(("access", "level")),
         upstream=tuple(upstream_entries(card)),
         pipeline=_pipeline_facts(card),
         links=tuple(

@@ -7,11 +7,12 @@ its version, see `schema.current_schema_version`) together with the step from th
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from gitckpt.errors import GitckptError
+from gitckpt.errors import GitckptError, InputError
 from gitckpt.schema import SCHEMA_VERSION_FIELD
 
 MigrationEdit = Callable[[Any], None]
@@ -32,9 +33,58 @@ class MigrationStep:
         return self.from_version + 1
 
 
-# The package's steps, oldest first. Every card schema is at version 1: there is nothing to migrate
-# yet. A schema that moves to version N+1 adds its step from N here, with a test.
-STEPS: tuple[MigrationStep, ...] = ()
+ACCESS_FIELD = "access"
+ACCESS_REASON_PLACEHOLDER = "<FILL: why this access level>"
+
+
+def add_access(data: Any) -> None:
+    """v1 → v2: every card says who may obtain its bytes. The block is inserted after `kind` at
+    `internal` (neither published nor locked away by a migration) with a placeholder reason, so
+    GC104 asks a person for the decision; the comments around it stay where they were. A card
+    that already has an `access` key is refused rather than overwritten."""
+    if ACCESS_FIELD in data:
+        raise InputError(
+            "already has an `access` field, which schema version 1 does not define; remove or "
+            "rename it",
+            field=ACCESS_FIELD,
+        )
+    from ruamel.yaml.comments import CommentedMap
+
+    keys = list(data)
+    position = keys.index("kind") + 1 if "kind" in keys else len(keys)
+    block = CommentedMap([("level", "internal"), ("reason", ACCESS_REASON_PLACEHOLDER)])
+    if position:
+        _keep_comments_below(data, keys[position - 1], block)
+    data.insert(position, ACCESS_FIELD, block)
+
+
+def _keep_comments_below(data: Any, previous: Any, block: Any) -> None:
+    """ruamel keeps the full-line comments between two keys with the first key's line comment;
+    inserting `block` after `previous` would put them above it, away from the key they describe.
+    They move to the end of `block`, so they stay right above that key."""
+    entry = data.ca.items.get(previous)
+    token = entry[2] if entry and len(entry) > 2 else None
+    if token is None:
+        return
+    line_comment, newline, below = token.value.partition("\n")
+    if not below:
+        return
+    moved = copy.copy(token)
+    moved.value = "\n" + below
+    token.value = line_comment + newline
+    block.ca.items[list(block)[-1]] = [None, None, moved, None]
+
+
+# The package's steps, oldest first. A schema that moves to version N+1 adds its step from N here,
+# with a test.
+STEPS: tuple[MigrationStep, ...] = (
+    MigrationStep(
+        from_version=1,
+        kinds=frozenset({"model", "dataset", "eval"}),
+        summary="adds `access: {level: internal, reason: <FILL …>}` (who may obtain the bytes)",
+        edit=add_access,
+    ),
+)
 
 
 def migration_chain(kind: str, start: int, target: int) -> list[MigrationStep]:

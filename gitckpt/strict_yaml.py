@@ -290,7 +290,8 @@ def _mark_written_nulls(node: Any, lines: list[str]) -> None:
 
     if isinstance(node, CommentedMap):
         keys: list[Any] = list(node)
-        positions = {key: node.lc.data[key][2:4] for key in keys if key in node.lc.data}
+        written = node.lc.data or {}  # a mapping an edit created has no positions
+        positions = {key: written[key][2:4] for key in keys if key in written}
     elif isinstance(node, CommentedSeq):
         keys = list(range(len(node)))
         positions = {index: node.lc.data[index] for index in keys if index in node.lc.data}

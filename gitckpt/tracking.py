@@ -38,6 +38,7 @@ from gitckpt.scaffold import (
 )
 from gitckpt.storage import KnownDigest
 from gitckpt.strict_yaml import FieldPath
+from gitckpt.transfer import PushRefused, push
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,7 @@ def add(
     write_dvc_yamls(repo.root, dvc_yamls)
     _stage(repo, plans, [item.dvc_yaml for item in added if item.dvc_yaml])
     if request.remote:
-        storage.push_data(repo.root, paths, request.remote)
+        _push_added(repo, added, request.remote)
     notes = [session.plan.note, *(entry for entry in entries.values() if isinstance(entry, str))]
     return AddResult(added, "\n".join(note for note in notes if note) or None)
 
@@ -126,6 +127,17 @@ def _dvc_entry(repo: Repository, plan: AddPlan) -> ArtifactEntry | str:
         text = read_text(repo.root / plan.card, CARD_SIZE_LIMIT, plan.card)
         card_data = parse_card(text, plan.card).data
     return entry_for(plan.name, plan.kind, plan.data, card_data)
+
+
+def _push_added(repo: Repository, added: list[AddedArtifact], remote: str) -> None:
+    """`--remote`: the bytes go through `git ckpt push`'s routing, so their access level decides
+    whether that remote may hold them."""
+    try:
+        push(repo, [artifact.name for artifact in added], remote)
+    except PushRefused as refused:
+        raise PushRefused(
+            f"the bytes are tracked and their cards written and staged, but {refused}"
+        ) from refused
 
 
 def checked_target(repo: Repository, path: Path) -> str:

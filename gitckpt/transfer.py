@@ -1,22 +1,81 @@
-"""Moving artifacts' bytes to and from the DVC remote, by name (`git ckpt push` and `pull`)."""
+"""Moving artifacts' bytes to and from the DVC remote, by name (`git ckpt push` and `pull`).
+
+A push sends each artifact only to a remote its access level allows under the trusted policy
+(`trust.trust_root`: never the work tree's or a pull request's `.gitckpt/config.yaml`, which the
+pusher could have edited; only a repository without a single ref, where nothing is committed to
+trust, is judged by its work tree). Every artifact is judged before any byte moves, so a refusal
+pushes nothing."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
+from dataclasses import dataclass
+from typing import Any
 
 from gitckpt import storage
-from gitckpt.errors import UsageError
+from gitckpt.config import CONFIG_PATH, Config
+from gitckpt.errors import GitckptError, UsageError
+from gitckpt.facts import CardFacts, Inventory
 from gitckpt.inventory import load_inventory
-from gitckpt.repo import Repository
+from gitckpt.repo import Repository, has_refs
+from gitckpt.trust import trust_root
 
 
-def data_paths_for(repo: Repository, names: Sequence[str]) -> list[Path]:
-    """The data paths of the named artifacts (all artifacts when no name is given)."""
+@dataclass(frozen=True)
+class RoutedArtifact:
+    """An artifact a push sends: its card, its level (None: its card states none) and its data."""
+
+    name: str
+    level: str | None
+    card: str
+    data: str
+
+    def to_json(self, remote: str | None) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "level": self.level,
+            "card": self.card,
+            "data": self.data,
+            "remote": remote,
+        }
+
+
+@dataclass(frozen=True)
+class PushPolicy:
+    """The policy a push is judged by, the line that says where it came from, and that as JSON."""
+
+    config: Config
+    described: str
+    source: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PushReport:
+    """What went where: the remote (None: DVC's own choice, when no level restricts remotes),
+    the artifacts sent to it, how many files DVC uploaded, and the policy that allowed it."""
+
+    remote: str | None
+    artifacts: tuple[RoutedArtifact, ...]
+    files: int
+    policy: PushPolicy
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "pushed": self.files,
+            "remote": self.remote,
+            "artifacts": [artifact.to_json(self.remote) for artifact in self.artifacts],
+            "trusted_policy": self.policy.source,
+        }
+
+
+class PushRefused(GitckptError):
+    """An artifact's level does not allow the remote: nothing was pushed (exit 1)."""
+
+
+def chosen_cards(inventory: Inventory, names: Sequence[str]) -> list[CardFacts]:
+    """The cards of the named artifacts (every artifact with data when no name is given)."""
     cards = {
-        card.name: card
-        for card in load_inventory(repo).cards.values()
-        if card.name and card.data_relpath
+        card.name: card for card in inventory.cards.values() if card.name and card.data_relpath
     }
     unknown = [name for name in names if name not in cards]
     if unknown:
@@ -24,19 +83,91 @@ def data_paths_for(repo: Repository, names: Sequence[str]) -> list[Path]:
         raise UsageError(
             f"no artifact named {', '.join(map(repr, unknown))}; known artifacts: {known}"
         )
-    chosen = [cards[name] for name in names] if names else list(cards.values())
-    return [repo.root / str(card.data_relpath) for card in chosen]
+    return [cards[name] for name in names] if names else list(cards.values())
 
 
-def push(repo: Repository, names: Sequence[str], remote: str | None) -> int:
-    """Push the bytes; returns how many files were uploaded."""
+def push(
+    repo: Repository, names: Sequence[str], remote: str | None, trust_ref: str | None = None
+) -> PushReport:
+    """Push the bytes of the named artifacts to `remote` (default: DVC's default remote) once
+    every one of them is allowed there; PushRefused, naming each one that is not, otherwise."""
+    inventory = load_inventory(repo)
+    cards = chosen_cards(inventory, names)
+    policy = push_policy(repo, inventory, trust_ref)
+    target = remote or (storage.default_remote(repo.root) if cards else None)
+    refusals = [
+        message for card in cards if (message := refusal(card, policy.config, target)) is not None
+    ]
+    if refusals:
+        raise PushRefused(
+            f"nothing was pushed: {len(refusals)} of {len(cards)} artifact(s) may not go to "
+            f"{_remote_words(target)} ({policy.described}):\n  " + "\n  ".join(refusals)
+        )
+    routed = tuple(
+        RoutedArtifact(str(card.name), card.access_level, card.path, str(card.data_relpath))
+        for card in cards
+    )
+    paths = [repo.root / artifact.data for artifact in routed]
+    # The remote is always named to DVC, so a pointer's own `remote:` cannot send bytes elsewhere.
+    files = storage.push_data(repo.root, paths, target) if paths else 0
+    return PushReport(target, routed, files, policy)
 
-    paths = data_paths_for(repo, names)
-    return storage.push_data(repo.root, paths, remote) if paths else 0
+
+def push_policy(repo: Repository, inventory: Inventory, trust_ref: str | None) -> PushPolicy:
+    """The trusted revision's policy; in a repository without a single ref (nothing committed,
+    so nothing to trust and nothing a pusher could route around) the work tree's, said so."""
+    if trust_ref is None and not has_refs(repo):
+        return PushPolicy(
+            inventory.config,
+            f"no commit yet: policy from {CONFIG_PATH} in the work tree",
+            {"ref": None, "revision": None, "work_tree": True},
+        )
+    trust = trust_root(repo, trust_ref)
+    return PushPolicy(trust.config, trust.describe(), trust.to_json())
+
+
+def refusal(card: CardFacts, policy: Config, remote: str | None) -> str | None:
+    """Why `card`'s bytes may not go to `remote` under `policy`, or None when they may; a card
+    without a level may go only where every level of the policy may."""
+    where = f"{card.path}:{card.access_level_line}" if card.access_level_line else card.path
+    if card.access_level is None:
+        levels = policy.access_levels
+        stated = "states no access.level (run `git ckpt migrate`, then set it)"
+    else:
+        level = policy.access_level(card.access_level)
+        if level is None:
+            defined = ", ".join(item.name for item in policy.access_levels)
+            return (
+                f"{where}: artifact {card.name!r} has access level {card.access_level!r}, which "
+                f"the trusted {CONFIG_PATH} does not define (it defines {defined})"
+            )
+        levels = (level,)
+        stated = f"is {card.access_level}"
+    restricting = [set(item.remotes) for item in levels if item.remotes is not None]
+    if not restricting:
+        return None
+    allowed = sorted(set.intersection(*restricting))
+    if remote is not None and remote in allowed:
+        return None
+    allowed_words = ", ".join(allowed) or "none"
+    advice = (
+        f"`git ckpt push {card.name} --remote {allowed[0]}`"
+        if allowed
+        else f"ask a maintainer to name a remote for it in {CONFIG_PATH}"
+    )
+    return (
+        f"{where}: artifact {card.name!r} {stated}; its bytes may go only to remote(s) "
+        f"{allowed_words}, not to {_remote_words(remote)}: {advice}"
+    )
+
+
+def _remote_words(remote: str | None) -> str:
+    return f"remote {remote!r}" if remote else "DVC's default remote (none is configured)"
 
 
 def pull(repo: Repository, names: Sequence[str], remote: str | None) -> int:
     """Pull the bytes into cache and work tree; returns how many files were fetched."""
 
-    paths = data_paths_for(repo, names)
+    cards = chosen_cards(load_inventory(repo), names)
+    paths = [repo.root / str(card.data_relpath) for card in cards]
     return storage.pull_data(repo.root, paths, remote) if paths else 0

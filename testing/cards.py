@@ -12,7 +12,8 @@ from gitckpt.checklist import ITEMS
 from gitckpt.dvc_artifacts import edited_dvc_yamls, entry_for, write_dvc_yamls
 
 SHARED = {
-    "schema_version": 1,
+    "schema_version": 2,
+    "access": {"level": "internal", "reason": "Shared within the lab while it is reviewed."},
     "version": "1.0.0",
     "snapshot_time": "2025-07-01T12:00:00Z",
     "license": "Apache-2.0",

@@ -15,7 +15,7 @@ from huggingface_hub import ModelCard, ModelCardData
 
 from gitckpt.card import parse_card
 from gitckpt.records import parse_record
-from testing.cards import model_fields, render_card
+from testing.cards import SHARED, model_fields, render_card
 from testing.repos import commit_all, git
 from tests.conftest import MODEL_BYTES, CliResult
 
@@ -168,7 +168,8 @@ def test_directory_checkpoint_lists_each_file_with_its_sha256(
     fields = model_fields("points")
     fields["evaluation"] = [{**fields["evaluation"][0], "checkpoint_sha256": block["sha256"]}]
     front_matter = {
-        "schema_version": 1,
+        "schema_version": 2,
+        "access": SHARED["access"],
         "name": "sharded",
         "kind": "model",
         "version": "1.0.0",

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
+from gitckpt.checks.access import ACCESS_LEVEL_UNKNOWN, check_access_levels
 from gitckpt.checks.base import Check
 from gitckpt.checks.card_format import FRONT_MATTER, UNREADABLE
 from gitckpt.checks.card_schema import SCHEMA, SCHEMA_VERSION
@@ -62,6 +63,7 @@ CHECKS: tuple[Check, ...] = (
     LICENSE_INVALID,
     LICENSE_INCOMPATIBLE,
     REDISTRIBUTION_CONFLICT,
+    ACCESS_LEVEL_UNKNOWN,
     SECRET,
     PERSONAL_DATA,
     UNSAFE_PICKLE,
@@ -90,6 +92,7 @@ REPOSITORY_CHECKS: tuple[Callable[[Inventory], Iterator[Finding]], ...] = (
     check_license_compatibility,
     check_pipelines,
     check_dvc_artifacts,
+    check_access_levels,
 )
 
 

@@ -41,7 +41,11 @@ def register(commands: Subcommands) -> None:
         help="what a new artifact is (required when it has no card yet)",
     )
     parser.add_argument("--name", help="artifact name for a new card (default: from the file name)")
-    parser.add_argument("--remote", metavar="NAME", help="also push the bytes to this DVC remote")
+    parser.add_argument(
+        "--remote",
+        metavar="NAME",
+        help="also push the bytes to this DVC remote, if their access level allows it",
+    )
     parser.add_argument("--json", action="store_true", help="print what was added as JSON")
     parser.set_defaults(handler=run)
 
