@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 from collections import OrderedDict
-from collections.abc import Collection, Hashable, Iterator
+from collections.abc import Collection, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -232,6 +232,10 @@ class CardReader:
             except (InputError, ValueError):
                 self._parsed[oid] = None
         return self._parsed[oid]
+
+    def prefetch(self, blob_ids: Iterable[str]) -> None:
+        """Fetch the shared parses of blobs about to be read, in one query."""
+        self.parses.prefetch(oid for oid in blob_ids if oid not in self._parsed)
 
     def save(self) -> None:
         """Add the versions parsed by this reader to the shared parses."""

@@ -39,6 +39,7 @@ class ParsedCards:
     def __init__(self, cache: Cache | None) -> None:
         self._cache = cache
         self._new: dict[str, str] = {}
+        self._fetched: dict[str, Payload | None] = {}  # by blob id: prefetched, None if uncached
 
     def known(self, blob_ids: Iterable[str]) -> dict[str, Payload]:
         """The cached parse of each blob that has one."""
@@ -47,9 +48,20 @@ class ParsedCards:
         keys = {parsed_key(blob_id): blob_id for blob_id in blob_ids}
         return {keys[key]: payload for key, payload in self._cache.get_results(keys).items()}
 
+    def prefetch(self, blob_ids: Iterable[str]) -> None:
+        """Read the cached parses of many blobs in one query, for the `card` calls to come (a
+        site reads every card of a commit: one query each cost a tenth of its build)."""
+        wanted = list(blob_ids)
+        known = self.known(wanted)
+        self._fetched.update({blob_id: known.get(blob_id) for blob_id in wanted})
+
     def card(self, blob_id: str, text: str, display: str) -> Card:
         """The card in `text` (the blob `blob_id`), from the cache or parsed and remembered."""
-        payload = self.known([blob_id]).get(blob_id)
+        payload = (
+            self._fetched.pop(blob_id)
+            if blob_id in self._fetched
+            else self.known([blob_id]).get(blob_id)
+        )
         card = card_from(text, display, payload)
         if payload is None:
             self.remember(blob_id, encoded_parse(card))

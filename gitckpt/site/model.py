@@ -158,9 +158,11 @@ def _committed_cards(
 ) -> dict[str, Card]:
     """Each card as committed, by path; a card that does not parse is left out (`check` says
     why)."""
+    blob_ids = {path: source.blob_id(path) for path in paths}
+    reader.prefetch(oid for oid in blob_ids.values() if oid)
     found = {}
     for path in paths:
-        blob_id = source.blob_id(path)
+        blob_id = blob_ids[path]
         card = reader.blob(blob_id, path) if blob_id else None
         if card is not None:
             found[path] = card
