@@ -4,8 +4,9 @@ for training scripts, notebooks and pipeline steps.
 Each method wraps the capability its command calls (`check` → checking.py, `show` →
 registry_view.py, `search` → search/), so the API and the CLI give the same answers and raise
 the same errors (`gitckpt.errors`), with the messages the CLI prints. The registry's views and
-search are imported by the methods that use them (testing/heavy.py): `git ckpt check` goes
-through this module, and must not load what reading tags and the search index need.
+search, and the checks with their card inventory, are imported by the methods that use them
+(testing/heavy.py): `git ckpt check` and `search` both go through this module, and neither may
+load what only the other needs.
 """
 
 from __future__ import annotations
@@ -18,13 +19,12 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from gitckpt.card import Link, iter_links, metric_entries
-from gitckpt.checking import CheckOptions, CheckReport, check
 from gitckpt.errors import GitckptError, UsageError
 from gitckpt.facts import Progress
-from gitckpt.inventory import load_inventory, read_card
 from gitckpt.repo import Repository, find_repository
 
 if TYPE_CHECKING:
+    from gitckpt.checking import CheckOptions, CheckReport
     from gitckpt.registry_view import ArtifactView, ReleaseSummary, ReleaseView
     from gitckpt.search import Hit, Query
 
@@ -99,6 +99,8 @@ class Registry:
             >>> [item.finding.check for item in report.findings]
             ['GC104']
         """
+        from gitckpt.checking import CheckOptions, check
+
         chosen = options or CheckOptions()
         if paths is not None:
             chosen = replace(chosen, paths=tuple(Path(path) for path in paths))
@@ -114,6 +116,8 @@ class Registry:
             >>> [link.target for link in card.links]
             ['imagenet-train']
         """
+        from gitckpt.inventory import load_inventory, read_card
+
         inventory = load_inventory(self.repo)
         facts = next((card for card in inventory.cards.values() if card.name == name), None)
         if facts is None:

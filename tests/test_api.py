@@ -15,7 +15,7 @@ import pytest
 import gitckpt
 from gitckpt import CardView, GitckptError, Query, Registry, UsageError
 from gitckpt.registry_view import ArtifactView, ReleaseView
-from testing.heavy import HEAVY_PACKAGES
+from testing.heavy import HEAVY_PACKAGES, PER_METHOD_MODULES
 from testing.repos import commit_all
 from tests.conftest import MODEL, CliResult
 
@@ -198,6 +198,12 @@ def test_importing_the_api_stays_light(statement: str) -> None:
 
     assert sorted(name for name in HEAVY_PACKAGES if name in loaded) == []  # testing/heavy.py
     assert "dvc" not in loaded
+
+
+def test_the_api_loads_the_checks_only_to_check() -> None:
+    """`git ckpt search` and `show` go through the API too: they must not pay for the checks."""
+    loaded = set(_loaded_after("from gitckpt.api import Registry"))
+    assert sorted(PER_METHOD_MODULES & loaded) == []  # testing/heavy.py
 
 
 def test_import_gitckpt_loads_only_the_package() -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import gitckpt
-from testing.heavy import HEAVY_PACKAGES
+from testing.heavy import HEAVY_PACKAGES, PER_METHOD_MODULES
 
 PACKAGE = Path(gitckpt.__file__).parent
 
@@ -158,7 +158,9 @@ def imports_inside_functions(source: str) -> list[tuple[int, str]]:
 
 
 def _is_heavy(module: str) -> bool:
-    return any(module == name or module.startswith(f"{name}.") for name in HEAVY_PACKAGES)
+    return module in PER_METHOD_MODULES or any(
+        module == name or module.startswith(f"{name}.") for name in HEAVY_PACKAGES
+    )
 
 
 def test_only_heavy_packages_are_imported_inside_functions() -> None:
