@@ -3,8 +3,10 @@
 A push sends each artifact only to a remote its access level allows under the trusted policy
 (`trust.trust_root`: never the work tree's or a pull request's `.gitckpt/config.yaml`, which the
 pusher could have edited; only a repository without a single ref, where nothing is committed to
-trust, is judged by its work tree). Every artifact is judged before any byte moves, so a refusal
-pushes nothing."""
+trust, is judged by its work tree). An artifact's level is the more closed of what its card says
+in the work tree and at the trusted revision: lowering a level is a reviewed change to the trusted
+branch, not an edit the pusher makes. Every artifact is judged before any byte moves, so a
+refusal pushes nothing."""
 
 from __future__ import annotations
 
@@ -42,11 +44,13 @@ class RoutedArtifact:
 
 @dataclass(frozen=True)
 class PushPolicy:
-    """The policy a push is judged by, the line that says where it came from, and that as JSON."""
+    """The policy a push is judged by, the line that says where it came from, that as JSON, and
+    each artifact's access level at the trusted revision (empty when nothing is committed)."""
 
     config: Config
     described: str
     source: dict[str, Any]
+    trusted_levels: dict[str, str | None]
 
 
 @dataclass(frozen=True)
@@ -95,8 +99,11 @@ def push(
     cards = chosen_cards(inventory, names)
     policy = push_policy(repo, inventory, trust_ref)
     target = remote or (storage.default_remote(repo.root) if cards else None)
+    levels = {str(card.name): _level(card, policy) for card in cards}
     refusals = [
-        message for card in cards if (message := refusal(card, policy.config, target)) is not None
+        message
+        for card in cards
+        if (message := refusal(card, levels[str(card.name)], policy.config, target)) is not None
     ]
     if refusals:
         raise PushRefused(
@@ -104,7 +111,7 @@ def push(
             f"{_remote_words(target)} ({policy.described}):\n  " + "\n  ".join(refusals)
         )
     routed = tuple(
-        RoutedArtifact(str(card.name), card.access_level, card.path, str(card.data_relpath))
+        RoutedArtifact(str(card.name), levels[str(card.name)], card.path, str(card.data_relpath))
         for card in cards
     )
     paths = [repo.root / artifact.data for artifact in routed]
@@ -121,28 +128,51 @@ def push_policy(repo: Repository, inventory: Inventory, trust_ref: str | None) -
             inventory.config,
             f"no commit yet: policy from {CONFIG_PATH} in the work tree",
             {"ref": None, "revision": None, "work_tree": True},
+            {},
         )
     trust = trust_root(repo, trust_ref)
-    return PushPolicy(trust.config, trust.describe(), trust.to_json())
+    trusted = load_inventory(repo, revision=trust.revision)
+    levels = {card.name: card.access_level for card in trusted.cards.values() if card.name}
+    return PushPolicy(trust.config, trust.describe(), trust.to_json(), levels)
 
 
-def refusal(card: CardFacts, policy: Config, remote: str | None) -> str | None:
-    """Why `card`'s bytes may not go to `remote` under `policy`, or None when they may; a card
-    without a level may go only where every level of the policy may."""
+def _level(card: CardFacts, policy: PushPolicy) -> str | None:
+    """The more closed of the card's level and the artifact's level at the trusted revision (a
+    level the policy does not define wins, so that it is refused by name)."""
+    stated = (card.access_level, policy.trusted_levels.get(str(card.name)))
+    known = [level for level in stated if level is not None]
+    undefined = [level for level in known if policy.config.access_level(level) is None]
+    if undefined or not known:
+        return undefined[0] if undefined else None
+    order = [item.name for item in policy.config.access_levels]
+    return max(known, key=order.index)
+
+
+def refusal(
+    card: CardFacts, level_name: str | None, policy: Config, remote: str | None
+) -> str | None:
+    """Why `card`'s bytes, at access level `level_name`, may not go to `remote` under `policy`,
+    or None when they may; an artifact without a level may go only where every level of the
+    policy may."""
     where = f"{card.path}:{card.access_level_line}" if card.access_level_line else card.path
-    if card.access_level is None:
+    if level_name is None:
         levels = policy.access_levels
         stated = "states no access.level (run `git ckpt migrate`, then set it)"
     else:
-        level = policy.access_level(card.access_level)
+        level = policy.access_level(level_name)
         if level is None:
             defined = ", ".join(item.name for item in policy.access_levels)
             return (
-                f"{where}: artifact {card.name!r} has access level {card.access_level!r}, which "
+                f"{where}: artifact {card.name!r} has access level {level_name!r}, which "
                 f"the trusted {CONFIG_PATH} does not define (it defines {defined})"
             )
         levels = (level,)
-        stated = f"is {card.access_level}"
+        stated = f"is {level_name}" + (
+            ""
+            if level_name == card.access_level
+            else f" at the trusted revision (the card says {card.access_level or 'nothing'}; "
+            "lowering a level takes a reviewed change to the trusted branch)"
+        )
     restricting = [set(item.remotes) for item in levels if item.remotes is not None]
     if not restricting:
         return None

@@ -38,6 +38,13 @@ def set_level(repo: Path, card: str, level: str) -> None:
     path.write_text(text.replace(INTERNAL_ACCESS, f"access:\n  level: {level}\n", 1))
 
 
+def change_level(repo: Path, card: str, old: str, new: str) -> None:
+    path = repo / card
+    text = path.read_text()
+    assert f"access:\n  level: {old}\n" in text
+    path.write_text(text.replace(f"access:\n  level: {old}\n", f"access:\n  level: {new}\n", 1))
+
+
 def stored_files(remote: Path) -> list[Path]:
     return sorted(path for path in remote.rglob("*") if path.is_file())
 
@@ -234,8 +241,46 @@ def test_a_card_without_a_level_goes_only_where_every_level_may(
     card.write_text(
         card.read_text().replace("access:\n  level: restricted\n", "x_access:\n  x: y\n")
     )
+    # In the work tree alone, the level at the trusted revision (restricted) still routes it.
+    assert cli("push", "clf", "--remote", "hub", cwd=registry).code == 1
+    commit_all(registry, "clf states no level, on the trusted branch too")
     refused = cli("push", "clf", "--remote", "vault", cwd=registry)
     assert refused.code == 1
     assert "artifact 'clf' states no access.level" in refused.err
     assert "may go only to remote(s) none, not to remote 'vault'" in refused.err
     assert stored_files(remotes["vault"]) == []
+
+
+def test_lowering_a_level_takes_the_trusted_branch_not_an_edit(
+    registry: Path, remotes: dict[str, Path], cli: Cli
+) -> None:
+    """The pusher marks the restricted model public, in the work tree and then committed on
+    their branch: the level at the trusted revision still routes it. Once the downgrade is
+    merged into main (reviewed), the public remote may hold it."""
+    change_level(registry, MODEL_CARD, "restricted", "public")
+    git(registry, "checkout", "-q", "-b", "declassify")
+    commit_all(registry, "clf is public now")
+    refused = cli("push", "clf", cwd=registry)
+    assert refused.code == 1
+    assert (
+        "artifact 'clf' is restricted at the trusted revision (the card says public; lowering a "
+        "level takes a reviewed change to the trusted branch)" in refused.err
+    )
+    assert stored_files(remotes["hub"]) == []
+    git(registry, "checkout", "-q", "main")
+    git(registry, "merge", "-q", "--no-ff", "-m", "reviewed: clf is public", "declassify")
+    pushed = cli("push", "clf", "--json", cwd=registry)
+    assert pushed.code == 0, pushed.err
+    assert json.loads(pushed.out)["artifacts"][0]["level"] == "public"
+    assert object_in(remotes["hub"], (registry / MODEL).read_bytes())
+
+
+def test_a_level_raised_in_the_work_tree_routes_at_once(
+    registry: Path, remotes: dict[str, Path], cli: Cli
+) -> None:
+    """Closing an artifact needs no review: the more closed level wins."""
+    change_level(registry, DATASET_CARD, "public", "restricted")
+    refused = cli("push", "points", cwd=registry)
+    assert refused.code == 1
+    assert "artifact 'points' is restricted;" in refused.err
+    assert stored_files(remotes["hub"]) == []
