@@ -364,8 +364,9 @@ def _facts_from_json(relpath: str, data: dict[str, Any]) -> CardFacts | PointerF
 
 
 def read_card(inventory: Inventory, path: str) -> Card:
-    """The card at `path` in the inventory's source (work tree or commit), parsed."""
+    """The card at `path` in the inventory's source (work tree or commit), parsed with every
+    credential GC601 finds in it masked, as every output shows a card."""
     content = inventory.source.read([path], lambda _: CARD_SIZE_LIMIT)[path]
     if not isinstance(content, bytes):
         raise GitckptError(str(content))
-    return parse_card(decode_text(content, path), path)
+    return parse_card(mask_secrets(decode_text(content, path)), path)

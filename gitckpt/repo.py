@@ -230,11 +230,6 @@ def head_commit(repo: Repository) -> str | None:
     return output or None
 
 
-def has_refs(repo: Repository) -> bool:
-    """Whether the repository has any ref at all (a branch, tag or remote-tracking branch)."""
-    return bool(git(["for-each-ref", "--count=1", "--format=%(refname)"], repo.root).strip())
-
-
 def git_path(repo: Repository, name: str) -> Path:
     """`git rev-parse --git-path NAME`: honours core.hooksPath and worktrees."""
     return (repo.root / git(["rev-parse", "--git-path", name], repo.root).strip()).resolve()

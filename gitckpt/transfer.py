@@ -19,7 +19,8 @@ from gitckpt.config import CONFIG_PATH, Config
 from gitckpt.errors import GitckptError, UsageError
 from gitckpt.facts import CardFacts, Inventory
 from gitckpt.inventory import load_inventory
-from gitckpt.repo import Repository, has_refs
+from gitckpt.pointer import POINTER_SUFFIX
+from gitckpt.repo import Repository, head_commit
 from gitckpt.trust import trust_root
 
 
@@ -45,12 +46,13 @@ class RoutedArtifact:
 @dataclass(frozen=True)
 class PushPolicy:
     """The policy a push is judged by, the line that says where it came from, that as JSON, and
-    each artifact's access level at the trusted revision (empty when nothing is committed)."""
+    what each card at the trusted revision says of its bytes' level (none when nothing is
+    committed)."""
 
     config: Config
     described: str
     source: dict[str, Any]
-    trusted_levels: dict[str, str | None]
+    trusted_levels: tuple[LevelClaim, ...]
 
 
 @dataclass(frozen=True)
@@ -99,7 +101,8 @@ def push(
     cards = chosen_cards(inventory, names)
     policy = push_policy(repo, inventory, trust_ref)
     target = remote or (storage.default_remote(repo.root) if cards else None)
-    levels = {str(card.name): _level(card, policy) for card in cards}
+    work_tree = _claims(inventory)
+    levels = {str(card.name): _level(_claim(inventory, card), policy, work_tree) for card in cards}
     refusals = [
         message
         for card in cards
@@ -121,25 +124,65 @@ def push(
 
 
 def push_policy(repo: Repository, inventory: Inventory, trust_ref: str | None) -> PushPolicy:
-    """The trusted revision's policy; in a repository without a single ref (nothing committed,
-    so nothing to trust and nothing a pusher could route around) the work tree's, said so."""
-    if trust_ref is None and not has_refs(repo):
+    """The trusted revision's policy; in a repository with nothing committed (nothing to trust
+    and nothing a pusher could route around) the work tree's, said so. A checkout with commits
+    but no refs (a CI job's `git fetch URL SHA`) has no trusted revision: `trust_root` refuses."""
+    if trust_ref is None and head_commit(repo) is None:
         return PushPolicy(
             inventory.config,
             f"no commit yet: policy from {CONFIG_PATH} in the work tree",
             {"ref": None, "revision": None, "work_tree": True},
-            {},
+            (),
         )
     trust = trust_root(repo, trust_ref)
     trusted = load_inventory(repo, revision=trust.revision)
-    levels = {card.name: card.access_level for card in trusted.cards.values() if card.name}
-    return PushPolicy(trust.config, trust.describe(), trust.to_json(), levels)
+    return PushPolicy(trust.config, trust.describe(), trust.to_json(), _claims(trusted))
 
 
-def _level(card: CardFacts, policy: PushPolicy) -> str | None:
-    """The more closed of the card's level and the artifact's level at the trusted revision (a
-    level the policy does not define wins, so that it is refused by name)."""
-    stated = (card.access_level, policy.trusted_levels.get(str(card.name)))
+@dataclass(frozen=True)
+class LevelClaim:
+    """What one card says about some bytes' access: its artifact's name, its data path, the md5s
+    its card and pointer give those bytes, and its level."""
+
+    name: str | None
+    data: str
+    md5s: frozenset[str]
+    level: str | None
+
+    def covers(self, other: LevelClaim) -> bool:
+        """Whether the two claims are about the same bytes: the same name, overlapping data
+        paths (a directory and a file in it), or a shared md5."""
+        return (
+            (self.name is not None and self.name == other.name)
+            or _overlapping(self.data, other.data)
+            or bool(self.md5s & other.md5s)
+        )
+
+
+def _claims(inventory: Inventory) -> tuple[LevelClaim, ...]:
+    return tuple(_claim(inventory, card) for card in inventory.cards.values() if card.data_relpath)
+
+
+def _claim(inventory: Inventory, card: CardFacts) -> LevelClaim:
+    data = str(card.data_relpath)
+    pointer = inventory.pointers.get(f"{data}{POINTER_SUFFIX}")
+    md5s = {out.md5 for out in pointer.outs} if pointer else set()
+    return LevelClaim(
+        card.name, data, frozenset(md5s | ({card.md5} if card.md5 else set())), card.access_level
+    )
+
+
+def _overlapping(first: str, second: str) -> bool:
+    return first == second or first.startswith(f"{second}/") or second.startswith(f"{first}/")
+
+
+def _level(claim: LevelClaim, policy: PushPolicy, work_tree: tuple[LevelClaim, ...]) -> str | None:
+    """The most closed level of every claim about the artifact's bytes, in the work tree and at
+    the trusted revision: renaming a card, pointing a public card at restricted bytes or tracking
+    a copy of them opens nothing. A level the policy does not define wins, so that it is refused
+    by name."""
+    related = [other for other in (*policy.trusted_levels, *work_tree) if other.covers(claim)]
+    stated = (claim.level, *(other.level for other in related))
     known = [level for level in stated if level is not None]
     undefined = [level for level in known if policy.config.access_level(level) is None]
     if undefined or not known:
@@ -170,8 +213,9 @@ def refusal(
         stated = f"is {level_name}" + (
             ""
             if level_name == card.access_level
-            else f" at the trusted revision (the card says {card.access_level or 'nothing'}; "
-            "lowering a level takes a reviewed change to the trusted branch)"
+            else f" by another card of its bytes or at the trusted revision (its card says "
+            f"{card.access_level or 'nothing'}; lowering a level takes a reviewed change to the "
+            "trusted branch)"
         )
     restricting = [set(item.remotes) for item in levels if item.remotes is not None]
     if not restricting:

@@ -263,8 +263,9 @@ def test_lowering_a_level_takes_the_trusted_branch_not_an_edit(
     refused = cli("push", "clf", cwd=registry)
     assert refused.code == 1
     assert (
-        "artifact 'clf' is restricted at the trusted revision (the card says public; lowering a "
-        "level takes a reviewed change to the trusted branch)" in refused.err
+        "artifact 'clf' is restricted by another card of its bytes or at the trusted revision (its "
+        "card says public; lowering a level takes a reviewed change to the trusted branch)"
+        in refused.err
     )
     assert stored_files(remotes["hub"]) == []
     git(registry, "checkout", "-q", "main")
@@ -283,4 +284,51 @@ def test_a_level_raised_in_the_work_tree_routes_at_once(
     refused = cli("push", "points", cwd=registry)
     assert refused.code == 1
     assert "artifact 'points' is restricted;" in refused.err
+    assert stored_files(remotes["hub"]) == []
+
+
+def test_renaming_a_card_or_pointing_it_at_restricted_bytes_opens_nothing(
+    registry: Path, remotes: dict[str, Path], cli: Cli
+) -> None:
+    """A level belongs to the bytes, not to a name: a renamed card keeps the level its bytes had,
+    a public card that names another card's restricted data is routed by that card's level, and
+    a copy of the restricted bytes tracked under a new name is routed as they are."""
+    card = registry / MODEL_CARD
+    original = card.read_text()
+    card.write_text(
+        original.replace("level: restricted", "level: public").replace("name: clf\n", "name: x\n")
+    )
+    assert cli("push", "x", cwd=registry).code == 1  # renamed and lowered: still restricted
+    card.write_text(original)
+
+    dataset = registry / DATASET_CARD
+    dataset.write_text(dataset.read_text().replace("path: points.csv", "path: ../" + MODEL))
+    refused = cli("push", "points", cwd=registry)
+    assert refused.code == 1
+    assert "artifact 'points' is restricted by another card of its bytes" in refused.err
+    git(registry, "checkout", "-q", "--", DATASET_CARD)
+
+    (registry / "fresh").mkdir()
+    (registry / "fresh/w.bin").write_bytes((registry / MODEL).read_bytes())
+    added = cli("add", "fresh/w.bin", "--kind", "model", "--name", "fresh", "--remote", "hub",
+                cwd=registry)  # fmt: skip
+    assert added.code == 1
+    assert "artifact 'fresh' is restricted by another card of its bytes" in added.err
+    assert not object_in(remotes["hub"], (registry / MODEL).read_bytes())
+
+
+def test_a_checkout_with_commits_but_no_refs_has_no_trusted_policy(
+    registry: Path, remotes: dict[str, Path], cli: Cli
+) -> None:
+    """A CI job's `git fetch URL SHA && git checkout FETCH_HEAD` leaves commits and no refs: the
+    pull request's own policy must not be taken for the trusted one."""
+    git(registry, "checkout", "-q", "--detach")
+    (registry / ".gitckpt/config.yaml").write_text(
+        POLICY.replace("remotes: [vault],", "remotes: [vault, hub],")
+    )
+    for ref in git(registry, "for-each-ref", "--format=%(refname)").split():
+        git(registry, "update-ref", "-d", ref)
+    refused = cli("push", "clf", cwd=registry)
+    assert refused.code == 2  # a usage error: name the trusted revision with --trust-ref
+    assert "there is no trusted revision to verify against" in refused.err
     assert stored_files(remotes["hub"]) == []

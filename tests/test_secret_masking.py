@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from markdown_it import MarkdownIt
 
+from gitckpt import Registry
 from testing.repos import commit_all, git
 from tests.conftest import CliResult
 
@@ -312,3 +313,11 @@ def test_personal_data_in_a_card_is_found_on_its_line_and_masked(registry: Path,
         (first, "phone number +44 …(16 characters)"),
         (first + 2, "phone number +1 (…(17 characters)"),
     ]
+
+
+def test_the_python_api_masks_a_cards_facts_and_prose(leaky: Path) -> None:
+    card = Registry.open(leaky).card("clf")
+    shown = json.dumps(dict(card.facts)) + card.prose
+    assert GITHUB_TOKEN not in shown and AWS_KEY not in shown
+    assert MASKED_GITHUB_TOKEN in card.facts["description"]
+    assert MASKED_AWS_KEY in card.prose
