@@ -20,7 +20,7 @@ from typing import Any
 from gitckpt.cache import Cache
 from gitckpt.card import PLACEHOLDER_PATTERN
 from gitckpt.errors import GitckptError, InputError
-from gitckpt.files import atomic_write, decode_text, read_inside
+from gitckpt.files import PathGuard, atomic_write, decode_text, read_inside
 from gitckpt.hashing import git_blob_id
 from gitckpt.sources import Source
 from gitckpt.strict_yaml import dump_for_editing, load_for_editing, load_yaml
@@ -66,6 +66,12 @@ class DeclaredArtifacts:
 def dvc_name_problem(name: str) -> str | None:
     """Why DVC cannot take `name` as an artifact name (None when it can)."""
     directory, _, base = name.rpartition(DIR_IN_NAME)
+    parts = directory.split("/") if directory else []
+    if any(part in ("", ".", "..") for part in parts):
+        return (
+            f"{name!r}: the directory before ':' must name a folder inside the repository "
+            "(no empty, '.' or '..' parts)"
+        )
     if _NAME.fullmatch(base) and (not directory or _DIRNAME.fullmatch(directory)):
         return None
     return (
@@ -164,7 +170,12 @@ def edited_dvc_yamls(root: Path, entries: Sequence[ArtifactEntry]) -> dict[str, 
     for entry in entries:
         by_file.setdefault(entry.dvc_yaml, []).append(entry)
     edited: dict[str, str] = {}
+    guard = PathGuard(root)
     for relpath, declared in by_file.items():
+        unsafe = guard.problem("", relpath)
+        if unsafe:  # a symlinked folder, say: the file would be written outside the repository
+            names = ", ".join(repr(entry.key) for entry in declared)
+            raise GitckptError(f"{relpath}: {unsafe}; not writing the entry of {names} there")
         path = root / relpath
         text = read_inside(root, relpath, DVC_YAML_SIZE_LIMIT) if path.exists() else ""
         updated = with_entries(text, relpath, declared)

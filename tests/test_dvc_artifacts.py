@@ -193,3 +193,25 @@ def test_a_name_dvc_cannot_take_is_said_not_crashed_on(registry: Path, cli: Cli)
     assert any(
         "'clf.v2' cannot be a DVC artifact name" in message for _, message in gc210(cli, registry)
     )
+
+
+def test_no_name_writes_a_dvc_yaml_outside_the_repository(
+    registry: Path, cli: Cli, tmp_path: Path
+) -> None:
+    """A card's name chooses its dvc.yaml (`dir:name` -> dir/dvc.yaml): `..` in it, or a folder
+    that is a symlink out of the repository, must not make `add` write there."""
+    card = registry / "models/clf.card.md"
+    original = card.read_text()
+    outside = tmp_path / "outside"
+    card.write_text(original.replace("name: clf\n", "name: ../outside/evil:clf\n", 1))
+    added = cli("add", MODEL, cwd=registry)
+    assert "no empty, '.' or '..' parts" in added.err
+    assert not outside.exists()
+
+    outside.mkdir()
+    (registry / "sub").symlink_to(outside)
+    card.write_text(original.replace("name: clf\n", "name: sub:clf\n", 1))
+    refused = cli("add", MODEL, cwd=registry)
+    assert refused.code == 1
+    assert "sub/dvc.yaml: path runs through a symlinked directory" in refused.err
+    assert list(outside.iterdir()) == []
