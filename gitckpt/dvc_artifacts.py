@@ -23,7 +23,7 @@ from gitckpt.errors import GitckptError, InputError
 from gitckpt.files import PathGuard, atomic_write, decode_text, read_inside
 from gitckpt.hashing import git_blob_id
 from gitckpt.sources import Source
-from gitckpt.strict_yaml import dump_for_editing, load_for_editing, load_yaml
+from gitckpt.strict_yaml import FieldPath, dump_for_editing, load_for_editing, load_yaml
 from gitckpt.tags import DIR_IN_NAME, DIRNAME, NAME
 
 DVC_YAML = "dvc.yaml"
@@ -31,7 +31,7 @@ ARTIFACTS_KEY = "artifacts"
 DVC_YAML_SIZE_LIMIT = 8 * 1024 * 1024  # evaluation.py's limit for dvc.yaml, which `check` does
 # not import (it loads the statistics a warm check never needs)
 _NAME, _DIRNAME = re.compile(NAME), re.compile(DIRNAME)
-_READER_VERSION = 1  # bump when what `read_declared` keeps changes: older cache entries are unused
+_READER_VERSION = 2  # bump when what `read_declared` keeps changes: older cache entries are unused
 
 
 @dataclass(frozen=True)
@@ -225,6 +225,10 @@ def _declared_json(content: bytes, relpath: str) -> dict[str, Any]:
     artifacts = document.data.get(ARTIFACTS_KEY) if isinstance(document.data, dict) else None
     if not isinstance(artifacts, dict):
         return {"artifacts": {}}
+    refused = _refused_entry(artifacts)
+    if refused:
+        field, message = refused
+        return {"problem": message, "problem_line": document.line_of(field)}
     return {
         "artifacts": {
             str(key): {
@@ -236,6 +240,38 @@ def _declared_json(content: bytes, relpath: str) -> dict[str, Any]:
             if isinstance(value, dict)
         }
     }
+
+
+# What DVC's own schema takes in an entry of `artifacts:` (anything else and DVC refuses the whole
+# dvc.yaml, so `dvc artifacts get` fails for every artifact declared in it).
+ENTRY_FIELD_TYPES: dict[str, tuple[type, str]] = {
+    "path": (str, "a string"),
+    "type": (str, "a string"),
+    "desc": (str, "a string"),
+    "labels": (list, "a list of strings"),
+    "meta": (object, "anything"),
+}
+
+
+def _refused_entry(artifacts: dict[str, Any]) -> tuple[FieldPath, str] | None:
+    """The first field of an entry DVC's schema would refuse, and why."""
+    for key, value in artifacts.items():
+        if not isinstance(value, dict):
+            return (ARTIFACTS_KEY, key), f"artifacts.{key} must be a mapping (path, type, desc)"
+        if "path" not in value:
+            return (ARTIFACTS_KEY, key), f"artifacts.{key} has no path"
+        unknown = [name for name in value if name not in ENTRY_FIELD_TYPES]
+        if unknown:
+            known = ", ".join(ENTRY_FIELD_TYPES)
+            message = f"artifacts.{key}.{unknown[0]} is not a field DVC knows ({known})"
+            return (ARTIFACTS_KEY, key, unknown[0]), message
+        for name, (kind, words) in ENTRY_FIELD_TYPES.items():
+            item = value.get(name)
+            wrong = name in value and not isinstance(item, kind)
+            if wrong or (name == "labels" and any(not isinstance(x, str) for x in item or [])):
+                field: FieldPath = (ARTIFACTS_KEY, key, name)
+                return field, f"artifacts.{key}.{name} must be {words}, as DVC requires"
+    return None
 
 
 def _declared_from_json(data: dict[str, Any]) -> DeclaredArtifacts:

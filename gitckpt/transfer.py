@@ -80,9 +80,15 @@ class PushRefused(GitckptError):
 
 def chosen_cards(inventory: Inventory, names: Sequence[str]) -> list[CardFacts]:
     """The cards of the named artifacts (every artifact with data when no name is given)."""
-    cards = {
-        card.name: card for card in inventory.cards.values() if card.name and card.data_relpath
-    }
+    cards: dict[str, CardFacts] = {}
+    for card in inventory.cards.values():
+        if card.name and card.data_relpath:
+            if card.name in cards and (not names or card.name in names):
+                raise GitckptError(
+                    f"{cards[card.name].path} and {card.path} both name {card.name!r} (GC301): "
+                    "give each artifact its own name before moving its bytes"
+                )
+            cards[card.name] = card
     unknown = [name for name in names if name not in cards]
     if unknown:
         known = ", ".join(sorted(cards)) or "none yet"

@@ -332,3 +332,16 @@ def test_a_checkout_with_commits_but_no_refs_has_no_trusted_policy(
     assert refused.code == 2  # a usage error: name the trusted revision with --trust-ref
     assert "there is no trusted revision to verify against" in refused.err
     assert stored_files(remotes["hub"]) == []
+
+
+def test_two_cards_with_one_name_are_refused_not_collapsed(
+    registry: Path, remotes: dict[str, Path], cli: Cli
+) -> None:
+    """`push clf` must not pick one of two cards named clf (one restricted, one public)."""
+    dataset = registry / DATASET_CARD
+    dataset.write_text(dataset.read_text().replace("name: points\n", "name: clf\n", 1))
+    for names in (["clf"], []):
+        refused = cli("push", *names, "--remote", "hub", cwd=registry)
+        assert refused.code == 1
+        assert "both name 'clf' (GC301)" in refused.err
+    assert stored_files(remotes["hub"]) == []

@@ -215,3 +215,22 @@ def test_no_name_writes_a_dvc_yaml_outside_the_repository(
     assert refused.code == 1
     assert "sub/dvc.yaml: path runs through a symlinked directory" in refused.err
     assert list(outside.iterdir()) == []
+
+
+def test_check_reports_an_entry_dvc_would_refuse(registry: Path, cli: Cli) -> None:
+    """DVC refuses a whole dvc.yaml whose `artifacts:` entry has a field of the wrong type or one
+    it does not know: `dvc artifacts get` would fail for every artifact it declares."""
+    dvc_yaml = registry / "dvc.yaml"
+    original = dvc_yaml.read_text()
+    entry_type = "    type: model\n"
+    assert entry_type in original
+    for extra, message in (
+        ("    desc: 1\n", "artifacts.clf.desc must be a string, as DVC requires"),
+        ("    owner: me\n", "artifacts.clf.owner is not a field DVC knows"),
+        ("    labels: [1]\n", "artifacts.clf.labels must be a list of strings"),
+    ):
+        dvc_yaml.write_text(original.replace(entry_type, entry_type + extra, 1))
+        found = gc210(cli, registry)
+        assert any(message in text for _, text in found), found
+    dvc_yaml.write_text(original)
+    assert gc210(cli, registry) == []
