@@ -10,7 +10,7 @@ refusal pushes nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,7 +52,7 @@ class PushPolicy:
     config: Config
     described: str
     source: dict[str, Any]
-    trusted_levels: tuple[LevelClaim, ...]
+    trusted_claims: LevelClaims
 
 
 @dataclass(frozen=True)
@@ -138,7 +138,7 @@ def push_policy(repo: Repository, inventory: Inventory, trust_ref: str | None) -
             inventory.config,
             f"no commit yet: policy from {CONFIG_PATH} in the work tree",
             {"ref": None, "revision": None, "work_tree": True},
-            (),
+            LevelClaims(()),
         )
     trust = trust_root(repo, trust_ref)
     trusted = load_inventory(repo, revision=trust.revision)
@@ -155,18 +155,49 @@ class LevelClaim:
     md5s: frozenset[str]
     level: str | None
 
-    def covers(self, other: LevelClaim) -> bool:
-        """Whether the two claims are about the same bytes: the same name, overlapping data
-        paths (a directory and a file in it), or a shared md5."""
-        return (
-            (self.name is not None and self.name == other.name)
-            or _overlapping(self.data, other.data)
-            or bool(self.md5s & other.md5s)
-        )
+    def filed_under(self) -> Iterator[tuple[str, str]]:
+        """What the claim is filed under in `LevelClaims`."""
+        if self.name is not None:
+            yield "name", self.name
+        yield from (("md5", md5) for md5 in self.md5s)
+        yield "path", self.data
+        yield from (("under", folder) for folder in _folders(self.data))
+
+    def lookups(self) -> Iterator[tuple[str, str]]:
+        """Where claims about the same bytes are filed: the same name or md5, the same path, a
+        folder holding it, or (when it is a folder) a path inside it."""
+        if self.name is not None:
+            yield "name", self.name
+        yield from (("md5", md5) for md5 in self.md5s)
+        yield "path", self.data
+        yield from (("path", folder) for folder in _folders(self.data))
+        yield "under", self.data
 
 
-def _claims(inventory: Inventory) -> tuple[LevelClaim, ...]:
-    return tuple(_claim(inventory, card) for card in inventory.cards.values() if card.data_relpath)
+class LevelClaims:
+    """Every card's claim on its bytes' level, filed so that those about the same bytes are found
+    without comparing every pair (a push of every artifact in a large registry)."""
+
+    def __init__(self, claims: Iterable[LevelClaim]) -> None:
+        self._filed: dict[tuple[str, str], list[LevelClaim]] = {}
+        for claim in claims:
+            for key in claim.filed_under():
+                self._filed.setdefault(key, []).append(claim)
+
+    def about(self, claim: LevelClaim) -> list[LevelClaim]:
+        found = [other for key in claim.lookups() for other in self._filed.get(key, [])]
+        return list({id(other): other for other in found}.values())
+
+
+def _folders(path: str) -> list[str]:
+    parts = path.split("/")
+    return ["/".join(parts[:depth]) for depth in range(1, len(parts))]
+
+
+def _claims(inventory: Inventory) -> LevelClaims:
+    return LevelClaims(
+        _claim(inventory, card) for card in inventory.cards.values() if card.data_relpath
+    )
 
 
 def _claim(inventory: Inventory, card: CardFacts) -> LevelClaim:
@@ -178,16 +209,12 @@ def _claim(inventory: Inventory, card: CardFacts) -> LevelClaim:
     )
 
 
-def _overlapping(first: str, second: str) -> bool:
-    return first == second or first.startswith(f"{second}/") or second.startswith(f"{first}/")
-
-
-def _level(claim: LevelClaim, policy: PushPolicy, work_tree: tuple[LevelClaim, ...]) -> str | None:
+def _level(claim: LevelClaim, policy: PushPolicy, work_tree: LevelClaims) -> str | None:
     """The most closed level of every claim about the artifact's bytes, in the work tree and at
     the trusted revision: renaming a card, pointing a public card at restricted bytes or tracking
     a copy of them opens nothing. A level the policy does not define wins, so that it is refused
     by name."""
-    related = [other for other in (*policy.trusted_levels, *work_tree) if other.covers(claim)]
+    related = [*policy.trusted_claims.about(claim), *work_tree.about(claim)]
     stated = (claim.level, *(other.level for other in related))
     known = [level for level in stated if level is not None]
     undefined = [level for level in known if policy.config.access_level(level) is None]
