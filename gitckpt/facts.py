@@ -96,6 +96,7 @@ class OutFacts:
     md5: str
     size: int
     line: int
+    remote: str | None = None  # the out's own DVC remote (`remote:` in the pointer)
 
 
 @dataclass(frozen=True)

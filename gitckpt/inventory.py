@@ -326,7 +326,8 @@ def _pointer_facts(relpath: str, content: bytes | Finding) -> PointerFacts:
     if isinstance(loaded, Finding):
         return PointerFacts(path=relpath, findings=(loaded,))
     return PointerFacts(
-        path=relpath, outs=tuple(OutFacts(out.path, out.md5, out.size, out.line) for out in loaded)
+        path=relpath,
+        outs=tuple(OutFacts(out.path, out.md5, out.size, out.line, out.remote) for out in loaded),
     )
 
 

@@ -26,6 +26,7 @@ class PointerOut:
     md5: str
     size: int
     line: int
+    remote: str | None = None  # DVC's per-output remote, when the pointer names one
 
     @property
     def is_directory(self) -> bool:
@@ -90,4 +91,7 @@ def _parse_out(document: YamlDocument, index: int, out: Any, display: str) -> Po
         )
     if isinstance(size, bool) or not isinstance(size, int) or size < 0:
         raise fail("size", f"`size` must be a non-negative whole number of bytes, got {size!r}")
-    return PointerOut(path=path, md5=md5, size=size, line=document.line_of(where))
+    remote = out.get("remote")
+    if remote is not None and not isinstance(remote, str):
+        raise fail("remote", f"`remote` must name a DVC remote, got {remote!r}")
+    return PointerOut(path=path, md5=md5, size=size, line=document.line_of(where), remote=remote)

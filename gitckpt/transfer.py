@@ -112,7 +112,11 @@ def push(
     refusals = [
         message
         for card in cards
-        if (message := refusal(card, levels[str(card.name)], policy.config, target)) is not None
+        if (
+            message := _pinned_elsewhere(inventory, card, target)
+            or refusal(card, levels[str(card.name)], policy.config, target)
+        )
+        is not None
     ]
     if refusals:
         raise PushRefused(
@@ -127,6 +131,22 @@ def push(
     # The remote is always named to DVC, so a pointer's own `remote:` cannot send bytes elsewhere.
     files = storage.push_data(repo.root, paths, target) if paths else 0
     return PushReport(target, routed, files, policy)
+
+
+def _pinned_elsewhere(inventory: Inventory, card: CardFacts, remote: str | None) -> str | None:
+    """Why DVC would push none of the artifact's bytes to `remote`: its pointer names another
+    remote for an out (`remote:`), and DVC sends each out only to its own. Refused rather than
+    reported as a push of nothing."""
+    pointer_path = f"{card.data_relpath}{POINTER_SUFFIX}"
+    pointer = inventory.pointers.get(pointer_path)
+    for out in pointer.outs if pointer else ():
+        if out.remote is not None and out.remote != remote:
+            return (
+                f"{pointer_path}:{out.line}: artifact {card.name!r}'s pointer sends its bytes "
+                f"only to remote {out.remote!r} (`remote:`), so DVC would push nothing to "
+                f"{_remote_words(remote)}: remove the field, or push with --remote {out.remote}"
+            )
+    return None
 
 
 def push_policy(repo: Repository, inventory: Inventory, trust_ref: str | None) -> PushPolicy:

@@ -345,3 +345,20 @@ def test_two_cards_with_one_name_are_refused_not_collapsed(
         assert refused.code == 1
         assert "both name 'clf' (GC301)" in refused.err
     assert stored_files(remotes["hub"]) == []
+
+
+def test_a_pointer_that_names_another_remote_is_refused_not_pushed_as_nothing(
+    registry: Path, remotes: dict[str, Path], cli: Cli
+) -> None:
+    """DVC sends an out with its own `remote:` only there: a push elsewhere would upload nothing
+    and report success."""
+    pointer = registry / f"{DATASET}.dvc"
+    text = pointer.read_text()
+    pointer.write_text(text.replace("  path: points.csv", "  path: points.csv\n  remote: vault", 1))
+    refused = cli("push", "points", cwd=registry)
+    assert refused.code == 1
+    assert (
+        "artifact 'points''s pointer sends its bytes only to remote 'vault' (`remote:`), so DVC "
+        "would push nothing to remote 'hub'" in refused.err
+    )
+    assert stored_files(remotes["hub"]) == [] and stored_files(remotes["vault"]) == []
