@@ -119,7 +119,11 @@ class Registry:
         from gitckpt.inventory import load_inventory, read_card
 
         inventory = load_inventory(self.repo)
-        facts = next((card for card in inventory.cards.values() if card.name == name), None)
+        named = [card for card in inventory.cards.values() if card.name == name]
+        if len(named) > 1:
+            paths = " and ".join(card.path for card in named)
+            raise GitckptError(f"{paths} both name {name!r} (GC301): give each its own name")
+        facts = named[0] if named else None
         if facts is None:
             unread = [path for path, card in sorted(inventory.cards.items()) if card.name is None]
             hint = f" (unreadable: {', '.join(unread)}; `git ckpt check` says why)"

@@ -107,6 +107,14 @@ def test_card_errors_name_the_card(registry: Path) -> None:
         opened.card("clf")
 
 
+def test_card_refuses_a_name_two_cards_share(registry: Path) -> None:
+    """As `push` does: which of two cards named clf is meant cannot be guessed."""
+    dataset = registry / "data/points.card.md"
+    dataset.write_text(dataset.read_text().replace("name: points\n", "name: clf\n", 1))
+    with pytest.raises(GitckptError, match=r"both name 'clf' \(GC301\)"):
+        Registry.open(registry).card("clf")
+
+
 def test_releases_and_show_before_and_after_a_release(registry: Path, cli: Cli) -> None:
     opened = Registry.open(registry)
     assert opened.releases("clf") == []
