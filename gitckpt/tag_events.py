@@ -5,8 +5,9 @@ commit does not hold under the artifact's name, carries the reason in `problem`;
 cached by tag object and ref name. `registry.py` judges the events into each artifact's state.
 
 Callers that keep events between runs (the search index) list the tags' object ids with
-`read_tag_refs`, read only the tags they have not seen with `read_tag_events` and fold what they
-kept with `registry.registry_from_events`: this module stays the one reader of tags."""
+`read_tag_refs`, read only the tags they have not seen with `read_tag_events` (or in two steps,
+`read_unbound_events` then `bind_events`, so the reading can overlap other work) and fold what
+they kept with `registry.registry_from_events`: this module stays the one reader of tags."""
 
 from __future__ import annotations
 
@@ -99,9 +100,20 @@ class Event:
 
 def read_events(repo: Repository) -> tuple[list[Event], int]:
     """Every registry event, in the order they apply, and how many tags were not registry tags."""
-    events, ignored = _read_events(repo, ["refs/tags"], card_names={})
+    unbound = _unbound_events(repo, ["refs/tags"])
+    events = _bind(repo, unbound.events, unbound.headers, card_names={})
     events.sort(key=event_order)
-    return events, ignored
+    return events, unbound.ignored
+
+
+@dataclass(frozen=True)
+class UnboundEvents:
+    """Registry tags read and parsed, not yet judged bound to their tags (`bind_events`): the
+    reading needs no card, so a caller can do it while the cards are being read."""
+
+    events: list[Event]
+    headers: dict[str, str | None]  # tag -> the tag object's type row (annotated tags)
+    ignored: int  # tags outside the registry's grammar
 
 
 def read_tag_events(
@@ -112,23 +124,30 @@ def read_tag_events(
     `card_names` holds names the caller has read already (card blob id -> the `name` its front
     matter gives, read strictly): a release record naming one of those blobs is bound without
     reading the card again (a cold search index has just read them all)."""
+    return bind_events(repo, read_unbound_events(repo, tags), card_names or {})
+
+
+def read_unbound_events(repo: Repository, tags: Iterable[str]) -> UnboundEvents:
+    """The named tags that are registry tags, parsed into events but not yet bound."""
     wanted = {tag for tag in tags if parse_tag_name(tag) is not None}
     if not wanted:
-        return {}
+        return UnboundEvents([], {}, 0)
     # A pattern also matches the refs below it (`refs/tags/a` matches `refs/tags/a/b`).
-    events, _ = _read_events(repo, _ref_patterns(wanted), wanted, card_names=card_names or {})
+    return _unbound_events(repo, _ref_patterns(wanted), wanted)
+
+
+def bind_events(
+    repo: Repository, unbound: UnboundEvents, card_names: Mapping[str, str]
+) -> dict[str, Event]:
+    """`unbound`'s events by tag, with `problem` set where one is not bound to its tag."""
+    events = _bind(repo, unbound.events, unbound.headers, card_names)
     return {event.tag: event for event in events}
 
 
-def _read_events(
-    repo: Repository,
-    patterns: list[str],
-    wanted: set[str] | None = None,
-    *,
-    card_names: Mapping[str, str],
-) -> tuple[list[Event], int]:
-    """The events of the tags matching `patterns` (and in `wanted`, when given), bound to their
-    tags."""
+def _unbound_events(
+    repo: Repository, patterns: list[str], wanted: set[str] | None = None
+) -> UnboundEvents:
+    """The events of the tags matching `patterns` (and in `wanted`, when given)."""
     events, headers, ignored = [], {}, 0
     for tag, row in _tag_rows(repo, patterns):
         if wanted is not None and tag not in wanted:
@@ -139,7 +158,7 @@ def _read_events(
             continue
         events.append(event)
         headers[tag] = row[1] if event.annotated else None
-    return _bind(repo, events, headers, card_names), ignored
+    return UnboundEvents(events, headers, ignored)
 
 
 def _tag_rows(repo: Repository, patterns: list[str]) -> Iterator[tuple[str, list[str]]]:

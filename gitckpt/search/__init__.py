@@ -80,8 +80,7 @@ def search(
     with SearchIndex(repo) as index:
         config = index.config(source)
         _check_field_names(query, config)
-        index.add_missing(source, progress)
-        index.sync_tags(repo, trust)
+        index.refresh(source, repo, trust, progress)
         candidates = index.candidates(source, query)
     hits = [
         hit for candidate in candidates if (hit := _match(candidate, config, query)) is not None

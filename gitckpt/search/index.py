@@ -3,11 +3,10 @@ docstring)."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, fields
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from gitckpt.cache import Cache
@@ -18,27 +17,25 @@ from gitckpt.facts import Progress
 from gitckpt.files import CARD_SIZE_LIMIT, decode_text
 from gitckpt.parallel import map_in_processes
 from gitckpt.parsed_cards import ParsedCards
-from gitckpt.registry import ArtifactState, judge
 from gitckpt.repo import Repository
 from gitckpt.search.cards import indexed_card
 from gitckpt.search.query import Query
+from gitckpt.search.tag_table import (
+    TAG_SCHEMA,
+    TAG_TABLES,
+    RegistryStatus,
+    TagTable,
+    chunked_execute,
+    stored_status,
+)
 from gitckpt.sources import RevisionSource
-from gitckpt.tag_events import Event, read_tag_events, read_tag_refs, tag_refs_fingerprint
+from gitckpt.tag_events import read_tag_refs, read_unbound_events, tag_refs_fingerprint
 from gitckpt.trust import TrustRoot
 
 INDEX_FILE = "search.sqlite"
 # bump when a table, the card facts or the stored Event fields change: the index is then rebuilt
 INDEX_FORMAT = 7
-_TABLES = (
-    "cards",
-    "prose",
-    "tags",
-    "artifacts",
-    "configs",
-    "listings",
-    "revisions",
-    "revision_files",
-)
+_TABLES = ("cards", "prose", "configs", "revisions", "revision_files", *TAG_TABLES)
 PARALLEL_FROM = 200  # cards to index from which parsing them is spread over processes
 KEPT_REVISIONS = (
     4  # commits whose file lists stay in the index (searches of other commits run ls-tree)
@@ -50,42 +47,14 @@ _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS cards (oid TEXT PRIMARY KEY, name TEXT, kind TEXT, "
     "commercial INTEGER NOT NULL, facts TEXT NOT NULL, own_name TEXT)",
     "CREATE VIRTUAL TABLE IF NOT EXISTS prose USING fts5(oid UNINDEXED, name, description, body)",
-    # Every tag by name and object id; artifact and event are NULL for tags outside GTO's grammar.
-    "CREATE TABLE IF NOT EXISTS tags (name TEXT PRIMARY KEY, oid TEXT NOT NULL, artifact "
-    "TEXT, event TEXT)",
-    "CREATE INDEX IF NOT EXISTS tags_by_artifact ON tags (artifact)",
-    "CREATE TABLE IF NOT EXISTS artifacts (name TEXT PRIMARY KEY, latest TEXT, stages TEXT "
-    "NOT NULL, deprecated INTEGER NOT NULL)",
     "CREATE TABLE IF NOT EXISTS configs (oid TEXT PRIMARY KEY, config TEXT NOT NULL)",
-    # A digest of the tag listing the stored tags reflect: an unchanged listing needs no comparison.
-    "CREATE TABLE IF NOT EXISTS listings (kind TEXT PRIMARY KEY, digest TEXT NOT NULL)",
     # The cards and config (path -> blob id) of the commits searched last: a warm search runs no ls-
     # tree.
     "CREATE TABLE IF NOT EXISTS revisions (commit_id TEXT PRIMARY KEY, stored INTEGER NOT NULL)",
     "CREATE TABLE IF NOT EXISTS revision_files (commit_id TEXT, oid TEXT, path TEXT, "
     "PRIMARY KEY (commit_id, oid, path)) WITHOUT ROWID",
+    *TAG_SCHEMA,
 )
-
-
-@dataclass(frozen=True)
-class RegistryStatus:
-    """What a search shows of an artifact's registry state (kept in the index)."""
-
-    latest: str | None = None
-    stages: dict[str, str] = field(default_factory=dict)
-    deprecated: bool = False
-
-    @classmethod
-    def of(cls, state: ArtifactState) -> RegistryStatus:
-        latest = state.latest
-        return cls(
-            latest.version if latest else None,
-            dict(sorted(state.stages.items())),
-            state.deprecation is not None,
-        )
-
-
-_UNRELEASED = RegistryStatus()
 
 
 @dataclass(frozen=True)
@@ -167,6 +136,47 @@ class SearchIndex:
         self._store_cards(rows)
         return len(missing)
 
+    def refresh(
+        self,
+        source: RevisionSource,
+        repo: Repository,
+        trust: TrustRoot,
+        progress: Progress | None = None,
+    ) -> None:
+        """`add_missing` then `sync_tags`, overlapped: the changed tags are read in a thread
+        while the cards are parsed (in worker processes when many, the parent then only waits),
+        and bound once the cards' own names are stored. A fresh clone's first search does both
+        at full size; reading 20,000 tags is a fifth of it."""
+        tags = TagTable(self.connection)
+        tags.restate_for(repo, trust)
+        fingerprint = tag_refs_fingerprint(repo)
+        if tags.unchanged_since(fingerprint):
+            self.add_missing(source, progress)
+            return
+        changes = tags.changes(read_tag_refs(repo))
+        with ThreadPoolExecutor(1) as reader:
+            reading = reader.submit(read_unbound_events, repo, changes.changed) if changes else None
+            self.add_missing(source, progress)
+            if changes and reading:
+                tags.store(repo, trust, changes, reading.result())
+        tags.remember_fingerprint(fingerprint)
+
+    def sync_tags(self, repo: Repository, trust: TrustRoot) -> int:
+        """Bring the stored tags up to date; returns how many tag objects were read. While the
+        files git keeps tag refs in are unchanged (their stat fingerprint), the tags are not
+        even listed."""
+        return TagTable(self.connection).sync(repo, trust)
+
+    def add_new_tags(self, repo: Repository, trust: TrustRoot, refs: dict[str, str]) -> int:
+        """Store the events of the tags in `refs` (name -> object id) not stored yet, or now
+        pointing to another object; forget deleted tags; recompute the status of every artifact
+        those tags are about. Returns how many tag objects were read."""
+        tags = TagTable(self.connection)
+        changes = tags.changes(refs)
+        if changes is None:
+            return 0
+        return tags.store(repo, trust, changes, read_unbound_events(repo, changes.changed))
+
     def _store_cards(self, rows: dict[str, tuple[dict[str, Any], str, str | None]]) -> None:
         """Store each card's facts and prose by blob id, in one statement per table: the prose
         table finds a card only by a full scan, so its old rows go in one DELETE per 500."""
@@ -185,7 +195,7 @@ class SearchIndex:
                     for oid, (facts, _, own_name) in rows.items()
                 ],
             )
-            _chunked_execute(self.connection, "DELETE FROM prose WHERE oid IN ({})", list(rows))
+            chunked_execute(self.connection, "DELETE FROM prose WHERE oid IN ({})", list(rows))
             self.connection.executemany(
                 "INSERT INTO prose VALUES (?, ?, ?, ?)",
                 [
@@ -193,109 +203,6 @@ class SearchIndex:
                     for oid, (facts, body, _) in rows.items()
                 ],
             )
-
-    def sync_tags(self, repo: Repository, trust: TrustRoot) -> int:
-        """Bring the stored tags up to date; returns how many tag objects were read. While the
-        files git keeps tag refs in are unchanged (their stat fingerprint), the tags are not
-        even listed."""
-        if self._stored_digest("trust") != trust.fingerprint:
-            self._restate(
-                repo,
-                trust,
-                {
-                    artifact
-                    for (artifact,) in self.connection.execute("SELECT DISTINCT artifact FROM tags")
-                },
-            )
-            with self.connection:
-                self.connection.execute(
-                    "INSERT OR REPLACE INTO listings VALUES ('trust', ?)", (trust.fingerprint,)
-                )
-        fingerprint = tag_refs_fingerprint(repo)
-        if fingerprint is not None and self._stored_digest("tag-files") == fingerprint:
-            return 0
-        read = self.add_new_tags(repo, trust, read_tag_refs(repo))
-        if fingerprint is not None:
-            with self.connection:
-                self.connection.execute(
-                    "INSERT OR REPLACE INTO listings VALUES ('tag-files', ?)", (fingerprint,)
-                )
-        return read
-
-    def _stored_digest(self, kind: str) -> str | None:
-        row = self.connection.execute(
-            "SELECT digest FROM listings WHERE kind = ?", (kind,)
-        ).fetchone()
-        return str(row[0]) if row else None
-
-    def add_new_tags(self, repo: Repository, trust: TrustRoot, refs: dict[str, str]) -> int:
-        """Store the events of the tags in `refs` (name -> object id) not stored yet, or now
-        pointing to another object; forget deleted tags; recompute the status of every artifact
-        those tags are about. Returns how many tag objects were read."""
-        listing = _listing_digest(refs)
-        if self._stored_digest("tags") == listing:
-            return 0
-        stored = dict(self.connection.execute("SELECT name, oid FROM tags").fetchall())
-        changed = [name for name, oid in refs.items() if stored.get(name) != oid]
-        deleted = [name for name in stored if name not in refs]
-        events = read_tag_events(repo, changed, self._own_names() if changed else None)
-        touched = {event.artifact for event in events.values()} | self._artifacts_of(
-            deleted + changed
-        )
-        with self.connection:
-            self.connection.execute(
-                "INSERT OR REPLACE INTO listings VALUES ('tags', ?)", (listing,)
-            )
-            self.connection.executemany(
-                "DELETE FROM tags WHERE name = ?", [(name,) for name in deleted]
-            )
-            self.connection.executemany(
-                "INSERT OR REPLACE INTO tags VALUES (?, ?, ?, ?)",
-                [(name, refs[name], *_event_columns(events.get(name))) for name in changed],
-            )
-            self._restate(repo, trust, touched, events)
-        return len(events)
-
-    def _own_names(self) -> dict[str, str]:
-        """The names indexed cards give themselves, by blob id (`read_tag_events` then reads
-        none of those cards again to bind release records to them)."""
-        return dict(
-            self.connection.execute("SELECT oid, own_name FROM cards WHERE own_name IS NOT NULL")
-        )
-
-    def _artifacts_of(self, tags: list[str]) -> set[str]:
-        rows = _chunked_execute(
-            self.connection,
-            "SELECT artifact FROM tags WHERE artifact IS NOT NULL AND name IN ({})",
-            tags,
-        )
-        return {artifact for (artifact,) in rows}
-
-    def _restate(
-        self,
-        repo: Repository,
-        trust: TrustRoot,
-        artifacts: set[str],
-        stored: Mapping[str, Event] | None = None,
-    ) -> None:
-        """Recompute the status of `artifacts` from their stored events, as the trust root judges
-        them; `stored` holds the events just stored, by tag, which need not be read back."""
-        rows = _chunked_execute(
-            self.connection,
-            "SELECT name, event FROM tags WHERE event IS NOT NULL AND artifact IN ({})",
-            sorted(artifacts),
-        )
-        stored = stored or {}
-        registry = judge(
-            repo,
-            trust,
-            (stored[tag] if tag in stored else Event(**json.loads(event)) for tag, event in rows),
-        )
-        self.connection.executemany(
-            "DELETE FROM artifacts WHERE name = ?", [(name,) for name in artifacts]
-        )
-        rows = [_status_row(state) for state in registry.artifacts.values()]
-        self.connection.executemany("INSERT INTO artifacts VALUES (?, ?, ?, ?)", rows)
 
     def candidates(self, source: RevisionSource, query: Query) -> list[Candidate]:
         """The named cards of `source` that pass the facets SQL can judge (full text, kind,
@@ -309,7 +216,7 @@ class SearchIndex:
             Candidate(
                 path,
                 json.loads(facts),
-                _status(latest, stages, deprecated),
+                stored_status(latest, stages, deprecated),
                 _text_match(rank, snippet),
             )
             for path, facts, latest, stages, deprecated, rank, snippet in rows
@@ -433,49 +340,6 @@ def _candidates_statement(commit: str, query: Query) -> tuple[str, list[Any]]:
 
 def _text_match(rank: float | None, snippet: str | None) -> tuple[float, str] | None:
     return (rank, " ".join(snippet.split())) if rank is not None and snippet is not None else None
-
-
-def _status_row(state: ArtifactState) -> tuple[str, str | None, str, bool]:
-    status = RegistryStatus.of(state)
-    return state.name, status.latest, json.dumps(status.stages), status.deprecated
-
-
-def _status(latest: str | None, stages: str | None, deprecated: int | None) -> RegistryStatus:
-    return (
-        RegistryStatus(latest, json.loads(stages), bool(deprecated))
-        if stages is not None
-        else _UNRELEASED
-    )
-
-
-def _chunked_execute(
-    connection: sqlite3.Connection, statement: str, values: list[str]
-) -> list[tuple[Any, ...]]:
-    """Run `statement` with its `IN ({})` bound to `values`, 500 at a time (SQLite limits how
-    many parameters one statement takes); the rows it selected, if any."""
-    rows = []
-    for start in range(0, len(values), 500):
-        chunk = values[start : start + 500]
-        rows.extend(
-            connection.execute(statement.format(",".join("?" * len(chunk))), chunk).fetchall()
-        )
-    return rows
-
-
-def _listing_digest(refs: dict[str, str]) -> str:
-    return hashlib.sha1(
-        "\n".join(f"{oid} {name}" for name, oid in refs.items()).encode(), usedforsecurity=False
-    ).hexdigest()
-
-
-def _event_columns(event: Event | None) -> tuple[str | None, str | None]:
-    """The event's artifact and its fields as JSON (not `asdict`, which deep-copies the record
-    of every tag only for `json.dumps` to read it)."""
-    if event is None:
-        return None, None
-    return event.artifact, json.dumps(
-        {item.name: getattr(event, item.name) for item in fields(event)}
-    )
 
 
 def _parse_committed_config(source: RevisionSource) -> Config:
