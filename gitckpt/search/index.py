@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -154,6 +153,8 @@ class SearchIndex:
             self.add_missing(source, progress)
             return
         changes = tags.changes(read_tag_refs(repo))
+        from concurrent.futures import ThreadPoolExecutor
+
         with ThreadPoolExecutor(1) as reader:
             reading = reader.submit(read_unbound_events, repo, changes.changed) if changes else None
             self.add_missing(source, progress)
