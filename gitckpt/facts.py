@@ -8,13 +8,15 @@ import posixpath
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitckpt.config import Config
 from gitckpt.dvc_artifacts import DeclaredArtifacts
 from gitckpt.repo import Repository
 from gitckpt.sources import Source
-from gitckpt.tag_events import Deprecation
+
+if TYPE_CHECKING:  # the type only: tag objects are read (tag_events loaded) only when one exists
+    from gitckpt.tag_events import Deprecation
 
 Progress = Callable[[int, int], None]  # (done, total), reported as a long read goes
 

@@ -7,7 +7,7 @@ per-file findings are cached by content digest; a warm run only hashes small fil
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitckpt.cache import Cache
 from gitckpt.card import (
@@ -51,7 +51,10 @@ from gitckpt.schema import rules_fingerprint
 from gitckpt.secrets import mask_secrets
 from gitckpt.sources import RevisionSource, Source, WorkTreeSource
 from gitckpt.strict_yaml import format_field_path
-from gitckpt.tag_events import read_deprecations, read_tag_names
+from gitckpt.tag_refs import read_tag_names
+
+if TYPE_CHECKING:  # the type only: tag objects are read (tag_events loaded) only when one exists
+    from gitckpt.tag_events import Deprecation
 
 PARALLEL_READ_FROM = (
     200  # uncached cards and pointers from which reading them is spread over processes
@@ -65,12 +68,12 @@ def load_inventory(
     cache where the bytes are known."""
     with Cache(repo.state_dir) as cache:
         source: Source = RevisionSource(repo, revision) if revision else WorkTreeSource(repo, cache)
-        tag_names = read_tag_names(repo)
+        tag_names = read_tag_names(repo, cache)
         inventory = Inventory(
             repo=repo,
             config=_load_config(source, cache),
             source=source,
-            deprecations=read_deprecations(repo, tag_names),
+            deprecations=_deprecations(repo, tag_names),
             release_tags=frozenset(name for name in tag_names if "@v" in name),
         )
         files = source.files()
@@ -80,6 +83,16 @@ def load_inventory(
             source, cache, [path for path in files if is_dvc_yaml_path(path)]
         )
         return inventory
+
+
+def _deprecations(repo: Repository, tag_names: list[str]) -> dict[str, Deprecation]:
+    """The deprecated artifacts; tag objects and their records are read (and their modules
+    loaded) only when a deprecation tag exists."""
+    if not any(name.endswith("@deprecated") for name in tag_names):
+        return {}
+    from gitckpt.tag_events import read_deprecations
+
+    return read_deprecations(repo, tag_names)
 
 
 def _content_key(relpath: str, blob_id: str) -> str:

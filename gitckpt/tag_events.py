@@ -11,17 +11,13 @@ they kept with `registry.registry_from_events`: this module stays the one reader
 
 from __future__ import annotations
 
-import hashlib
-import os
 import re
-import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, fields, replace
 from functools import cached_property
-from pathlib import Path
 from typing import Any
 
-from gitckpt.cache import RACY_WINDOW_NS, Cache
+from gitckpt.cache import Cache
 from gitckpt.card import parse_card
 from gitckpt.errors import InputError
 from gitckpt.files import CARD_SIZE_LIMIT, decode_text
@@ -176,62 +172,6 @@ def _ref_patterns(tags: set[str]) -> list[str]:
     if len(tags) > MAX_REF_PATTERNS or any(_GLOB_CHARACTERS & set(tag) for tag in tags):
         return ["refs/tags"]
     return [f"refs/tags/{tag}" for tag in sorted(tags)]
-
-
-def tag_refs_fingerprint(repo: Repository) -> str | None:
-    """A digest of the stat of every file and directory git keeps tag refs in (packed-refs and
-    refs/tags/**): while it is unchanged, no tag was created, moved or deleted, so a caller that
-    kept the tags need not list them. None when that cannot be told: refs kept in a reftable, or
-    a ref file touched within the racy window (file times are coarser than two quick writes)."""
-
-    common = _common_dir(repo.git_dir)
-    if (common / "reftable").exists():
-        return None
-    stats = [_stat_row(common / "packed-refs")]
-    directories = [common / "refs" / "tags"]
-    while directories:
-        directory = directories.pop()
-        stats.append(_stat_row(directory))
-        if not directory.is_dir():
-            continue
-        with os.scandir(directory) as entries:
-            for entry in entries:
-                if entry.is_dir(follow_symlinks=False):
-                    directories.append(Path(entry.path))
-                else:
-                    stats.append(_stat_row(Path(entry.path)))
-    if time.time_ns() - max(row[1] for row in stats) < RACY_WINDOW_NS:
-        return None
-    return hashlib.sha1(repr(sorted(stats)).encode(), usedforsecurity=False).hexdigest()
-
-
-def _common_dir(git_dir: Path) -> Path:
-    """Where refs live: a linked worktree's git directory names the main one in `commondir`."""
-    pointer = git_dir / "commondir"
-    return (
-        (git_dir / pointer.read_text(encoding="utf-8").strip()).resolve()
-        if pointer.is_file()
-        else git_dir
-    )
-
-
-def _stat_row(path: Path) -> tuple[str, int, int, int, int]:
-    try:
-        stat = path.lstat()
-    except FileNotFoundError:
-        return str(path), 0, 0, -1, 0
-    return str(path), stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size, stat.st_ino
-
-
-def read_tag_refs(repo: Repository) -> dict[str, str]:
-    """Every tag's name and the id of the object it points to, without reading any tag object."""
-    refs = {}
-    for line in git(
-        ["for-each-ref", "--format=%(objectname) %(refname:strip=2)", "refs/tags"], repo.root
-    ).splitlines():
-        oid, name = line.split(" ", 1)
-        refs[name] = oid
-    return refs
 
 
 def event_order(event: Event) -> tuple[int, bool, int, int, str]:
@@ -447,11 +387,6 @@ class Deprecation:
     tag: str
     sunset: str | None
     reason: str | None
-
-
-def read_tag_names(repo: Repository) -> list[str]:
-    """Every tag's name, without reading any tag object (cheap enough for `check`)."""
-    return list(read_tag_refs(repo))
 
 
 def read_deprecations(repo: Repository, tag_names: list[str]) -> dict[str, Deprecation]:

@@ -31,6 +31,9 @@ HEAVY_PACKAGES = frozenset(
         # the registry's views and search index, which the API (gitckpt/api.py, that `check`
         # goes through) loads only for `show` and `search`: tags, signatures, statistics
         "gitckpt.registry_view", "gitckpt.search",
+        # tag objects and their records, which `check` reads only when an artifact is
+        # deprecated (it lists tag names with gitckpt.tag_refs)
+        "gitckpt.tag_events",
     }
 )  # fmt: skip
 

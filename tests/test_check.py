@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
 import json
+import os
 import re
+import shutil
 import sqlite3
 import sys
 from collections.abc import Callable
@@ -13,7 +16,7 @@ import pytest
 
 from testing.cards import dataset_fields, write_card
 from testing.heavy import HEAVY_PACKAGES
-from testing.repos import run, track
+from testing.repos import age_tag_ref_files, run, track
 from tests.conftest import DATASET, MODEL, CliResult
 
 Cli = Callable[..., CliResult]
@@ -312,3 +315,30 @@ def test_a_warm_check_on_a_clean_tree_imports_no_heavy_package(registry: Path) -
     run([sys.executable, "-c", probe], registry)  # the first run fills the cache
     loaded = set(json.loads(run([sys.executable, "-c", probe], registry).stdout.splitlines()[-1]))
     assert sorted(name for name in HEAVY_PACKAGES if name in loaded) == []  # testing/heavy.py
+
+
+def test_tag_names_are_remembered_until_a_tag_changes(
+    registry: Path, cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A warm check lists the tags without running git while the tag-ref files are unchanged;
+    a deprecation tagged since is seen all the same."""
+    real_git = shutil.which("git")
+    assert real_git is not None
+    shims, log = tmp_path / "shims", tmp_path / "git-calls.log"
+    shims.mkdir()
+    (shims / "git").write_text(f'#!/bin/sh\necho "$*" >> {log}\nexec {real_git} "$@"\n')
+    (shims / "git").chmod(0o755)
+    assert cli("tag", "points", "--allow-unpushed", cwd=registry).code == 0
+    age_tag_ref_files(registry)
+    assert cli("check", cwd=registry).code == 0
+    monkeypatch.setenv("PATH", f"{shims}:{os.environ['PATH']}")
+    assert cli("check", cwd=registry).code == 0
+    assert "for-each-ref" not in log.read_text()
+
+    future = (datetime.date.today() + datetime.timedelta(days=30)).isoformat()
+    assert (
+        cli("deprecate", "points", "--sunset", future, "--reason", "noise", cwd=registry).code == 0
+    )
+    age_tag_ref_files(registry)  # as if the tag were an hour old: only the new file tells
+    warned = cli("check", "--json", cwd=registry)
+    assert "GC402" in {finding["check"] for finding in findings(warned)}

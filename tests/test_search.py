@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sqlite3
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,9 +15,9 @@ from gitckpt.records import RECORD_MARKER
 from gitckpt.repo import Repository
 from gitckpt.search.index import KEPT_REVISIONS, SearchIndex
 from gitckpt.sources import RevisionSource
-from gitckpt.tag_events import read_tag_refs, tag_refs_fingerprint
+from gitckpt.tag_refs import read_tag_refs, tag_refs_fingerprint
 from gitckpt.trust import trust_root
-from testing.repos import commit_all, git
+from testing.repos import age_tag_ref_files, commit_all, git
 from tests.conftest import CliResult
 
 Cli = Callable[..., CliResult]
@@ -195,15 +193,6 @@ def test_a_warm_search_reads_no_tag_object_and_a_new_tag_only_itself(
     assert tags_read(registry) == 1
     assert tags_read(registry) == 0
     assert found(cli, registry, "--stage", "dev")["clf"]["stages"] == {"dev": "0.1.0"}
-
-
-def age_tag_ref_files(repo: Path) -> None:
-    """Date the files git keeps tag refs in an hour back, out of the racy window."""
-    old = time.time() - 3600
-    tags = repo / ".git" / "refs" / "tags"
-    for path in [repo / ".git" / "packed-refs", tags, *tags.rglob("*")]:
-        if path.exists():
-            os.utime(path, (old, old), follow_symlinks=False)
 
 
 def test_unchanged_tag_files_are_not_even_listed_and_any_change_is_seen(

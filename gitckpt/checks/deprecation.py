@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from gitckpt.checks.base import Check
 from gitckpt.facts import CardFacts, Finding, Inventory, LinkFacts
-from gitckpt.tag_events import Deprecation
+
+if TYPE_CHECKING:  # the type only: tag objects are read (tag_events loaded) only when one exists
+    from gitckpt.tag_events import Deprecation
 
 LINK_DEPRECATED = Check(
     id="GC402",

@@ -13,7 +13,7 @@ from gitckpt.arguments import Subcommands, subparser
 from gitckpt.errors import EXIT_OK, GitckptError, UsageError
 from gitckpt.inventory import load_inventory
 from gitckpt.repo import Repository, find_repository
-from gitckpt.tag_events import read_tag_names
+from gitckpt.tag_refs import read_tag_names
 from gitckpt.tags import REGISTER, parse_tag_name
 
 COMPLETION_EPILOG = """\

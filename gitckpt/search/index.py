@@ -28,7 +28,8 @@ from gitckpt.search.tag_table import (
     stored_status,
 )
 from gitckpt.sources import RevisionSource
-from gitckpt.tag_events import read_tag_refs, read_unbound_events, tag_refs_fingerprint
+from gitckpt.tag_events import read_unbound_events
+from gitckpt.tag_refs import read_tag_refs, tag_refs_fingerprint
 from gitckpt.trust import TrustRoot
 
 INDEX_FILE = "search.sqlite"

@@ -21,10 +21,9 @@ from gitckpt.tag_events import (
     Event,
     UnboundEvents,
     bind_events,
-    read_tag_refs,
     read_unbound_events,
-    tag_refs_fingerprint,
 )
+from gitckpt.tag_refs import read_tag_refs, tag_refs_fingerprint
 from gitckpt.trust import TrustRoot
 
 TAG_TABLES = (
