@@ -39,6 +39,7 @@ from gitckpt.facts import (
     OutFacts,
     PointerFacts,
     Progress,
+    restored,
 )
 from gitckpt.files import CARD_SIZE_LIMIT, POINTER_SIZE_LIMIT, decode_text
 from gitckpt.hashing import git_blob_id
@@ -361,20 +362,21 @@ def _plain(value: Any) -> Any:
 
 
 def _facts_from_json(relpath: str, data: dict[str, Any]) -> CardFacts | PointerFacts:
+    """The facts `_facts_to_json` wrote (restored without `__init__`: see `facts.restored`)."""
     findings = tuple(Finding.from_json(item) for item in data["findings"])
     if is_card_path(relpath):
-        links = tuple(LinkFacts(**item) for item in data["links"])
-        rest = {
+        fields = {
             **data,
-            "links": links,
-            "gaps": tuple(GapFacts(**item) for item in data["gaps"]),
+            "path": relpath,
+            "links": tuple(restored(LinkFacts, item) for item in data["links"]),
+            "gaps": tuple(restored(GapFacts, item) for item in data["gaps"]),
             "findings": findings,
             "license_traits": tuple(data["license_traits"]),
             "upstream": tuple(data["upstream"]),
         }
-        return CardFacts(path=relpath, **rest)
-    outs = tuple(OutFacts(**item) for item in data["outs"])
-    return PointerFacts(path=relpath, outs=outs, findings=findings)
+        return restored(CardFacts, fields)
+    outs = tuple(restored(OutFacts, item) for item in data["outs"])
+    return restored(PointerFacts, {"path": relpath, "outs": outs, "findings": findings})
 
 
 def read_card(inventory: Inventory, path: str) -> Card:
