@@ -16,12 +16,26 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from gitckpt import storage
+from gitckpt.checks.remote import (
+    MisplacedBytes,
+    UnpushedBytes,
+    check_misplaced,
+    check_unpushed,
+    pointer_md5s,
+)
 from gitckpt.config import CONFIG_PATH, Config
-from gitckpt.facts import CardFacts, Inventory
+from gitckpt.errors import GitckptError
+from gitckpt.facts import CardFacts, Finding, Inventory
 from gitckpt.inventory import load_inventory
 from gitckpt.pointer import POINTER_SUFFIX
 from gitckpt.repo import Repository, head_commit
 from gitckpt.trust import trust_root
+
+NO_REMOTE = (
+    "no DVC remote is configured: add one with `dvc remote add -d NAME URL` (a directory or "
+    "s3://bucket/path)"
+)
 
 
 def utc_today() -> datetime.date:
@@ -224,3 +238,155 @@ def route(config: Config, access: ArtifactAccess, today: datetime.date) -> Route
         return Route(frozenset(), embargo=access.until)
     used = frozenset(remote for item in opener for remote in item.remotes or ())
     return Route(remotes, used, access.until)
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where one artifact's bytes were found: its card, md5, access and route, and the share of
+    the bytes ("all" or "some") each remote asked holds (those holding none left out)."""
+
+    card: CardFacts
+    md5: str
+    access: ArtifactAccess
+    route: Route
+    shares: dict[str, str]
+    asked: tuple[str, ...]
+
+    def misplaced(self) -> list[MisplacedBytes]:
+        """The bytes on remotes the route forbids (GC505)."""
+        allowed = f"{self.route.describe()}{self.route.embargo_note()}"
+        return [
+            MisplacedBytes(self.card, self.md5, self.access.level, remote, share, allowed)
+            for remote, share in sorted(self.shares.items())
+            if not self.route.allows(remote)
+        ]
+
+    def looked_in(self) -> str:
+        """The allowed remotes asked, for a message."""
+        allowed = [remote for remote in self.asked if self.route.allows(remote)]
+        if len(allowed) == 1 and self.route.remotes is None and not self.route.excluded:
+            return f"the DVC remote {allowed[0]!r}"
+        level = f"its level {self.access.level}" if self.access.level else "every level"
+        return (
+            f"any DVC remote {level} allows ({', '.join(allowed) or 'none'}"
+            f"{self.route.embargo_note()})"
+        )
+
+    def allowed_holders(self) -> list[str]:
+        """The allowed remotes holding all of the bytes."""
+        return sorted(
+            remote
+            for remote, share in self.shares.items()
+            if share == "all" and self.route.allows(remote)
+        )
+
+
+@dataclass(frozen=True)
+class Placing:
+    """How to place artifacts: the policy and the claims beside them, the date embargoes are
+    judged on, and whether to ask the allowed remotes too (a release needs a full copy on one)
+    or only the forbidden ones (GC505)."""
+
+    policy: AccessPolicy
+    checkout: LevelClaims
+    today: datetime.date
+    allowed_too: bool = False
+
+
+def place(
+    repo: Repository, inventory: Inventory, md5s: dict[str, str], placing: Placing
+) -> list[Placement]:
+    """Ask the remotes the policy names, and the default remote, which of the bytes `md5s` (the
+    md5 by card path) they hold. A remote the policy names that must be asked but this
+    checkout's DVC config does not define is an error: a check that skipped it would report a
+    clean bucket it never saw."""
+    configured, default = storage.configured_remotes(repo.root)
+    named = {
+        remote for level in placing.policy.config.access_levels for remote in level.remotes or ()
+    }
+    remotes = named | ({default} if default else set())
+    if not remotes:
+        raise GitckptError(NO_REMOTE)
+    plans: list[tuple[CardFacts, str, ArtifactAccess, Route, list[str]]] = []
+    for card_path, md5 in md5s.items():
+        card = inventory.cards[card_path]
+        access = placing.policy.access(inventory, card, placing.checkout)
+        allowed = route(placing.policy.config, access, placing.today)
+        asked = [
+            remote
+            for remote in sorted(remotes)
+            if placing.allowed_too or not allowed.allows(remote)
+        ]
+        plans.append((card, md5, access, allowed, asked))
+    needed = {remote for *_, asked in plans for remote in asked}
+    _refuse_undefined(needed - configured, placing.policy)
+    shares = storage.remote_shares(
+        repo.root,
+        {
+            remote: sorted({md5 for _, md5, *_, asked in plans if remote in asked})
+            for remote in needed
+        },
+    )
+    return [
+        Placement(
+            card,
+            md5,
+            access,
+            allowed,
+            {remote: shares[remote][md5] for remote in asked if shares[remote][md5] != "none"},
+            tuple(asked),
+        )
+        for card, md5, access, allowed, asked in plans
+    ]
+
+
+def _refuse_undefined(undefined: set[str], policy: AccessPolicy) -> None:
+    if undefined:
+        raise GitckptError(
+            f"cannot ask remote(s) {', '.join(sorted(undefined))}, which the trusted policy names "
+            f"({policy.described}) but this checkout's DVC config does not define: define each "
+            "(`dvc remote add NAME URL`, with credentials that may list it) and run again"
+        )
+
+
+def remote_findings(
+    repo: Repository,
+    inventory: Inventory,
+    cards: Iterable[CardFacts],
+    remote: str | None,
+    trust_ref: str | None,
+) -> list[Finding]:
+    """`check --remote` for `cards`: GC209, their bytes are whole on a remote their access allows
+    (on `remote` when one is named), and GC505, on none it forbids, asking every remote the
+    trusted policy names and the default remote."""
+    md5s = pointer_md5s(inventory, cards)
+    unpushed = _not_on(repo, inventory, md5s, remote) if remote is not None else []
+    placing = Placing(
+        access_policy(repo, inventory, trust_ref),
+        level_claims(inventory),
+        utc_today(),
+        allowed_too=remote is None,
+    )
+    placements = place(repo, inventory, md5s, placing) if md5s else []
+    if remote is None:
+        unpushed = [
+            UnpushedBytes(found.card, found.md5, found.looked_in())
+            for found in placements
+            if not found.allowed_holders()
+        ]
+    misplaced = [item for found in placements for item in found.misplaced()]
+    return [*check_unpushed(unpushed), *check_misplaced(misplaced)]
+
+
+def _not_on(
+    repo: Repository, inventory: Inventory, md5s: dict[str, str], remote: str
+) -> list[UnpushedBytes]:
+    """The bytes the one remote named does not hold in full."""
+    holdings = storage.remote_holdings(repo.root, sorted(set(md5s.values())), remote)
+    if holdings is None:
+        raise GitckptError(NO_REMOTE)
+    return [
+        UnpushedBytes(inventory.cards[path], md5, f"the DVC remote {remote!r}")
+        for path, md5 in md5s.items()
+        if not holdings.get(md5, False)
+    ]
