@@ -15,6 +15,7 @@ from tests.conftest import BUCKET, DATASET, EVAL_LOG, MODEL, CliResult
 
 Cli = Callable[..., CliResult]
 
+
 def configure_remote(repo: Path, kind: str, tmp_path: Path, endpoint: str | None) -> str:
     if kind == "local":
         dvc(repo, "remote", "add", "-d", "storage", str(tmp_path / "dvc-remote"))
