@@ -291,21 +291,22 @@ class Placing:
     checkout: LevelClaims
     today: datetime.date
     allowed_too: bool = False
+    also: frozenset[str] = frozenset()  # remotes to ask besides the policy's and the default
 
 
 def place(
     repo: Repository, inventory: Inventory, md5s: dict[str, str], placing: Placing
 ) -> list[Placement]:
-    """Ask the remotes the policy names, and the default remote, which of the bytes `md5s` (the
-    md5 by card path) they hold. A remote the policy names that must be asked but this
-    checkout's DVC config does not define is an error: a check that skipped it would report a
-    clean bucket it never saw."""
+    """Ask the remotes the policy names, the default remote and those `placing` adds, which of
+    the bytes `md5s` (the md5 by card path) they hold. A remote the policy names that must be
+    asked but this checkout's DVC config does not define is an error: a check that skipped it
+    would report a clean bucket it never saw."""
     configured, default = storage.configured_remotes(repo.root)
     named = {
         remote for level in placing.policy.config.access_levels for remote in level.remotes or ()
     }
-    remotes = named | ({default} if default else set())
-    if not remotes:
+    remotes = named | ({default} if default else set()) | placing.also
+    if not remotes and placing.allowed_too:
         raise GitckptError(NO_REMOTE)
     plans: list[tuple[CardFacts, str, ArtifactAccess, Route, list[str]]] = []
     for card_path, md5 in md5s.items():
@@ -358,7 +359,7 @@ def remote_findings(
 ) -> list[Finding]:
     """`check --remote` for `cards`: GC209, their bytes are whole on a remote their access allows
     (on `remote` when one is named), and GC505, on none it forbids, asking every remote the
-    trusted policy names and the default remote."""
+    trusted policy names, the default remote and `remote`."""
     md5s = pointer_md5s(inventory, cards)
     unpushed = _not_on(repo, inventory, md5s, remote) if remote is not None else []
     placing = Placing(
@@ -366,6 +367,7 @@ def remote_findings(
         level_claims(inventory),
         utc_today(),
         allowed_too=remote is None,
+        also=frozenset({remote} if remote else ()),
     )
     placements = place(repo, inventory, md5s, placing) if md5s else []
     if remote is None:

@@ -235,3 +235,19 @@ def test_an_embargo_keeps_bytes_off_a_more_open_levels_bucket_until_its_date(
     after = datetime.date(2031, 1, 1)
     assert push(repo, ["clf-eval"], "public", today=after).files == 1
     assert stored_md5s(buckets, "public", routed) == {evaluation}
+
+
+def test_check_remote_never_skips_a_remote_the_policy_names(
+    registry: Path, tmp_path: Path, cli: Cli
+) -> None:
+    """A checkout that does not define the `restricted` remote cannot say the public artifact's
+    bytes are not there: check --remote says so instead of reporting a bucket it never saw."""
+    dvc(registry, "remote", "add", "-d", "public", str(tmp_path / "public"))
+    (registry / ".gitckpt").mkdir(exist_ok=True)
+    (registry / ".gitckpt/config.yaml").write_text(POLICY)
+    set_access(registry, DATASET_CARD, "public")
+    commit_all(registry, "a policy naming a remote this checkout lacks")
+    result = cli("check", "--remote", cwd=registry)
+    assert result.code == 1
+    assert "cannot ask remote(s) restricted, which the trusted policy names" in result.err
+    assert "dvc remote add NAME URL" in result.err
