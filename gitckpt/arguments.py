@@ -99,8 +99,11 @@ Moves the bytes of the named artifacts (all artifacts when none is named) throug
 push sends an artifact only to a remote its access level (`access.level` in its card) allows
 under the trusted policy (access.levels in .gitckpt/config.yaml at the default branch, or at
 --trust-ref; never the work tree's). The default remote is used only when every artifact's level
-allows it. If any artifact may not go to the remote, push names each one, its level and the
-remotes it may use, and pushes nothing (exit 1).
+allows it. Before an embargo's end (`access.until`, a date in UTC; the latest any card of the
+same bytes writes, here or at the trusted revision), the artifact goes to no remote a more open
+level may use. If any artifact may not go to the remote, push names each one, its level and the
+remotes it may use, and pushes nothing (exit 1). `git ckpt check --remote` finds bytes already on
+a remote their level forbids (GC505).
 
 Examples:
   git ckpt push                      # every artifact, to the default DVC remote

@@ -1,5 +1,5 @@
 """What `git ckpt check` does: every check over the given cards and pointers, or the whole tree;
-with --data also the bytes in the work tree, with --remote also what the DVC remote holds. Used by
+with --data also the bytes in the work tree, with --remote also what the DVC remotes hold. Used by
 `check`, `ci`, `status` and the release gate; no printing."""
 
 from __future__ import annotations
@@ -9,15 +9,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gitckpt import storage
+from gitckpt.access_routes import remote_findings
 from gitckpt.cache import Cache
 from gitckpt.card import is_card_path
 from gitckpt.checks import RatedFinding, run_checks
 from gitckpt.checks.data import check_data, content_findings, verifiable_cards, work_tree_files
-from gitckpt.checks.remote import check_remote, pointer_md5s
 from gitckpt.config import Config
 from gitckpt.digests import DigestReader
-from gitckpt.errors import GitckptError, UsageError
+from gitckpt.errors import UsageError
 from gitckpt.facts import CardFacts, Finding, Inventory, Progress
 from gitckpt.hashing import content_digest
 from gitckpt.inventory import load_inventory
@@ -34,6 +33,7 @@ class CheckOptions:
     use_cache: bool = True
     remote: bool = False
     remote_name: str | None = None
+    trust_ref: str | None = None  # with remote: the trusted revision GC505 judges levels by
     policy: Config | None = None  # judge by this policy instead of the work tree's (ci: the base's)
 
 
@@ -112,7 +112,7 @@ def _optional_findings(
             repo, inventory, cards, use_cache=options.use_cache, progress=progress
         )
     if options.remote:
-        findings += verify_remote(repo, inventory, cards, options.remote_name)
+        findings += remote_findings(repo, inventory, cards, options.remote_name, options.trust_ref)
     return findings
 
 
@@ -179,23 +179,6 @@ def _contents(
             cached[keys[card.path]] if keys[card.path] in cached else fresh[keys[card.path]]
         )
     ]
-
-
-def verify_remote(
-    repo: Repository, inventory: Inventory, cards: Iterable[CardFacts], remote: str | None
-) -> list[Finding]:
-    md5s = pointer_md5s(inventory, cards)
-    holdings = storage.remote_holdings(repo.root, sorted(set(md5s.values())), remote)
-    if holdings is None:
-        raise GitckptError(
-            "no DVC remote is configured: add one with `dvc remote add -d NAME URL` (a "
-            "directory or s3://bucket/path)"
-        )
-    return list(
-        check_remote(
-            inventory, md5s, holdings, remote or storage.default_remote(repo.root) or "default"
-        )
-    )
 
 
 def _relative(repo: Repository, path: Path) -> str:

@@ -130,7 +130,11 @@ def tag_release(repo: Repository, request: ReleaseRequest, options: TagOptions) 
     tag = version_tag(name, str(version))
     _refuse_existing(repo, tag)
     _refuse_second_version_at(state, commit, tag)
-    in_remote = None if request.allow_unpushed else require_in_remote(repo, inventory, card)
+    in_remote = (
+        None
+        if request.allow_unpushed
+        else require_in_remote(repo, inventory, card, options.trust_ref)
+    )
     _refuse_unsigned(repo, trust, options.sign, name)
     gate = GateResult(findings, in_remote, request.allow_unpushed, contents_checked)
     record = _release_record(inventory, registry, committed, str(version), gate)

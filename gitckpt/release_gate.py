@@ -1,8 +1,9 @@
 """The release gate: what `git ckpt tag` checks before it cuts a release, and what the release's
 record says about those checks. The card and pointer must be committed as they are, pass the
 checks, and (when this machine holds the committed bytes) hold no unsafe pickle, malformed
-safetensors or secret; a model card's checklist must be confirmed; the bytes must be in the DVC
-remote unless the release says otherwise."""
+safetensors or secret; a model card's checklist must be confirmed; the bytes must be whole on a
+remote their access level allows, and on none it forbids, unless the release says it was not
+asked."""
 
 from __future__ import annotations
 
@@ -11,13 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from gitckpt.access_routes import Placement, Placing, access_policy, level_claims, place, utc_today
 from gitckpt.cache import Cache
 from gitckpt.card import parse_card
-from gitckpt.checking import verify_remote
 from gitckpt.checklist import checklist_state
 from gitckpt.checks import ALL_CHECKS, ON_REQUEST, RatedFinding, rate, run_checks
 from gitckpt.checks.data import content_findings
-from gitckpt.checks.remote import NOT_PUSHED
+from gitckpt.checks.remote import FORBIDDEN_REMOTE, NOT_PUSHED, MisplacedBytes
 from gitckpt.checks.serialization import SAFETENSORS_INVALID, UNSAFE_PICKLE
 from gitckpt.committed_bytes import in_dvc_cache, in_work_tree
 from gitckpt.digests import DigestReader
@@ -195,15 +196,65 @@ def _refuse_unconfirmed_checklist(inventory: Inventory, card: CardFacts) -> None
         )
 
 
-def require_in_remote(repo: Repository, inventory: Inventory, card: CardFacts) -> bool:
-    findings = verify_remote(repo, inventory, [card], None)
-    if findings:
-        raise GitckptError(
-            f"{card.name}'s bytes are not in the DVC remote, so nobody could fetch this release.\n"
-            f"Push them first (`git ckpt push {card.name}`), or tag with --allow-unpushed "
-            "(the record will say so)."
-        )
+def require_in_remote(
+    repo: Repository, inventory: Inventory, card: CardFacts, trust_ref: str | None
+) -> bool:
+    """The release's bytes are whole on a remote the artifact's access allows today, and on none
+    it forbids (GC505): a release whose bytes only a forbidden remote holds could be fetched only
+    by people its level excludes, and one whose bytes sit in a forbidden bucket publishes a
+    leak. Asks every remote the trusted access policy names, and the default remote."""
+    md5 = committed_out(inventory, card).md5
+    placing = Placing(
+        access_policy(repo, inventory, trust_ref), level_claims(inventory), utc_today(), True
+    )
+    found = place(repo, inventory, {card.path: md5}, placing)[0]
+    misplaced = found.misplaced()
+    if misplaced:
+        raise GitckptError(_misplaced_refusal(found, misplaced))
+    if not found.allowed_holders():
+        raise GitckptError(_unpushed_refusal(found))
     return True
+
+
+def _misplaced_refusal(found: Placement, misplaced: list[MisplacedBytes]) -> str:
+    card, allowed = found.card, found.route
+    holders = found.allowed_holders()
+    where = ", ".join(f"{item.remote!r} ({item.share})" for item in misplaced)
+    then = (
+        f"it is also on {', '.join(holders)}, so tag again once they are gone"
+        if holders
+        else f"then push them where they may go (`git ckpt push {card.name} --remote "
+        f"{allowed.first()}`) and tag again"
+        if allowed.first()
+        else "no remote may hold them yet: ask a maintainer to name one in .gitckpt/config.yaml"
+    )
+    return (
+        f"{card.name} cannot be released: its bytes (md5 {found.md5}) are on remote(s) {where}, "
+        f"which {_level(found)} does not allow (GC505); allowed remote(s): "
+        f"{allowed.describe()}{allowed.embargo_note()}.\n"
+        "A release would point people at bytes that should not be there. Delete them from "
+        f"those remotes with the storage's own tools (treat what they held as exposed); {then}."
+    )
+
+
+def _unpushed_refusal(found: Placement) -> str:
+    card, allowed = found.card, found.route
+    push = (
+        f"git ckpt push {card.name} --remote {allowed.first()}"
+        if allowed.first()
+        else f"git ckpt push {card.name}"
+    )
+    return (
+        f"{card.name}'s bytes are not in the DVC remote: no remote {_level(found)} allows "
+        f"({allowed.describe()}{allowed.embargo_note()}) holds them, so nobody could fetch this "
+        f"release.\nPush them first (`{push}`), or tag with --allow-unpushed (the record will "
+        "say so)."
+    )
+
+
+def _level(found: Placement) -> str:
+    level = found.access.level
+    return f"its level {level}" if level else "an artifact without a level"
 
 
 def checks_record(inventory: Inventory, gate: GateResult) -> RecordedChecks:
@@ -212,7 +263,7 @@ def checks_record(inventory: Inventory, gate: GateResult) -> RecordedChecks:
     off = sorted(
         check_id for check_id, severity in inventory.config.severities.items() if severity == "off"
     )
-    asked = ({NOT_PUSHED.id} if gate.data_in_remote else set()) | (
+    asked = ({NOT_PUSHED.id, FORBIDDEN_REMOTE.id} if gate.data_in_remote else set()) | (
         {UNSAFE_PICKLE.id, SAFETENSORS_INVALID.id} if gate.contents_checked else set()
     )
     warnings = tuple(

@@ -291,6 +291,30 @@ def remote_holdings(root: Path, md5s: Sequence[str], remote: str | None) -> dict
         return holdings
 
 
+def configured_remotes(root: Path) -> tuple[frozenset[str], str | None]:
+    """The names of the DVC remotes this checkout's DVC config defines, and its default one."""
+    with open_dvc(root) as repo:
+        default = repo.config["core"].get("remote")
+        return frozenset(repo.config["remote"]), str(default) if default else None
+
+
+def remote_shares(root: Path, asked: Mapping[str, Sequence[str]]) -> dict[str, dict[str, str]]:
+    """For each remote named, how much of each md5's bytes (file or `.dir`) it holds: "all",
+    "some" or "none", by DVC's own status of the remote, in one DVC session."""
+    from dvc_data.hashfile.hash_info import HashInfo
+
+    shares: dict[str, dict[str, str]] = {}
+    with open_dvc(root) as repo:
+        for remote, md5s in asked.items():
+            shares[remote] = {}
+            for md5 in md5s:
+                status = repo.cloud.status([HashInfo("md5", md5)], remote=remote)
+                held = status.ok | status.deleted  # deleted: on the remote, not in the cache
+                missing = status.new or status.missing
+                shares[remote][md5] = "none" if not held else "some" if missing else "all"
+    return shares
+
+
 def cached_object(root: Path, md5: str, remote: str | None) -> Path:
     """The DVC cache file holding the bytes with this md5, fetched from the remote if needed."""
     from dvc_data.hashfile.hash_info import HashInfo

@@ -26,7 +26,7 @@ from gitckpt.checks.pipeline import NOT_FROM_PIPELINE, OTHER_BYTES, check_pipeli
 from gitckpt.checks.placeholders import PLACEHOLDER
 from gitckpt.checks.pointer_format import POINTER_FORMAT
 from gitckpt.checks.policy import POLICY_CHANGED
-from gitckpt.checks.remote import NOT_PUSHED
+from gitckpt.checks.remote import FORBIDDEN_REMOTE, NOT_PUSHED
 from gitckpt.checks.sensitive import PERSONAL_DATA, SECRET
 from gitckpt.checks.serialization import SAFETENSORS_INVALID, UNSAFE_PICKLE
 from gitckpt.checks.sync import (
@@ -64,6 +64,7 @@ CHECKS: tuple[Check, ...] = (
     LICENSE_INCOMPATIBLE,
     REDISTRIBUTION_CONFLICT,
     ACCESS_LEVEL_UNKNOWN,
+    FORBIDDEN_REMOTE,
     SECRET,
     PERSONAL_DATA,
     UNSAFE_PICKLE,
@@ -78,6 +79,7 @@ ON_REQUEST = frozenset(
         DATA_MODIFIED.id,
         DATA_MISSING.id,
         NOT_PUSHED.id,
+        FORBIDDEN_REMOTE.id,
         UNSAFE_PICKLE.id,
         SAFETENSORS_INVALID.id,
         POLICY_CHANGED.id,

@@ -7,7 +7,7 @@ import argparse
 from pathlib import Path
 
 from gitckpt.api import Registry
-from gitckpt.arguments import Subcommands, subparser
+from gitckpt.arguments import Subcommands, add_trust_ref, subparser
 from gitckpt.checking import CheckOptions
 from gitckpt.checks import ALL_CHECKS
 from gitckpt.console import print_check_report, print_json, progress_bar
@@ -29,6 +29,7 @@ Examples:
   git ckpt check --staged                # what the next commit records (git hook)
   git ckpt check --data                  # also the bytes in the work tree (stat-cached)
   git ckpt check --data --no-cache --remote   # CI: re-hash everything, and ask the remote
+  git ckpt check --remote --trust-ref origin/main   # also: restricted bytes in an open bucket?
   git ckpt check --json | jq '.findings[] | select(.severity == "error")'
 """
 
@@ -71,13 +72,15 @@ def register(commands: Subcommands) -> None:
     parser.add_argument(
         "--remote",
         action="store_true",
-        help="also verify that the DVC remote holds every artifact's bytes",
+        help="also verify that the DVC remote holds every artifact's bytes (GC209) and that no "
+        "remote the trusted access policy names holds bytes their level forbids (GC505)",
     )
     parser.add_argument(
         "--remote-name",
         metavar="NAME",
         help="with --remote, the DVC remote to ask (default: the configured default)",
     )
+    add_trust_ref(parser)
     parser.add_argument("--json", action="store_true", help="print the findings as JSON")
     parser.set_defaults(handler=run)
 
@@ -90,6 +93,7 @@ def run(args: argparse.Namespace) -> int:
         use_cache=not args.no_cache,
         remote=args.remote,
         remote_name=args.remote_name,
+        trust_ref=args.trust_ref,
     )
     with progress_bar("Checking") as progress:
         report = Registry.open().check(options=options, progress=progress)

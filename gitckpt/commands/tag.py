@@ -13,11 +13,13 @@ from gitckpt.repo import find_repository
 TAG_EPILOG = """\
 Checks the artifact as committed at HEAD (not the work tree) with every check, together with the
 cards it links to, and refuses when the card or pointer has uncommitted changes, a check fails, the
-bytes are not in the DVC remote (unless --allow-unpushed, which the record then states), or the
-version is not greater than the latest. It looks inside the committed bytes (pickles, safetensors,
-shipped text files): the work tree's copy when it has the pointer's md5 and the card's sha256, else
-the DVC cache's; a work tree holding another version the cache cannot replace is refused. With the
-bytes in neither, the release goes ahead and its record leaves GC701 and GC702 out of checks.run.
+bytes are not whole on a DVC remote their access level allows or sit on one it forbids (GC505;
+every remote the trusted policy names is asked, unless --allow-unpushed, which the record then
+states), or the version is not greater than the latest. It looks inside the committed bytes
+(pickles, safetensors, shipped text files): the work tree's copy when it has the pointer's md5
+and the card's sha256, else the DVC cache's; a work tree holding another version the cache
+cannot replace is refused. With the bytes in neither, the release goes ahead and its record
+leaves GC701 and GC702 out of checks.run.
 Creates the annotated tag NAME@vX.Y.Z on HEAD, whose message carries a release record (see
 `git ckpt show NAME@vX.Y.Z --json`).
 The first release is v0.1.0; later ones bump the patch number unless told otherwise.
@@ -26,6 +28,7 @@ Examples:
   git ckpt tag resnet50 -m "Retrained on cifar10-train v2"
   git ckpt tag resnet50 --bump minor --sign --push origin
   git ckpt tag resnet50 --version 1.0.0 --allow-unpushed
+  git ckpt tag patient-notes --trust-ref origin/main   # bytes on its level's remotes only
 """
 
 
@@ -49,7 +52,7 @@ def register(commands: Subcommands) -> None:
     parser.add_argument(
         "--allow-unpushed",
         action="store_true",
-        help="release even if the bytes are not in the DVC remote (recorded)",
+        help="release without asking the DVC remotes for the bytes (recorded)",
     )
     add_trust_ref(parser)
     parser.set_defaults(handler=run)
