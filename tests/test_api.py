@@ -22,13 +22,21 @@ from tests.conftest import MODEL, CliResult
 Cli = Callable[..., CliResult]
 MODEL_CARD = "models/clf.card.md"
 PUBLIC_SURFACE = [
+    "Artifact",
     "CardView",
+    "CheckReport",
     "GitckptError",
+    "InferredFacts",
     "InputError",
+    "PublishRefused",
+    "Published",
     "Query",
     "Registry",
+    "ResultSource",
     "UsageError",
     "__version__",
+    "collect",
+    "publish",
 ]
 
 
