@@ -180,7 +180,7 @@ def test_release_and_the_registry_views(registry: Path) -> None:
     assert [(row.name, row.latest) for row in opened.ls(kind="model")] == [("clf", "0.1.0")]
     assert [row.event.tag for row in opened.history("clf")] == ["clf@v0.1.0"]
     assert [entry.summary for entry in opened.log("clf")] == ["add dataset, model and eval"]
-    with pytest.raises(GitckptError, match=r"clf@v0\.1\.0 already exists"):
+    with pytest.raises(GitckptError, match=r"v0\.1\.0 is not greater than the latest release"):
         opened.release("clf", version="0.1.0", allow_unpushed=True)
 
 
