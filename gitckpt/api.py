@@ -95,7 +95,11 @@ class Registry:
 
     @property
     def root(self) -> Path:
-        """The top of the work tree."""
+        """The top of the work tree.
+
+        >>> Registry.open("models").root
+        PosixPath('/home/ada/registry')
+        """
         return self.repo.root
 
     def __repr__(self) -> str:

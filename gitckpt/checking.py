@@ -40,7 +40,12 @@ class CheckOptions:
 
 @dataclass(frozen=True)
 class CheckReport(Table):
-    """What `check` found (shown as a table of findings in a notebook)."""
+    """What `check` found (shown as a table of findings in a notebook).
+
+    >>> report = registry.check()
+    >>> report.errors, [item.finding.check for item in report.findings]
+    (1, ['GC104'])
+    """
 
     findings: list[RatedFinding]
     cards: int

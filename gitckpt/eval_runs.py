@@ -93,7 +93,11 @@ class ResultSource:
     stage (`stage`, which must have run on the current bytes) or a metrics file the caller names
     (`file`, relative to the repository's root), with what was measured: the task, the dataset
     card and split; `samples` (JSON lines) gives bootstrap intervals. Numbers typed without a
-    source are never recorded."""
+    source are never recorded.
+
+        >>> source = ResultSource(task="classification", dataset="points", stage="evaluate")
+        >>> gitckpt.publish("models/clf.safetensors", metrics=source)
+    """
 
     task: str
     dataset: str

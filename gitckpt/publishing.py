@@ -23,7 +23,14 @@ from gitckpt.tracking import AddRequest, Artifact, add
 
 class PublishRefused(GitckptError):
     """`publish` found errors: the card or bytes need a person before they are staged. The
-    findings are in `report`; the work tree keeps what was written so far, unstaged."""
+    findings are in `report`; the work tree keeps what was written so far, unstaged.
+
+        >>> try:
+        ...     gitckpt.publish("models/clf.safetensors", kind="model")
+        ... except gitckpt.PublishRefused as refused:
+        ...     print(refused.report.errors)
+        31
+    """
 
     def __init__(self, card: str, report: CheckReport) -> None:
         lines = [
@@ -40,7 +47,12 @@ class PublishRefused(GitckptError):
 
 @dataclass(frozen=True)
 class Published:
-    """What `publish` staged: the artifact, the check that passed, and the files staged."""
+    """What `publish` staged: the artifact, the check that passed, and the files staged.
+
+    >>> published = gitckpt.publish("models/clf.safetensors", kind="model", facts=facts)
+    >>> published.artifact.name, published.report.errors
+    ('clf', 0)
+    """
 
     artifact: Artifact
     report: CheckReport

@@ -82,7 +82,12 @@ class AddResult:
 class Artifact:
     """An artifact as `track` left it: its name and kind, its data and card (paths from the
     repository's root), whether the card is new, the bytes' digest and size, whether they
-    changed, and the dvc.yaml that declares it."""
+    changed, and the dvc.yaml that declares it.
+
+        >>> artifact = registry.track("models/clf.safetensors", kind="model")
+        >>> artifact.card, artifact.size
+        ('models/clf.card.md', 151)
+    """
 
     name: str
     kind: str
