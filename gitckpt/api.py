@@ -275,13 +275,14 @@ class Registry:
         infer: bool = False,
         progress: Progress | None = None,
     ) -> Artifact:
-        """What `git ckpt add PATH` does: track the file or folder at `path` with DVC, write
-        its card (a new artifact needs `kind`: model, dataset or eval; `name` defaults to the
-        file's) or update the card's bytes block, set `facts` on the card, and stage pointer,
-        card and .gitignore in git. With `infer`, the facts the run knows
-        (`gitckpt.run_facts.collect`) fill the fields no person wrote; so do facts passed as
-        `InferredFacts`. With `remote`, the bytes are pushed there if their access level
-        allows. Bad facts raise InputError (GC103, naming card, line and field).
+        """What `git ckpt add PATH` does: track the file or folder at `path` (relative to the
+        current directory, as on the command line) with DVC, write its card (a new artifact
+        needs `kind`: model, dataset or eval; `name` defaults to the file's) or update the
+        card's bytes block, set `facts` on the card, and stage pointer, card and .gitignore in
+        git. With `infer`, the facts the run knows (`gitckpt.collect`) fill the fields no
+        person wrote; so do facts passed as `InferredFacts`. With `remote`, the bytes are
+        pushed there if their access level allows. Bad facts raise InputError (GC103, naming
+        card, line and field).
 
             >>> artifact = registry.track(
             ...     "models/clf.safetensors", kind="model", facts={"license": "MIT"}, infer=True

@@ -33,9 +33,10 @@ class PublishRefused(GitckptError):
     """
 
     def __init__(self, card: str, report: CheckReport) -> None:
-        lines = [
-            f"{item.finding.path}:{item.finding.line}: {item.finding.check} "
-            f"[{item.finding.field}] {item.finding.message}"
+        lines = [  # as `git ckpt check` prints them
+            f"  {item.finding.path}:{item.finding.line}: error {item.finding.check} "
+            + (f"{item.finding.field}: " if item.finding.field else "")
+            + item.finding.message
             for item in report.findings
             if item.severity == "error"
         ]
