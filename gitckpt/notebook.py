@@ -4,7 +4,6 @@ escaped, so a card cannot inject markup or leak a credential into a notebook."""
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +15,7 @@ if TYPE_CHECKING:
     from gitckpt.search import Hit
 
 Row = Sequence[object]
+HTML_ENTITIES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("'", "&#x27;"))
 
 
 class Table:
@@ -61,13 +61,21 @@ def _shown(value: object) -> str:
     return mask_secrets(value if isinstance(value, str) else human_value(value))
 
 
+def _escape(text: str) -> str:
+    """`html.escape(text)`, without loading html.entities (~1.5 ms) into every `git ckpt check`,
+    whose report class shows as a table too."""
+    for char, entity in HTML_ENTITIES:
+        text = text.replace(char, entity)
+    return text
+
+
 def _cell(value: object) -> str:
-    return html.escape(_shown(value))
+    return _escape(_shown(value))
 
 
 def _markdown_cell(value: object) -> str:
     """One table cell: masked, with Markdown's and HTML's special characters escaped."""
-    text = html.escape(_shown(value)).replace("\n", " ")
+    text = _escape(_shown(value)).replace("\n", " ")
     return "".join(f"\\{char}" if char in "\\`*_[]|#" else char for char in text)
 
 
