@@ -12,7 +12,7 @@ from gitckpt.errors import GitckptError, InputError
 from gitckpt.facts import CardFacts, Inventory
 from gitckpt.files import CARD_SIZE_LIMIT, atomic_write, read_text
 from gitckpt.repo import Repository
-from gitckpt.run_facts import InferredFacts, fill_in
+from gitckpt.run_facts import FREE_FORM_FIELDS, InferredFacts, fill_in, only_placeholders
 from gitckpt.schema import CARD_SCHEMAS, load_schema, validate
 from gitckpt.strict_yaml import FieldPath, format_field_path
 
@@ -80,16 +80,24 @@ def set_prose(repo: Repository, card_path: str, prose: str) -> None:
 
 def merged(data: Mapping[str, Any], facts: Mapping[str, Any]) -> dict[FieldPath, Any]:
     """The fields to set so the card holds `facts`: a mapping merges into the card's mapping
-    (other keys stay), anything else replaces what is there."""
+    (other keys stay; the scaffold's example hyperparameters and seeds give way whole), anything
+    else replaces what is there."""
     updates: dict[FieldPath, Any] = {}
     for key, value in facts.items():
         written = data.get(key)
-        if isinstance(value, Mapping) and isinstance(written, dict) and "noassertion" not in value:
+        if key in FREE_FORM_FIELDS and only_placeholders(written):
+            updates[(key,)] = _plain(value)
+        elif isinstance(value, Mapping) and isinstance(written, dict) and not _is_gap(value):
             for field, inner in merged(written, value).items():
                 updates[(key, *field)] = inner
         else:
             updates[(key,)] = _plain(value)
     return updates
+
+
+def _is_gap(value: Mapping[str, Any]) -> bool:
+    """`{noassertion: why}`: the person says the whole fact is unknown, replacing the block."""
+    return "noassertion" in value
 
 
 def _plain(value: Any) -> Any:

@@ -232,7 +232,7 @@ def fill_in(data: dict[str, Any], inferred: Mapping[str, Any]) -> dict[FieldPath
     updates: dict[FieldPath, Any] = {}
     for key, value in inferred.items():
         written = data.get(key)
-        if key in FREE_FORM_FIELDS and _only_placeholders(written):
+        if key in FREE_FORM_FIELDS and only_placeholders(written):
             updates[(key,)] = dict(value) if isinstance(value, Mapping) else value
         elif (
             isinstance(value, Mapping)
@@ -251,7 +251,7 @@ def _gap(written: dict[str, Any]) -> bool:
     return "noassertion" in written
 
 
-def _only_placeholders(value: object) -> bool:
+def only_placeholders(value: object) -> bool:
     """A scaffold's example block: a mapping whose every value is a `<FILL …>` placeholder."""
     return (
         isinstance(value, dict)

@@ -116,7 +116,7 @@ def add(
     for plan in plans:
         if plan.existing is None:
             refuse_existing_card(repo, plan.card)
-        if request.facts:
+        if request.facts and not isinstance(request.facts, InferredFacts):  # those fit any kind
             refuse_unknown_fields(request.facts, plan.kind, plan.card)
     entries = {plan.data: _dvc_entry(repo, plan) for plan in plans}
     inferred = {  # read before anything is written: a malformed header changes nothing

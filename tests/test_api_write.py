@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from gitckpt import GitckptError, InferredFacts, InputError, Registry, UsageError
+from gitckpt import GitckptError, InferredFacts, InputError, Registry, UsageError, collect
 from gitckpt.card import parse_card
 from testing.repos import commit_all, dvc, git
 from tests.conftest import MODEL, CliResult
@@ -55,6 +55,27 @@ def test_track_writes_the_card_with_the_facts_and_stages_it(repo: Path) -> None:
         "parameters": "<FILL: number of trainable parameters (an integer)>",
     }
     assert {"models/net.bin.dvc", "models/net.card.md"} <= set(staged(repo))
+
+
+def test_a_persons_hyperparameters_replace_the_scaffolds_examples(repo: Path) -> None:
+    (repo / "net.bin").write_bytes(b"weights")
+
+    artifact = Registry.open(repo).track(
+        repo / "net.bin", kind="model", facts={"hyperparameters": {"lr": 0.1}}
+    )
+
+    assert front_matter(repo, artifact.card)["hyperparameters"] == {"lr": 0.1}
+
+
+def test_collected_facts_fit_any_kind(repo: Path) -> None:
+    """A dataset's card has no seeds or environment: collected facts it has no field for are
+    left out, not refused."""
+    (repo / "points.csv").write_text("x,y\n1,2\n")
+    facts = collect(repo / "points.csv", params={"seed": 1, "rows": 2}, repo=repo)
+
+    artifact = Registry.open(repo).track(repo / "points.csv", kind="dataset", facts=facts)
+
+    assert "seeds" not in front_matter(repo, artifact.card)
 
 
 def test_track_refuses_an_unknown_field_before_tracking_anything(repo: Path) -> None:
