@@ -69,8 +69,11 @@ class CardView(Table):
 class Registry:
     """A gitckpt registry: the git repository holding the cards, DVC pointers and release tags.
 
-    Open one with `Registry.open`; every method reads the repository as the matching
-    `git ckpt` command does and raises the same `GitckptError` subclasses.
+    Open one with `Registry.open`; every method does what the matching `git ckpt` command
+    does and raises the same `GitckptError` subclasses. Reading: `check`, `card`, `show`,
+    `releases`, `search`, `ls`, `history`, `log`. Writing: `track` (add), `update_card`,
+    `record_evaluation` (eval record), `release` (tag). In a notebook a registry shows as the
+    table of its artifacts.
 
         >>> from gitckpt import Registry
         >>> registry = Registry.open("path/to/repo")
