@@ -6,6 +6,11 @@ The Python API (the capabilities the `git ckpt` commands use):
     >>> registry = Registry.open(".")
     >>> registry.check().errors
     0
+    >>> artifact = registry.track("models/clf.safetensors", kind="model", infer=True)
+
+After a training run, `gitckpt.publish(path, kind=..., facts=..., metrics=...)` does it all:
+track, fill in the card, record results from their source, check, and stage. docs/api.md has
+the common tasks.
 
 The names in `__all__` are the public surface; they are imported on first use (PEP 562), so
 `import gitckpt` (which the command line does for `__version__`) stays light.
@@ -19,26 +24,47 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from gitckpt.api import CardView, Registry
+    from gitckpt.checking import CheckReport
     from gitckpt.errors import GitckptError, InputError, UsageError
+    from gitckpt.eval_runs import ResultSource
+    from gitckpt.publishing import Published, PublishRefused, publish
+    from gitckpt.run_facts import InferredFacts, collect
     from gitckpt.search import Query
+    from gitckpt.tracking import Artifact
 
 __version__ = "0.1.0"
 PACKAGE_DIR = Path(__file__).parent  # schemas/, templates/ and hooks/ ship inside the package
 
 __all__ = [
+    "Artifact",
     "CardView",
+    "CheckReport",
     "GitckptError",
+    "InferredFacts",
     "InputError",
+    "PublishRefused",
+    "Published",
     "Query",
     "Registry",
+    "ResultSource",
     "UsageError",
     "__version__",
+    "collect",
+    "publish",
 ]
 
 # Where each public name is defined, imported when first asked for.
 _PUBLIC_MODULES = {
+    "Artifact": "gitckpt.tracking",
     "CardView": "gitckpt.api",
+    "CheckReport": "gitckpt.checking",
+    "InferredFacts": "gitckpt.run_facts",
+    "PublishRefused": "gitckpt.publishing",
+    "Published": "gitckpt.publishing",
     "Registry": "gitckpt.api",
+    "ResultSource": "gitckpt.eval_runs",
+    "collect": "gitckpt.run_facts",
+    "publish": "gitckpt.publishing",
     "GitckptError": "gitckpt.errors",
     "InputError": "gitckpt.errors",
     "UsageError": "gitckpt.errors",

@@ -20,6 +20,7 @@ from gitckpt.errors import UsageError
 from gitckpt.facts import CardFacts, Finding, Inventory, Progress
 from gitckpt.hashing import content_digest
 from gitckpt.inventory import load_inventory
+from gitckpt.notebook import Row, Table
 from gitckpt.pointer import POINTER_SUFFIX, is_pointer_path
 from gitckpt.repo import Repository, list_staged_paths
 from gitckpt.schema import rules_fingerprint
@@ -38,7 +39,14 @@ class CheckOptions:
 
 
 @dataclass(frozen=True)
-class CheckReport:
+class CheckReport(Table):
+    """What `check` found (shown as a table of findings in a notebook).
+
+    >>> report = registry.check()
+    >>> report.errors, [item.finding.check for item in report.findings]
+    (1, ['GC104'])
+    """
+
     findings: list[RatedFinding]
     cards: int
     pointers: int
@@ -51,6 +59,17 @@ class CheckReport:
     @property
     def warnings(self) -> int:
         return sum(1 for item in self.findings if item.severity == "warning")
+
+    def _table(self) -> tuple[str, Sequence[str], list[Row]]:
+        title = (
+            f"{self.errors} error(s), {self.warnings} warning(s) in {self.cards} card(s) and "
+            f"{self.pointers} pointer(s)"
+        )
+        rows: list[Row] = [
+            [item.severity, item.finding.check, _where(item.finding), item.finding.message]
+            for item in self.findings
+        ]
+        return title, ("severity", "check", "where", "message"), rows
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -65,6 +84,11 @@ class CheckReport:
                 {**item.finding.to_json(), "severity": item.severity} for item in self.findings
             ],
         }
+
+
+def _where(finding: Finding) -> str:
+    line = f":{finding.line}" if finding.line else ""
+    return f"{finding.path}{line}" + (f" [{finding.field}]" if finding.field else "")
 
 
 def check(repo: Repository, options: CheckOptions, progress: Progress | None = None) -> CheckReport:

@@ -130,6 +130,7 @@ class Config:
         default_factory=dict
     )  # pickle global -> why it is harmless
     access_levels: tuple[AccessLevel, ...] = DEFAULT_ACCESS
+    container_digest_env: str | None = None  # the variable naming the run's container image
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Config:
@@ -226,6 +227,7 @@ def parse_config(text: str, display: str = CONFIG_PATH) -> Config:
             for item in (data.get("serialization") or {}).get("allow_globals", [])
         },
         access_levels=_access_levels(data.get("access")),
+        container_digest_env=(data.get("environment") or {}).get("container_digest_env"),
         signers=tuple(
             Signer(
                 item["principal"],

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gitckpt.card import Card, parse_card, update_front_matter
+from gitckpt.card import PLACEHOLDER_PATTERN, Card, parse_card, update_front_matter
 from gitckpt.card_changes import evaluation_key
 from gitckpt.errors import GitckptError, InputError, UsageError
 from gitckpt.evaluation import Measured, Stage, measure, read_metrics, read_samples, read_stage
@@ -32,7 +32,7 @@ class EvaluatedData:
 
 @dataclass(frozen=True)
 class Recorded:
-    eval_card: str
+    eval_card: str | None  # None: results published straight to the model card
     model_card: str
     results: list[Measured]
 
@@ -85,6 +85,72 @@ def record(
         repo, model.path, {("evaluation",): _model_entries(repo, model, eval_data, name, measured)}
     )
     return Recorded(card.path, model.path, measured)
+
+
+@dataclass(frozen=True)
+class ResultSource:
+    """Where a model card's results come from, for `gitckpt.publish`: the metrics file of a DVC
+    stage (`stage`, which must have run on the current bytes) or a metrics file the caller names
+    (`file`, relative to the repository's root), with what was measured: the task, the dataset
+    card and split; `samples` (JSON lines) gives bootstrap intervals. Numbers typed without a
+    source are never recorded.
+
+        >>> source = ResultSource(task="classification", dataset="points", stage="evaluate")
+        >>> gitckpt.publish("models/clf.safetensors", metrics=source)
+    """
+
+    task: str
+    dataset: str
+    split: str = "test"
+    stage: str | None = None
+    file: str | None = None
+    samples: str | None = None
+
+
+def record_model_results(repo: Repository, name: str, source: ResultSource) -> Recorded:
+    """The results of `source` into model card `name`'s evaluation entries (replacing the
+    entries for the same task, data and metric, and the scaffold's placeholder one)."""
+    if (source.stage is None) == (source.file is None):
+        raise UsageError("give the results' source: a DVC stage or a metrics file, not both")
+    inventory = load_inventory(repo)
+    model = next((card for card in inventory.cards.values() if card.name == name), None)
+    if model is None or model.kind != "model" or not model.sha256:
+        raise UsageError(f"{name!r} is not a model card with a checkpoint sha256")
+    metrics_path = source.file
+    if source.stage is not None:
+        stage = read_stage(repo.root, source.stage)
+        _require_bytes_consumed(inventory, stage, model)
+        metrics_path = stage.metrics[0]
+    assert metrics_path is not None  # one of stage and file, checked above
+    measured = measure(
+        read_metrics(repo.root, metrics_path),
+        read_samples(repo.root, source.samples) if source.samples else {},
+    )
+    data = parse_card(
+        read_text(repo.root / model.path, CARD_SIZE_LIMIT, model.path), model.path
+    ).data
+    written = [
+        dict(entry)
+        for entry in data.get("evaluation") or []
+        if isinstance(entry, dict) and not PLACEHOLDER_PATTERN.search(str(entry.get("metric")))
+    ]
+    context = {"task": source.task, "dataset": {"artifact": source.dataset, "split": source.split}}
+    fresh = [{**context, **_result(item), "checkpoint_sha256": model.sha256} for item in measured]
+    _write(repo, model.path, {("evaluation",): _merged(written, fresh)})
+    return Recorded("", model.path, measured)
+
+
+def _merged(entries: list[dict[str, Any]], fresh: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`entries` with each fresh one replacing the entry for the same task, data and metric, or
+    added."""
+    for item in fresh:
+        key = evaluation_key(item)
+        index = next((i for i, entry in enumerate(entries) if evaluation_key(entry) == key), None)
+        if index is None:
+            entries.append(item)
+        else:
+            entries[index] = {**entries[index], **item}
+    return entries
 
 
 def _eval_and_model(inventory: Inventory, name: str) -> tuple[CardFacts, CardFacts]:
@@ -160,21 +226,17 @@ def _model_entries(
     ).data
     entries = [dict(entry) for entry in data.get("evaluation") or [] if isinstance(entry, dict)]
     dataset = eval_data.get("dataset") if isinstance(eval_data.get("dataset"), dict) else {}
-    for item in measured:
-        fresh = {
+    fresh = [
+        {
             "task": eval_data.get("task"),
             "dataset": dataset,
             **_result(item),
             "checkpoint_sha256": model.sha256,
             "log": {"artifact": eval_name},
         }
-        key = evaluation_key(fresh)
-        index = next((i for i, entry in enumerate(entries) if evaluation_key(entry) == key), None)
-        if index is None:
-            entries.append(fresh)
-        else:
-            entries[index] = {**entries[index], **fresh}
-    return entries
+        for item in measured
+    ]
+    return _merged(entries, fresh)
 
 
 def _write(repo: Repository, path: str, updates: dict[FieldPath, Any]) -> None:

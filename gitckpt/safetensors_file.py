@@ -58,6 +58,20 @@ def safetensors_problem(path: Path) -> str | None:
     return None
 
 
+def tensor_shapes(path: Path) -> dict[str, tuple[str, tuple[int, ...]]]:
+    """Each tensor's dtype and shape, read from the header of a file that passes
+    `safetensors_problem` (InputError, saying why, for one that does not)."""
+    problem = safetensors_problem(path)
+    if problem is not None:
+        raise InputError(problem, path=path.name)
+    header, _ = _read_header(path)
+    shapes: dict[str, tuple[str, tuple[int, ...]]] = {}
+    for name, info in header.items():
+        if name != "__metadata__" and isinstance(info, dict):
+            shapes[name] = (str(info["dtype"]), tuple(info["shape"]))
+    return shapes
+
+
 def _read_header(path: Path) -> tuple[dict[str, object], int]:
     """The header as a JSON object, and the size of the data section after it."""
     size = path.stat().st_size

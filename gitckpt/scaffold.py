@@ -8,7 +8,6 @@ import json
 import platform
 import re
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path, PurePosixPath
 from string import Template
 
@@ -23,21 +22,8 @@ from gitckpt.files import POINTER_SIZE_LIMIT, atomic_write, read_text
 from gitckpt.hashing import FileDigests
 from gitckpt.pointer import POINTER_SUFFIX, PointerOut, parse_pointer
 from gitckpt.repo import Repository, head_commit
+from gitckpt.run_facts import installed_frameworks
 
-ML_FRAMEWORKS = (
-    "torch",
-    "tensorflow",
-    "jax",
-    "flax",
-    "keras",
-    "transformers",
-    "safetensors",
-    "scikit-learn",
-    "numpy",
-    "onnx",
-    "lightgbm",
-    "xgboost",
-)
 SHA256_PLACEHOLDER = "<FILL: sha256 of the bytes (64 hex digits)>"
 FORMAT_BY_SUFFIX = {
     ".safetensors": "safetensors",
@@ -223,12 +209,7 @@ def snapshot_time_of(data_path: Path) -> str:
 
 
 def _frameworks_yaml() -> str:
-    installed = {}
-    for package in ML_FRAMEWORKS:
-        try:
-            installed[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            continue
+    installed = installed_frameworks()
     return (
         json.dumps(installed) if installed else '"<FILL: framework versions, e.g. {torch: 2.3.0}>"'
     )

@@ -4,7 +4,7 @@ DVC, write or update its card, and stage pointer, card and .gitignore in git."""
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,6 +12,7 @@ from typing import Any
 from gitckpt import storage
 from gitckpt.cache import Cache
 from gitckpt.card import BYTES_FIELD, card_path_for, parse_card, update_front_matter
+from gitckpt.card_update import apply_facts, refuse_unknown_fields
 from gitckpt.digests import DigestReader, TreeDigests, bytes_block_values
 from gitckpt.dvc_artifacts import (
     ArtifactEntry,
@@ -27,6 +28,7 @@ from gitckpt.hashing import ByteProgress, Copier, FileDigests, shifted
 from gitckpt.inventory import load_inventory
 from gitckpt.pointer import POINTER_SUFFIX
 from gitckpt.repo import Repository, git
+from gitckpt.run_facts import InferredFacts, collect
 from gitckpt.scaffold import (
     DescribedData,
     checked_name,
@@ -44,11 +46,15 @@ from gitckpt.transfer import PushRefused, push
 @dataclass(frozen=True)
 class AddRequest:
     """What `git ckpt add` was asked for: the kind and name of data that has no card yet
-    (a card already says them), and a DVC remote to push the bytes to afterwards."""
+    (a card already says them), a DVC remote to push the bytes to afterwards, facts to set on
+    the card, and whether to fill in what the run knows (`--infer`)."""
 
     kind: str | None = None
     name: str | None = None
     remote: str | None = None
+    facts: Mapping[str, Any] | None = None
+    infer: bool = False
+    stage: bool = True  # False: the caller stages `AddResult.paths` once it has checked them
 
 
 @dataclass(frozen=True)
@@ -64,14 +70,25 @@ class AddPlan:
 
 @dataclass(frozen=True)
 class AddResult:
-    """What was added, and a line for the user when DVC had to copy the bytes itself."""
+    """What was added, the files to stage in git, and a line for the user when DVC had to copy
+    the bytes itself."""
 
-    artifacts: list[AddedArtifact]
+    artifacts: list[Artifact]
     note: str | None
+    paths: list[str]
 
 
 @dataclass(frozen=True)
-class AddedArtifact:
+class Artifact:
+    """An artifact as `track` left it: its name and kind, its data and card (paths from the
+    repository's root), whether the card is new, the bytes' digest and size, whether they
+    changed, and the dvc.yaml that declares it.
+
+        >>> artifact = registry.track("models/clf.safetensors", kind="model")
+        >>> artifact.card, artifact.size
+        ('models/clf.card.md', 151)
+    """
+
     name: str
     kind: str
     data: str
@@ -99,7 +116,12 @@ def add(
     for plan in plans:
         if plan.existing is None:
             refuse_existing_card(repo, plan.card)
+        if request.facts and not isinstance(request.facts, InferredFacts):  # those fit any kind
+            refuse_unknown_fields(request.facts, plan.kind, plan.card)
     entries = {plan.data: _dvc_entry(repo, plan) for plan in plans}
+    inferred = {  # read before anything is written: a malformed header changes nothing
+        plan.data: collect(repo.root / plan.data, repo=repo.root) for plan in plans if request.infer
+    }
     dvc_yamls = edited_dvc_yamls(
         repo.root, [entry for entry in entries.values() if isinstance(entry, ArtifactEntry)]
     )
@@ -109,11 +131,28 @@ def add(
         session.track(paths, _known_md5s(repo, measured))
     added = [_write_card(repo, plan, measured[plan.data], entries[plan.data]) for plan in plans]
     write_dvc_yamls(repo.root, dvc_yamls)
-    _stage(repo, plans, [item.dvc_yaml for item in added if item.dvc_yaml])
+    for plan in plans:
+        _set_facts(repo, plan, request.facts, inferred.get(plan.data))
+    staged = _paths_to_stage(repo, plans, [item.dvc_yaml for item in added if item.dvc_yaml])
+    if request.stage:
+        git(["add", "--", *staged], repo.root)
     if request.remote:
         _push_added(repo, added, request.remote)
     notes = [session.plan.note, *(entry for entry in entries.values() if isinstance(entry, str))]
-    return AddResult(added, "\n".join(note for note in notes if note) or None)
+    return AddResult(added, "\n".join(note for note in notes if note) or None, staged)
+
+
+def _set_facts(
+    repo: Repository,
+    plan: AddPlan,
+    facts: Mapping[str, Any] | None,
+    inferred: InferredFacts | None,
+) -> None:
+    """The caller's facts, then (`--infer`) what the run knows, where no person wrote a value."""
+    if facts:
+        apply_facts(repo, plan.card, facts)
+    if inferred:
+        apply_facts(repo, plan.card, inferred)
 
 
 def _dvc_entry(repo: Repository, plan: AddPlan) -> ArtifactEntry | str:
@@ -129,7 +168,7 @@ def _dvc_entry(repo: Repository, plan: AddPlan) -> ArtifactEntry | str:
     return entry_for(plan.name, plan.kind, plan.data, card_data)
 
 
-def _push_added(repo: Repository, added: list[AddedArtifact], remote: str) -> None:
+def _push_added(repo: Repository, added: list[Artifact], remote: str) -> None:
     """`--remote`: the bytes go through `git ckpt push`'s routing, so their access level decides
     whether that remote may hold them."""
     try:
@@ -232,7 +271,7 @@ def _write_card(
     plan: AddPlan,
     digests: FileDigests | TreeDigests,
     entry: ArtifactEntry | str,
-) -> AddedArtifact:
+) -> Artifact:
     out = read_pointer_out(repo, plan.data)
     if plan.existing is None:
         write_scaffold(repo, plan.kind, plan.name, DescribedData(plan.data, out, digests))
@@ -247,7 +286,7 @@ def _write_card(
         updates[("snapshot_time",)] = snapshot_time_of(repo.root / plan.data)
         atomic_write(card_path, update_front_matter(text, plan.card, updates))
     changed = plan.existing is None or plan.existing.sha256 != digests.sha256
-    return AddedArtifact(
+    return Artifact(
         plan.name,
         plan.kind,
         plan.data,
@@ -260,11 +299,13 @@ def _write_card(
     )
 
 
-def _stage(repo: Repository, plans: Sequence[AddPlan], dvc_yamls: Sequence[str]) -> None:
+def _paths_to_stage(
+    repo: Repository, plans: Sequence[AddPlan], dvc_yamls: Sequence[str]
+) -> list[str]:
     paths = {f"{plan.data}{POINTER_SUFFIX}" for plan in plans} | {plan.card for plan in plans}
     paths.update(dvc_yamls)
     for plan in plans:
         ignore = Path(plan.data).parent / ".gitignore"
         if (repo.root / ignore).exists():
             paths.add(ignore.as_posix())
-    git(["add", "--", *sorted(paths)], repo.root)
+    return sorted(paths)

@@ -39,5 +39,17 @@ HEAVY_PACKAGES = frozenset(
 
 # gitckpt's own modules that the API (gitckpt/api.py) imports only in the method that needs
 # them: `check`, `show` and `search` all go through it, and `search` must not load the checks and
-# the card inventory (~40 modules, 10 ms). `check` loads them, so they are not heavy.
-PER_METHOD_MODULES = frozenset({"gitckpt.checking", "gitckpt.inventory"})
+# the card inventory (~40 modules, 10 ms). `check` loads them, so they are not heavy. The write
+# side (tracking with DVC, card edits, evaluations, releases, the provenance log) waits for its
+# methods too: a notebook that only reads pays for none of it.
+PER_METHOD_MODULES = frozenset(
+    {
+        "gitckpt.checking",
+        "gitckpt.inventory",
+        "gitckpt.card_update",
+        "gitckpt.eval_runs",
+        "gitckpt.provenance",
+        "gitckpt.release",
+        "gitckpt.tracking",
+    }
+)

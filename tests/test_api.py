@@ -22,13 +22,21 @@ from tests.conftest import MODEL, CliResult
 Cli = Callable[..., CliResult]
 MODEL_CARD = "models/clf.card.md"
 PUBLIC_SURFACE = [
+    "Artifact",
     "CardView",
+    "CheckReport",
     "GitckptError",
+    "InferredFacts",
     "InputError",
+    "PublishRefused",
+    "Published",
     "Query",
     "Registry",
+    "ResultSource",
     "UsageError",
     "__version__",
+    "collect",
+    "publish",
 ]
 
 
@@ -200,12 +208,42 @@ def _loaded_after(statement: str) -> list[str]:
     return _python(f"import sys\n{statement}\nprint(*sorted(sys.modules), sep='\\n')").split()
 
 
-@pytest.mark.parametrize("statement", ["import gitckpt", "from gitckpt import Registry"])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "import gitckpt",
+        "from gitckpt import Registry",
+        "from gitckpt import CardView, GitckptError, InputError, UsageError",
+    ],
+)
 def test_importing_the_api_stays_light(statement: str) -> None:
     loaded = set(_loaded_after(statement))
 
     assert sorted(name for name in HEAVY_PACKAGES if name in loaded) == []  # testing/heavy.py
     assert "dvc" not in loaded
+
+
+def test_importing_the_write_side_loads_no_dvc() -> None:
+    """A training script imports `publish` and `collect` at its top: DVC waits for the call."""
+    loaded = set(
+        _loaded_after("from gitckpt import Artifact, InferredFacts, ResultSource, collect, publish")
+    )
+    assert sorted(name for name in loaded if name == "dvc" or name.startswith("dvc.")) == []
+    assert "pygit2" not in loaded and "ruamel" not in loaded
+
+
+def test_every_public_function_has_a_docstring_with_an_example() -> None:
+    functions = {name: getattr(gitckpt, name) for name in ("collect", "publish")}
+    methods = {
+        f"Registry.{name}": member
+        for name, member in vars(Registry).items()
+        if not name.startswith("_")
+    }
+    for name, member in {**functions, **methods}.items():
+        assert ">>>" in (member.__doc__ or ""), name
+    for name in PUBLIC_SURFACE:
+        value = getattr(gitckpt, name)
+        assert isinstance(value, str) or (value.__doc__ or "").strip(), name
 
 
 def test_the_api_loads_the_checks_only_to_check() -> None:
@@ -225,7 +263,16 @@ def test_help_on_registry_reads_as_documentation() -> None:
 
     assert "class Registry(builtins.object)" in shown
     assert "A gitckpt registry: the git repository holding the cards" in shown
-    for method in ("open(path", "check(self, paths", "card(self, name", "releases(self, name"):
+    for method in (
+        "open(path",
+        "check(self, paths",
+        "card(self, name",
+        "releases(self, name",
+        "track(self, path",
+        "update_card(self, name",
+        "record_evaluation(self, name",
+        "release(self, name",
+    ):
         assert method in shown
     assert '>>> release = registry.show("resnet50@latest")' in shown
     assert '>>> [hit.name for hit in registry.search("mixed precision")]' in shown

@@ -7,11 +7,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from gitckpt.api import Registry
 from gitckpt.arguments import Subcommands, positive, subparser
 from gitckpt.console import print_json
 from gitckpt.errors import EXIT_FINDINGS, EXIT_OK
 from gitckpt.eval_confirm import confirm_evaluations
-from gitckpt.eval_runs import EvaluatedData, evals_to_run, record, run, seed_sensitivity
+from gitckpt.eval_runs import evals_to_run, run, seed_sensitivity
 from gitckpt.repo import Repository, find_repository
 
 EVAL_CONFIRM_EPILOG = """\
@@ -127,12 +128,8 @@ def register(commands: Subcommands) -> None:
 
 
 def run_record(args: argparse.Namespace) -> int:
-    recorded = record(
-        find_repository(),
-        args.name,
-        args.stage,
-        samples=args.samples,
-        evaluated=EvaluatedData(args.dataset, args.split),
+    recorded = Registry(find_repository()).record_evaluation(
+        args.name, args.stage, samples=args.samples, dataset=args.dataset, split=args.split
     )
     rows = [
         {

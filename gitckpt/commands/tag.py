@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 
+from gitckpt.api import Registry
 from gitckpt.arguments import Subcommands, add_tag_options, add_trust_ref, subparser
 from gitckpt.console import print_created
 from gitckpt.errors import EXIT_OK
-from gitckpt.release import ReleaseRequest, TagOptions, tag_release
 from gitckpt.repo import find_repository
 
 TAG_EPILOG = """\
@@ -59,7 +59,15 @@ def register(commands: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    request = ReleaseRequest(args.name, args.version, args.bump, args.message, args.allow_unpushed)
-    options = TagOptions(args.sign, args.push, args.trust_ref)
-    print_created(tag_release(find_repository(), request, options), args.json)
+    created = Registry(find_repository()).release(
+        args.name,
+        bump=args.bump,
+        version=args.version,
+        message=args.message,
+        sign=args.sign,
+        push=args.push,
+        allow_unpushed=args.allow_unpushed,
+        trust_ref=args.trust_ref,
+    )
+    print_created(created, args.json)
     return EXIT_OK
