@@ -107,8 +107,10 @@ def push(
     cards = chosen_cards(inventory, names)
     policy = push_policy(repo, inventory, trust_ref)
     target = remote or (storage.default_remote(repo.root) if cards else None)
-    work_tree = _claims(inventory)
-    levels = {str(card.name): _level(_claim(inventory, card), policy, work_tree) for card in cards}
+    work_tree = level_claims(inventory)
+    levels = {
+        str(card.name): _level(level_claim(inventory, card), policy, work_tree) for card in cards
+    }
     refusals = [
         message
         for card in cards
@@ -162,7 +164,7 @@ def push_policy(repo: Repository, inventory: Inventory, trust_ref: str | None) -
         )
     trust = trust_root(repo, trust_ref)
     trusted = load_inventory(repo, revision=trust.revision)
-    return PushPolicy(trust.config, trust.describe(), trust.to_json(), _claims(trusted))
+    return PushPolicy(trust.config, trust.describe(), trust.to_json(), level_claims(trusted))
 
 
 @dataclass(frozen=True)
@@ -214,13 +216,15 @@ def _folders(path: str) -> list[str]:
     return ["/".join(parts[:depth]) for depth in range(1, len(parts))]
 
 
-def _claims(inventory: Inventory) -> LevelClaims:
+def level_claims(inventory: Inventory) -> LevelClaims:
+    """Every card's claim on its bytes' level (cards that name no data claim nothing)."""
     return LevelClaims(
-        _claim(inventory, card) for card in inventory.cards.values() if card.data_relpath
+        level_claim(inventory, card) for card in inventory.cards.values() if card.data_relpath
     )
 
 
-def _claim(inventory: Inventory, card: CardFacts) -> LevelClaim:
+def level_claim(inventory: Inventory, card: CardFacts) -> LevelClaim:
+    """What `card` says of its bytes' level: its name, data path, the md5s of card and pointer."""
     data = str(card.data_relpath)
     pointer = inventory.pointers.get(f"{data}{POINTER_SUFFIX}")
     md5s = {out.md5 for out in pointer.outs} if pointer else set()
