@@ -77,6 +77,7 @@ class CardFacts:
     redistribution_allowed: bool | None = None
     access_level: str | None = None
     access_level_line: int = 0
+    access_until: str | None = None  # the end of an embargo, as the card writes it
     upstream: tuple[dict[str, Any], ...] = ()
     pipeline: dict[str, Any] | None = None
     links: tuple[LinkFacts, ...] = ()

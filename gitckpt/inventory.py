@@ -257,6 +257,7 @@ def _extract_card_facts(card: Card, findings: tuple[Finding, ...]) -> CardFacts:
         else None,
         access_level=_text(access.get("level")),
         access_level_line=card.line_of(("access", "level")),
+        access_until=_text(access.get("until")),
         upstream=tuple(upstream_entries(card)),
         pipeline=_pipeline_facts(card),
         links=tuple(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from gitckpt.access_routes import LevelClaim, card_claim, level_claims
 from gitckpt.card_changes import Change
 from gitckpt.checks.access import ACCESS_LOWERED
 from gitckpt.config import Config
@@ -22,7 +23,6 @@ from gitckpt.errors import GitckptError
 from gitckpt.facts import CardFacts, Inventory
 from gitckpt.inventory import load_inventory
 from gitckpt.repo import Repository, commit_signatures, head_commit
-from gitckpt.transfer import LevelClaim, level_claim, level_claims
 from gitckpt.trust import TrustRoot, trust_root
 
 LOWERED = "access-lowered"
@@ -56,7 +56,7 @@ def lowerings(base: Inventory, head: Inventory, order: list[str]) -> list[Loweri
     for card in sorted(head.cards.values(), key=lambda card: card.path):
         if card.access_level not in order:
             continue
-        claim = level_claim(head, card)
+        claim = card_claim(head, card)
         stated = (
             [other.level for other in claims.about(claim)]
             if card.data_relpath
@@ -149,7 +149,7 @@ class _Judge:
             self.committed_inventory = load_inventory(self.repo, revision=self.commit)
         committed = self.committed_inventory.cards.get(item.card.path)
         return (
-            committed is not None and level_claim(self.committed_inventory, committed) == item.claim
+            committed is not None and card_claim(self.committed_inventory, committed) == item.claim
         )
 
 

@@ -1,27 +1,31 @@
 """Moving artifacts' bytes to and from the DVC remote, by name (`git ckpt push` and `pull`).
 
-A push sends each artifact only to a remote its access level allows under the trusted policy
-(`trust.trust_root`: never the work tree's or a pull request's `.gitckpt/config.yaml`, which the
-pusher could have edited; only a repository without a single ref, where nothing is committed to
-trust, is judged by its work tree). An artifact's level is the more closed of what its card says
-in the work tree and at the trusted revision: lowering a level is a reviewed change to the trusted
-branch, not an edit the pusher makes. Every artifact is judged before any byte moves, so a
-refusal pushes nothing."""
+A push sends each artifact only to a remote its access level allows, and before its embargo's
+end to none a more open level may use (access_routes.py: the trusted policy, and every claim on
+the same bytes). Every artifact is judged before any byte moves, so a refusal pushes nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from gitckpt import storage
+from gitckpt.access_routes import (
+    AccessPolicy,
+    ArtifactAccess,
+    access_policy,
+    level_claims,
+    route,
+    utc_today,
+)
 from gitckpt.config import CONFIG_PATH, Config
 from gitckpt.errors import GitckptError, UsageError
 from gitckpt.facts import CardFacts, Inventory
 from gitckpt.inventory import load_inventory
 from gitckpt.pointer import POINTER_SUFFIX
-from gitckpt.repo import Repository, head_commit
-from gitckpt.trust import trust_root
+from gitckpt.repo import Repository
 
 
 @dataclass(frozen=True)
@@ -44,18 +48,6 @@ class RoutedArtifact:
 
 
 @dataclass(frozen=True)
-class PushPolicy:
-    """The policy a push is judged by, the line that says where it came from, that as JSON, and
-    what each card at the trusted revision says of its bytes' level (none when nothing is
-    committed)."""
-
-    config: Config
-    described: str
-    source: dict[str, Any]
-    trusted_claims: LevelClaims
-
-
-@dataclass(frozen=True)
 class PushReport:
     """What went where: the remote (None: DVC's own choice, when no level restricts remotes),
     the artifacts sent to it, how many files DVC uploaded, and the policy that allowed it."""
@@ -63,7 +55,7 @@ class PushReport:
     remote: str | None
     artifacts: tuple[RoutedArtifact, ...]
     files: int
-    policy: PushPolicy
+    policy: AccessPolicy
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -99,24 +91,27 @@ def chosen_cards(inventory: Inventory, names: Sequence[str]) -> list[CardFacts]:
 
 
 def push(
-    repo: Repository, names: Sequence[str], remote: str | None, trust_ref: str | None = None
+    repo: Repository,
+    names: Sequence[str],
+    remote: str | None,
+    trust_ref: str | None = None,
+    today: datetime.date | None = None,
 ) -> PushReport:
     """Push the bytes of the named artifacts to `remote` (default: DVC's default remote) once
-    every one of them is allowed there; PushRefused, naming each one that is not, otherwise."""
+    every one of them is allowed there on `today` (default: today in UTC); PushRefused, naming
+    each one that is not, otherwise."""
     inventory = load_inventory(repo)
     cards = chosen_cards(inventory, names)
-    policy = push_policy(repo, inventory, trust_ref)
+    policy = access_policy(repo, inventory, trust_ref)
     target = remote or (storage.default_remote(repo.root) if cards else None)
     work_tree = level_claims(inventory)
-    levels = {
-        str(card.name): _level(level_claim(inventory, card), policy, work_tree) for card in cards
-    }
+    access = {str(card.name): policy.access(inventory, card, work_tree) for card in cards}
     refusals = [
         message
         for card in cards
         if (
             message := _pinned_elsewhere(inventory, card, target)
-            or refusal(card, levels[str(card.name)], policy.config, target)
+            or refusal(card, access[str(card.name)], policy.config, target, today or utc_today())
         )
         is not None
     ]
@@ -126,7 +121,9 @@ def push(
             f"{_remote_words(target)} ({policy.described}):\n  " + "\n  ".join(refusals)
         )
     routed = tuple(
-        RoutedArtifact(str(card.name), levels[str(card.name)], card.path, str(card.data_relpath))
+        RoutedArtifact(
+            str(card.name), access[str(card.name)].level, card.path, str(card.data_relpath)
+        )
         for card in cards
     )
     paths = [repo.root / artifact.data for artifact in routed]
@@ -151,144 +148,55 @@ def _pinned_elsewhere(inventory: Inventory, card: CardFacts, remote: str | None)
     return None
 
 
-def push_policy(repo: Repository, inventory: Inventory, trust_ref: str | None) -> PushPolicy:
-    """The trusted revision's policy; in a repository with nothing committed (nothing to trust
-    and nothing a pusher could route around) the work tree's, said so. A checkout with commits
-    but no refs (a CI job's `git fetch URL SHA`) has no trusted revision: `trust_root` refuses."""
-    if trust_ref is None and head_commit(repo) is None:
-        return PushPolicy(
-            inventory.config,
-            f"no commit yet: policy from {CONFIG_PATH} in the work tree",
-            {"ref": None, "revision": None, "work_tree": True},
-            LevelClaims(()),
-        )
-    trust = trust_root(repo, trust_ref)
-    trusted = load_inventory(repo, revision=trust.revision)
-    return PushPolicy(trust.config, trust.describe(), trust.to_json(), level_claims(trusted))
-
-
-@dataclass(frozen=True)
-class LevelClaim:
-    """What one card says about some bytes' access: its artifact's name, its data path, the md5s
-    its card and pointer give those bytes, and its level."""
-
-    name: str | None
-    data: str
-    md5s: frozenset[str]
-    level: str | None
-
-    def filed_under(self) -> Iterator[tuple[str, str]]:
-        """What the claim is filed under in `LevelClaims`."""
-        if self.name is not None:
-            yield "name", self.name
-        yield from (("md5", md5) for md5 in self.md5s)
-        yield "path", self.data
-        yield from (("under", folder) for folder in _folders(self.data))
-
-    def lookups(self) -> Iterator[tuple[str, str]]:
-        """Where claims about the same bytes are filed: the same name or md5, the same path, a
-        folder holding it, or (when it is a folder) a path inside it."""
-        if self.name is not None:
-            yield "name", self.name
-        yield from (("md5", md5) for md5 in self.md5s)
-        yield "path", self.data
-        yield from (("path", folder) for folder in _folders(self.data))
-        yield "under", self.data
-
-
-class LevelClaims:
-    """Every card's claim on its bytes' level, filed so that those about the same bytes are found
-    without comparing every pair (a push of every artifact in a large registry)."""
-
-    def __init__(self, claims: Iterable[LevelClaim]) -> None:
-        self._filed: dict[tuple[str, str], list[LevelClaim]] = {}
-        for claim in claims:
-            for key in claim.filed_under():
-                self._filed.setdefault(key, []).append(claim)
-
-    def about(self, claim: LevelClaim) -> list[LevelClaim]:
-        found = [other for key in claim.lookups() for other in self._filed.get(key, [])]
-        return list({id(other): other for other in found}.values())
-
-
-def _folders(path: str) -> list[str]:
-    parts = path.split("/")
-    return ["/".join(parts[:depth]) for depth in range(1, len(parts))]
-
-
-def level_claims(inventory: Inventory) -> LevelClaims:
-    """Every card's claim on its bytes' level (cards that name no data claim nothing)."""
-    return LevelClaims(
-        level_claim(inventory, card) for card in inventory.cards.values() if card.data_relpath
-    )
-
-
-def level_claim(inventory: Inventory, card: CardFacts) -> LevelClaim:
-    """What `card` says of its bytes' level: its name, data path, the md5s of card and pointer."""
-    data = str(card.data_relpath)
-    pointer = inventory.pointers.get(f"{data}{POINTER_SUFFIX}")
-    md5s = {out.md5 for out in pointer.outs} if pointer else set()
-    return LevelClaim(
-        card.name, data, frozenset(md5s | ({card.md5} if card.md5 else set())), card.access_level
-    )
-
-
-def _level(claim: LevelClaim, policy: PushPolicy, work_tree: LevelClaims) -> str | None:
-    """The most closed level of every claim about the artifact's bytes, in the work tree and at
-    the trusted revision: renaming a card, pointing a public card at restricted bytes or tracking
-    a copy of them opens nothing. A level the policy does not define wins, so that it is refused
-    by name."""
-    related = [*policy.trusted_claims.about(claim), *work_tree.about(claim)]
-    stated = (claim.level, *(other.level for other in related))
-    known = [level for level in stated if level is not None]
-    undefined = [level for level in known if policy.config.access_level(level) is None]
-    if undefined or not known:
-        return undefined[0] if undefined else None
-    order = [item.name for item in policy.config.access_levels]
-    return max(known, key=order.index)
-
-
 def refusal(
-    card: CardFacts, level_name: str | None, policy: Config, remote: str | None
+    card: CardFacts,
+    access: ArtifactAccess,
+    policy: Config,
+    remote: str | None,
+    today: datetime.date,
 ) -> str | None:
-    """Why `card`'s bytes, at access level `level_name`, may not go to `remote` under `policy`,
-    or None when they may; an artifact without a level may go only where every level of the
-    policy may."""
-    where = f"{card.path}:{card.access_level_line}" if card.access_level_line else card.path
-    if level_name is None:
-        levels = policy.access_levels
-        stated = "states no access.level (run `git ckpt migrate`, then set it)"
-    else:
-        level = policy.access_level(level_name)
-        if level is None:
-            defined = ", ".join(item.name for item in policy.access_levels)
-            return (
-                f"{where}: artifact {card.name!r} has access level {level_name!r}, which "
-                f"the trusted {CONFIG_PATH} does not define (it defines {defined})"
-            )
-        levels = (level,)
-        stated = f"is {level_name}" + (
-            ""
-            if level_name == card.access_level
-            else f" by another card of its bytes or at the trusted revision (its card says "
-            f"{card.access_level or 'nothing'}; lowering a level takes a reviewed change to the "
-            "trusted branch)"
+    """Why `card`'s bytes, with `access`, may not go to `remote` under `policy` on `today`, or
+    None when they may."""
+    where = card_place(card)
+    if access.level is not None and policy.access_level(access.level) is None:
+        defined = ", ".join(item.name for item in policy.access_levels)
+        return (
+            f"{where}: artifact {card.name!r} has access level {access.level!r}, which "
+            f"the trusted {CONFIG_PATH} does not define (it defines {defined})"
         )
-    restricting = [set(item.remotes) for item in levels if item.remotes is not None]
-    if not restricting:
+    allowed = route(policy, access, today)
+    if allowed.allows(remote):
         return None
-    allowed = sorted(set.intersection(*restricting))
-    if remote is not None and remote in allowed:
-        return None
-    allowed_words = ", ".join(allowed) or "none"
+    first = allowed.first()
     advice = (
-        f"`git ckpt push {card.name} --remote {allowed[0]}`"
-        if allowed
+        f"`git ckpt push {card.name} --remote {first}`"
+        if first
         else f"ask a maintainer to name a remote for it in {CONFIG_PATH}"
+        if allowed.embargo is None
+        else f"wait until {allowed.embargo}"
     )
     return (
-        f"{where}: artifact {card.name!r} {stated}; its bytes may go only to remote(s) "
-        f"{allowed_words}, not to {_remote_words(remote)}: {advice}"
+        f"{where}: artifact {card.name!r} {level_words(card, access)}; its bytes may go only to "
+        f"remote(s) {allowed.describe()}{allowed.embargo_note()}, not to {_remote_words(remote)}: "
+        f"{advice}"
+    )
+
+
+def card_place(card: CardFacts) -> str:
+    """`card:line` of the card's access level, for a message."""
+    return f"{card.path}:{card.access_level_line}" if card.access_level_line else card.path
+
+
+def level_words(card: CardFacts, access: ArtifactAccess) -> str:
+    """What sets the artifact's level, for a message: its card, or another claim on its bytes."""
+    if access.level is None:
+        return "states no access.level (run `git ckpt migrate`, then set it)"
+    return f"is {access.level}" + (
+        ""
+        if access.level == card.access_level
+        else f" by another card of its bytes or at the trusted revision (its card says "
+        f"{card.access_level or 'nothing'}; lowering a level takes a reviewed change to the "
+        "trusted branch)"
     )
 
 
