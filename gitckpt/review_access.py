@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gitckpt.access_routes import LevelClaim, card_claim, level_claims
+from gitckpt.access_routes import LevelClaim, LevelClaims, card_claim
 from gitckpt.card_changes import Change
 from gitckpt.checks.access import ACCESS_LOWERED
 from gitckpt.config import Config
@@ -49,24 +49,47 @@ class Verdict:
 
 def lowerings(base: Inventory, head: Inventory, order: list[str]) -> list[Lowering]:
     """Every head card whose level is more open, in `order` (most open first), than the most
-    closed level a base card gives the same bytes; levels outside `order` are GC504's."""
-    claims = level_claims(base)
+    closed level a base card gives the same bytes, when the change made it so: its own claim
+    changed (level, name, data, md5s, place), or a base claim on its bytes changed or went. Two
+    cards that already disagreed at the base are not this change's doing. A head level outside
+    `order` is GC504's; a base level outside it counts as the most closed (fail closed)."""
+    base_claims = {card.path: card_claim(base, card) for card in base.cards.values()}
+    head_claims = {card.path: card_claim(head, card) for card in head.cards.values()}
+    filed = LevelClaims(
+        claim for path, claim in base_claims.items() if base.cards[path].data_relpath
+    )
     by_name = {card.name: card.access_level for card in base.cards.values() if card.name}
     found = []
-    for card in sorted(head.cards.values(), key=lambda card: card.path):
+    for path in sorted(_touched(base_claims, head_claims, head)):
+        card, claim = head.cards[path], head_claims[path]
         if card.access_level not in order:
             continue
-        claim = card_claim(head, card)
         stated = (
-            [other.level for other in claims.about(claim)]
+            [other.level for other in filed.about(claim)]
             if card.data_relpath
             else [by_name.get(card.name or "")]
         )
-        known = [level for level in stated if level in order]
+        known = [level if level in order else order[-1] for level in stated if level]
         old = max(known, key=order.index, default=None)
         if old is not None and order.index(card.access_level) < order.index(old):
             found.append(Lowering(card, claim, old, card.access_level))
     return found
+
+
+def _touched(
+    base_claims: dict[str, LevelClaim], head_claims: dict[str, LevelClaim], head: Inventory
+) -> set[str]:
+    """The head cards the change touched: their claim is not the base's at the same path, or
+    they claim bytes a changed or removed base claim was about."""
+    touched = {path for path, claim in head_claims.items() if base_claims.get(path) != claim}
+    gone = [claim for path, claim in base_claims.items() if head_claims.get(path) != claim]
+    if gone:
+        filed = LevelClaims(
+            claim for path, claim in head_claims.items() if head.cards[path].data_relpath
+        )
+        by_identity = {id(claim): path for path, claim in head_claims.items()}
+        touched |= {by_identity[id(other)] for claim in gone for other in filed.about(claim)}
+    return touched
 
 
 def access_changes(
@@ -157,6 +180,9 @@ _UNSIGNED = {
     "N": "is not signed",
     "U": "is signed by a key the trusted allowed signers do not list",
     "B": "has a BAD signature",
+    "R": "is signed by a revoked key",
+    "X": "has an expired signature",
+    "Y": "is signed by an expired key",
     "E": "has a signature that cannot be checked here",
 }
 

@@ -195,3 +195,23 @@ def test_raising_a_level_passes_freely(pr: Path, cli: Cli) -> None:
     result = cli("ci", cwd=pr)
     assert result.code == 0, result.out
     assert "GC506" not in result.out
+
+
+def test_deleting_the_closed_card_of_shared_bytes_lowers_them_but_an_old_conflict_does_not(
+    pr: Path, cli: Cli
+) -> None:
+    """On main the eval card (internal) already names the restricted model's bytes: a pull
+    request that does not touch either is not blamed for it; one that deletes the model's card
+    leaves the bytes internal, and that is a lowering."""
+    git(pr, "checkout", "-q", "main")
+    path = pr / EVAL_CARD
+    path.write_text(path.read_text().replace("path: clf-eval.jsonl", "path: ../models/clf.bin", 1))
+    commit(pr, "main: the eval card names the model's bytes")
+    git(pr, "checkout", "-q", "-B", "pr")
+    commit(pr, "an unrelated change")
+    assert lowered(cli, pr, "main", "HEAD") == []
+    git(pr, "rm", "-q", MODEL_CARD)
+    commit(pr, "drop the model's card")
+    [change] = lowered(cli, pr, "main", "HEAD")
+    assert change["card"] == EVAL_CARD
+    assert (change["old"], change["new"], change["severity"]) == ("restricted", "internal", "error")
