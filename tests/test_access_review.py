@@ -215,3 +215,12 @@ def test_deleting_the_closed_card_of_shared_bytes_lowers_them_but_an_old_conflic
     [change] = lowered(cli, pr, "main", "HEAD")
     assert change["card"] == EVAL_CARD
     assert (change["old"], change["new"], change["severity"]) == ("restricted", "internal", "error")
+
+
+def test_gc506_is_mandatory(pr: Path, cli: Cli) -> None:
+    rows = {row["id"]: row for row in json.loads(cli("checks", "--json", cwd=pr).out)}
+    assert rows["GC506"]["mandatory"] is True
+    config = pr / ".gitckpt/config.yaml"
+    config.write_text(config.read_text() + "checks:\n  GC506: off\n")
+    result = cli("check", cwd=pr)
+    assert result.code == 1 and "GC506 is mandatory" in result.err
