@@ -16,13 +16,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gitckpt.access_routes import LevelClaim, LevelClaims, card_claim
+from gitckpt.card import is_card_path
 from gitckpt.card_changes import Change
 from gitckpt.checks.access import ACCESS_LOWERED
 from gitckpt.config import Config
 from gitckpt.errors import GitckptError
 from gitckpt.facts import CardFacts, Inventory
 from gitckpt.inventory import load_inventory
-from gitckpt.repo import Repository, commit_signatures, head_commit
+from gitckpt.pointer import is_pointer_path
+from gitckpt.repo import Repository, changed_paths, commit_signatures, head_commit
 from gitckpt.trust import TrustRoot, trust_root
 
 LOWERED = "access-lowered"
@@ -98,6 +100,9 @@ def access_changes(
     """The GC506 change of every card whose level `head` (None: the work tree) lowers from
     `base`, by card path, with its artifact's name: an error unless authorised, else a note
     naming who authorised it."""
+    changed = changed_paths(repo, base, head)
+    if not any(is_card_path(path) or is_pointer_path(path) for path in changed):
+        return {}  # every claim is the base's: nothing can be lowered
     base_inventory = load_inventory(repo, revision=base)
     head_inventory = load_inventory(repo, revision=head)
     trust, untrusted = _trust(repo, trust_ref)
