@@ -199,7 +199,7 @@ def _change(item: Lowering, verdict: Verdict) -> Change:
     return Change(
         LOWERED,
         "access.level",
-        f"{summary}{verdict.reason}. {ACCESS_LOWERED.fix}",
+        f"{summary}{verdict.reason}. {ACCESS_LOWERED.fix.replace('NAME', str(item.card.name))}",
         item.old,
         item.new,
         "error",

@@ -100,6 +100,7 @@ def test_an_unsigned_downgrade_fails_ci(pr: Path, cli: Cli) -> None:
     assert result.code == 1
     assert "GC506 access.level lowered restricted → public" in result.out
     assert "is not signed" in result.out
+    assert "git commit --allow-empty -S -m 'Approve lowering clf'" in result.out
     [change] = lowered(cli, pr, "main", "HEAD")
     assert change["card"] == MODEL_CARD and change["severity"] == "error"
     assert (change["old"], change["new"]) == ("restricted", "public")
