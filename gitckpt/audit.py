@@ -4,7 +4,9 @@ revision and the registry's tags. A report, not a gate:
 - honest gaps: every front-matter field holding `{noassertion: "<reason>"}`, grouped by field;
 - stale cards: the bytes (the DVC pointer) changed more than N days after the card last did;
 - deprecated artifacts that cards which are not deprecated themselves still link to;
-- releases whose tag is not signed (or is a lightweight tag, with no record at all).
+- releases whose tag is not signed (or is a lightweight tag, with no record at all);
+- access (audit_access.py): every artifact by level, where its bytes are per remote when remote
+  holdings are given, embargoes ending within 30 days, restricted datasets without samples.
 
 Card facts come from the inventory (cached by content, as `check` reads them) and the dates
 from one history walk for every card and pointer.
@@ -12,10 +14,12 @@ from one history walk for every card and pointer.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from gitckpt.audit_access import AccessAudit, AccessInputs, audit_access
 from gitckpt.checks.deprecation import deprecated_links
 from gitckpt.errors import UsageError
 from gitckpt.facts import CardFacts, Inventory
@@ -129,6 +133,7 @@ class AuditReport:
     unverified_events: tuple[UnverifiedEvent, ...] = ()  # stage moves, withdrawals, deprecations
     ignored_events: tuple[UnverifiedEvent, ...] = ()
     trust: str = ""
+    access: AccessAudit | None = None
 
     def summary(self) -> dict[str, int]:
         return {
@@ -157,6 +162,7 @@ class AuditReport:
             "unverified_events": [asdict(event) for event in self.unverified_events],
             "ignored_events": [asdict(event) for event in self.ignored_events],
             "trust": self.trust,
+            "access": self.access.to_json() if self.access else None,
         }
 
 
@@ -166,13 +172,18 @@ def audit(
     stale_days: int | None = None,
     *,
     trust_ref: str | None = None,
+    access: AccessInputs | None = None,
 ) -> AuditReport:
     """The audit of the cards committed at `revision`; `stale_days` defaults to the policy's
-    `audit.stale_days` at that revision."""
+    `audit.stale_days` at that revision; `access` what the access section takes from outside
+    the repository."""
     if stale_days is not None and stale_days < 0:
         raise UsageError(f"--stale-days {stale_days}: expected a number of days, 0 or more")
     inventory = load_inventory(repo, revision=resolve_commit(repo, revision, "audit"))
-    return audit_inventory(inventory, read_registry(repo, trust_root(repo, trust_ref)), stale_days)
+    report = audit_inventory(
+        inventory, read_registry(repo, trust_root(repo, trust_ref)), stale_days
+    )
+    return dataclasses.replace(report, access=audit_access(inventory, access or AccessInputs()))
 
 
 def audit_inventory(

@@ -33,10 +33,13 @@ class CiReport:
         return review_errors + sum(1 for item in self.findings if item.severity == "error")
 
 
-def ci(repo: Repository, base: str | None, report_path: Path | None) -> CiReport:
+def ci(
+    repo: Repository, base: str | None, report_path: Path | None, trust_ref: str | None = None
+) -> CiReport:
     """Every check and the card review, judged by the base revision's policy; a change to
-    `.gitckpt/` itself is an error (GC901) that only a reviewed merge can carry."""
-    base_commit, _, diffs = card_diff(repo, base)
+    `.gitckpt/` itself is an error (GC901) that only a reviewed merge can carry, and so is an
+    access level lowered without the trust root's authorisation (GC506)."""
+    base_commit, _, diffs = card_diff(repo, base, trust_ref=trust_ref)
     policy = policy_at(repo, base_commit)
     findings = check(repo, CheckOptions(policy=policy)).findings + rate(
         check_policy_changes(changed_paths(repo, base_commit)), {}

@@ -22,7 +22,7 @@ DEFAULT_ACCESS_LEVELS = ("public", "internal", "restricted")
 SEVERITIES = ("error", "warning", "off")
 # Parse failures, leaked secrets, code-running pickles and pull requests that rewrite the policy
 # judging them cannot be waved through by policy.
-MANDATORY_CHECKS = ("GC101", "GC102", "GC201", "GC601", "GC701", "GC901")
+MANDATORY_CHECKS = ("GC101", "GC102", "GC201", "GC506", "GC601", "GC701", "GC901")
 
 DEFAULT_CONFIG_TEXT = f"""\
 # gitckpt policy for this repository. Committed, so every clone enforces the same rules.

@@ -14,6 +14,7 @@ from gitckpt.checks import ALL_CHECKS
 
 if TYPE_CHECKING:  # importing the inventory (and its checks) would cost every read command 0.1 s
     from gitckpt.audit import AuditReport
+    from gitckpt.audit_access import AccessAudit
     from gitckpt.checking import CheckReport
     from gitckpt.facts import Progress
     from gitckpt.registry_view import ReleaseView
@@ -255,7 +256,50 @@ def print_audit_report(report: AuditReport) -> None:
             for index, use in enumerate(item.used_by)
         ],
     )
+    if report.access:
+        _print_access(report.access)
     print(", ".join(f"{key.replace('_', ' ')}: {value:,}" for key, value in summary.items()))
+
+
+def _print_access(access: AccessAudit) -> None:
+    """Artifacts by level (with where their bytes are, when holdings were given), embargoes
+    ending soon, restricted datasets without samples."""
+    _section(
+        "artifacts by access level"
+        + ("" if access.holdings_given else " (where bytes are: unknown, see --holdings)"),
+        ("level", "artifact", "kind", "until", "on remotes", "card"),
+        [
+            [
+                group.level if index == 0 else "",
+                item.artifact,
+                item.kind or "?",
+                item.until or "",
+                _held(item.remotes),
+                f"{item.card}:{item.line}",
+            ]
+            for group in access.levels
+            for index, item in enumerate(group.artifacts)
+        ],
+    )
+    _section(
+        f"embargoes ending within 30 days of {access.today}: {len(access.embargoes_ending)}",
+        ("artifact", "level", "until", "days left", "card"),
+        [
+            [e.artifact, e.level or "?", e.until, e.days_left, f"{e.card}:{e.line}"]
+            for e in access.embargoes_ending
+        ],
+    )
+    _section(
+        f"restricted datasets without samples: {len(access.without_samples)}",
+        ("artifact", "card"),
+        [[item.artifact, f"{item.card}:{item.line}"] for item in access.without_samples],
+    )
+
+
+def _held(remotes: dict[str, bool] | None) -> str:
+    if remotes is None:
+        return "?"
+    return ", ".join(name for name, held in sorted(remotes.items()) if held) or "none"
 
 
 def _section(title: str, headers: Sequence[str], rows: Sequence[Sequence[object]]) -> None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gitckpt.card import parse_card
+from gitckpt.checks.access import SAMPLES_LINK
 from gitckpt.errors import GitckptError, InputError
 from gitckpt.files import decode_text
 from gitckpt.inventory import load_inventory
@@ -22,6 +23,7 @@ RELATIONS = {
     "sources": "built from",
     "model": "evaluates",
     "dataset": "evaluated on",
+    "samples": "has samples",
 }
 
 
@@ -85,11 +87,23 @@ def build_lineage(
     path)."""
     graph = Lineage(root=name)
     _visit(graph, name, [], traversal)
+    if not traversal.dependents:
+        _add_samples(graph, cards)
     for node in list(graph.nodes):
         graph.nodes[node] = _node(node, cards, data, registry)
     if not traversal.dependents:
         _add_external(graph, cards, data)
     return graph
+
+
+def _add_samples(graph: Lineage, cards: dict[str, Any]) -> None:
+    """A restricted dataset's samples, as leaves: they are made from the dataset (their card
+    may name it as a source), so following them upstream would loop."""
+    for name in [node for node in graph.nodes if node in cards]:
+        for link in cards[name].links:
+            if link.field == SAMPLES_LINK:
+                graph.nodes.setdefault(link.target, {})
+                graph.edges.append({"from": name, "to": link.target, "relation": "has samples"})
 
 
 def _card_data(inventory: Any, paths: list[str]) -> dict[str, dict[str, Any]]:
@@ -105,12 +119,14 @@ def _card_data(inventory: Any, paths: list[str]) -> dict[str, dict[str, Any]]:
 
 def upstream_links(cards: dict[str, Any]) -> Neighbours:
     """What each artifact was built from. An eval card's `model` link points back at the model
-    whose card already links the eval log, so it is not followed upstream (no false cycle)."""
+    whose card already links the eval log, and a dataset's samples are made from it, so neither
+    is followed upstream (no false cycle)."""
     return {
         name: [
             (link.field, link.target)
             for link in card.links
             if not (card.kind == "eval" and link.field.startswith("model"))
+            and link.field != SAMPLES_LINK
         ]
         for name, card in cards.items()
     }

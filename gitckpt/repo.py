@@ -217,9 +217,12 @@ def list_staged_paths(repo: Repository) -> list[str]:
     return [path for path in output.split("\0") if path]
 
 
-def changed_paths(repo: Repository, base: str) -> list[str]:
+def changed_paths(repo: Repository, base: str, head: str | None = None) -> list[str]:
     """Files that differ between commit `base` and the work tree (committed or not), or that are new
-    and not ignored."""
+    and not ignored; or, given `head`, between the two commits."""
+    if head is not None:
+        changed = git(["diff", "--name-only", "-z", base, head, "--"], repo.root).split("\0")
+        return sorted({path for path in changed if path})
     changed = git(["diff", "--name-only", "-z", base, "--"], repo.root).split("\0")
     untracked = git(["ls-files", "-z", "--others", "--exclude-standard"], repo.root).split("\0")
     return sorted({path for path in changed + untracked if path})

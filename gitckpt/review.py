@@ -17,6 +17,7 @@ from gitckpt.files import CARD_SIZE_LIMIT, decode_text
 from gitckpt.hashing import git_blob_id
 from gitckpt.parsed_cards import ParsedCards
 from gitckpt.repo import Repository, commit_id, default_branch, git
+from gitckpt.review_access import access_changes
 from gitckpt.secrets import mask_secrets
 from gitckpt.sources import RevisionSource, Source, WorkTreeSource
 from gitckpt.trust import policy_at
@@ -272,15 +273,18 @@ def resolve_base(repo: Repository, base: str | None) -> str:
 
 
 def card_diff(
-    repo: Repository, base: str | None = None, head: str | None = None
+    repo: Repository,
+    base: str | None = None,
+    head: str | None = None,
+    trust_ref: str | None = None,
 ) -> tuple[str, str, list[CardDiff]]:
     """The card review between `base` and `head`, rated by the base revision's `review:` policy
-    (a change must not choose the severities it is judged by)."""
+    (a change must not choose the severities it is judged by), with every lowered access level
+    judged against the trust root (GC506, not a severity anyone may turn off)."""
     base_commit = resolve_base(repo, base)
+    head_commit = resolve_base(repo, head) if head else None
     head_source: Source = (
-        RevisionSource(repo, resolve_base(repo, head), resolved=True)
-        if head
-        else WorkTreeSource(repo)
+        RevisionSource(repo, head_commit, resolved=True) if head_commit else WorkTreeSource(repo)
     )
     with Cache(repo.state_dir) as cache:
         parses = ParsedCards(cache)
@@ -291,4 +295,17 @@ def card_diff(
             parses,
         )
         parses.save()
+    _add_changes(diffs, access_changes(repo, base_commit, head_commit, trust_ref))
     return base_commit, head_source.revision or "work tree", diffs
+
+
+def _add_changes(diffs: list[CardDiff], changes: dict[str, tuple[str, Change]]) -> None:
+    """Each change (by card path: artifact name and change) on its card's diff; a new diff for a
+    card whose own text did not change (it names bytes whose more closed card was deleted)."""
+    by_path = {diff.new_path: diff for diff in diffs}
+    for path, (name, change) in changes.items():
+        diff = by_path.get(path)
+        if diff is None:
+            diff = by_path[path] = CardDiff(name=name, old_path=path, new_path=path)
+            diffs.append(diff)
+        diff.changes.append(change)

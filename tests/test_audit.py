@@ -233,6 +233,7 @@ def test_json_report_shape(registry: Path, cli: Cli) -> None:
         "unverified_events",
         "ignored_events",
         "trust",
+        "access",
     ]
     assert (
         report["format"] == 1 and report["revision"] == git(registry, "rev-parse", "HEAD").strip()

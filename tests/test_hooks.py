@@ -86,6 +86,8 @@ def test_ci_templates_are_valid_and_call_real_options() -> None:
         words = shlex.split(command.split(" || ")[0])
         args = ci_parser.parse_args(words)
         assert args.base and args.report
+        assert args.trust_ref == args.base  # GC506 reads lowered_by from the target branch
+    assert steps[0]["with"]["ref"] == "${{ github.event.pull_request.head.sha }}"
 
 
 def test_pages_templates_are_valid_and_publish_what_site_writes() -> None:

@@ -6,7 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from gitckpt.checks.access import ACCESS_LEVEL_UNKNOWN, check_access_levels
+from gitckpt.checks.access import (
+    ACCESS_LEVEL_UNKNOWN,
+    ACCESS_LOWERED,
+    SAMPLES,
+    check_access_levels,
+    check_samples,
+)
 from gitckpt.checks.base import Check
 from gitckpt.checks.card_format import FRONT_MATTER, UNREADABLE
 from gitckpt.checks.card_schema import SCHEMA, SCHEMA_VERSION
@@ -65,6 +71,8 @@ CHECKS: tuple[Check, ...] = (
     REDISTRIBUTION_CONFLICT,
     ACCESS_LEVEL_UNKNOWN,
     FORBIDDEN_REMOTE,
+    ACCESS_LOWERED,
+    SAMPLES,
     SECRET,
     PERSONAL_DATA,
     UNSAFE_PICKLE,
@@ -83,8 +91,9 @@ ON_REQUEST = frozenset(
         UNSAFE_PICKLE.id,
         SAFETENSORS_INVALID.id,
         POLICY_CHANGED.id,
+        ACCESS_LOWERED.id,
     }
-)  # run by check --data / --remote, or by ci (GC901), only
+)  # run by check --data / --remote, or by ci (GC901) and diff (GC506), only
 REPOSITORY_CHECKS: tuple[Callable[[Inventory], Iterator[Finding]], ...] = (
     check_sync,
     check_naming,
@@ -95,6 +104,7 @@ REPOSITORY_CHECKS: tuple[Callable[[Inventory], Iterator[Finding]], ...] = (
     check_pipelines,
     check_dvc_artifacts,
     check_access_levels,
+    check_samples,
 )
 
 

@@ -48,7 +48,7 @@ def register(commands: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    report = ci(find_repository(), args.base, args.report)
+    report = ci(find_repository(), args.base, args.report, args.trust_ref)
     if os.environ.get("GITHUB_ACTIONS") == "true":
         for line in github_annotations(report):
             print(line)
