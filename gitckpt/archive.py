@@ -20,12 +20,13 @@ from typing import Any
 from gitckpt import __version__, storage
 from gitckpt.errors import GitckptError, InputError, UsageError
 from gitckpt.inventory import load_inventory
+from gitckpt.pointer import POINTER_SUFFIX
 from gitckpt.records import RECORD_MARKER, parse_record
 from gitckpt.registry import ArtifactState, iso, read_registry
 from gitckpt.repo import Repository, create_tag, git, push_tag
 from gitckpt.signing import check_signer_may_sign, tag_signatures
 from gitckpt.tag_events import Event
-from gitckpt.tags import DIR_IN_NAME, DIR_IN_TAG, artifact_in_tag
+from gitckpt.tags import DIR_IN_NAME, DIR_IN_TAG, artifact_in_tag, parse_release_reference
 from gitckpt.trust import TrustRoot, trust_root
 
 ARCHIVE_SUFFIX = "@archived"
@@ -322,3 +323,50 @@ def _copy_problem(repo: Repository, item: ArchivedBytes, remote: str) -> str | N
             f"recorded md5 {item.md5} and sha256 {item.sha256}"
         )
     return None
+
+
+@dataclass(frozen=True)
+class ReleasePull:
+    """A release's bytes fetched by `git ckpt pull NAME@vX.Y.Z`: from where, and whether the
+    work tree's pointer holds that version (then its file was checked out too)."""
+
+    tag: str
+    md5: str
+    remote: str | None
+    archive: ArchiveRecord | None
+    checked_out: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "release": self.tag,
+            "md5": self.md5,
+            "remote": self.remote,
+            "archive": None if self.archive is None else self.archive.tag,
+            "checked_out": self.checked_out,
+        }
+
+
+def pull_release(repo: Repository, reference: str, remote: str | None) -> ReleasePull:
+    """Fetch a release's bytes into DVC's cache: from its archive remote once the artifact is
+    archived, else from `remote`; checked out too when the work tree's pointer is that version."""
+    name, version = parse_release_reference(reference)
+    trust = trust_root(repo)
+    state = read_registry(repo, trust).artifact(name)
+    release = state.releases.get(version) if state else None
+    record = release.record if release else None
+    if release is None or record is None:
+        raise UsageError(f"there is no release {reference} with a record to pull")
+    md5 = record.bytes.md5
+    archived = read_archives(repo, trust).get(name)
+    if archived is not None and md5 not in {item.md5 for item in archived.bytes}:
+        archived = None
+    source = archived.remote if archived else remote
+    storage.fetch_objects(repo.root, [md5], source)
+    if storage.local_object(repo.root, md5) is None:
+        where = f"DVC remote {source!r}" if source else "the default DVC remote"
+        raise GitckptError(f"{release.event.tag}: its bytes ({md5}) are not in {where}")
+    pointer = load_inventory(repo).pointers.get(f"{record.bytes.path}{POINTER_SUFFIX}")
+    current = pointer is not None and any(out.md5 == md5 for out in pointer.outs)
+    if current:
+        storage.pull_data(repo.root, [repo.root / record.bytes.path], source)
+    return ReleasePull(release.event.tag, md5, source, archived, current)
