@@ -76,6 +76,14 @@ serialization:
 #     internal: {{remotes: [lab-s3]}}
 #     restricted: {{remotes: [vault], lowered_by: [privacy-officer@example.org]}}
 
+# What `git ckpt gc` keeps besides every release, stage and branch head: per artifact, the last
+# N unreleased versions and those committed within D days. Read from the trusted revision.
+# retention:
+#   keep_unreleased: {{last: {DEFAULT_KEEP_LAST}, days: {DEFAULT_KEEP_DAYS}}}
+# The DVC remote `git ckpt archive` moves a deprecated artifact's bytes to, per access level.
+# archive:
+#   internal: lab-glacier
+
 audit:
   # `git ckpt audit` reports a card not touched within this many days after its bytes changed.
   stale_days: {DEFAULT_STALE_DAYS}
