@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from gitckpt import storage
@@ -24,7 +24,7 @@ from gitckpt.archive import ArchiveRecord, read_archives
 from gitckpt.errors import GitckptError
 from gitckpt.files import CARD_SIZE_LIMIT, decode_text, read_limited
 from gitckpt.pointer import POINTER_SUFFIX
-from gitckpt.records import ReleaseRecord
+from gitckpt.records import ReleaseRecord, StageRecord
 from gitckpt.repo import Repository, git, head_commit, is_shallow, list_work_tree_files, remote_refs
 from gitckpt.retention import (
     NamedObject,
@@ -48,13 +48,19 @@ TAG_ACTIONS = (REGISTER, WITHDRAW, ASSIGN, UNASSIGN)
 REFUSED_UNBOUND = (REGISTER, WITHDRAW, ASSIGN)  # a tag that would keep bytes, not bound
 
 
+# How directly a reason names an object, best first: the table shows the best reason.
+TAGGED, ON_BRANCH, IN_WORK_TREE, AT_TAGGED_COMMIT, RETAINED = range(5)
+
+
 @dataclass(frozen=True)
 class Need:
-    """Why an object must stay: the artifact, the version or commit, and the reason."""
+    """Why an object must stay: the artifact, the version or commit, the reason, and how
+    directly that reason names it (TAGGED … RETAINED)."""
 
     artifact: str
     version: str
     why: str
+    rank: int = TAGGED
 
 
 @dataclass(frozen=True)
@@ -120,15 +126,41 @@ class Needs:
     by_md5: dict[str, list[Need]] = field(default_factory=dict)
     sizes: dict[str, int] = field(default_factory=dict)
     names: dict[str, str] = field(default_factory=dict)  # data path -> artifact
+    tagged: set[tuple[str, str]] = field(default_factory=set)  # (tracking file, blob) tags keep
 
-    def add(
-        self, objects: Iterable[NamedObject], version: str, why: str, artifact: str = ""
-    ) -> None:
+    def add(self, objects: Iterable[NamedObject], reason: Need) -> None:
+        """Keep `objects` for `reason` (its artifact, when empty, is each object's by path)."""
         for item in objects:
-            name = artifact or self.names.get(item.data, item.data)
-            self.by_md5.setdefault(item.md5, []).append(Need(name, version, why))
+            name = reason.artifact or self.names.get(item.data, item.data)
+            self.by_md5.setdefault(item.md5, []).append(replace(reason, artifact=name))
             if item.size is not None:
                 self.sizes.setdefault(item.md5, item.size)
+
+    def best(self, md5: str, artifact: str | None = None) -> Need | None:
+        """The most direct reason to keep `md5`, leaving out `artifact`'s own."""
+        reasons = [need for need in self.by_md5.get(md5, []) if need.artifact != artifact]
+        return min(reasons, key=lambda need: need.rank, default=None)
+
+
+class TrackedFiles:
+    """The tracking files at commits and the objects each names, each read once."""
+
+    def __init__(self, repo: Repository, versions: dict[str, list[TrackedVersion]]) -> None:
+        self._repo = repo
+        self._trees: dict[str, dict[str, str]] = {}
+        self._objects = {(v.path, v.blob): v.objects for found in versions.values() for v in found}
+
+    def at(self, commit: str) -> dict[str, str]:
+        if commit not in self._trees:
+            self._trees[commit] = files_at(self._repo, commit)
+        return self._trees[commit]
+
+    def objects(self, path: str, blob: str | None) -> tuple[NamedObject, ...]:
+        if blob is None:
+            return ()
+        if (path, blob) not in self._objects:
+            self._objects[path, blob] = named_objects(self._repo, {blob: path})[blob]
+        return self._objects[path, blob]
 
 
 def plan_gc(repo: Repository, remote: str | None, trust_ref: str | None = None) -> GcPlan:
@@ -138,25 +170,21 @@ def plan_gc(repo: Repository, remote: str | None, trust_ref: str | None = None) 
         raise _refused(problems)
     trust = trust_root(repo, trust_ref)
     versions = tracked_versions(repo)
-    objects = {(v.path, v.blob): v.objects for found in versions.values() for v in found}
+    tracked = TrackedFiles(repo, versions)
     needs = Needs(names=_artifact_names(repo))
     events, _ = read_events(repo)
-    released = _keep_tagged(repo, events, objects, needs)
-    _keep_heads(repo, objects, needs)
+    _keep_tagged(events, tracked, needs)
+    _keep_heads(repo, tracked, needs)
     _keep_work_tree(repo, needs)
     policy = (trust.config.keep_last, trust.config.keep_days)
-    for kept in retained_versions(versions, released, policy):
-        needs.add(kept.version.objects, kept.version.commit[:12], kept.why)
+    for kept in retained_versions(versions, needs.tagged, policy):
+        reason = Need("", kept.version.commit[:12], kept.why, RETAINED)
+        needs.add(kept.version.objects, reason)
     _keep_directory_files(repo, needs, remote)
     archives, notes = _verified_archives(repo, trust)
+    reasons = _deletion_reasons(versions, needs.tagged, policy)
     stores = [None, *([remote] if remote else [])]
-    rows = [
-        row
-        for store in stores
-        for row in _rows(
-            repo, store, needs, archives, _deletion_reasons(versions, released, policy)
-        )
-    ]
+    rows = [row for store in stores for row in _rows(repo, store, needs, archives, reasons)]
     return GcPlan(tuple(rows), remote, trust, tuple(notes))
 
 
@@ -223,80 +251,73 @@ def _artifact_names(repo: Repository) -> dict[str, str]:
     return {str(card.data_relpath): str(card.name) for card in cards if card.data_relpath}
 
 
-def _keep_tagged(
-    repo: Repository,
-    events: list[Event],
-    objects: dict[tuple[str, str], tuple[NamedObject, ...]],
-    needs: Needs,
-) -> set[tuple[str, str]]:
-    """Keep what each release and stage tag needs; the (tracking file, blob) pairs they keep.
-    GcRefused when a tag that would keep bytes is not bound, or its record's bytes are not
-    what the pointer at its commit names."""
-    problems, released = [], set()
-    trees: dict[str, dict[str, str]] = {}
-    for event in (event for event in events if event.action in TAG_ACTIONS):
-        if event.problem:
-            if event.action in REFUSED_UNBOUND:
-                problems.append(f"{event.tag} is not bound to its record: {event.problem}")
-            continue
-        files = trees.get(event.commit) or trees.setdefault(
-            event.commit, files_at(repo, event.commit)
-        )
-        record = event.record
-        if isinstance(record, ReleaseRecord):
-            pointer = f"{record.bytes.path}{POINTER_SUFFIX}"
-            blob = files.get(pointer)
-            named = _objects_of(repo, objects, pointer, blob)
-            if blob is None or record.bytes.md5 not in {item.md5 for item in named}:
-                problems.append(
-                    f"{event.tag} cannot be resolved to its bytes: its record names "
-                    f"{record.bytes.md5} at {record.bytes.path}, but the pointer at "
-                    f"{event.commit[:12]} {'names other bytes' if blob else 'is missing'}"
-                )
-                continue
-            needs.names.setdefault(record.bytes.path, event.artifact)
-            needs.add(named, f"v{record.version}", f"release {event.tag}", event.artifact)
-            released.add((pointer, blob))
+def _keep_tagged(events: list[Event], tracked: TrackedFiles, needs: Needs) -> None:
+    """Keep what each release and stage tag needs: a release its record's bytes, a stage tag
+    its release's; any other tag (no record: GTO's) every tracking file at its commit.
+    GcRefused when a tag that would keep bytes is not bound, or a record's bytes are not what
+    the pointer at its commit names."""
+    tagged = [event for event in events if event.action in TAG_ACTIONS]
+    problems = [
+        f"{event.tag} is not bound to its record: {event.problem}"
+        for event in tagged
+        if event.problem and event.action in REFUSED_UNBOUND
+    ]
+    releases = {
+        (event.artifact, event.version): event
+        for event in tagged
+        if isinstance(event.record, ReleaseRecord)
+    }
+    for event in (event for event in tagged if not event.problem):
+        staged = event.record.version if isinstance(event.record, StageRecord) else None
+        source = releases.get((event.artifact, staged), event)
+        if isinstance(source.record, ReleaseRecord):
+            why = f"stage {event.stage} ({event.tag})" if event.stage else f"release {event.tag}"
+            reason = Need(event.artifact, "", why)
+            problems += filter(None, [_keep_release(source, source.record, reason, tracked, needs)])
             continue
         label = f"v{event.version}" if event.version else f"#{event.stage}"
-        for path, blob in files.items():
-            why = f"at the commit of {event.tag}"
-            needs.add(_objects_of(repo, objects, path, blob), label, why)
-            released.add((path, blob))
+        reason = Need("", label, f"at the commit of {event.tag}", AT_TAGGED_COMMIT)
+        for path, blob in tracked.at(event.commit).items():
+            needs.add(tracked.objects(path, blob), reason)
+            needs.tagged.add((path, blob))
     if problems:
         raise _refused(problems)
-    return released
 
 
-def _objects_of(
-    repo: Repository,
-    objects: dict[tuple[str, str], tuple[NamedObject, ...]],
-    path: str,
-    blob: str | None,
-) -> tuple[NamedObject, ...]:
-    if blob is None:
-        return ()
-    if (path, blob) not in objects:
-        objects[path, blob] = named_objects(repo, {blob: path})[blob]
-    return objects[path, blob]
+def _keep_release(
+    event: Event, record: ReleaseRecord, reason: Need, tracked: TrackedFiles, needs: Needs
+) -> str | None:
+    """Keep the release's bytes: what the pointer at its commit names, which must include the
+    record's md5 (else why the release cannot be resolved to its bytes)."""
+    pointer = f"{record.bytes.path}{POINTER_SUFFIX}"
+    blob = tracked.at(event.commit).get(pointer)
+    named = tracked.objects(pointer, blob)
+    if blob is None or record.bytes.md5 not in {item.md5 for item in named}:
+        return (
+            f"{event.tag} cannot be resolved to its bytes: its record names "
+            f"{record.bytes.md5} at {record.bytes.path}, but the pointer at "
+            f"{event.commit[:12]} {'names other bytes' if blob else 'is missing'}"
+        )
+    needs.names.setdefault(record.bytes.path, event.artifact)
+    needs.add(named, replace(reason, version=f"v{record.version}"))
+    needs.tagged.add((pointer, blob))
+    return None
 
 
-def _keep_heads(
-    repo: Repository, objects: dict[tuple[str, str], tuple[NamedObject, ...]], needs: Needs
-) -> None:
-    """Keep what every local and remote-tracking branch head, and HEAD, names."""
+def _keep_heads(repo: Repository, tracked: TrackedFiles, needs: Needs) -> None:
+    """Keep what every local and remote-tracking branch head, and a detached HEAD, names."""
     heads = {
-        ref: oid
+        ref.removeprefix("refs/heads/").removeprefix("refs/remotes/"): oid
         for ref, oid in _local_refs(repo).items()
         if ref.startswith(("refs/heads/", "refs/remotes/"))
     }
     commit = head_commit(repo)
-    if commit:
-        heads.setdefault("HEAD", commit)
-    for ref, oid in sorted(heads.items()):
-        short = ref.removeprefix("refs/heads/").removeprefix("refs/remotes/")
-        for path, blob in files_at(repo, oid).items():
-            needs.add(_objects_of(repo, objects, path, blob), short, f"branch head {short}")
+    if commit and commit not in heads.values():
+        heads["HEAD"] = commit
+    for name, oid in sorted(heads.items()):
+        reason = Need("", name, f"branch head {name}", ON_BRANCH)
+        for path, blob in tracked.at(oid).items():
+            needs.add(tracked.objects(path, blob), reason)
 
 
 def _keep_work_tree(repo: Repository, needs: Needs) -> None:
@@ -304,7 +325,8 @@ def _keep_work_tree(repo: Repository, needs: Needs) -> None:
     for path in list_work_tree_files(repo):
         if is_tracking_file(path) and (repo.root / path).is_file():
             text = decode_text(read_limited(repo.root / path, CARD_SIZE_LIMIT, path), path)
-            needs.add(objects_in(path, text, path), "work tree", "in the work tree")
+            reason = Need("", "work tree", "in the work tree", IN_WORK_TREE)
+            needs.add(objects_in(path, text, path), reason)
 
 
 def _keep_directory_files(repo: Repository, needs: Needs, remote: str | None) -> None:
@@ -324,9 +346,8 @@ def _keep_directory_files(repo: Repository, needs: Needs, remote: str | None) ->
     for md5, children in listings.items():
         for need in needs.by_md5[md5]:
             for child in children or ():
-                needs.by_md5.setdefault(child, []).append(
-                    Need(need.artifact, need.version, f"{need.why} (a file of {md5[:12]})")
-                )
+                why = f"{need.why} (a file of {md5[:12]})"
+                needs.by_md5.setdefault(child, []).append(replace(need, why=why))
 
 
 def _verified_archives(
@@ -381,15 +402,13 @@ def _rows(
 def _judge(
     md5: str, store: str | None, needs: Needs, archives: dict[str, ArchiveRecord]
 ) -> tuple[Need | None, ArchiveRecord | None]:
-    """The first reason to keep `md5` in `store`, or the archive that lets it go."""
-    reasons = needs.by_md5.get(md5, [])
+    """The most direct reason to keep `md5` in `store`, or the archive that lets it go."""
     for record in archives.values():
         if md5 in {item.md5 for item in record.bytes}:
             if store == record.remote:
                 return Need(record.artifact, "all", f"archive copy ({record.tag})"), None
-            others = [need for need in reasons if need.artifact != record.artifact]
-            return (others[0] if others else None), record
-    return (reasons[0] if reasons else None), None
+            return needs.best(md5, record.artifact), record
+    return needs.best(md5), None
 
 
 def _deletion_reasons(

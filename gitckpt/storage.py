@@ -403,10 +403,12 @@ def directory_listings(
     root: Path, md5s: Sequence[str], remote: str | None
 ) -> dict[str, list[str] | None]:
     """For each directory listing `md5`, the md5 of each file it names, read from the local
-    cache, else from `remote`; None when neither holds the listing."""
+    cache, else from `remote` (None: DVC's default remote, if any); None when neither holds
+    the listing."""
     found: dict[str, list[str] | None] = {}
     with open_dvc(root) as repo:
-        stores = (repo.cache.local, *([_store(repo, remote)] if remote else []))
+        fallback = remote or repo.config["core"].get("remote")
+        stores = (repo.cache.local, *([_store(repo, fallback)] if fallback else []))
         for md5 in md5s:
             found[md5] = None
             for odb in stores:

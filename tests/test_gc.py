@@ -4,6 +4,7 @@ verifies from the remote, and gc refuses whenever it cannot see all that may nee
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from collections.abc import Callable
@@ -12,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from gitckpt.retention import TrackedVersion, retained_versions
-from testing.lifecycle import DAY, Lifecycle, build_lifecycle, push_everything
-from testing.repos import git
+from testing.lifecycle import DAY, Lifecycle, build_lifecycle, commit_days_ago, push_everything
+from testing.repos import dvc, git
 from tests.conftest import CliResult
 from tests.test_remote import aws_credentials, configure_remote, s3_endpoint
 
@@ -135,12 +136,10 @@ def test_a_shallow_clone_is_refused(lifecycle: tuple[Path, Lifecycle], cli: Cli)
     assert refused.code == 1 and "shallow clone" in refused.err
 
 
-@pytest.mark.parametrize("remote", ["local"])
 def test_refs_the_git_remote_has_and_this_clone_lacks_make_gc_say_fetch_first(
-    remote: str, _lifecycle_template: tuple[Path, Lifecycle], tmp_path: Path, cli: Cli
+    _lifecycle_template: tuple[Path, Lifecycle], tmp_path: Path, cli: Cli
 ) -> None:
     repo = Path(shutil.copytree(_lifecycle_template[0], tmp_path / "repo", symlinks=True))
-    configure_remote(repo, remote, tmp_path, None)
     git(tmp_path, "clone", "-q", "--bare", str(repo), "origin.git")
     git(repo, "remote", "add", "origin", str(tmp_path / "origin.git"))
     git(repo, "fetch", "-q", "origin")
@@ -177,3 +176,37 @@ def test_retention_keeps_the_last_n_and_the_young_and_not_releases() -> None:
     assert [item.version.blob for item in kept] == ["blob-40", "blob-50"]
     assert "1st newest" in kept[0].why and "40 days old" in kept[0].why
     assert "2nd newest" in kept[1].why and "days old" not in kept[1].why
+
+
+SHARDS = {"a.bin": b"shared" * 100, "b.bin": b"only in v1" * 100, "c.bin": b"only in v2" * 100}
+
+
+def test_a_kept_directory_keeps_every_file_its_listing_names(repo: Path, cli: Cli) -> None:
+    (repo / ".gitckpt").mkdir()
+    (repo / ".gitckpt/config.yaml").write_text(
+        "schema_version: 1\nretention:\n  keep_unreleased: {last: 0, days: 0}\n", encoding="utf-8"
+    )
+    shards = repo / "data/shards"
+    shards.mkdir(parents=True)
+    for name in ("a.bin", "b.bin"):
+        (shards / name).write_bytes(SHARDS[name])
+    dvc(repo, "add", "-q", "data/shards")
+    commit_days_ago(repo, 200, "shards v1")
+    assert deleted(plan(cli, repo), "cache") == set()  # all of it at the head
+    (shards / "b.bin").unlink()
+    (shards / "c.bin").write_bytes(SHARDS["c.bin"])
+    dvc(repo, "add", "-q", "data/shards")
+    commit_days_ago(repo, 1, "shards v2")
+    planned = plan(cli, repo)
+    md5 = {name: hashlib.md5(content).hexdigest() for name, content in SHARDS.items()}
+    gone = deleted(planned, "cache")
+    assert md5["b.bin"] in gone and md5["a.bin"] not in gone and md5["c.bin"] not in gone
+    assert len(gone) == 2  # v1's listing and the file only it names
+    why = {row["md5"]: row["why"] for row in planned["objects"]}  # type: ignore[attr-defined]
+    assert "(a file of " in why[md5["a.bin"]]
+    assert cli("gc", "--yes", cwd=repo).code == 0
+    shutil.rmtree(shards)
+    dvc(repo, "checkout", "-q")
+    assert {path.name: path.read_bytes() for path in shards.iterdir()} == {
+        name: SHARDS[name] for name in ("a.bin", "c.bin")
+    }
