@@ -209,6 +209,13 @@ def archive(repo: Repository, request: ArchiveRequest) -> ArchiveRecord:
         raise ArchiveRefused(f"{tag} already exists: {request.name} is archived")
     remote = _archive_remote(repo, trust, request)
     archived = _released_bytes(state)
+    if request.sign:
+        check_signer_may_sign(repo, trust, request.name)
+    elif trust.config.require_signature:
+        raise ArchiveRefused(
+            "the trusted release policy requires signed tags (release.require_signature; "
+            f"{trust.describe()}): run again with --sign"
+        )
     md5s = [item.md5 for item in archived]
     storage.fetch_objects(repo.root, md5s, None)
     storage.copy_to_remote(repo.root, md5s, remote)
@@ -217,13 +224,6 @@ def archive(repo: Repository, request: ArchiveRequest) -> ArchiveRecord:
         raise ArchiveRefused(
             f"the copy in archive remote {remote!r} does not verify, so {request.name} was NOT "
             "archived and gc keeps its bytes where they are:\n  " + "\n  ".join(problems)
-        )
-    if request.sign:
-        check_signer_may_sign(repo, trust, request.name)
-    elif trust.config.require_signature:
-        raise ArchiveRefused(
-            "the trusted release policy requires signed tags (release.require_signature; "
-            f"{trust.describe()}): run again with --sign"
         )
     record = ArchiveRecord(
         tag, request.name, deprecation.commit, remote, deprecation.tag, archived, iso_now()
@@ -263,10 +263,7 @@ def _past_sunset(state: ArtifactState) -> Event:
 def _archive_remote(repo: Repository, trust: TrustRoot, request: ArchiveRequest) -> str:
     """`--to`, else the trusted policy's archive remote for the artifact's access level; either
     must be one the level allows (its archive remote, or one of its remotes)."""
-    card = next(
-        (card for card in load_inventory(repo).cards.values() if card.name == request.name), None
-    )
-    level_name = card.access_level if card is not None else None
+    level_name = _access_level(repo, trust, request.name)
     policy_remote = trust.config.archive_remotes.get(level_name or "")
     remote = request.remote or policy_remote
     if remote is None:
@@ -284,6 +281,26 @@ def _archive_remote(repo: Repository, trust: TrustRoot, request: ArchiveRequest)
     if remote not in storage.remote_names(repo.root):
         raise UsageError(f"there is no DVC remote named {remote!r} (.dvc/config)")
     return remote
+
+
+def _access_level(repo: Repository, trust: TrustRoot, name: str) -> str | None:
+    """The most closed level the artifact's cards state, in the work tree and at the trusted
+    revision: lowering a level is a reviewed change to the trusted branch, not an edit made
+    before archiving to a more open remote."""
+    inventories = (load_inventory(repo), load_inventory(repo, revision=trust.revision))
+    stated = [
+        card.access_level
+        for inventory in inventories
+        for card in inventory.cards.values()
+        if card.name == name and card.access_level
+    ]
+    order = [level.name for level in trust.config.access_levels]
+    undefined = [level for level in stated if level not in order]
+    if undefined:
+        raise ArchiveRefused(
+            f"{name} has access level {undefined[0]!r}, which the trusted policy does not define"
+        )
+    return max(stated, key=order.index, default=None)
 
 
 def _released_bytes(state: ArtifactState) -> tuple[ArchivedBytes, ...]:

@@ -119,3 +119,23 @@ def test_an_archive_entry_for_an_undefined_level_names_file_line_and_field(
     refused = cli("archive", "old", cwd=repo)
     assert refused.code == 1
     assert ".gitckpt/config.yaml:6" in refused.err and "[archive.vault]" in refused.err
+
+
+def test_lowering_the_level_in_the_work_tree_does_not_choose_a_more_open_archive(
+    archivable: tuple[Path, Lifecycle], cli: Cli, tmp_path: Path
+) -> None:
+    repo, _ = archivable
+    (repo / ".gitckpt/config.yaml").write_text(
+        "schema_version: 1\n"
+        "access:\n  levels:\n    public: {remotes: [storage]}\n    internal: {remotes: [storage]}\n"
+        "archive:\n  public: public-archive\n  internal: archive\n",
+        encoding="utf-8",
+    )
+    git(repo, "commit", "-qam", "an archive per level")
+    dvc(repo, "remote", "add", "public-archive", str(tmp_path / "public-archive"))
+    card = repo / "models/old.card.md"
+    card.write_text(card.read_text().replace("level: internal", "level: public"), encoding="utf-8")
+    done = cli("archive", "old", "--json", cwd=repo)
+    assert done.code == 0, done.err
+    assert json.loads(done.out)["remote"] == "archive"  # the trusted revision says internal
+    assert not (tmp_path / "public-archive").exists()

@@ -210,3 +210,15 @@ def test_a_kept_directory_keeps_every_file_its_listing_names(repo: Path, cli: Cl
     assert {path.name: path.read_bytes() for path in shards.iterdir()} == {
         name: SHARDS[name] for name in ("a.bin", "c.bin")
     }
+
+
+def test_a_malformed_pointer_in_history_is_named_and_nothing_is_deleted(
+    repo: Path, cli: Cli
+) -> None:
+    (repo / "model.bin.dvc").write_text("outs:\n- path: model.bin\n  md5: nothex\n", "utf-8")
+    commit_days_ago(repo, 400, "a broken pointer")
+    (repo / "model.bin.dvc").unlink()
+    commit_days_ago(repo, 300, "gone")
+    refused = cli("gc", "--yes", cwd=repo)
+    assert refused.code == 1
+    assert "model.bin.dvc (blob " in refused.err and ":3: [outs[0].md5]" in refused.err
