@@ -305,19 +305,27 @@ def _keep_release(
 
 
 def _keep_heads(repo: Repository, tracked: TrackedFiles, needs: Needs) -> None:
-    """Keep what every local and remote-tracking branch head, and a detached HEAD, names."""
+    """Keep what every local and remote-tracking branch head, and each work tree's HEAD when it
+    is detached, names."""
     heads = {
         ref.removeprefix("refs/heads/").removeprefix("refs/remotes/"): oid
         for ref, oid in _local_refs(repo).items()
         if ref.startswith(("refs/heads/", "refs/remotes/"))
     }
-    commit = head_commit(repo)
-    if commit and commit not in heads.values():
-        heads["HEAD"] = commit
-    for name, oid in sorted(heads.items()):
-        reason = Need("", name, f"branch head {name}", ON_BRANCH)
+    for commit in [head_commit(repo), *_worktree_heads(repo)]:
+        if commit and commit not in heads.values():
+            heads[f"HEAD {commit[:12]}"] = commit
+    for name, oid in sorted(heads.items(), key=lambda item: (item[0].startswith("HEAD "), item)):
+        why = f"detached {name} of a work tree" if name.startswith("HEAD ") else f"branch {name}"
+        reason = Need("", name, why, ON_BRANCH)
         for path, blob in tracked.at(oid).items():
             needs.add(tracked.objects(path, blob), reason)
+
+
+def _worktree_heads(repo: Repository) -> list[str]:
+    """The HEAD of every work tree of this repository (`git worktree add`), detached ones too."""
+    output = git(["worktree", "list", "--porcelain"], repo.root)
+    return [line.removeprefix("HEAD ") for line in output.splitlines() if line.startswith("HEAD ")]
 
 
 def _keep_work_tree(repo: Repository, needs: Needs) -> None:

@@ -72,7 +72,7 @@ def test_dry_run_lists_exactly_the_unretained_unreleased_versions(
     assert why["cache", md5["E2"]] == "release enc@v0.2.0"
     assert why["cache", md5["O1"]] == "release old@v0.1.0"
     assert "1st newest" in why["cache", md5["O0"]]
-    assert why["cache", md5["E7"]].startswith("branch head")
+    assert why["cache", md5["E7"]] == "branch main"
     assert "retention" in why["cache", md5["E5"]] and "25 days old" in why["cache", md5["E5"]]
     assert "4th newest, 170 days old" in why["cache", md5["E4"]]
     human = cli("gc", "--remote", "storage", cwd=repo)
@@ -148,6 +148,19 @@ def test_refs_the_git_remote_has_and_this_clone_lacks_make_gc_say_fetch_first(
     refused = cli("gc", cwd=repo)
     assert refused.code == 1
     assert "fetch first" in refused.err and "refs/tags/enc@v0.9.0" in refused.err
+
+
+def test_a_version_checked_out_in_another_work_tree_is_kept(
+    _lifecycle_template: tuple[Path, Lifecycle], tmp_path: Path, cli: Cli
+) -> None:
+    repo = Path(shutil.copytree(_lifecycle_template[0], tmp_path / "repo", symlinks=True))
+    md5 = _lifecycle_template[1].md5
+    e4 = git(repo, "log", "--format=%H", "--grep", "enc E4").strip()
+    git(repo, "worktree", "add", "-q", "--detach", str(tmp_path / "e4"), e4)
+    planned = plan(cli, repo)
+    assert deleted(planned, "cache") == {md5["E3"]}
+    why = {row["md5"]: row["why"] for row in planned["objects"]}  # type: ignore[attr-defined]
+    assert why[md5["E4"]] == f"detached HEAD {e4[:12]} of a work tree"
 
 
 def test_bad_retention_policy_names_file_line_and_field(

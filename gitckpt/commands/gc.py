@@ -17,7 +17,7 @@ from that DVC remote too. Without --yes it only prints the plan: one row per sto
 (store, artifact, version or commit, size, keep/delete, why) and the total it would free.
 
 Kept: every object a release or stage tag needs (the record's bytes and the pointer at the tag's
-commit), everything a local or remote-tracking branch head, HEAD or the work tree names, and the
+commit), everything a branch, remote-tracking branch, work tree HEAD or the work tree names, and the
 unreleased versions the trusted policy retains (retention.keep_unreleased: the last N of each
 artifact and those younger than D days; default last 3, 90 days). An artifact archived with
 `git ckpt archive` is kept only on its archive remote. A directory keeps all of its files.
