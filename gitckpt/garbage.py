@@ -65,9 +65,10 @@ class Need:
 
 @dataclass(frozen=True)
 class GcRow:
-    """One object in one store (the local cache, or a DVC remote by name), and what gc does."""
+    """One object in one store (the local cache: `remote` None, or a DVC remote), and what gc
+    does with it."""
 
-    store: str
+    remote: str | None
     md5: str
     artifact: str
     version: str
@@ -75,9 +76,14 @@ class GcRow:
     action: str
     why: str
 
+    @property
+    def store(self) -> str:
+        return CACHE if self.remote is None else self.remote
+
     def to_json(self) -> dict[str, Any]:
         return {
             "store": self.store,
+            "remote": self.remote,
             "md5": self.md5,
             "artifact": self.artifact,
             "version": self.version,
@@ -403,7 +409,7 @@ def _rows(
             data, version, why = reasons.get(md5, ("", "-", UNNAMED))
             row = (needs.names.get(data, data) or "?", version, DELETE, why)
         artifact, version, action, why = row
-        rows.append(GcRow(store or CACHE, md5, artifact, version, sizes.get(md5), action, why))
+        rows.append(GcRow(store, md5, artifact, version, sizes.get(md5), action, why))
     return rows
 
 
@@ -443,8 +449,8 @@ def _deletion_reasons(
 def run_gc(repo: Repository, plan: GcPlan) -> int:
     """Delete the plan's deletions, store by store, through DVC; how many objects went."""
     deleted = 0
-    for store in dict.fromkeys(row.store for row in plan.deletions):
-        md5s = [row.md5 for row in plan.deletions if row.store == store]
-        storage.remove_objects(repo.root, md5s, None if store == CACHE else store)
+    for remote in dict.fromkeys(row.remote for row in plan.deletions):
+        md5s = [row.md5 for row in plan.deletions if row.remote == remote]
+        storage.remove_objects(repo.root, md5s, remote)
         deleted += len(md5s)
     return deleted

@@ -71,7 +71,10 @@ def _print_plan(plan: GcPlan) -> None:
         ("store", "artifact", "version", "size", "action", "why"),
         [
             (row.store, row.artifact, row.version, _size(row.size), row.action, row.why)
-            for row in sorted(plan.rows, key=lambda row: (row.store, row.action, row.artifact))
+            for row in sorted(
+                plan.rows,
+                key=lambda row: (row.remote is not None, row.store, row.action, row.artifact),
+            )
         ],
     )
     for note in plan.notes:
