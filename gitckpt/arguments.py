@@ -78,7 +78,10 @@ def add_transfer(
 ) -> argparse.ArgumentParser:
     parser = subparser(commands, name, summary, PUSH_EPILOG)
     parser.add_argument(
-        "names", nargs="*", metavar="NAME", help="artifact names (default: every artifact)"
+        "names",
+        nargs="*",
+        metavar="NAME",
+        help="artifact names (default: every artifact); pull also takes NAME@vX.Y.Z",
     )
     parser.add_argument(
         "-r",
@@ -110,6 +113,7 @@ Examples:
   git ckpt push resnet50 cifar10-train -r team-s3
   git ckpt push patient-notes -r vault --json   # a restricted dataset, to its allowed remote
   git ckpt pull resnet50             # bytes into the DVC cache and the work tree
+  git ckpt pull resnet50@v1.2.0      # one release's bytes (from the archive once archived)
 """
 
 

@@ -59,6 +59,8 @@ COMMANDS: dict[str, str] = {
     "promote": "promote",
     "demote": "promote",
     "deprecate": "deprecate",
+    "archive": "archive",
+    "gc": "gc",
     "ls": "ls",
     "show": "show",
     "search": "search",

@@ -13,12 +13,14 @@ from gitckpt.schema import CONFIG_SCHEMA, load_mapping, rules_fingerprint
 
 if TYPE_CHECKING:
     from gitckpt.cache import Cache
+    from gitckpt.strict_yaml import YamlDocument
 
 CONFIG_PATH = ".gitckpt/config.yaml"
 GTO_NAME_PATTERN = r"[a-z0-9]([a-z0-9-/]*[a-z0-9])?"
 DEFAULT_STAGES = ("dev", "staging", "prod")
 DEFAULT_STALE_DAYS = 90
 DEFAULT_ACCESS_LEVELS = ("public", "internal", "restricted")
+DEFAULT_KEEP_LAST, DEFAULT_KEEP_DAYS = 3, 90  # retention.keep_unreleased
 SEVERITIES = ("error", "warning", "off")
 # Parse failures, leaked secrets, code-running pickles and pull requests that rewrite the policy
 # judging them cannot be waved through by policy.
@@ -73,6 +75,14 @@ serialization:
 #     public: {{remotes: [hub]}}
 #     internal: {{remotes: [lab-s3]}}
 #     restricted: {{remotes: [vault], lowered_by: [privacy-officer@example.org]}}
+
+# What `git ckpt gc` keeps besides every release, stage and branch head: per artifact, the last
+# N unreleased versions and those committed within D days. Read from the trusted revision.
+# retention:
+#   keep_unreleased: {{last: {DEFAULT_KEEP_LAST}, days: {DEFAULT_KEEP_DAYS}}}
+# The DVC remote `git ckpt archive` moves a deprecated artifact's bytes to, per access level.
+# archive:
+#   internal: lab-glacier
 
 audit:
   # `git ckpt audit` reports a card not touched within this many days after its bytes changed.
@@ -131,6 +141,9 @@ class Config:
     )  # pickle global -> why it is harmless
     access_levels: tuple[AccessLevel, ...] = DEFAULT_ACCESS
     container_digest_env: str | None = None  # the variable naming the run's container image
+    keep_last: int = DEFAULT_KEEP_LAST  # unreleased versions of each artifact `gc` keeps
+    keep_days: int = DEFAULT_KEEP_DAYS  # and every unreleased version younger than this
+    archive_remotes: dict[str, str] = field(default_factory=dict)  # access level -> DVC remote
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Config:
@@ -213,6 +226,8 @@ def parse_config(text: str, display: str = CONFIG_PATH) -> Config:
         ) from exc
     stages = data.get("stages", {})
     release = data.get("release", {})
+    access_levels = _access_levels(data.get("access"))
+    keep = (data.get("retention") or {}).get("keep_unreleased") or {}
     return Config(
         naming_pattern=pattern,
         stages=tuple(stages.get("allowed", DEFAULT_STAGES)),
@@ -226,7 +241,10 @@ def parse_config(text: str, display: str = CONFIG_PATH) -> Config:
             item["global"]: item["reason"]
             for item in (data.get("serialization") or {}).get("allow_globals", [])
         },
-        access_levels=_access_levels(data.get("access")),
+        access_levels=access_levels,
+        keep_last=int(keep.get("last", DEFAULT_KEEP_LAST)),
+        keep_days=int(keep.get("days", DEFAULT_KEEP_DAYS)),
+        archive_remotes=_archive_remotes(document, access_levels, display),
         container_digest_env=(data.get("environment") or {}).get("container_digest_env"),
         signers=tuple(
             Signer(
@@ -247,3 +265,21 @@ def _access_levels(section: dict[str, Any] | None) -> tuple[AccessLevel, ...]:
         AccessLevel(name, tuple(level["remotes"]), tuple(level.get("lowered_by", ())))
         for name, level in section["levels"].items()
     )
+
+
+def _archive_remotes(
+    document: YamlDocument, levels: tuple[AccessLevel, ...], display: str
+) -> dict[str, str]:
+    """The `archive:` section, each key a level the policy defines (the schema checked types)."""
+    section: dict[str, str] = (document.data or {}).get("archive") or {}
+    defined = [level.name for level in levels]
+    for name in section:
+        if name not in defined:
+            raise InputError(
+                f"archive names access level {name!r}, which the policy does not define "
+                f"(it defines {', '.join(defined)}); name one of those",
+                path=display,
+                line=document.line_of(("archive", name)),
+                field=f"archive.{name}",
+            )
+    return dict(section)

@@ -466,3 +466,15 @@ class ObjectStore:
                 break
             commit = parents[0]
         return dict(reversed(line))
+
+
+def is_shallow(repo: Repository) -> bool:
+    return git(["rev-parse", "--is-shallow-repository"], repo.root).strip() == "true"
+
+
+def remote_refs(repo: Repository, remote: str) -> dict[str, str]:
+    """The branches and tags `remote` has now (`git ls-remote`), by ref, with the object each
+    points to (a tag's own object, not the commit it peels to)."""
+    output = git(["ls-remote", "--heads", "--tags", remote], repo.root)
+    lines = (line.partition("\t") for line in output.splitlines())
+    return {name: oid for oid, _, name in lines if name and not name.endswith("^{}")}

@@ -49,6 +49,7 @@ READ_COMMANDS = [
     ("search", "--stage", "dev", "--commercial"),
     ("checklist", "clf"),
     ("migrate", "--dry-run"),
+    ("gc",),
 ]
 
 # Commands that write (cards, tags, files, remotes): their output is checked by their own tests.
@@ -65,6 +66,7 @@ WRITING_COMMANDS = {
     "promote",
     "demote",
     "deprecate",
+    "archive",
     "attest",
     "export",
     "import-card",

@@ -1,0 +1,141 @@
+"""`git ckpt archive` with real DVC: a deprecated artifact past its sunset is copied to the
+archive remote, read back and verified (md5 and sha256), tagged NAME@archived; only then does gc
+drop its bytes from the primary remote, and `pull NAME@vX.Y.Z` reads them from the archive. A
+corrupted archive copy, or an archive tag that is not bound to its record, moves nothing."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from testing.lifecycle import Lifecycle
+from testing.repos import dvc, git
+from tests.conftest import CliResult
+from tests.test_gc import (
+    _lifecycle_template,
+    aws_credentials,
+    deleted,
+    lifecycle,
+    plan,
+    s3_endpoint,
+)
+
+Cli = Callable[..., CliResult]
+__all__ = ["_lifecycle_template", "aws_credentials", "lifecycle", "s3_endpoint"]  # fixtures
+
+
+@pytest.fixture
+def archivable(lifecycle: tuple[Path, Lifecycle], tmp_path: Path) -> tuple[Path, Lifecycle]:
+    """The lifecycle registry with a second DVC remote, `archive` (the policy's for internal)."""
+    repo, versions = lifecycle
+    dvc(repo, "remote", "add", "archive", str(tmp_path / "archive-remote"))
+    return repo, versions
+
+
+def archive_path(repo: Path, md5: str) -> Path:
+    return repo.parent / "archive-remote" / "files" / "md5" / md5[:2] / md5[2:]
+
+
+def test_archive_moves_verifies_and_then_lets_gc_drop_the_primary_copy(
+    archivable: tuple[Path, Lifecycle], cli: Cli
+) -> None:
+    repo, versions = archivable
+    released = versions.md5["O1"]
+    before = plan(cli, repo, "--remote", "storage")
+    assert released not in deleted(before, "storage")
+    done = cli("archive", "old", "--json", cwd=repo)
+    assert done.code == 0, done.err
+    record = json.loads(done.out)
+    assert record["type"] == "archive" and record["remote"] == "archive"
+    assert [item["md5"] for item in record["bytes"]] == [released]
+    assert archive_path(repo, released).is_file()
+    assert git(repo, "tag", "-l", "old@archived").strip() == "old@archived"
+
+    after = plan(cli, repo, "--remote", "storage")
+    assert deleted(after, "storage") == deleted(before, "storage") | {released}
+    assert deleted(after, "cache") == deleted(before, "cache") | {released}
+    why = {(row["store"], row["md5"]): row["why"] for row in after["objects"]}  # type: ignore[attr-defined]
+    assert why["storage", released] == "archived to archive (old@archived)"
+    in_archive = plan(cli, repo, "--remote", "archive")
+    assert released not in deleted(in_archive, "archive")
+
+    assert cli("gc", "--remote", "storage", "--yes", cwd=repo).code == 0
+    shutil.rmtree(repo / ".dvc/cache")
+    pulled = cli("pull", "old@v0.1.0", cwd=repo)
+    assert pulled.code == 0, pulled.err
+    assert "from the archive: remote 'archive' (old@archived)" in pulled.out
+    verified = json.loads(cli("verify", "old@v0.1.0", "--data", "--json", cwd=repo).out)
+    assert any("match the recorded sha256 and md5" in line for line in verified["verified"])
+
+
+def test_a_corrupted_archive_copy_is_refused_and_nothing_moves(
+    archivable: tuple[Path, Lifecycle], cli: Cli
+) -> None:
+    repo, versions = archivable
+    released = versions.md5["O1"]
+    corrupt = archive_path(repo, released)
+    corrupt.parent.mkdir(parents=True)
+    corrupt.write_bytes(b"not the released bytes")
+    corrupt.chmod(0o444)  # protected as DVC protects its objects: DVC trusts it and skips it
+    refused = cli("archive", "old", cwd=repo)
+    assert refused.code == 1
+    assert "does not verify" in refused.err and "NOT archived" in refused.err
+    assert git(repo, "tag", "-l", "old@archived").strip() == ""
+    assert released not in deleted(plan(cli, repo, "--remote", "storage"), "storage")
+
+
+def test_an_archive_tag_not_bound_to_its_record_moves_nothing(
+    archivable: tuple[Path, Lifecycle], cli: Cli
+) -> None:
+    repo, versions = archivable
+    assert cli("archive", "old", cwd=repo).code == 0
+    message = git(repo, "tag", "-l", "--format=%(contents)", "old@archived")
+    git(repo, "tag", "-d", "old@archived")
+    git(repo, "tag", "-a", "old@archived", "-m", message, "HEAD~1")  # re-pointed elsewhere
+    assert versions.md5["O1"] not in deleted(plan(cli, repo, "--remote", "storage"), "storage")
+
+
+def test_only_an_artifact_deprecated_past_its_sunset_is_archived(
+    archivable: tuple[Path, Lifecycle], cli: Cli
+) -> None:
+    repo, _ = archivable
+    refused = cli("archive", "enc", cwd=repo)
+    assert refused.code == 1 and "not deprecated with a sunset date" in refused.err
+    unknown = cli("archive", "old", "--to", "nowhere", cwd=repo)
+    assert unknown.code == 2 and "'nowhere'" in unknown.err
+
+
+def test_an_archive_entry_for_an_undefined_level_names_file_line_and_field(
+    archivable: tuple[Path, Lifecycle], cli: Cli
+) -> None:
+    repo, _ = archivable
+    config = repo / ".gitckpt/config.yaml"
+    config.write_text(config.read_text() + "  vault: deep-freeze\n", encoding="utf-8")
+    git(repo, "commit", "-qam", "archive for a level that does not exist")
+    refused = cli("archive", "old", cwd=repo)
+    assert refused.code == 1
+    assert ".gitckpt/config.yaml:6" in refused.err and "[archive.vault]" in refused.err
+
+
+def test_lowering_the_level_in_the_work_tree_does_not_choose_a_more_open_archive(
+    archivable: tuple[Path, Lifecycle], cli: Cli, tmp_path: Path
+) -> None:
+    repo, _ = archivable
+    (repo / ".gitckpt/config.yaml").write_text(
+        "schema_version: 1\n"
+        "access:\n  levels:\n    public: {remotes: [storage]}\n    internal: {remotes: [storage]}\n"
+        "archive:\n  public: public-archive\n  internal: archive\n",
+        encoding="utf-8",
+    )
+    git(repo, "commit", "-qam", "an archive per level")
+    dvc(repo, "remote", "add", "public-archive", str(tmp_path / "public-archive"))
+    card = repo / "models/old.card.md"
+    card.write_text(card.read_text().replace("level: internal", "level: public"), encoding="utf-8")
+    done = cli("archive", "old", "--json", cwd=repo)
+    assert done.code == 0, done.err
+    assert json.loads(done.out)["remote"] == "archive"  # the trusted revision says internal
+    assert not (tmp_path / "public-archive").exists()
