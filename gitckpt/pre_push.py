@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from gitckpt import storage
+from gitckpt.access_routes import Placing, access_policy, level_claims, place, utc_today
+from gitckpt.errors import GitckptError
+from gitckpt.inventory import load_inventory
+from gitckpt.records import ReleaseRecord
 from gitckpt.registry import read_registry
 from gitckpt.repo import Repository
 from gitckpt.tags import REGISTER, parse_tag_name
@@ -19,8 +22,9 @@ DELETED = "0" * 40
 
 
 def unpushed_releases(repo: Repository, ref_lines: Iterable[str]) -> list[str]:
-    """Problems with the release tags being pushed; empty when every one's bytes are in the
-    remote."""
+    """Problems with the release tags being pushed; empty when every one's bytes are whole on a
+    remote its access level allows (under the trusted policy, as `tag` asks) and on none it
+    forbids."""
 
     pushed = [
         line.split()[0][len(TAG_PREFIX) :]
@@ -35,7 +39,7 @@ def unpushed_releases(repo: Repository, ref_lines: Iterable[str]) -> list[str]:
     if not releases:
         return []
     registry = read_registry(repo)
-    wanted: dict[str, str] = {}
+    by_commit: dict[str, list[tuple[str, ReleaseRecord]]] = {}
     problems = []
     for tag, parsed in releases:
         state = registry.artifact(parsed.artifact)
@@ -47,19 +51,44 @@ def unpushed_releases(repo: Repository, ref_lines: Iterable[str]) -> list[str]:
                 "with --no-verify if that is intended"
             )
         else:
-            wanted[tag] = record.bytes.md5
-    holdings = (
-        storage.remote_holdings(repo.root, sorted(set(wanted.values())), None) if wanted else {}
-    )
-    if holdings is None:
-        return [
-            *problems,
-            "no DVC remote is configured, so the release bytes cannot be in one: `dvc "
-            "remote add -d NAME URL`, then `git ckpt push`",
-        ]
-    problems += [
-        f"{tag}: its bytes (md5 {md5}) are not in the DVC remote; run `git ckpt push` first"
-        for tag, md5 in wanted.items()
-        if not holdings.get(md5)
-    ]
+            by_commit.setdefault(record.commit, []).append((tag, record))
+    for commit, tagged in by_commit.items():
+        problems += _placement_problems(repo, commit, tagged)
+    return problems
+
+
+def _placement_problems(
+    repo: Repository, commit: str, tagged: list[tuple[str, ReleaseRecord]]
+) -> list[str]:
+    """Where the bytes of the releases cut from `commit` are, judged by the cards there."""
+    inventory = load_inventory(repo, revision=commit)
+    md5s = {record.card.path: record.bytes.md5 for _, record in tagged}
+    try:
+        placing = Placing(
+            access_policy(repo, inventory, None), level_claims(inventory), utc_today(), True
+        )
+        found = {
+            placement.card.path: placement
+            for placement in place(
+                repo, inventory, {p: m for p, m in md5s.items() if p in inventory.cards}, placing
+            )
+        }
+    except GitckptError as error:
+        return [f"the release bytes cannot be checked: {error}"]
+    problems = []
+    for tag, record in tagged:
+        placement = found.get(record.card.path)
+        if placement is None:
+            problems.append(f"{tag}: its card {record.card.path} is not at {commit[:12]}")
+        elif misplaced := placement.misplaced():
+            where = ", ".join(item.remote for item in misplaced)
+            problems.append(
+                f"{tag}: its bytes (md5 {record.bytes.md5}) are on {where}, which its level "
+                "does not allow (GC505); remove them there before publishing the release"
+            )
+        elif not placement.allowed_holders():
+            problems.append(
+                f"{tag}: its bytes (md5 {record.bytes.md5}) are not on {placement.looked_in()}; "
+                f"run `git ckpt push {record.artifact.name}` first"
+            )
     return problems

@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from gitckpt.repo import find_repository
+from gitckpt.pre_push import unpushed_releases
+from gitckpt.repo import Repository, find_repository
 from gitckpt.transfer import PushRefused, push
 from testing.repos import commit_all, dvc, git
 from tests.conftest import DATASET, EVAL_LOG, MODEL, CliResult
@@ -251,3 +252,21 @@ def test_check_remote_never_skips_a_remote_the_policy_names(
     assert result.code == 1
     assert "cannot ask remote(s) restricted, which the trusted policy names" in result.err
     assert "dvc remote add NAME URL" in result.err
+
+
+def test_pre_push_lets_a_release_through_on_its_levels_remote_and_refuses_a_leak(
+    registry: Path, routed: str, buckets: str, cli: Cli
+) -> None:
+    """The pre-push hook asks where `tag` asks: a restricted release whose bytes are only in the
+    restricted bucket (not the default, public one) is pushed; once they leak into the public
+    bucket, it is refused."""
+    assert cli("push", "clf", "--remote", "restricted", cwd=registry).code == 0
+    assert cli("tag", "clf", cwd=registry).code == 0
+    repo = Repository(root=registry, git_dir=registry / ".git")
+    pushed = [f"refs/tags/clf@v0.1.0 {git(registry, 'rev-parse', 'clf@v0.1.0')} x {'0' * 40}"]
+    assert unpushed_releases(repo, pushed) == []
+
+    dvc(registry, "push", "-r", "public", f"{MODEL}.dvc")
+    (problem,) = unpushed_releases(repo, pushed)
+    assert problem.startswith("clf@v0.1.0: its bytes") and "public" in problem
+    assert "GC505" in problem
