@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gitckpt import storage
-from gitckpt.checking import CheckOptions, check
+from gitckpt.checking import CheckOptions, CheckReport, check
 from gitckpt.facts import Progress
 from gitckpt.pointer import POINTER_SUFFIX
 from gitckpt.repo import Repository
+from gitckpt.trust import NoTrustedRevision
 
 INCOMPLETE = {"GC101", "GC102", "GC103", "GC104"}
 OUT_OF_SYNC = {"GC203", "GC204", "GC205", "GC206"}
@@ -31,7 +32,7 @@ def status(
     missing) and remote state (in remote / not pushed / no remote) of every artifact."""
 
     has_remote = remote and storage.default_remote(repo.root) is not None
-    report = check(repo, CheckOptions(data=True, remote=has_remote), progress)
+    report, remote_unknown = _checked(repo, has_remote, progress)
     inventory = report.inventory
     assert inventory is not None
     checks_by_path: dict[str, set[str]] = {}
@@ -53,10 +54,28 @@ def status(
                 if found & OUT_OF_SYNC
                 else "complete",
                 data_state=_data_state(tracked, found),
-                remote_state=_remote_state(tracked, has_remote, found),
+                remote_state=UNKNOWN_REMOTE_STATE
+                if remote_unknown
+                else _remote_state(tracked, has_remote, found),
             )
         )
     return rows
+
+
+UNKNOWN_REMOTE_STATE = "unknown (no trusted revision)"
+
+
+def _checked(
+    repo: Repository, has_remote: bool, progress: Progress | None
+) -> tuple[CheckReport, bool]:
+    """The check status reports, and whether the remote could not be asked: which remotes an
+    artifact's bytes may be on is the trusted policy's to say, and a checkout without a trusted
+    revision (CI's `git fetch URL SHA`) has none, so its rows say the remote state is unknown
+    rather than the whole status failing."""
+    try:
+        return check(repo, CheckOptions(data=True, remote=has_remote), progress), False
+    except NoTrustedRevision:
+        return check(repo, CheckOptions(data=True), progress), True
 
 
 def _data_state(tracked: bool, found: set[str]) -> str:

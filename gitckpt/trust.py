@@ -26,6 +26,10 @@ SIGNERS_FILE_CONFIG = "gitckpt.allowedsignersfile"
 REVOCATION_FILE_CONFIG = "gpg.ssh.revocationfile"
 
 
+class NoTrustedRevision(UsageError):
+    """No default branch and no configured trust ref: nothing to verify or route against."""
+
+
 @dataclass(frozen=True)
 class TrustRoot:
     """The trusted policy and allowed signers, and where each came from."""
@@ -132,7 +136,7 @@ def _default_branch(repo: Repository) -> tuple[str, str]:
     present = dict(line.split(" ", 1) for line in output.splitlines() if line)
     branch = next((ref for ref in DEFAULT_BRANCHES if ref in present), None)
     if branch is None:
-        raise UsageError(
+        raise NoTrustedRevision(
             "there is no trusted revision to verify against: no default branch "
             "(origin/HEAD, main or master).\n"
             "gitckpt reads the policy and allowed signers from a trusted branch, never "

@@ -15,6 +15,7 @@ import pytest
 import gitckpt.digests
 from gitckpt.cache import RACY_WINDOW_NS, Cache
 from gitckpt.hashing import FileDigests, digest_file
+from testing.repos import dvc, git
 from tests.conftest import DATASET, EVAL_LOG, MODEL, CliResult
 
 Cli = Callable[..., CliResult]
@@ -162,3 +163,18 @@ def test_status_rows(registry: Path, cli: Cli) -> None:
     }
     human = cli("status", cwd=registry).out
     assert "clf-eval" in human and "incomplete" in human
+
+
+def test_status_without_a_trusted_revision_says_the_remote_state_is_unknown(
+    registry: Path, cli: Cli, tmp_path: Path
+) -> None:
+    """A checkout with commits but no branch (CI's `git fetch URL SHA`) has no trusted policy to
+    say where bytes may be: the rows say so, and the rest of the status is still reported."""
+    dvc(registry, "remote", "add", "-d", "storage", str(tmp_path / "dvc-remote"))
+    git(registry, "checkout", "-q", "--detach")
+    git(registry, "branch", "-q", "-D", "main")
+    result = cli("status", "--json", cwd=registry)
+    assert result.code == 0, result.err
+    rows = {row["name"]: row for row in json.loads(result.out)}
+    assert {row["remote_state"] for row in rows.values()} == {"unknown (no trusted revision)"}
+    assert rows["clf"]["data_state"] == "matches"
