@@ -59,6 +59,8 @@ COMMANDS: dict[str, str] = {
     "promote": "promote",
     "demote": "promote",
     "deprecate": "deprecate",
+    "issue": "issue",
+    "events": "events",
     "ls": "ls",
     "show": "show",
     "search": "search",

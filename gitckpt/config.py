@@ -19,6 +19,7 @@ GTO_NAME_PATTERN = r"[a-z0-9]([a-z0-9-/]*[a-z0-9])?"
 DEFAULT_STAGES = ("dev", "staging", "prod")
 DEFAULT_STALE_DAYS = 90
 DEFAULT_ACCESS_LEVELS = ("public", "internal", "restricted")
+DEFAULT_HOOK_TIMEOUT = 30  # seconds
 SEVERITIES = ("error", "warning", "off")
 # Parse failures, leaked secrets, code-running pickles and pull requests that rewrite the policy
 # judging them cannot be waved through by policy.
@@ -112,6 +113,25 @@ class AccessLevel:
         )
 
 
+@dataclass(frozen=True)
+class HookCommand:
+    """A command `tag`, `promote` and `deprecate` run after success, with the event as JSON on
+    its standard input: its argv (a repository path is run as committed at the trusted
+    revision), the event types it wants (empty: all) and how long it may take."""
+
+    command: tuple[str, ...]
+    events: tuple[str, ...] = ()
+    timeout: int = DEFAULT_HOOK_TIMEOUT
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> HookCommand:
+        return cls(
+            tuple(data["command"]),
+            tuple(data.get("events") or ()),
+            int(data.get("timeout", DEFAULT_HOOK_TIMEOUT)),
+        )
+
+
 DEFAULT_ACCESS = tuple(AccessLevel(name) for name in DEFAULT_ACCESS_LEVELS)
 
 
@@ -130,6 +150,7 @@ class Config:
         default_factory=dict
     )  # pickle global -> why it is harmless
     access_levels: tuple[AccessLevel, ...] = DEFAULT_ACCESS
+    hooks: tuple[HookCommand, ...] = ()
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Config:
@@ -138,8 +159,15 @@ class Config:
             for item in data.get("signers", ())
         )
         levels = tuple(AccessLevel.from_json(item) for item in data["access_levels"])
+        hooks = tuple(HookCommand.from_json(item) for item in data.get("hooks", ()))
         return cls(
-            **{**data, "stages": tuple(data["stages"]), "signers": signers, "access_levels": levels}
+            **{
+                **data,
+                "stages": tuple(data["stages"]),
+                "signers": signers,
+                "access_levels": levels,
+                "hooks": hooks,
+            }
         )
 
     def access_level(self, name: str) -> AccessLevel | None:
@@ -226,6 +254,7 @@ def parse_config(text: str, display: str = CONFIG_PATH) -> Config:
             for item in (data.get("serialization") or {}).get("allow_globals", [])
         },
         access_levels=_access_levels(data.get("access")),
+        hooks=tuple(HookCommand.from_json(item) for item in data.get("hooks") or ()),
         signers=tuple(
             Signer(
                 item["principal"],
