@@ -4,6 +4,7 @@ the policy requires it), real hook scripts that write their standard input to a 
 from __future__ import annotations
 
 import json
+import shlex
 from collections.abc import Callable
 from pathlib import Path
 
@@ -208,3 +209,18 @@ def test_a_bad_hooks_section_names_the_field(registry: Path, cli: Cli) -> None:
     assert result.code == 1
     assert ".gitckpt/config.yaml:3" in result.err + result.out
     assert "hooks[0].command" in result.err + result.out
+
+
+def test_the_pages_templates_post_events_with_real_options_only_when_the_secret_is_set() -> None:
+    from gitckpt.cli import build_parser
+    from tests.test_hooks import HOOKS, ckpt_commands
+
+    parser = build_parser("events")
+    for template in ("github-pages.yml", "gitlab-pages.yml"):
+        commands = ckpt_commands(template, "events")
+        assert len(commands) == 2
+        for command in commands:
+            args = parser.parse_args(shlex.split(command.split(" | ")[0]))
+            assert args.json
+        text = (HOOKS / template).read_text()
+        assert "GITCKPT_CHAT_WEBHOOK" in text and "echo $" not in text
