@@ -82,7 +82,10 @@ def _program(repo: Repository, trust: TrustRoot, name: str) -> str:
     file committed at the trusted revision, written (once per content) into private state."""
     if "/" not in name or Path(name).is_absolute():
         return name
-    found = read_objects(repo, [f"{trust.revision}:{name.removeprefix('./')}"])[0]
+    parts = name.removeprefix("./").split("/")
+    if any(part in ("", ".", "..") for part in parts):
+        raise ValueError(f"{name} is not a plain repository path (no '..', '.' or '//')")
+    found = read_objects(repo, [f"{trust.revision}:{'/'.join(parts)}"])[0]
     if found is None:
         raise ValueError(
             f"{name} is not committed at the trusted revision {trust.revision[:12]} "

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from gitckpt.card import parse_card
 from gitckpt.errors import GitckptError, UsageError
 from gitckpt.files import CARD_SIZE_LIMIT, atomic_write, read_text
-from gitckpt.inventory import load_inventory, read_card
+from gitckpt.inventory import load_inventory
 from gitckpt.known_issues import (
     OPEN,
     KnownIssue,
@@ -21,6 +21,7 @@ from gitckpt.known_issues import (
     with_issue_fixed,
 )
 from gitckpt.repo import Repository
+from gitckpt.secrets import mask_secrets
 
 LINK = re.compile(r"^https?://\S+$")
 
@@ -91,7 +92,18 @@ def _card_path(repo: Repository, name: str) -> str:
 
 def current_known_issues(repo: Repository, name: str) -> list[KnownIssue]:
     """The known issues the work tree's card of `name` lists (none when it has no card), with
-    any credential in them masked, as every output shows a card."""
+    any credential in them masked, as every output shows a card (only their own text is
+    scanned: scanning the whole card would load the secret detectors for every `show`)."""
     inventory = load_inventory(repo)
     card = next((card for card in inventory.cards.values() if card.name == name), None)
-    return [] if card is None else known_issues(read_card(inventory, card.path).data)
+    if card is None:
+        return []
+    text = read_text(repo.root / card.path, CARD_SIZE_LIMIT, card.path)
+    return [
+        replace(
+            issue,
+            summary=mask_secrets(issue.summary),
+            link=mask_secrets(issue.link) if issue.link else None,
+        )
+        for issue in known_issues(parse_card(text, card.path).data)
+    ]

@@ -49,6 +49,8 @@ READ_COMMANDS = [
     ("search", "--stage", "dev", "--commercial"),
     ("checklist", "clf"),
     ("migrate", "--dry-run"),
+    ("events",),
+    ("events", "--since", "clf@v0.1.0"),
 ]
 
 # Commands that write (cards, tags, files, remotes): their output is checked by their own tests.
@@ -65,6 +67,8 @@ WRITING_COMMANDS = {
     "promote",
     "demote",
     "deprecate",
+    "issue add",
+    "issue fix",
     "attest",
     "export",
     "import-card",

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from gitckpt.checks.base import Check
 from gitckpt.facts import Finding, Inventory
 from gitckpt.tag_events import read_tag_events
-from gitckpt.tags import REGISTER, version_tag
+from gitckpt.tags import REGISTER, artifact_in_tag, version_tag
 
 KNOWN_ISSUE_RELEASE = Check(
     id="GC405",
@@ -25,7 +25,7 @@ KNOWN_ISSUE_RELEASE = Check(
 def check_known_issue_releases(inventory: Inventory) -> Iterator[Finding]:
     """Only the tags the cards name are read (none when no card lists a known issue)."""
     named = {
-        (card.path, field, version_tag(card.name, version.removeprefix("v")), line)
+        (card.path, field, version_tag(artifact_in_tag(card.name), version.removeprefix("v")), line)
         for card in inventory.cards.values()
         if card.name
         for field, version, line in card.known_issue_versions
