@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,10 +79,12 @@ def _run(repo: Repository, trust: TrustRoot, hook: HookCommand, payload: str) ->
 
 
 def _program(repo: Repository, trust: TrustRoot, name: str) -> str:
-    """The program to run: a name on PATH or an absolute path as given; a repository path is the
+    """The program to run: an absolute path as given, a name from PATH; a repository path is the
     file committed at the trusted revision, written (once per content) into private state."""
-    if "/" not in name or Path(name).is_absolute():
+    if Path(name).is_absolute():
         return name
+    if "/" not in name:
+        return _on_path(name)
     parts = name.removeprefix("./").split("/")
     if any(part in ("", ".", "..") for part in parts):
         raise ValueError(f"{name} is not a plain repository path (no '..', '.' or '//')")
@@ -97,6 +100,17 @@ def _program(repo: Repository, trust: TrustRoot, name: str) -> str:
         atomic_write(path, found[1].decode("utf-8", errors="strict"))
         path.chmod(0o700)
     return str(path)
+
+
+def _on_path(name: str) -> str:
+    """`name` in the absolute directories of PATH: an entry like `.` would let the work tree (a
+    branch's checkout) supply the program."""
+    entries = os.environ.get("PATH", "").split(os.pathsep)
+    directories = [entry for entry in entries if os.path.isabs(entry)]
+    found = shutil.which(name, path=os.pathsep.join(directories))
+    if found is None:
+        raise ValueError(f"{name} is not found in PATH's absolute directories")
+    return found
 
 
 def _hook_environment() -> dict[str, str]:

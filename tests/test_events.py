@@ -4,6 +4,7 @@ the policy requires it), real hook scripts that write their standard input to a 
 from __future__ import annotations
 
 import json
+import os
 import shlex
 from collections.abc import Callable
 from pathlib import Path
@@ -224,3 +225,22 @@ def test_the_pages_templates_post_events_with_real_options_only_when_the_secret_
             assert args.json
         text = (HOOKS / template).read_text()
         assert "GITCKPT_CHAT_WEBHOOK" in text and "echo $" not in text
+
+
+def test_a_bare_hook_name_is_never_taken_from_the_work_tree_through_path(
+    registry: Path, cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pwned = tmp_path / "pwned"
+    (registry / ".gitckpt").mkdir(exist_ok=True)
+    (registry / ".gitckpt/config.yaml").write_text(
+        "schema_version: 1\nhooks:\n  - command: [notify-hook]\n"
+    )
+    commit_all(registry, "a hook found on PATH")
+    script = registry / "notify-hook"  # what a branch could add to the work tree
+    script.write_text(f"#!/bin/sh\ntouch '{pwned}'\n")
+    script.chmod(0o755)
+    monkeypatch.setenv("PATH", f".{os.pathsep}{os.environ['PATH']}")
+    result = cli("tag", "clf", "--allow-unpushed", cwd=registry)
+    assert result.code == 0
+    assert "notify-hook is not found in PATH's absolute directories" in result.err
+    assert not pwned.exists()
