@@ -152,3 +152,11 @@ def test_the_site_and_the_hugging_face_export_show_known_issues(
     assert '<section id="known-issues">' in page
     assert "Wrong labels for class 17 &lt;b&gt;" in page
     assert '<a href="https://example.org/issues/42" rel="nofollow noopener">' in page
+
+
+def test_a_credential_in_a_known_issue_is_masked_in_show(registry: Path, cli: Cli) -> None:
+    token = "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"
+    add_issue(cli, registry, "--summary", f"the loader used token {token}")
+    shown = cli("show", "clf", "--json", cwd=registry)
+    assert token not in shown.out
+    assert "the loader used token" in shown.out
