@@ -10,6 +10,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from gitckpt.card import BYTES_FIELD, human_value, iter_noassertions
+from gitckpt.known_issues import (
+    ISSUE_CHANGE_WORDS,
+    KNOWN_ISSUES_FIELD,
+    issue_changes,
+    known_issues,
+)
 from gitckpt.schema import NOASSERTION_KEY
 from gitckpt.strict_yaml import format_field_path
 
@@ -25,6 +31,7 @@ HANDLED = {
     "checkpoint",
     "data",
     "log",
+    KNOWN_ISSUES_FIELD,
 }
 
 
@@ -61,6 +68,7 @@ def semantic_changes(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
     changes += _evaluation_changes(old, new)
     changes += _noassertion_changes(old, new)
     changes += _contributor_changes(old.get("contributors"), new.get("contributors"))
+    changes += _known_issue_changes(old, new)
     changes += _other_changes(old, new)
     return changes
 
@@ -262,6 +270,43 @@ def _contributor_changes(old: Any, new: Any) -> list[Change]:
             sorted(before),
             sorted(after),
         )
+    ]
+
+
+def _known_issue_changes(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
+    """Issues added, fixed, or dropped from the card (matched by summary)."""
+    found = issue_changes(old, new)
+    remaining = {issue.summary for issue in known_issues(new)}
+    changes = [
+        Change(
+            "known-issue-added",
+            KNOWN_ISSUES_FIELD,
+            f"{ISSUE_CHANGE_WORDS['known-issue-added']}: {issue.describe()}",
+            None,
+            issue.to_json(),
+        )
+        for issue in found.added
+    ]
+    changes += [
+        Change(
+            "known-issue-resolved",
+            KNOWN_ISSUES_FIELD,
+            f"{ISSUE_CHANGE_WORDS['known-issue-resolved']}: {issue.describe()}",
+            None,
+            issue.to_json(),
+        )
+        for issue in found.fixed
+    ]
+    return changes + [
+        Change(
+            "known-issue-removed",
+            KNOWN_ISSUES_FIELD,
+            f"{ISSUE_CHANGE_WORDS['known-issue-removed']}: {issue.describe()}",
+            issue.to_json(),
+            None,
+        )
+        for issue in known_issues(old)
+        if issue.summary not in remaining
     ]
 
 

@@ -61,6 +61,8 @@ COMMANDS: dict[str, str] = {
     "deprecate": "deprecate",
     "archive": "archive",
     "gc": "gc",
+    "issue": "issue",
+    "events": "events",
     "ls": "ls",
     "show": "show",
     "search": "search",

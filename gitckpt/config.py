@@ -21,6 +21,7 @@ DEFAULT_STAGES = ("dev", "staging", "prod")
 DEFAULT_STALE_DAYS = 90
 DEFAULT_ACCESS_LEVELS = ("public", "internal", "restricted")
 DEFAULT_KEEP_LAST, DEFAULT_KEEP_DAYS = 3, 90  # retention.keep_unreleased
+DEFAULT_HOOK_TIMEOUT = 30  # seconds
 SEVERITIES = ("error", "warning", "off")
 # Parse failures, leaked secrets, code-running pickles and pull requests that rewrite the policy
 # judging them cannot be waved through by policy.
@@ -122,6 +123,25 @@ class AccessLevel:
         )
 
 
+@dataclass(frozen=True)
+class HookCommand:
+    """A command `tag`, `promote` and `deprecate` run after success, with the event as JSON on
+    its standard input: its argv (a repository path is run as committed at the trusted
+    revision), the event types it wants (empty: all) and how long it may take."""
+
+    command: tuple[str, ...]
+    events: tuple[str, ...] = ()
+    timeout: int = DEFAULT_HOOK_TIMEOUT
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> HookCommand:
+        return cls(
+            tuple(data["command"]),
+            tuple(data.get("events") or ()),
+            int(data.get("timeout", DEFAULT_HOOK_TIMEOUT)),
+        )
+
+
 DEFAULT_ACCESS = tuple(AccessLevel(name) for name in DEFAULT_ACCESS_LEVELS)
 
 
@@ -144,6 +164,7 @@ class Config:
     keep_last: int = DEFAULT_KEEP_LAST  # unreleased versions of each artifact `gc` keeps
     keep_days: int = DEFAULT_KEEP_DAYS  # and every unreleased version younger than this
     archive_remotes: dict[str, str] = field(default_factory=dict)  # access level -> DVC remote
+    hooks: tuple[HookCommand, ...] = ()
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Config:
@@ -152,8 +173,15 @@ class Config:
             for item in data.get("signers", ())
         )
         levels = tuple(AccessLevel.from_json(item) for item in data["access_levels"])
+        hooks = tuple(HookCommand.from_json(item) for item in data.get("hooks", ()))
         return cls(
-            **{**data, "stages": tuple(data["stages"]), "signers": signers, "access_levels": levels}
+            **{
+                **data,
+                "stages": tuple(data["stages"]),
+                "signers": signers,
+                "access_levels": levels,
+                "hooks": hooks,
+            }
         )
 
     def access_level(self, name: str) -> AccessLevel | None:
@@ -246,6 +274,7 @@ def parse_config(text: str, display: str = CONFIG_PATH) -> Config:
         keep_days=int(keep.get("days", DEFAULT_KEEP_DAYS)),
         archive_remotes=_archive_remotes(document, access_levels, display),
         container_digest_env=(data.get("environment") or {}).get("container_digest_env"),
+        hooks=tuple(HookCommand.from_json(item) for item in data.get("hooks") or ()),
         signers=tuple(
             Signer(
                 item["principal"],

@@ -11,11 +11,13 @@ from typing import TYPE_CHECKING, Any
 
 from gitckpt.card import human_value
 from gitckpt.checks import ALL_CHECKS
+from gitckpt.known_issues import OPEN, KnownIssue
 
 if TYPE_CHECKING:  # importing the inventory (and its checks) would cost every read command 0.1 s
     from gitckpt.audit import AuditReport
     from gitckpt.audit_access import AccessAudit
     from gitckpt.checking import CheckReport
+    from gitckpt.event_hooks import HookOutcome
     from gitckpt.facts import Progress
     from gitckpt.registry_view import ReleaseView
     from gitckpt.release import Created
@@ -317,3 +319,18 @@ def print_created(created: Created, as_json: bool) -> None:
         + (" and pushed it." if created.pushed else ".")
     )
     print(f"  judged by the {created.trust.describe()}")
+
+
+def print_known_issues(issues: Sequence[KnownIssue]) -> None:
+    """The artifact's known issues, one a line, with how many are open (`show`, `log`)."""
+    if issues:
+        print(f"known issues ({sum(issue.status == OPEN for issue in issues)} open):")
+        for issue in issues:
+            print(f"  {issue.describe()}")
+
+
+def print_hook_outcomes(outcomes: Sequence[HookOutcome]) -> None:
+    """A hook that failed, on standard error (the event it was told of stands)."""
+    for outcome in outcomes:
+        if outcome.problem is not None:
+            warning(f"hook `{outcome.command}` {outcome.problem}; the event stands")

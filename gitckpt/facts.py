@@ -86,6 +86,8 @@ class CardFacts:
     pipeline: dict[str, Any] | None = None
     links: tuple[LinkFacts, ...] = ()
     gaps: tuple[GapFacts, ...] = ()
+    # each release a known issue names: (field, vX.Y.Z, line), for GC405
+    known_issue_versions: tuple[tuple[str, str, int], ...] = ()
     findings: tuple[Finding, ...] = ()
 
     @cached_property

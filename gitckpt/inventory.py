@@ -43,6 +43,7 @@ from gitckpt.facts import (
 )
 from gitckpt.files import CARD_SIZE_LIMIT, POINTER_SIZE_LIMIT, decode_text
 from gitckpt.hashing import git_blob_id
+from gitckpt.known_issues import named_versions
 from gitckpt.licenses import traits
 from gitckpt.parallel import map_in_processes
 from gitckpt.parsed_cards import ParsedCards, Payload, encoded_parse
@@ -282,6 +283,10 @@ def _extract_card_facts(card: Card, findings: tuple[Finding, ...]) -> CardFacts:
             GapFacts(format_field_path(path), reason, card.line_of(path))
             for path, reason in iter_noassertions(data)
         ),
+        known_issue_versions=tuple(
+            (format_field_path(path), version, card.line_of(path))
+            for path, version in named_versions(data)
+        ),
         findings=findings,
     )
 
@@ -374,6 +379,7 @@ def _facts_from_json(relpath: str, data: dict[str, Any]) -> CardFacts | PointerF
             "findings": findings,
             "license_traits": tuple(data["license_traits"]),
             "upstream": tuple(data["upstream"]),
+            "known_issue_versions": tuple(tuple(item) for item in data["known_issue_versions"]),
         }
         return restored(CardFacts, fields)
     outs = tuple(restored(OutFacts, item) for item in data["outs"])

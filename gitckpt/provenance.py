@@ -69,6 +69,8 @@ class LogEntry:
     merged_by: str | None = None
     bytes_changed: dict[str, Any] | None = None
     fields_changed: list[str] = field(default_factory=list)
+    # issues added, resolved or removed: {"change": the change kind, "issue": the issue's JSON}
+    known_issues: list[dict[str, Any]] = field(default_factory=list)
     renamed_from: str | None = None
     tags: list[str] = field(default_factory=list)
 
@@ -239,6 +241,8 @@ def _describe_change(
         entry.fields_changed = ["(card created)"]
         return
     for change in _semantic_changes(artifact, old, new):
+        if change.kind.startswith("known-issue-"):
+            entry.known_issues.append({"change": change.kind, "issue": change.new or change.old})
         if change.kind == "bytes-changed":
             entry.bytes_changed = {"old": change.old, "new": change.new}
         elif change.field not in entry.fields_changed:

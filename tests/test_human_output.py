@@ -50,6 +50,8 @@ READ_COMMANDS = [
     ("checklist", "clf"),
     ("migrate", "--dry-run"),
     ("gc",),
+    ("events",),
+    ("events", "--since", "clf@v0.1.0"),
 ]
 
 # Commands that write (cards, tags, files, remotes): their output is checked by their own tests.
@@ -67,6 +69,8 @@ WRITING_COMMANDS = {
     "demote",
     "deprecate",
     "archive",
+    "issue add",
+    "issue fix",
     "attest",
     "export",
     "import-card",

@@ -20,6 +20,7 @@ from gitckpt.checks.data import DATA_MISSING, DATA_MODIFIED
 from gitckpt.checks.deprecation import LINK_DEPRECATED, LINK_SUNSET, check_deprecated_links
 from gitckpt.checks.dvc_artifacts import DVC_ARTIFACT_ENTRY, check_dvc_artifacts
 from gitckpt.checks.evaluation_binding import STALE_EVALUATION, check_eval_cards
+from gitckpt.checks.known_issues import KNOWN_ISSUE_RELEASE, check_known_issue_releases
 from gitckpt.checks.license import (
     LICENSE_INCOMPATIBLE,
     LICENSE_INVALID,
@@ -66,6 +67,7 @@ CHECKS: tuple[Check, ...] = (
     LINK_DEPRECATED,
     LINK_SUNSET,
     RELEASE_UNRESOLVED,
+    KNOWN_ISSUE_RELEASE,
     LICENSE_INVALID,
     LICENSE_INCOMPATIBLE,
     REDISTRIBUTION_CONFLICT,
@@ -105,6 +107,7 @@ REPOSITORY_CHECKS: tuple[Callable[[Inventory], Iterator[Finding]], ...] = (
     check_dvc_artifacts,
     check_access_levels,
     check_samples,
+    check_known_issue_releases,
 )
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 
 from gitckpt.arguments import Subcommands, add_tag_options, add_trust_ref, subparser
-from gitckpt.console import print_created
+from gitckpt.console import print_created, print_hook_outcomes
 from gitckpt.errors import EXIT_OK
+from gitckpt.events import announce
 from gitckpt.release import StageRequest, TagOptions, promote
 from gitckpt.repo import find_repository
 
@@ -38,5 +39,7 @@ def register(commands: Subcommands) -> None:
 def run(args: argparse.Namespace) -> int:
     request = StageRequest(args.reference, args.stage, args.demote, args.message)
     options = TagOptions(args.sign, args.push, args.trust_ref)
-    print_created(promote(find_repository(), request, options), args.json)
+    created = promote(find_repository(), request, options)
+    print_created(created, args.json)
+    print_hook_outcomes(announce(find_repository(), created))
     return EXIT_OK

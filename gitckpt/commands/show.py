@@ -7,10 +7,18 @@ from typing import TYPE_CHECKING
 
 from gitckpt.api import Registry
 from gitckpt.arguments import REGISTRY_EPILOG, Subcommands, add_trust_ref, subparser
-from gitckpt.console import print_json, print_release, print_table, stage_versions
+from gitckpt.console import (
+    print_json,
+    print_known_issues,
+    print_release,
+    print_table,
+    stage_versions,
+)
 from gitckpt.errors import EXIT_OK
 from gitckpt.evaluation import describe
+from gitckpt.known_issue_edits import current_known_issues
 from gitckpt.registry_view import ReleaseView
+from gitckpt.repo import find_repository
 
 if TYPE_CHECKING:
     from gitckpt.registry_view import Baseline
@@ -34,8 +42,9 @@ def run(args: argparse.Namespace) -> int:
         else:
             print_release(view)
         return EXIT_OK
+    issues = current_known_issues(find_repository(), view.name)
     if args.json:
-        print_json(view.to_json())
+        print_json(view.to_json() | {"known_issues": [issue.to_json() for issue in issues]})
         return EXIT_OK
     latest = f"latest v{view.latest}" if view.latest else "not released yet"
     print(
@@ -55,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
         for release in view.releases
     ]
     print_table(("version", "created", "by", "commit", "stages held", "signature"), rows)
+    print_known_issues(issues)
     for note in view.notes:
         print(f"note: {note}")
     print(view.trust.describe())

@@ -6,8 +6,9 @@ import argparse
 
 from gitckpt.api import Registry
 from gitckpt.arguments import Subcommands, add_tag_options, add_trust_ref, subparser
-from gitckpt.console import print_created
+from gitckpt.console import print_created, print_hook_outcomes
 from gitckpt.errors import EXIT_OK
+from gitckpt.events import announce
 from gitckpt.repo import find_repository
 
 TAG_EPILOG = """\
@@ -59,7 +60,8 @@ def register(commands: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    created = Registry(find_repository()).release(
+    repo = find_repository()
+    created = Registry(repo).release(
         args.name,
         bump=args.bump,
         version=args.version,
@@ -70,4 +72,5 @@ def run(args: argparse.Namespace) -> int:
         trust_ref=args.trust_ref,
     )
     print_created(created, args.json)
+    print_hook_outcomes(announce(repo, created))
     return EXIT_OK

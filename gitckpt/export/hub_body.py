@@ -8,6 +8,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from gitckpt.card import mapping
+from gitckpt.known_issues import known_issues
 from gitckpt.registry import Release
 
 
@@ -42,6 +43,16 @@ def evaluation_section(card: dict[str, Any]) -> str:
             "level and the method that computed it.",
         ]
     )
+
+
+def known_issues_section(card: dict[str, Any]) -> str:
+    """The problems found after release, each with its status and tracker link, to follow the
+    risks ("" when the card lists none, so the body is as before)."""
+    issues = known_issues(card)
+    if not issues:
+        return ""
+    lines = [f"- {issue.describe()}" for issue in issues]
+    return "\n\n### Known issues\n\n" + "\n".join(lines)
 
 
 def checkpoint_section(card: dict[str, Any], release: Release | None) -> str:

@@ -10,7 +10,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gitckpt.card import mapping
-from gitckpt.export.hub_body import checkpoint_section, evaluation_section
+from gitckpt.export.hub_body import (
+    checkpoint_section,
+    evaluation_section,
+    known_issues_section,
+)
 from gitckpt.licenses import hugging_face_id, normalize
 from gitckpt.registry import Release
 
@@ -179,7 +183,7 @@ def _body(card: dict[str, Any], prose: str, release: Release | None) -> str:
 
 {limitations}
 
-{risks}
+{risks}{known_issues_section(card)}
 
 ## Training Details
 
