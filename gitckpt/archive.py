@@ -17,7 +17,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from gitckpt import __version__, storage
+from gitckpt import __version__, object_stores, storage
 from gitckpt.errors import GitckptError, InputError, UsageError
 from gitckpt.inventory import load_inventory
 from gitckpt.pointer import POINTER_SUFFIX
@@ -217,8 +217,8 @@ def archive(repo: Repository, request: ArchiveRequest) -> ArchiveRecord:
             f"{trust.describe()}): run again with --sign"
         )
     md5s = [item.md5 for item in archived]
-    storage.fetch_objects(repo.root, md5s, None)
-    storage.copy_to_remote(repo.root, md5s, remote)
+    object_stores.fetch_objects(repo.root, md5s, None)
+    object_stores.copy_to_remote(repo.root, md5s, remote)
     problems = [problem for item in archived if (problem := _copy_problem(repo, item, remote))]
     if problems:
         raise ArchiveRefused(
@@ -331,7 +331,7 @@ def _released_bytes(state: ArtifactState) -> tuple[ArchivedBytes, ...]:
 def _copy_problem(repo: Repository, item: ArchivedBytes, remote: str) -> str | None:
     """Why the archived copy of `item` does not match its release record, read back from the
     remote, or None."""
-    copy = storage.remote_copy_digests(repo.root, item.md5, remote)
+    copy = object_stores.remote_copy_digests(repo.root, item.md5, remote)
     if copy is None:
         return f"{item.release}: the remote does not hold {item.md5}"
     if copy.md5 != item.md5 or copy.sha256 != item.sha256:
@@ -378,7 +378,7 @@ def pull_release(repo: Repository, reference: str, remote: str | None) -> Releas
     if archived is not None and md5 not in {item.md5 for item in archived.bytes}:
         archived = None
     source = archived.remote if archived else remote
-    storage.fetch_objects(repo.root, [md5], source)
+    object_stores.fetch_objects(repo.root, [md5], source)
     if storage.local_object(repo.root, md5) is None:
         where = f"DVC remote {source!r}" if source else "the default DVC remote"
         raise GitckptError(f"{release.event.tag}: its bytes ({md5}) are not in {where}")

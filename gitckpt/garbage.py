@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from gitckpt import storage
+from gitckpt import object_stores, storage
 from gitckpt.archive import ArchiveRecord, read_archives
 from gitckpt.errors import GitckptError
 from gitckpt.files import CARD_SIZE_LIMIT, decode_text, read_limited
@@ -347,7 +347,9 @@ def _keep_directory_files(repo: Repository, needs: Needs, remote: str | None) ->
     """Every file a kept directory's listing names is kept with it; a listing neither the cache
     nor the remote holds leaves gc unable to tell its files, so it refuses."""
     directories = [md5 for md5 in needs.by_md5 if md5.endswith(".dir")]
-    listings = storage.directory_listings(repo.root, directories, remote) if directories else {}
+    listings = (
+        object_stores.directory_listings(repo.root, directories, remote) if directories else {}
+    )
     missing = [md5 for md5, children in listings.items() if children is None]
     if missing:
         raise _refused(
@@ -390,9 +392,12 @@ def _rows(
     archives: dict[str, ArchiveRecord],
     reasons: dict[str, tuple[str, str, str]],
 ) -> list[GcRow]:
-    stored = storage.stored_objects(repo.root, store)
+    stored = object_stores.stored_objects(repo.root, store)
     unknown = [md5 for md5 in stored if md5 not in needs.sizes]
-    sizes = {**needs.sizes, **(storage.object_sizes(repo.root, unknown, store) if unknown else {})}
+    sizes = {
+        **needs.sizes,
+        **(object_stores.object_sizes(repo.root, unknown, store) if unknown else {}),
+    }
     rows = []
     for md5 in stored:
         need, archived = _judge(md5, store, needs, archives)
@@ -451,6 +456,6 @@ def run_gc(repo: Repository, plan: GcPlan) -> int:
     deleted = 0
     for remote in dict.fromkeys(row.remote for row in plan.deletions):
         md5s = [row.md5 for row in plan.deletions if row.remote == remote]
-        storage.remove_objects(repo.root, md5s, remote)
+        object_stores.remove_objects(repo.root, md5s, remote)
         deleted += len(md5s)
     return deleted

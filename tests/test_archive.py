@@ -15,17 +15,10 @@ import pytest
 from testing.lifecycle import Lifecycle
 from testing.repos import dvc, git
 from tests.conftest import CliResult
-from tests.test_gc import (
-    _lifecycle_template,
-    aws_credentials,
-    deleted,
-    lifecycle,
-    plan,
-    s3_endpoint,
-)
+from tests.test_gc import _lifecycle_template, deleted, lifecycle, plan
 
 Cli = Callable[..., CliResult]
-__all__ = ["_lifecycle_template", "aws_credentials", "lifecycle", "s3_endpoint"]  # fixtures
+__all__ = ["_lifecycle_template", "lifecycle"]  # fixtures
 
 
 @pytest.fixture

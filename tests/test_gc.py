@@ -16,10 +16,9 @@ from gitckpt.retention import TrackedVersion, retained_versions
 from testing.lifecycle import DAY, Lifecycle, build_lifecycle, commit_days_ago, push_everything
 from testing.repos import dvc, git
 from tests.conftest import CliResult
-from tests.test_remote import aws_credentials, configure_remote, s3_endpoint
+from tests.test_remote import configure_remote
 
 Cli = Callable[..., CliResult]
-__all__ = ["aws_credentials", "s3_endpoint"]  # fixtures the remote parameter uses
 
 
 @pytest.fixture(scope="module")
