@@ -298,3 +298,21 @@ def pull(repo: Repository, names: Sequence[str], remote: str | None) -> int:
     cards = chosen_cards(load_inventory(repo), names)
     paths = [repo.root / str(card.data_relpath) for card in cards]
     return storage.pull_data(repo.root, paths, remote) if paths else 0
+
+
+def artifact_levels(inventory: Inventory, policy: PushPolicy) -> dict[str, str | None]:
+    """Each named artifact's level as a push would judge it (the most closed claim on its bytes,
+    in `inventory` and at the trusted revision), for what leaves the repository another way: the
+    site and exports. A card without data is judged by its name alone."""
+    claims = _claims(inventory)
+    return {
+        str(card.name): _level(
+            _claim(inventory, card)
+            if card.data_relpath
+            else LevelClaim(card.name, "", frozenset(), card.access_level),
+            policy,
+            claims,
+        )
+        for card in inventory.cards.values()
+        if card.name
+    }

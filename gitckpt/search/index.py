@@ -28,7 +28,7 @@ from gitckpt.trust import TrustRoot
 
 INDEX_FILE = "search.sqlite"
 # bump when a table, the card facts or the stored Event fields change: the index is then rebuilt
-INDEX_FORMAT = 7
+INDEX_FORMAT = 8
 _TABLES = (
     "cards",
     "prose",
