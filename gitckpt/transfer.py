@@ -161,7 +161,8 @@ def push_policy(repo: Repository, inventory: Inventory, trust_ref: str | None) -
             LevelClaims(()),
         )
     trust = trust_root(repo, trust_ref)
-    trusted = load_inventory(repo, revision=trust.revision)
+    at_trusted = inventory.source.revision == trust.revision  # a site or export of main
+    trusted = inventory if at_trusted else load_inventory(repo, revision=trust.revision)
     return PushPolicy(trust.config, trust.describe(), trust.to_json(), _claims(trusted))
 
 
