@@ -9,14 +9,17 @@ COPY_MARKER): a level is judged by the bytes, so both are restricted."""
 from __future__ import annotations
 
 import json
+import shlex
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from gitckpt.cli import build_parser
 from testing.cards import dataset_fields, write_card
 from testing.repos import commit_all, track
 from tests.conftest import CliResult
+from tests.test_hooks import ckpt_commands
 from tests.test_site import visible_artifacts
 
 Cli = Callable[..., CliResult]
@@ -195,6 +198,12 @@ def test_lineage_marks_restricted_nodes_in_every_format(leveled: Path, cli: Cli)
     assert graph["nodes"]["clinic"]["restricted"] is True
     assert graph["nodes"]["clinic"]["level"] == "restricted"
     assert "restricted" not in graph["nodes"]["points"]
+
+
+def test_the_pages_templates_publish_only_what_the_public_may_read() -> None:
+    for template in ("github-pages.yml", "gitlab-pages.yml"):
+        (command,) = ckpt_commands(template, "site")
+        assert build_parser("site").parse_args(shlex.split(command)).audience == "public"
 
 
 def test_the_policy_order_decides_what_an_audience_reads() -> None:
