@@ -25,6 +25,12 @@ def audience_levels(config: Config, audience: str) -> frozenset[str]:
     return frozenset(order[:seen])
 
 
+def sees(config: Config, audience: str, level: str | None) -> bool:
+    """Whether `audience` may read an artifact at `level` (`all` reads every artifact, even one
+    whose level the policy does not define)."""
+    return audience == "all" or level in audience_levels(config, audience)
+
+
 def is_restricted(config: Config, level: str | None) -> bool:
     """Whether an artifact at `level` is beyond what the internal audience may read."""
-    return level not in audience_levels(config, "internal")
+    return not sees(config, "internal", level)

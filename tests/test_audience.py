@@ -207,7 +207,7 @@ def test_the_pages_templates_publish_only_what_the_public_may_read() -> None:
 
 
 def test_the_policy_order_decides_what_an_audience_reads() -> None:
-    from gitckpt.audience import audience_levels, is_restricted
+    from gitckpt.audience import audience_levels, is_restricted, sees
     from gitckpt.config import AccessLevel, Config
 
     default = Config()
@@ -215,6 +215,7 @@ def test_the_policy_order_decides_what_an_audience_reads() -> None:
     assert audience_levels(default, "internal") == {"public", "internal"}
     assert is_restricted(default, "restricted") and is_restricted(default, None)
     assert is_restricted(default, "typo") and not is_restricted(default, "internal")
+    assert sees(default, "all", None) and not sees(default, "public", "internal")
     named = Config(access_levels=tuple(map(AccessLevel, ("open", "lab", "consortium"))))
     assert audience_levels(named, "public") == {"open"}  # no level named so: by position
     assert audience_levels(named, "internal") == {"open", "lab"}

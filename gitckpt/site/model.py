@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from gitckpt.audience import DEFAULT_AUDIENCE, audience_levels
+from gitckpt.audience import DEFAULT_AUDIENCE, sees
 from gitckpt.audit import AuditReport, audit_inventory
 from gitckpt.card import Card, is_finite_number, mapping, metric_entries
 from gitckpt.checks.sensitive import refuse_credentials
@@ -183,7 +183,7 @@ def _read_site_model(
         commit=source.revision,
         built_at=built_at,
         artifacts=pages,
-        audit=_audit_without(audit, set(access.hidden)) if access.hidden else audit,
+        audit=audit if read.audience == "all" else _audit_without(audit, set(access.hidden)),
         trust=registry.trust.describe(),
         audience=read.audience,
         stubs=[
@@ -206,8 +206,11 @@ class _Access:
 def _access(repo: Repository, inventory: Inventory, read: SiteRead) -> _Access:
     policy = push_policy(repo, inventory, read.trust_ref)
     levels = artifact_levels(inventory, policy)
-    seen = audience_levels(policy.config, read.audience)
-    hidden = {name: level for name, level in levels.items() if level not in seen}
+    hidden = {
+        name: level
+        for name, level in levels.items()
+        if not sees(policy.config, read.audience, level)
+    }
     return _Access(levels, policy.config, hidden)
 
 
