@@ -17,7 +17,7 @@ import pytest
 
 from gitckpt.cli import build_parser
 from testing.cards import dataset_fields, write_card
-from testing.repos import commit_all, track
+from testing.repos import commit_all, git, track
 from tests.conftest import CliResult
 from tests.test_hooks import ckpt_commands
 from tests.test_site import visible_artifacts
@@ -174,6 +174,10 @@ def test_export_refuses_a_restricted_card_unless_allowed(leveled: Path, cli: Cli
     bom = cli("export", "clf", "--format", "cyclonedx", cwd=leveled)  # copies clinic's card
     assert bom.code == 1 and f"{CLINIC_CARD}:" in bom.err and MARKER not in bom.out
     assert cli("export", "clf", "--format", "hf", cwd=leveled).code == 0  # names it only
+    git(leveled, "branch", "-m", "main", "work")  # no default branch: name the trusted one
+    assert cli("export", "clinic", "--format", "json", cwd=leveled).code == 2
+    refused = cli("export", "clinic", "--format", "json", "--trust-ref", "work", cwd=leveled)
+    assert refused.code == 1 and "'clinic' is restricted" in refused.err
     allowed = cli("export", "clinic", "--format", "json", "--allow-restricted", cwd=leveled)
     assert allowed.code == 0, allowed.err
     assert MARKER in json.loads(allowed.out)["description"]

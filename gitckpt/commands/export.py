@@ -7,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from gitckpt.arguments import Subcommands, subparser
+from gitckpt.arguments import Subcommands, add_trust_ref, subparser
 from gitckpt.console import error, print_json
 from gitckpt.errors import EXIT_OK
 from gitckpt.export import FORMATS, ExportRequest, export
@@ -26,7 +26,8 @@ SPDX export that would copy a restricted dataset card, unless --allow-restricted
 means above what `site --audience internal` shows: beyond the policy's level named internal (the
 first two levels when none is), or a level the policy does not define, or none. The level is
 judged by the bytes, as `push` judges it: the most closed any card naming the same data gives,
-here or at the trusted revision.
+here or at the trusted revision (the default branch, or --trust-ref), whose policy orders the
+levels.
   hf    a Hugging Face Hub README.md: license (Hub id, or other + license_name/license_link),
         datasets, base_model and base_model_relation, tags, pipeline_tag, model-index with every
         evaluation, and the sections of the Hub's model-card template; the body adds a table of
@@ -78,11 +79,12 @@ def register(commands: Subcommands) -> None:
         action="store_true",
         help="print where it was written and what could not be expressed, as JSON",
     )
+    add_trust_ref(parser)
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    request = ExportRequest(args.format, args.spec_version, args.allow_restricted)
+    request = ExportRequest(args.format, args.spec_version, args.allow_restricted, args.trust_ref)
     result = export(find_repository(), args.reference, request)
     if args.output:
         atomic_write(args.output, result.text)

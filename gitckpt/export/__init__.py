@@ -28,11 +28,13 @@ WITH_DATASET_CARDS = ("cyclonedx", "spdx")  # the formats that copy linked datas
 @dataclass(frozen=True)
 class ExportRequest:
     """What `git ckpt export` was asked for: the format, CycloneDX's spec version (None:
-    DEFAULT_SPEC_VERSION), and whether a restricted card may be exported."""
+    DEFAULT_SPEC_VERSION), whether a restricted card may be exported, and where the policy that
+    says so is read from (None: the default branch)."""
 
     fmt: str
     spec_version: str | None = None
     allow_restricted: bool = False
+    trust_ref: str | None = None
 
 
 def export(repo: Repository, reference: str, request: ExportRequest) -> Export:
@@ -66,7 +68,7 @@ def export(repo: Repository, reference: str, request: ExportRequest) -> Export:
             for other in inventory.cards.values()
             if other.path in datasets and fmt in WITH_DATASET_CARDS
         ]
-        _refuse_restricted(repo, inventory, [facts, *drawn])
+        _refuse_restricted(repo, inventory, [facts, *drawn], request.trust_ref)
     _refuse_failing_card(inventory, facts.path)
     card = read_card(inventory, facts.path)
     if fmt == "json":
@@ -104,10 +106,12 @@ def _check_spec_version(fmt: str, spec_version: str | None) -> None:
         )
 
 
-def _refuse_restricted(repo: Repository, inventory: Inventory, cards: list[CardFacts]) -> None:
+def _refuse_restricted(
+    repo: Repository, inventory: Inventory, cards: list[CardFacts], trust_ref: str | None
+) -> None:
     """Refuse when a card the export copies is restricted: an export is made to leave the
     repository, and no storage permission follows it."""
-    policy = push_policy(repo, inventory, None)
+    policy = push_policy(repo, inventory, trust_ref)
     levels = artifact_levels(inventory, policy)
     refused = [
         f"  {card.path}:{card.access_level_line or 1}: {card.name!r} is "
