@@ -158,8 +158,27 @@ def access_policy(repo: Repository, inventory: Inventory, trust_ref: str | None)
             LevelClaims(()),
         )
     trust = trust_root(repo, trust_ref)
-    trusted = load_inventory(repo, revision=trust.revision)
+    at_trusted = inventory.source.revision == trust.revision  # a site or export of main
+    trusted = inventory if at_trusted else load_inventory(repo, revision=trust.revision)
     return AccessPolicy(trust.config, trust.describe(), trust.to_json(), level_claims(trusted))
+
+
+def artifact_levels(inventory: Inventory, policy: AccessPolicy) -> dict[str, str | None]:
+    """Each named artifact's level as a push would judge it (the most closed claim on its bytes,
+    in `inventory` and at the trusted revision), for what leaves the repository another way: the
+    site and exports. A card without data is judged by its name alone."""
+    checkout = level_claims(inventory)
+    levels: dict[str, str | None] = {}
+    for card in inventory.cards.values():
+        if not card.name:
+            continue
+        if card.data_relpath:
+            levels[card.name] = policy.access(inventory, card, checkout).level
+            continue
+        claim = LevelClaim(card.name, "", frozenset(), card.access_level)
+        related = [claim, *policy.trusted_claims.about(claim), *checkout.about(claim)]
+        levels[card.name] = _most_closed(policy.config, [other.level for other in related])
+    return levels
 
 
 def _most_closed(config: Config, stated: list[str | None]) -> str | None:

@@ -4,11 +4,14 @@ never followed."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from gitckpt.audience import is_restricted
 from gitckpt.card import parse_card
 from gitckpt.checks.access import SAMPLES_LINK
+from gitckpt.config import Config
 from gitckpt.errors import GitckptError, InputError
 from gitckpt.files import decode_text
 from gitckpt.inventory import load_inventory
@@ -59,7 +62,10 @@ def lineage(
         )
     data = _card_data(inventory, [card.path for card in cards.values()])
     neighbours = reverse_links(cards) if dependents else upstream_links(cards)
-    return build_lineage(name, cards, data, registry, Traversal(neighbours, dependents, depth))
+    graph = build_lineage(name, cards, data, registry, Traversal(neighbours, dependents, depth))
+    levels = {other: card.access_level for other, card in cards.items()}
+    mark_restricted(graph, levels, inventory.config)
+    return graph
 
 
 Neighbours = dict[str, list[tuple[str, str]]]  # artifact -> (link field, linked artifact)
@@ -179,6 +185,14 @@ def _node(
     }
 
 
+def mark_restricted(graph: Lineage, levels: Mapping[str, str | None], config: Config) -> None:
+    """Mark each node whose artifact's level (`levels`, by name) is restricted under `config`
+    (gitckpt.audience), so that every rendering of the graph says so."""
+    for name, node in graph.nodes.items():
+        if name in levels and is_restricted(config, levels[name]):
+            node.update(level=levels[name], restricted=True)
+
+
 def _add_external(graph: Lineage, cards: dict[str, Any], data: dict[str, dict[str, Any]]) -> None:
     """Code commits and links by URI: leaves of the graph, with what pins them."""
     for name in [node for node in graph.nodes if node in cards]:
@@ -240,5 +254,7 @@ def _label(node: dict[str, Any]) -> str:
         details.insert(1, f"v{node['version']}")
     if node.get("deprecated"):
         details.append("deprecated")
+    if node.get("restricted"):
+        details.append(f"RESTRICTED: {node.get('level') or 'no level'}")
     text = f"{node['name']} ({', '.join(details)})" if details else str(node["name"])
     return text.replace('"', "'")

@@ -16,6 +16,8 @@ LINEAGE_EPILOG = """\
 The graph of what an artifact links to: base model, datasets (with their cards, versions and
 licenses), the code commit, eval logs; --dependents reverses it (which models used this dataset).
 Cycles are detected and reported, never followed. Mermaid output renders in a pull request.
+An artifact whose card's access level is restricted (above what `site --audience internal` shows)
+is marked "RESTRICTED: LEVEL" in every format ("restricted": true and its "level" in JSON).
 
 Examples:
   git ckpt lineage resnet50

@@ -24,6 +24,7 @@ prefix*, AND / OR / NOT. Every filter must hold; --metric and --field may be rep
 --field filters on the named groups of naming.pattern in .gitckpt/config.yaml, e.g. with
 '(?P<project>[a-z0-9]+)-(?P<architecture>[a-z0-9]+)-v(?P<version>[0-9]+)' the name
 projx-resnet50-v3 has the fields project, architecture and version (--json lists them per hit).
+Each hit shows the access level its card states (`level` in --json; null when it states none).
 
 Examples:
   git ckpt search "mixed precision"
@@ -118,13 +119,14 @@ def run(args: argparse.Namespace) -> int:
         [
             hit.name,
             hit.kind,
+            hit.level or "-",
             f"v{hit.latest}" if hit.latest else "unreleased",
             ", ".join(hit.stages),
             "; ".join(hit.reasons),
         ]
         for hit in hits
     ]
-    print_table(("name", "kind", "latest", "stages", "why"), rows)
+    print_table(("name", "kind", "access", "latest", "stages", "why"), rows)
     for hit in hits:
         if hit.snippet:
             print(f"  {hit.name}: {hit.snippet}")

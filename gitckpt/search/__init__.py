@@ -57,6 +57,7 @@ class Hit:
     latest: str | None
     stages: dict[str, str]
     deprecated: bool
+    level: str | None = None  # the card's access.level, as it states it
     fields: dict[str, str] = field(default_factory=dict)
     snippet: str = ""
     reasons: list[str] = field(default_factory=list)
@@ -112,6 +113,7 @@ def _match(candidate: Candidate, config: Config, query: Query) -> Hit | None:
         latest=status.latest,
         stages=status.stages,
         deprecated=status.deprecated,
+        level=card.get("level"),
         fields=config.parse_name(card["name"]),
     )
     checks = (

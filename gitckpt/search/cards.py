@@ -66,9 +66,11 @@ def _masked_card_facts(path: str, masked: str) -> tuple[dict[str, Any], str]:
 def _facts(card: Card) -> dict[str, Any]:
     data = card.data
     license = data.get("license") if isinstance(data.get("license"), str) else None
+    level = mapping(data, "access").get("level")
     return {
         "name": data.get("name") if isinstance(data.get("name"), str) else None,
         "kind": card.kind,
+        "level": level if isinstance(level, str) else None,
         "license": license,
         "commercial": license is not None and permits_commercial_use(license),
         "description": data.get("description") if isinstance(data.get("description"), str) else "",

@@ -34,7 +34,7 @@ from gitckpt.trust import TrustRoot
 
 INDEX_FILE = "search.sqlite"
 # bump when a table, the card facts or the stored Event fields change: the index is then rebuilt
-INDEX_FORMAT = 7
+INDEX_FORMAT = 8
 _TABLES = ("cards", "prose", "configs", "revisions", "revision_files", *TAG_TABLES)
 PARALLEL_FROM = 200  # cards to index from which parsing them is spread over processes
 KEPT_REVISIONS = (

@@ -34,6 +34,7 @@ class NodeBox:
     href: str | None
     deprecated: bool
     root: bool
+    restricted: bool = False
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,7 @@ def lineage_layout(graph: Lineage, href_of: Callable[[str], str | None]) -> Grap
                 href=href_of(name),
                 deprecated=bool(node.get("deprecated")),
                 root=name == graph.root,
+                restricted=bool(node.get("restricted")),
             )
     edges = [
         _edge(boxes[edge["from"]], boxes[edge["to"]], edge["relation"])
@@ -126,6 +128,8 @@ def _detail(node: dict[str, object]) -> str:
         parts.append(f"v{node['version']}")
     if node.get("deprecated"):
         parts.append("deprecated")
+    if node.get("restricted"):
+        parts.append(f"RESTRICTED: {node.get('level') or 'no level'}")
     return " · ".join(parts)
 
 
@@ -242,6 +246,7 @@ def lineage_svg(layout: GraphLayout) -> Markup:
 def _node_svg(node: NodeBox, layout: GraphLayout) -> str:
     classes = f"{escape(node.kind)}{' root' if node.root else ''}"
     classes += " deprecated" if node.deprecated else ""
+    classes += " restricted" if node.restricted else ""
     title = f"{escape(node.name)}{escape(f' ({node.detail})') if node.detail else ''}"
     box = (
         f'  <g class="node {classes}">\n'

@@ -5,19 +5,23 @@ from __future__ import annotations
 
 import datetime
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from gitckpt.access_routes import access_policy, artifact_levels
+from gitckpt.audience import DEFAULT_AUDIENCE, sees
 from gitckpt.audit import AuditReport, audit_inventory
 from gitckpt.card import Card, is_finite_number, mapping, metric_entries
 from gitckpt.checks.sensitive import refuse_credentials
-from gitckpt.facts import CardFacts, Progress
+from gitckpt.config import Config
+from gitckpt.facts import CardFacts, Inventory, Progress
 from gitckpt.history import CardReader, card_reader
 from gitckpt.inventory import load_inventory
 from gitckpt.lineage import (
     Lineage,
     Traversal,
     build_lineage,
+    mark_restricted,
     reverse_links,
     upstream_links,
 )
@@ -65,6 +69,7 @@ class ArtifactPage:
     signatures: dict[str, str] = field(
         default_factory=dict
     )  # each release tag's signature, described
+    level: str | None = None
 
     @property
     def latest(self) -> Release | None:
@@ -79,6 +84,28 @@ class ArtifactPage:
         )
 
 
+@dataclass(frozen=True)
+class SamplesLink:
+    """What a restricted dataset's card offers in its place (`samples:`): the shareable artifact,
+    how it was made, and what it is."""
+
+    artifact: str
+    method: str
+    description: str
+
+
+@dataclass(frozen=True)
+class ArtifactStub:
+    """An artifact above the site's audience: all its page shows. Nothing else of its card is
+    read into the model, so no page, index entry or graph can show more."""
+
+    name: str
+    slug: str
+    level: str | None
+    contacts: tuple[str, ...]
+    samples: SamplesLink | None
+
+
 @dataclass
 class SiteModel:
     commit: str
@@ -86,6 +113,8 @@ class SiteModel:
     artifacts: list[ArtifactPage]
     audit: AuditReport
     trust: str = ""
+    audience: str = DEFAULT_AUDIENCE
+    stubs: list[ArtifactStub] = field(default_factory=list)
 
     def page(self, name: str) -> ArtifactPage | None:
         return next((page for page in self.artifacts if page.name == name), None)
@@ -97,31 +126,36 @@ def page_slug(name: str) -> str:
     return re.sub(r"[^a-z0-9-]", lambda match: f"~{ord(match.group()):x}", name)
 
 
+@dataclass(frozen=True)
+class SiteRead:
+    """Which commit's cards a site shows (default HEAD), where trust is read from, and who may
+    read the site (gitckpt.audience)."""
+
+    revision: str = "HEAD"
+    trust_ref: str | None = None
+    audience: str = DEFAULT_AUDIENCE
+
+
 def read_site_model(
-    repo: Repository,
-    revision: str = "HEAD",
-    progress: Progress | None = None,
-    trust_ref: str | None = None,
+    repo: Repository, read: SiteRead = SiteRead(), progress: Progress | None = None
 ) -> SiteModel:
     with card_reader(repo) as reader:
-        return _read_site_model(repo, reader, revision, progress, trust_ref)
+        return _read_site_model(repo, reader, read, progress)
 
 
 def _read_site_model(
-    repo: Repository,
-    reader: CardReader,
-    revision: str,
-    progress: Progress | None,
-    trust_ref: str | None,
+    repo: Repository, reader: CardReader, read: SiteRead, progress: Progress | None
 ) -> SiteModel:
-    inventory = load_inventory(repo, revision=resolve_commit(repo, revision, "site"))
+    inventory = load_inventory(repo, revision=resolve_commit(repo, read.revision, "site"))
     refuse_credentials(inventory.findings(), inventory.cards.keys(), "the site is not built")
     source = inventory.source
     assert isinstance(source, RevisionSource)  # load_inventory with a revision reads that commit
-    cards = {card.name: card for card in inventory.cards.values() if card.name}
-    parsed = _committed_cards(source, reader, [card.path for card in cards.values()])
-    data = {path: card.data for path, card in parsed.items()}
-    registry = read_registry(repo, trust_root(repo, trust_ref))
+    access = _access(repo, inventory, read)
+    every_card = {card.name: card for card in inventory.cards.values() if card.name}
+    cards = {name: card for name, card in every_card.items() if name not in access.hidden}
+    parsed = _committed_cards(source, reader, [card.path for card in every_card.values()])
+    data = {card.path: parsed[card.path].data for card in cards.values() if card.path in parsed}
+    registry = read_registry(repo, trust_root(repo, read.trust_ref))
     card_paths = {name: card.path for name, card in cards.items() if card.path in parsed}
     logs = artifact_logs(repo, card_paths, LogWalk(source.revision, registry, reader))
     snapshot = _Snapshot(
@@ -134,6 +168,7 @@ def _read_site_model(
         Traversal(upstream_links(cards)),
         Traversal(reverse_links(cards), dependents=True, depth=1),
         logs,
+        access,
     )
     pages = []
     for done, (_, facts) in enumerate(sorted(cards.items()), start=1):
@@ -148,8 +183,95 @@ def _read_site_model(
         commit=source.revision,
         built_at=built_at,
         artifacts=pages,
-        audit=audit,
+        audit=audit if read.audience == "all" else _audit_without(audit, set(access.hidden)),
         trust=registry.trust.describe(),
+        audience=read.audience,
+        stubs=[
+            _stub(name, access.hidden[name], parsed.get(every_card[name].path))
+            for name in sorted(access.hidden)
+        ],
+    )
+
+
+@dataclass(frozen=True)
+class _Access:
+    """Each artifact's level (the most closed claim on its bytes, as a push judges it), the
+    policy that orders the levels, and the artifacts above the audience, with their level."""
+
+    levels: dict[str, str | None]
+    config: Config
+    hidden: dict[str, str | None]
+
+
+def _access(repo: Repository, inventory: Inventory, read: SiteRead) -> _Access:
+    policy = access_policy(repo, inventory, read.trust_ref)
+    levels = artifact_levels(inventory, policy)
+    hidden = {
+        name: level
+        for name, level in levels.items()
+        if not sees(policy.config, read.audience, level)
+    }
+    return _Access(levels, policy.config, hidden)
+
+
+def _stub(name: str, level: str | None, card: Card | None) -> ArtifactStub:
+    """What an artifact above the audience shows: its name, level, contacts and samples, read
+    defensively (a card that does not parse shows its name and level)."""
+    access = mapping(card.data, "access") if card else {}
+    contacts = access.get("contacts")
+    samples = mapping(card.data, "samples") if card else {}
+    link = (
+        SamplesLink(
+            samples["artifact"],
+            _text(samples.get("method")),
+            _text(samples.get("description")),
+        )
+        if isinstance(samples.get("artifact"), str)
+        else None
+    )
+    return ArtifactStub(
+        name=name,
+        slug=page_slug(name),
+        level=level,
+        contacts=tuple(item for item in contacts if isinstance(item, str))
+        if isinstance(contacts, list)
+        else (),
+        samples=link,
+    )
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _audit_without(audit: AuditReport, hidden: set[str]) -> AuditReport:
+    """The audit with nothing about an artifact above the audience (or an unnamed card, whose
+    level cannot be judged): its gaps' reasons and its links are its card's text."""
+
+    def shown(name: str | None) -> bool:
+        return name is not None and name not in hidden
+
+    return replace(
+        audit,
+        noassertion=tuple(
+            replace(group, gaps=gaps)
+            for group in audit.noassertion
+            if (gaps := tuple(gap for gap in group.gaps if shown(gap.artifact)))
+        ),
+        stale_cards=tuple(card for card in audit.stale_cards if shown(card.artifact)),
+        deprecated_linked=tuple(
+            replace(item, linked_from=tuple(i for i in item.linked_from if shown(i.artifact)))
+            for item in audit.deprecated_linked
+            if shown(item.artifact)
+        ),
+        unsigned_releases=tuple(e for e in audit.unsigned_releases if shown(e.artifact)),
+        unverified_events=tuple(e for e in audit.unverified_events if shown(e.artifact)),
+        ignored_events=tuple(e for e in audit.ignored_events if shown(e.artifact)),
+        uncarded_inputs=tuple(
+            replace(item, used_by=used_by)
+            for item in audit.uncarded_inputs
+            if (used_by := tuple(use for use in item.used_by if shown(use.artifact)))
+        ),
     )
 
 
@@ -182,6 +304,19 @@ class _Snapshot:
     upstream: Traversal
     dependents: Traversal  # one link deep
     logs: dict[str, list[LogEntry]]  # by artifact name, from one walk of the history
+    access: _Access
+
+    def lineage(self, name: str, traversal: Traversal) -> Lineage:
+        """`name`'s graph over the cards the audience may read: an artifact above it is a node
+        with its name and level, never followed; a restricted one the audience may read is
+        marked."""
+        graph = build_lineage(name, self.cards, self.data, self.registry, traversal)
+        mark_restricted(graph, self.access.levels, self.access.config)
+        for other in graph.nodes:
+            if other in self.access.hidden:
+                level = self.access.hidden[other]
+                graph.nodes[other] = {"name": other, "level": level, "restricted": True}
+        return graph
 
 
 def _artifact_page(snapshot: _Snapshot, facts: CardFacts, body: str) -> ArtifactPage:
@@ -197,17 +332,14 @@ def _artifact_page(snapshot: _Snapshot, facts: CardFacts, body: str) -> Artifact
         body=body,
         state=state,
         log=snapshot.logs[name],
-        upstream=build_lineage(
-            name, snapshot.cards, snapshot.data, snapshot.registry, snapshot.upstream
-        ),
-        dependents=build_lineage(
-            name, snapshot.cards, snapshot.data, snapshot.registry, snapshot.dependents
-        ),
+        upstream=snapshot.lineage(name, snapshot.upstream),
+        dependents=snapshot.lineage(name, snapshot.dependents),
         metrics=metric_history(snapshot.reader, state, facts.path, data),
         signatures={
             release.event.tag: snapshot.registry.signature(release.event).describe()
             for release in state.releases.values()
         },
+        level=snapshot.access.levels.get(name),
     )
 
 

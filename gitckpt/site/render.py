@@ -74,8 +74,9 @@ def _swap_into_place(staging: Path, out_dir: Path) -> None:
 def _render_all(model: SiteModel, root: Path, title: str) -> list[Path]:
     environment = _environment(model, title)
     slugs = {page.name: page.slug for page in model.artifacts}
+    slugs.update((stub.name, stub.slug) for stub in model.stubs)
     index = environment.get_template("index.html.jinja").render(
-        root="", pages=model.artifacts, **_choices(model)
+        root="", pages=model.artifacts, stubs=model.stubs, **_choices(model)
     )
     written = [_write(root / "index.html", index)]
     markdown = _markdown()
@@ -89,6 +90,11 @@ def _render_all(model: SiteModel, root: Path, title: str) -> list[Path]:
             href_of=lambda name: _artifact_href(name, slugs, "../"),
         )
         written.append(_write(root / "a" / f"{page.slug}.html", html))
+    for stub in model.stubs:
+        html = environment.get_template("stub.html.jinja").render(
+            root="../", stub=stub, href_of=lambda name: _artifact_href(name, slugs, "../")
+        )
+        written.append(_write(root / "a" / f"{stub.slug}.html", html))
     audit_page = environment.get_template("audit.html.jinja").render(
         root="", audit=model.audit, href_of=lambda name: _artifact_href(name, slugs, "")
     )
@@ -123,6 +129,7 @@ def _environment(model: SiteModel, title: str) -> Any:
         commit=model.commit,
         built_at=model.built_at,
         trust=model.trust,
+        audience=model.audience,
         gitckpt_version=__version__,
         search_text=search_text,
         facts=facts_html,
