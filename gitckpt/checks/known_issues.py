@@ -8,7 +8,6 @@ from collections.abc import Iterator
 
 from gitckpt.checks.base import Check
 from gitckpt.facts import Finding, Inventory
-from gitckpt.tag_events import read_tag_events
 from gitckpt.tags import REGISTER, artifact_in_tag, version_tag
 
 KNOWN_ISSUE_RELEASE = Check(
@@ -32,6 +31,8 @@ def check_known_issue_releases(inventory: Inventory) -> Iterator[Finding]:
     }
     if not named:
         return
+    from gitckpt.tag_events import read_tag_events  # tag objects: read only when issues name some
+
     present = [tag for _, _, tag, _ in named if tag in inventory.release_tags]
     events = read_tag_events(inventory.repo, present)
     bound = {
