@@ -202,12 +202,17 @@ def read_declared(
     known = cache.get_results(keys.values())
     unread = [path for path in relpaths if keys.get(path) not in known]
     judged: dict[str, dict[str, Any]] = {}
-    for relpath, content in source.read(unread, lambda _: DVC_YAML_SIZE_LIMIT).items():
+    contents = source.read(unread, lambda _: DVC_YAML_SIZE_LIMIT)
+    for relpath, content in contents.items():
         if isinstance(content, InputError):
             judged[relpath] = {"problem": content.message, "problem_line": content.line}
-            continue
-        keys[relpath] = _cache_key(git_blob_id(content))
-        judged[relpath] = _declared_json(content, relpath)
+        else:
+            keys[relpath] = _cache_key(git_blob_id(content))
+    # a file read only because its stat was too fresh to trust may hold known bytes
+    known.update(cache.get_results(keys[path] for path in contents if path in keys))
+    for relpath, content in contents.items():
+        if isinstance(content, bytes) and keys[relpath] not in known:
+            judged[relpath] = _declared_json(content, relpath)
     cache.put_results({keys[path]: facts for path, facts in judged.items() if path in keys})
     found = {path: judged.get(path) or known.get(keys.get(path, "")) for path in relpaths}
     return {path: _declared_from_json(facts) for path, facts in found.items() if facts is not None}
