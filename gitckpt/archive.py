@@ -125,30 +125,57 @@ def archive_tag(artifact: str) -> str:
     return f"{artifact_in_tag(artifact)}{ARCHIVE_SUFFIX}"
 
 
+@dataclass(frozen=True)
+class CountedArchive:
+    """An archive that counts (see `read_archives`), with who tagged it and the trusted principal
+    whose signature verified (None: none did)."""
+
+    record: ArchiveRecord
+    tagger: str
+    signed_by: str | None
+
+
 def read_archives(repo: Repository, trust: TrustRoot) -> dict[str, ArchiveRecord]:
     """The archives that count, by artifact: their tag is annotated, named as its record says,
     points at the commit the record names, and (under release.require_signature) carries a
     verified signature. Any other `@archived` tag is ignored: its bytes stay where they are."""
+    return {found.record.artifact: found.record for found in counted_archives(repo, trust)}
+
+
+def counted_archives(repo: Repository, trust: TrustRoot) -> list[CountedArchive]:
+    """The archives `read_archives` counts, with their tagger and signer (the `archive` events)."""
     rows = _archive_rows(repo)
     signed = [row["object"] for row in rows if row["signature"]]
     signatures = tag_signatures(repo, trust, signed)
-    found = {}
+    found = []
     for row in rows:
         record = _bound_record(row)
         signature = signatures.get(row["object"])
         verified = signature is not None and signature.verified
         if record is not None and (verified or not trust.config.require_signature):
-            found[record.artifact] = record
+            signer = signature.principal if signature is not None and verified else None
+            found.append(CountedArchive(record, row["tagger"], signer))
     return found
 
 
 def _archive_rows(repo: Repository) -> list[dict[str, str]]:
-    fields = ("name", "type", "header", "object", "commit", "subject", "body", "signature")
+    fields = (
+        "name",
+        "type",
+        "header",
+        "object",
+        "commit",
+        "tagger",
+        "subject",
+        "body",
+        "signature",
+    )
     output = git(
         [
             "for-each-ref",
             "--format=%(refname:strip=2)%00%(objecttype)%00%(tag)%00%(objectname)%00"
-            "%(*objectname)%00%(contents:subject)%00%(contents:body)%00%(contents:signature)%00",
+            "%(*objectname)%00%(taggername) %(taggeremail)%00%(contents:subject)%00"
+            "%(contents:body)%00%(contents:signature)%00",
             "refs/tags",
         ],
         repo.root,

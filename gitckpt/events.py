@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from gitckpt.archive import CountedArchive, counted_archives
 from gitckpt.errors import UsageError
 from gitckpt.event_hooks import HookOutcome, run_hooks
 from gitckpt.history import committed_card_paths
@@ -35,8 +36,17 @@ from gitckpt.trust import TrustRoot, trust_root
 EVENT_SCHEMA_VERSION = 1
 RELEASE, WITHDRAWAL, STAGE, DEPRECATION = "release", "withdrawal", "stage", "deprecation"
 ISSUE_ADDED, ISSUE_FIXED = "known-issue-added", "known-issue-fixed"
+ARCHIVE = "archive"
 # Within one second: releases, then stage moves, deprecations, known issues (as tags apply).
-TYPE_ORDER = {RELEASE: 0, WITHDRAWAL: 0, STAGE: 1, DEPRECATION: 2, ISSUE_ADDED: 3, ISSUE_FIXED: 3}
+TYPE_ORDER = {
+    RELEASE: 0,
+    WITHDRAWAL: 0,
+    STAGE: 1,
+    DEPRECATION: 2,
+    ARCHIVE: 3,
+    ISSUE_ADDED: 4,
+    ISSUE_FIXED: 4,
+}
 
 
 @dataclass(frozen=True)
@@ -141,6 +151,7 @@ def registry_events(repo: Repository, trust_ref: str | None = None) -> list[Regi
         if (found := tag_event(event, registry.signature(event), state.version_at(event.commit)))
         is not None
     ]
+    events += [archive_event(found) for found in counted_archives(repo, trust)]
     paths = committed_card_paths(repo, trust.revision)
     logs = artifact_logs(repo, paths, LogWalk(revision=trust.revision, registry=registry))
     events += [
@@ -150,6 +161,25 @@ def registry_events(repo: Repository, trust_ref: str | None = None) -> list[Regi
         for issue_event in _issue_events(name, entry)
     ]
     return sorted(events, key=RegistryEvent.order)
+
+
+def archive_event(found: CountedArchive) -> RegistryEvent:
+    """The event of an archive that counts: where the released bytes went, and which."""
+    record = found.record
+    return RegistryEvent(
+        type=ARCHIVE,
+        artifact=record.artifact,
+        commit=record.commit,
+        time=record.created,
+        actor=found.tagger,
+        tag=record.tag,
+        signed_by=found.signed_by,
+        details={
+            "remote": record.remote,
+            "deprecation": record.deprecation,
+            "releases": [item.to_json() for item in record.bytes],
+        },
+    )
 
 
 def _issue_events(artifact: str, entry: LogEntry) -> Iterable[RegistryEvent]:
@@ -225,3 +255,15 @@ def announce(repo: Repository, created: Created) -> list[HookOutcome]:
     if found is None:
         return []
     return run_hooks(repo, trust, found.type, found.to_json())
+
+
+def announce_archive(repo: Repository, tag: str, trust_ref: str | None) -> list[HookOutcome]:
+    """Run the trusted policy's hooks for the archive tag just created, with its event on their
+    standard input (the archive stands whatever a hook does)."""
+    trust = trust_root(repo, trust_ref)
+    if not trust.config.hooks:
+        return []
+    found = next((item for item in counted_archives(repo, trust) if item.record.tag == tag), None)
+    if found is None:
+        return []
+    return run_hooks(repo, trust, ARCHIVE, archive_event(found).to_json())

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from testing.lifecycle import Lifecycle
-from testing.repos import dvc, git
+from testing.repos import commit_all, dvc, git
 from tests.conftest import CliResult
 from tests.test_gc import _lifecycle_template, deleted, lifecycle, plan
 
@@ -132,3 +132,25 @@ def test_lowering_the_level_in_the_work_tree_does_not_choose_a_more_open_archive
     assert done.code == 0, done.err
     assert json.loads(done.out)["remote"] == "archive"  # the trusted revision says internal
     assert not (tmp_path / "public-archive").exists()
+
+
+def test_an_archive_is_an_event_and_runs_the_trusted_hooks(
+    archivable: tuple[Path, Lifecycle], cli: Cli, tmp_path: Path
+) -> None:
+    repo, _ = archivable
+    received = tmp_path / "event.json"
+    (repo / "hooks").mkdir(exist_ok=True)
+    (repo / "hooks/record.sh").write_text('#!/bin/sh\ncat > "$1"\n')
+    config = repo / ".gitckpt/config.yaml"
+    config.write_text(
+        config.read_text()
+        + f"hooks:\n  - command: [hooks/record.sh, '{received}']\n    events: [archive]\n"
+    )
+    commit_all(repo, "a hook for archives")
+    assert cli("archive", "old", cwd=repo).code == 0
+    event = json.loads(received.read_text())
+    assert (event["type"], event["artifact"], event["tag"]) == ("archive", "old", "old@archived")
+    assert event["details"]["remote"] == "archive"
+    assert [item["release"] for item in event["details"]["releases"]] == ["old@v0.1.0"]
+    listed = [json.loads(line) for line in cli("events", "--json", cwd=repo).out.splitlines()]
+    assert [item for item in listed if item["type"] == "archive"] == [event]

@@ -7,8 +7,9 @@ import argparse
 
 from gitckpt.archive import ArchiveRequest, archive
 from gitckpt.arguments import Subcommands, add_trust_ref, subparser
-from gitckpt.console import print_json
+from gitckpt.console import print_hook_outcomes, print_json
 from gitckpt.errors import EXIT_OK
+from gitckpt.events import announce_archive
 from gitckpt.repo import find_repository
 
 ARCHIVE_EPILOG = """\
@@ -49,13 +50,17 @@ def register(commands: Subcommands) -> None:
 
 def run(args: argparse.Namespace) -> int:
     request = ArchiveRequest(args.name, args.to, args.sign, args.push, args.trust_ref)
-    record = archive(find_repository(), request)
+    repo = find_repository()
+    record = archive(repo, request)
+    outcomes = announce_archive(repo, record.tag, args.trust_ref)
     if args.json:
         print_json(record.to_json())
+        print_hook_outcomes(outcomes)
         return EXIT_OK
     print(
         f"Archived {len(record.bytes)} released version(s) of {record.artifact} to "
         f"{record.remote}; each copy read back and verified (md5 and sha256)."
     )
     print(f"Created {record.tag} on {record.commit[:12]}.")
+    print_hook_outcomes(outcomes)
     return EXIT_OK

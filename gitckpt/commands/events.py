@@ -13,17 +13,19 @@ from gitckpt.repo import find_repository
 
 EVENTS_EPILOG = """\
 Lists what happened in the registry, from git alone: releases and withdrawals, stage changes,
-deprecations (tags bound to their records and accepted by the trusted policy: a forged or
-unsigned-where-required tag is not an event), and known issues added or fixed by commits on the
-trusted revision. Oldest first, in a stable order; --json prints one JSON object per line, each
-with the same fields: schema_version, type, artifact, version, stage, tag, commit, time (UTC),
-actor, signed_by (the trusted principal whose signature verified, else null) and details.
+deprecations and archives (tags bound to their records and accepted by the trusted policy: a
+forged or unsigned-where-required tag is not an event), and known issues added or fixed by
+commits on the trusted revision. Oldest first, in a stable order; --json prints one JSON object
+per line, each with the same fields: schema_version, type, artifact, version, stage, tag,
+commit, time (UTC), actor, signed_by (the trusted principal whose signature verified, else null)
+and details.
 
 --since takes a registry tag (the events after it), a date or time (YYYY-MM-DD, or
 2026-01-31T12:00:00Z: the events at or after it) or a commit (the events after its commit time).
 
-Hooks: the trusted .gitckpt/config.yaml may name commands that `tag`, `promote` and `deprecate`
-run after success, with the event (as one line of this JSON) on their standard input:
+Hooks: the trusted .gitckpt/config.yaml may name commands that `tag`, `promote`, `deprecate`
+and `archive` run after success, with the event (as one line of this JSON) on their standard
+input:
   hooks:
     - command: [scripts/notify.sh, "#ml-releases"]
       events: [release, deprecation]
