@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 import gitckpt
-from gitckpt.run_facts import read_params
+from gitckpt.facts import read_params
 
 PARAMS = "train:\n  learning_rate: 0.5\n  epochs: 200\n  seed: 0\ndata:\n  points: 600\n  seed: 1\n"
 OWNER = {"name": "Ada Researcher", "roles": ["trained", "evaluated"]}

@@ -8,6 +8,7 @@ The Python API (the capabilities the `git ckpt` commands use):
     0
     >>> artifact = registry.track("models/clf.safetensors", kind="model", infer=True)
 
+Facts a run already knows: `gitckpt.facts.collect("models/clf.safetensors", params="params.yaml")`.
 After a training run, `gitckpt.publish(path, kind=..., facts=..., metrics=...)` does it all:
 track, fill in the card, record results from their source, check, and stage. docs/api.md has
 the common tasks.
@@ -27,8 +28,8 @@ if TYPE_CHECKING:
     from gitckpt.checking import CheckReport
     from gitckpt.errors import GitckptError, InputError, UsageError
     from gitckpt.eval_runs import ResultSource
+    from gitckpt.facts import InferredFacts, collect
     from gitckpt.publishing import Published, PublishRefused, publish
-    from gitckpt.run_facts import InferredFacts, collect
     from gitckpt.search import Query
     from gitckpt.tracking import Artifact
 
@@ -50,6 +51,7 @@ __all__ = [
     "UsageError",
     "__version__",
     "collect",
+    "facts",
     "publish",
 ]
 
@@ -58,12 +60,12 @@ _PUBLIC_MODULES = {
     "Artifact": "gitckpt.tracking",
     "CardView": "gitckpt.api",
     "CheckReport": "gitckpt.checking",
-    "InferredFacts": "gitckpt.run_facts",
+    "InferredFacts": "gitckpt.facts",
     "PublishRefused": "gitckpt.publishing",
     "Published": "gitckpt.publishing",
     "Registry": "gitckpt.api",
     "ResultSource": "gitckpt.eval_runs",
-    "collect": "gitckpt.run_facts",
+    "collect": "gitckpt.facts",
     "publish": "gitckpt.publishing",
     "GitckptError": "gitckpt.errors",
     "InputError": "gitckpt.errors",
@@ -72,7 +74,13 @@ _PUBLIC_MODULES = {
 }
 
 
+# Public submodules: `gitckpt.facts.collect(...)` works after a bare `import gitckpt`.
+_PUBLIC_SUBMODULES = frozenset({"facts"})
+
+
 def __getattr__(name: str) -> Any:
+    if name in _PUBLIC_SUBMODULES:
+        return importlib.import_module(f"gitckpt.{name}")
     module = _PUBLIC_MODULES.get(name)
     if module is None:
         raise AttributeError(f"module 'gitckpt' has no attribute {name!r}")

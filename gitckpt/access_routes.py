@@ -26,7 +26,7 @@ from gitckpt.checks.remote import (
 )
 from gitckpt.config import CONFIG_PATH, Config
 from gitckpt.errors import GitckptError
-from gitckpt.facts import CardFacts, Finding, Inventory
+from gitckpt.file_facts import CardFacts, Finding, Inventory
 from gitckpt.inventory import load_inventory
 from gitckpt.pointer import POINTER_SUFFIX
 from gitckpt.repo import Repository, head_commit

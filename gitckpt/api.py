@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from gitckpt.card import Link, iter_links, metric_entries
 from gitckpt.errors import UsageError
-from gitckpt.facts import Progress
+from gitckpt.file_facts import Progress
 from gitckpt.notebook import ArtifactList, Row, SearchResults, Table, fact_rows
 from gitckpt.repo import Repository, find_repository
 

@@ -22,7 +22,7 @@ from typing import Any
 from gitckpt.audit_access import AccessAudit, AccessInputs, audit_access
 from gitckpt.checks.deprecation import deprecated_links
 from gitckpt.errors import UsageError
-from gitckpt.facts import CardFacts, Inventory
+from gitckpt.file_facts import CardFacts, Inventory
 from gitckpt.history import LastChange, last_changes
 from gitckpt.inventory import load_inventory
 from gitckpt.pointer import POINTER_SUFFIX

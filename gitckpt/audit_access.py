@@ -17,7 +17,7 @@ from typing import Any
 from gitckpt.access_routes import utc_today
 from gitckpt.checks.access import restricted_level, states_samples
 from gitckpt.errors import InputError
-from gitckpt.facts import CardFacts, Inventory
+from gitckpt.file_facts import CardFacts, Inventory
 from gitckpt.files import CARD_SIZE_LIMIT, read_limited
 from gitckpt.strict_json import load_json
 

@@ -9,10 +9,10 @@ from typing import Any
 
 from gitckpt.card import KINDS, PLACEHOLDER_PATTERN, parse_card, update_front_matter
 from gitckpt.errors import GitckptError, InputError
-from gitckpt.facts import CardFacts, Inventory
+from gitckpt.facts import FREE_FORM_FIELDS, InferredFacts, fill_in, only_placeholders
+from gitckpt.file_facts import CardFacts, Inventory
 from gitckpt.files import CARD_SIZE_LIMIT, atomic_write, read_text
 from gitckpt.repo import Repository
-from gitckpt.run_facts import FREE_FORM_FIELDS, InferredFacts, fill_in, only_placeholders
 from gitckpt.schema import CARD_SCHEMAS, load_schema, validate
 from gitckpt.strict_yaml import FieldPath, format_field_path
 

@@ -17,7 +17,7 @@ from gitckpt.checks.data import check_data, content_findings, verifiable_cards, 
 from gitckpt.config import Config
 from gitckpt.digests import DigestReader
 from gitckpt.errors import UsageError
-from gitckpt.facts import CardFacts, Finding, Inventory, Progress
+from gitckpt.file_facts import CardFacts, Finding, Inventory, Progress
 from gitckpt.hashing import content_digest
 from gitckpt.inventory import load_inventory
 from gitckpt.notebook import Row, Table

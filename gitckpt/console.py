@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # importing the inventory (and its checks) would cost every r
     from gitckpt.audit_access import AccessAudit
     from gitckpt.checking import CheckReport
     from gitckpt.event_hooks import HookOutcome
-    from gitckpt.facts import Progress
+    from gitckpt.file_facts import Progress
     from gitckpt.registry_view import ReleaseView
     from gitckpt.release import Created
 

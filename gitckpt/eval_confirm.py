@@ -11,7 +11,7 @@ from typing import Any
 
 from gitckpt.card import parse_card, update_front_matter
 from gitckpt.errors import GitckptError, UsageError
-from gitckpt.facts import CardFacts
+from gitckpt.file_facts import CardFacts
 from gitckpt.files import CARD_SIZE_LIMIT, atomic_write, read_text
 from gitckpt.inventory import load_inventory
 from gitckpt.repo import Repository, identity

@@ -12,7 +12,7 @@ from gitckpt.card import PLACEHOLDER_PATTERN, Card, parse_card, update_front_mat
 from gitckpt.card_changes import evaluation_key
 from gitckpt.errors import GitckptError, InputError, UsageError
 from gitckpt.evaluation import Measured, Stage, measure, read_metrics, read_samples, read_stage
-from gitckpt.facts import CardFacts, Inventory
+from gitckpt.file_facts import CardFacts, Inventory
 from gitckpt.files import CARD_SIZE_LIMIT, PathGuard, atomic_write, read_text
 from gitckpt.inventory import load_inventory
 from gitckpt.pointer import POINTER_SUFFIX

@@ -30,7 +30,7 @@ from gitckpt.checks.sensitive import SECRET, scan_card_text
 from gitckpt.config import CONFIG_PATH, Config, cached_config, known_config
 from gitckpt.dvc_artifacts import is_dvc_yaml_path, read_declared
 from gitckpt.errors import GitckptError, InputError
-from gitckpt.facts import (
+from gitckpt.file_facts import (
     CardFacts,
     Finding,
     GapFacts,

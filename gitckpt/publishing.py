@@ -15,7 +15,7 @@ from gitckpt.card_update import set_prose
 from gitckpt.checking import CheckReport
 from gitckpt.errors import GitckptError, UsageError
 from gitckpt.eval_runs import ResultSource, record_model_results
-from gitckpt.facts import Progress
+from gitckpt.file_facts import Progress
 from gitckpt.pointer import POINTER_SUFFIX
 from gitckpt.repo import git
 from gitckpt.tracking import AddRequest, Artifact, add

@@ -12,7 +12,7 @@ from typing import Any
 
 from gitckpt import __version__
 from gitckpt.errors import GitckptError, UsageError
-from gitckpt.facts import CardFacts, Inventory
+from gitckpt.file_facts import CardFacts, Inventory
 from gitckpt.inventory import load_inventory
 from gitckpt.records import (
     DeprecationRecord,

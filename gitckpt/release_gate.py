@@ -23,7 +23,7 @@ from gitckpt.checks.serialization import SAFETENSORS_INVALID, UNSAFE_PICKLE
 from gitckpt.committed_bytes import in_dvc_cache, in_work_tree
 from gitckpt.digests import DigestReader
 from gitckpt.errors import GitckptError
-from gitckpt.facts import CardFacts, Inventory, OutFacts
+from gitckpt.file_facts import CardFacts, Inventory, OutFacts
 from gitckpt.files import CARD_SIZE_LIMIT, decode_text
 from gitckpt.pointer import POINTER_SUFFIX
 from gitckpt.records import AllowedGlobal, RecordedChecks

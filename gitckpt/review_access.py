@@ -21,7 +21,7 @@ from gitckpt.card_changes import Change
 from gitckpt.checks.access import ACCESS_LOWERED
 from gitckpt.config import Config
 from gitckpt.errors import GitckptError
-from gitckpt.facts import CardFacts, Inventory
+from gitckpt.file_facts import CardFacts, Inventory
 from gitckpt.inventory import load_inventory
 from gitckpt.pointer import is_pointer_path
 from gitckpt.repo import Repository, changed_paths, commit_signatures, head_commit

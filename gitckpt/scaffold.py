@@ -18,11 +18,11 @@ from gitckpt.config import GTO_NAME_PATTERN
 from gitckpt.digests import DigestReader, TreeDigests, bytes_block_values
 from gitckpt.dvc_artifacts import edited_dvc_yamls, entry_for, write_dvc_yamls
 from gitckpt.errors import GitckptError, UsageError
+from gitckpt.facts import installed_frameworks
 from gitckpt.files import POINTER_SIZE_LIMIT, atomic_write, read_text
 from gitckpt.hashing import FileDigests
 from gitckpt.pointer import POINTER_SUFFIX, PointerOut, parse_pointer
 from gitckpt.repo import Repository, head_commit
-from gitckpt.run_facts import installed_frameworks
 
 SHA256_PLACEHOLDER = "<FILL: sha256 of the bytes (64 hex digits)>"
 FORMAT_BY_SUFFIX = {

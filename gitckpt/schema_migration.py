@@ -11,7 +11,7 @@ from typing import Any
 
 from gitckpt.card import KINDS, Card, edit_front_matter, parse_card
 from gitckpt.errors import GitckptError, InputError
-from gitckpt.facts import Progress
+from gitckpt.file_facts import Progress
 from gitckpt.files import CARD_SIZE_LIMIT, atomic_write, read_text
 from gitckpt.inventory import load_inventory
 from gitckpt.migrations import MigrationStep, apply_chain, migration_chain

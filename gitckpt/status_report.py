@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from gitckpt import storage
 from gitckpt.checking import CheckOptions, CheckReport, check
-from gitckpt.facts import Progress
+from gitckpt.file_facts import Progress
 from gitckpt.pointer import POINTER_SUFFIX
 from gitckpt.repo import Repository
 from gitckpt.trust import NoTrustedRevision

@@ -22,13 +22,13 @@ from gitckpt.dvc_artifacts import (
     write_dvc_yamls,
 )
 from gitckpt.errors import GitckptError, UsageError
-from gitckpt.facts import CardFacts, Progress
+from gitckpt.facts import InferredFacts, collect
+from gitckpt.file_facts import CardFacts, Progress
 from gitckpt.files import CARD_SIZE_LIMIT, PathGuard, atomic_write, read_text
 from gitckpt.hashing import ByteProgress, Copier, FileDigests, shifted
 from gitckpt.inventory import load_inventory
 from gitckpt.pointer import POINTER_SUFFIX
 from gitckpt.repo import Repository, git
-from gitckpt.run_facts import InferredFacts, collect
 from gitckpt.scaffold import (
     DescribedData,
     checked_name,

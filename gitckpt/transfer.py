@@ -22,7 +22,7 @@ from gitckpt.access_routes import (
 )
 from gitckpt.config import CONFIG_PATH, Config
 from gitckpt.errors import GitckptError, UsageError
-from gitckpt.facts import CardFacts, Inventory
+from gitckpt.file_facts import CardFacts, Inventory
 from gitckpt.inventory import load_inventory
 from gitckpt.pointer import POINTER_SUFFIX
 from gitckpt.repo import Repository

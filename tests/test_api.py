@@ -36,6 +36,7 @@ PUBLIC_SURFACE = [
     "UsageError",
     "__version__",
     "collect",
+    "facts",
     "publish",
 ]
 
@@ -193,6 +194,7 @@ def test_the_public_surface_is_listed() -> None:
     assert set(PUBLIC_SURFACE) <= set(dir(gitckpt))
     with pytest.raises(AttributeError, match="no attribute 'nothing'"):
         _ = gitckpt.nothing
+    assert gitckpt.facts.collect is gitckpt.collect  # both spellings, one function
 
 
 def _python(code: str) -> str:

@@ -95,7 +95,7 @@ def test_the_scan_catches_python_reprs() -> None:
         "contributors: +['Bob']",
         "allowed: True",
         "base model None",
-        "<gitckpt.facts.CardFacts object at 0x7f00>",
+        "<gitckpt.file_facts.CardFacts object at 0x7f00>",
         "dict_items([])",
     ]
     assert all(PYTHON_REPR.search(text) for text in reprs)

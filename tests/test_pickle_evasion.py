@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 
 from gitckpt.checks.serialization import check_pickle
-from gitckpt.facts import Finding
+from gitckpt.file_facts import Finding
 from testing.pickle_corpus import (
     ATTACKS,
     BENIGN,

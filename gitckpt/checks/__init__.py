@@ -43,7 +43,7 @@ from gitckpt.checks.sync import (
     UNSAFE_PATH,
     check_sync,
 )
-from gitckpt.facts import Finding, Inventory
+from gitckpt.file_facts import Finding, Inventory
 
 CHECKS: tuple[Check, ...] = (
     UNREADABLE,

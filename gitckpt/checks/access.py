@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from gitckpt.checks.base import Check
 from gitckpt.config import CONFIG_PATH
-from gitckpt.facts import CardFacts, Finding, Inventory
+from gitckpt.file_facts import CardFacts, Finding, Inventory
 
 SAMPLES_FIELD = "samples"
 SAMPLES_LINK = "samples.artifact"

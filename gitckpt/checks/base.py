@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gitckpt.facts import Finding
+from gitckpt.file_facts import Finding
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from gitckpt.card import Card, parse_card
 from gitckpt.checks.base import Check
 from gitckpt.errors import InputError
-from gitckpt.facts import Finding
+from gitckpt.file_facts import Finding
 from gitckpt.files import decode_text
 
 UNREADABLE = Check(

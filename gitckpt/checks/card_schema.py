@@ -8,7 +8,7 @@ from typing import Any
 
 from gitckpt.card import KINDS, PLACEHOLDER_PATTERN, Card
 from gitckpt.checks.base import Check
-from gitckpt.facts import Finding
+from gitckpt.file_facts import Finding
 from gitckpt.schema import CARD_SCHEMAS, SCHEMA_VERSION_FIELD, current_schema_version, validate
 from gitckpt.strict_yaml import FieldPath, format_field_path
 

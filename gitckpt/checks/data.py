@@ -11,7 +11,7 @@ from gitckpt.checks.base import Check
 from gitckpt.checks.sensitive import TEXT_SIZE_LIMIT, TEXT_SUFFIXES, scan_text
 from gitckpt.checks.serialization import check_pickle, check_safetensors
 from gitckpt.digests import DigestReader
-from gitckpt.facts import CardFacts, Finding, Inventory
+from gitckpt.file_facts import CardFacts, Finding, Inventory
 from gitckpt.hashing import ByteProgress, FileDigests, shifted, tree_files
 from gitckpt.pointer import POINTER_SUFFIX
 

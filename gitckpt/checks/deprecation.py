@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from gitckpt.checks.base import Check
-from gitckpt.facts import CardFacts, Finding, Inventory, LinkFacts
+from gitckpt.file_facts import CardFacts, Finding, Inventory, LinkFacts
 
 if TYPE_CHECKING:  # the type only: tag objects are read (tag_events loaded) only when one exists
     from gitckpt.tag_events import Deprecation

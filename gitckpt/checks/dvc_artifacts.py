@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 from gitckpt.checks.base import Check
 from gitckpt.dvc_artifacts import artifact_location, dvc_name_problem
-from gitckpt.facts import CardFacts, Finding, Inventory
+from gitckpt.file_facts import CardFacts, Finding, Inventory
 
 DVC_ARTIFACT_ENTRY = Check(
     id="GC210",

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 from gitckpt.card import Card
 from gitckpt.checks.base import Check
-from gitckpt.facts import Finding, Inventory
+from gitckpt.file_facts import Finding, Inventory
 from gitckpt.strict_yaml import format_field_path
 
 STALE_EVALUATION = Check(

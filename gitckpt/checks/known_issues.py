@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from gitckpt.checks.base import Check
-from gitckpt.facts import Finding, Inventory
+from gitckpt.file_facts import Finding, Inventory
 from gitckpt.tags import REGISTER, artifact_in_tag, version_tag
 
 KNOWN_ISSUE_RELEASE = Check(

@@ -8,7 +8,7 @@ from typing import Any
 
 from gitckpt.card import PLACEHOLDER_PATTERN, Card
 from gitckpt.checks.base import Check
-from gitckpt.facts import CardFacts, Finding, Inventory
+from gitckpt.file_facts import CardFacts, Finding, Inventory
 from gitckpt.licenses import problem, rules, traits
 from gitckpt.strict_yaml import FieldPath, format_field_path
 

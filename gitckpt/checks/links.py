@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from gitckpt.checks.base import Check
-from gitckpt.facts import Finding, Inventory
+from gitckpt.file_facts import Finding, Inventory
 
 UNRESOLVED_LINK = Check(
     id="GC401",

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from gitckpt.checks.base import Check
 from gitckpt.config import CONFIG_PATH
-from gitckpt.facts import CardFacts, Finding, Inventory
+from gitckpt.file_facts import CardFacts, Finding, Inventory
 
 DUPLICATE_NAME = Check(
     id="GC301",

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from gitckpt.checks.base import Check
 from gitckpt.errors import InputError
-from gitckpt.facts import CardFacts, Finding, Inventory
+from gitckpt.file_facts import CardFacts, Finding, Inventory
 from gitckpt.files import PathGuard, decode_text
 from gitckpt.metrics import METRICS_SIZE_LIMIT, parse_metrics
 from gitckpt.pointer import POINTER_SUFFIX

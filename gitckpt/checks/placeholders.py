@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from gitckpt.card import Card, iter_placeholders
 from gitckpt.checks.base import Check
-from gitckpt.facts import Finding
+from gitckpt.file_facts import Finding
 from gitckpt.strict_yaml import format_field_path
 
 PLACEHOLDER = Check(

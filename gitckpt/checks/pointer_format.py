@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from gitckpt.checks.base import Check
 from gitckpt.errors import InputError
-from gitckpt.facts import Finding
+from gitckpt.file_facts import Finding
 from gitckpt.files import decode_text
 from gitckpt.pointer import PointerOut, parse_pointer
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from gitckpt.checks.base import Check
-from gitckpt.facts import Finding
+from gitckpt.file_facts import Finding
 
 POLICY_DIR = ".gitckpt/"
 

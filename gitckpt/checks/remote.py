@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from gitckpt.card import BYTES_FIELD
 from gitckpt.checks.base import Check
-from gitckpt.facts import CardFacts, Finding, Inventory
+from gitckpt.file_facts import CardFacts, Finding, Inventory
 from gitckpt.pointer import POINTER_SUFFIX
 
 NOT_PUSHED = Check(

@@ -8,7 +8,7 @@ from collections.abc import Collection, Iterable, Iterator
 
 from gitckpt.checks.base import Check
 from gitckpt.errors import GitckptError
-from gitckpt.facts import Finding
+from gitckpt.file_facts import Finding
 from gitckpt.secrets import credentials, mask
 
 SECRET = Check(

@@ -10,7 +10,7 @@ from pathlib import Path, PurePosixPath
 from types import MappingProxyType
 
 from gitckpt.checks.base import Check
-from gitckpt.facts import Finding
+from gitckpt.file_facts import Finding
 from gitckpt.safetensors_file import safetensors_problem
 
 UNSAFE_PICKLE = Check(

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from gitckpt.card import BYTES_FIELD
 from gitckpt.checks.base import Check
-from gitckpt.facts import CardFacts, Finding, Inventory
+from gitckpt.file_facts import CardFacts, Finding, Inventory
 from gitckpt.files import PathGuard
 from gitckpt.pointer import POINTER_SUFFIX
 

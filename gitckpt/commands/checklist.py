@@ -12,7 +12,7 @@ from gitckpt.card import parse_card, update_front_matter
 from gitckpt.checklist import CHECKLIST_FIELD, ITEMS, ItemState, checklist_state
 from gitckpt.console import print_json, print_table
 from gitckpt.errors import EXIT_OK, GitckptError, UsageError
-from gitckpt.facts import CardFacts
+from gitckpt.file_facts import CardFacts
 from gitckpt.files import CARD_SIZE_LIMIT, atomic_write, read_text
 from gitckpt.inventory import load_inventory
 from gitckpt.repo import Repository, find_repository, identity

@@ -10,7 +10,7 @@ from gitckpt.arguments import Subcommands, add_trust_ref, subparser
 from gitckpt.audience import AUDIENCES, DEFAULT_AUDIENCE
 from gitckpt.console import print_json, progress_bar
 from gitckpt.errors import EXIT_OK
-from gitckpt.facts import Progress
+from gitckpt.file_facts import Progress
 from gitckpt.repo import Repository, find_repository
 from gitckpt.site.model import SiteRead, read_site_model
 from gitckpt.site.render import write_site

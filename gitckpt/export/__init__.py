@@ -15,7 +15,7 @@ from gitckpt.export.croissant import to_croissant
 from gitckpt.export.cyclonedx import DEFAULT_SPEC_VERSION, SPEC_VERSIONS, to_cyclonedx
 from gitckpt.export.huggingface import Export, to_hugging_face
 from gitckpt.export.spdx import to_spdx
-from gitckpt.facts import CardFacts, Inventory
+from gitckpt.file_facts import CardFacts, Inventory
 from gitckpt.inventory import load_inventory, read_card
 from gitckpt.registry import Release, read_registry
 from gitckpt.repo import Repository

@@ -19,7 +19,7 @@ from typing import Any
 
 from gitckpt.config import CONFIG_PATH, Config
 from gitckpt.errors import UsageError
-from gitckpt.facts import Progress
+from gitckpt.file_facts import Progress
 from gitckpt.repo import Repository, resolve_commit
 from gitckpt.search.cards import card_facts
 from gitckpt.search.index import Candidate, SearchIndex

@@ -12,7 +12,7 @@ from gitckpt.cache import Cache
 from gitckpt.card import is_card_path
 from gitckpt.config import CONFIG_PATH, Config, parse_config
 from gitckpt.errors import InputError, UsageError
-from gitckpt.facts import Progress
+from gitckpt.file_facts import Progress
 from gitckpt.files import CARD_SIZE_LIMIT, decode_text
 from gitckpt.parallel import map_in_processes
 from gitckpt.parsed_cards import ParsedCards

@@ -14,7 +14,7 @@ from gitckpt.audit import AuditReport, audit_inventory
 from gitckpt.card import Card, is_finite_number, mapping, metric_entries
 from gitckpt.checks.sensitive import refuse_credentials
 from gitckpt.config import Config
-from gitckpt.facts import CardFacts, Inventory, Progress
+from gitckpt.file_facts import CardFacts, Inventory, Progress
 from gitckpt.history import CardReader, card_reader
 from gitckpt.inventory import load_inventory
 from gitckpt.lineage import (

@@ -16,7 +16,7 @@ import pytest
 
 from gitckpt import InferredFacts, InputError, collect
 from gitckpt.card import parse_card
-from gitckpt.run_facts import NVIDIA_GPUS, accelerator_description, fill_in
+from gitckpt.facts import NVIDIA_GPUS, accelerator_description, fill_in
 from testing.repos import commit_all, git
 from tests.conftest import CliResult
 
