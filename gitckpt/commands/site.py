@@ -129,7 +129,8 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_OK
     stubbed = f" (and stubs for {result.stubs} above the {args.audience} audience)"
     print(
-        f"Wrote {result.files} files for {result.artifacts} artifacts"
+        f"Wrote {result.files} files for {result.artifacts} "
+        f"{'artifact' if result.artifacts == 1 else 'artifacts'}"
         f"{stubbed if result.stubs else ''} to {result.output}"
     )
     print(f"Open {result.index.as_uri()} or serve the directory with any static web host.")
