@@ -16,6 +16,7 @@ from testing.lifecycle import Lifecycle
 from testing.repos import commit_all, dvc, git
 from tests.conftest import CliResult
 from tests.test_gc import _lifecycle_template, deleted, lifecycle, plan
+from tests.test_gto_interop import gto
 
 Cli = Callable[..., CliResult]
 __all__ = ["_lifecycle_template", "lifecycle"]  # fixtures
@@ -154,3 +155,9 @@ def test_an_archive_is_an_event_and_runs_the_trusted_hooks(
     assert [item["release"] for item in event["details"]["releases"]] == ["old@v0.1.0"]
     listed = [json.loads(line) for line in cli("events", "--json", cwd=repo).out.splitlines()]
     assert [item for item in listed if item["type"] == "archive"] == [event]
+    # GTO's grammar has no @archived: the real gto passes the tag by and still reads the registry
+    history = json.loads(gto(repo, "history", "old", "--json"))
+    assert {(row["event"], row["version"]) for row in history} >= {
+        ("registration", "v0.1.0"),
+        ("deprecation", None),
+    }
