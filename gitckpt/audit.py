@@ -19,7 +19,7 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from gitckpt.audit_access import AccessAudit, AccessInputs, audit_access
+from gitckpt.audit_access import AccessAudit, AccessInputs, asked_holdings, audit_access
 from gitckpt.checks.deprecation import deprecated_links
 from gitckpt.errors import UsageError
 from gitckpt.file_facts import CardFacts, Inventory
@@ -183,7 +183,10 @@ def audit(
     report = audit_inventory(
         inventory, read_registry(repo, trust_root(repo, trust_ref)), stale_days
     )
-    return dataclasses.replace(report, access=audit_access(inventory, access or AccessInputs()))
+    access = access or AccessInputs()
+    if access.ask_remotes:
+        access = dataclasses.replace(access, holdings=asked_holdings(repo.root, inventory))
+    return dataclasses.replace(report, access=audit_access(inventory, access))
 
 
 def audit_inventory(

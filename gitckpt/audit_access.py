@@ -14,9 +14,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from gitckpt.access_routes import utc_today
+from gitckpt import storage
+from gitckpt.access_routes import NO_REMOTE, utc_today
 from gitckpt.checks.access import restricted_level, states_samples
-from gitckpt.errors import InputError
+from gitckpt.checks.remote import pointer_md5s
+from gitckpt.errors import GitckptError, InputError
 from gitckpt.file_facts import CardFacts, Inventory
 from gitckpt.files import CARD_SIZE_LIMIT, read_limited
 from gitckpt.strict_json import load_json
@@ -30,10 +32,12 @@ Holdings = Mapping[str, Mapping[str, bool]]
 @dataclass(frozen=True)
 class AccessInputs:
     """What the access section takes from outside the repository: what `check --remote` found
-    (None: unknown), and the day embargoes are counted from (None: today in UTC)."""
+    (None: unknown) or whether to ask the remotes now, and the day embargoes are counted from
+    (None: today in UTC)."""
 
     holdings: Holdings | None = None
     today: datetime.date | None = None
+    ask_remotes: bool = False
 
 
 @dataclass(frozen=True)
@@ -182,6 +186,25 @@ def _date(text: str | None) -> datetime.date | None:
         return datetime.date.fromisoformat(text) if text else None
     except ValueError:
         return None  # the schema (GC103) reports a malformed date
+
+
+def asked_holdings(root: Path, inventory: Inventory) -> Holdings:
+    """`--remote`: where each artifact's bytes are, asked of every DVC remote this checkout
+    configures (as `check --remote` asks them, through DVC's own status): {artifact: {remote:
+    true when it holds all of them}}."""
+    remotes, _ = storage.configured_remotes(root)
+    if not remotes:
+        raise GitckptError(NO_REMOTE)
+    md5s = pointer_md5s(inventory, inventory.cards.values())
+    wanted = sorted(set(md5s.values()))
+    shares = storage.remote_shares(root, {remote: wanted for remote in sorted(remotes)})
+    return {
+        str(inventory.cards[path].name): {
+            remote: shares[remote][md5] == "all" for remote in sorted(remotes)
+        }
+        for path, md5 in md5s.items()
+        if inventory.cards[path].name
+    }
 
 
 def read_holdings(path: Path) -> Holdings:

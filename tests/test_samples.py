@@ -18,7 +18,7 @@ from gitckpt.audit import audit
 from gitckpt.audit_access import AccessInputs
 from gitckpt.repo import find_repository
 from testing.cards import dataset_fields, write_card
-from testing.repos import commit_all, track
+from testing.repos import commit_all, dvc, track
 from tests.conftest import CliResult
 
 Cli = Callable[..., CliResult]
@@ -207,3 +207,23 @@ def test_audit_lists_embargoes_ending_within_30_days(samples: Path, cli: Cli) ->
     late = audit(find_repository(samples), access=AccessInputs(today=datetime.date(2026, 4, 1)))
     assert late.access is not None
     assert [item.artifact for item in late.access.embargoes_ending] == ["points-synthetic"]
+
+
+def test_audit_remote_asks_every_remote_where_the_bytes_are(
+    samples: Path, cli: Cli, tmp_path: Path
+) -> None:
+    for remote in ("hub", "vault"):
+        dvc(samples, "remote", "add", remote, str(tmp_path / remote))
+    dvc(samples, "push", "-r", "vault", "data/points.csv.dvc")
+    access = audit_access_json(cli, samples, "--remote")
+    assert access["holdings_given"] is True
+    by_name = {item["artifact"]: item for group in access["levels"] for item in group["artifacts"]}
+    assert by_name["points"]["remotes"] == {"hub": False, "vault": True}
+    assert by_name["clf"]["remotes"] == {"hub": False, "vault": False}
+    both = cli("audit", "--remote", "--holdings", str(tmp_path / "h.json"), cwd=samples)
+    assert both.code == 2  # one or the other
+
+
+def test_audit_remote_without_a_remote_says_how_to_add_one(samples: Path, cli: Cli) -> None:
+    refused = cli("audit", "--remote", cwd=samples)
+    assert refused.code == 1 and "dvc remote add" in refused.err

@@ -24,9 +24,9 @@ tags, in these sections and a summary:
   uncarded inputs     datasets, sources and base models that cards use (by URI, or by a name) but
                       that have no card in this registry, with who uses them
   access              every artifact by its card's access level (policy order, most open first),
-                      with where its bytes are per DVC remote when --holdings gives what
-                      `check --remote` found; embargoes (access.until) ending within 30 days;
-                      restricted datasets that state no samples (GC507)
+                      with where its bytes are per DVC remote when --remote asks them (or
+                      --holdings gives what `check --remote` found); embargoes (access.until)
+                      ending within 30 days; restricted datasets that state no samples (GC507)
 A report, not a gate: the exit status is 0 whatever it finds (2 for a usage error).
 
 Examples:
@@ -34,6 +34,7 @@ Examples:
   git ckpt audit --stale-days 30
   git ckpt audit --rev v1.0 --json | jq '.noassertion[] | {field, count}'
   git ckpt audit --holdings remote-holdings.json --json | jq '.access.levels'
+  git ckpt audit --remote               # ask every DVC remote where each artifact's bytes are
 """
 
 
@@ -56,12 +57,19 @@ def register(commands: Subcommands) -> None:
         metavar="N",
         help="days a card may lag behind its bytes (default: audit.stale_days, else 90)",
     )
-    parser.add_argument(
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument(
         "--holdings",
         type=Path,
         metavar="FILE",
         help="where each artifact's bytes are: a JSON object {artifact: {remote: true|false}}, "
         "as `check --remote` finds them (default: unknown)",
+    )
+    where.add_argument(
+        "--remote",
+        action="store_true",
+        help="ask every DVC remote configured here where each artifact's bytes are (slow; "
+        "needs the remotes' credentials)",
     )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     add_trust_ref(parser)
@@ -75,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
         args.rev,
         args.stale_days,
         trust_ref=args.trust_ref,
-        access=AccessInputs(holdings=holdings),
+        access=AccessInputs(holdings=holdings, ask_remotes=args.remote),
     )
     if args.json:
         print_json(report.to_json())
