@@ -64,7 +64,7 @@ def _run(repo: Repository, trust: TrustRoot, hook: HookCommand, payload: str) ->
             errors="replace",
             timeout=hook.timeout,
             cwd=repo.root,
-            env=_hook_environment(),
+            env=_hook_environment(repo),
             check=False,
         )
     except subprocess.TimeoutExpired:
@@ -84,7 +84,7 @@ def _program(repo: Repository, trust: TrustRoot, name: str) -> str:
     if Path(name).is_absolute():
         return name
     if "/" not in name:
-        return _on_path(name)
+        return _on_path(repo, name)
     parts = name.removeprefix("./").split("/")
     if any(part in ("", ".", "..") for part in parts):
         raise ValueError(f"{name} is not a plain repository path (no '..', '.' or '//')")
@@ -102,18 +102,32 @@ def _program(repo: Repository, trust: TrustRoot, name: str) -> str:
     return str(path)
 
 
-def _on_path(name: str) -> str:
-    """`name` in the absolute directories of PATH: an entry like `.` would let the work tree (a
-    branch's checkout) supply the program."""
-    entries = os.environ.get("PATH", "").split(os.pathsep)
-    directories = [entry for entry in entries if os.path.isabs(entry)]
-    found = shutil.which(name, path=os.pathsep.join(directories))
+def _on_path(repo: Repository, name: str) -> str:
+    """`name` in PATH's directories outside the work tree (`_trusted_path`)."""
+    found = shutil.which(name, path=_trusted_path(repo))
     if found is None:
-        raise ValueError(f"{name} is not found in PATH's absolute directories")
+        raise ValueError(
+            f"{name} is not found in PATH's absolute directories outside the work tree"
+        )
     return found
 
 
-def _hook_environment() -> dict[str, str]:
+def _trusted_path(repo: Repository) -> str:
+    """PATH without relative entries (`.` would let the work tree, a branch's checkout, supply a
+    program) and without directories inside the work tree (a virtualenv activated there): the
+    hook and every program it runs by name come from outside what a branch can change."""
+    root = os.path.realpath(repo.root)
+    kept = [
+        entry
+        for entry in os.environ.get("PATH", "").split(os.pathsep)
+        if os.path.isabs(entry) and os.path.commonpath([root, os.path.realpath(entry)]) != root
+    ]
+    return os.pathsep.join(kept)
+
+
+def _hook_environment(repo: Repository) -> dict[str, str]:
     """The user's environment without inherited GIT_* variables (a hook running git elsewhere
-    must not act on this repository by accident)."""
-    return {key: value for key, value in os.environ.items() if not key.startswith("GIT_")}
+    must not act on this repository by accident), and with the trusted PATH, so a program the
+    hook runs by name (`curl`, a `#!/usr/bin/env` line) cannot come from the work tree."""
+    kept = {key: value for key, value in os.environ.items() if not key.startswith("GIT_")}
+    return {**kept, "PATH": _trusted_path(repo)}

@@ -14,17 +14,20 @@ tags this clone has not fetched."""
 
 from __future__ import annotations
 
+import datetime
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from gitckpt import object_stores, storage
+from gitckpt import object_stores
+from gitckpt.access_routes import utc_today
 from gitckpt.archive import ArchiveRecord, read_archives
 from gitckpt.errors import GitckptError
 from gitckpt.files import CARD_SIZE_LIMIT, decode_text, read_limited
 from gitckpt.pointer import POINTER_SUFFIX
 from gitckpt.records import ReleaseRecord, StageRecord
+from gitckpt.registry import ArtifactState, read_registry
 from gitckpt.repo import Repository, git, head_commit, is_shallow, list_work_tree_files, remote_refs
 from gitckpt.retention import (
     NamedObject,
@@ -369,20 +372,45 @@ def _keep_directory_files(repo: Repository, needs: Needs, remote: str | None) ->
 def _verified_archives(
     repo: Repository, trust: TrustRoot
 ) -> tuple[dict[str, ArchiveRecord], list[str]]:
-    """The archives gc may rely on: bound (and signed when required), and their archive remote
-    still holds every archived object."""
+    """The archives gc may rely on. A bound `NAME@archived` tag is only a claim: whoever can
+    push tags can write one. So gc checks it against the registry itself before letting any
+    byte go: the artifact's deprecation (bound, as the trust root counts it) has passed its
+    sunset, every archived object is the bytes of one of the artifact's bound releases, and the
+    copy read back from the archive remote now has that release record's md5 and sha256."""
+    registry = read_registry(repo, trust)
     found, notes = {}, []
     for artifact, record in read_archives(repo, trust).items():
-        md5s = [item.md5 for item in record.bytes]
-        held = storage.remote_holdings(repo.root, md5s, record.remote) or {}
-        if all(held.get(md5) for md5 in md5s):
+        state = registry.artifact(artifact)
+        problem = _archive_problem(repo, record, state) if state else "no such artifact"
+        if problem is None:
             found[artifact] = record
         else:
-            notes.append(
-                f"{record.tag}: archive remote {record.remote!r} no longer holds every archived "
-                f"object, so {artifact}'s bytes are kept everywhere"
-            )
+            notes.append(f"{record.tag}: {problem}, so {artifact}'s bytes are kept everywhere")
     return found, notes
+
+
+def _archive_problem(repo: Repository, record: ArchiveRecord, state: ArtifactState) -> str | None:
+    """Why the archive cannot be relied on, or None."""
+    deprecation = state.deprecation.record if state.deprecation else None
+    sunset = getattr(deprecation, "sunset", None)
+    if sunset is None or datetime.date.fromisoformat(sunset) >= utc_today():
+        return "the artifact is not deprecated past a sunset"
+    released = {
+        release.record.bytes.md5: release.record.bytes
+        for release in state.releases.values()
+        if release.record is not None
+    }
+    for item in record.bytes:
+        bytes_ = released.get(item.md5)
+        if bytes_ is None:
+            return f"{item.md5} is not the bytes of any of its bound releases"
+        copy = object_stores.remote_copy_digests(repo.root, item.md5, record.remote)
+        if copy is None or (copy.md5, copy.sha256) != (bytes_.md5, bytes_.sha256):
+            return (
+                f"the copy of {item.md5} on archive remote {record.remote!r} does not match "
+                "its release record's md5 and sha256"
+            )
+    return None
 
 
 def _rows(

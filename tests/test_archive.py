@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from gitckpt.records import RECORD_MARKER
 from testing.lifecycle import Lifecycle
 from testing.repos import commit_all, dvc, git
 from tests.conftest import CliResult
@@ -161,3 +162,36 @@ def test_an_archive_is_an_event_and_runs_the_trusted_hooks(
         ("registration", "v0.1.0"),
         ("deprecation", None),
     }
+
+
+def test_a_forged_archive_tag_makes_gc_drop_nothing(
+    archivable: tuple[Path, Lifecycle], cli: Cli, tmp_path: Path
+) -> None:
+    """Anyone who can push tags can write a bound `NAME@archived` naming a release's md5: for an
+    artifact not deprecated, with junk at that md5 on the archive remote, gc keeps the bytes."""
+    repo, versions = archivable
+    released = versions.md5["E1"]  # enc@v0.1.0: enc is released, not deprecated
+    junk = archive_path(repo, released)
+    junk.parent.mkdir(parents=True)
+    junk.write_bytes(b"not the released bytes")
+    junk.chmod(0o444)
+    head = git(repo, "rev-parse", "HEAD").strip()
+    record = {
+        "schema_version": 1,
+        "type": "archive",
+        "tag": "enc@archived",
+        "artifact": {"name": "enc"},
+        "commit": head,
+        "remote": "archive",
+        "deprecation": "enc@deprecated",
+        "created": "2026-01-01T00:00:00Z",
+        "bytes": [
+            {"release": "enc@v0.1.0", "path": "models/enc.bin", "md5": released,
+             "sha256": "0" * 64, "size": 1}
+        ],
+    }  # fmt: skip
+    message = f"Archive enc\n\n{RECORD_MARKER}\n{json.dumps(record, indent=2)}\n"
+    git(repo, "tag", "-a", "enc@archived", "-m", message, head)
+    after = plan(cli, repo, "--remote", "storage")
+    assert released not in deleted(after, "storage") | deleted(after, "cache")
+    assert any("enc@archived" in note for note in after["notes"])  # type: ignore[union-attr]

@@ -244,3 +244,30 @@ def test_a_bare_hook_name_is_never_taken_from_the_work_tree_through_path(
     assert result.code == 0
     assert "notify-hook is not found in PATH's absolute directories" in result.err
     assert not pwned.exists()
+
+
+def test_programs_a_trusted_hook_runs_by_name_never_come_from_the_work_tree(
+    registry: Path, cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The trusted script calls `notifier` by name: neither `.` nor a PATH directory inside the
+    work tree (a virtualenv activated there) lets a branch's checkout supply it."""
+    pwned, sent = tmp_path / "pwned", tmp_path / "sent"
+    tools = tmp_path / "tools"
+    tools.mkdir()
+    (tools / "notifier").write_text(f"#!/bin/sh\ntouch '{sent}'\n")
+    (tools / "notifier").chmod(0o755)
+    (registry / "hooks").mkdir()
+    (registry / "hooks/notify.sh").write_text("#!/bin/sh\nnotifier\n")
+    (registry / ".gitckpt").mkdir(exist_ok=True)
+    (registry / ".gitckpt/config.yaml").write_text(
+        "schema_version: 1\nhooks:\n  - command: [hooks/notify.sh]\n"
+    )
+    commit_all(registry, "a hook that runs a program by name")
+    for planted in (registry / "notifier", registry / ".venv/bin/notifier"):
+        planted.parent.mkdir(parents=True, exist_ok=True)
+        planted.write_text(f"#!/bin/sh\ntouch '{pwned}'\n")
+        planted.chmod(0o755)
+    path = os.pathsep.join([".", str(registry / ".venv/bin"), str(tools), os.environ["PATH"]])
+    monkeypatch.setenv("PATH", path)
+    assert cli("tag", "clf", "--allow-unpushed", cwd=registry).code == 0
+    assert sent.exists() and not pwned.exists()
