@@ -39,6 +39,7 @@ from gitckpt.retention import (
     ordinal,
     retained_versions,
     tracked_versions,
+    trusted_history,
 )
 from gitckpt.tag_events import Event, read_events
 from gitckpt.tags import ASSIGN, REGISTER, UNASSIGN, WITHDRAW
@@ -186,15 +187,50 @@ def plan_gc(repo: Repository, remote: str | None, trust_ref: str | None = None) 
     _keep_heads(repo, tracked, needs)
     _keep_work_tree(repo, needs)
     policy = (trust.config.keep_last, trust.config.keep_days)
-    for kept in retained_versions(versions, needs.tagged, policy):
-        reason = Need("", kept.version.commit[:12], kept.why, RETAINED)
-        needs.add(kept.version.objects, reason)
+    ranked = _keep_retained(repo, trust, versions, needs)
     _keep_directory_files(repo, needs, remote)
     archives, notes = _verified_archives(repo, trust)
-    reasons = _deletion_reasons(versions, needs.tagged, policy)
-    stores = [None, *([remote] if remote else [])]
+    reasons = _deletion_reasons(ranked, needs.tagged, policy)
+    shared = _shared_cache_note(repo)
+    stores = [*([] if shared else [None]), *([remote] if remote else [])]
+    notes += [shared] if shared else []
     rows = [row for store in stores for row in _rows(repo, store, needs, archives, reasons)]
     return GcPlan(tuple(rows), remote, trust, tuple(notes))
+
+
+def _keep_retained(
+    repo: Repository, trust: TrustRoot, versions: dict[str, list[TrackedVersion]], needs: Needs
+) -> dict[str, list[TrackedVersion]]:
+    """Keep what retention keeps; the versions that competed for it (those on the trusted
+    branch's history). A version only another branch or tag reached is kept: whoever can push
+    a ref could otherwise add versions that push a kept one out of the `last` places."""
+    trusted = trusted_history(repo, trust.revision)
+    ranked = {
+        path: [version for version in found if version.commit in trusted]
+        for path, found in versions.items()
+    }
+    policy = (trust.config.keep_last, trust.config.keep_days)
+    for kept in retained_versions(ranked, needs.tagged, policy):
+        needs.add(kept.version.objects, Need("", kept.version.commit[:12], kept.why, RETAINED))
+    off_branch = "retention: not on the trusted branch (kept while another ref reaches it)"
+    for found in versions.values():
+        for version in found:
+            if version.commit not in trusted:
+                needs.add(version.objects, Need("", version.commit[:12], off_branch, RETAINED))
+    return ranked
+
+
+def _shared_cache_note(repo: Repository) -> str | None:
+    """Why gc leaves the local cache alone: a `cache.dir` outside the repository may be shared
+    with other projects, whose commits gc cannot see (DVC's own gc needs `--projects` there)."""
+    cache = object_stores.local_cache_dir(repo.root).resolve()
+    if cache.is_relative_to(repo.root.resolve()):
+        return None
+    return (
+        f"the DVC cache {cache} is outside this repository and may be shared with other "
+        "projects whose commits gc cannot see: it is left alone (clean it with `dvc gc "
+        "--projects ...`)"
+    )
 
 
 def _refused(problems: list[str]) -> GcRefused:

@@ -101,3 +101,9 @@ def remote_copy_digests(root: Path, md5: str, remote: str) -> FileDigests | None
             local = Path(folder) / "copy"
             odb.fs.get_file(path, str(local))
             return digest_file(local)
+
+
+def local_cache_dir(root: Path) -> Path:
+    """Where this repository's DVC cache is (`cache.dir`, `.dvc/cache` by default)."""
+    with open_dvc(root) as repo:
+        return Path(repo.cache.local.path)

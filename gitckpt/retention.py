@@ -93,6 +93,12 @@ def _changes(repo: Repository) -> Iterable[tuple[str, int, str, str]]:
                 yield commit, int(committed), path, parts[3]
 
 
+def trusted_history(repo: Repository, revision: str) -> frozenset[str]:
+    """Every commit reachable from the trusted revision: only versions there compete for
+    retention's `last` places, so a branch or tag anyone can push cannot crowd a version out."""
+    return frozenset(git(["rev-list", revision], repo.root).split())
+
+
 def files_at(repo: Repository, revision: str) -> dict[str, str]:
     """Every tracking file in `revision`'s tree, by path, with its blob id."""
     output = git(["ls-tree", "-r", "-z", "--full-tree", revision], repo.root)

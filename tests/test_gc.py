@@ -234,3 +234,40 @@ def test_a_malformed_pointer_in_history_is_named_and_nothing_is_deleted(
     refused = cli("gc", "--yes", cwd=repo)
     assert refused.code == 1
     assert "model.bin.dvc (blob " in refused.err and ":3: [outs[0].md5]" in refused.err
+
+
+def test_a_cache_outside_the_repository_is_left_alone(
+    lifecycle: tuple[Path, Lifecycle], cli: Cli, tmp_path: Path
+) -> None:
+    """Another project may share a cache.dir outside the repository; gc cannot see its commits,
+    so it deletes nothing there (it still plans the remote)."""
+    repo, versions = lifecycle
+    shared = tmp_path / "shared-cache"
+    shutil.copytree(repo / ".dvc/cache", shared)
+    dvc(repo, "cache", "dir", str(shared))
+    planned = plan(cli, repo, "--remote", "storage")
+    assert deleted(planned, "cache") == set()
+    assert deleted(planned, "storage")  # the remote is still planned
+    assert any("outside this repository" in note for note in planned["notes"])  # type: ignore[union-attr]
+    assert cli("gc", "--yes", cwd=repo).code == 0
+    assert all((shared / "files/md5" / md5[:2] / md5[2:]).exists() for md5 in versions.md5.values())
+
+
+def test_versions_pushed_on_another_ref_cannot_crowd_a_retained_one_out(
+    lifecycle: tuple[Path, Lifecycle], cli: Cli
+) -> None:
+    """`keep last` ranks the trusted branch's versions only: a tag anyone can push, on a side
+    commit with two newer versions (naming made-up bytes), does not make O0 the third newest."""
+    repo, versions = lifecycle
+    retained = versions.md5["O0"]
+    assert retained not in deleted(plan(cli, repo, "--remote", "storage"), "storage")
+    pointer = (repo / "models/old.bin.dvc").read_text()
+    current = next(line for line in pointer.splitlines() if "md5:" in line).split("md5:")[1]
+    git(repo, "checkout", "-q", "--detach")
+    for made_up in ("f" * 32, "e" * 32):
+        (repo / "models/old.bin.dvc").write_text(pointer.replace(current.strip(), made_up))
+        git(repo, "commit", "-qm", "newer versions", "--", "models/old.bin.dvc")
+    git(repo, "tag", "nightly")
+    git(repo, "checkout", "-q", "main")
+    after = plan(cli, repo, "--remote", "storage")
+    assert retained not in deleted(after, "storage") | deleted(after, "cache")
