@@ -28,12 +28,14 @@ from gitckpt.files import CARD_SIZE_LIMIT, decode_text, read_limited
 from gitckpt.pointer import POINTER_SUFFIX
 from gitckpt.records import ReleaseRecord, StageRecord
 from gitckpt.registry import ArtifactState, read_registry
-from gitckpt.repo import Repository, git, head_commit, is_shallow, list_work_tree_files, remote_refs
+from gitckpt.repo import Repository, git, head_commit, list_work_tree_files
 from gitckpt.retention import (
     NamedObject,
     TrackedVersion,
+    clone_problems,
     files_at,
     is_tracking_file,
+    local_refs,
     named_objects,
     objects_in,
     ordinal,
@@ -240,54 +242,6 @@ def _refused(problems: list[str]) -> GcRefused:
     )
 
 
-def clone_problems(repo: Repository) -> list[str]:
-    """Why this clone may not see every ref that names objects: shallow, or a git remote whose
-    branches or tags differ from what was last fetched (`git ls-remote`)."""
-    problems = []
-    if is_shallow(repo):
-        problems.append(
-            "this is a shallow clone: commits it lacks may name objects; run "
-            "`git fetch --unshallow` first"
-        )
-    mine = _local_refs(repo)
-    for name in git(["remote"], repo.root).split():
-        try:
-            theirs = remote_refs(repo, name)
-        except GitckptError as error:
-            problems.append(f"git remote {name!r} cannot be asked what it holds: {error}")
-            continue
-        stale = [ref for ref, oid in theirs.items() if mine.get(_tracking_ref(name, ref)) != oid]
-        if stale:
-            shown = ", ".join(sorted(stale)[:5]) + (" ..." if len(stale) > 5 else "")
-            problems.append(
-                f"git remote {name!r} has refs this clone has not fetched or that moved "
-                f"({shown}): fetch first (`git fetch {name} --tags`), then run gc again"
-            )
-    return problems
-
-
-def _tracking_ref(remote: str, ref: str) -> str:
-    branch = ref.removeprefix("refs/heads/")
-    return f"refs/remotes/{remote}/{branch}" if branch != ref else ref
-
-
-def _local_refs(repo: Repository) -> dict[str, str]:
-    """Branches, remote-tracking branches and tags, with the object each points to; symbolic
-    refs (refs/remotes/origin/HEAD) are left out, their target is listed itself."""
-    output = git(
-        [
-            "for-each-ref",
-            "--format=%(refname)%00%(objectname)%00%(symref)",
-            "refs/heads",
-            "refs/remotes",
-            "refs/tags",
-        ],
-        repo.root,
-    )
-    rows = (line.split("\0") for line in output.splitlines())
-    return {name: oid for name, oid, symref in rows if not symref}
-
-
 def _artifact_names(repo: Repository) -> dict[str, str]:
     """Data path -> artifact name, from the cards in the work tree."""
     from gitckpt.inventory import load_inventory
@@ -354,7 +308,7 @@ def _keep_heads(repo: Repository, tracked: TrackedFiles, needs: Needs) -> None:
     is detached, names."""
     heads = {
         ref.removeprefix("refs/heads/").removeprefix("refs/remotes/"): oid
-        for ref, oid in _local_refs(repo).items()
+        for ref, oid in local_refs(repo).items()
         if ref.startswith(("refs/heads/", "refs/remotes/"))
     }
     for commit in [head_commit(repo), *_worktree_heads(repo)]:

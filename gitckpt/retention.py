@@ -1,6 +1,7 @@
 """What git history says about DVC's objects: every version of every file that names them (DVC
 pointers and dvc.lock), when it was committed, and which unreleased versions the retention policy
-(`retention.keep_unreleased` in the trusted config) keeps. Read from git alone, for `gc`."""
+(`retention.keep_unreleased` in the trusted config) keeps, and whether this clone sees every ref
+that may name them. Read from git alone, for `gc`."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Any
 from gitckpt.errors import GitckptError, InputError
 from gitckpt.files import decode_text
 from gitckpt.pointer import MD5_PATTERN, is_pointer_path, parse_pointer
-from gitckpt.repo import Repository, git, head_commit, read_objects
+from gitckpt.repo import Repository, git, head_commit, is_shallow, read_objects, remote_refs
 from gitckpt.strict_yaml import load_yaml
 
 TRACKING_PATHSPECS = ("*.dvc", "dvc.lock", "*/dvc.lock")
@@ -202,3 +203,51 @@ def ordinal(number: int) -> str:
         "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
     )
     return f"{number}{suffix}"
+
+
+def clone_problems(repo: Repository) -> list[str]:
+    """Why this clone may not see every ref that names objects: shallow, or a git remote whose
+    branches or tags differ from what was last fetched (`git ls-remote`)."""
+    problems = []
+    if is_shallow(repo):
+        problems.append(
+            "this is a shallow clone: commits it lacks may name objects; run "
+            "`git fetch --unshallow` first"
+        )
+    mine = local_refs(repo)
+    for name in git(["remote"], repo.root).split():
+        try:
+            theirs = remote_refs(repo, name)
+        except GitckptError as error:
+            problems.append(f"git remote {name!r} cannot be asked what it holds: {error}")
+            continue
+        stale = [ref for ref, oid in theirs.items() if mine.get(_tracking_ref(name, ref)) != oid]
+        if stale:
+            shown = ", ".join(sorted(stale)[:5]) + (" ..." if len(stale) > 5 else "")
+            problems.append(
+                f"git remote {name!r} has refs this clone has not fetched or that moved "
+                f"({shown}): fetch first (`git fetch {name} --tags`), then run gc again"
+            )
+    return problems
+
+
+def _tracking_ref(remote: str, ref: str) -> str:
+    branch = ref.removeprefix("refs/heads/")
+    return f"refs/remotes/{remote}/{branch}" if branch != ref else ref
+
+
+def local_refs(repo: Repository) -> dict[str, str]:
+    """Branches, remote-tracking branches and tags, with the object each points to; symbolic
+    refs (refs/remotes/origin/HEAD) are left out, their target is listed itself."""
+    output = git(
+        [
+            "for-each-ref",
+            "--format=%(refname)%00%(objectname)%00%(symref)",
+            "refs/heads",
+            "refs/remotes",
+            "refs/tags",
+        ],
+        repo.root,
+    )
+    rows = (line.split("\0") for line in output.splitlines())
+    return {name: oid for name, oid, symref in rows if not symref}
