@@ -15,13 +15,15 @@ from __future__ import annotations
 import datetime
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from gitckpt import __version__, object_stores, storage
 from gitckpt.errors import GitckptError, InputError, UsageError
+from gitckpt.hashing import digest_file
 from gitckpt.inventory import load_inventory
 from gitckpt.pointer import POINTER_SUFFIX
-from gitckpt.records import RECORD_MARKER, parse_record
+from gitckpt.records import RECORD_MARKER, ReleaseRecord, parse_record
 from gitckpt.registry import ArtifactState, iso, read_registry
 from gitckpt.repo import Repository, create_tag, git, push_tag
 from gitckpt.signing import check_signer_may_sign, tag_signatures
@@ -406,11 +408,33 @@ def pull_release(repo: Repository, reference: str, remote: str | None) -> Releas
         archived = None
     source = archived.remote if archived else remote
     object_stores.fetch_objects(repo.root, [md5], source)
-    if storage.local_object(repo.root, md5) is None:
-        where = f"DVC remote {source!r}" if source else "the default DVC remote"
+    where = f"DVC remote {source!r}" if source else "the default DVC remote"
+    local = storage.local_object(repo.root, md5)
+    if local is None:
         raise GitckptError(f"{release.event.tag}: its bytes ({md5}) are not in {where}")
+    _refuse_other_bytes(repo, release.event.tag, record, local, where)
     pointer = load_inventory(repo).pointers.get(f"{record.bytes.path}{POINTER_SUFFIX}")
     current = pointer is not None and any(out.md5 == md5 for out in pointer.outs)
     if current:
         storage.pull_data(repo.root, [repo.root / record.bytes.path], source)
     return ReleasePull(release.event.tag, md5, source, archived, current)
+
+
+def _refuse_other_bytes(
+    repo: Repository, tag: str, record: ReleaseRecord, local: Path, where: str
+) -> None:
+    """The fetched file must be the released bytes, by the bound release record's md5 and
+    sha256: an archive tag is only a claim anyone who can push tags can make, and DVC does not
+    check what a remote hands it. Bytes that differ are removed from the cache, never checked
+    out."""
+    if record.bytes.md5.endswith(".dir"):
+        return
+    found = digest_file(local)
+    if (found.md5, found.sha256) == (record.bytes.md5, record.bytes.sha256):
+        return
+    object_stores.remove_objects(repo.root, [record.bytes.md5], None)
+    raise GitckptError(
+        f"{tag}: the copy fetched from {where} is not the released bytes (md5 {found.md5}, "
+        f"sha256 {found.sha256}; the release record says md5 {record.bytes.md5}, sha256 "
+        f"{record.bytes.sha256}); it was removed from the cache and nothing was checked out"
+    )

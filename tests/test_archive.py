@@ -195,3 +195,10 @@ def test_a_forged_archive_tag_makes_gc_drop_nothing(
     after = plan(cli, repo, "--remote", "storage")
     assert released not in deleted(after, "storage") | deleted(after, "cache")
     assert any("enc@archived" in note for note in after["notes"])  # type: ignore[union-attr]
+
+    shutil.rmtree(repo / ".dvc/cache")  # `pull` now fetches from where the forged tag points
+    pulled = cli("pull", "enc@v0.1.0", cwd=repo)
+    assert pulled.code == 1
+    assert "is not the released bytes" in pulled.err and "nothing was checked out" in pulled.err
+    cached = repo / ".dvc/cache/files/md5" / released[:2] / released[2:]
+    assert not cached.exists()
