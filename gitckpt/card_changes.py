@@ -274,9 +274,11 @@ def _contributor_changes(old: Any, new: Any) -> list[Change]:
 
 
 def _known_issue_changes(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
-    """Issues added, fixed, or dropped from the card (matched by summary)."""
+    """Issues added, fixed, or dropped from the card (matched by summary), their text masked:
+    `diff`, `log` and `events` show them."""
     found = issue_changes(old, new)
     remaining = {issue.summary for issue in known_issues(new)}
+    removed = [issue.masked() for issue in known_issues(old) if issue.summary not in remaining]
     changes = [
         Change(
             "known-issue-added",
@@ -285,7 +287,7 @@ def _known_issue_changes(old: dict[str, Any], new: dict[str, Any]) -> list[Chang
             None,
             issue.to_json(),
         )
-        for issue in found.added
+        for issue in (item.masked() for item in found.added)
     ]
     changes += [
         Change(
@@ -295,7 +297,7 @@ def _known_issue_changes(old: dict[str, Any], new: dict[str, Any]) -> list[Chang
             None,
             issue.to_json(),
         )
-        for issue in found.fixed
+        for issue in (item.masked() for item in found.fixed)
     ]
     return changes + [
         Change(
@@ -305,8 +307,7 @@ def _known_issue_changes(old: dict[str, Any], new: dict[str, Any]) -> list[Chang
             issue.to_json(),
             None,
         )
-        for issue in known_issues(old)
-        if issue.summary not in remaining
+        for issue in removed
     ]
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from gitckpt.card import parse_card
 from gitckpt.errors import GitckptError, UsageError
@@ -21,7 +21,6 @@ from gitckpt.known_issues import (
     with_issue_fixed,
 )
 from gitckpt.repo import Repository
-from gitckpt.secrets import mask_secrets
 
 LINK = re.compile(r"^https?://\S+$")
 
@@ -60,7 +59,7 @@ def add_known_issue(repo: Repository, request: NewIssue) -> EditedIssue:
     entry["status"] = OPEN
     path = _card_path(repo, request.name)
     text = atomic_edit(repo, path, lambda old: with_issue_added(old, path, entry))
-    return EditedIssue(path, known_issues(parse_card(text, path).data)[-1])
+    return EditedIssue(path, known_issues(parse_card(text, path).data)[-1].masked())
 
 
 def fix_known_issue(repo: Repository, name: str, number: int, fixed_in: str) -> EditedIssue:
@@ -68,7 +67,7 @@ def fix_known_issue(repo: Repository, name: str, number: int, fixed_in: str) -> 
     version = release_version(fixed_in, "--in")
     path = _card_path(repo, name)
     text = atomic_edit(repo, path, lambda old: with_issue_fixed(old, path, number, version))
-    return EditedIssue(path, known_issues(parse_card(text, path).data)[number - 1])
+    return EditedIssue(path, known_issues(parse_card(text, path).data)[number - 1].masked())
 
 
 def atomic_edit(repo: Repository, path: str, edit: Callable[[str], str]) -> str:
@@ -99,11 +98,4 @@ def current_known_issues(repo: Repository, name: str) -> list[KnownIssue]:
     if card is None:
         return []
     text = read_text(repo.root / card.path, CARD_SIZE_LIMIT, card.path)
-    return [
-        replace(
-            issue,
-            summary=mask_secrets(issue.summary),
-            link=mask_secrets(issue.link) if issue.link else None,
-        )
-        for issue in known_issues(parse_card(text, card.path).data)
-    ]
+    return [issue.masked() for issue in known_issues(parse_card(text, card.path).data)]

@@ -8,11 +8,12 @@ added or resolved in a card's text round-trip (comments and key order survive)."
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from gitckpt.card import edit_front_matter
 from gitckpt.errors import UsageError
+from gitckpt.secrets import mask_secrets
 from gitckpt.tags import Version
 
 KNOWN_ISSUES_FIELD = "known_issues"
@@ -45,6 +46,15 @@ class KnownIssue:
             "status": self.status,
             "fixed_in": self.fixed_in,
         }
+
+    def masked(self) -> KnownIssue:
+        """This issue with any credential in its own text masked, as every output shows it
+        (only its text is scanned: scanning a whole card would load the secret detectors)."""
+        return replace(
+            self,
+            summary=mask_secrets(self.summary),
+            link=mask_secrets(self.link) if self.link else None,
+        )
 
     def describe(self) -> str:
         """One line, as `show`, `log` and the exports print it."""

@@ -160,3 +160,24 @@ def test_a_credential_in_a_known_issue_is_masked_in_show(registry: Path, cli: Cl
     shown = cli("show", "clf", "--json", cwd=registry)
     assert token not in shown.out
     assert "the loader used token" in shown.out
+
+
+def test_a_credential_in_a_known_issue_is_masked_in_every_output(registry: Path, cli: Cli) -> None:
+    """A card that holds one (committed past the pre-commit hook) is masked wherever its known
+    issues are shown: the `issue` command's echo, `log` (text and JSON), `diff` and `events`."""
+    token = "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"
+    echoed = cli("issue", "add", "clf", "--summary", f"token {token}", "--json", cwd=registry)
+    assert echoed.code == 0 and token not in echoed.out
+    commit_all(registry, "a known issue with a credential in it")
+    outputs = {
+        args: cli(*args, cwd=registry)
+        for args in (
+            ("log", "clf"),
+            ("log", "clf", "--json"),
+            ("diff", "HEAD~1"),
+            ("events", "--json"),
+        )
+    }
+    for args, result in outputs.items():
+        assert token not in result.out + result.err, args
+    assert "token ghp_" in outputs["log", "clf", "--json"].out  # the issue is there, masked
