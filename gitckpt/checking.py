@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gitckpt.access_routes import remote_findings
 from gitckpt.cache import Cache
 from gitckpt.card import is_card_path
 from gitckpt.checks import RatedFinding, run_checks
@@ -136,6 +135,8 @@ def _optional_findings(
             repo, inventory, cards, use_cache=options.use_cache, progress=progress
         )
     if options.remote:
+        from gitckpt.access_routes import remote_findings  # policy and remotes: --remote only
+
         findings += remote_findings(repo, inventory, cards, options.remote_name, options.trust_ref)
     return findings
 

@@ -7,7 +7,6 @@ import argparse
 import importlib
 import os
 import sys
-import traceback
 from collections.abc import Sequence
 
 from gitckpt import __version__
@@ -112,6 +111,7 @@ def _stdout_closed() -> int:
 
 def _report_internal_error() -> int:
     import tempfile
+    import traceback
 
     with tempfile.NamedTemporaryFile(
         "w", prefix="gitckpt-crash-", suffix=".log", delete=False

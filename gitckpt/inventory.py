@@ -7,6 +7,7 @@ per-file findings are cached by content digest; a warm run only hashes small fil
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from gitckpt.cache import Cache
@@ -58,6 +59,7 @@ from gitckpt.tag_refs import read_tag_names
 if TYPE_CHECKING:  # the type only: tag objects are read (tag_events loaded) only when one exists
     from gitckpt.tag_events import Deprecation
 
+LISTED_LAST_TIME = "work-tree-listing"  # the cache entry: the work tree's cards and pointers
 PARALLEL_READ_FROM = (
     200  # uncached cards and pointers from which reading them is spread over processes
 )
@@ -70,6 +72,7 @@ def load_inventory(
     cache where the bytes are known."""
     with Cache(repo.state_dir) as cache:
         source: Source = RevisionSource(repo, revision) if revision else WorkTreeSource(repo, cache)
+        listing = source.start_listing()
         tag_names = read_tag_names(repo, cache)
         inventory = Inventory(
             repo=repo,
@@ -78,13 +81,50 @@ def load_inventory(
             deprecations=_deprecations(repo, tag_names),
             release_tags=frozenset(name for name in tag_names if "@v" in name),
         )
-        files = source.files()
-        paths = [path for path in files if is_card_path(path) or is_pointer_path(path)]
-        _read_files(source, cache, paths, inventory, progress)
+        files = _read_listed_files(source, cache, listing, inventory, progress)
         inventory.dvc_artifacts = read_declared(
             source, cache, [path for path in files if is_dvc_yaml_path(path)]
         )
         return inventory
+
+
+def _read_listed_files(
+    source: Source,
+    cache: Cache,
+    listing: Callable[[], list[str]],
+    inventory: Inventory,
+    progress: Progress | None,
+) -> list[str]:
+    """Every file `listing` names, with the facts of its cards and pointers in `inventory`.
+    While git lists the work tree, the cards and pointers it listed last time are read (from
+    the cache, mostly); then those no longer listed are dropped and the new ones read, so the
+    inventory is exactly what git lists now, in git's order."""
+    expected = _listed_last_time(source, cache)
+    _read_files(source, cache, expected, inventory, progress)
+    files = listing()
+    paths = [path for path in files if is_card_path(path) or is_pointer_path(path)]
+    unread = [
+        path for path in paths if path not in inventory.cards and path not in inventory.pointers
+    ]
+    _read_files(source, cache, unread, inventory, progress)
+    inventory.cards = {path: inventory.cards[path] for path in paths if path in inventory.cards}
+    inventory.pointers = {
+        path: inventory.pointers[path] for path in paths if path in inventory.pointers
+    }
+    if source.revision is None and paths != expected:
+        cache.put_results({LISTED_LAST_TIME: paths})
+    return files
+
+
+def _listed_last_time(source: Source, cache: Cache) -> list[str]:
+    """The cards and pointers the work tree held at the last run (none for a commit's tree,
+    which is listed without waiting)."""
+    if source.revision is not None:
+        return []
+    listed = cache.get_results([LISTED_LAST_TIME]).get(LISTED_LAST_TIME)
+    if not isinstance(listed, list) or not all(isinstance(path, str) for path in listed):
+        return []
+    return listed
 
 
 def _deprecations(repo: Repository, tag_names: list[str]) -> dict[str, Deprecation]:

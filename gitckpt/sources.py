@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import stat
+import threading
 import time
 from collections.abc import Callable, Sequence
 from functools import cached_property
@@ -32,6 +33,10 @@ class WorkTreeSource:
 
     def files(self) -> list[str]:
         return list_work_tree_files(self.repo)
+
+    def start_listing(self) -> Callable[[], list[str]]:
+        """`files`, answered later: git walks the tree while the caller reads the cache."""
+        return BackgroundListing(self.repo).files
 
     def blob_ids(self, relpaths: Sequence[str], limit_of: LimitOf) -> dict[str, str]:
         """The blob id of each regular file within its limit whose stat is the one recorded when
@@ -110,6 +115,9 @@ class RevisionSource:
     def files(self) -> list[str]:
         return list(self._entries)
 
+    def start_listing(self) -> Callable[[], list[str]]:
+        return self.files  # a commit's tree is listed at once
+
     def blob_id(self, relpath: str) -> str | None:
         entry = self._entries.get(relpath)
         return entry[1] if entry else None
@@ -148,6 +156,30 @@ class RevisionSource:
 
     def _cat(self, oids: Sequence[str]) -> list[bytes]:
         return [found[1] if found else b"" for found in read_objects(self.repo, oids)]
+
+
+class BackgroundListing:
+    """`list_work_tree_files` in a thread: git walks the work tree on another core while the
+    caller reads the files it expects to find; `files()` waits for git's answer (a warm `check`
+    spends ~25 ms of its 0.2 s in this walk)."""
+
+    def __init__(self, repo: Repository) -> None:
+        self._files: list[str] = []
+        self._error: Exception | None = None
+        self._thread = threading.Thread(target=self._list, args=(repo,), daemon=True)
+        self._thread.start()
+
+    def _list(self, repo: Repository) -> None:
+        try:
+            self._files = list_work_tree_files(repo)
+        except Exception as exc:  # raised in the caller's thread by files(), never swallowed
+            self._error = exc
+
+    def files(self) -> list[str]:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._files
 
 
 Source = WorkTreeSource | RevisionSource

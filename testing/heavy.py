@@ -24,8 +24,10 @@ HEAVY_PACKAGES = frozenset(
         # process and thread pools (concurrent.futures loads logging; its process half
         # multiprocessing)
         "multiprocessing", "concurrent.futures",
-        # what only writing or failing needs: temporary files, DVC's log level
-        "tempfile", "logging",
+        # what only writing or failing needs: temporary files, DVC's log level, a crash report
+        "tempfile", "logging", "traceback",
+        # where bytes may live (the trusted access policy, DVC remotes): `check --remote` only
+        "gitckpt.access_routes",
         # archives and pickles, loaded with GC701 only when checkpoint bytes are read
         "gitckpt.checkpoint_files", "zipfile", "tarfile", "pickletools",
         # the registry's views and search index, which the API (gitckpt/api.py, that `check`

@@ -317,6 +317,41 @@ def test_a_warm_check_on_a_clean_tree_imports_no_heavy_package(registry: Path) -
     assert sorted(name for name in HEAVY_PACKAGES if name in loaded) == []  # testing/heavy.py
 
 
+def test_a_check_judges_what_git_lists_now_not_what_it_listed_last_time(
+    registry: Path, cli: Cli
+) -> None:
+    """A warm check reads the cards the last run listed while git walks the tree again: a card
+    added since is judged, one ignored or deleted since is not, and the inventory is the one a
+    cold run builds, in the same order."""
+    from gitckpt.inventory import load_inventory
+    from gitckpt.repo import find_repository
+
+    assert cli("check", cwd=registry).code == 0  # remembers this listing
+    stray = registry / "models/extra/clf.card.md"
+    stray.parent.mkdir()
+    shutil.copy(registry / "models/clf.card.md", stray)
+    assert "models/extra/clf.card.md" in {
+        str(f["path"]) for f in findings(cli("check", "--json", cwd=registry))
+    }
+    with (registry / ".gitignore").open("a") as ignore:
+        ignore.write("models/extra/\n")
+    assert cli("check", cwd=registry).code == 0
+    repo = find_repository(registry)
+    warm = load_inventory(repo)
+    shutil.rmtree(repo.state_dir)
+    cold = load_inventory(repo)
+    assert (list(warm.cards), list(warm.pointers)) == (list(cold.cards), list(cold.pointers))
+    assert "models/extra/clf.card.md" not in warm.cards
+    (registry / ".gitignore").write_text(
+        (registry / ".gitignore").read_text().replace("models/extra/\n", "")
+    )
+    assert "models/extra/clf.card.md" in {
+        str(f["path"]) for f in findings(cli("check", "--json", cwd=registry))
+    }
+    stray.unlink()
+    assert cli("check", cwd=registry).code == 0
+
+
 def test_tag_names_are_remembered_until_a_tag_changes(
     registry: Path, cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
