@@ -4,6 +4,7 @@ gitckpt/commands/<name>.py."""
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import os
 import sys
@@ -84,9 +85,26 @@ COMMANDS: dict[str, str] = {
 }
 
 
+# Commands that pre-commit and CI run on every commit: brief, and what they allocate is freed by
+# reference counting, so the cyclic collector is paused while they run (a warm `check` at 1,000
+# cards spent ~13 ms of its 0.2 s budget in ~70 collections that freed ~140 objects).
+BRIEF_COMMANDS = frozenset({"check"})
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
-    args = build_parser(words[0] if words and words[0] in COMMANDS else None).parse_args(words)
+    command = words[0] if words and words[0] in COMMANDS else None
+    collecting = gc.isenabled()
+    if command in BRIEF_COMMANDS:
+        gc.disable()
+    try:
+        return _run(build_parser(command).parse_args(words))
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         code = int(args.handler(args))
         sys.stdout.flush()  # a closed pipe shows here, inside the handler below, not at exit

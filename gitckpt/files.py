@@ -136,8 +136,8 @@ class PathGuard:
 
     def __init__(self, root: Path, symlinks: frozenset[str] | None = None) -> None:
         self.root = str(root)
-        self._symlinked: dict[str, bool] = {}
         self._verdicts: dict[str, str | None] = {}
+        self._through: dict[str, bool] = {}
         self._known_symlinks = symlinks  # a commit's symlink entries; None: ask the filesystem
 
     def problem(self, base_dir: str, value: str) -> str | None:
@@ -157,10 +157,9 @@ class PathGuard:
     def _relpath_problem(self, relpath: str) -> str | None:
         if relpath == ".." or relpath.startswith("../"):
             return "path leaves the repository"
-        parts = relpath.split("/")
-        if parts[0] == ".git":
+        if relpath.split("/", 1)[0] == ".git":
             return "path is inside .git/"
-        if any(self._is_symlink("/".join(parts[:depth])) for depth in range(1, len(parts))):
+        if self._through_symlink(relpath.rpartition("/")[0]):
             return "path runs through a symlinked directory"
         full = os.path.join(self.root, relpath)
         if self._known_symlinks is not None:
@@ -171,9 +170,18 @@ class PathGuard:
             return "path is a symlink that points outside the repository"
         return None
 
+    def _through_symlink(self, directory: str) -> bool:
+        """Whether `directory` (relative to the root; "" is the root) or one above it is a
+        symlink, remembered for each directory: the data paths of a registry share them."""
+        if not directory:
+            return False
+        if directory not in self._through:
+            self._through[directory] = self._through_symlink(
+                directory.rpartition("/")[0]
+            ) or self._is_symlink(directory)
+        return self._through[directory]
+
     def _is_symlink(self, relpath: str) -> bool:
         if self._known_symlinks is not None:
             return relpath in self._known_symlinks
-        if relpath not in self._symlinked:
-            self._symlinked[relpath] = os.path.islink(os.path.join(self.root, relpath))
-        return self._symlinked[relpath]
+        return os.path.islink(os.path.join(self.root, relpath))

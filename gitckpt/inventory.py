@@ -162,17 +162,18 @@ def _read_files(
     commit's tree, or a work-tree file whose stat is unchanged) or once it is read, else judged
     now (from the card's cached parse when another command parsed it already)."""
     blob_ids = source.blob_ids(paths, _size_limit)
-    known = cache.get_results(_content_key(path, blob_id) for path, blob_id in blob_ids.items())
+    keys = {path: _content_key(path, blob_id) for path, blob_id in blob_ids.items()}
+    known = cache.get_results(keys.values())
     contents: dict[str, bytes | Finding] = {}
-    unread = [path for path in paths if _content_key(path, blob_ids.get(path, "")) not in known]
+    unread = [path for path in paths if keys.get(path) not in known]
     for relpath, read in source.read(unread, _size_limit).items():
         if isinstance(read, InputError):
             check = UNREADABLE if is_card_path(relpath) else POINTER_FORMAT
             contents[relpath] = check.finding(relpath, read.message, line=read.line)
         else:
             blob_ids[relpath] = git_blob_id(read)
+            keys[relpath] = _content_key(relpath, blob_ids[relpath])
             contents[relpath] = read
-    keys = {path: _content_key(path, blob_id) for path, blob_id in blob_ids.items()}
     known.update(cache.get_results(keys[path] for path in contents if path in keys))
     judged = _judge(
         [(path, content) for path, content in contents.items() if keys.get(path) not in known],

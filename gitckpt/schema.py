@@ -7,6 +7,7 @@ import contextlib
 import importlib
 import importlib.util
 import json
+import os
 import re
 import sys
 import types
@@ -64,12 +65,22 @@ def rules_fingerprint() -> str:
     """Changes whenever a schema or gitckpt's code changes, so cached results are never stale."""
     parts = [(SCHEMA_DIR / name).read_bytes() for name in schema_files()]
     parts += [path.read_bytes() for path in sorted((PACKAGE_DIR / "rules").glob("*.yaml"))]
-    for source in sorted(PACKAGE_DIR.rglob("*.py")):
-        stat = source.stat()
-        parts.append(
-            f"{source.relative_to(PACKAGE_DIR)}:{stat.st_size}:{stat.st_mtime_ns}".encode()
-        )
+    parts += [f"{name}:{size}:{mtime_ns}".encode() for name, size, mtime_ns in _module_stamps()]
     return content_digest(b"\0".join(parts))[:16]
+
+
+def _module_stamps() -> list[tuple[str, int, int]]:
+    """Each of gitckpt's modules (relative to the package) with its size and modification time.
+    Walked with `os.walk`: a pathlib glob of the package costs every process ~8 ms more."""
+    root = str(PACKAGE_DIR)
+    stamps = []
+    for directory, _, names in os.walk(root):
+        for name in names:
+            if name.endswith(".py"):
+                path = os.path.join(directory, name)
+                status = os.stat(path)
+                stamps.append((path[len(root) + 1 :], status.st_size, status.st_mtime_ns))
+    return sorted(stamps)
 
 
 @cache
