@@ -1,5 +1,5 @@
 from __future__ import annotations
 
-from gitckpt.cli import main
+from gitckpt.cli import run
 
-raise SystemExit(main())
+run()

@@ -9,6 +9,7 @@ import importlib
 import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from gitckpt import __version__
 from gitckpt.console import error
@@ -104,6 +105,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             gc.enable()
 
 
+def run() -> NoReturn:
+    """The `git-ckpt` program and `python -m gitckpt`: `main`, then exit with its status. After
+    a brief command the interpreter's teardown is skipped (`os._exit` once the output is
+    flushed, as the command has closed its cache and joined its threads): freeing the objects
+    and modules of a process about to end cost a warm `check` ~15 ms."""
+    words = sys.argv[1:]
+    code = main(words)
+    if words and words[0] in BRIEF_COMMANDS:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
+
+
 def _run(args: argparse.Namespace) -> int:
     try:
         code = int(args.handler(args))
@@ -143,4 +158,4 @@ def _report_internal_error() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    run()

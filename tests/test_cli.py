@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -132,3 +133,33 @@ def test_a_closed_pipe_ends_quietly(registry: Path) -> None:
     process.stdout.close()
     assert process.wait(timeout=60) == 141
     assert b"Traceback" not in process.stderr.read()
+
+
+def test_a_brief_command_ends_without_teardown_and_loses_no_output(registry: Path) -> None:
+    """`check` skips the interpreter's teardown (`cli.run`): what it wrote to a pipe arrives
+    whole, and its exit status is the command's."""
+    import subprocess
+    import sys
+
+    from testing.repos import clean_env
+
+    def check(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "gitckpt", "check", *args],
+            cwd=registry,
+            capture_output=True,
+            text=True,
+            env=clean_env(),
+            check=False,
+        )
+
+    clean = check()
+    assert (clean.returncode, clean.stdout.strip().splitlines()[-1]) == (
+        0,
+        "OK: 3 cards, 3 pointers checked, no findings.",
+    )
+    card = registry / "models/clf.card.md"
+    card.write_text(card.read_text().replace("license: Apache-2.0", "license: 42"))
+    found = check("--json")
+    assert found.returncode == 1
+    assert json.loads(found.stdout)["summary"]["errors"] == 1  # the whole document arrived
