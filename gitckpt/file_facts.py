@@ -147,10 +147,11 @@ def relative_to_file(file_relpath: str, value: str) -> str:
 
 
 def restored(kind: type[Facts], fields: dict[str, Any]) -> Facts:
-    """The frozen dataclass `kind` with exactly `fields` (every one of them), made as `pickle`
-    makes one, without `__init__`: its frozen assignments cost ~10 µs for a card's facts, and a
-    warm check restores thousands from the cache, which wrote them from the same dataclasses
-    (cache keys carry the code's fingerprint)."""
+    """The frozen dataclass `kind` with exactly `fields` (every one of them, and any of its
+    cached properties already worked out), made as `pickle` makes one, without `__init__`: its
+    frozen assignments cost ~10 µs for a card's facts, and a warm check restores thousands from
+    the cache, which wrote them from the same dataclasses (cache keys carry the code's
+    fingerprint)."""
     facts = object.__new__(kind)
     facts.__dict__.update(fields)
     return facts

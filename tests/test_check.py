@@ -323,6 +323,7 @@ def test_a_check_judges_what_git_lists_now_not_what_it_listed_last_time(
     """A warm check reads the cards the last run listed while git walks the tree again: a card
     added since is judged, one ignored or deleted since is not, and the inventory is the one a
     cold run builds, in the same order."""
+    from gitckpt.file_facts import relative_to_file
     from gitckpt.inventory import load_inventory
     from gitckpt.repo import find_repository
 
@@ -341,6 +342,15 @@ def test_a_check_judges_what_git_lists_now_not_what_it_listed_last_time(
     shutil.rmtree(repo.state_dir)
     cold = load_inventory(repo)
     assert (list(warm.cards), list(warm.pointers)) == (list(cold.cards), list(cold.pointers))
+    assert (warm.cards, warm.pointers) == (cold.cards, cold.pointers)
+    assert [card.data_relpath for card in warm.cards.values()] == [
+        relative_to_file(card.path, card.data_path) if card.data_path else None
+        for card in cold.cards.values()
+    ]
+    assert [pointer.out_relpaths for pointer in warm.pointers.values()] == [
+        tuple(relative_to_file(pointer.path, out.path) for out in pointer.outs)
+        for pointer in cold.pointers.values()
+    ]
     assert "models/extra/clf.card.md" not in warm.cards
     (registry / ".gitignore").write_text(
         (registry / ".gitignore").read_text().replace("models/extra/\n", "")
