@@ -1,5 +1,5 @@
 from __future__ import annotations
 
-from gitckpt.cli import run
+from gitckpt.cli import command_line
 
-run()
+command_line()

@@ -14,7 +14,6 @@ from gitckpt.card import is_card_path
 from gitckpt.checks import RatedFinding, run_checks
 from gitckpt.checks.data import check_data, content_findings, verifiable_cards, work_tree_files
 from gitckpt.config import Config
-from gitckpt.digests import DigestReader
 from gitckpt.errors import UsageError
 from gitckpt.file_facts import CardFacts, Finding, Inventory, Progress
 from gitckpt.hashing import content_digest
@@ -152,6 +151,8 @@ def verify_data(
     """Hash the data of `cards` (through the stat cache unless told not to) and compare."""
     verifiable = verifiable_cards(inventory, cards)
     with Cache(repo.state_dir) as cache:
+        from gitckpt.digests import DigestReader  # --data only
+
         reader = DigestReader(repo.root, cache if use_cache else None)
         total = sum(
             reader.size_of(card.data_relpath or "")

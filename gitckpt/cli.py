@@ -105,7 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             gc.enable()
 
 
-def run() -> NoReturn:
+def command_line() -> NoReturn:
     """The `git-ckpt` program and `python -m gitckpt`: `main`, then exit with its status. After
     a brief command the interpreter's teardown is skipped (`os._exit` once the output is
     flushed, as the command has closed its cache and joined its threads): freeing the objects
@@ -158,4 +158,4 @@ def _report_internal_error() -> int:
 
 
 if __name__ == "__main__":
-    run()
+    command_line()

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 
 from gitckpt.card import human_value
 from gitckpt.checks import ALL_CHECKS
-from gitckpt.known_issues import OPEN, KnownIssue
 
 if TYPE_CHECKING:  # importing the inventory (and its checks) would cost every read command 0.1 s
     from gitckpt.audit import AuditReport
@@ -19,6 +18,7 @@ if TYPE_CHECKING:  # importing the inventory (and its checks) would cost every r
     from gitckpt.checking import CheckReport
     from gitckpt.event_hooks import HookOutcome
     from gitckpt.file_facts import Progress
+    from gitckpt.known_issues import KnownIssue
     from gitckpt.registry_view import ReleaseView
     from gitckpt.release import Created
 
@@ -323,6 +323,8 @@ def print_created(created: Created, as_json: bool) -> None:
 
 def print_known_issues(issues: Sequence[KnownIssue]) -> None:
     """The artifact's known issues, one a line, with how many are open (`show`, `log`)."""
+    from gitckpt.known_issues import OPEN
+
     if issues:
         print(f"known issues ({sum(issue.status == OPEN for issue in issues)} open):")
         for issue in issues:

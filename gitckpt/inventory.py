@@ -44,8 +44,6 @@ from gitckpt.file_facts import (
 )
 from gitckpt.files import CARD_SIZE_LIMIT, POINTER_SIZE_LIMIT, decode_text
 from gitckpt.hashing import git_blob_id
-from gitckpt.known_issues import named_versions
-from gitckpt.licenses import traits
 from gitckpt.parallel import map_in_processes
 from gitckpt.parsed_cards import ParsedCards, Payload, encoded_parse
 from gitckpt.pointer import is_pointer_path
@@ -272,6 +270,9 @@ def _card_facts(relpath: str, content: bytes | Finding, loaded: Card | Finding) 
 
 
 def _extract_card_facts(card: Card, findings: tuple[Finding, ...]) -> CardFacts:
+    from gitckpt.known_issues import named_versions  # what judging a card needs, not a warm run
+    from gitckpt.licenses import traits
+
     data = card.data
     kind = card.kind
     block_key = BYTES_FIELD.get(kind or "", "")

@@ -28,6 +28,9 @@ HEAVY_PACKAGES = frozenset(
         "tempfile", "logging", "traceback",
         # where bytes may live (the trusted access policy, DVC remotes): `check --remote` only
         "gitckpt.access_routes",
+        # what judging a card needs (the license rules and their table, known issues) and
+        # `check --data` (digests of the bytes): a warm check reads their results from the cache
+        "gitckpt.licenses", "gitckpt.known_issues", "gitckpt.digests",
         # archives and pickles, loaded with GC701 only when checkpoint bytes are read
         "gitckpt.checkpoint_files", "zipfile", "tarfile", "pickletools",
         # the registry's views and search index, which the API (gitckpt/api.py, that `check`

@@ -5,15 +5,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from gitckpt.card import BYTES_FIELD
 from gitckpt.checks.base import Check
 from gitckpt.checks.sensitive import TEXT_SIZE_LIMIT, TEXT_SUFFIXES, scan_text
 from gitckpt.checks.serialization import check_pickle, check_safetensors
-from gitckpt.digests import DigestReader
 from gitckpt.file_facts import CardFacts, Finding, Inventory
 from gitckpt.hashing import ByteProgress, FileDigests, shifted, tree_files
 from gitckpt.pointer import POINTER_SUFFIX
+
+if TYPE_CHECKING:  # the reader itself is made by `check --data`
+    from gitckpt.digests import DigestReader
 
 DATA_MODIFIED = Check(
     id="GC207",

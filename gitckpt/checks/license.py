@@ -9,7 +9,6 @@ from typing import Any
 from gitckpt.card import PLACEHOLDER_PATTERN, Card
 from gitckpt.checks.base import Check
 from gitckpt.file_facts import CardFacts, Finding, Inventory
-from gitckpt.licenses import problem, rules, traits
 from gitckpt.strict_yaml import FieldPath, format_field_path
 
 LICENSE_INVALID = Check(
@@ -45,6 +44,8 @@ UPSTREAM_FIELDS = {"model": ("training_data", "base_model"), "dataset": ("source
 def check_license_expressions(card: Card) -> Iterator[Finding]:
     """Per card: the card's license and every license it declares for its inputs parse as SPDX."""
 
+    from gitckpt.licenses import problem  # the SPDX parser and rules: when a card is read
+
     has_link = isinstance(card.data.get("license_link"), str)
     for field, value in license_fields(card.data):
         if PLACEHOLDER_PATTERN.search(value):
@@ -70,6 +71,7 @@ def license_fields(data: dict[str, Any]) -> Iterator[tuple[FieldPath, str]]:
 
 def upstream_entries(card: Card) -> list[dict[str, Any]]:
     """The inputs a card declares (for the cached facts): role, link, declared license, where."""
+    from gitckpt.licenses import traits
 
     found = []
     for role in UPSTREAM_FIELDS.get(card.kind or "", ()):
@@ -114,6 +116,8 @@ def check_license_compatibility(inventory: Inventory) -> Iterator[Finding]:
             if (
                 upstream_traits and not card.license_exception
             ):  # the rules table is read only when a trait needs it
+                from gitckpt.licenses import rules
+
                 yield from _rule_findings(card, entry, upstream_traits, upstream_license, rules())
             if (
                 linked is not None
