@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import PurePosixPath
-from typing import Any
+from typing import Any, NamedTuple
 
 from gitckpt.errors import InputError
 from gitckpt.schema import NOASSERTION_KEY
@@ -59,8 +59,7 @@ class Card:
         return list(iter_strings(self.data))
 
 
-@dataclass(frozen=True)
-class Link:
+class Link(NamedTuple):
     field: FieldPath
     target: str
     line: int

@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from gitckpt.cache import Cache
 from gitckpt.card import PLACEHOLDER_PATTERN
@@ -34,8 +34,7 @@ _NAME, _DIRNAME = re.compile(NAME), re.compile(DIRNAME)
 _READER_VERSION = 2  # bump when what `read_declared` keeps changes: older cache entries are unused
 
 
-@dataclass(frozen=True)
-class ArtifactEntry:
+class ArtifactEntry(NamedTuple):
     """An artifact's entry in dvc.yaml: the file, the key under `artifacts:`, and what it says
     (DVC's `Artifact`: path, type, desc, labels)."""
 
@@ -47,8 +46,7 @@ class ArtifactEntry:
     labels: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class DeclaredArtifact:
+class DeclaredArtifact(NamedTuple):
     path: str | None
     type: str | None
     line: int

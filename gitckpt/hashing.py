@@ -11,9 +11,8 @@ import contextlib
 import hashlib
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, Protocol
+from typing import TYPE_CHECKING, BinaryIO, NamedTuple, Protocol
 
 if TYPE_CHECKING:  # annotations only: the pools are imported where they run
     from concurrent.futures import Future, ThreadPoolExecutor
@@ -23,8 +22,7 @@ BUFFERS = 4  # chunks in flight: a slow write or sha256 does not stall the read 
 ByteProgress = Callable[[int], None]
 
 
-@dataclass(frozen=True)
-class FileDigests:
+class FileDigests(NamedTuple):
     md5: str
     sha256: str
     size: int
@@ -39,8 +37,7 @@ class Copier(Protocol):
     def finish(self, copy: BinaryIO, digests: FileDigests) -> None: ...
 
 
-@dataclass(frozen=True)
-class TreeEntry:
+class TreeEntry(NamedTuple):
     """One file of a directory artifact, by its path relative to the directory."""
 
     path: str

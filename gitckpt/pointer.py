@@ -7,8 +7,7 @@ A pointer names its data relative to its own directory; we keep that path, the m
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from gitckpt.errors import InputError
 from gitckpt.files import unsafe_relative_path_reason
@@ -18,8 +17,7 @@ POINTER_SUFFIX = ".dvc"
 MD5_PATTERN = re.compile(r"^[0-9a-f]{32}(\.dir)?$")
 
 
-@dataclass(frozen=True)
-class PointerOut:
+class PointerOut(NamedTuple):
     """One output of a pointer: the data it tracks."""
 
     path: str

@@ -13,7 +13,7 @@ import subprocess
 from collections.abc import Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, cast
+from typing import TYPE_CHECKING, NamedTuple, Protocol, cast
 
 from gitckpt.errors import GitckptError, UsageError
 
@@ -303,8 +303,7 @@ def blob_id(entry: GitObject | None) -> str | None:
     return str(entry.id) if entry is not None and entry.type_str == "blob" else None
 
 
-@dataclass(frozen=True, slots=True)
-class Ident:
+class Ident(NamedTuple):
     """Who and when, as git records an author or a committer."""
 
     name: str
@@ -313,8 +312,7 @@ class Ident:
     offset: int  # minutes east of UTC
 
 
-@dataclass(frozen=True, slots=True)
-class CommitDetails:
+class CommitDetails(NamedTuple):
     id: str
     message: str
     author: Ident

@@ -12,9 +12,8 @@ import re
 import sys
 import types
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from gitckpt import PACKAGE_DIR
 from gitckpt.errors import InputError
@@ -37,8 +36,7 @@ _SPACE_CLASSES = {"s": f"[{_PYTHON_SPACE}]", "S": f"[^{_PYTHON_SPACE}]"}
 _SPACE_ESCAPE = re.compile(r"\\(.)", re.DOTALL)
 
 
-@dataclass(frozen=True)
-class SchemaProblem:
+class SchemaProblem(NamedTuple):
     field: FieldPath
     message: str
 

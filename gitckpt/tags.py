@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import total_ordering
+from typing import NamedTuple
 
 from gitckpt.errors import GitckptError
 
@@ -58,8 +59,7 @@ REGISTER, WITHDRAW, ASSIGN, UNASSIGN, DEPRECATE, CREATE = (
 PHASE = {CREATE: 0, REGISTER: 0, WITHDRAW: 0, ASSIGN: 1, UNASSIGN: 1, DEPRECATE: 2}
 
 
-@dataclass(frozen=True)
-class TagName:
+class TagName(NamedTuple):
     artifact: str
     action: str
     version: str | None = None

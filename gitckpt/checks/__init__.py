@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from gitckpt.checks.access import (
     ACCESS_LEVEL_UNKNOWN,
@@ -111,8 +111,7 @@ REPOSITORY_CHECKS: tuple[Callable[[Inventory], Iterator[Finding]], ...] = (
 )
 
 
-@dataclass(frozen=True)
-class RatedFinding:
+class RatedFinding(NamedTuple):
     finding: Finding
     severity: str
 

@@ -5,7 +5,7 @@ the repository can fetch them. GC505: they are on no remote their access level f
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from gitckpt.card import BYTES_FIELD
 from gitckpt.checks.base import Check
@@ -38,8 +38,7 @@ def pointer_md5s(inventory: Inventory, cards: Iterable[CardFacts]) -> dict[str, 
     return found
 
 
-@dataclass(frozen=True)
-class UnpushedBytes:
+class UnpushedBytes(NamedTuple):
     """An artifact's bytes that no remote asked holds in full: its card, the md5, and where they
     were looked for, for the message ("the DVC remote 'storage'")."""
 
@@ -72,8 +71,7 @@ FORBIDDEN_REMOTE = Check(
 )
 
 
-@dataclass(frozen=True)
-class MisplacedBytes:
+class MisplacedBytes(NamedTuple):
     """An artifact's bytes found on a remote its access does not allow: the card, the md5, the
     level (None: its card states none), the remote, how much of the bytes it holds ("all" or
     "some"), and the remotes allowed (with the embargo that narrows them, if any)."""
