@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import subprocess
 from collections.abc import Hashable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, Protocol, cast
 
@@ -24,8 +23,7 @@ DEFAULT_BRANCHES = ("refs/remotes/origin/HEAD", "refs/heads/main", "refs/heads/m
 TREES_CACHED_UP_TO = 16 * 1024 * 1024  # bytes of one tree object; libgit2's default is 4 KiB
 
 
-@dataclass(frozen=True)
-class Repository:
+class Repository(NamedTuple):
     root: Path
     git_dir: Path
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from gitckpt.file_facts import Finding
 
 
-@dataclass(frozen=True)
-class Check:
+class Check(NamedTuple):
     """A check's stable id, short name, default severity, the one-line reason it exists,
     and what to do about a finding."""
 
