@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from gitckpt import __version__
+from gitckpt.arguments import HelpFormatter
 from gitckpt.console import error
 from gitckpt.errors import EXIT_INTERNAL, GitckptError
 
@@ -27,7 +28,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         "evaluation logs in git.",
         epilog="Run `git ckpt COMMAND -h` for a command's options and examples; `git ckpt "
         "--help` and `man git-ckpt-COMMAND` open the manual pages installed with gitckpt.",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     parser.add_argument(
         "--version",
