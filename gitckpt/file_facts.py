@@ -1,14 +1,14 @@
 """The facts the checks judge: what reading a card or a pointer yields, the findings about it,
 and the inventory of them all. Plain values: `inventory.py` builds them (and caches them as
-JSON), the checks in `checks/` read them."""
+JSON), the checks in `checks/` read them. The records are NamedTuples, cheap to define and to
+restore, as a warm `check` does thousands of them (ARCHITECTURE.md)."""
 
 from __future__ import annotations
 
 import posixpath
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
-from functools import cached_property
-from typing import TYPE_CHECKING, Any, TypeVar
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from gitckpt.config import Config
 from gitckpt.dvc_artifacts import DeclaredArtifacts
@@ -20,11 +20,8 @@ if TYPE_CHECKING:  # the type only: tag objects are read (tag_events loaded) onl
 
 Progress = Callable[[int, int], None]  # (done, total), reported as a long read goes
 
-Facts = TypeVar("Facts")
 
-
-@dataclass(frozen=True, order=True)
-class Finding:
+class Finding(NamedTuple):
     """What a check found, where: the file, line and field it names, and the message."""
 
     path: str
@@ -34,23 +31,21 @@ class Finding:
     message: str
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return self._asdict()
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Finding:
-        return restored(cls, data)
+        return cls(**data)
 
 
-@dataclass(frozen=True)
-class LinkFacts:
+class LinkFacts(NamedTuple):
     field: str
     target: str
     line: int
     release: str | None = None
 
 
-@dataclass(frozen=True)
-class GapFacts:
+class GapFacts(NamedTuple):
     """A front-matter field holding `{noassertion: "<reason>"}`."""
 
     field: str
@@ -58,8 +53,7 @@ class GapFacts:
     line: int
 
 
-@dataclass(frozen=True)
-class CardFacts:
+class CardFacts(NamedTuple):
     path: str
     name: str | None = None
     name_line: int = 0
@@ -89,16 +83,11 @@ class CardFacts:
     # each release a known issue names: (field, vX.Y.Z, line), for GC405
     known_issue_versions: tuple[tuple[str, str, int], ...] = ()
     findings: tuple[Finding, ...] = ()
-
-    @cached_property
-    def data_relpath(self) -> str | None:
-        """The data path relative to the repository root, as a pointer would name it (worked
-        out once: the checks ask for it several times a card)."""
-        return None if self.data_path is None else relative_to_file(self.path, self.data_path)
+    # the data path relative to the repository root, as a pointer names it (`resolved_data_path`)
+    data_relpath: str | None = None
 
 
-@dataclass(frozen=True)
-class OutFacts:
+class OutFacts(NamedTuple):
     path: str
     md5: str
     size: int
@@ -106,20 +95,15 @@ class OutFacts:
     remote: str | None = None  # the out's own DVC remote (`remote:` in the pointer)
 
 
-@dataclass(frozen=True)
-class PointerFacts:
+class PointerFacts(NamedTuple):
     path: str
     outs: tuple[OutFacts, ...] = ()
     findings: tuple[Finding, ...] = ()
+    # each out's path relative to the repository root, in the order of `outs` (`resolved_out_paths`)
+    out_relpaths: tuple[str, ...] = ()
 
     def out_relpath(self, out: OutFacts) -> str:
         return relative_to_file(self.path, out.path)
-
-    @cached_property
-    def out_relpaths(self) -> tuple[str, ...]:
-        """Each out's path relative to the repository root, in the order of `outs` (worked out
-        once, for the checks that pair every pointer with its cards)."""
-        return tuple(self.out_relpath(out) for out in self.outs)
 
 
 @dataclass
@@ -146,12 +130,11 @@ def relative_to_file(file_relpath: str, value: str) -> str:
     return posixpath.normpath(posixpath.join(posixpath.dirname(file_relpath), value))
 
 
-def restored(kind: type[Facts], fields: dict[str, Any]) -> Facts:
-    """The frozen dataclass `kind` with exactly `fields` (every one of them, and any of its
-    cached properties already worked out), made as `pickle` makes one, without `__init__`: its
-    frozen assignments cost ~10 µs for a card's facts, and a warm check restores thousands from
-    the cache, which wrote them from the same dataclasses (cache keys carry the code's
-    fingerprint)."""
-    facts = object.__new__(kind)
-    facts.__dict__.update(fields)
-    return facts
+def resolved_data_path(card_relpath: str, data_path: str | None) -> str | None:
+    """A card's data path relative to the repository root, as a pointer would name it."""
+    return None if data_path is None else relative_to_file(card_relpath, data_path)
+
+
+def resolved_out_paths(pointer_relpath: str, outs: tuple[OutFacts, ...]) -> tuple[str, ...]:
+    """Each out's path relative to the repository root, in the order of `outs`."""
+    return tuple(relative_to_file(pointer_relpath, out.path) for out in outs)

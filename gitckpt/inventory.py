@@ -40,7 +40,8 @@ from gitckpt.file_facts import (
     OutFacts,
     PointerFacts,
     Progress,
-    restored,
+    resolved_data_path,
+    resolved_out_paths,
 )
 from gitckpt.files import CARD_SIZE_LIMIT, POINTER_SIZE_LIMIT, decode_text
 from gitckpt.hashing import git_blob_id
@@ -287,13 +288,14 @@ def _extract_card_facts(card: Card, findings: tuple[Finding, ...]) -> CardFacts:
     if not isinstance(redistribution, dict):
         redistribution = {}
     access = mapping(data, "access")
+    data_path = _text(block.get("path"))
 
     return CardFacts(
         path=card.path,
         name=_text(data.get("name")),
         name_line=card.line_of(("name",)) or 2,
         kind=kind,
-        data_path=_text(block.get("path")),
+        data_path=data_path,
         data_path_line=card.line_of((block_key, "path")),
         md5=_text(block.get("md5")),
         md5_line=card.line_of((block_key, "md5")),
@@ -330,6 +332,7 @@ def _extract_card_facts(card: Card, findings: tuple[Finding, ...]) -> CardFacts:
             for path, version in named_versions(data)
         ),
         findings=findings,
+        data_relpath=resolved_data_path(card.path, data_path),
     )
 
 
@@ -387,57 +390,46 @@ def _pointer_facts(relpath: str, content: bytes | Finding) -> PointerFacts:
     loaded = load_pointer(content, relpath) if isinstance(content, bytes) else content
     if isinstance(loaded, Finding):
         return PointerFacts(path=relpath, findings=(loaded,))
-    return PointerFacts(
-        path=relpath,
-        outs=tuple(OutFacts(out.path, out.md5, out.size, out.line, out.remote) for out in loaded),
-    )
+    outs = tuple(OutFacts(out.path, out.md5, out.size, out.line, out.remote) for out in loaded)
+    return PointerFacts(path=relpath, outs=outs, out_relpaths=resolved_out_paths(relpath, outs))
 
 
 def _facts_to_json(facts: CardFacts | PointerFacts) -> dict[str, Any]:
-    """As `dataclasses.asdict` without `path`, for JSON: the facts' dictionaries are not copied
-    (they go straight to `json.dumps`), which makes it about four times as fast. The paths the
-    facts name are stored resolved too, so a warm run works out none (2,000 cost ~7 ms)."""
+    """The facts as JSON, without `path` (the cache key holds it): the facts' dictionaries are
+    not copied (they go straight to `json.dumps`)."""
     data: dict[str, Any] = _plain(facts)
     data.pop("path")
-    if isinstance(facts, CardFacts):
-        data["data_relpath"] = facts.data_relpath
-    else:
-        data["out_relpaths"] = list(facts.out_relpaths)
     return data
 
 
 def _plain(value: Any) -> Any:
-    if hasattr(type(value), "__dataclass_fields__"):
-        return {name: _plain(getattr(value, name)) for name in type(value).__dataclass_fields__}
+    if isinstance(value, tuple) and hasattr(value, "_fields"):  # a record: an object in JSON
+        return {name: _plain(item) for name, item in zip(value._fields, value, strict=True)}
     if isinstance(value, tuple | list):
         return [_plain(item) for item in value]
     return value
 
 
 def _facts_from_json(relpath: str, data: dict[str, Any]) -> CardFacts | PointerFacts:
-    """The facts `_facts_to_json` wrote (restored without `__init__`: see `facts.restored`)."""
-    findings = tuple(Finding.from_json(item) for item in data["findings"])
+    """The facts `_facts_to_json` wrote."""
+    findings = tuple(Finding(**item) for item in data["findings"])
     if is_card_path(relpath):
         fields = {
             **data,
             "path": relpath,
-            "links": tuple(restored(LinkFacts, item) for item in data["links"]),
-            "gaps": tuple(restored(GapFacts, item) for item in data["gaps"]),
+            "links": tuple(LinkFacts(**item) for item in data["links"]),
+            "gaps": tuple(GapFacts(**item) for item in data["gaps"]),
             "findings": findings,
             "license_traits": tuple(data["license_traits"]),
             "upstream": tuple(data["upstream"]),
             "known_issue_versions": tuple(tuple(item) for item in data["known_issue_versions"]),
         }
-        return restored(CardFacts, fields)
-    outs = tuple(restored(OutFacts, item) for item in data["outs"])
-    return restored(
-        PointerFacts,
-        {
-            "path": relpath,
-            "outs": outs,
-            "findings": findings,
-            "out_relpaths": tuple(data["out_relpaths"]),
-        },
+        return CardFacts(**fields)
+    return PointerFacts(
+        path=relpath,
+        outs=tuple(OutFacts(**item) for item in data["outs"]),
+        findings=findings,
+        out_relpaths=tuple(data["out_relpaths"]),
     )
 
 
