@@ -77,24 +77,40 @@ def _swap_into_place(staging: Path, out_dir: Path) -> None:
 
 
 def _render_all(model: SiteModel, root: Path, title: str) -> list[Path]:
+    """Every file of the site: the artifact pages by worker processes when there are many,
+    while this process writes the index, the stub and audit pages and the assets."""
     frame = _Frame(title, model.commit, model.built_at, model.trust, model.audience)
-    environment = _environment(frame)
     slugs = {page.name: page.slug for page in model.artifacts}
     slugs.update((stub.name, stub.slug) for stub in model.stubs)
     for folder in ("a", "assets"):
         (root / folder).mkdir()
-    index = environment.get_template("index.html.jinja").render(
-        root="", pages=model.artifacts, stubs=model.stubs, **_choices(model)
-    )
-    written = [_write(root / "index.html", index)]
     batches = [
         _PageBatch(frame, slugs, root, model.artifacts[start : start + PAGES_PER_BATCH])
         for start in range(0, len(model.artifacts), PAGES_PER_BATCH)
     ]
-    for paths in map_in_processes(
+    rendering = map_in_processes(
         render_pages, batches, parallel_from=PARALLEL_BATCHES_FROM, preload=__name__
-    ):
-        written.extend(paths)
+    )
+    try:
+        index = _write(root / "index.html", _index_html(model, frame))
+        others = _write_others(model, frame, slugs, root)
+    finally:  # the workers are done before the staging directory may be removed
+        pages = [path for paths in rendering for path in paths]
+    return [index, *pages, *others]
+
+
+def _index_html(model: SiteModel, frame: _Frame) -> str:
+    return str(
+        _environment(frame)
+        .get_template("index.html.jinja")
+        .render(root="", pages=model.artifacts, stubs=model.stubs, **_choices(model))
+    )
+
+
+def _write_others(model: SiteModel, frame: _Frame, slugs: dict[str, str], root: Path) -> list[Path]:
+    """The stub pages, the audit page, the assets and the marker files, in that order."""
+    environment = _environment(frame)
+    written = []
     for stub in model.stubs:
         html = environment.get_template("stub.html.jinja").render(
             root="../", stub=stub, href_of=lambda name: _artifact_href(name, slugs, "../")
