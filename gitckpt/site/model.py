@@ -25,12 +25,15 @@ from gitckpt.lineage import (
     reverse_links,
     upstream_links,
 )
+from gitckpt.parallel import start_process_server
 from gitckpt.provenance import LogEntry, LogWalk, artifact_logs
 from gitckpt.registry import ArtifactState, RegistryState, Release, read_registry
 from gitckpt.repo import Repository, resolve_commit
 from gitckpt.sources import RevisionSource
 from gitckpt.tags import Version
 from gitckpt.trust import trust_root
+
+WORKER_MODULES = ["gitckpt.site.render", "jinja2", "markdown_it"]  # gitckpt.inventory among them
 
 
 @dataclass(frozen=True)
@@ -139,6 +142,7 @@ class SiteRead:
 def read_site_model(
     repo: Repository, read: SiteRead = SiteRead(), progress: Progress | None = None
 ) -> SiteModel:
+    start_process_server(WORKER_MODULES)  # for a fresh clone's card checks, then the pages
     with card_reader(repo) as reader:
         return _read_site_model(repo, reader, read, progress)
 
