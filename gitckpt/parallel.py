@@ -1,5 +1,5 @@
 """CPU-bound work spread over one process per core, when there is enough of it to pay for
-starting them (a fresh clone's first `check`, a cold search index)."""
+starting them (a fresh clone's first `check`, a cold search index, a large site's pages)."""
 
 from __future__ import annotations
 

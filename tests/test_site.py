@@ -334,3 +334,12 @@ def test_pages_rendered_by_worker_processes_are_the_bytes_rendered_in_one(
         assert (tmp_path / "parallel" / path.relative_to(tmp_path / "serial")).read_bytes() == (
             path.read_bytes()
         )
+
+
+def test_every_module_the_process_server_preloads_exists() -> None:
+    import importlib.util
+
+    from gitckpt.site.model import WORKER_MODULES
+
+    # the server skips a module it cannot import, silently: a renamed one would only be slower
+    assert all(importlib.util.find_spec(name) is not None for name in WORKER_MODULES)
