@@ -310,3 +310,36 @@ def test_a_release_without_a_record_is_charted_from_the_card_at_its_commit(
     html = (registry / "out" / "a" / "clf.html").read_text(encoding="utf-8")
     assert "v1.0.0: 0.84 [0.81, 0.87] at 95%" in html
     assert "HEAD:" not in html  # the committed card is the released one: no separate HEAD point
+
+
+def test_pages_rendered_by_worker_processes_are_the_bytes_rendered_in_one(
+    site: Path, registry: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gitckpt.site.render
+    from gitckpt.repo import find_repository
+    from gitckpt.site.model import read_site_model
+    from gitckpt.site.render import write_site
+
+    model = read_site_model(find_repository(registry))
+    monkeypatch.setattr(gitckpt.site.render, "PARALLEL_BATCHES_FROM", 10**9)
+    serial = write_site(model, tmp_path / "serial", "title")
+    monkeypatch.setattr(gitckpt.site.render, "PAGES_PER_BATCH", 1)
+    monkeypatch.setattr(gitckpt.site.render, "PARALLEL_BATCHES_FROM", 2)  # 3 batches: a pool
+    parallel = write_site(model, tmp_path / "parallel", "title")
+    assert [path.relative_to(tmp_path / "parallel") for path in parallel] == [
+        path.relative_to(tmp_path / "serial") for path in serial
+    ]
+    assert len(serial) == 9 and {path.name for path in serial} >= {"clf.html", "index.html"}
+    for path in serial:
+        assert (tmp_path / "parallel" / path.relative_to(tmp_path / "serial")).read_bytes() == (
+            path.read_bytes()
+        )
+
+
+def test_every_module_the_process_server_preloads_exists() -> None:
+    import importlib.util
+
+    from gitckpt.site.model import WORKER_MODULES
+
+    # the server skips a module it cannot import, silently: a renamed one would only be slower
+    assert all(importlib.util.find_spec(name) is not None for name in WORKER_MODULES)

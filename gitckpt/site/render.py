@@ -4,9 +4,11 @@ directory that replaces the old site only once it is complete."""
 from __future__ import annotations
 
 import datetime
+import functools
 import os
 import shutil
 import tempfile
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,7 @@ from gitckpt import __version__
 from gitckpt.card import BYTES_FIELD, iter_strings
 from gitckpt.errors import GitckptError
 from gitckpt.files import current_umask, unwritable
+from gitckpt.parallel import map_in_processes
 from gitckpt.provenance import summarize_fields
 from gitckpt.site.charts import lineage_layout, lineage_svg, metric_chart, metric_svg
 from gitckpt.site.model import ArtifactPage, SiteModel
@@ -25,6 +28,8 @@ from gitckpt.site.model import ArtifactPage, SiteModel
 SITE_MARKER = ".gitckpt-site"
 ASSETS = ("site.css", "site.js")
 SEARCH_TEXT_CHARACTERS = 4_000  # per artifact: the index page carries it for every one
+PAGES_PER_BATCH = 25
+PARALLEL_BATCHES_FROM = 8  # batches: from 200 pages on, one process per core renders them
 
 
 def write_site(model: SiteModel, out_dir: Path, title: str) -> list[Path]:
@@ -72,24 +77,40 @@ def _swap_into_place(staging: Path, out_dir: Path) -> None:
 
 
 def _render_all(model: SiteModel, root: Path, title: str) -> list[Path]:
-    environment = _environment(model, title)
+    """Every file of the site: the artifact pages by worker processes when there are many,
+    while this process writes the index, the stub and audit pages and the assets."""
+    frame = _Frame(title, model.commit, model.built_at, model.trust, model.audience)
     slugs = {page.name: page.slug for page in model.artifacts}
     slugs.update((stub.name, stub.slug) for stub in model.stubs)
-    index = environment.get_template("index.html.jinja").render(
-        root="", pages=model.artifacts, stubs=model.stubs, **_choices(model)
+    for folder in ("a", "assets"):
+        (root / folder).mkdir()
+    batches = [
+        _PageBatch(frame, slugs, root, model.artifacts[start : start + PAGES_PER_BATCH])
+        for start in range(0, len(model.artifacts), PAGES_PER_BATCH)
+    ]
+    rendering = map_in_processes(
+        render_pages, batches, parallel_from=PARALLEL_BATCHES_FROM, preload=__name__
     )
-    written = [_write(root / "index.html", index)]
-    markdown = _markdown()
-    for page in model.artifacts:
-        html = environment.get_template("artifact.html.jinja").render(
-            root="../",
-            page=page,
-            prose=Markup(markdown.render(page.body)),  # markdown-it escapes the card's own HTML
-            lineage=lineage_layout(page.upstream, lambda name: _artifact_href(name, slugs, "../")),
-            charts=[metric_chart(series) for series in page.metrics],
-            href_of=lambda name: _artifact_href(name, slugs, "../"),
-        )
-        written.append(_write(root / "a" / f"{page.slug}.html", html))
+    try:
+        index = _write(root / "index.html", _index_html(model, frame))
+        others = _write_others(model, frame, slugs, root)
+    finally:  # the workers are done before the staging directory may be removed
+        pages = [path for paths in rendering for path in paths]
+    return [index, *pages, *others]
+
+
+def _index_html(model: SiteModel, frame: _Frame) -> str:
+    return str(
+        _environment(frame)
+        .get_template("index.html.jinja")
+        .render(root="", pages=model.artifacts, stubs=model.stubs, **_choices(model))
+    )
+
+
+def _write_others(model: SiteModel, frame: _Frame, slugs: dict[str, str], root: Path) -> list[Path]:
+    """The stub pages, the audit page, the assets and the marker files, in that order."""
+    environment = _environment(frame)
+    written = []
     for stub in model.stubs:
         html = environment.get_template("stub.html.jinja").render(
             root="../", stub=stub, href_of=lambda name: _artifact_href(name, slugs, "../")
@@ -113,7 +134,57 @@ def _render_all(model: SiteModel, root: Path, title: str) -> list[Path]:
     return written
 
 
-def _environment(model: SiteModel, title: str) -> Any:
+@dataclass(frozen=True)
+class _Frame:
+    """What every page of one build shows around its own content: the site's title and where
+    and when it was built from."""
+
+    title: str
+    commit: str
+    built_at: str
+    trust: str
+    audience: str
+
+
+@dataclass(frozen=True)
+class _PageBatch:
+    """Artifact pages one worker renders and writes into `root`, with what links them to the
+    others (`slugs`: each page's file name, by artifact name)."""
+
+    frame: _Frame
+    slugs: dict[str, str]
+    root: Path
+    pages: list[ArtifactPage]
+
+
+def render_pages(batch: _PageBatch) -> list[Path]:
+    """Render and write a batch of artifact pages: in a worker process when there are many
+    (a page costs ~2 ms of Jinja, Markdown and a file), so every core renders."""
+    template = _environment(batch.frame).get_template("artifact.html.jinja")
+    markdown = _markdown()
+
+    def href_of(name: str | None) -> str | None:
+        return _artifact_href(name, batch.slugs, "../")
+
+    return [
+        _write(
+            batch.root / "a" / f"{page.slug}.html",
+            template.render(
+                root="../",
+                page=page,
+                prose=Markup(markdown.render(page.body)),  # markdown-it escapes the card's HTML
+                lineage=lineage_layout(page.upstream, href_of),
+                charts=[metric_chart(series) for series in page.metrics],
+                href_of=href_of,
+            ),
+        )
+        for page in batch.pages
+    ]
+
+
+@functools.lru_cache(maxsize=4)
+def _environment(frame: _Frame) -> Any:
+    """The templates compiled once per process and build (a worker renders many batches)."""
     import jinja2
 
     environment = jinja2.Environment(
@@ -125,11 +196,11 @@ def _environment(model: SiteModel, title: str) -> Any:
         lstrip_blocks=True,
     )
     environment.globals.update(
-        site_title=title,
-        commit=model.commit,
-        built_at=model.built_at,
-        trust=model.trust,
-        audience=model.audience,
+        site_title=frame.title,
+        commit=frame.commit,
+        built_at=frame.built_at,
+        trust=frame.trust,
+        audience=frame.audience,
         gitckpt_version=__version__,
         search_text=search_text,
         facts=facts_html,
@@ -218,6 +289,7 @@ def _escaped(text: str) -> str:
     )
 
 
+@functools.lru_cache(maxsize=1)
 def _markdown() -> Any:
     """CommonMark with tables; raw HTML in a card is shown as text, and an image from another
     host becomes a link to it, so the site never makes a request of its own."""
@@ -242,6 +314,5 @@ def _markdown() -> Any:
 
 
 def _write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
