@@ -136,8 +136,8 @@ def test_a_closed_pipe_ends_quietly(registry: Path) -> None:
 
 
 def test_a_brief_command_ends_without_teardown_and_loses_no_output(registry: Path) -> None:
-    """`check` skips the interpreter's teardown (`cli.command_line`): what it wrote to a pipe arrives
-    whole, and its exit status is the command's."""
+    """`check` skips the interpreter's teardown (`cli.command_line`): what it wrote to a pipe
+    arrives whole, and its exit status is the command's."""
     import subprocess
     import sys
 
