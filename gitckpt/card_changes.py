@@ -9,7 +9,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from gitckpt.card import BYTES_FIELD, human_value, iter_noassertions
+from gitckpt.card import BYTES_FIELD, iter_noassertions
+from gitckpt.human_text import human_value
 from gitckpt.known_issues import (
     ISSUE_CHANGE_WORDS,
     KNOWN_ISSUES_FIELD,

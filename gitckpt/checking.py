@@ -11,7 +11,8 @@ from typing import Any
 
 from gitckpt.cache import Cache
 from gitckpt.card import is_card_path
-from gitckpt.checks import RatedFinding, run_checks
+from gitckpt.checks import ALL_CHECKS, RatedFinding, run_checks
+from gitckpt.checks.base import Check
 from gitckpt.checks.data import check_data, content_findings, verifiable_cards, work_tree_files
 from gitckpt.config import Config
 from gitckpt.errors import UsageError
@@ -57,6 +58,10 @@ class CheckReport(Table):
     @property
     def warnings(self) -> int:
         return sum(1 for item in self.findings if item.severity == "warning")
+
+    def checks_found(self) -> list[Check]:
+        """Each check with a finding, in id order: what to do about them."""
+        return [ALL_CHECKS[check] for check in sorted({i.finding.check for i in self.findings})]
 
     def _table(self) -> tuple[str, Sequence[str], list[Row]]:
         title = (

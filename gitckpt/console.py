@@ -9,8 +9,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from gitckpt.card import human_value
-from gitckpt.checks import ALL_CHECKS
+from gitckpt.human_text import human_value
 
 if TYPE_CHECKING:  # importing the inventory (and its checks) would cost every read command 0.1 s
     from gitckpt.audit import AuditReport
@@ -158,11 +157,11 @@ def print_check_report(report: CheckReport) -> None:
 
 
 def _print_fixes(report: CheckReport) -> None:
-    found = sorted({item.finding.check for item in report.findings})
+    found = report.checks_found()
     if found:
         print("How to fix:")
-    for check_id in found:
-        print(f"  {check_id} {ALL_CHECKS[check_id].name}: {ALL_CHECKS[check_id].fix}")
+    for check in found:
+        print(f"  {check.id} {check.name}: {check.fix}")
 
 
 def _summary(report: CheckReport) -> str:

@@ -192,13 +192,13 @@ def _judge(
     blob_ids: dict[str, str],
     parses: ParsedCards,
     progress: Progress | None,
-) -> dict[str, dict[str, Any]]:
+) -> dict[str, list[Any]]:
     """The facts (as JSON) of files not judged before, by path; card parses are shared with
     the other commands through `parses`. Many of them (a fresh clone, or the first run after an
     upgrade) are read by one process per core: parsing and validating a card costs ~1 ms."""
     payloads = parses.known(blob_ids[path] for path, _ in files if path in blob_ids)
     items = [(path, content, payloads.get(blob_ids.get(path, ""))) for path, content in files]
-    judged: dict[str, dict[str, Any]] = {}
+    judged: dict[str, list[Any]] = {}
     for done, ((relpath, _, _), (facts, parse)) in enumerate(
         zip(
             items,
@@ -227,7 +227,7 @@ def _add_facts(inventory: Inventory, facts: CardFacts | PointerFacts) -> None:
 
 def _facts_json(
     item: tuple[str, bytes | Finding, Payload | None],
-) -> tuple[dict[str, Any], str | None]:
+) -> tuple[list[Any], str | None]:
     """A file's facts as JSON, and the card's parse when it was parsed here (for the cache)."""
     relpath, content, payload = item
     if not is_card_path(relpath):
@@ -394,43 +394,48 @@ def _pointer_facts(relpath: str, content: bytes | Finding) -> PointerFacts:
     return PointerFacts(path=relpath, outs=outs, out_relpaths=resolved_out_paths(relpath, outs))
 
 
-def _facts_to_json(facts: CardFacts | PointerFacts) -> dict[str, Any]:
-    """The facts as JSON, without `path` (the cache key holds it): the facts' dictionaries are
-    not copied (they go straight to `json.dumps`)."""
-    data: dict[str, Any] = _plain(facts)
-    data.pop("path")
-    return data
+def _facts_to_json(facts: CardFacts | PointerFacts) -> list[Any]:
+    """The facts as a JSON array in field order, without `path` (the cache key holds it): an
+    array decodes faster than an object and restores with `_make`, and the cache keys carry
+    the code's fingerprint, so the order read is the order written."""
+    data: list[Any] = _plain(facts)
+    return data[1:]
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, tuple) and hasattr(value, "_fields"):  # a record: an object in JSON
-        return {name: _plain(item) for name, item in zip(value._fields, value, strict=True)}
+    """Records and tuples as JSON arrays (a fact's dictionaries go to `json.dumps` as they are)."""
     if isinstance(value, tuple | list):
         return [_plain(item) for item in value]
     return value
 
 
-def _facts_from_json(relpath: str, data: dict[str, Any]) -> CardFacts | PointerFacts:
-    """The facts `_facts_to_json` wrote."""
-    findings = tuple(Finding(**item) for item in data["findings"])
-    if is_card_path(relpath):
-        fields = {
-            **data,
-            "path": relpath,
-            "links": tuple(LinkFacts(**item) for item in data["links"]),
-            "gaps": tuple(GapFacts(**item) for item in data["gaps"]),
-            "findings": findings,
-            "license_traits": tuple(data["license_traits"]),
-            "upstream": tuple(data["upstream"]),
-            "known_issue_versions": tuple(tuple(item) for item in data["known_issue_versions"]),
-        }
-        return CardFacts(**fields)
-    return PointerFacts(
-        path=relpath,
-        outs=tuple(OutFacts(**item) for item in data["outs"]),
-        findings=findings,
-        out_relpaths=tuple(data["out_relpaths"]),
-    )
+def _field_indexes(record: type[CardFacts | PointerFacts], *names: str) -> tuple[int, ...]:
+    return tuple(record._fields.index(name) for name in names)
+
+
+_LINKS, _GAPS, _CARD_FINDINGS, _TRAITS, _UPSTREAM, _ISSUE_VERSIONS = _field_indexes(
+    CardFacts, "links", "gaps", "findings", "license_traits", "upstream", "known_issue_versions"
+)
+_OUTS, _POINTER_FINDINGS, _OUT_PATHS = _field_indexes(
+    PointerFacts, "outs", "findings", "out_relpaths"
+)
+
+
+def _facts_from_json(relpath: str, data: list[Any]) -> CardFacts | PointerFacts:
+    """The facts `_facts_to_json` wrote, each record rebuilt in field order."""
+    values = [relpath, *data]
+    if not is_card_path(relpath):
+        values[_OUTS] = tuple(map(OutFacts._make, values[_OUTS]))
+        values[_POINTER_FINDINGS] = tuple(map(Finding._make, values[_POINTER_FINDINGS]))
+        values[_OUT_PATHS] = tuple(values[_OUT_PATHS])
+        return PointerFacts._make(values)
+    values[_LINKS] = tuple(map(LinkFacts._make, values[_LINKS]))
+    values[_GAPS] = tuple(map(GapFacts._make, values[_GAPS]))
+    values[_CARD_FINDINGS] = tuple(map(Finding._make, values[_CARD_FINDINGS]))
+    values[_TRAITS] = tuple(values[_TRAITS])
+    values[_UPSTREAM] = tuple(values[_UPSTREAM])
+    values[_ISSUE_VERSIONS] = tuple(map(tuple, values[_ISSUE_VERSIONS]))
+    return CardFacts._make(values)
 
 
 def read_card(inventory: Inventory, path: str) -> Card:

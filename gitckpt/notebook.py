@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from gitckpt.card import human_value
+from gitckpt.human_text import human_value
 from gitckpt.secrets import mask_secrets
 
 if TYPE_CHECKING:
