@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from gitckpt.errors import InputError
 from gitckpt.files import decode_text
@@ -96,15 +96,13 @@ checks: {{}}
 """
 
 
-@dataclass(frozen=True)
-class Signer:
+class Signer(NamedTuple):
     principal: str
     artifacts: tuple[str, ...] = ("*",)
     stages: tuple[str, ...] = ("*",)
 
 
-@dataclass(frozen=True)
-class AccessLevel:
+class AccessLevel(NamedTuple):
     """A level of the access policy: the DVC remotes its bytes may live on (None: any, as without
     an `access:` section) and the principals who may lower an artifact from it."""
 
@@ -123,8 +121,7 @@ class AccessLevel:
         )
 
 
-@dataclass(frozen=True)
-class HookCommand:
+class HookCommand(NamedTuple):
     """A command `tag`, `promote` and `deprecate` run after success, with the event as JSON on
     its standard input: its argv (a repository path is run as committed at the trusted
     revision), the event types it wants (empty: all) and how long it may take."""
@@ -165,6 +162,13 @@ class Config:
     keep_days: int = DEFAULT_KEEP_DAYS  # and every unreleased version younger than this
     archive_remotes: dict[str, str] = field(default_factory=dict)  # access level -> DVC remote
     hooks: tuple[HookCommand, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        """The config as `from_json` reads it: its records (signers, levels, hooks) as objects."""
+        data: dict[str, Any] = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        for name in ("signers", "access_levels", "hooks"):
+            data[name] = [record._asdict() for record in data[name]]
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Config:
@@ -223,7 +227,7 @@ def cached_config(data: bytes, cache: Cache) -> Config:
     if known is not None:
         return known
     config = parse_config(decode_text(data, CONFIG_PATH))
-    cache.put_results({_config_key(blob_id): asdict(config)})
+    cache.put_results({_config_key(blob_id): config.to_json()})
     return config
 
 

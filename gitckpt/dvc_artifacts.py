@@ -13,7 +13,6 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -52,11 +51,10 @@ class DeclaredArtifact(NamedTuple):
     line: int
 
 
-@dataclass(frozen=True)
-class DeclaredArtifacts:
+class DeclaredArtifacts(NamedTuple):
     """What one dvc.yaml's `artifacts:` section declares, or why it cannot be read."""
 
-    artifacts: dict[str, DeclaredArtifact] = field(default_factory=dict)
+    artifacts: dict[str, DeclaredArtifact]
     problem: str | None = None
     problem_line: int = 0
 

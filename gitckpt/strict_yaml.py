@@ -17,10 +17,9 @@ from __future__ import annotations
 import datetime
 import os
 import re
-from dataclasses import dataclass, field
 from functools import cache
 from io import StringIO
-from typing import Any
+from typing import Any, NamedTuple
 
 from gitckpt.errors import InputError
 from gitckpt.libyaml_reader import FieldPath as FieldPath  # re-exported: the readers share it
@@ -28,10 +27,11 @@ from gitckpt.libyaml_reader import read_with_libyaml
 from gitckpt.strict_json import MAX_DEPTH, MAX_INTEGER_DIGITS
 
 
-@dataclass(frozen=True)
-class YamlDocument:
+class YamlDocument(NamedTuple):
+    """A parsed YAML document: its data, and the line of each field path."""
+
     data: Any
-    lines: dict[FieldPath, int] = field(default_factory=dict)
+    lines: dict[FieldPath, int]
 
     def line_of(self, path: FieldPath) -> int:
         """The line of the nearest field on `path` that we know a line for."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from gitckpt.cache import Cache
@@ -265,7 +265,7 @@ class SearchIndex:
         config = _parse_committed_config(source)
         with self.connection:
             self.connection.execute(
-                "INSERT OR REPLACE INTO configs VALUES (?, ?)", (oid, json.dumps(asdict(config)))
+                "INSERT OR REPLACE INTO configs VALUES (?, ?)", (oid, json.dumps(config.to_json()))
             )
         return config
 
