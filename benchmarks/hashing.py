@@ -52,7 +52,7 @@ def complete_card(repo: Path, md5: str, size: int) -> None:
 
 def in_process_check(repo: Path, runs: int) -> tuple[float, float]:
     """`check --data` through the API: the work itself, without Python's start-up and imports."""
-    from gitckpt.commands.check import CheckOptions, check
+    from gitckpt.checking import CheckOptions, check
     from gitckpt.repo import find_repository
 
     found = find_repository(repo)
