@@ -114,8 +114,7 @@ def command_line() -> NoReturn:
     words = sys.argv[1:]
     code = main(words)
     if words and words[0] in BRIEF_COMMANDS:
-        sys.stdout.flush()
-        sys.stderr.flush()
+        _flush_output()
         os._exit(code)
     sys.exit(code)
 
@@ -123,7 +122,7 @@ def command_line() -> NoReturn:
 def _run(args: argparse.Namespace) -> int:
     try:
         code = int(args.handler(args))
-        sys.stdout.flush()  # a closed pipe shows here, inside the handler below, not at exit
+        _flush_output()  # a closed pipe shows here, inside the handler below, not at exit
         return code
     except GitckptError as exc:
         error(str(exc))
@@ -134,6 +133,14 @@ def _run(args: argparse.Namespace) -> int:
         return _stdout_closed()
     except Exception:
         return _report_internal_error()
+
+
+def _flush_output() -> None:
+    """Write out what the command printed; a stream closed before we started (`check >&-`,
+    where Python sets it to None) has nothing to write."""
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None:
+            stream.flush()
 
 
 def _stdout_closed() -> int:

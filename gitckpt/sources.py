@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from functools import cached_property
+from pathlib import Path
 
 from gitckpt.cache import Cache
 from gitckpt.errors import GitckptError, InputError
@@ -64,7 +65,7 @@ class WorkTreeSource:
             try:
                 found[relpath] = read_limited(path, limit_of(relpath), relpath)
             except InputError as error:
-                if path.exists():
+                if not _vanished(path):
                     found[relpath] = error
         self._remember_blob_ids(found, seen_at_ns)
         return found
@@ -156,6 +157,18 @@ class RevisionSource:
 
     def _cat(self, oids: Sequence[str]) -> list[bytes]:
         return [found[1] if found else b"" for found in read_objects(self.repo, oids)]
+
+
+def _vanished(path: Path) -> bool:
+    """Whether `path` is gone (or never was). One that cannot be looked at (a directory without
+    permission) is there: reading it is refused with the reason, not skipped, nor a crash."""
+    try:
+        path.lstat()
+    except (FileNotFoundError, NotADirectoryError):
+        return True
+    except OSError:
+        return False
+    return False
 
 
 class BackgroundListing:
