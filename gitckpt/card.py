@@ -133,6 +133,18 @@ def card_from_json(payload: dict[str, Any], text: str, display: str) -> Card:
     )
 
 
+def is_placeholder_at(data: Any, field: FieldPath) -> bool:
+    """Whether the value at `field` in `data` still holds its scaffold placeholder (False where
+    there is no such value)."""
+    node = data
+    for part in field:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return False
+    return isinstance(node, str) and PLACEHOLDER_PATTERN.search(node) is not None
+
+
 def iter_placeholders(card: Card) -> Iterator[tuple[FieldPath, int, str]]:
     """Every scaffold placeholder still in the card: (field, line, placeholder text)."""
     for field, value in card.strings:

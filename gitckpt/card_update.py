@@ -7,7 +7,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from gitckpt.card import KINDS, PLACEHOLDER_PATTERN, parse_card, update_front_matter
+from gitckpt.card import (
+    KINDS,
+    is_placeholder_at,
+    parse_card,
+    update_front_matter,
+)
 from gitckpt.errors import GitckptError, InputError
 from gitckpt.facts import FREE_FORM_FIELDS, InferredFacts, fill_in, only_placeholders
 from gitckpt.file_facts import CardFacts, Inventory
@@ -114,9 +119,7 @@ def _refuse_invalid(before: dict[str, Any], text: str, display: str, kind: str) 
     card = parse_card(text, display)
     known = {(problem.field, problem.message) for problem in validate(before, CARD_SCHEMAS[kind])}
     for problem in validate(card.data, CARD_SCHEMAS[kind]):
-        if (problem.field, problem.message) in known or _is_placeholder_at(
-            card.data, problem.field
-        ):
+        if (problem.field, problem.message) in known or is_placeholder_at(card.data, problem.field):
             continue
         raise InputError(
             f"{problem.message} ({SCHEMA_CHECK})",
@@ -124,13 +127,3 @@ def _refuse_invalid(before: dict[str, Any], text: str, display: str, kind: str) 
             line=card.line_of(problem.field),
             field=format_field_path(problem.field),
         )
-
-
-def _is_placeholder_at(data: Any, field: FieldPath) -> bool:
-    node = data
-    for part in field:
-        try:
-            node = node[part]
-        except (KeyError, IndexError, TypeError):
-            return False
-    return isinstance(node, str) and PLACEHOLDER_PATTERN.search(node) is not None

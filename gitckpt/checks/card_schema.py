@@ -4,9 +4,8 @@ must follow the schema version this gitckpt validates against."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
-from gitckpt.card import KINDS, PLACEHOLDER_PATTERN, Card
+from gitckpt.card import KINDS, Card, is_placeholder_at
 from gitckpt.checks.base import Check
 from gitckpt.file_facts import Finding
 from gitckpt.schema import CARD_SCHEMAS, SCHEMA_VERSION_FIELD, current_schema_version, validate
@@ -86,10 +85,4 @@ def _schema_version_finding(card: Card, kind: str) -> Finding | None:
 
 def _is_placeholder(card: Card, field: FieldPath) -> bool:
     """A field still holding its scaffold placeholder is reported once, by GC104, not twice."""
-    node: Any = card.data
-    for part in field:
-        try:
-            node = node[part]
-        except (KeyError, IndexError, TypeError):
-            return False
-    return isinstance(node, str) and PLACEHOLDER_PATTERN.search(node) is not None
+    return is_placeholder_at(card.data, field)
